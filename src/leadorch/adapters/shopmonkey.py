@@ -1,0 +1,266 @@
+"""The `Crm` port over ShopMonkey's v3 REST API.
+
+One pooled `httpx.AsyncClient` with bearer auth and timeouts. Transient failures (5xx, timeouts,
+dropped connections) are retried with exponential backoff and a 429 waits as long as `Retry-After`
+asks; after `max_retries` the caller gets `CrmUnavailable`. Creating an appointment is the one
+non-idempotent call: it is retried only when ShopMonkey certainly did not act on it (429, or a
+connection that never opened), so a slow answer can never book the same slot twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from leadorch.adapters.shopmonkey_models import (
+    Envelope,
+    ErrorEnvelope,
+    WireAppointment,
+    WireCannedService,
+    WireCustomer,
+    WireOrder,
+    WireVehicle,
+    appointment_body,
+    appointment_from_wire,
+    customer_from_wire,
+    order_from_wire,
+    service_from_wire,
+    vehicle_from_wire,
+    wire_datetime,
+)
+from leadorch.ports.crm import (
+    CrmAppointment,
+    CrmAppointmentRequest,
+    CrmAuthError,
+    CrmContractError,
+    CrmCustomer,
+    CrmError,
+    CrmNotFound,
+    CrmOrder,
+    CrmService,
+    CrmUnavailable,
+    CrmVehicle,
+    OrderPage,
+)
+
+T = TypeVar("T")
+
+PAGE_LIMIT = 100  # ShopMonkey silently caps `limit` at 100
+MAX_SERVICE_PAGES = 50  # a menu longer than 5,000 services means the paging is broken, not the menu
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_CAP_SECONDS = 30.0
+
+
+class ShopMonkeyCrm:
+    """ShopMonkey as the application's CRM. Close it with `aclose()` (or `async with`)."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = "https://api.shopmonkey.cloud",
+        *,
+        default_region: str = "US",
+        timeout: float = 10.0,
+        max_retries: int = 4,
+        max_retry_after: float = 60.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        if not api_key or not api_key.strip():
+            raise ValueError("ShopMonkey api_key must not be empty")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout}")
+        self._region = default_region
+        self._max_retries = max_retries
+        self._max_retry_after = max_retry_after
+        self._sleep = sleep
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={
+                "Authorization": f"Bearer {api_key.strip()}",
+                "Accept": "application/json",
+                "User-Agent": "leadorch",
+            },
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> ShopMonkeyCrm:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def list_orders(self, updated_since: datetime, *, skip: int = 0, limit: int = PAGE_LIMIT) -> OrderPage:
+        if updated_since.tzinfo is None:
+            raise ValueError("updated_since must be timezone-aware")
+        if skip < 0:
+            raise ValueError(f"skip must be 0 or more, got {skip}")
+        if not 1 <= limit <= PAGE_LIMIT:
+            raise ValueError(f"limit must be between 1 and {PAGE_LIMIT}, got {limit}")
+        params = {
+            # Bare operators: ShopMonkey ignores `$gte` and answers with every order.
+            "where": json.dumps({"updatedDate": {"gte": wire_datetime(updated_since)}}),
+            "limit": str(limit),
+            "skip": str(skip),
+            # Only `id` is orderable; a stable order is what makes skip-paging meaningful at all.
+            "orderBy": json.dumps({"id": "asc"}),
+        }
+        body = await self._send("GET", "/v3/order", params=params)
+        page = _decode(body, Envelope[list[WireOrder]], "order list")
+        meta = page.meta
+        return OrderPage(
+            orders=[order_from_wire(row) for row in page.data],
+            has_more=bool(meta and meta.has_more),
+            total=meta.total if meta else None,
+        )
+
+    async def get_order(self, order_id: str) -> CrmOrder:
+        body = await self._send("GET", f"/v3/order/{_path_id(order_id, 'order')}", entity="order")
+        return order_from_wire(_decode(body, Envelope[WireOrder], "order").data)
+
+    async def get_customer(self, customer_id: str) -> CrmCustomer:
+        body = await self._send("GET", f"/v3/customer/{_path_id(customer_id, 'customer')}", entity="customer")
+        return customer_from_wire(_decode(body, Envelope[WireCustomer], "customer").data, self._region)
+
+    async def get_vehicle(self, vehicle_id: str) -> CrmVehicle:
+        body = await self._send("GET", f"/v3/vehicle/{_path_id(vehicle_id, 'vehicle')}", entity="vehicle")
+        return vehicle_from_wire(_decode(body, Envelope[WireVehicle], "vehicle").data)
+
+    async def list_services(self, location_id: str | None = None) -> list[CrmService]:
+        services: list[CrmService] = []
+        for _ in range(MAX_SERVICE_PAGES):
+            params = {"limit": str(PAGE_LIMIT), "skip": str(len(services))}
+            if location_id:
+                params["locationId"] = location_id
+            body = await self._send("GET", "/v3/canned_service", params=params)
+            page = _decode(body, Envelope[list[WireCannedService]], "canned service list")
+            services.extend(service_from_wire(row) for row in page.data)
+            if not page.data or not (page.meta and page.meta.has_more):
+                break
+        else:
+            raise CrmContractError(f"canned service list still had more rows after {MAX_SERVICE_PAGES} pages")
+        # An ignored filter would hand us every location's menu: keep only what was asked for.
+        return [s for s in services if not location_id or s.location_id in (None, location_id)]
+
+    async def create_appointment(self, request: CrmAppointmentRequest) -> CrmAppointment:
+        body = await self._send("POST", "/v3/appointment", json_body=appointment_body(request), idempotent=False)
+        return appointment_from_wire(_decode(body, Envelope[WireAppointment], "appointment").data)
+
+    async def update_appointment(self, appointment_id: str, request: CrmAppointmentRequest) -> CrmAppointment:
+        # ShopMonkey's reference documents PUT (partial update semantics) for "Update one appointment".
+        path = f"/v3/appointment/{_path_id(appointment_id, 'appointment')}"
+        body = await self._send("PUT", path, json_body=appointment_body(request), entity="appointment")
+        return appointment_from_wire(_decode(body, Envelope[WireAppointment], "appointment").data)
+
+    async def delete_appointment(self, appointment_id: str) -> None:
+        path = f"/v3/appointment/{_path_id(appointment_id, 'appointment')}"
+        # ShopMonkey rejects a DELETE without a JSON body, hence the empty object.
+        body = await self._send("DELETE", path, json_body={}, entity="appointment")
+        _decode(body, Envelope[Any], "appointment deletion")
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+        entity: str | None = None,
+        idempotent: bool = True,
+    ) -> bytes:
+        """The response body of the first answer that is not worth retrying; raises the port's errors."""
+        what = f"ShopMonkey {method} {path}"
+        for attempt in range(self._max_retries + 1):
+            try:
+                response = await self._client.request(method, path, params=params, json=json_body)
+            except httpx.TransportError as exc:
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if not (idempotent or never_sent):
+                    raise CrmUnavailable(f"{what} failed ({problem}); not retried, it may have been applied")
+                delay = _backoff(attempt)
+            else:
+                status = response.status_code
+                if status < 400:
+                    return response.content
+                problem = f"HTTP {status}: {_error_message(response)}"
+                if status == 429:
+                    asked = _retry_after(response)
+                    delay = _backoff(attempt) if asked is None else asked
+                    if delay > self._max_retry_after:
+                        raise CrmUnavailable(f"{what} rate limited; ShopMonkey asked to wait {delay:.0f} s")
+                elif status >= 500 and idempotent:
+                    delay = _backoff(attempt)
+                elif status >= 500:
+                    raise CrmUnavailable(f"{what} failed ({problem}); not retried, it may have been applied")
+                elif status in (401, 403):
+                    raise CrmAuthError(f"{what} was refused ({problem}); check the API key and its permissions")
+                elif status == 404 and entity:
+                    raise CrmNotFound(f"ShopMonkey has no {entity} at {path} ({problem})")
+                else:
+                    raise CrmError(f"{what} was rejected ({problem})")
+            if attempt == self._max_retries:
+                break
+            await self._sleep(delay)
+        raise CrmUnavailable(f"{what} still failing after {self._max_retries + 1} attempts (last: {problem})")
+
+
+def _decode(body: bytes, wire_type: type[Envelope[T]], what: str) -> Envelope[T]:
+    try:
+        envelope = msgspec.json.decode(body, type=wire_type)
+    except msgspec.ValidationError as exc:
+        raise CrmContractError(f"ShopMonkey {what} response broke the contract: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise CrmContractError(f"ShopMonkey {what} response is not valid JSON: {exc}") from exc
+    if not envelope.success:
+        raise CrmError(f"ShopMonkey {what} answered success=false")
+    return envelope
+
+
+def _path_id(value: str, entity: str) -> str:
+    if not value or not value.strip() or "/" in value or "?" in value or "#" in value:
+        raise ValueError(f"{entity} id {value!r} is not a ShopMonkey id")
+    return value.strip()
+
+
+def _backoff(attempt: int) -> float:
+    return float(min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date), if it has one."""
+    raw = response.headers.get("Retry-After", "").strip()
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        error = msgspec.json.decode(response.content, type=ErrorEnvelope)
+    except msgspec.DecodeError:
+        return response.text[:200] or response.reason_phrase
+    return " ".join(part for part in (error.code, error.message) if part) or response.reason_phrase

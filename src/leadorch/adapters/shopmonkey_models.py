@@ -1,0 +1,285 @@
+"""ShopMonkey v3 wire models and their translation into the CRM port's value types.
+
+The models accept unknown fields (ShopMonkey adds fields without a version change) and nulls where
+ShopMonkey sends them, but the fields the lead rule depends on are required with their exact type:
+a renamed or retyped field must fail loudly (as `msgspec.ValidationError`, naming the JSON path)
+rather than silently look like a fresh lead. The webhook parser reuses `WireOrder`: webhook rows are
+REST rows.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import msgspec
+import phonenumbers
+
+from leadorch.ports.crm import (
+    CrmAppointment,
+    CrmAppointmentRequest,
+    CrmCustomer,
+    CrmOrder,
+    CrmService,
+    CrmVehicle,
+)
+
+T = TypeVar("T")
+
+
+class WireMeta(msgspec.Struct, rename="camel"):
+    total: int | None = None
+    has_more: bool = False
+
+
+class Envelope(msgspec.Struct, Generic[T]):
+    """Every ShopMonkey answer: `{"success": …, "data": …, "meta": …}`."""
+
+    success: bool
+    data: T
+    meta: WireMeta | None = None
+
+
+class ErrorEnvelope(msgspec.Struct):
+    success: bool | None = None
+    message: str | None = None
+    code: str | None = None
+
+
+class WireOrder(msgspec.Struct, rename="camel"):
+    id: str
+    location_id: str
+    company_id: str
+    customer_id: str | None
+    vehicle_id: str | None
+    workflow_status_id: str | None
+    status: str
+    authorized: bool
+    message_count: int
+    appointment_dates: list[str]
+    invoiced: bool
+    paid: bool
+    created_date: datetime
+    updated_date: datetime
+    name: str | None = None
+    complaint: str | None = None
+    number: int | None = None
+    generated_vehicle_name: str | None = None
+
+
+class WireEmail(msgspec.Struct, rename="camel"):
+    email: str | None = None
+    primary: bool | None = None
+    subscribed: bool | None = None
+
+
+class WirePhoneNumber(msgspec.Struct, rename="camel"):
+    number: str | None = None
+    type: str | None = None
+    primary: bool | None = None
+    subscribed: bool | None = None
+
+
+class WireCustomer(msgspec.Struct, rename="camel"):
+    id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    emails: list[WireEmail] | None = None
+    phone_numbers: list[WirePhoneNumber] | None = None
+    marketing_opt_in: bool | None = None
+    preferred_contact_method: str | None = None
+
+
+class WireVehicle(msgspec.Struct, rename="camel"):
+    id: str
+    year: int | None = None
+    make: str | None = None
+    model: str | None = None
+    submodel: str | None = None
+
+
+class WireLabor(msgspec.Struct, rename="camel"):
+    hours: float | None = None
+
+
+class WireCannedService(msgspec.Struct, rename="camel"):
+    id: str
+    name: str
+    total_cents: int
+    bookable: bool
+    deleted: bool = False
+    location_id: str | None = None
+    labors: list[WireLabor] | None = None
+
+
+class WireAppointment(msgspec.Struct, rename="camel"):
+    id: str
+    start_date: datetime
+    end_date: datetime
+    name: str | None = None
+    order_id: str | None = None
+    customer_id: str | None = None
+    vehicle_id: str | None = None
+    location_id: str | None = None
+    note: str | None = None
+    confirmation_status: str | None = None
+
+
+def order_from_wire(row: WireOrder) -> CrmOrder:
+    return CrmOrder(
+        id=row.id,
+        location_id=row.location_id,
+        company_id=row.company_id,
+        customer_id=row.customer_id,
+        vehicle_id=row.vehicle_id,
+        workflow_status_id=row.workflow_status_id,
+        status=row.status,
+        authorized=row.authorized,
+        message_count=row.message_count,
+        name=row.name,
+        appointment_dates=list(row.appointment_dates),
+        invoiced=row.invoiced,
+        paid=row.paid,
+        created_date=row.created_date,
+        updated_date=row.updated_date,
+        complaint=row.complaint,
+        number=row.number,
+        generated_vehicle_name=row.generated_vehicle_name,
+    )
+
+
+def customer_from_wire(row: WireCustomer, region: str) -> CrmCustomer:
+    email = _pick_email(row)
+    phone = _pick_phone(row, region)
+    return CrmCustomer(
+        id=row.id,
+        first_name=_clean(row.first_name),
+        last_name=_clean(row.last_name),
+        email=email[0] if email else None,
+        phone=phone[0] if phone else None,
+        # A missing `subscribed` flag is read as "not subscribed": consent is never assumed.
+        email_subscribed=bool(email and email[1]),
+        sms_subscribed=bool(phone and phone[1]),
+        preferred_contact_method=row.preferred_contact_method,
+        marketing_opt_in=row.marketing_opt_in,
+    )
+
+
+def vehicle_from_wire(row: WireVehicle) -> CrmVehicle:
+    return CrmVehicle(
+        id=row.id,
+        year=row.year,
+        make=_clean(row.make),
+        model=_clean(row.model),
+        submodel=_clean(row.submodel),
+    )
+
+
+def service_from_wire(row: WireCannedService) -> CrmService:
+    hours = sum(labor.hours or 0.0 for labor in row.labors or [])
+    # Round away float noise (1.1 h is 66.00000000000001 min) before rounding up to the quarter hour.
+    minutes = round(hours * 60, 6)
+    return CrmService(
+        id=row.id,
+        name=row.name,
+        price_cents=row.total_cents,
+        duration_minutes=max(0, math.ceil(minutes / 15) * 15),
+        bookable=row.bookable,
+        deleted=row.deleted,
+        location_id=row.location_id,
+    )
+
+
+def appointment_from_wire(row: WireAppointment) -> CrmAppointment:
+    return CrmAppointment(
+        id=row.id,
+        start=row.start_date,
+        end=row.end_date,
+        name=row.name,
+        order_id=row.order_id,
+        customer_id=row.customer_id,
+        vehicle_id=row.vehicle_id,
+        location_id=row.location_id,
+        note=row.note,
+        confirmation_status=row.confirmation_status,
+    )
+
+
+def appointment_body(request: CrmAppointmentRequest) -> dict[str, Any]:
+    """The `POST /v3/appointment` / `PUT /v3/appointment/{id}` body; empty optional fields are left out."""
+    body: dict[str, Any] = {"customerId": request.customer_id, "vehicleId": request.vehicle_id}
+    if request.order_id:
+        body["orderId"] = request.order_id
+    if request.location_id:
+        body["locationId"] = request.location_id
+    body |= {
+        "startDate": wire_datetime(request.start),
+        "endDate": wire_datetime(request.end),
+        "name": request.name,
+        "color": request.color,  # required by ShopMonkey, so always sent
+    }
+    if request.note:
+        body["note"] = request.note
+    return body
+
+
+def wire_datetime(moment: datetime) -> str:
+    """ShopMonkey's timestamp form: UTC with milliseconds and a `Z` (`2026-11-24T17:00:00.000Z`)."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _clean(text: str | None) -> str | None:
+    stripped = (text or "").strip()
+    return stripped or None
+
+
+def _pick_email(row: WireCustomer) -> tuple[str, bool] | None:
+    """Primary email, else the first subscribed one, else the first; blanks and non-addresses skipped."""
+    usable = [(address, entry) for entry in row.emails or [] if (address := _normal_email(entry.email))]
+    chosen = (
+        next((pair for pair in usable if pair[1].primary), None)
+        or next((pair for pair in usable if pair[1].subscribed), None)
+        or next(iter(usable), None)
+    )
+    if chosen:
+        return chosen[0], bool(chosen[1].subscribed)
+    # Older records keep the address in the top-level field; nothing says it was subscribed.
+    legacy = _normal_email(row.email)
+    return (legacy, False) if legacy else None
+
+
+def _normal_email(raw: str | None) -> str | None:
+    address = (raw or "").strip().lower()
+    return address if "@" in address.strip("@") else None
+
+
+def _pick_phone(row: WireCustomer, region: str) -> tuple[str, bool] | None:
+    """Primary mobile, else the first mobile, else the first number that is a valid phone number."""
+    entries = list(row.phone_numbers or [])
+
+    def rank(entry: WirePhoneNumber) -> int:
+        mobile = (entry.type or "").lower() == "mobile"
+        return 0 if (mobile and entry.primary) else 1 if mobile else 2
+
+    for entry in sorted(entries, key=rank):  # sorted() is stable: ties keep ShopMonkey's order
+        normal = _e164(entry.number, region)
+        if normal:
+            return normal, bool(entry.subscribed)
+    legacy = _e164(row.phone, region)
+    return (legacy, False) if legacy else None
+
+
+def _e164(raw: str | None, region: str) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

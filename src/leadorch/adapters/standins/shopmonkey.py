@@ -1,0 +1,391 @@
+"""A stand-in for ShopMonkey's v3 REST API, for tests and the demo.
+
+It speaks ShopMonkey's wire shapes (bearer auth, `{success, data, meta}` envelopes, `where` JSON
+filters, `limit`/`skip` paging) and reproduces the production traps integrators have met: `limit`
+silently capped at 100, `$gte` and unknown filters silently ignored (the whole set comes back), only
+`id` orderable, and optionally a different row order on identical calls. Faults can be injected per
+path: 5xx answers, 429 with `Retry-After`, latency, malformed JSON. Every request is recorded.
+
+Run it on a real socket with `leadorch.adapters.standins.server.serve_in_thread(fake)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import fnmatch
+import json
+import random
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+BUNDLED_FIXTURES = Path(__file__).resolve().parent / "data" / "shopmonkey"
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+Json = Any
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Json | None
+    body: bytes
+
+
+@dataclass
+class _Fault:
+    pattern: str
+    method: str | None
+    remaining: int
+    status: int = 500
+    retry_after: str | None = None
+    malformed: bool = False
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method in (None, method)) and fnmatch.fnmatchcase(path, self.pattern)
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: bytes
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+def _now_iso(clock: Callable[[], datetime]) -> str:
+    moment = clock().astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _ok(data: Json, meta: Json | None = None) -> _Answer:
+    envelope: dict[str, Json] = {"success": True, "data": data}
+    if meta is not None:
+        envelope["meta"] = meta
+    return _Answer(200, json.dumps(envelope).encode())
+
+
+def _fail(status: int, message: str, code: str) -> _Answer:
+    return _Answer(status, json.dumps({"success": False, "message": message, "code": code}).encode())
+
+
+class FakeShopMonkey:
+    """An in-memory ShopMonkey company, served as an ASGI app. Thread-safe for tests and the demo."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "test-shopmonkey-key",
+        shuffle_pages: bool = False,
+        seed: int = 0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.api_key = api_key
+        self.shuffle_pages = shuffle_pages
+        self.orders: dict[str, Row] = {}
+        self.customers: dict[str, Row] = {}
+        self.vehicles: dict[str, Row] = {}
+        self.services: dict[str, Row] = {}
+        self.appointments: dict[str, Row] = {}
+        self.requests: list[RecordedRequest] = []
+        self._clock = clock
+        self._random = random.Random(seed)
+        self._faults: list[_Fault] = []
+        self._latency: list[tuple[str, float]] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_fixtures(cls, fixtures_dir: Path | str = BUNDLED_FIXTURES, **options: Any) -> FakeShopMonkey:
+        """A company seeded from the fixture files (`order-list-page.json`, `customer.json`, ...)."""
+        directory = Path(fixtures_dir)
+        if not directory.is_dir():
+            raise FileNotFoundError(f"ShopMonkey fixtures directory {directory} does not exist")
+
+        def data(name: str) -> Json:
+            return json.loads((directory / name).read_text(encoding="utf-8"))["data"]
+
+        fake = cls(**options)
+        for order in data("order-list-page.json"):
+            fake.add_order(order)
+        fake.add_customer(data("customer.json"))
+        fake.add_vehicle(data("vehicle.json"))
+        for service in data("canned-services.json"):
+            fake.add_service(service)
+        return fake
+
+    # --- state -------------------------------------------------------------------------------------
+
+    def add_order(self, row: Row) -> Row:
+        return self._put(self.orders, row)
+
+    def add_customer(self, row: Row) -> Row:
+        return self._put(self.customers, row)
+
+    def add_vehicle(self, row: Row) -> Row:
+        return self._put(self.vehicles, row)
+
+    def add_service(self, row: Row) -> Row:
+        return self._put(self.services, row)
+
+    def update_order(self, order_id: str, **changes: Any) -> Row:
+        """Change an order as staff would; `updatedDate` moves to now unless given."""
+        with self._lock:
+            order = self.orders[order_id]
+            order.update(changes)
+            if "updatedDate" not in changes:
+                order["updatedDate"] = _now_iso(self._clock)
+            return copy.deepcopy(order)
+
+    def update_customer(self, customer_id: str, **changes: Any) -> Row:
+        with self._lock:
+            self.customers[customer_id].update(changes)
+            return copy.deepcopy(self.customers[customer_id])
+
+    def _put(self, table: dict[str, Row], row: Row) -> Row:
+        if not isinstance(row.get("id"), str) or not row["id"]:
+            raise ValueError("a ShopMonkey row needs a string `id`")
+        with self._lock:
+            table[row["id"]] = copy.deepcopy(row)
+            return copy.deepcopy(row)
+
+    # --- faults and inspection ---------------------------------------------------------------------
+
+    def fail_next(self, path: str, times: int = 1, *, status: int = 500, method: str | None = None) -> None:
+        """Answer the next `times` requests whose path matches the glob `path` with `status`."""
+        with self._lock:
+            self._faults.append(_Fault(path, method, times, status=status))
+
+    def rate_limit_next(self, path: str, times: int = 1, *, retry_after: str = "2", method: str | None = None) -> None:
+        """Answer 429 with `Retry-After: retry_after` (seconds or an HTTP date)."""
+        with self._lock:
+            self._faults.append(_Fault(path, method, times, status=429, retry_after=retry_after))
+
+    def malformed_next(self, path: str, times: int = 1, *, method: str | None = None) -> None:
+        """Answer 200 with a truncated JSON body."""
+        with self._lock:
+            self._faults.append(_Fault(path, method, times, status=200, malformed=True))
+
+    def add_latency(self, path: str, seconds: float) -> None:
+        """Delay every answer whose path matches the glob `path` (0 removes the delay)."""
+        with self._lock:
+            self._latency = [(p, s) for p, s in self._latency if p != path]
+            if seconds > 0:
+                self._latency.append((path, seconds))
+
+    def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:
+        with self._lock:
+            return [
+                r for r in self.requests if fnmatch.fnmatchcase(r.path, path) and method in (None, r.method)
+            ]
+
+    # --- ASGI --------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] == "lifespan":
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        request = self._record(scope, body)
+        delay = max((s for p, s in self._latency if fnmatch.fnmatchcase(request.path, p)), default=0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        answer = self._answer(request)
+        headers = [(b"content-type", b"application/json"), *answer.headers]
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})
+
+    def _record(self, scope: dict[str, Any], body: bytes) -> RecordedRequest:
+        try:
+            parsed: Json | None = json.loads(body) if body else None
+        except ValueError:
+            parsed = None
+        request = RecordedRequest(
+            method=scope["method"],
+            path=scope["path"],
+            query=dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)),
+            headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+            json=parsed,
+            body=body,
+        )
+        with self._lock:
+            self.requests.append(request)
+        return request
+
+    def _answer(self, request: RecordedRequest) -> _Answer:
+        if request.headers.get("authorization") != f"Bearer {self.api_key}":
+            return _fail(401, "Unauthorized", "UNAUTHORIZED")
+        with self._lock:
+            fault = next((f for f in self._faults if f.matches(request.method, request.path)), None)
+            if fault:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._faults.remove(fault)
+                return self._faulted(fault)
+            return self._route(request)
+
+    @staticmethod
+    def _faulted(fault: _Fault) -> _Answer:
+        if fault.malformed:
+            return _Answer(200, b'{"success": true, "data": {"id": "66a1f0c1b7e4')
+        if fault.status == 429:
+            answer = _fail(429, "Too many requests", "RATE_LIMITED")
+            answer.headers.append((b"retry-after", (fault.retry_after or "1").encode()))
+            return answer
+        return _fail(fault.status, "Internal Server Error", "INTERNAL")
+
+    def _route(self, request: RecordedRequest) -> _Answer:
+        parts = request.path.strip("/").split("/")
+        if len(parts) < 2 or parts[0] != "v3":
+            return _fail(404, f"No route {request.path}", "NOT_FOUND")
+        entity, ident = parts[1], (parts[2] if len(parts) == 3 else None)
+        method = request.method
+        if len(parts) > 3:
+            return _fail(404, f"No route {request.path}", "NOT_FOUND")
+        if entity == "order" and method == "GET":
+            return self._get(self.orders, ident, "Order") if ident else self._list_orders(request.query)
+        if entity in ("customer", "vehicle") and method == "GET" and ident:
+            table = self.customers if entity == "customer" else self.vehicles
+            return self._get(table, ident, entity.capitalize())
+        if entity == "canned_service" and method == "GET" and not ident:
+            return self._list_services(request.query)
+        if entity == "appointment":
+            if method == "POST" and not ident:
+                return self._create_appointment(request.json)
+            if method == "GET" and ident:
+                return self._get(self.appointments, ident, "Appointment")
+            if method == "PUT" and ident:
+                return self._update_appointment(ident, request.json)
+            if method == "DELETE" and ident:
+                return self._delete_appointment(ident, request)
+        return _fail(404, f"No route {method} {request.path}", "NOT_FOUND")
+
+    @staticmethod
+    def _get(table: dict[str, Row], ident: str, label: str) -> _Answer:
+        row = table.get(ident)
+        return _ok(copy.deepcopy(row)) if row else _fail(404, f"{label} not found", "NOT_FOUND")
+
+    # --- listings ----------------------------------------------------------------------------------
+
+    def _page(self, rows: list[Row], query: dict[str, str]) -> _Answer:
+        try:
+            limit = min(MAX_LIMIT, max(1, int(query.get("limit", DEFAULT_LIMIT))))
+            skip = max(0, int(query.get("skip", 0)))
+            order_by = json.loads(query["orderBy"]) if "orderBy" in query else {}
+        except ValueError:
+            return _fail(400, "limit, skip and orderBy must be numbers and JSON", "BAD_REQUEST")
+        if isinstance(order_by, dict) and order_by.get("id") in ("asc", "desc"):
+            rows = sorted(rows, key=lambda r: r["id"], reverse=order_by["id"] == "desc")
+        if self.shuffle_pages:
+            rows = self._random.sample(rows, len(rows))
+        window = rows[skip : skip + limit]
+        meta = {"total": len(rows), "hasMore": skip + len(window) < len(rows)}
+        return _ok(copy.deepcopy(window), meta)
+
+    def _list_orders(self, query: dict[str, str]) -> _Answer:
+        try:
+            where = json.loads(query["where"]) if "where" in query else {}
+        except ValueError:
+            return _fail(400, "where must be JSON", "BAD_REQUEST")
+        rows = list(self.orders.values())
+        updated = where.get("updatedDate") if isinstance(where, dict) else None
+        if isinstance(updated, dict):
+            # Only bare operators filter; `$gte` & co. are ignored, as ShopMonkey does.
+            try:
+                if isinstance(updated.get("gte"), str):
+                    rows = [r for r in rows if _instant(r["updatedDate"]) >= _instant(updated["gte"])]
+                if isinstance(updated.get("lte"), str):
+                    rows = [r for r in rows if _instant(r["updatedDate"]) <= _instant(updated["lte"])]
+            except ValueError:
+                return _fail(400, "updatedDate bounds must be ISO 8601 dates", "BAD_REQUEST")
+        return self._page(rows, query)
+
+    def _list_services(self, query: dict[str, str]) -> _Answer:
+        rows = list(self.services.values())
+        if query.get("locationId"):
+            rows = [r for r in rows if r.get("locationId") in (None, query["locationId"])]
+        try:
+            where = json.loads(query["where"]) if "where" in query else {}
+        except ValueError:
+            return _fail(400, "where must be JSON", "BAD_REQUEST")
+        if isinstance(where, dict) and isinstance(where.get("bookable"), bool):
+            rows = [r for r in rows if r.get("bookable") is where["bookable"]]
+        return self._page(rows, query)
+
+    # --- appointments ------------------------------------------------------------------------------
+
+    REQUIRED_APPOINTMENT_FIELDS = ("customerId", "vehicleId", "startDate", "endDate", "name", "color")
+
+    def _create_appointment(self, payload: Json | None) -> _Answer:
+        if not isinstance(payload, dict):
+            return _fail(400, "body must be a JSON object", "BAD_REQUEST")
+        missing = [name for name in self.REQUIRED_APPOINTMENT_FIELDS if not payload.get(name)]
+        if missing:
+            return _fail(400, f"missing required field(s): {', '.join(missing)}", "VALIDATION")
+        now = _now_iso(self._clock)
+        appointment = {
+            "id": secrets.token_hex(12),
+            "createdDate": now,
+            "updatedDate": now,
+            "companyId": self._company_id(),
+            "locationId": payload.get("locationId"),
+            "confirmationStatus": "Unconfirmed",
+            **payload,
+        }
+        self.appointments[appointment["id"]] = appointment
+        self._link_to_order(appointment)
+        return _ok(copy.deepcopy(appointment))
+
+    def _update_appointment(self, ident: str, payload: Json | None) -> _Answer:
+        appointment = self.appointments.get(ident)
+        if appointment is None:
+            return _fail(404, "Appointment not found", "NOT_FOUND")
+        if not isinstance(payload, dict):
+            return _fail(400, "body must be a JSON object", "BAD_REQUEST")
+        self._unlink_from_order(appointment)
+        appointment.update(payload, updatedDate=_now_iso(self._clock))
+        self._link_to_order(appointment)
+        return _ok(copy.deepcopy(appointment))
+
+    def _delete_appointment(self, ident: str, request: RecordedRequest) -> _Answer:
+        if not isinstance(request.json, dict):
+            return _fail(400, "DELETE needs a JSON body", "BAD_REQUEST")
+        appointment = self.appointments.pop(ident, None)
+        if appointment is None:
+            return _fail(404, "Appointment not found", "NOT_FOUND")
+        self._unlink_from_order(appointment)
+        return _ok({"id": ident})
+
+    def _link_to_order(self, appointment: Row) -> None:
+        order = self.orders.get(appointment.get("orderId") or "")
+        if order is not None:
+            order["appointmentDates"] = [*order.get("appointmentDates", []), appointment["startDate"]]
+            order["updatedDate"] = _now_iso(self._clock)
+
+    def _unlink_from_order(self, appointment: Row) -> None:
+        order = self.orders.get(appointment.get("orderId") or "")
+        if order is not None and appointment["startDate"] in order.get("appointmentDates", []):
+            order["appointmentDates"] = [d for d in order["appointmentDates"] if d != appointment["startDate"]]
+            order["updatedDate"] = _now_iso(self._clock)
+
+    def _company_id(self) -> str | None:
+        return next((o.get("companyId") for o in self.orders.values()), None)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

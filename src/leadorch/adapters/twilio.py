@@ -1,0 +1,161 @@
+"""Sends SMS through Twilio's Messages API with the official `twilio` SDK, and checks Twilio's webhooks.
+
+The SDK's `Client` takes an `http_client`; ours is the SDK's own `TwilioHttpClient` with one change:
+when `base_url` is given, requests for `https://api.twilio.com` go there instead, so the stand-in (or a
+proxy) receives exactly what Twilio would. One `send_sms` is one HTTP attempt (the SDK does not retry
+plain-HTTP requests and we configure no retries); retrying after a `TransientDeliveryError` is the
+caller's decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
+
+from leadorch.ports.messaging import (
+    PermanentDeliveryError,
+    RecipientOptedOut,
+    SendReceipt,
+    SmsMessage,
+    TransientDeliveryError,
+)
+
+PROVIDER = "twilio"
+
+UNSUBSCRIBED_RECIPIENT = 21610
+TOO_MANY_REQUESTS = 20429
+
+
+class TwilioSmsSender:
+    """An `SmsSender` backed by Twilio.
+
+    `from_number` / `messaging_service_sid` are the defaults when a message names neither; a Messaging
+    Service is preferred by Twilio for sender pools and compliance, a plain number works for one shop.
+    """
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        from_number: str | None = None,
+        messaging_service_sid: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 10,
+    ) -> None:
+        if not account_sid:
+            raise ValueError("Twilio account_sid is empty")
+        if not auth_token:
+            raise ValueError("Twilio auth_token is empty")
+        if timeout <= 0:
+            raise ValueError(f"Twilio timeout must be positive, got {timeout}")
+        http_client = RebasedTwilioHttpClient(base_url, timeout=timeout) if base_url else None
+        if http_client is None:
+            http_client = TwilioHttpClient(timeout=timeout)
+        self._client = Client(account_sid, auth_token, http_client=http_client)
+        self._from_number = from_number
+        self._messaging_service_sid = messaging_service_sid
+
+    def send_sms(self, msg: SmsMessage) -> SendReceipt:
+        """Create the Message resource; Twilio answers 201 with the message `sid` and `queued` status."""
+        from_number = msg.from_number or self._from_number
+        service_sid = msg.messaging_service_sid or self._messaging_service_sid
+        if not from_number and not service_sid:
+            raise ValueError(
+                f"SMS to {msg.to} has no sender: set from_number or messaging_service_sid on the sender "
+                "or on the message"
+            )
+        optional: dict[str, Any] = {}
+        if service_sid:
+            optional["messaging_service_sid"] = service_sid
+        if from_number:
+            optional["from_"] = from_number
+        if msg.status_callback:
+            optional["status_callback"] = msg.status_callback
+        try:
+            message = self._client.messages.create(to=msg.to, body=msg.body, **optional)
+        except (TwilioRestException, TwilioServiceException) as error:
+            raise delivery_error_for(error) from None
+        except requests.RequestException as error:
+            raise TransientDeliveryError(f"Twilio unreachable: {error}") from error
+        except TwilioException as error:
+            raise TransientDeliveryError(f"Twilio answered unexpectedly: {error}") from error
+        return SendReceipt(
+            provider=PROVIDER, provider_message_id=message.sid or "", status=message.status or ""
+        )
+
+
+class RebasedTwilioHttpClient(TwilioHttpClient):
+    """The SDK's HTTP client, sending every request to `base_url` instead of Twilio's host.
+
+    The whole scheme and host are replaced (not just `https://api.twilio.com`), so a region or edge the
+    SDK picked from TWILIO_REGION / TWILIO_EDGE cannot leak a request to the real service.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float | None = None) -> None:
+        super().__init__(timeout=timeout)
+        base = urlsplit(base_url)
+        if base.scheme not in ("http", "https") or not base.netloc:
+            raise ValueError(f"Twilio base_url must be an http(s) URL, got {base_url!r}")
+        self.base = base
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        target = urlsplit(url)
+        path = self.base.path.rstrip("/") + target.path
+        rebased = urlunsplit((self.base.scheme, self.base.netloc, path, target.query, target.fragment))
+        return super().request(method, rebased, *args, **kwargs)
+
+
+def delivery_error_for(
+    error: TwilioRestException | TwilioServiceException,
+) -> TransientDeliveryError | PermanentDeliveryError:
+    """Twilio's error answer as a delivery error.
+
+    21610 (recipient replied STOP) is `RecipientOptedOut`; 429 / 20429 and 5xx are transient; every other
+    4xx (21211 invalid 'To' number, 21614 not a mobile number, 20003 bad credentials, ...) is permanent.
+    """
+    status = int(error.status)
+    code = int(error.code) if error.code is not None else None
+    reason = _reason(error)
+    code_text = str(code) if code is not None else str(status)
+    if code == UNSUBSCRIBED_RECIPIENT:
+        return RecipientOptedOut(f"Twilio: {reason}", code=code_text)
+    if status in (408, 429) or status >= 500 or code == TOO_MANY_REQUESTS:
+        return TransientDeliveryError(f"Twilio: {reason}", code=code_text)
+    return PermanentDeliveryError(f"Twilio rejected the message: {reason}", code=code_text)
+
+
+def _reason(error: TwilioRestException | TwilioServiceException) -> str:
+    if isinstance(error, TwilioServiceException):
+        return error.detail or error.title
+    # The SDK prefixes Twilio's message with "Unable to create record: ".
+    return str(error.msg).removeprefix("Unable to create record: ") or f"HTTP {error.status}"
+
+
+def validate_twilio_signature(auth_token: str, url: str, params: Mapping[str, Any], signature: str) -> bool:
+    """True when `signature` (the X-Twilio-Signature header) is Twilio's HMAC of `url` and the form `params`.
+
+    `url` must be the full URL Twilio requested, as Twilio saw it (scheme, host, path and query), which
+    behind a proxy is the public URL rather than the one the app was reached at.
+    """
+    if not signature:
+        return False
+    # Passed as given: the SDK reads repeated fields through `getall`/`getlist` when the mapping has them.
+    return bool(RequestValidator(auth_token).validate(url, params, signature))
+
+
+def twiml_reply(text: str | None) -> str:
+    """TwiML answering an inbound SMS: one reply message, or an empty `<Response/>` to send nothing."""
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)

@@ -1,0 +1,47 @@
+"""The composition root: the one place where settings become real objects wired together.
+
+Everything else receives what it needs from a `Container`; tests build one with fakes of our own ports
+(or stand-ins at the wire) through the same function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from leadorch.adapters.clocks import AdjustableClock, SystemClock
+from leadorch.app.db import Database, open_database
+from leadorch.app.eventstore.store import EventStore, open_event_store
+from leadorch.app.settings import Settings, load_settings
+from leadorch.ports.clock import Clock
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    store: EventStore
+    clock: Clock
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        for closer in reversed(self.extras.get("_closers", [])):
+            closer()
+        self.db.close()
+        recorder = getattr(self.store.factory, "datastore", None)
+        if recorder is not None and hasattr(recorder, "close"):
+            recorder.close()
+
+
+def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
+    """Build the container for `settings` (default: from the environment) and create missing tables."""
+    settings = settings or load_settings()
+    db = open_database(settings.database_url)
+    store = open_event_store(settings.database_url, codec=settings.event_codec)
+    if clock is None:
+        clock = AdjustableClock() if settings.demo_clock else SystemClock()
+    container = Container(settings=settings, db=db, store=store, clock=clock)
+    from leadorch.app.schema import create_tables
+
+    create_tables(db)
+    return container

@@ -1,0 +1,5 @@
+import sys
+
+from leadorch.app.cli import main
+
+sys.exit(main())

@@ -1,0 +1,103 @@
+"""The event store: one `eventsourcing` Application holding every aggregate of every tenant.
+
+One application (not one per aggregate type) so that a use case touching a lead, its schedule and an
+appointment saves all their new events in one atomic transaction, with optimistic concurrency on each.
+`DATABASE_URL` picks the library's persistence module; the code path is the same for both.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from leadorch.app.db import postgres_env
+from leadorch.app.eventstore.codec import build_transcoder
+from leadorch.app.settings import sqlite_path
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+
+class NotFound(LookupError):
+    """No such aggregate for this tenant (another tenant's ids look exactly like missing ones)."""
+
+
+class ConcurrencyConflict(RuntimeError):
+    """A command kept losing optimistic-concurrency races and gave up."""
+
+
+class EventStore(Application[UUID]):
+    """The application whose recorder is the event log every read model is projected from."""
+
+    name = "leadorch"
+
+    def __init__(self, env: dict[str, str] | None = None, *, codec: str = "msgspec") -> None:
+        self._codec = codec
+        super().__init__(env)
+
+    def construct_transcoder(self) -> Transcoder:
+        return build_transcoder(self._codec)
+
+    def load(self, aggregate_id: UUID, cls: type[A], tenant_id: str) -> A:
+        """Load one aggregate, checking it belongs to `tenant_id` (tenant first, always)."""
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{cls.__name__} {aggregate_id} not found") from None
+        if not isinstance(aggregate, cls) or getattr(aggregate, "tenant_id", None) != tenant_id:
+            raise NotFound(f"{cls.__name__} {aggregate_id} not found")
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return bool(list(self.events.get(aggregate_id, lte=1)))
+
+    def run(self, command: Callable[[], Sequence[Aggregate | None]], *, attempts: int = 5) -> None:
+        """Run `command` (load, decide, return the aggregates to save) with optimistic concurrency.
+
+        A lost race (another writer saved the same aggregate version first) retries the whole command
+        from a fresh load, a bounded number of times, then raises `ConcurrencyConflict`.
+        """
+        for attempt in range(attempts):
+            aggregates = command()
+            try:
+                self.save(*aggregates)
+                return
+            except IntegrityError:
+                if attempt == attempts - 1:
+                    break
+                time.sleep(0.002 * (2**attempt))
+        raise ConcurrencyConflict(f"gave up after {attempts} conflicting attempts")
+
+    def decide(self, command: Callable[[], tuple[R, Iterable[Aggregate | None]]], *, attempts: int = 5) -> R:
+        """Like `run`, for commands that also return a result."""
+        result: list[R] = []
+
+        def wrapped() -> Sequence[Aggregate | None]:
+            value, aggregates = command()
+            result[:] = [value]
+            return list(aggregates)
+
+        self.run(wrapped, attempts=attempts)
+        return result[0]
+
+
+def event_store_env(database_url: str) -> dict[str, str]:
+    if database_url.startswith("sqlite:///"):
+        path = sqlite_path(database_url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}
+    env = postgres_env(database_url)
+    env.update({"POSTGRES_POOL_SIZE": "10", "POSTGRES_MAX_OVERFLOW": "10", "POSTGRES_PRE_PING": "y"})
+    return env
+
+
+def open_event_store(database_url: str, *, codec: str = "msgspec", **extra_env: Any) -> EventStore:
+    env = event_store_env(database_url)
+    env.update({k: str(v) for k, v in extra_env.items()})
+    return EventStore(env, codec=codec)

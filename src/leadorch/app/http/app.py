@@ -1,0 +1,36 @@
+"""The Litestar application factory: routers from each resource module, one error mapping."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.openapi import OpenAPIConfig
+
+from leadorch.app.bootstrap import Container
+from leadorch.app.http.errors import EXCEPTION_HANDLERS
+
+# Each module exposes `ROUTES: list` of Litestar route handlers / controllers / routers.
+ROUTE_MODULES: list[str] = []
+
+
+@get("/health", sync_to_thread=False, tags=["ops"])
+def health() -> dict[str, str]:
+    """Liveness: the process is up and serving."""
+    return {"status": "ok"}
+
+
+def create_app(container: Container, *, debug: bool = False) -> Litestar:
+    handlers: list[Any] = [health]
+    for module_name in ROUTE_MODULES:
+        handlers.extend(importlib.import_module(module_name).ROUTES)
+    return Litestar(
+        route_handlers=handlers,
+        dependencies={},
+        state={"container": container},
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="Lead Orchestrator", version="0.1.0", path="/schema"),
+        debug=debug,
+        on_shutdown=[],
+    )

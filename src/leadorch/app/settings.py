@@ -1,0 +1,110 @@
+"""Typed settings, read from the environment once at start.
+
+A missing or malformed setting stops the process with one clear line naming it (`SettingsError`),
+rather than failing later at first use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str = "sqlite:///var/leadorch.db"
+    redis_url: str | None = None
+    event_codec: str = "msgspec"
+    secret_key: str = "dev-only-secret-key-change-me-0000000000"
+    admin_token: str = "dev-admin-token"
+    public_base_url: str = "http://127.0.0.1:8000"
+    shopmonkey_base_url: str = "https://api.shopmonkey.cloud"
+    sendgrid_api_key: str | None = None
+    sendgrid_host: str = "https://api.sendgrid.com"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_base_url: str | None = None
+    anthropic_api_key: str | None = None
+    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_base_url: str | None = None
+    poll_interval_seconds: float = 30.0
+    tick_interval_seconds: float = 5.0
+    demo_clock: bool = False
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def is_production_secret(self) -> bool:
+        return not self.secret_key.startswith("dev-only-")
+
+
+_ENV_NAMES: dict[str, str] = {
+    "database_url": "DATABASE_URL",
+    "redis_url": "REDIS_URL",
+    "event_codec": "EVENT_CODEC",
+    "secret_key": "LEADORCH_SECRET_KEY",
+    "admin_token": "LEADORCH_ADMIN_TOKEN",
+    "public_base_url": "LEADORCH_PUBLIC_BASE_URL",
+    "shopmonkey_base_url": "SHOPMONKEY_BASE_URL",
+    "sendgrid_api_key": "SENDGRID_API_KEY",
+    "sendgrid_host": "SENDGRID_HOST",
+    "twilio_account_sid": "TWILIO_ACCOUNT_SID",
+    "twilio_auth_token": "TWILIO_AUTH_TOKEN",
+    "twilio_base_url": "TWILIO_BASE_URL",
+    "anthropic_api_key": "ANTHROPIC_API_KEY",
+    "anthropic_model": "ANTHROPIC_MODEL",
+    "anthropic_base_url": "ANTHROPIC_BASE_URL",
+    "poll_interval_seconds": "LEADORCH_POLL_INTERVAL_SECONDS",
+    "tick_interval_seconds": "LEADORCH_TICK_INTERVAL_SECONDS",
+    "demo_clock": "LEADORCH_DEMO_CLOCK",
+    "log_level": "LEADORCH_LOG_LEVEL",
+    "log_json": "LEADORCH_LOG_JSON",
+}
+
+ENV_NAMES: Mapping[str, str] = _ENV_NAMES
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from environment variables (and explicit overrides), validating each one."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, object] = {}
+    for field, env_name in _ENV_NAMES.items():
+        value = environ.get(env_name)
+        if value is not None and value != "":
+            raw[field] = value
+    raw.update(overrides)
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        field = str(exc).rsplit("$.", 1)[-1].rstrip("`")
+        env_name = _ENV_NAMES.get(field, field)
+        raise SettingsError(f"setting {env_name} is invalid: {exc}") from None
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    if not settings.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise SettingsError(
+            f"setting DATABASE_URL must start with sqlite:/// or postgresql://, got {settings.database_url.split(':')[0]}:…"
+        )
+    if settings.redis_url is not None and not settings.redis_url.startswith(("redis://", "rediss://")):
+        raise SettingsError("setting REDIS_URL must start with redis:// or rediss://")
+    if settings.event_codec not in ("msgspec", "json"):
+        raise SettingsError("setting EVENT_CODEC must be msgspec or json")
+    if len(settings.secret_key) < 32:
+        raise SettingsError("setting LEADORCH_SECRET_KEY must be at least 32 characters")
+    if len(settings.admin_token) < 8:
+        raise SettingsError("setting LEADORCH_ADMIN_TOKEN must be at least 8 characters")
+    if settings.poll_interval_seconds <= 0 or settings.tick_interval_seconds <= 0:
+        raise SettingsError("poll and tick intervals must be positive")
+
+
+def sqlite_path(database_url: str) -> Path:
+    return Path(database_url.removeprefix("sqlite:///"))

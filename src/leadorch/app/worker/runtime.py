@@ -1,0 +1,169 @@
+"""Dramatiq wiring: the broker, the actors bound to one container, and the worker threads.
+
+Features declare their background jobs as plain functions `fn(container, *args)` in an `ACTORS` list of
+`ActorSpec`s (module listed in `ACTOR_MODULES`); the runtime binds each to the container and registers it
+as a Dramatiq actor on this runtime's broker. With `REDIS_URL` set the broker is Redis (API and worker are
+separate processes); without it (the embedded default) Dramatiq's in-memory `StubBroker` is used and the
+worker threads run inside the same process, so the demo needs no server.
+
+Periodic jobs (`PeriodicSpec`: due-touch tick, CRM poll, inbox relay, ...) are run by a `Scheduler`
+thread that only *enqueues* messages; every job is safe to run twice, because two worker processes each
+run a scheduler.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+
+log = logging.getLogger(__name__)
+
+ACTOR_MODULES: list[str] = []
+
+
+@dataclass(frozen=True)
+class ActorSpec:
+    name: str
+    fn: Callable[..., Any]  # fn(container, *args, **kwargs)
+    queue: str = "default"
+    max_retries: int = 5
+    min_backoff_ms: int = 200
+    max_backoff_ms: int = 30_000
+    time_limit_ms: int = 120_000
+
+
+@dataclass(frozen=True)
+class PeriodicSpec:
+    actor_name: str
+    interval: Callable[[Any], float]  # interval(settings) -> seconds
+
+
+@dataclass
+class Runtime:
+    container: Any
+    broker: dramatiq.Broker
+    actors: dict[str, dramatiq.Actor[Any, Any]]
+    periodic: list[PeriodicSpec]
+    in_process: bool
+    _worker: dramatiq.Worker | None = None
+    _scheduler: Scheduler | None = None
+    _extra_threads: list[Any] = field(default_factory=list)
+
+    def send(self, actor_name: str, *args: Any, **kwargs: Any) -> None:
+        self.actors[actor_name].send(*args, **kwargs)
+
+    def send_with_options(self, actor_name: str, *, args: tuple[Any, ...] = (), delay_ms: int | None = None) -> None:
+        self.actors[actor_name].send_with_options(args=args, delay=delay_ms)
+
+    def start_worker(self, *, threads: int = 4, scheduler: bool = True) -> None:
+        """Start consuming messages in this process (the worker process, or the embedded default)."""
+        self._worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)
+        self._worker.start()
+        if scheduler:
+            self._scheduler = Scheduler(self)
+            self._scheduler.start()
+
+    def join(self) -> None:
+        """Wait until every queued message has been processed (in-memory broker: tests and the demo)."""
+        if isinstance(self.broker, StubBroker) and self._worker is not None:
+            self.broker.join_all()  # type: ignore[attr-defined]
+            self._worker.join()
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.stop()
+        if self._worker is not None:
+            self._worker.stop(timeout=30_000)
+        self.broker.close()
+
+
+class Scheduler(threading.Thread):
+    """Enqueues each periodic job at its interval until stopped."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(name="leadorch-scheduler", daemon=True)
+        self.runtime = runtime
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        import time
+
+        settings = self.runtime.container.settings
+        next_due = {spec.actor_name: 0.0 for spec in self.runtime.periodic}
+        while not self._stop_event.is_set():
+            now = time.monotonic()
+            for spec in self.runtime.periodic:
+                if now >= next_due[spec.actor_name]:
+                    try:
+                        self.runtime.send(spec.actor_name)
+                    except Exception:  # a broker outage must not kill the scheduler
+                        log.exception("could not enqueue periodic job %s", spec.actor_name)
+                    next_due[spec.actor_name] = now + spec.interval(settings)
+            self._stop_event.wait(0.25)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
+
+
+def _middleware() -> list[Any]:
+    return [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), Pipelines(), Retries()]
+
+
+def build_broker(redis_url: str | None) -> dramatiq.Broker:
+    if redis_url:
+        return RedisBroker(url=redis_url, middleware=_middleware())
+    return StubBroker(middleware=_middleware())
+
+
+def build_runtime(container: Any, *, broker: dramatiq.Broker | None = None) -> Runtime:
+    """Bind every declared actor to `container` on a fresh broker."""
+    broker = broker or build_broker(container.settings.redis_url)
+    if isinstance(broker, StubBroker):
+        broker.emit_after("process_boot")
+    actors: dict[str, dramatiq.Actor[Any, Any]] = {}
+    periodic: list[PeriodicSpec] = []
+    for module_name in ACTOR_MODULES:
+        module = importlib.import_module(module_name)
+        for spec in getattr(module, "ACTORS", []):
+            actors[spec.name] = _declare(broker, container, spec)
+        periodic.extend(getattr(module, "PERIODIC", []))
+    runtime = Runtime(
+        container=container,
+        broker=broker,
+        actors=actors,
+        periodic=periodic,
+        in_process=isinstance(broker, StubBroker),
+    )
+    container.extras["runtime"] = runtime
+    return runtime
+
+
+def _declare(broker: dramatiq.Broker, container: Any, spec: ActorSpec) -> dramatiq.Actor[Any, Any]:
+    def bound(*args: Any, **kwargs: Any) -> Any:
+        return spec.fn(container, *args, **kwargs)
+
+    bound.__name__ = spec.name
+    bound.__module__ = spec.fn.__module__
+    return dramatiq.Actor(
+        bound,
+        broker=broker,
+        actor_name=spec.name,
+        queue_name=spec.queue,
+        priority=0,
+        options={
+            "max_retries": spec.max_retries,
+            "min_backoff": spec.min_backoff_ms,
+            "max_backoff": spec.max_backoff_ms,
+            "time_limit": spec.time_limit_ms,
+        },
+    )

@@ -1,0 +1,178 @@
+"""The CRM port: what the application needs from the shop's management system.
+
+The shop's CRM (ShopMonkey for the first tenant) owns orders, customers, vehicles, the service menu and
+the calendar. The application reads website quotes and contact details from it and writes booked
+appointments back. These value types are the CRM as the application sees it: vendor field names, wire
+envelopes and contact sub-resources stay in the adapter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+import msgspec
+
+APPOINTMENT_COLORS = frozenset(
+    {"aqua", "black", "blue", "brown", "gray", "green", "orange", "purple", "red", "yellow"}
+)
+
+
+class CrmError(Exception):
+    """The CRM refused or failed a request; the message says which request and why."""
+
+
+class CrmNotFound(CrmError):
+    """The CRM has no record with the requested id."""
+
+
+class CrmUnavailable(CrmError):
+    """The CRM could not be reached or kept failing, even after retrying: try again later."""
+
+
+class CrmContractError(CrmError):
+    """The CRM answered with something that breaks the agreed shape; the message names the field."""
+
+
+class CrmAuthError(CrmError):
+    """The CRM rejected our credentials or their permissions."""
+
+
+class CrmOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """A work order (estimate, repair order or invoice) as the lead rule reads it."""
+
+    id: str
+    location_id: str
+    company_id: str
+    customer_id: str | None
+    vehicle_id: str | None
+    workflow_status_id: str | None
+    status: str
+    authorized: bool
+    message_count: int
+    name: str | None
+    appointment_dates: list[str]
+    invoiced: bool
+    paid: bool
+    created_date: datetime
+    updated_date: datetime
+    complaint: str | None = None
+    number: int | None = None
+    generated_vehicle_name: str | None = None
+
+
+class CrmCustomer(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer with the one email and one phone we would contact, and their consent flags.
+
+    `email` is stripped and lower-cased; `phone` is E.164. The flags are reported as the CRM holds
+    them; what they mean for messaging is the application's decision.
+    """
+
+    id: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    email_subscribed: bool
+    sms_subscribed: bool
+    preferred_contact_method: str | None
+    marketing_opt_in: bool | None
+
+
+class CrmVehicle(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    year: int | None
+    make: str | None
+    model: str | None
+    submodel: str | None
+
+
+class CrmService(msgspec.Struct, frozen=True, kw_only=True):
+    """A canned service from the shop's menu: what it costs and how long the bay is busy."""
+
+    id: str
+    name: str
+    price_cents: int
+    duration_minutes: int
+    bookable: bool
+    deleted: bool
+    location_id: str | None
+
+
+class OrderPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of an order listing, exactly as the CRM returned it (no de-duplication)."""
+
+    orders: list[CrmOrder]
+    has_more: bool
+    total: int | None
+
+
+class CrmAppointmentRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """What to put on the shop's calendar. Times must be timezone-aware and `end` after `start`."""
+
+    customer_id: str
+    vehicle_id: str
+    start: datetime
+    end: datetime
+    name: str
+    order_id: str | None = None
+    location_id: str | None = None
+    color: str = "blue"
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.customer_id:
+            raise ValueError("appointment customer_id must not be empty")
+        if not self.vehicle_id:
+            raise ValueError("appointment vehicle_id must not be empty")
+        if not self.name.strip():
+            raise ValueError("appointment name must not be blank")
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("appointment start and end must be timezone-aware")
+        if self.end <= self.start:
+            raise ValueError(f"appointment end {self.end.isoformat()} is not after start {self.start.isoformat()}")
+        if self.color not in APPOINTMENT_COLORS:
+            raise ValueError(f"appointment color {self.color!r} is not one of {sorted(APPOINTMENT_COLORS)}")
+
+
+class CrmAppointment(msgspec.Struct, frozen=True, kw_only=True):
+    """An appointment as the CRM stored it."""
+
+    id: str
+    start: datetime
+    end: datetime
+    name: str | None = None
+    order_id: str | None = None
+    customer_id: str | None = None
+    vehicle_id: str | None = None
+    location_id: str | None = None
+    note: str | None = None
+    confirmation_status: str | None = None
+
+
+class Crm(Protocol):
+    """Reads leads' context from the shop's CRM and keeps its calendar in step with our bookings.
+
+    Every method raises `CrmNotFound`, `CrmUnavailable`, `CrmContractError`, `CrmAuthError` or
+    another `CrmError`; nothing vendor-specific escapes.
+    """
+
+    async def list_orders(self, updated_since: datetime, *, skip: int = 0, limit: int = 100) -> OrderPage:
+        """One page of orders updated at or after `updated_since`, as the CRM returned it."""
+        ...
+
+    async def get_order(self, order_id: str) -> CrmOrder: ...
+
+    async def get_customer(self, customer_id: str) -> CrmCustomer: ...
+
+    async def get_vehicle(self, vehicle_id: str) -> CrmVehicle: ...
+
+    async def list_services(self, location_id: str | None = None) -> list[CrmService]:
+        """Every canned service (all pages), bookable or not, for the location when one is given."""
+        ...
+
+    async def create_appointment(self, request: CrmAppointmentRequest) -> CrmAppointment: ...
+
+    async def update_appointment(self, appointment_id: str, request: CrmAppointmentRequest) -> CrmAppointment: ...
+
+    async def delete_appointment(self, appointment_id: str) -> None: ...

@@ -1,0 +1,136 @@
+"""The messaging port: what the application needs from an email and an SMS provider.
+
+The touch cadence only needs to hand a finished message to a provider and learn whether the provider
+took it. Everything vendor-specific (SDKs, wire formats, error codes) stays in the adapters; the
+application sees the value types and the three delivery errors below, which say the one thing it must
+decide on: try again later (`TransientDeliveryError`), give up on this message
+(`PermanentDeliveryError`), or record that the recipient revoked consent (`RecipientOptedOut`).
+
+Neither SendGrid's nor Twilio's send API accepts an idempotency key, so `idempotency_key` cannot stop
+a provider from sending twice: callers claim the touch before sending and retry only on
+`TransientDeliveryError`. The key still travels with the message (SendGrid custom args) so provider
+events can be tied back to the exact attempt.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import msgspec
+
+
+class EmailMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """One email to one recipient, fully rendered."""
+
+    to: str
+    to_name: str | None = None
+    from_email: str
+    from_name: str
+    reply_to: str | None = None
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+    """Extra MIME headers, e.g. `List-Unsubscribe` and `List-Unsubscribe-Post`."""
+    custom_args: dict[str, str] = msgspec.field(default_factory=dict)
+    """Our own ids (tenant, lead, touch); the provider echoes them in its event webhooks."""
+    categories: list[str] = msgspec.field(default_factory=list)
+    """Provider-side reporting buckets, e.g. `touch-3`."""
+    idempotency_key: str
+
+
+class SmsMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """One text message to one E.164 number.
+
+    `from_number` and `messaging_service_sid` override the sender's defaults; at least one of the two
+    must be known when sending.
+    """
+
+    to: str
+    body: str
+    from_number: str | None = None
+    messaging_service_sid: str | None = None
+    status_callback: str | None = None
+    idempotency_key: str
+
+
+class SendReceipt(msgspec.Struct, frozen=True, kw_only=True):
+    """The provider accepted the message: its id lets later delivery events find the message."""
+
+    provider: str
+    provider_message_id: str
+    status: str
+
+
+class InboundEmail(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer's emailed reply, reduced to what the application reasons about."""
+
+    from_email: str
+    """Lower-cased sender address from the From header."""
+    from_name: str | None
+    to: list[str]
+    cc: list[str]
+    subject: str
+    text: str
+    """The new part of the reply: quoted history and signatures removed as far as they are recognised."""
+    full_text: str
+    """The whole plain-text body as received."""
+    html: str | None
+    message_id: str | None
+    in_reply_to: str | None
+    references: list[str]
+    envelope_from: str | None
+    envelope_to: list[str]
+    """SMTP recipients: the address the mail was really delivered to (e.g. a per-lead reply address)."""
+
+
+class DeliveryError(Exception):
+    """The provider did not accept the message.
+
+    `code` is the provider's own error code when it gave one (Twilio `21610`, or the HTTP status for
+    providers without codes); `reason` is the provider's explanation; `retriable` says whether the
+    same message may succeed later.
+    """
+
+    retriable: bool = False
+
+    def __init__(self, reason: str, *, code: str | None = None) -> None:
+        super().__init__(f"{reason} (code {code})" if code else reason)
+        self.reason = reason
+        self.code = code
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth retrying later: provider outage (5xx), rate limiting (429), timeouts, lost connections."""
+
+    retriable = True
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying the same message cannot help: invalid number or address, rejected content, bad credentials."""
+
+    retriable = False
+
+
+class RecipientOptedOut(PermanentDeliveryError):
+    """The provider refuses because the recipient unsubscribed (e.g. replied STOP to this sender)."""
+
+
+class EmailSender(Protocol):
+    """Hands a rendered email to an email provider."""
+
+    def send_email(self, msg: EmailMessage) -> SendReceipt:
+        """Return the receipt, or raise a `DeliveryError` subclass."""
+        ...
+
+
+class SmsSender(Protocol):
+    """Hands a rendered text message to an SMS provider."""
+
+    def send_sms(self, msg: SmsMessage) -> SendReceipt:
+        """Return the receipt, or raise a `DeliveryError` subclass."""
+        ...
+
+
+class Messenger(EmailSender, SmsSender, Protocol):
+    """Both channels the touch cadence uses."""
