@@ -175,7 +175,9 @@ class SendGridStandIn:
         headers = _string_map(body.get("headers", {}), "headers")
         reserved = sorted(name for name in headers if name.lower() in RESERVED_HEADERS)
         if reserved:
-            raise SendGridRejection(400, f"The header {reserved[0]!r} is reserved and cannot be set.", "headers")
+            raise SendGridRejection(
+                400, f"The header {reserved[0]!r} is reserved and cannot be set.", "headers"
+            )
         custom_args = _string_map(body.get("custom_args", {}), "custom_args")
         categories = body.get("categories", [])
         if not isinstance(categories, list) or len(categories) > 10:
@@ -274,7 +276,9 @@ def _contents(content: Any) -> tuple[str | None, str | None]:
         value = block.get("value") if isinstance(block, dict) else None
         if not isinstance(value, str) or not value:
             raise SendGridRejection(
-                400, "The content value must be a string at least one character in length.", f"content.{index}.value"
+                400,
+                "The content value must be a string at least one character in length.",
+                f"content.{index}.value",
             )
         values[str(block.get("type"))] = value
     return values.get("text/plain"), values.get("text/html")
@@ -284,7 +288,9 @@ def _string_map(value: Any, field_name: str) -> dict[str, str]:
     if not isinstance(value, dict) or not all(
         isinstance(key, str) and isinstance(item, str) for key, item in value.items()
     ):
-        raise SendGridRejection(400, f"The {field_name} must be an object of string keys and string values.", field_name)
+        raise SendGridRejection(
+            400, f"The {field_name} must be an object of string keys and string values.", field_name
+        )
     return dict(value)
 
 

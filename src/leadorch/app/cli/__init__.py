@@ -16,6 +16,7 @@ from leadorch.app.settings import SettingsError
 
 COMMAND_MODULES: list[str] = [
     "leadorch.app.cli.serve",
+    "leadorch.app.cli.worker",
 ]
 
 

@@ -1,0 +1,364 @@
+"""A stand-in for Twilio's Programmable Messaging API, served on a real socket.
+
+It answers `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` the way Twilio does, so the production
+adapter and the official SDK are exercised end to end: it checks HTTP Basic auth (account SID and auth
+token, the SID matching the URL), the form-encoded body (`To` in E.164, `From` or `MessagingServiceSid`,
+`Body` up to 1,600 characters), answers 201 with the JSON Message resource (`sid` "SM…", `status`
+"queued", or "accepted" when only a Messaging Service is given), and errors with Twilio's
+`{"code", "message", "more_info", "status"}` body. Every accepted message lands in `outbox`.
+
+Faults are injected per call (the next N calls answer 500 or 429, or stall) and per recipient (a number
+answers 21610 unsubscribed, 21211 invalid, 21614 not mobile). Like Twilio's default opt-out handling,
+an inbound STOP sent through `send_inbound_sms` makes later sends to that number answer 21610 until the
+number texts START. `deliver_status_callbacks` and `send_inbound_sms` post Twilio's signed webhooks to
+the application, so its webhook endpoints can be tested against the same stand-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import os
+import re
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+import httpx
+from litestar import Litestar, Request, Response, post
+from twilio.request_validator import RequestValidator
+
+from leadorch.domain.sms_segments import sms_segments
+
+ACCOUNT_SID = "AC" + "5a" * 16
+AUTH_TOKEN = "standin-auth-token"
+API_VERSION = "2010-04-01"
+MAX_BODY = 1600
+
+ERROR_MESSAGES = {
+    20003: "Authenticate",
+    20429: "Too Many Requests",
+    21211: "Invalid 'To' Phone Number",
+    21602: "Message body is required.",
+    21603: "A 'From' phone number is required.",
+    21604: "A 'To' phone number is required.",
+    21610: "Attempt to send to unsubscribed recipient",
+    21614: "'To' number is not a valid mobile number",
+    21617: "The concatenated message body exceeds the 1600 character limit.",
+    21701: "The Messaging Service Sid is invalid.",
+    20500: "Internal Server Error",
+}
+# Twilio's default Advanced Opt-Out keywords, matched on the whole trimmed message.
+OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+OPT_IN_KEYWORDS = frozenset({"START", "YES", "UNSTOP"})
+
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+
+
+@dataclass(frozen=True)
+class AcceptedSms:
+    """One message the stand-in accepted, as Twilio would have queued it."""
+
+    sid: str
+    account_sid: str
+    to: str
+    from_number: str | None
+    messaging_service_sid: str | None
+    body: str
+    status_callback: str | None
+    status: str
+    num_segments: int
+    date_created: datetime
+
+
+class TwilioRejection(Exception):
+    """A request Twilio would refuse, with the HTTP status and Twilio error code to answer with."""
+
+    def __init__(self, status: int, code: int, message: str | None = None) -> None:
+        self.status = status
+        self.code = code
+        self.message = message or ERROR_MESSAGES.get(code, "Error")
+        super().__init__(self.message)
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
+            "status": self.status,
+        }
+
+
+@dataclass
+class _Fault:
+    status: int | None = None
+    stall_seconds: float = 0.0
+
+
+class TwilioStandIn:
+    """Fake Twilio: `app` is the ASGI app; `outbox` holds accepted messages; methods inject faults."""
+
+    def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self._lock = threading.Lock()
+        self._outbox: list[AcceptedSms] = []
+        self._faults: deque[_Fault] = deque()
+        self._rejected_recipients: dict[str, int] = {}
+        self._opted_out: set[str] = set()
+        self._reported_status: dict[str, str] = {}
+        self._calls = 0
+        self.app = Litestar(route_handlers=[self._create_message_handler()], openapi_config=None)
+
+    @property
+    def outbox(self) -> list[AcceptedSms]:
+        """A snapshot of every accepted message, oldest first."""
+        with self._lock:
+            return list(self._outbox)
+
+    @property
+    def calls(self) -> int:
+        """How many requests reached the endpoint, accepted or not."""
+        with self._lock:
+            return self._calls
+
+    def fail_next(self, count: int = 1, *, status: int = 500) -> None:
+        """The next `count` calls answer `status` (500, 503, 429, ...) without sending anything."""
+        if count < 1 or not 400 <= status <= 599:
+            raise ValueError(f"fail_next needs count >= 1 and an error status, got {count}, {status}")
+        with self._lock:
+            self._faults.extend(_Fault(status=status) for _ in range(count))
+
+    def stall_next(self, seconds: float, count: int = 1) -> None:
+        """The next `count` calls wait `seconds` before answering normally (to trip client timeouts)."""
+        with self._lock:
+            self._faults.extend(_Fault(stall_seconds=seconds) for _ in range(count))
+
+    def reject_recipient(self, number: str, code: int = 21610) -> None:
+        """Messages to `number` answer 400 with Twilio error `code` (21610, 21211, 21614, ...)."""
+        if code not in ERROR_MESSAGES:
+            raise ValueError(f"unknown Twilio error code {code}; known: {sorted(ERROR_MESSAGES)}")
+        with self._lock:
+            self._rejected_recipients[number] = code
+
+    def reset(self) -> None:
+        """Forget accepted messages, faults and opt-outs."""
+        with self._lock:
+            self._outbox.clear()
+            self._faults.clear()
+            self._rejected_recipients.clear()
+            self._opted_out.clear()
+            self._reported_status.clear()
+            self._calls = 0
+
+    def deliver_status_callbacks(self, status: str = "delivered", *, error_code: int | None = None) -> int:
+        """Post a signed status callback (`MessageStatus=status`) for every accepted message that asked
+        for one and has not been reported with that status yet. Returns how many callbacks were posted;
+        raises if the application did not answer 2xx, since Twilio would retry or give up."""
+        with self._lock:
+            pending = [
+                sms
+                for sms in self._outbox
+                if sms.status_callback and self._reported_status.get(sms.sid) != status
+            ]
+        for sms in pending:
+            params = {
+                "AccountSid": sms.account_sid,
+                "ApiVersion": API_VERSION,
+                "From": sms.from_number or "",
+                "MessageSid": sms.sid,
+                "MessageStatus": status,
+                "SmsSid": sms.sid,
+                "SmsStatus": status,
+                "To": sms.to,
+            }
+            if sms.messaging_service_sid:
+                params["MessagingServiceSid"] = sms.messaging_service_sid
+            if error_code is not None:
+                params["ErrorCode"] = str(error_code)
+            response = self.post_signed(str(sms.status_callback), params)
+            response.raise_for_status()
+            with self._lock:
+                self._reported_status[sms.sid] = status
+                self._outbox = [
+                    replace(item, status=status) if item.sid == sms.sid else item for item in self._outbox
+                ]
+        return len(pending)
+
+    def send_inbound_sms(
+        self,
+        webhook_url: str,
+        *,
+        from_number: str,
+        to: str,
+        body: str,
+        messaging_service_sid: str | None = None,
+    ) -> httpx.Response:
+        """Post a signed inbound-message webhook, as Twilio does when `from_number` texts `to`.
+
+        STOP-style keywords opt the number out of later sends (21610) and START-style keywords opt it
+        back in, as Twilio's default opt-out handling does before forwarding the message.
+        """
+        keyword = body.strip().upper()
+        with self._lock:
+            if keyword in OPT_OUT_KEYWORDS:
+                self._opted_out.add(from_number)
+            elif keyword in OPT_IN_KEYWORDS:
+                self._opted_out.discard(from_number)
+        sid = _sid("SM")
+        params = {
+            "AccountSid": self.account_sid,
+            "ApiVersion": API_VERSION,
+            "Body": body,
+            "From": from_number,
+            "MessageSid": sid,
+            "NumMedia": "0",
+            "NumSegments": str(max(1, sms_segments(body).segments)),
+            "SmsMessageSid": sid,
+            "SmsSid": sid,
+            "SmsStatus": "received",
+            "To": to,
+        }
+        if messaging_service_sid:
+            params["MessagingServiceSid"] = messaging_service_sid
+        return self.post_signed(webhook_url, params)
+
+    def post_signed(self, url: str, params: Mapping[str, str]) -> httpx.Response:
+        """POST form `params` to `url` with the X-Twilio-Signature Twilio computes with the auth token."""
+        signature = RequestValidator(self.auth_token).compute_signature(url, dict(params))
+        with httpx.Client(timeout=10) as client:
+            return client.post(url, data=dict(params), headers={"X-Twilio-Signature": signature})
+
+    def _create_message_handler(self) -> Any:
+        standin = self
+
+        @post(f"/{API_VERSION}/Accounts/{{account_sid:str}}/Messages.json", status_code=201)
+        async def create_message(account_sid: str, request: Request[Any, Any, Any]) -> Response[Any]:
+            with standin._lock:
+                standin._calls += 1
+                fault = standin._faults.popleft() if standin._faults else None
+            if fault and fault.stall_seconds:
+                await asyncio.sleep(fault.stall_seconds)
+            try:
+                if fault and fault.status:
+                    raise _fault_rejection(fault.status)
+                standin._check_auth(account_sid, request.headers.get("authorization"))
+                content_type = request.headers.get("content-type", "")
+                if not content_type.startswith("application/x-www-form-urlencoded"):
+                    raise TwilioRejection(400, 21602, "Expected a form-encoded body")
+                form = await request.form()
+                accepted = standin._accept(account_sid, {key: str(form.get(key)) for key in form})
+            except TwilioRejection as rejection:
+                return Response(
+                    content=json.dumps(rejection.payload()).encode(),
+                    status_code=rejection.status,
+                    media_type="application/json",
+                )
+            return Response(
+                content=json.dumps(_message_resource(accepted)).encode(),
+                status_code=201,
+                media_type="application/json",
+            )
+
+        return create_message
+
+    def _check_auth(self, account_sid: str, authorization: str | None) -> None:
+        username, password = _basic_credentials(authorization)
+        if username != self.account_sid or password != self.auth_token or account_sid != self.account_sid:
+            raise TwilioRejection(401, 20003)
+
+    def _accept(self, account_sid: str, form: dict[str, str]) -> AcceptedSms:
+        to = form.get("To")
+        if not to:
+            raise TwilioRejection(400, 21604)
+        from_number = form.get("From") or None
+        service_sid = form.get("MessagingServiceSid") or None
+        if not from_number and not service_sid:
+            raise TwilioRejection(400, 21603)
+        if service_sid and not _MESSAGING_SERVICE_SID.match(service_sid):
+            raise TwilioRejection(400, 21701, f"The Messaging Service Sid {service_sid} is invalid.")
+        body = form.get("Body", "")
+        if not body:
+            raise TwilioRejection(400, 21602)
+        if len(body) > MAX_BODY:
+            raise TwilioRejection(400, 21617)
+        if not _E164.match(to):
+            raise TwilioRejection(400, 21211, f"Invalid 'To' Phone Number: {to}")
+        with self._lock:
+            code = self._rejected_recipients.get(to)
+            if code is None and to in self._opted_out:
+                code = 21610
+            if code is not None:
+                raise TwilioRejection(400, code)
+            accepted = AcceptedSms(
+                sid=_sid("SM"),
+                account_sid=account_sid,
+                to=to,
+                from_number=from_number,
+                messaging_service_sid=service_sid,
+                body=body,
+                status_callback=form.get("StatusCallback") or None,
+                status="accepted" if service_sid and not from_number else "queued",
+                num_segments=max(1, sms_segments(body).segments),
+                date_created=datetime.now(UTC).replace(microsecond=0),
+            )
+            self._outbox.append(accepted)
+        return accepted
+
+
+def _fault_rejection(status: int) -> TwilioRejection:
+    if status == 429:
+        return TwilioRejection(429, 20429)
+    if status >= 500:
+        return TwilioRejection(status, 20500)
+    return TwilioRejection(status, status, f"injected failure {status}")
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str | None, str | None]:
+    if not authorization or not authorization.startswith("Basic "):
+        return None, None
+    try:
+        decoded = base64.b64decode(authorization.removeprefix("Basic "), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    username, _, password = decoded.partition(":")
+    return username, password
+
+
+def _sid(prefix: str) -> str:
+    return prefix + os.urandom(16).hex()
+
+
+def _message_resource(sms: AcceptedSms) -> dict[str, Any]:
+    """The Message resource JSON Twilio answers a create with."""
+    created = format_datetime(sms.date_created)
+    uri = f"/{API_VERSION}/Accounts/{sms.account_sid}/Messages/{sms.sid}.json"
+    return {
+        "account_sid": sms.account_sid,
+        "api_version": API_VERSION,
+        "body": sms.body,
+        "date_created": created,
+        "date_sent": None,
+        "date_updated": created,
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": sms.from_number,
+        "messaging_service_sid": sms.messaging_service_sid,
+        "num_media": "0",
+        "num_segments": str(sms.num_segments),
+        "price": None,
+        "price_unit": "USD",
+        "sid": sms.sid,
+        "status": sms.status,
+        "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
+        "to": sms.to,
+        "uri": uri,
+    }
