@@ -16,7 +16,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg
@@ -78,7 +78,19 @@ def postgres_server() -> Iterator[str]:
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
     )
     subprocess.run(
-        _as_postgres([_pg_bin("pg_ctl"), "-D", str(data_dir), "-o", options, "-l", str(data_dir / "log"), "-w", "start"]),
+        _as_postgres(
+            [
+                _pg_bin("pg_ctl"),
+                "-D",
+                str(data_dir),
+                "-o",
+                options,
+                "-l",
+                str(data_dir / "log"),
+                "-w",
+                "start",
+            ]
+        ),
         check=True,
         capture_output=True,
     )
@@ -117,7 +129,23 @@ def redis_server() -> Iterator[str]:
     work = Path(tempfile.gettempdir()) / f"leadorch-test-redis-{REDIS_PORT}"
     work.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        [binary, "--daemonize", "yes", "--pidfile", str(work / "redis.pid"), "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(work)],
+        [
+            binary,
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(work / "redis.pid"),
+            "--port",
+            str(REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(work),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -129,7 +157,9 @@ def redis_server() -> Iterator[str]:
             break
         except redis.RedisError:
             if time.monotonic() > deadline or proc.poll() not in (None, 0):
-                raise RuntimeError("redis-server did not start: install Debian's redis-server package") from None
+                raise RuntimeError(
+                    "redis-server did not start: install Debian's redis-server package"
+                ) from None
             time.sleep(0.05)
     yield url  # left running for parallel runs, like PostgreSQL
 
@@ -142,13 +172,14 @@ def stop_servers() -> None:
     """Stop the servers this module started (used by scripts/test.sh at exit)."""
     data_dir = _pg_data_dir()
     if (data_dir / "postmaster.pid").exists():
-        subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"]), capture_output=True)
+        subprocess.run(
+            _as_postgres([_pg_bin("pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"]),
+            capture_output=True,
+        )
     pid_file = Path(tempfile.gettempdir()) / f"leadorch-test-redis-{REDIS_PORT}" / "redis.pid"
     if pid_file.exists():
-        try:
+        with suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().strip()), 15)
-        except (ProcessLookupError, ValueError):
-            pass
 
 
 if __name__ == "__main__":

@@ -98,15 +98,16 @@ class AnthropicAssistant:
             reply = await self._client().messages.create(**request)
         except anthropic.APITimeoutError as error:
             raise AssistantUnavailable(
-                f"the assistant did not answer within {self._timeout:g}s "
-                f"(after {self._max_retries} retries)"
+                f"the assistant did not answer within {self._timeout:g}s (after {self._max_retries} retries)"
             ) from error
         except anthropic.APIConnectionError as error:
             raise AssistantUnavailable(f"cannot reach the assistant API: {error.message}") from error
         except anthropic.APIStatusError as error:
             raise AssistantUnavailable(self._status_reason(error)) from error
         except anthropic.APIResponseValidationError as error:
-            raise AssistantUnavailable(f"the assistant API sent an unreadable reply: {error.message}") from error
+            raise AssistantUnavailable(
+                f"the assistant API sent an unreadable reply: {error.message}"
+            ) from error
         return turn_from(reply)
 
     def _status_reason(self, error: anthropic.APIStatusError) -> str:
@@ -170,6 +171,10 @@ def turn_from(reply: Any) -> AssistantTurn:
             texts.append(block.text)
         elif block.type == "tool_use":
             calls.append(ToolUse(id=block.id, name=block.name, input=dict(block.input)))
-    usage = {field: value for field in _USAGE_FIELDS if isinstance(value := getattr(reply.usage, field, None), int)}
+    usage = {
+        field: value for field in _USAGE_FIELDS if isinstance(value := getattr(reply.usage, field, None), int)
+    }
     stop_reason = reply.stop_reason or ("tool_use" if calls else "end_turn")
-    return AssistantTurn(text="\n\n".join(t for t in texts if t), tool_calls=calls, stop_reason=stop_reason, usage=usage)
+    return AssistantTurn(
+        text="\n\n".join(t for t in texts if t), tool_calls=calls, stop_reason=stop_reason, usage=usage
+    )

@@ -14,6 +14,7 @@ the customer already has a booking, so that choosing a new time moves it rather 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,10 +136,8 @@ class _Calendar:
         if day := re.search(r"^\s*today:\s*(\d{4}-\d{2}-\d{2})", dynamic, re.IGNORECASE | re.MULTILINE):
             today = date.fromisoformat(day.group(1))
         if name := re.search(r"^\s*time\s?zone:\s*(\S+)", dynamic, re.IGNORECASE | re.MULTILINE):
-            try:
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
                 zone = ZoneInfo(name.group(1))
-            except (ZoneInfoNotFoundError, ValueError):
-                pass
         return cls(today=today, zone=zone)
 
     def midnight(self, day: date) -> str:
@@ -207,10 +206,8 @@ def _read_when(text: str, calendar: _Calendar) -> _When:
             pass
         rest = rest.replace(match.group(0), " ")
     if "day" not in found and (match := _ISO_DAY.search(rest)):
-        try:
+        with contextlib.suppress(ValueError):
             found["day"] = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
-            pass
         rest = rest.replace(match.group(0), " ")
     if "day" not in found and (match := _MONTH_DAY.search(rest)):
         found["day"] = _this_coming(calendar.today, _MONTHS[match.group(1).lower()], int(match.group(2)))
@@ -424,19 +421,21 @@ def _appointment_words(appointment: dict[str, Any]) -> str:
     services = [s.get("name", "") if isinstance(s, dict) else str(s) for s in appointment.get("services", [])]
     details = ", ".join(s for s in services if s)
     if "price_cents" in appointment:
-        details = f"{details}, {_dollars(appointment['price_cents'])}" if details else _dollars(
-            appointment["price_cents"]
+        details = (
+            f"{details}, {_dollars(appointment['price_cents'])}"
+            if details
+            else _dollars(appointment["price_cents"])
         )
     return f"{when} ({details})" if details else str(when)
 
 
 _HELP = (
-    "I can tell you our prices and find you an appointment time. Try \"how much is it?\" or "
-    "\"what times do you have Friday?\" - or say \"talk to someone\" to reach the shop."
+    'I can tell you our prices and find you an appointment time. Try "how much is it?" or '
+    '"what times do you have Friday?" - or say "talk to someone" to reach the shop.'
 )
 _OUT_OF_BOUNDS_REPLY = (
     "I can't change prices or special terms here: our prices are the shop's listed prices. I'm happy to "
-    "show you the prices or find you a time, or say \"talk to someone\" and I'll ask the team."
+    'show you the prices or find you a time, or say "talk to someone" and I\'ll ask the team.'
 )
 
 
@@ -451,7 +450,9 @@ class OfflineAssistant:
     ) -> AssistantTurn:
         return self.next_turn(system, messages, tools)
 
-    def next_turn(self, system: SystemPrompt, messages: list[ChatMessage], tools: list[ToolSpec]) -> AssistantTurn:
+    def next_turn(
+        self, system: SystemPrompt, messages: list[ChatMessage], tools: list[ToolSpec]
+    ) -> AssistantTurn:
         """The same decision as `respond`, without awaiting (for callers that are not async)."""
         conversation = _Conversation(messages, system)
         turn = _Turn(conversation, _Calendar.read(system.dynamic), {tool.name for tool in tools})
@@ -523,7 +524,9 @@ class _Turn:
         if start is None:
             return self.find_slots(when, self.conversation.customer_text())
         if moving:
-            return self.use(RESCHEDULE_APPOINTMENT, {"start": start}, fallback="Please call the shop to move it.")
+            return self.use(
+                RESCHEDULE_APPOINTMENT, {"start": start}, fallback="Please call the shop to move it."
+            )
         tool_input: dict[str, Any] = {"start": start}
         if service_ids := self.service_ids(query):
             tool_input["service_ids"] = service_ids
@@ -611,7 +614,11 @@ class _Turn:
             return "I couldn't find prices right now. Would you like me to ask the team?"
         named = _named_service(self.conversation.customer_text(), services)
         if named is not None:
-            about = f" It takes about {_duration(named['duration_minutes'])}." if "duration_minutes" in named else ""
+            about = (
+                f" It takes about {_duration(named['duration_minutes'])}."
+                if "duration_minutes" in named
+                else ""
+            )
             description = f" {named['description']}" if named.get("description") else ""
             return (
                 f"The {named['name']} is {_dollars(named['price_cents'])}.{description}{about}\n"
@@ -626,7 +633,7 @@ class _Turn:
         if use.name in (BOOK_APPOINTMENT, RESCHEDULE_APPOINTMENT):
             return f"Sorry, I couldn't book that time{reason_text}. Would you like me to look for another?"
         if use.name == CANCEL_APPOINTMENT:
-            return f"Sorry, I couldn't cancel{reason_text}. Say \"talk to someone\" and the shop will help."
+            return f'Sorry, I couldn\'t cancel{reason_text}. Say "talk to someone" and the shop will help.'
         return f"Sorry, something went wrong on my side{reason_text}. Could you try again?"
 
 
@@ -647,4 +654,3 @@ def _pick(slots: list[dict[str, Any]], when: _When) -> str | None:
             continue
         return str(slot["start"])
     return None
-

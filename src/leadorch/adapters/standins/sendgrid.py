@@ -91,7 +91,10 @@ class SendGridStandIn:
         self._faults: deque[_Fault] = deque()
         self._rejected_addresses: dict[str, str] = {}
         self._calls = 0
-        self.app = Litestar(route_handlers=[self._mail_send_handler()], openapi_config=None)
+        # No OpenAPI and no logging setup: a stand-in must not reconfigure the host process's logging.
+        self.app = Litestar(
+            route_handlers=[self._mail_send_handler()], openapi_config=None, logging_config=None
+        )
 
     @property
     def outbox(self) -> list[AcceptedEmail]:

@@ -36,7 +36,9 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def serve_in_thread(app: object, host: str = "127.0.0.1", port: int = 0, *, timeout: float = 10.0) -> RunningServer:
+def serve_in_thread(
+    app: object, host: str = "127.0.0.1", port: int = 0, *, timeout: float = 10.0
+) -> RunningServer:
     """Start `app` with uvicorn on host:port (0 = a free port) and wait until it accepts connections."""
     port = port or free_port(host)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="auto", access_log=False)

@@ -115,7 +115,10 @@ class TwilioStandIn:
         self._opted_out: set[str] = set()
         self._reported_status: dict[str, str] = {}
         self._calls = 0
-        self.app = Litestar(route_handlers=[self._create_message_handler()], openapi_config=None)
+        # No OpenAPI and no logging setup: a stand-in must not reconfigure the host process's logging.
+        self.app = Litestar(
+            route_handlers=[self._create_message_handler()], openapi_config=None, logging_config=None
+        )
 
     @property
     def outbox(self) -> list[AcceptedSms]:

@@ -91,8 +91,11 @@ HANDOFF_TO_HUMAN = ToolSpec(
     input_schema={
         "type": "object",
         "properties": {
-            "question": {"type": "string", "minLength": 1, "description": "What the customer needs, in "
-            "their words."}
+            "question": {
+                "type": "string",
+                "minLength": 1,
+                "description": "What the customer needs, in their words.",
+            }
         },
         "required": ["question"],
         "additionalProperties": False,

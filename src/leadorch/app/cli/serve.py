@@ -21,7 +21,9 @@ def run(args: argparse.Namespace) -> int:
 
     container = bootstrap()
     app = create_app(container)
-    print(f"leadorch: serving on http://{args.host}:{args.port} (health: /health, API schema: /schema/openapi.json)")
+    print(
+        f"leadorch: serving on http://{args.host}:{args.port} (health: /health, API schema: /schema/openapi.json)"
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=20)
     container.close()
     return 0

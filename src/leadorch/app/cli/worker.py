@@ -16,7 +16,9 @@ from typing import Any
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("worker", help="run the background worker (needs REDIS_URL)")
     parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
-    parser.add_argument("--no-scheduler", action="store_true", help="do not enqueue periodic jobs from this process")
+    parser.add_argument(
+        "--no-scheduler", action="store_true", help="do not enqueue periodic jobs from this process"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -27,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
 
     container = bootstrap()
     if not container.settings.redis_url:
-        raise CliError("REDIS_URL is not set: without Redis the worker runs inside `leadorch serve`/`leadorch demo`")
+        raise CliError(
+            "REDIS_URL is not set: without Redis the worker runs inside `leadorch serve`/`leadorch demo`"
+        )
     runtime = build_runtime(container)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

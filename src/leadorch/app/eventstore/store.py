@@ -91,7 +91,11 @@ def event_store_env(database_url: str) -> dict[str, str]:
     if database_url.startswith("sqlite:///"):
         path = sqlite_path(database_url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
     env = postgres_env(database_url)
     env.update({"POSTGRES_POOL_SIZE": "10", "POSTGRES_MAX_OVERFLOW": "10", "POSTGRES_PRE_PING": "y"})
     return env

@@ -5,14 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.status_codes import HTTP_404_NOT_FOUND, HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.status_codes import (
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 
 from leadorch.app.eventstore.store import ConcurrencyConflict, NotFound
 from leadorch.domain.errors import DomainError
 
 
 def _problem(status: int, detail: str) -> Response[dict[str, Any]]:
-    return Response(content={"status_code": status, "detail": detail}, status_code=status, media_type=MediaType.JSON)
+    return Response(
+        content={"status_code": status, "detail": detail}, status_code=status, media_type=MediaType.JSON
+    )
 
 
 def _not_found(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

@@ -61,7 +61,9 @@ class Runtime:
     def send(self, actor_name: str, *args: Any, **kwargs: Any) -> None:
         self.actors[actor_name].send(*args, **kwargs)
 
-    def send_with_options(self, actor_name: str, *, args: tuple[Any, ...] = (), delay_ms: int | None = None) -> None:
+    def send_with_options(
+        self, actor_name: str, *, args: tuple[Any, ...] = (), delay_ms: int | None = None
+    ) -> None:
         self.actors[actor_name].send_with_options(args=args, delay=delay_ms)
 
     def start_worker(self, *, threads: int = 4, scheduler: bool = True) -> None:

@@ -1,0 +1,89 @@
+"""Structured JSON logs, one event per line, with correlation ids and nothing private in them.
+
+Correlation ids (webhook delivery id, lead id, touch id, tenant) live in a context variable set with
+`bind(...)`; every log line carries whatever is bound. Values that look like secrets, e-mail addresses or
+phone numbers are masked on the way out, so a careless `log.info("%s", customer)` cannot leak them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("leadorch_log_context", default={})  # noqa: B039
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+_SECRET = re.compile(
+    r"(whsec_[A-Za-z0-9+/=]+|sk-ant-[A-Za-z0-9_-]+|SG\.[A-Za-z0-9_.-]+|Bearer\s+[A-Za-z0-9._~+/=-]+|AC[0-9a-f]{32})"
+)
+
+
+def mask(text: str) -> str:
+    """Mask secrets, e-mail addresses and phone numbers in free text."""
+    text = _SECRET.sub("[secret]", text)
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    return _PHONE.sub(lambda m: "[phone …" + re.sub(r"\D", "", m.group(0))[-2:] + "]", text)
+
+
+@contextmanager
+def bind(**ids: object) -> Iterator[None]:
+    """Attach correlation ids to every log line written inside the block."""
+    token = _context.set({**_context.get(), **{k: str(v) for k, v in ids.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": mask(record.getMessage()),
+            **_context.get(),
+        }
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, dict):
+            entry.update({k: mask(str(v)) for k, v in extra.items()})
+        if record.exc_info:
+            entry["exc"] = mask(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class PlainFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        ids = " ".join(f"{k}={v}" for k, v in _context.get().items())
+        line = f"{record.levelname[0]} {record.name}: {mask(record.getMessage())}" + (
+            f" [{ids}]" if ids else ""
+        )
+        if record.exc_info:
+            line += "\n" + mask(self.formatException(record.exc_info))
+        return line
+
+
+def configure_logging(level: str = "INFO", *, json_lines: bool = True, stream: Any = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if json_lines else PlainFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "urllib3",
+        "twilio.http_client",
+        "dramatiq",
+        "uvicorn.access",
+        "anthropic",
+    ):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

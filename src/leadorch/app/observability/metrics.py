@@ -1,0 +1,43 @@
+"""Prometheus metrics: what the person on call looks at first.
+
+One registry per process; `GET /metrics` on the API serves the API's, and the worker serves its own
+(`leadorch worker --metrics-port`).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+WEBHOOK_DELIVERIES = Counter(
+    "leadorch_webhook_deliveries_total",
+    "CRM webhook deliveries by outcome (accepted, duplicate, ignored, rejected, unauthorized, malformed)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+SPEED_TO_LEAD = Histogram(
+    "leadorch_speed_to_lead_seconds",
+    "From webhook receipt to the first touch accepted by the messaging provider",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400),
+    registry=REGISTRY,
+)
+TOUCHES = Counter(
+    "leadorch_touches_total",
+    "Touch outcomes by channel (sent, failed, suppressed, uncertain, skipped)",
+    ["channel", "outcome"],
+    registry=REGISTRY,
+)
+PROJECTION_LAG = Gauge(
+    "leadorch_projection_lag_events",
+    "Events in the log not yet applied to a read model",
+    ["projection"],
+    registry=REGISTRY,
+)
+ACTOR_FAILURES = Counter(
+    "leadorch_actor_failures_total",
+    "Background job failures (each retry counts)",
+    ["actor"],
+    registry=REGISTRY,
+)
+LEADS_CREATED = Counter("leadorch_leads_created_total", "Leads created", ["source"], registry=REGISTRY)
