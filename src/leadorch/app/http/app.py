@@ -12,7 +12,9 @@ from leadorch.app.bootstrap import Container
 from leadorch.app.http.errors import EXCEPTION_HANDLERS
 
 # Each module exposes `ROUTES: list` of Litestar route handlers / controllers / routers.
-ROUTE_MODULES: list[str] = []
+ROUTE_MODULES: list[str] = [
+    "leadorch.app.http.ops",
+]
 
 
 @get("/health", sync_to_thread=False, tags=["ops"])

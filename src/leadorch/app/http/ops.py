@@ -1,0 +1,74 @@
+"""Readiness and metrics for the person on call.
+
+`GET /health` (in app.py) says the process is alive; `GET /ready` says it can do its job: the database
+answers, Redis answers (when configured), and the read models are caught up with the log within a bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from leadorch.app.observability.metrics import PROJECTION_LAG, REGISTRY
+
+MAX_PROJECTION_LAG = 1000
+
+
+def _check_database(container: Any) -> str | None:
+    try:
+        with container.db.transaction() as cur:
+            cur.execute("SELECT 1")
+        container.store.recorder.max_notification_id()
+    except Exception as exc:
+        return f"database: {type(exc).__name__}"
+    return None
+
+
+def _check_redis(container: Any) -> str | None:
+    if not container.settings.redis_url:
+        return None
+    try:
+        import redis
+
+        redis.Redis.from_url(container.settings.redis_url, socket_timeout=1).ping()
+    except Exception as exc:
+        return f"redis: {type(exc).__name__}"
+    return None
+
+
+def _check_projections(container: Any) -> tuple[str | None, dict[str, int]]:
+    daemon = container.extras.get("projections")
+    if daemon is None:
+        return None, {}
+    try:
+        lags: dict[str, int] = daemon.lag()
+    except Exception as exc:
+        return f"projections: {type(exc).__name__}", {}
+    for name, lag in lags.items():
+        PROJECTION_LAG.labels(projection=name).set(lag)
+    behind = [name for name, lag in lags.items() if lag > MAX_PROJECTION_LAG]
+    return (f"projections behind: {', '.join(sorted(behind))}" if behind else None), lags
+
+
+@get("/ready", sync_to_thread=True, tags=["ops"])
+def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """Readiness: database, Redis and projection lag."""
+    container = request.app.state.container
+    problems = [p for p in (_check_database(container), _check_redis(container)) if p]
+    projection_problem, lags = _check_projections(container)
+    if projection_problem:
+        problems.append(projection_problem)
+    body = {"status": "ready" if not problems else "not ready", "problems": problems, "projection_lag": lags}
+    return Response(body, status_code=HTTP_200_OK if not problems else HTTP_503_SERVICE_UNAVAILABLE)
+
+
+@get("/metrics", sync_to_thread=False, tags=["ops"], include_in_schema=False)
+def metrics() -> Response[bytes]:
+    """Prometheus exposition of this process's metrics."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+ROUTES = [ready, metrics]
