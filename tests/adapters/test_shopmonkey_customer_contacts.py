@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.conftest import shared_fixtures_dir
 
 from leadorch.adapters.shopmonkey import ShopMonkeyCrm
 from leadorch.adapters.shopmonkey_models import WireCustomer, WireEmail, WirePhoneNumber, customer_from_wire
 from leadorch.adapters.standins.server import serve_in_thread
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.ports.crm import CrmCustomer
-from tests.conftest import shared_fixtures_dir
 
 CUSTOMER_ID = "66a1f0c1b7e4d9a1c2f3e3a9"
 
@@ -92,6 +92,24 @@ async def test_the_primary_mobile_wins_among_mobiles(crm: ShopMonkeyCrm, fake: F
         crm, fake, phoneNumbers=[phone("(619) 555-0101"), phone("(619) 555-0102", primary=True)]
     )
     assert customer.phone == "+16195550102"
+
+
+@pytest.mark.anyio
+async def test_without_a_mobile_the_primary_number_wins(crm: ShopMonkeyCrm, fake: FakeShopMonkey) -> None:
+    customer = await fetch_variant(
+        crm,
+        fake,
+        phoneNumbers=[
+            phone("(619) 555-0103", kind="Work"),
+            phone("(619) 555-0104", kind="Home", primary=True),
+        ],
+    )
+    assert customer.phone == "+16195550104"
+
+
+def test_an_unknown_default_region_is_refused() -> None:
+    with pytest.raises(ValueError, match="default_region 'XX'"):
+        ShopMonkeyCrm("key", default_region="XX")
 
 
 @pytest.mark.anyio

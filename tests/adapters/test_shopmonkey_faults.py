@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from tests.conftest import shared_fixtures_dir
 
 from leadorch.adapters.shopmonkey import ShopMonkeyCrm
 from leadorch.adapters.standins.server import free_port, serve_in_thread
@@ -19,7 +20,6 @@ from leadorch.ports.crm import (
     CrmNotFound,
     CrmUnavailable,
 )
-from tests.conftest import shared_fixtures_dir
 
 pytestmark = pytest.mark.anyio
 

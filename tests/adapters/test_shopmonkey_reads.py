@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.conftest import shared_fixtures_dir
 
 from leadorch.adapters.shopmonkey import ShopMonkeyCrm
 from leadorch.adapters.standins.server import serve_in_thread
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.ports.crm import CrmCustomer, CrmOrder, CrmService, CrmVehicle
-from tests.conftest import shared_fixtures_dir
 
 pytestmark = pytest.mark.anyio
 

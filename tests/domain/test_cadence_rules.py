@@ -32,7 +32,9 @@ def at_local(year: int, month: int, day: int, hour: int, minute: int = 0, tz_nam
     return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
-def all_due_times(anchor: datetime, window: SendingWindow = DEFAULT_WINDOW, tz_name: str = LA) -> list[datetime]:
+def all_due_times(
+    anchor: datetime, window: SendingWindow = DEFAULT_WINDOW, tz_name: str = LA
+) -> list[datetime]:
     """Due times of every touch, each sent exactly when due."""
     due: list[datetime] = []
     previous = None
@@ -56,7 +58,21 @@ def test_a_lead_arriving_on_a_tuesday_morning_gets_its_13_due_dates() -> None:
     anchor = at_local(2025, 6, 10, 10, 30)  # Tuesday 10:30 in Los Angeles
     due = [local(moment) for moment in all_due_times(anchor)]
     assert due[0] == local(anchor), "touch 1 goes out as soon as the lead arrives"
-    assert [(d.date() - date(2025, 6, 10)).days for d in due] == [0, 1, 3, 5, 7, 10, 13, 16, 19, 22, 25, 27, 30]
+    assert [(d.date() - date(2025, 6, 10)).days for d in due] == [
+        0,
+        1,
+        3,
+        5,
+        7,
+        10,
+        13,
+        16,
+        19,
+        22,
+        25,
+        27,
+        30,
+    ]
     assert all(d.time() == time(10, 30) for d in due[1:]), "later touches keep the arrival's time of day"
 
 
@@ -97,7 +113,9 @@ def test_a_touch_never_lands_on_or_before_the_previous_touchs_day() -> None:
 
 def test_shifted_and_floored_due_times_after_a_pause() -> None:
     anchor = at_local(2025, 6, 10, 12, 0)
-    shifted = local(due_time(DEFAULT_PLAN.touch(3), anchor, date(2025, 6, 11), DEFAULT_WINDOW, LA, shift_days=4))
+    shifted = local(
+        due_time(DEFAULT_PLAN.touch(3), anchor, date(2025, 6, 11), DEFAULT_WINDOW, LA, shift_days=4)
+    )
     assert shifted.date() == date(2025, 6, 17)
     floor = at_local(2025, 6, 20, 15, 0)
     floored = due_time(DEFAULT_PLAN.touch(3), anchor, date(2025, 6, 11), DEFAULT_WINDOW, LA, not_before=floor)

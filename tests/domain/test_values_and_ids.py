@@ -13,7 +13,14 @@ from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle, parse_
 
 def test_channels_and_statuses_are_their_wire_names() -> None:
     assert [c.value for c in Channel] == ["email", "sms"]
-    assert [s.value for s in LeadStatus] == ["new", "contacting", "engaged", "booked", "lost", "handled_by_shop"]
+    assert [s.value for s in LeadStatus] == [
+        "new",
+        "contacting",
+        "engaged",
+        "booked",
+        "lost",
+        "handled_by_shop",
+    ]
 
 
 def test_an_unknown_channel_is_named_in_the_error() -> None:
@@ -27,7 +34,7 @@ def test_a_contact_needs_e164_phone_and_a_plausible_email() -> None:
     assert contact.address_for(Channel.SMS) == "+15551234567"
     assert contact.address_for(Channel.EMAIL) == "ada@example.com"
     assert contact.full_name == "Ada Lovelace"
-    with pytest.raises(InvalidValue, match="phone '555-1234' is not an E.164"):
+    with pytest.raises(InvalidValue, match=r"phone '555-1234' is not an E\.164"):
         Contact("Ada", "L", None, "555-1234")
     with pytest.raises(InvalidValue, match="email 'ada-at-example' is not an email"):
         Contact("Ada", "L", "ada-at-example", None)

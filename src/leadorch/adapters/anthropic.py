@@ -122,6 +122,12 @@ class AnthropicAssistant:
         log.error("Anthropic refused the request: %s %s: %s", error.status_code, kind, detail)
         return f"the assistant API refused the request ({error.status_code} {kind}: {detail})"
 
+    async def __aenter__(self) -> AnthropicAssistant:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
     async def aclose(self) -> None:
         """Close the HTTP client of the running event loop."""
         client = self._clients.pop(asyncio.get_running_loop(), None)

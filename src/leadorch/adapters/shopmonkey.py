@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 import msgspec
+import phonenumbers
 
 from leadorch.adapters.shopmonkey_models import (
     Envelope,
@@ -79,6 +80,10 @@ class ShopMonkeyCrm:
             raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
+        if default_region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(
+                f"default_region {default_region!r} is not an ISO 3166 region phonenumbers knows"
+            )
         self._region = default_region
         self._max_retries = max_retries
         self._max_retry_after = max_retry_after
@@ -103,7 +108,9 @@ class ShopMonkeyCrm:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def list_orders(self, updated_since: datetime, *, skip: int = 0, limit: int = PAGE_LIMIT) -> OrderPage:
+    async def list_orders(
+        self, updated_since: datetime, *, skip: int = 0, limit: int = PAGE_LIMIT
+    ) -> OrderPage:
         if updated_since.tzinfo is None:
             raise ValueError("updated_since must be timezone-aware")
         if skip < 0:
@@ -156,7 +163,9 @@ class ShopMonkeyCrm:
         return [s for s in services if not location_id or s.location_id in (None, location_id)]
 
     async def create_appointment(self, request: CrmAppointmentRequest) -> CrmAppointment:
-        body = await self._send("POST", "/v3/appointment", json_body=appointment_body(request), idempotent=False)
+        body = await self._send(
+            "POST", "/v3/appointment", json_body=appointment_body(request), idempotent=False
+        )
         return appointment_from_wire(_decode(body, Envelope[WireAppointment], "appointment").data)
 
     async def update_appointment(self, appointment_id: str, request: CrmAppointmentRequest) -> CrmAppointment:
@@ -190,7 +199,9 @@ class ShopMonkeyCrm:
                 never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 if not (idempotent or never_sent):
-                    raise CrmUnavailable(f"{what} failed ({problem}); not retried, it may have been applied")
+                    raise CrmUnavailable(
+                        f"{what} failed ({problem}); not retried, it may have been applied"
+                    ) from exc
                 delay = _backoff(attempt)
             else:
                 status = response.status_code
@@ -207,7 +218,9 @@ class ShopMonkeyCrm:
                 elif status >= 500:
                     raise CrmUnavailable(f"{what} failed ({problem}); not retried, it may have been applied")
                 elif status in (401, 403):
-                    raise CrmAuthError(f"{what} was refused ({problem}); check the API key and its permissions")
+                    raise CrmAuthError(
+                        f"{what} was refused ({problem}); check the API key and its permissions"
+                    )
                 elif status == 404 and entity:
                     raise CrmNotFound(f"ShopMonkey has no {entity} at {path} ({problem})")
                 else:
@@ -225,6 +238,8 @@ def _decode(body: bytes, wire_type: type[Envelope[T]], what: str) -> Envelope[T]
         raise CrmContractError(f"ShopMonkey {what} response broke the contract: {exc}") from exc
     except msgspec.DecodeError as exc:
         raise CrmContractError(f"ShopMonkey {what} response is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise CrmContractError(f"ShopMonkey {what} response is nested too deeply") from exc
     if not envelope.success:
         raise CrmError(f"ShopMonkey {what} answered success=false")
     return envelope

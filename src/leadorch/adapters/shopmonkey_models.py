@@ -258,12 +258,12 @@ def _normal_email(raw: str | None) -> str | None:
 
 
 def _pick_phone(row: WireCustomer, region: str) -> tuple[str, bool] | None:
-    """Primary mobile, else the first mobile, else the first number that is a valid phone number."""
+    """Primary mobile, else the first mobile, else the primary, else the first: the first that is valid."""
     entries = list(row.phone_numbers or [])
 
     def rank(entry: WirePhoneNumber) -> int:
         mobile = (entry.type or "").lower() == "mobile"
-        return 0 if (mobile and entry.primary) else 1 if mobile else 2
+        return (0 if mobile else 2) + (0 if entry.primary else 1)
 
     for entry in sorted(entries, key=rank):  # sorted() is stable: ties keep ShopMonkey's order
         normal = _e164(entry.number, region)

@@ -89,7 +89,9 @@ def verify_delivery(
     if signed_at < now - tolerance:
         raise WebhookSignatureError(f"webhook-timestamp is {(now - signed_at).total_seconds():.0f} s old")
     if signed_at > now + tolerance:
-        raise WebhookSignatureError(f"webhook-timestamp is {(signed_at - now).total_seconds():.0f} s in the future")
+        raise WebhookSignatureError(
+            f"webhook-timestamp is {(signed_at - now).total_seconds():.0f} s in the future"
+        )
     try:
         text = raw_body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -117,12 +119,16 @@ def parse_delivery(raw_body: bytes, headers: Mapping[str, str]) -> WebhookDelive
         raise WebhookPayloadError(f"body has the wrong shape: {exc}") from exc
     except msgspec.DecodeError as exc:
         raise WebhookPayloadError(f"body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise WebhookPayloadError("body is nested too deeply to be a ShopMonkey row") from exc
     order = None
     if body.table == "order":
         try:
             order = order_from_wire(msgspec.convert(body.data, WireOrder))
         except msgspec.ValidationError as exc:
             raise WebhookPayloadError(f"order row has the wrong shape: {_under_data(exc)}") from exc
+        except RecursionError as exc:
+            raise WebhookPayloadError("order row is nested too deeply") from exc
     return WebhookDelivery(
         request_id=request_id,
         webhook_id=webhook_id,
@@ -145,7 +151,10 @@ def sign_delivery(
     request_id: str | None = None,
     attempt: int = 1,
 ) -> dict[str, str]:
-    """The full header set ShopMonkey sends with `raw_body`, signed with `secret` at `timestamp`."""
+    """The full header set ShopMonkey sends with `raw_body`, signed with `secret` at `timestamp`.
+
+    Without a `request_id`, one is derived from `msg_id` (`msg_abc` -> `req_abc`), as in the fixtures.
+    """
     if timestamp.tzinfo is None:
         raise ValueError("timestamp must be timezone-aware")
     if attempt < 1:
@@ -183,7 +192,9 @@ def _timestamp(raw: str) -> datetime:
         seconds = int(raw.strip())
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (ValueError, OverflowError, OSError) as exc:
-        raise WebhookSignatureError(f"webhook-timestamp {raw!r} is not whole seconds since the epoch") from exc
+        raise WebhookSignatureError(
+            f"webhook-timestamp {raw!r} is not whole seconds since the epoch"
+        ) from exc
 
 
 def _signature_bytes(versioned: str) -> bytes | None:

@@ -10,7 +10,9 @@ import importlib
 
 from leadorch.app.db import Database
 
-SCHEMA_MODULES: list[str] = []
+SCHEMA_MODULES: list[str] = [
+    "leadorch.app.config.tables",
+]
 
 
 def create_tables(db: Database) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -76,7 +77,9 @@ class PlannedTouch:
         try:
             return cls(number=data["number"], day=data["day"], channels=frozenset(data["channels"]))
         except KeyError as missing:
-            raise InvalidValue(f"a planned touch needs number, day and channels; {missing} is missing") from None
+            raise InvalidValue(
+                f"a planned touch needs number, day and channels; {missing} is missing"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,10 @@ class TouchPlan:
             raise InvalidValue("a touch plan needs at least one touch")
         for position, touch in enumerate(touches, start=1):
             if touch.number != position:
-                raise InvalidValue(f"touches must be numbered 1, 2, 3…; touch {position} is numbered {touch.number}")
-        for earlier, later in zip(touches, touches[1:], strict=False):
+                raise InvalidValue(
+                    f"touches must be numbered 1, 2, 3…; touch {position} is numbered {touch.number}"
+                )
+        for earlier, later in pairwise(touches):
             if later.day <= earlier.day:
                 raise InvalidValue(
                     f"touch days must strictly increase: touch {later.number} is on day {later.day}, "
@@ -134,7 +139,14 @@ class TouchPlan:
 _BOTH = (Channel.EMAIL, Channel.SMS)
 DEFAULT_DAYS = (0, 1, 3, 5, 7, 10, 13, 16, 19, 22, 25, 27, 30)
 DEFAULT_PLAN = TouchPlan.of(
-    (day, _BOTH if number in (1, len(DEFAULT_DAYS)) else (Channel.EMAIL,) if number % 2 == 0 else (Channel.SMS,))
+    (
+        day,
+        _BOTH
+        if number in (1, len(DEFAULT_DAYS))
+        else (Channel.EMAIL,)
+        if number % 2 == 0
+        else (Channel.SMS,),
+    )
     for number, day in enumerate(DEFAULT_DAYS, start=1)
 )
 
@@ -176,7 +188,9 @@ class SendingWindow:
         days = frozenset(self.days)
         if not days:
             raise InvalidValue("sending window needs at least one day of the week")
-        bad = sorted(day for day in days if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6)
+        bad = sorted(
+            day for day in days if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6
+        )
         if bad:
             raise InvalidValue(f"sending window days count from 0 (Sunday) to 6 (Saturday); got {bad}")
         object.__setattr__(self, "start", start)

@@ -92,6 +92,6 @@ class Vehicle:
 
     @property
     def description(self) -> str:
-        """"2021 Toyota Camry", leaving out what is unknown."""
+        """ "2021 Toyota Camry", leaving out what is unknown."""
         parts = (str(self.year) if self.year else None, self.make, self.model)
         return " ".join(part for part in parts if part)

@@ -130,7 +130,9 @@ class CrmAppointmentRequest(msgspec.Struct, frozen=True, kw_only=True):
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("appointment start and end must be timezone-aware")
         if self.end <= self.start:
-            raise ValueError(f"appointment end {self.end.isoformat()} is not after start {self.start.isoformat()}")
+            raise ValueError(
+                f"appointment end {self.end.isoformat()} is not after start {self.start.isoformat()}"
+            )
         if self.color not in APPOINTMENT_COLORS:
             raise ValueError(f"appointment color {self.color!r} is not one of {sorted(APPOINTMENT_COLORS)}")
 
@@ -173,6 +175,8 @@ class Crm(Protocol):
 
     async def create_appointment(self, request: CrmAppointmentRequest) -> CrmAppointment: ...
 
-    async def update_appointment(self, appointment_id: str, request: CrmAppointmentRequest) -> CrmAppointment: ...
+    async def update_appointment(
+        self, appointment_id: str, request: CrmAppointmentRequest
+    ) -> CrmAppointment: ...
 
     async def delete_appointment(self, appointment_id: str) -> None: ...

@@ -63,7 +63,10 @@ def _random_id(prefix: str) -> str:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request as it reached the stand-in; `body` is the decoded JSON, or the raw text if invalid."""
+    """One request as it reached the stand-in; `body` is the decoded JSON, or the raw text if invalid.
+
+    `status` is what was answered, or 499 when the client hung up before the answer (a client timeout).
+    """
 
     method: str
     path: str
@@ -135,6 +138,14 @@ class FakeMessagesApi:
         with self._lock:
             self._faults.clear()
 
+    def reset(self) -> None:
+        """Forget recorded requests, planned replies, faults and the prompt cache."""
+        with self._lock:
+            self.requests.clear()
+            self._plans.clear()
+            self._faults.clear()
+            self._cached_prefixes.clear()
+
     @property
     def message_requests(self) -> list[RecordedRequest]:
         """The `POST /v1/messages` requests received, in order."""
@@ -160,7 +171,15 @@ class FakeMessagesApi:
             if not event.get("more_body"):
                 break
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        status, payload, extra_headers = await self._answer(scope["method"], scope["path"], headers, raw)
+        answering = asyncio.ensure_future(self._answer(scope["method"], scope["path"], headers, raw))
+        hanging_up = asyncio.ensure_future(_disconnected(receive))
+        await asyncio.wait({answering, hanging_up}, return_when=asyncio.FIRST_COMPLETED)
+        if not answering.done():  # the client gave up (a timeout): answer no one, take no planned reply
+            answering.cancel()
+            self.requests.append(RecordedRequest(scope["method"], scope["path"], headers, _decoded(raw), 499))
+            return
+        hanging_up.cancel()
+        status, payload, extra_headers = answering.result()
         body = json.dumps(payload).encode()
         response_headers = [
             (b"content-type", b"application/json"),
@@ -174,10 +193,7 @@ class FakeMessagesApi:
     async def _answer(
         self, method: str, path: str, headers: dict[str, str], raw: bytes
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode("utf-8", "replace")
+        body = _decoded(raw)
         status, payload, extra = await self._outcome(method, path, headers, raw, body)
         self.requests.append(RecordedRequest(method, path, headers, body, status))
         return status, payload, extra
@@ -254,6 +270,18 @@ class FakeMessagesApi:
             "cache_creation_input_tokens": created,
             "cache_read_input_tokens": read,
         }
+
+
+async def _disconnected(receive: Any) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _decoded(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode("utf-8", "replace")
 
 
 def _tokens(text: str) -> int:

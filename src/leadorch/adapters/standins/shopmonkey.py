@@ -164,7 +164,9 @@ class FakeShopMonkey:
         with self._lock:
             self._faults.append(_Fault(path, method, times, status=status))
 
-    def rate_limit_next(self, path: str, times: int = 1, *, retry_after: str = "2", method: str | None = None) -> None:
+    def rate_limit_next(
+        self, path: str, times: int = 1, *, retry_after: str = "2", method: str | None = None
+    ) -> None:
         """Answer 429 with `Retry-After: retry_after` (seconds or an HTTP date)."""
         with self._lock:
             self._faults.append(_Fault(path, method, times, status=429, retry_after=retry_after))
@@ -189,7 +191,9 @@ class FakeShopMonkey:
 
     # --- ASGI --------------------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+    async def __call__(
+        self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
+    ) -> None:
         if scope["type"] == "lifespan":
             while (message := await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
@@ -380,7 +384,9 @@ class FakeShopMonkey:
     def _unlink_from_order(self, appointment: Row) -> None:
         order = self.orders.get(appointment.get("orderId") or "")
         if order is not None and appointment["startDate"] in order.get("appointmentDates", []):
-            order["appointmentDates"] = [d for d in order["appointmentDates"] if d != appointment["startDate"]]
+            order["appointmentDates"] = [
+                d for d in order["appointmentDates"] if d != appointment["startDate"]
+            ]
             order["updatedDate"] = _now_iso(self._clock)
 
     def _company_id(self) -> str | None:

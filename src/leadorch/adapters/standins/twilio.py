@@ -243,7 +243,8 @@ class TwilioStandIn:
         standin = self
 
         @post(f"/{API_VERSION}/Accounts/{{account_sid:str}}/Messages.json", status_code=201)
-        async def create_message(account_sid: str, request: Request[Any, Any, Any]) -> Response[Any]:
+        async def create_message(request: Request[Any, Any, Any]) -> Response[Any]:
+            account_sid = str(request.path_params["account_sid"])
             with standin._lock:
                 standin._calls += 1
                 fault = standin._faults.popleft() if standin._faults else None

@@ -1,0 +1,387 @@
+"""The webhook inbox: every ShopMonkey delivery, committed before it is acknowledged.
+
+The webhook handler writes the raw delivery here and only then answers 2xx, so an acknowledged
+delivery survives a crash or a broker outage; the relay re-sends whatever is still pending. Rows are
+keyed by the delivery's `X-Request-Id` (a redelivery is recognised) and, for orders, by the natural key
+(tenant, order id, `updatedDate`, upsert|delete), which the poller's rows share: the webhook and the
+poller can never both process the same order version.
+
+A row is processed by whoever *claims* it (a short lease), so the original message, a Dramatiq retry
+and the relay never work on the same row at once; a claim left by a crashed worker simply expires.
+Timestamps are stored as ISO-8601 UTC text with microseconds (`…Z`), whose text order is time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+from leadorch.app.db import Database
+from leadorch.ports.crm import CrmOrder
+
+SCHEMA: list[str] = [
+    """
+    CREATE TABLE IF NOT EXISTS webhook_inbox (
+        request_id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        raw_body TEXT NOT NULL,
+        table_name TEXT,
+        operation TEXT,
+        order_id TEXT,
+        order_updated_date TEXT,
+        order_change TEXT,
+        order_json TEXT,
+        status TEXT NOT NULL,
+        reason TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        claimed_until TEXT,
+        next_relay_at TEXT,
+        processed_at TEXT
+    )
+    """,
+    # The natural key: one row per order version (NULLs, i.e. non-order rows, never collide).
+    """
+    CREATE UNIQUE INDEX IF NOT EXISTS webhook_inbox_order_version
+        ON webhook_inbox (tenant_id, order_id, order_updated_date, order_change)
+    """,
+    "CREATE INDEX IF NOT EXISTS webhook_inbox_relay ON webhook_inbox (status, next_relay_at)",
+    "CREATE INDEX IF NOT EXISTS webhook_inbox_tenant_received ON webhook_inbox (tenant_id, received_at)",
+]
+
+# Headers worth keeping for diagnosis. The signature is left out (it proves nothing once stored) and
+# anything not listed (cookies, proxies' additions) is dropped rather than risk keeping a credential.
+KEPT_HEADERS = (
+    "content-type",
+    "user-agent",
+    "x-attempt",
+    "x-request-id",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-version",
+    "content-length",
+)
+RELAY_FIRST_DELAY = timedelta(seconds=10)
+RELAY_MAX_BACKOFF = timedelta(hours=1)
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSED = "processed"
+    REJECTED = "rejected"
+    IGNORED = "ignored"
+
+
+class OrderChange(StrEnum):
+    """Whether the row shows the order as it now is, or its deletion (both can share an `updatedDate`)."""
+
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    request_id: str
+    tenant_id: str
+    source: str
+    received_at: datetime
+    status: InboxStatus
+    reason: str | None
+    attempts: int
+    operation: str | None
+    order: CrmOrder | None
+    headers: dict[str, str]
+    raw_body: str
+
+    @property
+    def change(self) -> OrderChange:
+        return OrderChange.DELETE if self.operation == "DELETE" else OrderChange.UPSERT
+
+
+def timestamp_text(moment: datetime) -> str:
+    """The stored form of an instant: UTC, microseconds, `Z` (text order is time order)."""
+    if moment.tzinfo is None:
+        raise ValueError(f"instant {moment.isoformat()} must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The delivery's headers worth keeping, names lower-cased."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    return {name: lowered[name] for name in KEPT_HEADERS if name in lowered}
+
+
+def relay_backoff(attempts: int) -> timedelta:
+    """How long a pending row rests before the relay sends it again after `attempts` tries."""
+    seconds = 15 * 2 ** max(0, attempts - 1)
+    return min(RELAY_MAX_BACKOFF, timedelta(seconds=seconds))
+
+
+_COLUMNS = "request_id, tenant_id, source, received_at, status, reason, attempts, operation, order_json, headers, raw_body"
+_INSERT = """
+    INSERT INTO webhook_inbox (request_id, tenant_id, source, received_at, headers, raw_body, table_name,
+        operation, order_id, order_updated_date, order_change, order_json, status, reason, next_relay_at,
+        processed_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT DO NOTHING
+"""
+
+
+class WebhookInbox:
+    """The `webhook_inbox` table: record deliveries, claim them for processing, find what the relay owes."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------------------------ writes
+
+    def record_order(
+        self,
+        *,
+        request_id: str,
+        tenant_id: str,
+        source: str,
+        received_at: datetime,
+        headers: Mapping[str, str],
+        raw_body: str,
+        operation: str,
+        order: CrmOrder,
+    ) -> bool:
+        """Store an order delivery as pending; False when this delivery or this order version is known."""
+        change = OrderChange.DELETE if operation == "DELETE" else OrderChange.UPSERT
+        return self._insert(
+            request_id=request_id,
+            tenant_id=tenant_id,
+            source=source,
+            received_at=received_at,
+            headers=headers,
+            raw_body=raw_body,
+            table_name="order",
+            operation=operation,
+            order=order,
+            change=change,
+            status=InboxStatus.PENDING,
+            reason=None,
+        )
+
+    def record_unusable(
+        self,
+        *,
+        request_id: str,
+        tenant_id: str,
+        received_at: datetime,
+        headers: Mapping[str, str],
+        raw_body: str,
+        reason: str,
+    ) -> bool:
+        """Keep a well-signed delivery we cannot read, marked rejected, for diagnosis."""
+        return self._insert(
+            request_id=request_id,
+            tenant_id=tenant_id,
+            source="webhook",
+            received_at=received_at,
+            headers=headers,
+            raw_body=raw_body,
+            status=InboxStatus.REJECTED,
+            reason=reason,
+        )
+
+    def record_ignored(
+        self,
+        *,
+        request_id: str,
+        tenant_id: str,
+        received_at: datetime,
+        headers: Mapping[str, str],
+        raw_body: str,
+        table_name: str,
+        operation: str,
+        reason: str,
+    ) -> bool:
+        """Keep a delivery about something we do not act on (another table), marked ignored."""
+        return self._insert(
+            request_id=request_id,
+            tenant_id=tenant_id,
+            source="webhook",
+            received_at=received_at,
+            headers=headers,
+            raw_body=raw_body,
+            table_name=table_name,
+            operation=operation,
+            status=InboxStatus.IGNORED,
+            reason=reason,
+        )
+
+    def _insert(
+        self,
+        *,
+        request_id: str,
+        tenant_id: str,
+        source: str,
+        received_at: datetime,
+        headers: Mapping[str, str],
+        raw_body: str,
+        status: InboxStatus,
+        reason: str | None,
+        table_name: str | None = None,
+        operation: str | None = None,
+        order: CrmOrder | None = None,
+        change: OrderChange | None = None,
+    ) -> bool:
+        if not request_id:
+            raise ValueError("an inbox row needs a request id")
+        pending = status is InboxStatus.PENDING
+        params: tuple[Any, ...] = (
+            request_id,
+            tenant_id,
+            source,
+            timestamp_text(received_at),
+            msgspec.json.encode(kept_headers(headers)).decode(),
+            raw_body,
+            table_name,
+            operation,
+            order.id if order else None,
+            timestamp_text(order.updated_date) if order else None,
+            change.value if change else None,
+            msgspec.json.encode(order).decode() if order else None,
+            status.value,
+            reason,
+            timestamp_text(received_at + RELAY_FIRST_DELAY) if pending else None,
+            None if pending else timestamp_text(received_at),
+        )
+        with self.db.transaction() as cur:
+            cur.execute(_INSERT, params)
+            return bool(cur.rowcount == 1)
+
+    def claim(self, request_id: str, *, now: datetime, lease: timedelta) -> InboxRow | None:
+        """Take a pending row for processing until `now + lease`; None if it is done or someone holds it."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                """
+                UPDATE webhook_inbox SET claimed_until = %s, attempts = attempts + 1
+                WHERE request_id = %s AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < %s)
+                """,
+                (timestamp_text(now + lease), request_id, timestamp_text(now)),
+            )
+            if cur.rowcount != 1:
+                return None
+            cur.execute(f"SELECT {_COLUMNS} FROM webhook_inbox WHERE request_id = %s", (request_id,))
+            row = cur.fetchone()
+        return _row(row) if row else None
+
+    def finish(self, request_id: str, *, status: InboxStatus, reason: str | None, now: datetime) -> None:
+        """Close a claimed row with the decision taken on it."""
+        if status is InboxStatus.PENDING:
+            raise ValueError("finishing a row needs a final status, not pending")
+        with self.db.transaction() as cur:
+            cur.execute(
+                """
+                UPDATE webhook_inbox SET status = %s, reason = %s, processed_at = %s, claimed_until = NULL,
+                    next_relay_at = NULL
+                WHERE request_id = %s
+                """,
+                (status.value, reason, timestamp_text(now), request_id),
+            )
+
+    def release(self, request_id: str, *, reason: str, now: datetime) -> None:
+        """Give a claimed row back after a temporary failure; the relay retries it after a backoff."""
+        with self.db.transaction() as cur:
+            cur.execute("SELECT attempts FROM webhook_inbox WHERE request_id = %s", (request_id,))
+            found = cur.fetchone()
+            attempts = int(found[0]) if found else 1
+            cur.execute(
+                """
+                UPDATE webhook_inbox SET claimed_until = NULL, reason = %s, next_relay_at = %s
+                WHERE request_id = %s AND status = 'pending'
+                """,
+                (reason, timestamp_text(now + relay_backoff(attempts)), request_id),
+            )
+
+    def take_due_for_relay(self, *, now: datetime, limit: int = 200) -> list[str]:
+        """Pending rows nobody is working on whose rest is over; each is rescheduled as it is taken."""
+        stamp = timestamp_text(now)
+        with self.db.transaction() as cur:
+            cur.execute(
+                """
+                SELECT request_id, attempts FROM webhook_inbox
+                WHERE status = 'pending' AND next_relay_at <= %s AND (claimed_until IS NULL OR claimed_until < %s)
+                ORDER BY next_relay_at LIMIT %s
+                """,
+                (stamp, stamp, limit),
+            )
+            due = [(str(request_id), int(attempts)) for request_id, attempts in cur.fetchall()]
+            for request_id, attempts in due:
+                cur.execute(
+                    "UPDATE webhook_inbox SET next_relay_at = %s WHERE request_id = %s",
+                    (timestamp_text(now + relay_backoff(attempts + 1)), request_id),
+                )
+        return [request_id for request_id, _ in due]
+
+    # ------------------------------------------------------------------------------------- reads
+
+    def get(self, request_id: str) -> InboxRow | None:
+        with self.db.transaction() as cur:
+            cur.execute(f"SELECT {_COLUMNS} FROM webhook_inbox WHERE request_id = %s", (request_id,))
+            row = cur.fetchone()
+        return _row(row) if row else None
+
+    def has_order_version(self, tenant_id: str, order_id: str, updated_date: datetime) -> bool:
+        """Whether this order version (as an upsert) already has a row, from the webhook or the poller."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                """
+                SELECT 1 FROM webhook_inbox
+                WHERE tenant_id = %s AND order_id = %s AND order_updated_date = %s AND order_change = 'upsert'
+                """,
+                (tenant_id, order_id, timestamp_text(updated_date)),
+            )
+            return cur.fetchone() is not None
+
+    def rows(self, tenant_id: str, *, limit: int = 100) -> list[InboxRow]:
+        """The tenant's latest deliveries, newest first (for operators and tests)."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS} FROM webhook_inbox WHERE tenant_id = %s ORDER BY received_at DESC LIMIT %s",
+                (tenant_id, limit),
+            )
+            return [_row(row) for row in cur.fetchall()]
+
+
+def _row(row: tuple[Any, ...]) -> InboxRow:
+    (
+        request_id,
+        tenant_id,
+        source,
+        received_at,
+        status,
+        reason,
+        attempts,
+        operation,
+        order_json,
+        headers,
+        raw,
+    ) = row
+    return InboxRow(
+        request_id=request_id,
+        tenant_id=tenant_id,
+        source=source,
+        received_at=parse_timestamp(received_at),
+        status=InboxStatus(status),
+        reason=reason,
+        attempts=int(attempts),
+        operation=operation,
+        order=msgspec.json.decode(order_json, type=CrmOrder) if order_json else None,
+        headers=msgspec.json.decode(headers),
+        raw_body=raw,
+    )

@@ -1,0 +1,639 @@
+"""Ingestion: what one version of a CRM order means for us, decided once and recorded with its reasons.
+
+For every order version (from the webhook inbox or the poller) the service decides, in this order:
+a version already decided on is a duplicate; an older version than one already used is only noted
+(never regress); a deletion hands the lead to the shop; an order that already made a lead is handed
+to the shop when staff took it over in the CRM (messaged, set an appointment, authorized, invoiced,
+paid), otherwise its details are mirrored; a new order goes through the website-lead rule and, when it
+qualifies, is re-read from the CRM (the newest version wins), its customer and vehicle are fetched,
+and the `Lead`, its `TouchPointSchedule` and the `OrderIntake` decision are saved in ONE transaction.
+Ids are deterministic, so a concurrent duplicate import collides in the event store; the retry then
+finds the decision already made. Only the import that created the lead enqueues touch 1 and alerts
+the staff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from leadorch.app.config.errors import UnknownTenant
+from leadorch.app.config.models import LocationConfig
+from leadorch.app.crm import crm_clients, crm_for
+from leadorch.app.eventstore.store import NotFound
+from leadorch.app.ingestion.inbox import InboxRow, InboxStatus, OrderChange, WebhookInbox
+from leadorch.app.ingestion.staff_alert import NewLeadFacts, send_new_lead_alert
+from leadorch.app.ingestion.tenancy import TenantView, tenant_view
+from leadorch.domain import ids
+from leadorch.domain.errors import DomainError
+from leadorch.domain.intake import (
+    IntakeOutcome,
+    IntakeSource,
+    OrderIntake,
+    OrderVersion,
+    contact_consent,
+    intake_id,
+)
+from leadorch.domain.lead import Lead
+from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.values import Contact, LeadStatus, Vehicle
+from leadorch.domain.website_lead import OrderSnapshot, evaluate, shop_takeover_reason
+from leadorch.ports.crm import Crm, CrmCustomer, CrmError, CrmNotFound, CrmOrder, CrmVehicle
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CLAIM_LEASE = timedelta(minutes=5)
+DISPATCH_TOUCH_ACTOR = "dispatch_touch"
+DELETED_REASON = "the order was deleted in the CRM"
+
+
+@dataclass(frozen=True)
+class IngestDecision:
+    """What was decided about one order version."""
+
+    outcome: IntakeOutcome
+    reasons: tuple[str, ...] = ()
+    lead_id: str | None = None
+    duplicate: bool = False
+    lead_created: bool = False
+
+    @property
+    def summary(self) -> str:
+        prefix = "duplicate of an earlier decision: " if self.duplicate else ""
+        detail = "; ".join(self.reasons)
+        return f"{prefix}{self.outcome}" + (f": {detail}" if detail else "")
+
+
+@dataclass
+class _NewLead:
+    """Everything read from the CRM for a qualifying order, ready to become a lead."""
+
+    order: CrmOrder
+    version: OrderVersion
+    superseded: list[OrderVersion]
+    customer: CrmCustomer
+    vehicle: CrmVehicle | None
+    location: LocationConfig
+    contact: Contact
+    email_ok: bool
+    sms_ok: bool
+    notes: list[str] = field(default_factory=list)
+
+
+class _Raced(Exception):
+    """Another worker decided on this order between our read and our save; decide again."""
+
+
+class IngestionService:
+    """Turns CRM order versions into lead decisions. One instance per container is enough."""
+
+    def __init__(
+        self,
+        container: Any,
+        *,
+        crm: Callable[[str], Crm] | None = None,
+        run: Callable[[Coroutine[Any, Any, Any]], Any] | None = None,
+    ) -> None:
+        self.container = container
+        self.store = container.store
+        self.clock = container.clock
+        self.inbox = WebhookInbox(container.db)
+        self._crm = crm or (lambda tenant_id: crm_for(container, tenant_id))
+        self._run = run or crm_clients(container).run
+
+    # ---------------------------------------------------------------------------------- inbox rows
+
+    def process_delivery(self, request_id: str) -> IngestDecision | None:
+        """Claim a pending inbox row, decide on it and close it; None if it was not ours to process.
+
+        A temporary CRM failure puts the row back for the relay (after a backoff); any other error is
+        raised after giving the row back, so nothing is lost either way.
+        """
+        row = self.inbox.claim(request_id, now=self.clock.now(), lease=CLAIM_LEASE)
+        if row is None:
+            return None
+        return self.process_claimed(row)
+
+    def process_claimed(self, row: InboxRow) -> IngestDecision | None:
+        if row.order is None:
+            self.inbox.finish(
+                row.request_id, status=InboxStatus.REJECTED, reason="no order row", now=self.clock.now()
+            )
+            return None
+        try:
+            decision = self.process_order(
+                row.tenant_id, row.order, source=row.source, received_at=row.received_at, change=row.change
+            )
+        except UnknownTenant as exc:
+            self.inbox.finish(
+                row.request_id, status=InboxStatus.REJECTED, reason=str(exc), now=self.clock.now()
+            )
+            return None
+        except CrmError as exc:
+            log.warning("order %s not processed yet, will retry: %s", row.order.id, exc)
+            self.inbox.release(row.request_id, reason=f"will retry: {exc}", now=self.clock.now())
+            return None
+        except BaseException as exc:
+            self.inbox.release(
+                row.request_id, reason=f"will retry: {type(exc).__name__}: {exc}", now=self.clock.now()
+            )
+            raise
+        if decision.duplicate and decision.outcome is IntakeOutcome.LEAD_CREATED and row.attempts > 1:
+            # An earlier attempt saved the lead and stopped before closing the row: finish its work.
+            self._after_lead_created(row.tenant_id, decision.lead_id)
+        status = InboxStatus.REJECTED if decision.outcome is IntakeOutcome.REJECTED else InboxStatus.PROCESSED
+        self.inbox.finish(row.request_id, status=status, reason=decision.summary, now=self.clock.now())
+        return decision
+
+    # ------------------------------------------------------------------------------ order versions
+
+    def process_order(
+        self,
+        tenant_id: str,
+        order: CrmOrder,
+        *,
+        source: str,
+        received_at: datetime,
+        change: OrderChange = OrderChange.UPSERT,
+    ) -> IngestDecision:
+        """Decide on one version of `order` (see the module docstring) and record the decision."""
+        for _ in range(3):
+            try:
+                decision = self._decide(tenant_id, order, IntakeSource(source), received_at, change)
+            except _Raced:
+                continue
+            if decision.lead_created:
+                self._after_lead_created(tenant_id, decision.lead_id)
+            return decision
+        raise RuntimeError(f"order {order.id} kept changing under concurrent imports")
+
+    def _decide(
+        self,
+        tenant_id: str,
+        order: CrmOrder,
+        source: IntakeSource,
+        received_at: datetime,
+        change: OrderChange,
+    ) -> IngestDecision:
+        view = tenant_view(self.container, tenant_id)
+        version = _version(order, source)
+        if change is OrderChange.DELETE:
+            return self._save_deletion(tenant_id, version)
+        intake = self._intake(tenant_id, order.id)
+        if intake is not None:
+            seen = self._already_decided(intake, version)
+            if seen is not None:
+                return seen
+            if intake.made_lead:
+                return self._update_existing_lead(view, order, version)
+        verdict = evaluate(snapshot(order), view.criteria)
+        if not verdict.accepted:
+            return self._save_rejection(tenant_id, version, list(verdict.reasons))
+        prepared = self._prepare_new_lead(view, order, version)
+        if isinstance(prepared, IngestDecision):
+            return prepared
+        try:
+            return self._save_new_lead(tenant_id, prepared, received_at)
+        except DomainError as exc:  # what the CRM holds breaks a rule of the lead: permanent, say which
+            reason = f"the order cannot become a lead: {exc}"
+            return self._save_rejection(tenant_id, prepared.version, [reason], superseded=prepared.superseded)
+
+    # ------------------------------------------------------------------------------------ new lead
+
+    def _prepare_new_lead(
+        self, view: TenantView, order: CrmOrder, version: OrderVersion
+    ) -> _NewLead | IngestDecision:
+        """Re-read the order (the newest version wins), then its customer and vehicle."""
+        tenant_id = view.tenant.tenant_id
+        crm = self._crm(tenant_id)
+        superseded: list[OrderVersion] = []
+        try:
+            latest = self._call(crm.get_order(order.id))
+        except CrmNotFound:
+            return self._save_rejection(tenant_id, version, [f"order {order.id} no longer exists in the CRM"])
+        if latest.updated_date > order.updated_date:
+            superseded.append(version)
+            order, version = latest, _version(latest, IntakeSource.FETCH)
+            verdict = evaluate(snapshot(order), view.criteria)
+            if not verdict.accepted:
+                return self._save_rejection(tenant_id, version, list(verdict.reasons), superseded=superseded)
+        if not order.customer_id:
+            return self._save_rejection(
+                tenant_id, version, ["the order has no customer"], superseded=superseded
+            )
+        try:
+            customer = self._call(crm.get_customer(order.customer_id))
+        except CrmNotFound:
+            reason = f"customer {order.customer_id} of the order was not found in the CRM"
+            return self._save_rejection(tenant_id, version, [reason], superseded=superseded)
+        vehicle: CrmVehicle | None = None
+        notes: list[str] = []
+        if order.vehicle_id:
+            try:
+                vehicle = self._call(crm.get_vehicle(order.vehicle_id))
+            except CrmNotFound:
+                notes.append(f"vehicle {order.vehicle_id} was not found in the CRM")
+        contact = _contact(customer)
+        consent = contact_consent(
+            email=contact.email,
+            email_subscribed=customer.email_subscribed,
+            phone=contact.phone,
+            sms_subscribed=customer.sms_subscribed,
+            preferred_contact_method=customer.preferred_contact_method,
+            marketing_opt_in=customer.marketing_opt_in,
+        )
+        if not (consent.email or consent.sms):
+            reason = "the customer cannot be contacted: " + _unreachable_because(contact, customer)
+            return self._save_rejection(tenant_id, version, [reason], superseded=superseded)
+        location = view.location_for(order.location_id)
+        assert location is not None  # the website-lead rule accepted the order, so its location is known
+        return _NewLead(
+            order=order,
+            version=version,
+            superseded=superseded,
+            customer=customer,
+            vehicle=vehicle,
+            location=location,
+            contact=contact,
+            email_ok=consent.email,
+            sms_ok=consent.sms,
+            notes=notes,
+        )
+
+    def _save_new_lead(self, tenant_id: str, new: _NewLead, received_at: datetime) -> IngestDecision:
+        tenant = tenant_view(self.container, tenant_id).tenant
+        now = self.clock.now()
+        arrived = min(received_at, now)
+
+        def command() -> tuple[IngestDecision, Sequence[Aggregate | None]]:
+            intake = self._intake(tenant_id, new.order.id) or OrderIntake.open(
+                tenant_id=tenant_id, order_id=new.order.id, at=now
+            )
+            if intake.made_lead or intake.has_seen(new.version.updated_date):
+                raise _Raced()
+            for older in new.superseded:
+                if not intake.has_seen(older.updated_date):
+                    intake.record_superseded(older, by=new.version.updated_date, at=now)
+            lead = Lead.register(
+                tenant_id=tenant_id,
+                location_id=new.location.location_id,
+                crm_order_id=new.order.id,
+                crm_customer_id=new.customer.id,
+                crm_vehicle_id=new.vehicle.id if new.vehicle else None,
+                contact=new.contact,
+                vehicle=_vehicle(new.vehicle),
+                services=requested_services(new.order),
+                email_consent=new.email_ok,
+                sms_consent=new.sms_ok,
+                at=arrived,
+            )
+            schedule = TouchPointSchedule.start(
+                tenant_id=tenant_id,
+                lead_id=str(lead.id),
+                location_id=new.location.location_id,
+                plan=tenant.touch_plan(),
+                window=new.location.sending_window(),
+                time_zone=new.location.time_zone,
+                email_ok=lead.can_contact("email"),
+                sms_ok=lead.can_contact("sms"),
+                at=now,
+                anchor=arrived,
+            )
+            intake.record_lead_created(new.version, lead_id=lead.id, at=now)
+            decision = IngestDecision(
+                IntakeOutcome.LEAD_CREATED, tuple(new.notes), lead_id=str(lead.id), lead_created=True
+            )
+            return decision, [lead, schedule, intake]
+
+        return self._decide_and_save(command)
+
+    def _after_lead_created(self, tenant_id: str, lead_id: str | None) -> None:
+        """Touch 1 right away (speed to lead), then the staff alert. Neither may undo the import."""
+        if lead_id is None:
+            return
+        schedule_id = str(ids.schedule_id(lead_id))
+        runtime = self.container.extras.get("runtime")
+        if runtime is None or DISPATCH_TOUCH_ACTOR not in runtime.actors:
+            log.info(
+                "touch 1 of lead %s not enqueued: no %s actor here; the tick will find it",
+                lead_id,
+                DISPATCH_TOUCH_ACTOR,
+            )
+        else:
+            try:
+                runtime.send(DISPATCH_TOUCH_ACTOR, tenant_id, schedule_id)
+            except Exception:
+                log.exception("could not enqueue touch 1 of lead %s; the tick will find it", lead_id)
+        try:
+            self.alert_staff(tenant_id, lead_id)
+        except Exception:
+            log.exception("new-lead alert for lead %s failed", lead_id)
+
+    def alert_staff(self, tenant_id: str, lead_id: str) -> list[Any]:
+        from leadorch.app.messaging import messenger_for
+
+        lead = self.store.load(UUID(lead_id), Lead, tenant_id)
+        view = tenant_view(self.container, tenant_id)
+        location = next(
+            (loc for loc in view.locations_by_crm_id.values() if loc.location_id == lead.location_id), None
+        )
+        if location is None:
+            return []
+        facts = NewLeadFacts(
+            lead_id=lead_id,
+            first_name=lead.contact.first_name,
+            vehicle=lead.vehicle.description,
+            services=lead.services,
+        )
+        return send_new_lead_alert(
+            messenger=messenger_for(self.container),
+            tenant=view.tenant,
+            location=location,
+            facts=facts,
+            public_base_url=self.container.settings.public_base_url,
+        )
+
+    # ------------------------------------------------------------------------------- existing lead
+
+    def _update_existing_lead(
+        self, view: TenantView, order: CrmOrder, version: OrderVersion
+    ) -> IngestDecision:
+        tenant_id = view.tenant.tenant_id
+        lead_id = ids.lead_id(tenant_id, order.id)
+        current = self.store.load(lead_id, Lead, tenant_id)
+        takeover = shop_takeover_reason(snapshot(order))
+        contact: Contact | None = None
+        vehicle: Vehicle | None = None
+        if takeover is None and current.status is not LeadStatus.HANDLED_BY_SHOP:
+            contact, vehicle = self._changed_parties(tenant_id, order, current)
+        location = view.location_for(order.location_id)
+        now = self.clock.now()
+
+        def command() -> tuple[IngestDecision, Sequence[Aggregate | None]]:
+            intake = self._intake(tenant_id, order.id)
+            assert intake is not None
+            seen = self._already_decided(intake, version, save=False)
+            if seen is not None:
+                raise _Raced()
+            lead = self.store.load(lead_id, Lead, tenant_id)
+            schedule = self._schedule(tenant_id, lead_id)
+            if lead.status is LeadStatus.HANDLED_BY_SHOP:
+                intake.record_unchanged(version, note="the shop already handles this lead", at=now)
+                return IngestDecision(IntakeOutcome.UNCHANGED, (), str(lead_id)), [intake]
+            if takeover is not None and lead.status is LeadStatus.BOOKED:
+                note = f"not handed to the shop: the customer booked through the assistant ({takeover})"
+                intake.record_unchanged(version, note=note, at=now)
+                return IngestDecision(IntakeOutcome.UNCHANGED, (note,), str(lead_id)), [intake]
+            if takeover is not None:
+                lead.hand_to_shop(reason=takeover, at=now)
+                if schedule is not None:
+                    schedule.stop(reason=f"handed to the shop: {takeover}", now=now)
+                intake.record_handed_to_shop(version, reason=takeover, at=now)
+                return IngestDecision(IntakeOutcome.HANDED_TO_SHOP, (takeover,), str(lead_id)), [
+                    lead,
+                    schedule,
+                    intake,
+                ]
+            lead.update_details(
+                at=now,
+                contact=contact,
+                vehicle=vehicle,
+                services=requested_services(order),
+                crm_customer_id=order.customer_id or None,
+                crm_vehicle_id=order.vehicle_id or None,
+                location_id=location.location_id if location else None,
+            )
+            changed = sorted(
+                {name for event in lead.pending_events for name in getattr(event, "changes", {})}
+            )
+            if changed:
+                intake.record_lead_updated(version, changed=changed, at=now)
+                return IngestDecision(IntakeOutcome.LEAD_UPDATED, tuple(changed), str(lead_id)), [
+                    lead,
+                    intake,
+                ]
+            note = "nothing the lead uses changed"
+            intake.record_unchanged(version, note=note, at=now)
+            return IngestDecision(IntakeOutcome.UNCHANGED, (note,), str(lead_id)), [intake]
+
+        return self._decide_and_save(command)
+
+    def _changed_parties(
+        self, tenant_id: str, order: CrmOrder, lead: Lead
+    ) -> tuple[Contact | None, Vehicle | None]:
+        """Re-read the customer or vehicle only when the order now points at another one."""
+        crm = self._crm(tenant_id)
+        contact = vehicle = None
+        if order.customer_id and order.customer_id != lead.crm_customer_id:
+            try:
+                contact = _contact(self._call(crm.get_customer(order.customer_id)))
+            except CrmNotFound:
+                contact = None
+        if order.vehicle_id and order.vehicle_id != lead.crm_vehicle_id:
+            try:
+                vehicle = _vehicle(self._call(crm.get_vehicle(order.vehicle_id)))
+            except CrmNotFound:
+                vehicle = None
+        return contact, vehicle
+
+    # ------------------------------------------------------------------------------ simple records
+
+    def _already_decided(
+        self, intake: OrderIntake, version: OrderVersion, *, save: bool = True
+    ) -> IngestDecision | None:
+        """A decision for a version already seen (duplicate) or older than one used (superseded)."""
+        outcome = intake.outcome_of(version.updated_date)
+        if outcome is not None:
+            return IngestDecision(outcome, (), intake.lead_id, duplicate=True)
+        if intake.is_superseded(version.updated_date):
+            if not save:
+                return IngestDecision(IntakeOutcome.SUPERSEDED, (), intake.lead_id)
+            latest = intake.latest_updated_date
+            assert latest is not None
+            return self._save_record(
+                intake.tenant_id,
+                version,
+                lambda i, now: i.record_superseded(version, by=latest, at=now),
+                IngestDecision(
+                    IntakeOutcome.SUPERSEDED,
+                    (f"a newer version ({latest.isoformat()}) was used",),
+                    intake.lead_id,
+                ),
+            )
+        return None
+
+    def _save_rejection(
+        self,
+        tenant_id: str,
+        version: OrderVersion,
+        reasons: list[str],
+        *,
+        superseded: Sequence[OrderVersion] = (),
+    ) -> IngestDecision:
+        def record(intake: OrderIntake, now: datetime) -> None:
+            for older in superseded:
+                if not intake.has_seen(older.updated_date):
+                    intake.record_superseded(older, by=version.updated_date, at=now)
+            intake.record_rejected(version, reasons=reasons, at=now)
+
+        return self._save_record(
+            tenant_id, version, record, IngestDecision(IntakeOutcome.REJECTED, tuple(reasons))
+        )
+
+    def _save_deletion(self, tenant_id: str, version: OrderVersion) -> IngestDecision:
+        now = self.clock.now()
+
+        def command() -> tuple[IngestDecision, Sequence[Aggregate | None]]:
+            intake = self._intake(tenant_id, version.order_id) or OrderIntake.open(
+                tenant_id=tenant_id, order_id=version.order_id, at=now
+            )
+            if intake.deleted:
+                return IngestDecision(IntakeOutcome.DELETED, (), intake.lead_id, duplicate=True), []
+            changed: list[Aggregate | None] = [intake]
+            if intake.lead_id is not None:
+                lead_id = UUID(intake.lead_id)
+                lead = self.store.load(lead_id, Lead, tenant_id)
+                if lead.status not in (LeadStatus.HANDLED_BY_SHOP, LeadStatus.BOOKED):
+                    lead.hand_to_shop(reason=DELETED_REASON, at=now)
+                    schedule = self._schedule(tenant_id, lead_id)
+                    if schedule is not None:
+                        schedule.stop(reason=f"handed to the shop: {DELETED_REASON}", now=now)
+                    changed += [lead, schedule]
+            intake.record_deleted(version, reason=DELETED_REASON, at=now)
+            return IngestDecision(IntakeOutcome.DELETED, (DELETED_REASON,), intake.lead_id), changed
+
+        return self._decide_and_save(command)
+
+    def _save_record(
+        self,
+        tenant_id: str,
+        version: OrderVersion,
+        record: Callable[[OrderIntake, datetime], None],
+        decision: IngestDecision,
+    ) -> IngestDecision:
+        now = self.clock.now()
+
+        def command() -> tuple[IngestDecision, Sequence[Aggregate | None]]:
+            intake = self._intake(tenant_id, version.order_id) or OrderIntake.open(
+                tenant_id=tenant_id, order_id=version.order_id, at=now
+            )
+            if intake.has_seen(version.updated_date):
+                raise _Raced()
+            if decision.outcome is not IntakeOutcome.SUPERSEDED and intake.is_superseded(
+                version.updated_date
+            ):
+                raise _Raced()
+            record(intake, now)
+            return decision, [intake]
+
+        return self._decide_and_save(command)
+
+    # ------------------------------------------------------------------------------------ plumbing
+
+    def _decide_and_save(
+        self, command: Callable[[], tuple[IngestDecision, Sequence[Aggregate | None]]]
+    ) -> IngestDecision:
+        def without_none() -> tuple[IngestDecision, list[Aggregate]]:
+            decision, aggregates = command()
+            return decision, [aggregate for aggregate in aggregates if aggregate is not None]
+
+        decision: IngestDecision = self.store.decide(without_none)
+        return decision
+
+    def _intake(self, tenant_id: str, order_id: str) -> OrderIntake | None:
+        try:
+            return self.store.load(intake_id(tenant_id, order_id), OrderIntake, tenant_id)
+        except NotFound:
+            return None
+
+    def _schedule(self, tenant_id: str, lead_id: UUID) -> TouchPointSchedule | None:
+        try:
+            return self.store.load(ids.schedule_id(lead_id), TouchPointSchedule, tenant_id)
+        except NotFound:
+            return None
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        result: T = self._run(coroutine)
+        return result
+
+
+# ---------------------------------------------------------------------------------- translations
+
+
+def snapshot(order: CrmOrder) -> OrderSnapshot:
+    """The parts of a CRM order the website-lead rule reads."""
+    return OrderSnapshot(
+        order_id=order.id,
+        location_id=order.location_id,
+        workflow_status_id=order.workflow_status_id,
+        status=order.status,
+        authorized=order.authorized,
+        message_count=order.message_count,
+        name=order.name or "",
+        appointment_dates=tuple(_instant(text) for text in order.appointment_dates),
+        invoiced=order.invoiced,
+        paid=order.paid,
+    )
+
+
+def requested_services(order: CrmOrder) -> list[str]:
+    """What the customer asked for, as the website form put it into the order's complaint."""
+    complaint = (order.complaint or "").strip()
+    return [complaint] if complaint else []
+
+
+def _version(order: CrmOrder, source: IntakeSource) -> OrderVersion:
+    return OrderVersion(
+        order_id=order.id, location_id=order.location_id, updated_date=order.updated_date, source=source
+    )
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        # An unreadable date is still a date that was set: the rule only asks whether there is one.
+        return datetime.min
+
+
+def _contact(customer: CrmCustomer) -> Contact:
+    """The customer's contact, keeping only the parts the domain accepts (a bad email is dropped)."""
+    first, last = (customer.first_name or "").strip(), (customer.last_name or "").strip()
+    email = customer.email
+    phone = customer.phone
+    try:
+        Contact(first, last, email=email)
+    except DomainError:
+        email = None
+    try:
+        Contact(first, last, phone=phone)
+    except DomainError:
+        phone = None
+    return Contact(first, last, email=email, phone=phone)
+
+
+def _vehicle(vehicle: CrmVehicle | None) -> Vehicle | None:
+    if vehicle is None:
+        return None
+    year = vehicle.year if vehicle.year is not None and 1886 <= vehicle.year <= 2100 else None
+    return Vehicle(year=year, make=vehicle.make, model=vehicle.model)
+
+
+def _unreachable_because(contact: Contact, customer: CrmCustomer) -> str:
+    if customer.marketing_opt_in is False:
+        return "the customer opted out of marketing in the CRM"
+    if contact.email is None and contact.phone is None:
+        return "no usable email address or phone number on file"
+    parts = []
+    if contact.email is not None:
+        parts.append("the email address is not subscribed")
+    if contact.phone is not None:
+        parts.append("the phone number is not subscribed to texts")
+    return " and ".join(parts) or "no channel is allowed"

@@ -1,0 +1,111 @@
+"""What ingestion needs to know about a tenant, read from the configuration tables in one place.
+
+The webhook needs the tenant's signing secret on every delivery, so it is cached for a short while
+(a rotated secret takes effect within `SECRET_CACHE_SECONDS`); the order processing reads the tenant
+and its locations fresh for each order, because a location added a minute ago must count.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from leadorch.app.config.errors import UnknownTenant
+from leadorch.app.config.models import LocationConfig, TenantConfig
+from leadorch.app.config.repository import ConfigRepository
+from leadorch.app.config.secrets import SecretBox
+from leadorch.domain.website_lead import WebsiteLeadCriteria
+
+SECRET_CACHE_SECONDS = 30.0
+_lock = threading.Lock()
+
+
+def config_repository(container: Any) -> ConfigRepository:
+    """The container's configuration repository (built once)."""
+    repository = container.extras.get("config_repository")
+    if repository is None:
+        with _lock:
+            repository = container.extras.get("config_repository")
+            if repository is None:
+                repository = ConfigRepository(
+                    container.db, SecretBox(container.settings.secret_key), container.clock
+                )
+                container.extras["config_repository"] = repository
+    return repository  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class TenantView:
+    """A tenant with its locations, indexed the way incoming orders refer to them."""
+
+    tenant: TenantConfig
+    locations_by_crm_id: dict[str, LocationConfig]
+
+    @property
+    def criteria(self) -> WebsiteLeadCriteria:
+        return self.tenant.website_lead_criteria(self.locations_by_crm_id)
+
+    def location_for(self, crm_location_id: str) -> LocationConfig | None:
+        return self.locations_by_crm_id.get(crm_location_id)
+
+
+def tenant_view(container: Any, tenant_id: str) -> TenantView:
+    """The tenant and its locations as configured now (raises `UnknownTenant`)."""
+    repository = config_repository(container)
+    tenant = repository.tenant(tenant_id)
+    locations = repository.locations(tenant_id)
+    return TenantView(tenant=tenant, locations_by_crm_id={loc.crm_location_id: loc for loc in locations})
+
+
+class UnknownWebhookTenant(LookupError):
+    """No tenant has this id."""
+
+
+class WebhookSecrets:
+    """Tenants' webhook signing secrets, cached briefly so a delivery costs no query or decryption."""
+
+    def __init__(self, container: Any, *, ttl: float = SECRET_CACHE_SECONDS) -> None:
+        self._container = container
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, bool, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def secret_for(self, tenant_id: str) -> str | None:
+        """The tenant's `whsec_…` secret, None if it has none; raises `UnknownWebhookTenant`."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(tenant_id)
+        if cached is None or cached[0] <= now:
+            cached = (now + self._ttl, *self._load(tenant_id))
+            with self._lock:
+                if len(self._cache) > 10_000:  # strangers probing tenant ids must not grow it without bound
+                    self._cache.clear()
+                self._cache[tenant_id] = cached
+        _, exists, secret = cached
+        if not exists:
+            raise UnknownWebhookTenant(f"no tenant {tenant_id!r}")
+        return secret
+
+    def forget(self, tenant_id: str) -> None:
+        with self._lock:
+            self._cache.pop(tenant_id, None)
+
+    def _load(self, tenant_id: str) -> tuple[bool, str | None]:
+        try:
+            secret = config_repository(self._container).crm_credentials(tenant_id).webhook_secret
+        except UnknownTenant:
+            return False, None
+        return True, (secret.reveal() if secret is not None else None)
+
+
+def webhook_secrets(container: Any) -> WebhookSecrets:
+    secrets = container.extras.get("webhook_secrets")
+    if secrets is None:
+        with _lock:
+            secrets = container.extras.get("webhook_secrets")
+            if secrets is None:
+                secrets = WebhookSecrets(container)
+                container.extras["webhook_secrets"] = secrets
+    return secrets  # type: ignore[no-any-return]

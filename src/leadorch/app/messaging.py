@@ -1,0 +1,137 @@
+"""The deployment's `Messenger`: SendGrid for email and Twilio for SMS, or their stand-ins.
+
+With credentials in the settings the real providers are used. Without them (the embedded default) the
+SendGrid and Twilio stand-ins are started on loopback sockets once per container and the production
+adapters talk to them through the official SDKs, so the demo runs the exact code path production runs,
+and what would have been sent can be inspected in the stand-ins' outboxes
+(`container.extras["standins"]`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from leadorch.adapters.sendgrid import SendGridEmailSender
+from leadorch.adapters.twilio import TwilioSmsSender
+from leadorch.ports.messaging import EmailMessage, EmailSender, Messenger, SendReceipt, SmsMessage, SmsSender
+
+# The sender number used when neither the settings nor the location name one (stand-in deployments).
+STANDIN_FROM_NUMBER = "+15005550006"
+
+_lock = threading.RLock()
+
+
+@dataclass(frozen=True)
+class ChannelMessenger:
+    """A `Messenger` made of one email sender and one SMS sender."""
+
+    email: EmailSender
+    sms: SmsSender
+
+    def send_email(self, msg: EmailMessage) -> SendReceipt:
+        return self.email.send_email(msg)
+
+    def send_sms(self, msg: SmsMessage) -> SendReceipt:
+        return self.sms.send_sms(msg)
+
+
+@dataclass
+class StandIns:
+    """The provider stand-ins a deployment without credentials sends through."""
+
+    sendgrid: Any
+    twilio: Any
+    sendgrid_url: str
+    twilio_url: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    sendgrid_api_key: str
+
+
+def messenger_for(container: Any) -> Messenger:
+    """The container's messenger, built once (real providers, or stand-ins when credentials are missing)."""
+    messenger = container.extras.get("messenger")
+    if messenger is not None:
+        return messenger  # type: ignore[no-any-return]
+    with _lock:
+        messenger = container.extras.get("messenger")
+        if messenger is None:
+            messenger = _build(container)
+            container.extras["messenger"] = messenger
+    return messenger  # type: ignore[no-any-return]
+
+
+def twilio_auth_token(container: Any) -> str | None:
+    """The token Twilio signs webhooks with: the account's, or the stand-in's in a deployment without one."""
+    settings = container.settings
+    if settings.twilio_auth_token:
+        return str(settings.twilio_auth_token)
+    if settings.twilio_account_sid is None:
+        return standins_for(container).twilio_auth_token
+    return None
+
+
+def _build(container: Any) -> Messenger:
+    settings = container.settings
+    timeout = 10.0
+    if settings.sendgrid_api_key:
+        email: EmailSender = SendGridEmailSender(settings.sendgrid_api_key, host=settings.sendgrid_host, timeout=timeout)
+    else:
+        standins = standins_for(container)
+        email = SendGridEmailSender(standins.sendgrid_api_key, host=standins.sendgrid_url, timeout=timeout)
+    from_number = getattr(settings, "twilio_from_number", None)
+    service_sid = getattr(settings, "twilio_messaging_service_sid", None)
+    if settings.twilio_account_sid and settings.twilio_auth_token:
+        sms: SmsSender = TwilioSmsSender(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            from_number=from_number,
+            messaging_service_sid=service_sid,
+            base_url=settings.twilio_base_url,
+            timeout=timeout,
+        )
+    else:
+        standins = standins_for(container)
+        sms = TwilioSmsSender(
+            standins.twilio_account_sid,
+            standins.twilio_auth_token,
+            from_number=from_number or STANDIN_FROM_NUMBER,
+            base_url=standins.twilio_url,
+            timeout=timeout,
+        )
+    return ChannelMessenger(email=email, sms=sms)
+
+
+def standins_for(container: Any) -> StandIns:
+    """The SendGrid and Twilio stand-ins of this container, started on first use and stopped at close."""
+    with _lock:
+        existing = container.extras.get("standins")
+        if existing is not None:
+            return existing  # type: ignore[no-any-return]
+        return _start_standins(container)
+
+
+def _start_standins(container: Any) -> StandIns:
+    from leadorch.adapters.standins.sendgrid import SendGridStandIn
+    from leadorch.adapters.standins.server import serve_in_thread
+    from leadorch.adapters.standins.twilio import TwilioStandIn
+
+    sendgrid = SendGridStandIn()
+    twilio = TwilioStandIn()
+    sendgrid_server = serve_in_thread(sendgrid.app)
+    twilio_server = serve_in_thread(twilio.app)
+    standins = StandIns(
+        sendgrid=sendgrid,
+        twilio=twilio,
+        sendgrid_url=sendgrid_server.url,
+        twilio_url=twilio_server.url,
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=twilio.auth_token,
+        sendgrid_api_key=sendgrid.api_key,
+    )
+    container.extras["standins"] = standins
+    closers = container.extras.setdefault("_closers", [])
+    closers.extend([sendgrid_server.stop, twilio_server.stop])
+    return standins

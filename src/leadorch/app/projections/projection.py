@@ -1,0 +1,79 @@
+"""What a read model is: a name, its tables, and one handler per event type it cares about.
+
+Like the library's `Projection.process_event`, handlers are registered with `singledispatchmethod`
+(`@handle.register` on a method annotated with the event class). A handler may only read and write
+its own tables through the `Batch`, and must be a pure function of the event and those rows: no clock,
+no configuration, no other read model. That is what makes a rebuild from zero give the same tables as
+years of incremental processing.
+
+`needs` (also per event type) names the rows a handler will read, so the runner can fetch them for a
+whole batch in a few queries instead of one per event; a row it forgets is still read correctly, only
+more slowly.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from functools import singledispatchmethod
+from typing import Any, ClassVar
+
+from leadorch.app.projections.batch import Batch, Key
+from leadorch.app.projections.tables import Table
+
+RowRef = tuple[str, Key]
+Handler = Callable[[Any, Batch], None]
+
+
+class Projection:
+    """Base class: subclasses set `name` and `tables` and register handlers on `handle` (and `needs`)."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]]
+
+    @singledispatchmethod
+    def handle(self, event: object, batch: Batch) -> None:
+        """Events this read model does not show change nothing."""
+
+    @singledispatchmethod
+    def needs(self, event: object) -> Iterable[RowRef]:
+        """The rows the handler of `event` reads (none by default)."""
+        return ()
+
+    def __init__(self) -> None:
+        self._handlers: dict[type, Handler | None] = {}
+        self._needs: dict[type, Callable[[Any], Iterable[RowRef]] | None] = {}
+
+    def handler_for(self, event_type: type) -> Handler | None:
+        """The bound handler for `event_type`, or None when this read model ignores it (cached)."""
+        try:
+            return self._handlers[event_type]
+        except KeyError:
+            handler = _bound(self, "handle", event_type)
+            self._handlers[event_type] = handler
+            return handler
+
+    def rows_needed(self, event: object) -> Iterable[RowRef]:
+        event_type = type(event)
+        try:
+            needs = self._needs[event_type]
+        except KeyError:
+            needs = _bound(self, "needs", event_type)
+            self._needs[event_type] = needs
+        return () if needs is None else needs(event)
+
+    def table(self, name: str) -> Table:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise KeyError(f"read model {self.name} has no table {name!r}")
+
+
+def _bound(instance: Projection, method_name: str, event_type: type) -> Any:
+    """The implementation of `method_name` registered for `event_type`, bound; None for the default."""
+    descriptor = inspect.getattr_static(instance, method_name)
+    dispatcher = descriptor.dispatcher
+    implementation = dispatcher.dispatch(event_type)
+    if implementation is dispatcher.registry[object]:
+        return None
+    return implementation.__get__(instance, type(instance))

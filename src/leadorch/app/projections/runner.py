@@ -1,0 +1,203 @@
+"""Follows the event log and applies it to read models, exactly once, in batches.
+
+One step: read the positions, read the next batch of notifications once for every projection in the
+group, decode only the events some projection handles, then in ONE database transaction lock the
+positions, check nobody moved them meanwhile, fetch the rows the handlers will read, apply every event
+to every projection that has not seen it, write the changes and the new positions. A crash anywhere
+leaves the previous positions with the previous tables; another process that got there first makes
+this step start over from the new positions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import resolve_topic
+
+from leadorch.app.db import Database
+from leadorch.app.eventstore.store import EventStore
+from leadorch.app.projections import positions
+from leadorch.app.projections.batch import Batch, Key
+from leadorch.app.projections.projection import Projection
+from leadorch.app.projections.tables import LIVE_PREFIX
+
+Progress = Callable[[int, int], None]
+DEFAULT_BATCH_SIZE = 2000
+
+
+class ProjectionFailed(RuntimeError):
+    """A read model could not apply an event; its batch was rolled back and its position kept."""
+
+
+def position_name(projection_name: str, prefix: str) -> str:
+    """The live read model `leads` is tracked as "leads"; a scratch copy under its own prefix."""
+    return projection_name if prefix == LIVE_PREFIX else f"{prefix}{projection_name}"
+
+
+class ProjectionRunner:
+    """Advances a group of projections (sharing reads and decoding) over one set of tables."""
+
+    def __init__(
+        self,
+        db: Database,
+        store: EventStore,
+        projections: Sequence[Projection],
+        *,
+        prefix: str = LIVE_PREFIX,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        names = [projection.name for projection in projections]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"projections {duplicates} are listed twice")
+        if batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, not {batch_size}")
+        self.db = db
+        self.store = store
+        self.projections = list(projections)
+        self.prefix = prefix
+        self.batch_size = batch_size
+        self._position_names = {p.name: position_name(p.name, prefix) for p in self.projections}
+        self._tables = [table for projection in self.projections for table in projection.tables]
+        self._topic_wanted: dict[str, bool] = {}
+
+    # ------------------------------------------------------------------------------------ tables
+
+    def create_tables(self) -> None:
+        """Create this group's tables and position rows where missing."""
+        with self.db.transaction() as cur:
+            for table in self._tables:
+                for statement in table.ddl(self.prefix):
+                    cur.execute(statement)
+        positions.ensure(self.db, self._position_names.values())
+
+    def reset(self) -> None:
+        """Drop and recreate this group's tables, positions at 0 (scratch copies start like this)."""
+        positions.ensure(self.db, self._position_names.values())
+        with self.db.transaction() as cur:
+            for table in self._tables:
+                cur.execute(table.drop(self.prefix))
+                for statement in table.ddl(self.prefix):
+                    cur.execute(statement)
+            positions.reset(cur, self._position_names.values())
+
+    def drop(self) -> None:
+        """Drop this group's tables and forget its positions (scratch copies end like this)."""
+        with self.db.transaction() as cur:
+            for table in self._tables:
+                cur.execute(table.drop(self.prefix))
+            positions.forget(cur, self._position_names.values())
+
+    # ---------------------------------------------------------------------------------- progress
+
+    def positions(self) -> dict[str, int]:
+        """The position of each projection, by projection name."""
+        stored = self._stored_positions()
+        return {name: stored[tracked] for name, tracked in self._position_names.items()}
+
+    def _stored_positions(self) -> dict[str, int]:
+        try:
+            return positions.read(self.db, self._position_names.values())
+        except LookupError:  # a read model added since the tables were created starts at 0
+            positions.ensure(self.db, self._position_names.values())
+            return positions.read(self.db, self._position_names.values())
+
+    def head(self) -> int:
+        """The id of the newest event in the log (0 when empty)."""
+        return int(self.store.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+
+    def lag(self) -> dict[str, int]:
+        """How many notifications each projection is behind the head of the log."""
+        head = self.head()
+        return {name: max(0, head - position) for name, position in self.positions().items()}
+
+    def catch_up(self, *, until: int | None = None, progress: Progress | None = None) -> int:
+        """Apply events until the head of the log (or `until`); returns how many notifications were read."""
+        target = self.head() if until is None else until
+        read = 0
+        while True:
+            step = self.step(until=until)
+            if step is None:
+                continue  # another process advanced these projections first: start again from there
+            if step == 0:
+                break
+            read += step
+            if progress is not None:
+                progress(min(self.positions().values(), default=0), target)
+        return read
+
+    # -------------------------------------------------------------------------------------- step
+
+    def step(self, *, until: int | None = None) -> int | None:
+        """Apply one batch. Returns the notifications read (0 at the head), None if someone else moved."""
+        expected = self._stored_positions()
+        start = min(expected.values()) + 1
+        if until is not None and start > until:
+            return 0
+        notifications = self.store.recorder.select_notifications(  # type: ignore[attr-defined]
+            start=start, limit=self.batch_size, stop=until
+        )
+        if not notifications:
+            return 0
+        events = self._decode(notifications)
+        last = notifications[-1].id
+        with self.db.transaction() as cur:
+            current = positions.lock(cur, self.db.dialect, self._position_names.values())
+            if current != expected:
+                return None
+            seen = {p.name: current[self._position_names[p.name]] for p in self.projections}
+            batch = Batch(cur, self._tables, self.prefix)
+            batch.prefetch(self._rows_needed(events, seen))
+            for notification_id, event in events:
+                for projection in self.projections:
+                    if notification_id > seen[projection.name]:
+                        self._apply(projection, notification_id, event, batch)
+            batch.flush()
+            positions.write(cur, {self._position_names[name]: last for name in seen})
+        return len(notifications)
+
+    def _decode(self, notifications: Sequence[Notification]) -> list[tuple[int, Any]]:
+        """Decode only the events some projection handles: the others are skipped by topic alone."""
+        wanted = self._topic_wanted
+        to_domain_event = self.store.mapper.to_domain_event
+        decoded: list[tuple[int, Any]] = []
+        for notification in notifications:
+            topic = notification.topic
+            is_wanted = wanted.get(topic)
+            if is_wanted is None:
+                is_wanted = wanted[topic] = self._handles_topic(topic)
+            if is_wanted:
+                decoded.append((notification.id, to_domain_event(notification)))
+        return decoded
+
+    def _handles_topic(self, topic: str) -> bool:
+        try:
+            event_type = resolve_topic(topic)
+        except Exception:  # a topic from code that no longer exists: no read model can handle it
+            return False
+        return any(projection.handler_for(event_type) is not None for projection in self.projections)
+
+    def _rows_needed(self, events: Iterable[tuple[int, Any]], seen: dict[str, int]) -> dict[str, list[Key]]:
+        wanted: dict[str, list[Key]] = defaultdict(list)
+        for notification_id, event in events:
+            for projection in self.projections:
+                if notification_id > seen[projection.name]:
+                    for table, key in projection.rows_needed(event):
+                        wanted[table].append(key)
+        return wanted
+
+    @staticmethod
+    def _apply(projection: Projection, notification_id: int, event: Any, batch: Batch) -> None:
+        handler = projection.handler_for(type(event))
+        if handler is None:
+            return
+        try:
+            handler(event, batch)
+        except Exception as exc:
+            raise ProjectionFailed(
+                f"read model {projection.name} failed on event #{notification_id} "
+                f"({type(event).__qualname__} of {event.originator_id}): {exc}"
+            ) from exc

@@ -1,0 +1,64 @@
+"""How a read model declares its tables, so the same definition builds live tables and scratch copies.
+
+A table's physical name is a prefix plus its logical name: the live read models use `LIVE_PREFIX`, and
+`projections rebuild` / `verify` build the very same DDL under a scratch prefix, compare or swap, and
+drop the copies. Types are the portable subset both PostgreSQL and SQLite understand; timestamps are
+TEXT in one fixed-width ISO-8601 UTC form (see `instant`) so they sort and compare as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+LIVE_PREFIX = "rm_"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One read-model table: columns `(name, SQL type)`, the primary key, and indexes `(suffix, columns)`."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        names = self.column_names
+        missing = [column for column in self.key if column not in names]
+        if missing:
+            raise ValueError(f"table {self.name}: key columns {missing} are not among its columns")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+    def physical(self, prefix: str) -> str:
+        return f"{prefix}{self.name}"
+
+    def ddl(self, prefix: str) -> list[str]:
+        table = self.physical(prefix)
+        columns = ", ".join(f"{name} {sql_type}" for name, sql_type in self.columns)
+        statements = [f"CREATE TABLE IF NOT EXISTS {table} ({columns}, PRIMARY KEY ({', '.join(self.key)}))"]
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {table}_{suffix} ON {table} ({columns_sql})"
+            for suffix, columns_sql in self.indexes
+        ]
+        return statements
+
+    def drop(self, prefix: str) -> str:
+        return f"DROP TABLE IF EXISTS {self.physical(prefix)}"
+
+
+def instant(moment: datetime | None) -> str | None:
+    """A timestamp as stored in read models: ISO-8601 in UTC with microseconds (fixed width, sortable)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError(f"read models store timezone-aware instants only, got naive {moment!r}")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    """The inverse of `instant`."""
+    return None if text is None else datetime.fromisoformat(text)

@@ -1,0 +1,261 @@
+"""The Appointment aggregate: a booked visit, its changes, and its sync to the CRM.
+
+Statuses: `confirmed`, then `cancelled`, `completed` or `no_show` (all final). Only a confirmed
+appointment can be rescheduled, cancelled, completed or marked a no-show; completing or marking a
+no-show needs the start time to have come. The end and price follow from the services booked.
+
+Every booking, reschedule and cancellation must reach the CRM: `needs_crm_sync` stays true until
+`record_crm_synced`, or until a permanent failure that a person must look at.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from leadorch.domain.availability import ServiceLine
+from leadorch.domain.errors import IllegalTransition, InvalidValue
+from leadorch.domain.instants import require_instant
+
+
+class AppointmentStatus(StrEnum):
+    """Where an appointment stands."""
+
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+def _text(value: str, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(f"{name} must be non-empty text, not {value!r}")
+    return value
+
+
+def _service_data(service: ServiceLine) -> dict[str, Any]:
+    return {
+        "service_id": service.service_id,
+        "name": service.name,
+        "duration_minutes": service.duration_minutes,
+        "price_cents": service.price_cents,
+    }
+
+
+class Appointment(Aggregate):
+    """A customer's booked visit to a location."""
+
+    class Booked(Aggregate.Created):
+        tenant_id: str
+        lead_id: str
+        location_id: str
+        services: list[dict[str, Any]]
+        start: datetime
+        end: datetime
+        price_cents: int
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.tenant_id = self.tenant_id
+            aggregate.lead_id = self.lead_id
+            aggregate.location_id = self.location_id
+            aggregate.services = tuple(ServiceLine(**service) for service in self.services)
+            aggregate.start = self.start
+            aggregate.end = self.end
+            aggregate.price_cents = self.price_cents
+            aggregate.status = AppointmentStatus.CONFIRMED
+            aggregate.status_reason = None
+            aggregate.crm_appointment_id = None
+            aggregate.needs_crm_sync = True
+            aggregate.crm_sync_error = None
+
+    class Rescheduled(Aggregate.Event):
+        tenant_id: str
+        start: datetime
+        end: datetime
+        previous_start: datetime
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.start = self.start
+            aggregate.end = self.end
+            aggregate.needs_crm_sync = True
+
+    class Cancelled(Aggregate.Event):
+        tenant_id: str
+        reason: str
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.status = AppointmentStatus.CANCELLED
+            aggregate.status_reason = self.reason
+            aggregate.needs_crm_sync = True
+
+    class Completed(Aggregate.Event):
+        tenant_id: str
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.status = AppointmentStatus.COMPLETED
+
+    class NoShow(Aggregate.Event):
+        tenant_id: str
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.status = AppointmentStatus.NO_SHOW
+
+    class CrmSynced(Aggregate.Event):
+        tenant_id: str
+        crm_appointment_id: str
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.crm_appointment_id = self.crm_appointment_id
+            aggregate.needs_crm_sync = False
+            aggregate.crm_sync_error = None
+
+    class CrmSyncFailed(Aggregate.Event):
+        tenant_id: str
+        reason: str
+        permanent: bool
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.crm_sync_error = self.reason
+            if self.permanent:
+                aggregate.needs_crm_sync = False
+
+    tenant_id: str
+    lead_id: str
+    location_id: str
+    services: tuple[ServiceLine, ...]
+    start: datetime
+    end: datetime
+    price_cents: int
+    status: AppointmentStatus
+    status_reason: str | None
+    crm_appointment_id: str | None
+    needs_crm_sync: bool
+    crm_sync_error: str | None
+
+    def __init__(self) -> None:
+        """State is set by `Booked.apply`, so recording and replaying share one path."""
+
+    @classmethod
+    def book(
+        cls,
+        *,
+        appointment_id: UUID,
+        tenant_id: str,
+        lead_id: str,
+        location_id: str,
+        services: list[ServiceLine],
+        start: datetime,
+        at: datetime,
+    ) -> Appointment:
+        """A confirmed appointment for `services` starting at `start` (the caller checked the slot is free)."""
+        at = require_instant(at)
+        start = require_instant(start, "start")
+        if not isinstance(appointment_id, UUID):
+            raise InvalidValue(f"appointment_id must be a UUID, not {appointment_id!r}")
+        if isinstance(services, (str, bytes)) or not services:
+            raise InvalidValue("an appointment needs at least one service")
+        if not all(isinstance(service, ServiceLine) for service in services):
+            raise InvalidValue("services must be ServiceLine values")
+        if start < at:
+            raise IllegalTransition(f"cannot book an appointment starting in the past ({start.isoformat()})")
+        duration = sum((service.duration for service in services), timedelta(0))
+        return cls._create(
+            cls.Booked,
+            id=appointment_id,
+            timestamp=at,
+            tenant_id=_text(tenant_id, "tenant_id"),
+            lead_id=_text(str(lead_id), "lead_id"),
+            location_id=_text(location_id, "location_id"),
+            services=[_service_data(service) for service in services],
+            start=start,
+            end=start + duration,
+            price_cents=sum(service.price_cents for service in services),
+        )
+
+    @property
+    def duration(self) -> timedelta:
+        """How long the visit takes (the sum of its services)."""
+        return self.end - self.start
+
+    @property
+    def interval(self) -> tuple[datetime, datetime]:
+        """(start, end), the shape the availability rule takes for booked appointments."""
+        return self.start, self.end
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Whether the appointment still holds its slot."""
+        return self.status is AppointmentStatus.CONFIRMED
+
+    def reschedule(self, *, start: datetime, at: datetime) -> None:
+        """Move the visit to `start`, keeping its services (the caller checked the new slot is free)."""
+        at = require_instant(at)
+        start = require_instant(start, "start")
+        self._require_confirmed("reschedule")
+        if start < at:
+            raise IllegalTransition(f"cannot reschedule to a start in the past ({start.isoformat()})")
+        if start == self.start:
+            return
+        self.trigger_event(
+            self.Rescheduled,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            start=start,
+            end=start + self.duration,
+            previous_start=self.start,
+        )
+
+    def cancel(self, *, reason: str, at: datetime) -> None:
+        """Release the slot."""
+        at = require_instant(at)
+        self._require_confirmed("cancel")
+        self.trigger_event(
+            self.Cancelled, timestamp=at, tenant_id=self.tenant_id, reason=_text(reason, "reason")
+        )
+
+    def complete(self, *, at: datetime) -> None:
+        """The customer came and the work was done."""
+        at = require_instant(at)
+        self._require_confirmed("complete")
+        self._require_started("complete", at)
+        self.trigger_event(self.Completed, timestamp=at, tenant_id=self.tenant_id)
+
+    def mark_no_show(self, *, at: datetime) -> None:
+        """The customer did not come."""
+        at = require_instant(at)
+        self._require_confirmed("mark a no-show")
+        self._require_started("mark a no-show", at)
+        self.trigger_event(self.NoShow, timestamp=at, tenant_id=self.tenant_id)
+
+    def record_crm_synced(self, *, crm_appointment_id: str, at: datetime) -> None:
+        """The CRM now holds the appointment's current state, under `crm_appointment_id`."""
+        at = require_instant(at)
+        self.trigger_event(
+            self.CrmSynced,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            crm_appointment_id=_text(crm_appointment_id, "crm_appointment_id"),
+        )
+
+    def record_crm_sync_failed(self, *, reason: str, permanent: bool, at: datetime) -> None:
+        """Writing to the CRM failed; a permanent failure stops retries until a person looks at it."""
+        at = require_instant(at)
+        self.trigger_event(
+            self.CrmSyncFailed,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            reason=_text(reason, "reason"),
+            permanent=bool(permanent),
+        )
+
+    def _require_confirmed(self, action: str) -> None:
+        if self.status is not AppointmentStatus.CONFIRMED:
+            raise IllegalTransition(f"cannot {action}: the appointment is {self.status}")
+
+    def _require_started(self, action: str, at: datetime) -> None:
+        if at < self.start:
+            raise IllegalTransition(f"cannot {action}: the appointment starts at {self.start.isoformat()}")

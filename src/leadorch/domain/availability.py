@@ -1,0 +1,220 @@
+"""When an appointment can start: the availability rule shared by offering slots and booking one.
+
+A slot is a start instant such that:
+
+- it lies on the granularity grid in local time (minutes since local midnight divisible by it);
+- the whole appointment (start to start + duration) fits inside one business-hours interval of that
+  local date (a local time skipped by a DST change is never offered; a repeated one, only its first
+  occurrence);
+- it is at least `min_lead` after `now`;
+- at every instant of the appointment, fewer than `capacity` booked (confirmed) appointments overlap.
+
+`free_slots` lists them over a range; `is_slot_free` checks one with the same predicates, for booking.
+Checking that atomically with the save is the application's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from leadorch.domain.errors import InvalidValue
+from leadorch.domain.instants import instant_at, require_instant, wall_clock, zone
+from leadorch.domain.location import BusinessHours
+
+MAX_RANGE = timedelta(days=366)
+
+Booked = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    """A bookable service: how long it takes and what it costs."""
+
+    service_id: str
+    name: str
+    duration_minutes: int
+    price_cents: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.service_id, str) or not self.service_id:
+            raise InvalidValue(f"service_id must be non-empty text, not {self.service_id!r}")
+        minutes = self.duration_minutes
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+            raise InvalidValue(
+                f"service {self.service_id}: duration_minutes must be a positive whole number, not {minutes!r}"
+            )
+        price = self.price_cents
+        if isinstance(price, bool) or not isinstance(price, int) or price < 0:
+            raise InvalidValue(
+                f"service {self.service_id}: price_cents must be a whole number from 0, not {price!r}"
+            )
+
+    @property
+    def duration(self) -> timedelta:
+        """How long the service takes."""
+        return timedelta(minutes=self.duration_minutes)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    hours: BusinessHours
+    tz: ZoneInfo
+    capacity: int
+    min_lead: timedelta
+    granularity: int
+    duration: timedelta
+    booked: tuple[Booked, ...]
+    now: datetime
+
+    def fits_hours(self, slot: datetime) -> bool:
+        local = wall_clock(slot, self.tz)
+        minutes = local.hour * 60 + local.minute
+        if local.second or local.microsecond or minutes % self.granularity:
+            return False
+        if instant_at(local.date(), local.time(), self.tz) != slot:
+            return False
+        local_end = wall_clock(slot + self.duration, self.tz)
+        for opens, closes in self.hours.intervals_on(local.date()):
+            day_open = datetime.combine(local.date(), opens)
+            day_close = datetime.combine(local.date(), closes)
+            if day_open <= local and local_end <= day_close:
+                return True
+        return False
+
+    def has_room(self, slot: datetime) -> bool:
+        slot_end = slot + self.duration
+        changes: list[tuple[datetime, int]] = []
+        for starts, ends in self.booked:
+            if starts < slot_end and ends > slot:
+                changes.append((max(starts, slot), 1))
+                changes.append((min(ends, slot_end), -1))
+        # At equal instants an ending appointment frees its place before a starting one takes it.
+        changes.sort()
+        overlapping = 0
+        for _, change in changes:
+            overlapping += change
+            if overlapping >= self.capacity:
+                return False
+        return True
+
+    def admits(self, slot: datetime) -> bool:
+        return slot >= self.now + self.min_lead and self.fits_hours(slot) and self.has_room(slot)
+
+
+def _rule(
+    *,
+    hours: BusinessHours,
+    time_zone: str,
+    capacity: int,
+    min_lead: timedelta,
+    granularity_minutes: int,
+    duration: timedelta,
+    booked: Sequence[Booked],
+    now: datetime,
+) -> _Rule:
+    if not isinstance(hours, BusinessHours):
+        raise InvalidValue(f"hours must be BusinessHours, not {type(hours).__name__}")
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+        raise InvalidValue(f"capacity must be a whole number from 1, not {capacity!r}")
+    if not isinstance(min_lead, timedelta) or min_lead < timedelta(0):
+        raise InvalidValue(f"min_lead must be a non-negative duration, not {min_lead!r}")
+    granularity = granularity_minutes
+    if isinstance(granularity, bool) or not isinstance(granularity, int) or not 1 <= granularity <= 24 * 60:
+        raise InvalidValue(f"granularity_minutes must be a whole number from 1 to 1440, not {granularity!r}")
+    if not isinstance(duration, timedelta) or duration <= timedelta(0):
+        raise InvalidValue(f"duration must be a positive duration, not {duration!r}")
+    intervals: list[Booked] = []
+    for position, pair in enumerate(booked):
+        starts = require_instant(pair[0], f"booked[{position}] start")
+        ends = require_instant(pair[1], f"booked[{position}] end")
+        if not starts < ends:
+            raise InvalidValue(f"booked[{position}] must start before it ends")
+        intervals.append((starts, ends))
+    return _Rule(
+        hours,
+        zone(time_zone),
+        capacity,
+        min_lead,
+        granularity,
+        duration,
+        tuple(intervals),
+        require_instant(now, "now"),
+    )
+
+
+def free_slots(
+    *,
+    hours: BusinessHours,
+    time_zone: str,
+    capacity: int,
+    min_lead: timedelta,
+    granularity_minutes: int,
+    duration: timedelta,
+    booked: Sequence[Booked],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[datetime]:
+    """Every slot (UTC start instant) in [start, end) for an appointment lasting `duration`, in order."""
+    rule = _rule(
+        hours=hours,
+        time_zone=time_zone,
+        capacity=capacity,
+        min_lead=min_lead,
+        granularity_minutes=granularity_minutes,
+        duration=duration,
+        booked=booked,
+        now=now,
+    )
+    start = require_instant(start, "start")
+    end = require_instant(end, "end")
+    if not start < end:
+        raise InvalidValue(f"the range must start before it ends: {start.isoformat()} to {end.isoformat()}")
+    if end - start > MAX_RANGE:
+        raise InvalidValue(f"the range may span at most {MAX_RANGE.days} days")
+    step = timedelta(minutes=rule.granularity)
+    slots: list[datetime] = []
+    day = wall_clock(start, rule.tz).date()
+    last_day = wall_clock(end, rule.tz).date()
+    while day <= last_day:
+        for opens, closes in hours.intervals_on(day):
+            midnight = datetime.combine(day, datetime.min.time())
+            open_minutes = opens.hour * 60 + opens.minute + (1 if opens.second or opens.microsecond else 0)
+            first = -(-open_minutes // rule.granularity) * rule.granularity
+            local = midnight + timedelta(minutes=first)
+            while local.date() == day and local.time() < closes:
+                slot = instant_at(day, local.time(), rule.tz)
+                if slot is not None and start <= slot < end and rule.admits(slot):
+                    slots.append(slot)
+                local += step
+        day += timedelta(days=1)
+    return sorted(set(slots))
+
+
+def is_slot_free(
+    *,
+    hours: BusinessHours,
+    time_zone: str,
+    capacity: int,
+    min_lead: timedelta,
+    granularity_minutes: int,
+    duration: timedelta,
+    booked: Sequence[Booked],
+    slot: datetime,
+    now: datetime,
+) -> bool:
+    """Whether an appointment lasting `duration` may start at `slot` (the rule of `free_slots`)."""
+    rule = _rule(
+        hours=hours,
+        time_zone=time_zone,
+        capacity=capacity,
+        min_lead=min_lead,
+        granularity_minutes=granularity_minutes,
+        duration=duration,
+        booked=booked,
+        now=now,
+    )
+    return rule.admits(require_instant(slot, "slot"))

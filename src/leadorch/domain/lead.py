@@ -1,0 +1,518 @@
+"""The Lead aggregate: a website quote request, from arrival to booked, lost or handed to the shop.
+
+Statuses move `new → contacting → engaged → booked`; `lost` when the cadence ran out without any
+response, `handled_by_shop` when shop staff took the order over in the CRM. A customer response
+(reply, chat, booking) always counts: it moves a lead to `engaged` (or `booked`) even from `lost`,
+because "lost" was only our guess that nobody would answer. `handled_by_shop` is final for the
+automation: replies and bookings are refused so the app routes them to staff instead.
+
+Consent is per channel (`can_contact`); whether a touch goes out is decided by the schedule, which the
+app stops when `stops_cadence` becomes true.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from leadorch.domain import ids
+from leadorch.domain.errors import IllegalTransition, InvalidValue
+from leadorch.domain.instants import require_instant
+from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle, parse_channel
+
+_CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
+_VEHICLE_FIELDS = ("vehicle_year", "vehicle_make", "vehicle_model")
+_RESPONDED = (LeadStatus.ENGAGED, LeadStatus.BOOKED)
+
+
+def _require_text(value: str, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(f"{name} must be non-empty text, not {value!r}")
+    return value
+
+
+def _services(services: list[str]) -> list[str]:
+    if isinstance(services, str) or not all(isinstance(service, str) for service in services):
+        raise InvalidValue(f"services must be a list of service names, not {services!r}")
+    return list(services)
+
+
+def _vehicle_fields(vehicle: Vehicle | None) -> dict[str, Any]:
+    vehicle = vehicle or Vehicle()
+    return {"vehicle_year": vehicle.year, "vehicle_make": vehicle.make, "vehicle_model": vehicle.model}
+
+
+def _contact_fields(contact: Contact) -> dict[str, Any]:
+    return {name: getattr(contact, name) for name in _CONTACT_FIELDS}
+
+
+class Lead(Aggregate):
+    """A customer who asked for a quote on the website, and everything that happened since."""
+
+    class Registered(Aggregate.Created):
+        tenant_id: str
+        location_id: str
+        crm_order_id: str
+        crm_customer_id: str
+        crm_vehicle_id: str | None
+        first_name: str
+        last_name: str
+        email: str | None
+        phone: str | None
+        vehicle_year: int | None
+        vehicle_make: str | None
+        vehicle_model: str | None
+        services: list[str]
+        email_consent: bool
+        sms_consent: bool
+        received_at: datetime
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.tenant_id = self.tenant_id
+            aggregate.location_id = self.location_id
+            aggregate.crm_order_id = self.crm_order_id
+            aggregate.crm_customer_id = self.crm_customer_id
+            aggregate.crm_vehicle_id = self.crm_vehicle_id
+            aggregate.contact = Contact(self.first_name, self.last_name, self.email, self.phone)
+            aggregate.vehicle = Vehicle(self.vehicle_year, self.vehicle_make, self.vehicle_model)
+            aggregate.services = tuple(self.services)
+            aggregate.consent = {Channel.EMAIL: self.email_consent, Channel.SMS: self.sms_consent}
+            aggregate.received_at = self.received_at
+            aggregate.status = LeadStatus.NEW
+            aggregate.automation_paused = False
+            aggregate.paused_by = None
+            aggregate.has_responded = False
+            aggregate.appointment_id = None
+            aggregate.chat_sessions = ()
+            aggregate.chat_link_opened_at = None
+            aggregate.last_reply_at = None
+            aggregate.contacted_at = None
+            aggregate.outcome_reason = None
+            aggregate.staff_flags = ()
+
+    class DetailsUpdated(Aggregate.Event):
+        tenant_id: str
+        changes: dict[str, Any]
+
+        def apply(self, aggregate: Lead) -> None:
+            changes = self.changes
+            if any(name in changes for name in _CONTACT_FIELDS):
+                current = _contact_fields(aggregate.contact)
+                current.update({k: v for k, v in changes.items() if k in _CONTACT_FIELDS})
+                aggregate.contact = Contact(**current)
+            if any(name in changes for name in _VEHICLE_FIELDS):
+                vehicle = _vehicle_fields(aggregate.vehicle)
+                vehicle.update({k: v for k, v in changes.items() if k in _VEHICLE_FIELDS})
+                aggregate.vehicle = Vehicle(
+                    vehicle["vehicle_year"], vehicle["vehicle_make"], vehicle["vehicle_model"]
+                )
+            if "services" in changes:
+                aggregate.services = tuple(changes["services"])
+            if "crm_customer_id" in changes:
+                aggregate.crm_customer_id = changes["crm_customer_id"]
+            if "crm_vehicle_id" in changes:
+                aggregate.crm_vehicle_id = changes["crm_vehicle_id"]
+            if "location_id" in changes:
+                aggregate.location_id = changes["location_id"]
+
+    class Contacted(Aggregate.Event):
+        tenant_id: str
+        at: datetime
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.status = LeadStatus.CONTACTING
+            aggregate.contacted_at = self.at
+
+    class ReplyRecorded(Aggregate.Event):
+        tenant_id: str
+        channel: str
+        text: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.has_responded = True
+            aggregate.last_reply_at = self.timestamp
+            if aggregate.status is not LeadStatus.BOOKED:
+                aggregate.status = LeadStatus.ENGAGED
+                aggregate.outcome_reason = None
+
+    class ChatLinkOpened(Aggregate.Event):
+        tenant_id: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.chat_link_opened_at = self.timestamp
+
+    class ChatStarted(Aggregate.Event):
+        tenant_id: str
+        session_id: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.has_responded = True
+            aggregate.chat_sessions = (*aggregate.chat_sessions, self.session_id)
+            if aggregate.status is not LeadStatus.BOOKED:
+                aggregate.status = LeadStatus.ENGAGED
+                aggregate.outcome_reason = None
+
+    class AppointmentBooked(Aggregate.Event):
+        tenant_id: str
+        appointment_id: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.has_responded = True
+            aggregate.status = LeadStatus.BOOKED
+            aggregate.appointment_id = self.appointment_id
+            aggregate.outcome_reason = None
+
+    class BookingCancelled(Aggregate.Event):
+        tenant_id: str
+        appointment_id: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.status = LeadStatus.ENGAGED
+            aggregate.appointment_id = None
+
+    class OptedOut(Aggregate.Event):
+        tenant_id: str
+        channel: str
+        reason: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.consent = {**aggregate.consent, Channel(self.channel): False}
+
+    class OptedIn(Aggregate.Event):
+        tenant_id: str
+        channel: str
+        reason: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.consent = {**aggregate.consent, Channel(self.channel): True}
+
+    class MarkedLost(Aggregate.Event):
+        tenant_id: str
+        reason: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.status = LeadStatus.LOST
+            aggregate.outcome_reason = self.reason
+
+    class HandedToShop(Aggregate.Event):
+        tenant_id: str
+        reason: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.status = LeadStatus.HANDLED_BY_SHOP
+            aggregate.outcome_reason = self.reason
+
+    class AutomationPaused(Aggregate.Event):
+        tenant_id: str
+        by: str
+        reason: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.automation_paused = True
+            aggregate.paused_by = self.by
+
+    class AutomationResumed(Aggregate.Event):
+        tenant_id: str
+        by: str
+        reason: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.automation_paused = False
+            aggregate.paused_by = None
+
+    class FlaggedForStaff(Aggregate.Event):
+        tenant_id: str
+        reason: str
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.staff_flags = (*aggregate.staff_flags, self.reason)
+
+    tenant_id: str
+    location_id: str
+    crm_order_id: str
+    crm_customer_id: str
+    crm_vehicle_id: str | None
+    contact: Contact
+    vehicle: Vehicle
+    services: tuple[str, ...]
+    consent: dict[Channel, bool]
+    received_at: datetime
+    status: LeadStatus
+    automation_paused: bool
+    paused_by: str | None
+    has_responded: bool
+    appointment_id: str | None
+    chat_sessions: tuple[str, ...]
+    chat_link_opened_at: datetime | None
+    last_reply_at: datetime | None
+    contacted_at: datetime | None
+    outcome_reason: str | None
+    staff_flags: tuple[str, ...]
+
+    def __init__(self) -> None:
+        """State is set by `Registered.apply`, so recording and replaying share one path."""
+
+    # ----------------------------------------------------------------------------------- creation
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        tenant_id: str,
+        location_id: str,
+        crm_order_id: str,
+        crm_customer_id: str,
+        crm_vehicle_id: str | None,
+        contact: Contact,
+        vehicle: Vehicle | None,
+        services: list[str],
+        email_consent: bool,
+        sms_consent: bool,
+        at: datetime,
+    ) -> Lead:
+        """A new lead for CRM order `crm_order_id`; its id is `ids.lead_id(tenant_id, crm_order_id)`."""
+        at = require_instant(at)
+        if not isinstance(contact, Contact):
+            raise InvalidValue(f"contact must be a Contact, not {type(contact).__name__}")
+        if vehicle is not None and not isinstance(vehicle, Vehicle):
+            raise InvalidValue(f"vehicle must be a Vehicle or None, not {type(vehicle).__name__}")
+        return cls._create(
+            cls.Registered,
+            id=ids.lead_id(tenant_id, crm_order_id),
+            timestamp=at,
+            tenant_id=tenant_id,
+            location_id=_require_text(location_id, "location_id"),
+            crm_order_id=crm_order_id,
+            crm_customer_id=_require_text(crm_customer_id, "crm_customer_id"),
+            crm_vehicle_id=crm_vehicle_id,
+            **_contact_fields(contact),
+            **_vehicle_fields(vehicle),
+            services=_services(services),
+            email_consent=bool(email_consent),
+            sms_consent=bool(sms_consent),
+            received_at=at,
+        )
+
+    # --------------------------------------------------------------------------------- properties
+
+    @property
+    def lead_id(self) -> UUID:
+        """This lead's id (the same as `id`, named for readers of services)."""
+        return self.id
+
+    @property
+    def is_responsive(self) -> bool:
+        """Whether the customer ever replied, chatted or booked."""
+        return self.has_responded
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the automation is over for good with this lead (booked, lost or the shop's now)."""
+        return self.status in (LeadStatus.BOOKED, LeadStatus.LOST, LeadStatus.HANDLED_BY_SHOP)
+
+    @property
+    def stops_cadence(self) -> bool:
+        """Whether the touch-point cadence must stop: a response, an outcome, or no channel left."""
+        return self.has_responded or self.is_closed or not any(self.can_contact(c) for c in Channel)
+
+    def can_contact(self, channel: Channel | str) -> bool:
+        """Whether the customer consents to `channel` and we have an address for it."""
+        channel = parse_channel(channel)
+        return self.consent[channel] and self.contact.address_for(channel) is not None
+
+    # ----------------------------------------------------------------------------------- commands
+
+    def update_details(
+        self,
+        *,
+        at: datetime,
+        contact: Contact | None = None,
+        vehicle: Vehicle | None = None,
+        services: list[str] | None = None,
+        crm_customer_id: str | None = None,
+        crm_vehicle_id: str | None = None,
+        location_id: str | None = None,
+    ) -> None:
+        """Mirror changes made in the CRM; records only the fields that differ (nothing if none do)."""
+        at = require_instant(at)
+        proposed: dict[str, Any] = {}
+        if contact is not None:
+            if not isinstance(contact, Contact):
+                raise InvalidValue(f"contact must be a Contact, not {type(contact).__name__}")
+            proposed.update(_contact_fields(contact))
+        if vehicle is not None:
+            proposed.update(_vehicle_fields(vehicle))
+        if services is not None:
+            proposed["services"] = _services(services)
+        if crm_customer_id is not None:
+            proposed["crm_customer_id"] = _require_text(crm_customer_id, "crm_customer_id")
+        if crm_vehicle_id is not None:
+            proposed["crm_vehicle_id"] = crm_vehicle_id
+        if location_id is not None:
+            proposed["location_id"] = _require_text(location_id, "location_id")
+        current: dict[str, Any] = {
+            **_contact_fields(self.contact),
+            **_vehicle_fields(self.vehicle),
+            "services": list(self.services),
+            "crm_customer_id": self.crm_customer_id,
+            "crm_vehicle_id": self.crm_vehicle_id,
+            "location_id": self.location_id,
+        }
+        changes = {name: value for name, value in proposed.items() if current[name] != value}
+        if changes:
+            self.trigger_event(self.DetailsUpdated, timestamp=at, tenant_id=self.tenant_id, changes=changes)
+
+    def record_contacted(self, *, at: datetime) -> None:
+        """The first touch reached a provider: `new → contacting`. Later calls change nothing."""
+        at = require_instant(at)
+        if self.status is LeadStatus.NEW:
+            self.trigger_event(self.Contacted, timestamp=at, tenant_id=self.tenant_id, at=at)
+
+    def record_reply(self, *, channel: Channel | str, text: str, at: datetime) -> None:
+        """The customer answered a message: → `engaged` (a booked lead stays booked)."""
+        at = require_instant(at)
+        channel = parse_channel(channel)
+        self._refuse_if_shops("record a reply")
+        if not isinstance(text, str):
+            raise InvalidValue(f"reply text must be text, not {type(text).__name__}")
+        self.trigger_event(
+            self.ReplyRecorded, timestamp=at, tenant_id=self.tenant_id, channel=channel.value, text=text
+        )
+
+    def record_chat_link_opened(self, *, at: datetime) -> None:
+        """The chat page was opened; not a response by itself (previews and scanners open links too)."""
+        at = require_instant(at)
+        self.trigger_event(self.ChatLinkOpened, timestamp=at, tenant_id=self.tenant_id)
+
+    def record_chat_started(self, *, session_id: str, at: datetime) -> None:
+        """The customer wrote their first chat message in session `session_id`: → `engaged`."""
+        at = require_instant(at)
+        session_id = _require_text(session_id, "session_id")
+        self._refuse_if_shops("record a chat")
+        if session_id in self.chat_sessions:
+            return
+        self.trigger_event(self.ChatStarted, timestamp=at, tenant_id=self.tenant_id, session_id=session_id)
+
+    def record_booking(self, *, appointment_id: UUID | str, at: datetime) -> None:
+        """The customer booked appointment `appointment_id`: → `booked`."""
+        at = require_instant(at)
+        booked = str(appointment_id)
+        self._refuse_if_shops("record a booking")
+        if self.status is LeadStatus.BOOKED:
+            if self.appointment_id == booked:
+                return
+            raise IllegalTransition(
+                f"cannot record booking {booked}: lead already booked appointment {self.appointment_id}; "
+                "cancel that one first"
+            )
+        self.trigger_event(
+            self.AppointmentBooked, timestamp=at, tenant_id=self.tenant_id, appointment_id=booked
+        )
+
+    def record_booking_cancelled(self, *, appointment_id: UUID | str, at: datetime) -> None:
+        """The booked appointment was cancelled: `booked → engaged`."""
+        at = require_instant(at)
+        cancelled = str(appointment_id)
+        if self.status is not LeadStatus.BOOKED or self.appointment_id != cancelled:
+            raise IllegalTransition(
+                f"cannot cancel booking {cancelled}: lead is {self.status}"
+                + (
+                    f" with appointment {self.appointment_id}"
+                    if self.appointment_id
+                    else " without an appointment"
+                )
+            )
+        self.trigger_event(
+            self.BookingCancelled, timestamp=at, tenant_id=self.tenant_id, appointment_id=cancelled
+        )
+
+    def opt_out(self, *, channel: Channel | str, reason: str, at: datetime) -> None:
+        """The customer withdrew consent for `channel` (STOP, unsubscribe, a request in words)."""
+        at = require_instant(at)
+        channel = parse_channel(channel)
+        if self.consent[channel]:
+            self.trigger_event(
+                self.OptedOut,
+                timestamp=at,
+                tenant_id=self.tenant_id,
+                channel=channel.value,
+                reason=str(reason),
+            )
+
+    def opt_in(self, *, channel: Channel | str, at: datetime, reason: str = "customer opted in") -> None:
+        """The customer gave consent for `channel` again (START)."""
+        at = require_instant(at)
+        channel = parse_channel(channel)
+        if not self.consent[channel]:
+            self.trigger_event(
+                self.OptedIn, timestamp=at, tenant_id=self.tenant_id, channel=channel.value, reason=reason
+            )
+
+    def mark_lost(self, *, reason: str, at: datetime) -> None:
+        """The cadence ran out with no response. Only a lead that never responded can be lost."""
+        at = require_instant(at)
+        if self.status is LeadStatus.LOST:
+            return
+        if self.has_responded:
+            raise IllegalTransition(f"cannot mark lost: the customer responded (lead is {self.status})")
+        if self.status is LeadStatus.HANDLED_BY_SHOP:
+            raise IllegalTransition(f"cannot mark lost: the shop handles this lead ({self.outcome_reason})")
+        self.trigger_event(
+            self.MarkedLost, timestamp=at, tenant_id=self.tenant_id, reason=_require_text(reason, "reason")
+        )
+
+    def hand_to_shop(self, *, reason: str, at: datetime) -> None:
+        """Shop staff took the order over in the CRM; the automation stops for good."""
+        at = require_instant(at)
+        if self.status is LeadStatus.HANDLED_BY_SHOP:
+            return
+        if self.status is LeadStatus.BOOKED:
+            raise IllegalTransition(
+                f"cannot hand to shop: lead already booked appointment {self.appointment_id} through the assistant"
+            )
+        self.trigger_event(
+            self.HandedToShop, timestamp=at, tenant_id=self.tenant_id, reason=_require_text(reason, "reason")
+        )
+
+    def pause_automation(self, *, by: str, reason: str, at: datetime) -> None:
+        """A person takes over the conversation; no automated message goes out until resumed."""
+        at = require_instant(at)
+        if self.automation_paused:
+            raise IllegalTransition(f"cannot pause automation: already paused by {self.paused_by}")
+        self.trigger_event(
+            self.AutomationPaused,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            by=_require_text(by, "by"),
+            reason=str(reason),
+        )
+
+    def resume_automation(self, *, by: str, at: datetime, reason: str = "") -> None:
+        """The person hands the conversation back to the automation."""
+        at = require_instant(at)
+        if not self.automation_paused:
+            raise IllegalTransition("cannot resume automation: it is not paused")
+        self.trigger_event(
+            self.AutomationResumed,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            by=_require_text(by, "by"),
+            reason=reason,
+        )
+
+    def flag_for_staff(self, *, reason: str, at: datetime) -> None:
+        """Ask a person to look at this lead (the assistant could not help, or the customer asked)."""
+        at = require_instant(at)
+        self.trigger_event(
+            self.FlaggedForStaff,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            reason=_require_text(reason, "reason"),
+        )
+
+    def _refuse_if_shops(self, action: str) -> None:
+        if self.status is LeadStatus.HANDLED_BY_SHOP:
+            raise IllegalTransition(f"cannot {action}: the shop handles this lead ({self.outcome_reason})")

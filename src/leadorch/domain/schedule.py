@@ -1,0 +1,798 @@
+"""The TouchPointSchedule aggregate: which touch of a lead's cadence is due, in flight, or done.
+
+Dispatch protocol (at most one touch in flight, never sent twice by us):
+
+1. A worker calls `claim_next_touch(now=, claim_id=)` once `next_due_at` has passed and saves the
+   schedule. The save is the lock: a second worker loses on optimistic concurrency. The claim names
+   the channels still allowed for that touch; a touch whose channels were all disabled is recorded as
+   `TouchSkipped` instead, and a claim made outside the sending window moves the touch to the next
+   allowed moment (`TouchRescheduled`).
+2. It sends on each claimed channel with `ClaimedTouch.idempotency_key(channel)` and records the final
+   outcome per channel: `record_sent`, `record_failed` (retries belong to the worker; `retriable=False`
+   means the address is bad, which also disables the channel) or `record_suppressed` (demo mode).
+3. When every claimed channel has an outcome the touch is `TouchCompleted`, carrying the next touch's
+   due time; after the last one, `Finished`.
+4. A claim nobody confirmed (the worker died mid-send) is `mark_uncertain`: it completes the touch but
+   is never claimed again, since the message may have gone out. A person, or a late provider
+   confirmation, resolves it with `resolve_uncertain`.
+
+Due times follow `cadence.due_time`. A touch found overdue when the next one is planned (after a pause
+or an outage) shifts the rest of the plan by the whole days missed and is due no earlier than now, so
+a backlog never goes out as a burst.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from leadorch.domain import ids
+from leadorch.domain.cadence import SendingWindow, TouchPlan, due_time, next_allowed_moment
+from leadorch.domain.errors import (
+    IllegalTransition,
+    InvalidValue,
+    ScheduleStopped,
+    TouchAlreadyClaimed,
+    TouchNotDue,
+    UnknownTouch,
+)
+from leadorch.domain.instants import require_instant, wall_clock, zone
+from leadorch.domain.values import Channel, parse_channel
+
+DEFAULT_LOST_GRACE = timedelta(hours=24)
+
+
+class TouchOutcome(StrEnum):
+    """What became of one channel of one touch."""
+
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+    UNCERTAIN = "uncertain"
+    NOT_SENT = "not_sent"
+
+
+@dataclass(frozen=True)
+class ClaimedTouch:
+    """The touch in flight: what the dispatcher must send, and the keys that make each send unique."""
+
+    schedule_id: UUID
+    touch_number: int
+    channels: frozenset[Channel]
+    claim_id: str
+    claimed_at: datetime
+
+    def idempotency_key(self, channel: Channel | str) -> str:
+        """The key a provider call for `channel` carries: the same for every attempt at this touch."""
+        channel = parse_channel(channel)
+        if channel not in self.channels:
+            raise InvalidValue(
+                f"touch {self.touch_number} was claimed for {sorted(self.channels)}, not {channel}"
+            )
+        return f"{self.schedule_id}:{self.touch_number}:{channel}"
+
+
+@dataclass(frozen=True)
+class TouchRecord:
+    """The history of one touch: when it was claimed, and each channel's outcome."""
+
+    number: int
+    channels: frozenset[Channel]
+    claimed_at: datetime | None
+    outcomes: dict[Channel, TouchOutcome] = field(default_factory=dict)
+    provider_message_ids: dict[Channel, str] = field(default_factory=dict)
+    completed_at: datetime | None = None
+    skipped_reason: str | None = None
+
+    @property
+    def uncertain_channels(self) -> frozenset[Channel]:
+        """Channels whose message may or may not have gone out."""
+        return frozenset(c for c, outcome in self.outcomes.items() if outcome is TouchOutcome.UNCERTAIN)
+
+    @property
+    def pending_channels(self) -> frozenset[Channel]:
+        """Claimed channels with no outcome yet."""
+        return frozenset(c for c in self.channels if c not in self.outcomes)
+
+
+def _text(value: str, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(f"{name} must be non-empty text, not {value!r}")
+    return value
+
+
+def _with_outcome(record: TouchRecord, channels: list[str], outcome: TouchOutcome) -> TouchRecord:
+    return replace(record, outcomes={**record.outcomes, **{Channel(c): outcome for c in channels}})
+
+
+class TouchPointSchedule(Aggregate):
+    """The cadence of one lead: the plan, the window, which channels are allowed, and every touch so far."""
+
+    class Started(Aggregate.Created):
+        tenant_id: str
+        lead_id: str
+        location_id: str
+        plan: list[dict[str, Any]]
+        window: dict[str, Any]
+        time_zone: str
+        email_ok: bool
+        sms_ok: bool
+        anchor_at: datetime
+        next_due_at: datetime
+        shift_days: int
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.tenant_id = self.tenant_id
+            aggregate.lead_id = self.lead_id
+            aggregate.location_id = self.location_id
+            aggregate.plan = TouchPlan.from_data(self.plan)
+            aggregate.window = SendingWindow.from_data(self.window)
+            aggregate.time_zone = self.time_zone
+            aggregate.anchor_at = self.anchor_at
+            aggregate.enabled_channels = frozenset(
+                channel for channel, ok in ((Channel.EMAIL, self.email_ok), (Channel.SMS, self.sms_ok)) if ok
+            )
+            aggregate.next_touch_number = 1
+            aggregate.due_at = self.next_due_at
+            aggregate.shift_days = self.shift_days
+            aggregate.claimed = None
+            aggregate.history = {}
+            aggregate.last_touch_local_date = None
+            aggregate.paused_by = None
+            aggregate.stop_reason = None
+            aggregate.stopped_at = None
+            aggregate.finished_at = None
+            aggregate.sent_count = 0
+
+    class TouchClaimed(Aggregate.Event):
+        tenant_id: str
+        touch_number: int
+        channels: list[str]
+        claim_id: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            channels = frozenset(Channel(c) for c in self.channels)
+            aggregate.claimed = ClaimedTouch(
+                aggregate.id, self.touch_number, channels, self.claim_id, self.timestamp
+            )
+            aggregate.history = {
+                **aggregate.history,
+                self.touch_number: TouchRecord(self.touch_number, channels, claimed_at=self.timestamp),
+            }
+
+    class TouchSent(Aggregate.Event):
+        tenant_id: str
+        touch_number: int
+        channel: str
+        provider_message_id: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            record = _with_outcome(aggregate.history[self.touch_number], [self.channel], TouchOutcome.SENT)
+            record = replace(
+                record,
+                provider_message_ids={
+                    **record.provider_message_ids,
+                    Channel(self.channel): self.provider_message_id,
+                },
+            )
+            aggregate.history = {**aggregate.history, self.touch_number: record}
+            aggregate.sent_count += 1
+
+    class TouchFailed(Aggregate.Event):
+        tenant_id: str
+        touch_number: int
+        channel: str
+        reason: str
+        retriable: bool
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            record = _with_outcome(aggregate.history[self.touch_number], [self.channel], TouchOutcome.FAILED)
+            aggregate.history = {**aggregate.history, self.touch_number: record}
+
+    class TouchSuppressed(Aggregate.Event):
+        tenant_id: str
+        touch_number: int
+        channel: str
+        reason: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            record = _with_outcome(
+                aggregate.history[self.touch_number], [self.channel], TouchOutcome.SUPPRESSED
+            )
+            aggregate.history = {**aggregate.history, self.touch_number: record}
+
+    class TouchUncertain(Aggregate.Event):
+        tenant_id: str
+        touch_number: int
+        channels: list[str]
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            record = _with_outcome(
+                aggregate.history[self.touch_number], self.channels, TouchOutcome.UNCERTAIN
+            )
+            aggregate.history = {**aggregate.history, self.touch_number: record}
+
+    class UncertainTouchResolved(Aggregate.Event):
+        tenant_id: str
+        touch_number: int
+        channels: list[str]
+        outcome: str
+        by: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            sent = self.outcome == TouchOutcome.SENT
+            outcome = TouchOutcome.SENT if sent else TouchOutcome.NOT_SENT
+            record = _with_outcome(aggregate.history[self.touch_number], self.channels, outcome)
+            aggregate.history = {**aggregate.history, self.touch_number: record}
+            if sent:
+                aggregate.sent_count += len(self.channels)
+
+    class TouchSkipped(Aggregate.Event):
+        tenant_id: str
+        touch_number: int
+        reason: str
+        next_touch_number: int | None
+        next_due_at: datetime | None
+        shift_days: int
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            skipped = TouchRecord(
+                self.touch_number,
+                frozenset(),
+                claimed_at=None,
+                completed_at=self.timestamp,
+                skipped_reason=self.reason,
+            )
+            aggregate.history = {**aggregate.history, self.touch_number: skipped}
+            aggregate.next_touch_number = self.next_touch_number
+            aggregate.due_at = self.next_due_at
+            aggregate.shift_days = self.shift_days
+
+    class TouchCompleted(Aggregate.Event):
+        tenant_id: str
+        touch_number: int
+        next_touch_number: int | None
+        next_due_at: datetime | None
+        shift_days: int
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            record = replace(aggregate.history[self.touch_number], completed_at=self.timestamp)
+            aggregate.history = {**aggregate.history, self.touch_number: record}
+            if record.claimed_at is not None:
+                aggregate.last_touch_local_date = aggregate.local_date(record.claimed_at)
+            aggregate.claimed = None
+            aggregate.next_touch_number = self.next_touch_number
+            aggregate.due_at = self.next_due_at
+            aggregate.shift_days = self.shift_days
+
+    class TouchRescheduled(Aggregate.Event):
+        tenant_id: str
+        touch_number: int
+        next_due_at: datetime
+        reason: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.due_at = self.next_due_at
+
+    class ChannelDisabled(Aggregate.Event):
+        tenant_id: str
+        channel: str
+        reason: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.enabled_channels = aggregate.enabled_channels - {Channel(self.channel)}
+
+    class ChannelEnabled(Aggregate.Event):
+        tenant_id: str
+        channel: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.enabled_channels = aggregate.enabled_channels | {Channel(self.channel)}
+
+    class Paused(Aggregate.Event):
+        tenant_id: str
+        by: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.paused_by = self.by
+
+    class Resumed(Aggregate.Event):
+        tenant_id: str
+        by: str
+        next_due_at: datetime | None
+        shift_days: int
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.paused_by = None
+            if self.next_due_at is not None:
+                aggregate.due_at = self.next_due_at
+            aggregate.shift_days = self.shift_days
+
+    class Stopped(Aggregate.Event):
+        tenant_id: str
+        reason: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.stop_reason = self.reason
+            aggregate.stopped_at = self.timestamp
+
+    class Finished(Aggregate.Event):
+        tenant_id: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.finished_at = self.timestamp
+
+    tenant_id: str
+    lead_id: str
+    location_id: str
+    plan: TouchPlan
+    window: SendingWindow
+    time_zone: str
+    anchor_at: datetime
+    enabled_channels: frozenset[Channel]
+    next_touch_number: int | None
+    due_at: datetime | None
+    shift_days: int
+    claimed: ClaimedTouch | None
+    history: dict[int, TouchRecord]
+    last_touch_local_date: date | None
+    paused_by: str | None
+    stop_reason: str | None
+    stopped_at: datetime | None
+    finished_at: datetime | None
+    sent_count: int
+
+    def __init__(self) -> None:
+        """State is set by `Started.apply`, so recording and replaying share one path."""
+
+    # ----------------------------------------------------------------------------------- creation
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        tenant_id: str,
+        lead_id: str,
+        location_id: str,
+        plan: TouchPlan,
+        window: SendingWindow,
+        time_zone: str,
+        email_ok: bool,
+        sms_ok: bool,
+        at: datetime,
+        anchor: datetime | None = None,
+    ) -> TouchPointSchedule:
+        """The schedule of lead `lead_id`, counting days from `anchor` (the lead's arrival; default `at`).
+
+        Its id is `ids.schedule_id(lead_id)`, so a lead can never get two schedules.
+        """
+        at = require_instant(at)
+        anchor_at = require_instant(anchor, "anchor") if anchor is not None else at
+        if not isinstance(plan, TouchPlan):
+            raise InvalidValue(f"plan must be a TouchPlan, not {type(plan).__name__}")
+        if not isinstance(window, SendingWindow):
+            raise InvalidValue(f"window must be a SendingWindow, not {type(window).__name__}")
+        tz = zone(time_zone)
+        if not (email_ok or sms_ok):
+            raise IllegalTransition("cannot start a touch schedule: the lead can be reached on no channel")
+        first = due_time(plan.touch(1), anchor_at, None, window, tz.key)
+        shift = 0
+        if first < at:
+            first, shift = _catch_up(plan, 1, anchor_at, None, window, tz.key, 0, at)
+        return cls._create(
+            cls.Started,
+            id=ids.schedule_id(lead_id),
+            timestamp=at,
+            tenant_id=_text(tenant_id, "tenant_id"),
+            lead_id=str(lead_id),
+            location_id=_text(location_id, "location_id"),
+            plan=plan.to_data(),
+            window=window.to_data(),
+            time_zone=tz.key,
+            email_ok=bool(email_ok),
+            sms_ok=bool(sms_ok),
+            anchor_at=anchor_at,
+            next_due_at=first,
+            shift_days=shift,
+        )
+
+    # --------------------------------------------------------------------------------- properties
+
+    @property
+    def schedule_id(self) -> UUID:
+        """This schedule's id (the same as `id`)."""
+        return self.id
+
+    @property
+    def is_stopped(self) -> bool:
+        """Whether the schedule was stopped (a response, an opt-out, a takeover…)."""
+        return self.stop_reason is not None
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether every touch of the plan was completed or skipped."""
+        return self.finished_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        """Whether touches may still go out (neither stopped nor finished; it may be paused)."""
+        return not self.is_stopped and not self.is_finished
+
+    @property
+    def is_paused(self) -> bool:
+        """Whether a person paused the schedule."""
+        return self.paused_by is not None
+
+    @property
+    def next_due_at(self) -> datetime | None:
+        """When the next touch may be claimed; None while stopped, paused, finished or a touch is in flight."""
+        if not self.is_active or self.is_paused or self.claimed is not None:
+            return None
+        return self.due_at
+
+    @property
+    def touches(self) -> tuple[TouchRecord, ...]:
+        """Every touch claimed or skipped so far, in order."""
+        return tuple(self.history[number] for number in sorted(self.history))
+
+    def local_date(self, instant: datetime) -> date:
+        """The date clocks at the location read at `instant`."""
+        return wall_clock(instant, zone(self.time_zone)).date()
+
+    def is_lost_due(self, now: datetime, grace: timedelta = DEFAULT_LOST_GRACE) -> bool:
+        """Whether the plan ran out with no response and `grace` has passed for a late answer."""
+        now = require_instant(now, "now")
+        return self.finished_at is not None and not self.is_stopped and now >= self.finished_at + grace
+
+    # ----------------------------------------------------------------------------------- commands
+
+    def claim_next_touch(self, *, now: datetime, claim_id: str | UUID) -> ClaimedTouch | None:
+        """Claim the due touch for sending; None if it had to be skipped or moved into the window.
+
+        Claiming again with the claim id already in flight returns that claim (a redelivered job).
+        """
+        now = require_instant(now, "now")
+        claim = _text(str(claim_id), "claim_id")
+        if self.claimed is not None:
+            if self.claimed.claim_id == claim:
+                return self.claimed
+            raise TouchAlreadyClaimed(
+                f"cannot claim another touch: touch {self.claimed.touch_number} is in flight "
+                f"(claim {self.claimed.claim_id})"
+            )
+        self._require_running("claim a touch")
+        if self.is_paused:
+            raise IllegalTransition(f"cannot claim a touch: schedule paused by {self.paused_by}")
+        number = self.next_touch_number
+        assert number is not None and self.due_at is not None  # a running schedule has a next touch
+        if now < self.due_at:
+            raise TouchNotDue(f"cannot claim touch {number}: it is due at {self.due_at.isoformat()}")
+        if not self.window.admits(now, self.time_zone):
+            later = next_allowed_moment(now, self.window, self.time_zone)
+            self.trigger_event(
+                self.TouchRescheduled,
+                timestamp=now,
+                tenant_id=self.tenant_id,
+                touch_number=number,
+                next_due_at=later,
+                reason="claimed outside the sending window",
+            )
+            return None
+        channels = self.plan.touch(number).channels & self.enabled_channels
+        if not channels:
+            planned = ", ".join(sorted(self.plan.touch(number).channels))
+            next_number, due, shift = self._plan_after(number, now, self.last_touch_local_date)
+            self.trigger_event(
+                self.TouchSkipped,
+                timestamp=now,
+                tenant_id=self.tenant_id,
+                touch_number=number,
+                reason=f"no allowed channel among {planned}",
+                next_touch_number=next_number,
+                next_due_at=due,
+                shift_days=shift,
+            )
+            self._finish_if_done(next_number, now)
+            return None
+        self.trigger_event(
+            self.TouchClaimed,
+            timestamp=now,
+            tenant_id=self.tenant_id,
+            touch_number=number,
+            channels=sorted(c.value for c in channels),
+            claim_id=claim,
+        )
+        return self.claimed
+
+    def record_sent(
+        self, *, touch_number: int, channel: Channel | str, provider_message_id: str, now: datetime
+    ) -> None:
+        """The provider accepted the message of `touch_number` on `channel`."""
+        now = require_instant(now, "now")
+        channel = parse_channel(channel)
+        message_id = _text(provider_message_id, "provider_message_id")
+        record = self.history.get(touch_number)
+        if record is not None and record.outcomes.get(channel) is TouchOutcome.SENT:
+            if record.provider_message_ids.get(channel) == message_id:
+                return
+            raise UnknownTouch(
+                f"cannot record touch {touch_number} on {channel} as sent again: it was already sent "
+                f"as {record.provider_message_ids.get(channel)}"
+            )
+        if record is not None and channel in record.uncertain_channels:
+            self._resolve(touch_number, [channel], TouchOutcome.SENT, "provider", now)
+            return
+        self._require_pending(touch_number, channel, "sent")
+        self.trigger_event(
+            self.TouchSent,
+            timestamp=now,
+            tenant_id=self.tenant_id,
+            touch_number=touch_number,
+            channel=channel.value,
+            provider_message_id=message_id,
+        )
+        self._complete_if_done(now)
+
+    def record_failed(
+        self, *, touch_number: int, channel: Channel | str, reason: str, retriable: bool, now: datetime
+    ) -> None:
+        """Sending `touch_number` on `channel` failed for good (the worker already retried).
+
+        `retriable=False` means the address itself is bad (bounced, invalid number): the channel is
+        disabled for the rest of the cadence. A retriable cause (an outage) keeps the channel.
+        """
+        now = require_instant(now, "now")
+        channel = parse_channel(channel)
+        reason = _text(reason, "reason")
+        record = self.history.get(touch_number)
+        if record is not None and channel in record.uncertain_channels:
+            self._resolve(touch_number, [channel], TouchOutcome.NOT_SENT, "provider", now)
+        else:
+            self._require_pending(touch_number, channel, "failed")
+            self.trigger_event(
+                self.TouchFailed,
+                timestamp=now,
+                tenant_id=self.tenant_id,
+                touch_number=touch_number,
+                channel=channel.value,
+                reason=reason,
+                retriable=bool(retriable),
+            )
+        if not retriable:
+            self._disable(channel, f"touch {touch_number} failed permanently: {reason}", now)
+        self._complete_if_done(now)
+
+    def record_suppressed(
+        self, *, touch_number: int, channel: Channel | str, reason: str, now: datetime
+    ) -> None:
+        """The message was deliberately not sent (demo mode); the touch counts as done."""
+        now = require_instant(now, "now")
+        channel = parse_channel(channel)
+        self._require_pending(touch_number, channel, "suppressed")
+        self.trigger_event(
+            self.TouchSuppressed,
+            timestamp=now,
+            tenant_id=self.tenant_id,
+            touch_number=touch_number,
+            channel=channel.value,
+            reason=_text(reason, "reason"),
+        )
+        self._complete_if_done(now)
+
+    def mark_uncertain(self, *, touch_number: int, now: datetime) -> None:
+        """The claim of `touch_number` was never confirmed: close it without ever claiming it again."""
+        now = require_instant(now, "now")
+        if self.claimed is None or self.claimed.touch_number != touch_number:
+            in_flight = f"touch {self.claimed.touch_number}" if self.claimed else "no touch"
+            raise UnknownTouch(f"cannot mark touch {touch_number} uncertain: {in_flight} is in flight")
+        pending = self.history[touch_number].pending_channels
+        self.trigger_event(
+            self.TouchUncertain,
+            timestamp=now,
+            tenant_id=self.tenant_id,
+            touch_number=touch_number,
+            channels=sorted(c.value for c in pending),
+        )
+        self._complete_if_done(now)
+
+    def resolve_uncertain(
+        self,
+        *,
+        touch_number: int,
+        outcome: Literal["sent", "not_sent"],
+        by: str,
+        now: datetime,
+        channel: Channel | str | None = None,
+    ) -> None:
+        """Settle whether an uncertain touch went out (on `channel`, or on all its uncertain channels)."""
+        now = require_instant(now, "now")
+        if outcome not in (TouchOutcome.SENT, TouchOutcome.NOT_SENT):
+            raise InvalidValue(f"an uncertain touch resolves as 'sent' or 'not_sent', not {outcome!r}")
+        record = self.history.get(touch_number)
+        uncertain = record.uncertain_channels if record is not None else frozenset()
+        if channel is not None:
+            uncertain = uncertain & {parse_channel(channel)}
+        if not uncertain:
+            on = f" on {channel}" if channel is not None else ""
+            raise UnknownTouch(f"cannot resolve touch {touch_number}{on}: it is not uncertain")
+        self._resolve(touch_number, sorted(uncertain), TouchOutcome(outcome), _text(by, "by"), now)
+
+    def disable_channel(self, *, channel: Channel | str, reason: str, now: datetime) -> None:
+        """Stop using `channel` (an opt-out, a bad address); with no channel left the schedule stops."""
+        now = require_instant(now, "now")
+        self._disable(parse_channel(channel), _text(reason, "reason"), now)
+
+    def enable_channel(self, *, channel: Channel | str, now: datetime) -> None:
+        """Use `channel` again (the customer opted back in)."""
+        now = require_instant(now, "now")
+        channel = parse_channel(channel)
+        if channel in self.enabled_channels:
+            return
+        if self.is_stopped:
+            raise ScheduleStopped(f"cannot enable {channel}: schedule stopped ({self.stop_reason})")
+        self.trigger_event(
+            self.ChannelEnabled, timestamp=now, tenant_id=self.tenant_id, channel=channel.value
+        )
+
+    def stop(self, *, reason: str, now: datetime) -> None:
+        """No further touch will be claimed (a response, a booking, an opt-out, a takeover). Idempotent."""
+        now = require_instant(now, "now")
+        if not self.is_stopped:
+            self.trigger_event(
+                self.Stopped, timestamp=now, tenant_id=self.tenant_id, reason=_text(reason, "reason")
+            )
+
+    def pause(self, *, by: str, now: datetime) -> None:
+        """Hold the cadence while a person talks to the customer."""
+        now = require_instant(now, "now")
+        self._require_running("pause")
+        if self.is_paused:
+            raise IllegalTransition(f"cannot pause: already paused by {self.paused_by}")
+        self.trigger_event(self.Paused, timestamp=now, tenant_id=self.tenant_id, by=_text(by, "by"))
+
+    def resume(self, *, by: str, now: datetime) -> None:
+        """Continue with the next touch, rescheduled from `now` if it became overdue."""
+        now = require_instant(now, "now")
+        if not self.is_paused:
+            raise IllegalTransition("cannot resume: the schedule is not paused")
+        due: datetime | None = None
+        shift = self.shift_days
+        number = self.next_touch_number
+        if self.is_active and self.claimed is None and number is not None:
+            due, shift = _catch_up(
+                self.plan, number, self.anchor_at, self.last_touch_local_date, self.window, self.time_zone,
+                self.shift_days, now,
+            )  # fmt: skip
+        self.trigger_event(
+            self.Resumed,
+            timestamp=now,
+            tenant_id=self.tenant_id,
+            by=_text(by, "by"),
+            next_due_at=due,
+            shift_days=shift,
+        )
+
+    # ------------------------------------------------------------------------------------ private
+
+    def _require_running(self, action: str) -> None:
+        if self.is_stopped:
+            raise ScheduleStopped(f"cannot {action}: schedule stopped ({self.stop_reason})")
+        if self.is_finished:
+            raise ScheduleStopped(f"cannot {action}: all {len(self.plan)} touches are done")
+
+    def _require_pending(self, touch_number: int, channel: Channel, outcome: str) -> None:
+        if self.claimed is None or self.claimed.touch_number != touch_number:
+            in_flight = f"touch {self.claimed.touch_number}" if self.claimed else "no touch"
+            raise UnknownTouch(f"cannot record touch {touch_number} as {outcome}: {in_flight} is in flight")
+        record = self.history[touch_number]
+        if channel not in record.channels:
+            raise UnknownTouch(
+                f"cannot record touch {touch_number} as {outcome} on {channel}: it was claimed for "
+                f"{', '.join(sorted(record.channels))}"
+            )
+        if channel in record.outcomes:
+            raise UnknownTouch(
+                f"cannot record touch {touch_number} as {outcome} on {channel}: it is already {record.outcomes[channel]}"
+            )
+
+    def _resolve(
+        self, touch_number: int, channels: list[Channel], outcome: TouchOutcome, by: str, now: datetime
+    ) -> None:
+        self.trigger_event(
+            self.UncertainTouchResolved,
+            timestamp=now,
+            tenant_id=self.tenant_id,
+            touch_number=touch_number,
+            channels=[c.value for c in channels],
+            outcome=outcome.value,
+            by=by,
+        )
+
+    def _disable(self, channel: Channel, reason: str, now: datetime) -> None:
+        if channel not in self.enabled_channels or self.is_stopped:
+            return
+        self.trigger_event(
+            self.ChannelDisabled,
+            timestamp=now,
+            tenant_id=self.tenant_id,
+            channel=channel.value,
+            reason=reason,
+        )
+        if not self.enabled_channels:
+            self.trigger_event(
+                self.Stopped,
+                timestamp=now,
+                tenant_id=self.tenant_id,
+                reason=f"no channel left to reach the customer ({reason})",
+            )
+
+    def _complete_if_done(self, now: datetime) -> None:
+        claimed = self.claimed
+        if claimed is None or self.history[claimed.touch_number].pending_channels:
+            return
+        number = claimed.touch_number
+        next_number, due, shift = self._plan_after(number, now, self.local_date(claimed.claimed_at))
+        self.trigger_event(
+            self.TouchCompleted,
+            timestamp=now,
+            tenant_id=self.tenant_id,
+            touch_number=number,
+            next_touch_number=next_number,
+            next_due_at=due,
+            shift_days=shift,
+        )
+        self._finish_if_done(next_number, now)
+
+    def _plan_after(
+        self, number: int, now: datetime, previous_local_date: date | None
+    ) -> tuple[int | None, datetime | None, int]:
+        if number >= len(self.plan):
+            return None, None, self.shift_days
+        following = number + 1
+        due, shift = _catch_up(
+            self.plan,
+            following,
+            self.anchor_at,
+            previous_local_date,
+            self.window,
+            self.time_zone,
+            self.shift_days,
+            now,
+        )
+        return following, due, shift
+
+    def _finish_if_done(self, next_number: int | None, now: datetime) -> None:
+        if next_number is None:
+            self.trigger_event(self.Finished, timestamp=now, tenant_id=self.tenant_id)
+
+
+def _catch_up(
+    plan: TouchPlan,
+    number: int,
+    anchor: datetime,
+    previous_local_date: date | None,
+    window: SendingWindow,
+    tz_name: str,
+    shift_days: int,
+    now: datetime,
+) -> tuple[datetime, int]:
+    """Touch `number`'s due time, planned at `now`, and the plan's shift in days.
+
+    A touch that would already be overdue moves the rest of the plan by the whole local days missed,
+    and is due no earlier than `now`: after a pause or an outage the cadence resumes, it does not burst.
+    """
+    touch = plan.touch(number)
+    due = due_time(touch, anchor, previous_local_date, window, tz_name, shift_days=shift_days)
+    if due >= now:
+        return due, shift_days
+    tz = zone(tz_name)
+    behind = (wall_clock(now, tz).date() - wall_clock(due, tz).date()).days
+    shift = shift_days + max(behind, 0)
+    return due_time(
+        touch, anchor, previous_local_date, window, tz_name, shift_days=shift, not_before=now
+    ), shift

@@ -1,0 +1,191 @@
+"""Putting our bookings on the shop's ShopMonkey calendar, moving them and taking them off."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import httpx
+import pytest
+from tests.conftest import shared_fixtures_dir
+
+from leadorch.adapters.shopmonkey import ShopMonkeyCrm
+from leadorch.adapters.standins.server import serve_in_thread
+from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
+from leadorch.ports.crm import CrmAppointment, CrmAppointmentRequest, CrmNotFound
+
+CUSTOMER_ID = "66a1f0c1b7e4d9a1c2f3e3a9"
+VEHICLE_ID = "66a1f0c1b7e4d9a1c2f3e3b2"
+ORDER_ID = "66a1f0c2b7e4d9a1c2f3e401"
+LOCATION_ID = "6198139a5391fa197fac13e7"
+START = datetime(2026, 11, 24, 17, tzinfo=UTC)
+
+
+@pytest.fixture
+def fake() -> FakeShopMonkey:
+    return FakeShopMonkey.from_fixtures(shared_fixtures_dir())
+
+
+@pytest.fixture
+def url(fake: FakeShopMonkey) -> Iterator[str]:
+    server = serve_in_thread(fake)
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+async def crm(fake: FakeShopMonkey, url: str) -> AsyncIterator[ShopMonkeyCrm]:
+    async with ShopMonkeyCrm(fake.api_key, url, timeout=5.0) as client:
+        yield client
+
+
+def the_fixture_booking(**changes: object) -> CrmAppointmentRequest:
+    fields: dict[str, object] = {
+        "customer_id": CUSTOMER_ID,
+        "vehicle_id": VEHICLE_ID,
+        "order_id": ORDER_ID,
+        "location_id": LOCATION_ID,
+        "start": START,
+        "end": START + timedelta(hours=3),
+        "name": "Ultimate Tint Package - Maya Ortega",
+        "color": "blue",
+        "note": "Booked online via chat",
+    }
+    return CrmAppointmentRequest(**(fields | changes))  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+async def test_the_create_request_has_exactly_shopmonkeys_shape(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey
+) -> None:
+    expected = json.loads((shared_fixtures_dir() / "appointment-create-request.json").read_text())
+
+    await crm.create_appointment(the_fixture_booking())
+
+    [request] = fake.requests_to("/v3/appointment", "POST")
+    assert request.json == expected
+    assert list(request.json) == list(expected)
+    assert request.headers["content-type"] == "application/json"
+
+
+@pytest.mark.anyio
+async def test_a_created_appointment_comes_back_with_its_id_and_lands_on_the_order(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey
+) -> None:
+    appointment = await crm.create_appointment(the_fixture_booking())
+
+    assert appointment.id in fake.appointments
+    assert (appointment.start, appointment.end) == (START, START + timedelta(hours=3))
+    assert (appointment.order_id, appointment.customer_id, appointment.vehicle_id) == (
+        ORDER_ID,
+        CUSTOMER_ID,
+        VEHICLE_ID,
+    )
+    assert (await crm.get_order(ORDER_ID)).appointment_dates == ["2026-11-24T17:00:00.000Z"]
+
+
+@pytest.mark.anyio
+async def test_optional_fields_are_left_out_and_times_are_sent_in_utc(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey
+) -> None:
+    pacific = timezone(timedelta(hours=-8))
+    request = the_fixture_booking(
+        order_id=None,
+        location_id=None,
+        note=None,
+        start=datetime(2026, 11, 24, 9, 0, 0, 250000, tzinfo=pacific),
+        end=datetime(2026, 11, 24, 11, 30, tzinfo=pacific),
+    )
+
+    await crm.create_appointment(request)
+
+    [sent] = fake.requests_to("/v3/appointment", "POST")
+    assert sent.json == {
+        "customerId": CUSTOMER_ID,
+        "vehicleId": VEHICLE_ID,
+        "startDate": "2026-11-24T17:00:00.250Z",
+        "endDate": "2026-11-24T19:30:00.000Z",
+        "name": "Ultimate Tint Package - Maya Ortega",
+        "color": "blue",
+    }
+
+
+@pytest.mark.anyio
+async def test_the_documented_create_response_maps_to_an_appointment() -> None:
+    """Decoded from ShopMonkey's documented answer byte for byte (an httpx transport plays the server)."""
+    answer = (shared_fixtures_dir() / "appointment-create-response.json").read_bytes()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=answer))
+
+    async with ShopMonkeyCrm("key", "https://api.example.test", transport=transport) as crm:
+        appointment = await crm.create_appointment(the_fixture_booking())
+
+    assert appointment == CrmAppointment(
+        id="66a2aa01b7e4d9a1c2f3f001",
+        start=START,
+        end=START + timedelta(hours=3),
+        name="Ultimate Tint Package - Maya Ortega",
+        order_id=ORDER_ID,
+        customer_id=CUSTOMER_ID,
+        vehicle_id=VEHICLE_ID,
+        location_id=LOCATION_ID,
+        note="Booked online via chat",
+        confirmation_status="Unconfirmed",
+    )
+
+
+@pytest.mark.anyio
+async def test_moving_an_appointment_puts_the_new_times(crm: ShopMonkeyCrm, fake: FakeShopMonkey) -> None:
+    created = await crm.create_appointment(the_fixture_booking())
+    later = START + timedelta(days=1)
+
+    moved = await crm.update_appointment(
+        created.id, the_fixture_booking(start=later, end=later + timedelta(hours=3))
+    )
+
+    assert (moved.id, moved.start, moved.end) == (created.id, later, later + timedelta(hours=3))
+    [put] = fake.requests_to(f"/v3/appointment/{created.id}", "PUT")
+    assert put.json is not None
+    assert (put.json["startDate"], put.json["endDate"]) == (
+        "2026-11-25T17:00:00.000Z",
+        "2026-11-25T20:00:00.000Z",
+    )
+    assert (await crm.get_order(ORDER_ID)).appointment_dates == ["2026-11-25T17:00:00.000Z"]
+
+
+@pytest.mark.anyio
+async def test_cancelling_sends_delete_with_an_empty_json_body(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey
+) -> None:
+    created = await crm.create_appointment(the_fixture_booking())
+
+    await crm.delete_appointment(created.id)
+
+    [delete] = fake.requests_to(f"/v3/appointment/{created.id}", "DELETE")
+    assert (delete.body, delete.headers["content-type"]) == (b"{}", "application/json")
+    assert fake.appointments == {}
+    assert (await crm.get_order(ORDER_ID)).appointment_dates == []
+
+
+@pytest.mark.anyio
+async def test_moving_or_cancelling_an_unknown_appointment_is_not_found(crm: ShopMonkeyCrm) -> None:
+    with pytest.raises(CrmNotFound, match="appointment"):
+        await crm.update_appointment("000000000000000000000000", the_fixture_booking())
+    with pytest.raises(CrmNotFound, match="appointment"):
+        await crm.delete_appointment("000000000000000000000000")
+
+
+@pytest.mark.parametrize(
+    ("changes", "complaint"),
+    [
+        ({"end": START}, "end .* is not after start"),
+        ({"start": datetime(2026, 11, 24, 17)}, "timezone-aware"),
+        ({"color": "pink"}, "color 'pink'"),
+        ({"name": "  "}, "name must not be blank"),
+        ({"customer_id": ""}, "customer_id"),
+        ({"vehicle_id": ""}, "vehicle_id"),
+    ],
+)
+def test_a_booking_request_names_what_is_wrong_with_it(changes: dict[str, object], complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        the_fixture_booking(**changes)
