@@ -76,7 +76,9 @@ def test_an_accepted_email_returns_sendgrids_message_id(
     assert len(sent.message_id) == 22
 
 
-def test_the_request_carries_every_part_of_the_message(sender: SendGridEmailSender, standin: SendGridStandIn) -> None:
+def test_the_request_carries_every_part_of_the_message(
+    sender: SendGridEmailSender, standin: SendGridStandIn
+) -> None:
     sender.send_email(message())
 
     [sent] = standin.outbox
@@ -138,7 +140,9 @@ def test_a_rejected_address_is_a_permanent_error_with_sendgrids_explanation(
 
 
 @pytest.mark.parametrize("status", [500, 503])
-def test_a_server_error_is_transient(sender: SendGridEmailSender, standin: SendGridStandIn, status: int) -> None:
+def test_a_server_error_is_transient(
+    sender: SendGridEmailSender, standin: SendGridStandIn, status: int
+) -> None:
     standin.fail_next(status=status)
 
     with pytest.raises(TransientDeliveryError) as caught:

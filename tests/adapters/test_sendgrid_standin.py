@@ -61,7 +61,9 @@ def test_accepts_a_valid_message_with_202_an_empty_body_and_a_message_id(
     assert response.headers["X-Message-Id"] == standin.outbox[0].message_id
 
 
-def test_a_request_without_credentials_is_unauthorized(client: httpx.Client, standin: SendGridStandIn) -> None:
+def test_a_request_without_credentials_is_unauthorized(
+    client: httpx.Client, standin: SendGridStandIn
+) -> None:
     response = post(client, valid_body(), key=None)
 
     assert response.status_code == 401
@@ -119,7 +121,9 @@ def test_injected_faults_apply_to_the_next_calls_only(client: httpx.Client, stan
     assert len(standin.outbox) == 1
 
 
-def test_a_rate_limited_answer_carries_rate_limit_headers(client: httpx.Client, standin: SendGridStandIn) -> None:
+def test_a_rate_limited_answer_carries_rate_limit_headers(
+    client: httpx.Client, standin: SendGridStandIn
+) -> None:
     standin.fail_next(status=429)
 
     response = post(client, valid_body())

@@ -94,7 +94,9 @@ def test_the_message_may_name_its_own_sender(sender: TwilioSmsSender, standin: T
     assert standin.outbox[0].from_number == "+15125550199"
 
 
-def test_a_message_without_any_sender_is_refused_before_calling_twilio(base_url: str, standin: TwilioStandIn) -> None:
+def test_a_message_without_any_sender_is_refused_before_calling_twilio(
+    base_url: str, standin: TwilioStandIn
+) -> None:
     sender = TwilioSmsSender(ACCOUNT_SID, AUTH_TOKEN, base_url=base_url)
 
     with pytest.raises(ValueError, match="no sender"):
@@ -102,7 +104,9 @@ def test_a_message_without_any_sender_is_refused_before_calling_twilio(base_url:
     assert standin.calls == 0
 
 
-def test_an_unsubscribed_recipient_is_recipient_opted_out(sender: TwilioSmsSender, standin: TwilioStandIn) -> None:
+def test_an_unsubscribed_recipient_is_recipient_opted_out(
+    sender: TwilioSmsSender, standin: TwilioStandIn
+) -> None:
     standin.reject_recipient(JANE, code=21610)
 
     with pytest.raises(RecipientOptedOut) as caught:
@@ -115,7 +119,9 @@ def test_an_unsubscribed_recipient_is_recipient_opted_out(sender: TwilioSmsSende
     assert standin.outbox == []
 
 
-@pytest.mark.parametrize(("code", "words"), [(21211, "Invalid 'To' Phone Number"), (21614, "not a valid mobile")])
+@pytest.mark.parametrize(
+    ("code", "words"), [(21211, "Invalid 'To' Phone Number"), (21614, "not a valid mobile")]
+)
 def test_an_invalid_recipient_is_a_permanent_error(
     sender: TwilioSmsSender, standin: TwilioStandIn, code: int, words: str
 ) -> None:
@@ -198,7 +204,11 @@ def test_a_timeout_is_transient(base_url: str, standin: TwilioStandIn) -> None:
 
 def test_an_unreachable_twilio_is_transient() -> None:
     sender = TwilioSmsSender(
-        ACCOUNT_SID, AUTH_TOKEN, from_number=SHOP_NUMBER, base_url=f"http://127.0.0.1:{free_port()}", timeout=2
+        ACCOUNT_SID,
+        AUTH_TOKEN,
+        from_number=SHOP_NUMBER,
+        base_url=f"http://127.0.0.1:{free_port()}",
+        timeout=2,
     )
 
     with pytest.raises(TransientDeliveryError):

@@ -102,7 +102,9 @@ class WebhookReceiver:
             )
             with receiver.lock:
                 receiver.received.append(Received(request.url.path, params, valid))
-            return Response(twiml_reply(None), media_type="application/xml", status_code=200 if valid else 403)
+            return Response(
+                twiml_reply(None), media_type="application/xml", status_code=200 if valid else 403
+            )
 
         return Litestar(route_handlers=[webhook], openapi_config=None, logging_config=None)
 
@@ -135,7 +137,9 @@ def test_an_inbound_sms_arrives_signed_with_twilios_fields(
 ) -> None:
     standin, _, receiver, app_url = world
 
-    response = standin.send_inbound_sms(f"{app_url}/sms", from_number=JANE, to=SHOP_NUMBER, body="Price for a Civic?")
+    response = standin.send_inbound_sms(
+        f"{app_url}/sms", from_number=JANE, to=SHOP_NUMBER, body="Price for a Civic?"
+    )
 
     assert response.status_code == 200
     [webhook] = receiver.received

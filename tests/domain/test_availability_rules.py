@@ -72,11 +72,9 @@ def test_malformed_hours_are_named() -> None:
 
 def test_a_whole_appointment_must_fit_inside_one_interval() -> None:
     two_hours = slots_on(date(2025, 6, 9), duration=timedelta(hours=2))
-    assert two_hours == [time(8), time(8, 30), time(9), time(9, 30), time(10), time(13), time(13, 30)] + [
-        time(14),
-        time(14, 30),
-        time(15),
-    ]
+    morning = [time(8), time(8, 30), time(9), time(9, 30), time(10)]
+    afternoon = [time(13), time(13, 30), time(14), time(14, 30), time(15)]
+    assert two_hours == [*morning, *afternoon]
     assert time(11) not in two_hours, "11:00–13:00 would span the lunch break"
 
 

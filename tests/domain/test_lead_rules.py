@@ -85,7 +85,9 @@ def test_booking_and_cancelling() -> None:
     assert lead.status is LeadStatus.BOOKED, "a booked lead stays booked when it replies"
     lead.record_booking_cancelled(appointment_id=appointment, at=LATER)
     assert lead.status is LeadStatus.ENGAGED and lead.appointment_id is None
-    with pytest.raises(IllegalTransition, match="cannot cancel booking .*: lead is engaged without an appointment"):
+    with pytest.raises(
+        IllegalTransition, match=r"cannot cancel booking .*: lead is engaged without an appointment"
+    ):
         lead.record_booking_cancelled(appointment_id=appointment, at=LATER)
 
 

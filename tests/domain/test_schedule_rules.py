@@ -26,7 +26,9 @@ LEAD = str(lead_id("tint-co", "order-1"))
 ARRIVAL = datetime(2025, 6, 10, 10, 30, tzinfo=LA).astimezone(UTC)  # a Tuesday morning
 
 
-def start(plan: TouchPlan = DEFAULT_PLAN, *, email_ok: bool = True, sms_ok: bool = True) -> TouchPointSchedule:
+def start(
+    plan: TouchPlan = DEFAULT_PLAN, *, email_ok: bool = True, sms_ok: bool = True
+) -> TouchPointSchedule:
     return TouchPointSchedule.start(
         tenant_id="tint-co",
         lead_id=LEAD,
@@ -48,7 +50,10 @@ def send_due_touch(schedule: TouchPointSchedule, claim_id: str) -> int:
     assert claimed is not None
     for channel in sorted(claimed.channels):
         schedule.record_sent(
-            touch_number=claimed.touch_number, channel=channel, provider_message_id=f"{claim_id}-{channel}", now=due
+            touch_number=claimed.touch_number,
+            channel=channel,
+            provider_message_id=f"{claim_id}-{channel}",
+            now=due,
         )
     return claimed.touch_number
 
@@ -68,7 +73,9 @@ def test_claiming_gives_channels_and_stable_idempotency_keys() -> None:
     assert claimed.touch_number == 1 and claimed.channels == {Channel.EMAIL, Channel.SMS}
     assert claimed.idempotency_key(Channel.SMS) == f"{schedule.id}:1:sms"
     assert schedule.next_due_at is None, "nothing else is due while a touch is in flight"
-    assert schedule.claim_next_touch(now=ARRIVAL, claim_id="c-1") == claimed, "a redelivered claim gets the same"
+    assert schedule.claim_next_touch(now=ARRIVAL, claim_id="c-1") == claimed, (
+        "a redelivered claim gets the same"
+    )
     with pytest.raises(TouchAlreadyClaimed, match="touch 1 is in flight"):
         schedule.claim_next_touch(now=ARRIVAL, claim_id="c-2")
 
@@ -134,8 +141,12 @@ def test_with_no_channel_left_the_schedule_stops() -> None:
 def test_a_permanent_failure_disables_the_channel_a_transient_one_does_not() -> None:
     schedule = start()
     schedule.claim_next_touch(now=ARRIVAL, claim_id="c-1")
-    schedule.record_failed(touch_number=1, channel="email", reason="503 from provider", retriable=True, now=ARRIVAL)
-    schedule.record_failed(touch_number=1, channel="sms", reason="21211 invalid number", retriable=False, now=ARRIVAL)
+    schedule.record_failed(
+        touch_number=1, channel="email", reason="503 from provider", retriable=True, now=ARRIVAL
+    )
+    schedule.record_failed(
+        touch_number=1, channel="sms", reason="21211 invalid number", retriable=False, now=ARRIVAL
+    )
     assert schedule.enabled_channels == {Channel.EMAIL}
     assert schedule.next_touch_number == 2 and schedule.sent_count == 0
 
@@ -155,7 +166,9 @@ def test_an_uncertain_touch_is_closed_never_reclaimed_and_can_be_resolved_later(
     schedule.mark_uncertain(touch_number=1, now=ARRIVAL + timedelta(minutes=15))
     assert schedule.next_touch_number == 2, "the schedule moves on instead of risking a second send"
     assert schedule.touches[0].uncertain_channels == {Channel.SMS}
-    schedule.resolve_uncertain(touch_number=1, outcome="sent", by="staff:jo", now=ARRIVAL + timedelta(hours=1))
+    schedule.resolve_uncertain(
+        touch_number=1, outcome="sent", by="staff:jo", now=ARRIVAL + timedelta(hours=1)
+    )
     assert schedule.sent_count == 2
     with pytest.raises(UnknownTouch, match="cannot resolve touch 1: it is not uncertain"):
         schedule.resolve_uncertain(touch_number=1, outcome="sent", by="staff:jo", now=ARRIVAL)
@@ -186,7 +199,9 @@ def test_a_stopped_schedule_claims_nothing() -> None:
     schedule.stop(reason="booked", now=ARRIVAL)  # a second stop changes nothing
     assert schedule.stop_reason == "the customer replied"
     assert schedule.next_due_at is None
-    with pytest.raises(ScheduleStopped, match=r"cannot claim a touch: schedule stopped \(the customer replied\)"):
+    with pytest.raises(
+        ScheduleStopped, match=r"cannot claim a touch: schedule stopped \(the customer replied\)"
+    ):
         schedule.claim_next_touch(now=ARRIVAL, claim_id="c-1")
 
 

@@ -17,7 +17,9 @@ from leadorch.domain.website_lead import (
     shop_takeover_reason,
 )
 
-CRITERIA = WebsiteLeadCriteria(workflow_status_ids=frozenset({"wf-website"}), location_ids=frozenset({"loc-1"}))
+CRITERIA = WebsiteLeadCriteria(
+    workflow_status_ids=frozenset({"wf-website"}), location_ids=frozenset({"loc-1"})
+)
 
 QUOTE = OrderSnapshot(
     order_id="order-1",
@@ -38,7 +40,11 @@ ONE_FAILURE_EACH: list[tuple[Criterion, dict[str, Any], str]] = [
     (Criterion.NOT_AUTHORIZED, {"authorized": True}, "already authorized"),
     (Criterion.NO_MESSAGES, {"message_count": 2}, "exchanged 2 message"),
     (Criterion.QUOTE_NAME, {"name": "Tint for Bob"}, "'Tint for Bob' does not start with 'New Quote'"),
-    (Criterion.NO_APPOINTMENT, {"appointment_dates": (datetime(2025, 7, 1, tzinfo=UTC),)}, "has an appointment"),
+    (
+        Criterion.NO_APPOINTMENT,
+        {"appointment_dates": (datetime(2025, 7, 1, tzinfo=UTC),)},
+        "has an appointment",
+    ),
     (Criterion.NOT_INVOICED, {"invoiced": True}, "invoiced"),
     (Criterion.NOT_PAID, {"paid": True}, "paid"),
     (Criterion.KNOWN_LOCATION, {"location_id": "loc-9"}, "location 'loc-9' is not a configured location"),
@@ -50,7 +56,9 @@ def test_a_fresh_website_quote_is_accepted() -> None:
     assert verdict.accepted and verdict.reasons == () and verdict.failed == ()
 
 
-@pytest.mark.parametrize(("criterion", "change", "reason"), ONE_FAILURE_EACH, ids=[c for c, _, _ in ONE_FAILURE_EACH])
+@pytest.mark.parametrize(
+    ("criterion", "change", "reason"), ONE_FAILURE_EACH, ids=[c for c, _, _ in ONE_FAILURE_EACH]
+)
 def test_each_criterion_rejects_on_its_own(criterion: Criterion, change: dict[str, Any], reason: str) -> None:
     verdict = evaluate(replace(QUOTE, **change), CRITERIA)
     assert not verdict.accepted

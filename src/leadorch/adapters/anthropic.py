@@ -10,11 +10,11 @@ becomes `AssistantUnavailable`, which the chat service turns into a polite answe
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import weakref
-from typing import Any
-
-import anthropic
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from leadorch.ports.assistant import (
     AssistantTurn,
@@ -28,7 +28,17 @@ from leadorch.ports.assistant import (
     ToolUse,
 )
 
+if TYPE_CHECKING:
+    import anthropic
+
 log = logging.getLogger(__name__)
+
+
+def _sdk() -> ModuleType:
+    """The `anthropic` SDK, imported on first use: it takes seconds to import, and deployments that run
+    the offline assistant should not pay for it at start-up."""
+    return importlib.import_module("anthropic")
+
 
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
@@ -62,6 +72,7 @@ class AnthropicAssistant:
         self._timeout = timeout
         self._max_retries = max_retries
         self._base_url = base_url
+        self._anthropic = _sdk()
         # An async HTTP connection pool belongs to the event loop that opened it; the web app runs one
         # loop, but workers and tests may run a fresh loop per job, so each loop gets its own client.
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anthropic.AsyncAnthropic] = (
@@ -72,7 +83,7 @@ class AnthropicAssistant:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = anthropic.AsyncAnthropic(
+            client = self._anthropic.AsyncAnthropic(
                 api_key=self._api_key,
                 base_url=self._base_url,
                 timeout=self._timeout,
@@ -94,17 +105,18 @@ class AnthropicAssistant:
         }
         if tools:
             request["tools"] = [tool_param(tool) for tool in tools]
+        sdk = self._anthropic
         try:
             reply = await self._client().messages.create(**request)
-        except anthropic.APITimeoutError as error:
+        except sdk.APITimeoutError as error:
             raise AssistantUnavailable(
                 f"the assistant did not answer within {self._timeout:g}s (after {self._max_retries} retries)"
             ) from error
-        except anthropic.APIConnectionError as error:
+        except sdk.APIConnectionError as error:
             raise AssistantUnavailable(f"cannot reach the assistant API: {error.message}") from error
-        except anthropic.APIStatusError as error:
+        except sdk.APIStatusError as error:
             raise AssistantUnavailable(self._status_reason(error)) from error
-        except anthropic.APIResponseValidationError as error:
+        except sdk.APIResponseValidationError as error:
             raise AssistantUnavailable(
                 f"the assistant API sent an unreadable reply: {error.message}"
             ) from error

@@ -58,9 +58,11 @@ class TwilioSmsSender:
             raise ValueError("Twilio auth_token is empty")
         if timeout <= 0:
             raise ValueError(f"Twilio timeout must be positive, got {timeout}")
-        http_client = RebasedTwilioHttpClient(base_url, timeout=timeout) if base_url else None
-        if http_client is None:
-            http_client = TwilioHttpClient(timeout=timeout)
+        http_client = (
+            RebasedTwilioHttpClient(base_url, timeout=timeout)
+            if base_url
+            else TwilioHttpClient(timeout=timeout)
+        )
         self._client = Client(account_sid, auth_token, http_client=http_client)
         self._from_number = from_number
         self._messaging_service_sid = messaging_service_sid
@@ -136,7 +138,7 @@ def delivery_error_for(
 
 def _reason(error: TwilioRestException | TwilioServiceException) -> str:
     if isinstance(error, TwilioServiceException):
-        return error.detail or error.title
+        return str(error.detail or error.title)
     # The SDK prefixes Twilio's message with "Unable to create record: ".
     return str(error.msg).removeprefix("Unable to create record: ") or f"HTTP {error.status}"
 

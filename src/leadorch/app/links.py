@@ -79,7 +79,9 @@ class LinkSigner:
         return self.public_base_url.rstrip("/")
 
     def _key(self, purpose: str) -> bytes:
-        return hmac.new(self.secret_key.encode(), f"leadorch-link:{purpose}".encode(), hashlib.sha256).digest()
+        return hmac.new(
+            self.secret_key.encode(), f"leadorch-link:{purpose}".encode(), hashlib.sha256
+        ).digest()
 
     def _mac(self, purpose: str, payload: bytes) -> bytes:
         return hmac.new(self._key(purpose), payload, hashlib.sha256).digest()[:_MAC_BYTES]

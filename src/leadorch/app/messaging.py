@@ -77,7 +77,9 @@ def _build(container: Any) -> Messenger:
     settings = container.settings
     timeout = 10.0
     if settings.sendgrid_api_key:
-        email: EmailSender = SendGridEmailSender(settings.sendgrid_api_key, host=settings.sendgrid_host, timeout=timeout)
+        email: EmailSender = SendGridEmailSender(
+            settings.sendgrid_api_key, host=settings.sendgrid_host, timeout=timeout
+        )
     else:
         standins = standins_for(container)
         email = SendGridEmailSender(standins.sendgrid_api_key, host=standins.sendgrid_url, timeout=timeout)

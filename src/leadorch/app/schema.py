@@ -11,7 +11,10 @@ import importlib
 from leadorch.app.db import Database
 
 SCHEMA_MODULES: list[str] = [
+    "leadorch.app.projections.schema",
     "leadorch.app.config.tables",
+    "leadorch.app.ingestion.inbox",
+    "leadorch.app.ingestion.poller",
 ]
 
 

@@ -15,8 +15,12 @@ from collections.abc import Sequence
 from leadorch.app.settings import SettingsError
 
 COMMAND_MODULES: list[str] = [
+    "leadorch.app.cli.projections",
+    "leadorch.app.cli.audit",
     "leadorch.app.cli.serve",
     "leadorch.app.cli.worker",
+    "leadorch.app.cli.demo",
+    "leadorch.app.cli.simulate",
 ]
 
 

@@ -16,10 +16,14 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from leadorch.app.background import start_api_background
     from leadorch.app.bootstrap import bootstrap
     from leadorch.app.http.app import create_app
+    from leadorch.app.observability.logging import configure_logging
 
     container = bootstrap()
+    configure_logging(container.settings.log_level, json_lines=container.settings.log_json)
+    start_api_background(container)
     app = create_app(container)
     print(
         f"leadorch: serving on http://{args.host}:{args.port} (health: /health, API schema: /schema/openapi.json)"

@@ -23,28 +23,21 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from leadorch.app.background import start_worker_background
     from leadorch.app.bootstrap import bootstrap
     from leadorch.app.cli import CliError
-    from leadorch.app.worker.runtime import build_runtime
 
     container = bootstrap()
     if not container.settings.redis_url:
         raise CliError(
             "REDIS_URL is not set: without Redis the worker runs inside `leadorch serve`/`leadorch demo`"
         )
-    runtime = build_runtime(container)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    runtime.start_worker(threads=args.threads, scheduler=not args.no_scheduler)
-    daemons = container.extras.get("start_background", [])
-    for start in daemons:
-        start(container)
-    print(f"leadorch: worker running with {args.threads} threads")
+    start_worker_background(container, worker_threads=args.threads, scheduler=not args.no_scheduler)
+    print(f"leadorch: worker running with {args.threads} threads", flush=True)
     stop.wait()
-    print("leadorch: worker stopping (finishing messages in flight)")
-    for stopper in container.extras.get("stop_background", []):
-        stopper(container)
-    runtime.stop()
+    print("leadorch: worker stopping (finishing messages in flight)", flush=True)
     container.close()
     return 0

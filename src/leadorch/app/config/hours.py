@@ -46,6 +46,27 @@ def days(values: Sequence[str], what: str) -> list[str]:
     return [day for day in _WEEK_ORDER if day in chosen]
 
 
+def parse_days(spec: str) -> list[str]:
+    """Days from the compact syntax: `"mon-fri"`, `"mon-fri,sun"`, `"sat"` (week order, Monday first)."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise InvalidConfiguration("days must not be empty (e.g. 'mon-fri' or 'mon-sat,sun')")
+    chosen = [day for piece in spec.split(",") if piece.strip() for day in _day_range(piece.strip())]
+    return days(chosen, "days")
+
+
+def format_days(names: Sequence[str]) -> str:
+    """The compact syntax for a set of days ("mon-fri,sun")."""
+    chosen = set(names)
+    runs: list[list[str]] = []
+    for day in _WEEK_ORDER:
+        if day in chosen:
+            if runs and runs[-1][-1] == _WEEK_ORDER[_WEEK_ORDER.index(day) - 1]:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+    return ",".join(run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)
+
+
 def weekly_hours(raw: Mapping[str, Sequence[str]]) -> WeeklyHours:
     """Checked weekly hours: known day names, each day's intervals valid and not overlapping."""
     if not isinstance(raw, Mapping):

@@ -50,11 +50,11 @@ class TenantConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     tenant_id: str
     name: str
-    website_status_ids: list[str] = []
+    website_status_ids: list[str] = msgspec.field(default_factory=list)
     demo_mode: bool = True
-    allow_list: list[str] = []
+    allow_list: list[str] = msgspec.field(default_factory=list)
     custom_touch_plan: list[PlannedTouchConfig] | None = None
-    templates: dict[int, TouchTemplate] = {}
+    templates: dict[int, TouchTemplate] = msgspec.field(default_factory=dict)
     max_sms_segments: int = 2
     crm_api_key_set: bool = False
     crm_webhook_secret_set: bool = False
@@ -97,7 +97,7 @@ class DateException(msgspec.Struct, frozen=True, kw_only=True):
     """Hours for one date that replace the weekly ones (a holiday: no intervals = closed all day)."""
 
     day: date
-    hours: list[str] = []
+    hours: list[str] = msgspec.field(default_factory=list)
     note: str = ""
 
 
@@ -115,7 +115,7 @@ class StaffContact(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     email: str | None = None
     phone: str | None = None
-    alerts: list[StaffAlert] = []
+    alerts: list[StaffAlert] = msgspec.field(default_factory=list)
 
 
 class LocationConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -128,13 +128,13 @@ class LocationConfig(msgspec.Struct, frozen=True, kw_only=True):
     time_zone: str
     phone: str | None = None
     address: str | None = None
-    weekly_hours: dict[str, list[str]] = {}
-    exceptions: list[DateException] = []
-    window: SendingWindowConfig = SendingWindowConfig()
+    weekly_hours: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    exceptions: list[DateException] = msgspec.field(default_factory=list)
+    window: SendingWindowConfig = msgspec.field(default_factory=SendingWindowConfig)
     capacity: int = 1
     min_lead_minutes: int = 120
     slot_granularity_minutes: int = 30
-    staff: list[StaffContact] = []
+    staff: list[StaffContact] = msgspec.field(default_factory=list)
     sms_from_number: str | None = None
     email_from: str | None = None
     version: int = 1
@@ -211,9 +211,9 @@ class CatalogService(msgspec.Struct, frozen=True, kw_only=True):
 class CatalogSyncResult(msgspec.Struct, frozen=True, kw_only=True):
     """What a catalog sync from the CRM changed, by service id."""
 
-    added: list[str] = []
-    updated: list[str] = []
-    deactivated: list[str] = []
+    added: list[str] = msgspec.field(default_factory=list)
+    updated: list[str] = msgspec.field(default_factory=list)
+    deactivated: list[str] = msgspec.field(default_factory=list)
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -228,7 +228,7 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     tenant_id: str | None
     action: str
     target: str
-    changes: dict[str, object] = {}
+    changes: dict[str, object] = msgspec.field(default_factory=dict)
 
 
 def merged_templates(base: TouchTemplates, own: TouchTemplate) -> TouchTemplates:

@@ -13,7 +13,11 @@ from leadorch.app.http.errors import EXCEPTION_HANDLERS
 
 # Each module exposes `ROUTES: list` of Litestar route handlers / controllers / routers.
 ROUTE_MODULES: list[str] = [
+    "leadorch.app.http.leads",
     "leadorch.app.http.ops",
+    "leadorch.app.http.demo",
+    "leadorch.app.http.admin",
+    "leadorch.app.http.webhooks_shopmonkey",
 ]
 
 

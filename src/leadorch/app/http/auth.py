@@ -18,7 +18,7 @@ the person behind the token).
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import Request
@@ -30,7 +30,7 @@ from leadorch.app.config import config_service
 from leadorch.app.config.errors import UnknownTenant
 
 _ACTOR_HEADER = "x-actor"
-_STATE_KEY = "leadorch_principal"
+_SCOPE_KEY = "leadorch.principal"  # the caller, worked out once per request
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="leadorch"'}
 
 
@@ -50,14 +50,16 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 
 def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     """The principal behind the request's bearer token; 401 without one or with an unknown one."""
-    cached = connection.scope.get("state", {}).get(_STATE_KEY)
+    scope = cast("dict[str, Any]", connection.scope)
+    cached = scope.get(_SCOPE_KEY)
     if isinstance(cached, Principal):
         return cached
     token = _bearer_token(connection.headers.get("authorization"))
     if token is None:
-        raise NotAuthorizedException(detail="an admin or tenant API token is required (Authorization: Bearer …)",
-                                     headers=_CHALLENGE)
-    container = connection.app.state.container
+        raise NotAuthorizedException(
+            detail="an admin or tenant API token is required (Authorization: Bearer …)", headers=_CHALLENGE
+        )
+    container = _container(connection)
     if hmac.compare_digest(token.encode(), container.settings.admin_token.encode()):
         principal = Principal(tenant_id=None, actor=_actor(connection, "admin-token"))
     else:
@@ -65,7 +67,7 @@ def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
         if tenant_id is None:
             raise NotAuthorizedException(detail="the API token is not valid", headers=_CHALLENGE)
         principal = Principal(tenant_id=tenant_id, actor=_actor(connection, f"tenant-token:{tenant_id}"))
-    connection.scope.setdefault("state", {})[_STATE_KEY] = principal
+    scope[_SCOPE_KEY] = principal
     return principal
 
 
@@ -78,7 +80,7 @@ def tenant_access(request: Request[Any, Any, Any], tenant_id: str) -> Principal:
     if not principal.may_access(tenant_id):
         raise UnknownTenant(f"tenant {tenant_id!r} not found")
     if principal.is_super_admin:
-        config_service(request.app.state.container).tenant(tenant_id)  # raises UnknownTenant (404)
+        config_service(_container(request)).tenant(tenant_id)  # raises UnknownTenant (404)
     return principal
 
 
@@ -109,3 +111,7 @@ def _bearer_token(header: str | None) -> str | None:
 def _actor(connection: ASGIConnection[Any, Any, Any, Any], token_name: str) -> str:
     person = (connection.headers.get(_ACTOR_HEADER) or "").strip()[:100]
     return f"{person} via {token_name}" if person else token_name
+
+
+def _container(connection: ASGIConnection[Any, Any, Any, Any]) -> Any:
+    return connection.app.state["container"]

@@ -6,13 +6,16 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from leadorch.app.config.errors import ConfigConflict, ConfigNotFound, InvalidConfiguration
 from leadorch.app.eventstore.store import ConcurrencyConflict, NotFound
+from leadorch.app.readmodels.errors import InvalidQuery
 from leadorch.domain.errors import DomainError
 
 
@@ -24,6 +27,10 @@ def _problem(status: int, detail: str) -> Response[dict[str, Any]]:
 
 def _not_found(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     return _problem(HTTP_404_NOT_FOUND, str(exc))
+
+
+def _bad_query(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    return _problem(HTTP_400_BAD_REQUEST, str(exc))
 
 
 def _domain(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -55,5 +62,9 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotFound: _not_found,
     DomainError: _domain,
     ConcurrencyConflict: _conflict,
+    InvalidQuery: _bad_query,
+    ConfigNotFound: _not_found,
+    InvalidConfiguration: _domain,
+    ConfigConflict: _conflict,
     **_database_errors(),
 }

@@ -105,8 +105,8 @@ class IngestionService:
         self.store = container.store
         self.clock = container.clock
         self.inbox = WebhookInbox(container.db)
-        self._crm = crm or (lambda tenant_id: crm_for(container, tenant_id))
-        self._run = run or crm_clients(container).run
+        self.crm_for_tenant = crm or (lambda tenant_id: crm_for(container, tenant_id))
+        self.run_crm = run or crm_clients(container).run
 
     # ---------------------------------------------------------------------------------- inbox rows
 
@@ -212,7 +212,7 @@ class IngestionService:
     ) -> _NewLead | IngestDecision:
         """Re-read the order (the newest version wins), then its customer and vehicle."""
         tenant_id = view.tenant.tenant_id
-        crm = self._crm(tenant_id)
+        crm = self.crm_for_tenant(tenant_id)
         superseded: list[OrderVersion] = []
         try:
             latest = self._call(crm.get_order(order.id))
@@ -429,7 +429,7 @@ class IngestionService:
         self, tenant_id: str, order: CrmOrder, lead: Lead
     ) -> tuple[Contact | None, Vehicle | None]:
         """Re-read the customer or vehicle only when the order now points at another one."""
-        crm = self._crm(tenant_id)
+        crm = self.crm_for_tenant(tenant_id)
         contact = vehicle = None
         if order.customer_id and order.customer_id != lead.crm_customer_id:
             try:
@@ -560,7 +560,7 @@ class IngestionService:
             return None
 
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        result: T = self._run(coroutine)
+        result: T = self.run_crm(coroutine)
         return result
 
 

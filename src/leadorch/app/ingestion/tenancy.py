@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from leadorch.app.config import config_service
 from leadorch.app.config.errors import UnknownTenant
 from leadorch.app.config.models import LocationConfig, TenantConfig
 from leadorch.app.config.repository import ConfigRepository
-from leadorch.app.config.secrets import SecretBox
 from leadorch.domain.website_lead import WebsiteLeadCriteria
 
 SECRET_CACHE_SECONDS = 30.0
@@ -23,17 +23,8 @@ _lock = threading.Lock()
 
 
 def config_repository(container: Any) -> ConfigRepository:
-    """The container's configuration repository (built once)."""
-    repository = container.extras.get("config_repository")
-    if repository is None:
-        with _lock:
-            repository = container.extras.get("config_repository")
-            if repository is None:
-                repository = ConfigRepository(
-                    container.db, SecretBox(container.settings.secret_key), container.clock
-                )
-                container.extras["config_repository"] = repository
-    return repository  # type: ignore[no-any-return]
+    """The container's configuration repository (the one behind `config_service`)."""
+    return config_service(container).repository
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,9 @@ class Batch:
         try:
             return self._tables[name]
         except KeyError:
-            raise KeyError(f"no read-model table {name!r} in this batch (known: {sorted(self._tables)})") from None
+            raise KeyError(
+                f"no read-model table {name!r} in this batch (known: {sorted(self._tables)})"
+            ) from None
 
 
 def _upsert_sql(table: Table, physical: str) -> str:
@@ -199,6 +201,10 @@ def _upsert_sql(table: Table, physical: str) -> str:
     others = [column for column in columns if column not in table.key]
     keys = ", ".join(table.key)
     action = (
-        "DO UPDATE SET " + ", ".join(f"{column} = excluded.{column}" for column in others) if others else "DO NOTHING"
+        "DO UPDATE SET " + ", ".join(f"{column} = excluded.{column}" for column in others)
+        if others
+        else "DO NOTHING"
     )
-    return f"INSERT INTO {physical} ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT ({keys}) {action}"
+    return (
+        f"INSERT INTO {physical} ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT ({keys}) {action}"
+    )

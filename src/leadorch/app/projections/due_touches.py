@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from functools import singledispatchmethod
 
 from leadorch.app.projections import schedule_state
-from leadorch.app.projections.schedule_state import ScheduleChange
 from leadorch.app.projections.batch import Batch, Row
 from leadorch.app.projections.projection import Projection, RowRef
+from leadorch.app.projections.schedule_state import ScheduleChange
 from leadorch.app.projections.tables import Table
 from leadorch.domain.schedule import TouchPointSchedule as Schedule
 

@@ -15,9 +15,9 @@ from typing import Any
 import msgspec
 
 from leadorch.app.projections import schedule_state
-from leadorch.app.projections.schedule_state import ScheduleChange
 from leadorch.app.projections.batch import Batch
 from leadorch.app.projections.projection import Projection, RowRef
+from leadorch.app.projections.schedule_state import ScheduleChange
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule as Schedule
@@ -63,6 +63,8 @@ LEADS = Table(
         ("by_tenant_received", "tenant_id, received_at"),
         ("by_location_received", "tenant_id, location_id, received_at"),
         ("by_status", "tenant_id, status, received_at"),
+        ("by_phone", "phone"),  # inbound SMS replies are matched to leads by number
+        ("by_email", "LOWER(email)"),  # and emailed replies by address
     ),
 )
 LEAD_SCHEDULES = Table("lead_schedules", columns=schedule_state.COLUMNS, key=("schedule_id",))

@@ -8,5 +8,10 @@ from leadorch.app.projections.tables import LIVE_PREFIX
 
 SCHEMA: list[str] = [
     *positions.SCHEMA,
-    *(statement for cls in PROJECTION_CLASSES for table in cls.tables for statement in table.ddl(LIVE_PREFIX)),
+    *(
+        statement
+        for cls in PROJECTION_CLASSES
+        for table in cls.tables
+        for statement in table.ddl(LIVE_PREFIX)
+    ),
 ]

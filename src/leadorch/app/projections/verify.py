@@ -43,7 +43,8 @@ class Difference:
         where = f"{self.table}[{', '.join(f'{k}={v}' for k, v in self.key.items())}]"
         if self.kind == "changed":
             changes = "; ".join(
-                f"{column}: live {live!r} ≠ rebuilt {rebuilt!r}" for column, (live, rebuilt) in self.columns.items()
+                f"{column}: live {live!r} ≠ rebuilt {rebuilt!r}"
+                for column, (live, rebuilt) in self.columns.items()
             )
             return f"{where}: {changes}"
         if self.kind == "missing":

@@ -70,7 +70,9 @@ def appointments_for_location(
 def appointments_of_lead(db: Database, tenant_id: str, lead_id: str) -> list[AppointmentView]:
     """Every appointment a lead ever booked, by start time."""
     return _select(
-        db, "tenant_id = %s AND lead_id = %s ORDER BY start_at, appointment_id", [arguments.tenant(tenant_id), lead_id]
+        db,
+        "tenant_id = %s AND lead_id = %s ORDER BY start_at, appointment_id",
+        [arguments.tenant(tenant_id), lead_id],
     )
 
 

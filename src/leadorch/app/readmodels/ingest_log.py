@@ -13,7 +13,17 @@ from leadorch.app.projections.tables import LIVE_PREFIX, parse_instant
 from leadorch.app.readmodels import arguments
 
 _TABLE = INGEST_LOG.physical(LIVE_PREFIX)
-_COLUMNS = ("order_id", "location_id", "updated_date", "source", "accepted", "outcome", "reasons", "lead_id", "seen_at")
+_COLUMNS = (
+    "order_id",
+    "location_id",
+    "updated_date",
+    "source",
+    "accepted",
+    "outcome",
+    "reasons",
+    "lead_id",
+    "seen_at",
+)
 
 
 class IngestEntry(msgspec.Struct, frozen=True, kw_only=True):

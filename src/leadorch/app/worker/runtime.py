@@ -27,7 +27,9 @@ from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, Shutdow
 
 log = logging.getLogger(__name__)
 
-ACTOR_MODULES: list[str] = []
+ACTOR_MODULES: list[str] = [
+    "leadorch.app.ingestion.actors",
+]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,137 @@
+"""`leadorch projections rebuild [NAME…]`, `verify` and `status`: operate the read models."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from leadorch.app.projections.registry import NAMES
+
+BAR_WIDTH = 30
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("projections", help="rebuild, verify or inspect the read models")
+    commands = parser.add_subparsers(dest="projections_command", required=True, metavar="ACTION")
+
+    rebuild = commands.add_parser(
+        "rebuild", help="rebuild read models from the event log (all when none named)"
+    )
+    rebuild.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"read models to rebuild: {', '.join(NAMES)}"
+    )
+    rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
+    rebuild.set_defaults(handler=run_rebuild)
+
+    verify = commands.add_parser(
+        "verify",
+        help="replay the log into scratch tables and print every difference with the live read models",
+    )
+    verify.add_argument(
+        "names", nargs="*", metavar="NAME", help="read models to verify (all when none named)"
+    )
+    verify.add_argument("--quiet", action="store_true", help="no progress bar")
+    verify.set_defaults(handler=run_verify)
+
+    status = commands.add_parser("status", help="print each read model's position and lag behind the log")
+    status.set_defaults(handler=run_status)
+
+
+def run_rebuild(args: argparse.Namespace) -> int:
+    from leadorch.app.projections.rebuild import rebuild
+
+    with _container() as container:
+        projections = _named(args.names)
+        started = time.monotonic()
+        reached = rebuild(
+            container.db,
+            container.store,
+            projections,
+            progress=None if args.quiet else ProgressBar("rebuild"),
+        )
+        elapsed = time.monotonic() - started
+    for name, position in reached.items():
+        print(f"rebuilt {name} up to event #{position}")
+    print(f"done in {elapsed:.1f} s")
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from leadorch.app.projections.verify import verify
+
+    with _container() as container:
+        projections = _named(args.names)
+        differences = verify(
+            container.db, container.store, projections, progress=None if args.quiet else ProgressBar("verify")
+        )
+    for difference in differences:
+        print(difference.describe())
+    checked = ", ".join(projection.name for projection in projections)
+    if differences:
+        print(f"{len(differences)} difference(s) between the live read models and a replay of the log")
+        return 1
+    print(f"no differences: {checked} match a replay of the log")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from leadorch.app.projections.wiring import projection_runner
+
+    with _container() as container:
+        runner = projection_runner(container)
+        positions = runner.positions()
+        head = runner.head()
+    print(f"event log head: #{head}")
+    for name, position in positions.items():
+        print(f"{name:<14} at #{position:<10} lag {head - position}")
+    return 0
+
+
+class ProgressBar:
+    """A one-line text progress bar on stderr: `rebuild [#####     ] 51% 51000/100000 events 48000/s`."""
+
+    def __init__(
+        self, label: str, stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.clock = clock
+        self.started = clock()
+
+    def __call__(self, position: int, total: int) -> None:
+        fraction = 1.0 if total <= 0 else min(1.0, position / total)
+        filled = round(fraction * BAR_WIDTH)
+        elapsed = max(self.clock() - self.started, 1e-9)
+        rate = position / elapsed
+        bar = "#" * filled + " " * (BAR_WIDTH - filled)
+        end = "\n" if fraction >= 1.0 else ""
+        self.stream.write(
+            f"\r{self.label} [{bar}] {fraction:4.0%} {position}/{total} events {rate:,.0f}/s{end}"
+        )
+        self.stream.flush()
+
+
+def _named(names: list[str]) -> list[Any]:
+    from leadorch.app.cli import CliError
+    from leadorch.app.projections.registry import UnknownProjection, projections_named
+
+    try:
+        return projections_named(names)
+    except UnknownProjection as exc:
+        raise CliError(str(exc)) from None
+
+
+@contextmanager
+def _container() -> Iterator[Any]:
+    """The application container for one command, closed afterwards."""
+    from leadorch.app.bootstrap import bootstrap
+
+    container = bootstrap()
+    try:
+        yield container
+    finally:
+        container.close()

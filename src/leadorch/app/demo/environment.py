@@ -1,0 +1,69 @@
+"""The demo's world: built-in stand-ins for ShopMonkey, SendGrid and Twilio, and a movable clock.
+
+Only `leadorch demo` builds one. A stand-in replaces a vendor only when that vendor's real credentials are
+not configured, so the same command runs against the real services once they are.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leadorch.adapters.clocks import AdjustableClock
+from leadorch.adapters.standins.sendgrid import API_KEY as SENDGRID_STANDIN_KEY
+from leadorch.adapters.standins.sendgrid import SendGridStandIn
+from leadorch.adapters.standins.server import RunningServer, serve_in_thread
+from leadorch.adapters.standins.shopmonkey import BUNDLED_FIXTURES, FakeShopMonkey
+from leadorch.adapters.standins.twilio import ACCOUNT_SID as TWILIO_STANDIN_SID
+from leadorch.adapters.standins.twilio import AUTH_TOKEN as TWILIO_STANDIN_TOKEN
+from leadorch.adapters.standins.twilio import TwilioStandIn
+from leadorch.app.settings import Settings
+
+DEMO_SHOPMONKEY_KEY = "demo-shopmonkey-key"
+
+
+def demo_webhook_secret() -> str:
+    """The signing secret of the bundled sample webhook (the demo tenant uses it)."""
+    sample = json.loads((Path(BUNDLED_FIXTURES) / "webhook-order-insert-website-lead.json").read_text())
+    return str(sample["secret"])
+
+
+@dataclass
+class DemoEnvironment:
+    clock: AdjustableClock
+    shopmonkey: FakeShopMonkey | None = None
+    sendgrid: SendGridStandIn | None = None
+    twilio: TwilioStandIn | None = None
+    servers: list[RunningServer] = field(default_factory=list)
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def start_demo_environment(settings: Settings) -> DemoEnvironment:
+    """Start a stand-in for each vendor without real credentials; return the settings that point at them."""
+    env = DemoEnvironment(clock=AdjustableClock())
+    overrides: dict[str, Any] = {"demo_clock": True}
+    if settings.shopmonkey_base_url == Settings().shopmonkey_base_url:
+        env.shopmonkey = FakeShopMonkey.from_fixtures(api_key=DEMO_SHOPMONKEY_KEY, clock=env.clock.now)
+        server = serve_in_thread(env.shopmonkey)
+        env.servers.append(server)
+        overrides["shopmonkey_base_url"] = server.url
+    if not settings.sendgrid_api_key:
+        env.sendgrid = SendGridStandIn()
+        server = serve_in_thread(env.sendgrid.app)
+        env.servers.append(server)
+        overrides.update(sendgrid_api_key=SENDGRID_STANDIN_KEY, sendgrid_host=server.url)
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        env.twilio = TwilioStandIn()
+        server = serve_in_thread(env.twilio.app)
+        env.servers.append(server)
+        overrides.update(
+            twilio_account_sid=TWILIO_STANDIN_SID, twilio_auth_token=TWILIO_STANDIN_TOKEN, twilio_base_url=server.url
+        )
+    env.overrides = overrides
+    return env

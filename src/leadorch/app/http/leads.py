@@ -1,0 +1,112 @@
+"""The lead API (`/api/tenants/{tenant_id}/leads/...`): the lead list and a lead from the read model,
+and a lead's complete history from the event store.
+
+Every endpoint is tenant-scoped through `tenant_access`: a tenant's token sees its own leads only, and
+another tenant's lead id answers 404 exactly like a missing one. The history masks contact details
+unless `full=true`; secrets are never shown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from leadorch.app.audit import lead_history
+from leadorch.app.eventstore.store import NotFound
+from leadorch.app.http.auth import Principal, tenant_access
+from leadorch.app.readmodels.arguments import MAX_PAGE
+from leadorch.app.readmodels.leads import LeadView, get_lead, list_leads
+
+
+class LeadPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of the lead list, newest first."""
+
+    items: list[LeadView]
+    limit: int
+    offset: int
+
+
+class HistoryEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One event of a lead's history, with the data it carried."""
+
+    at: datetime
+    aggregate: str
+    aggregate_id: str
+    version: int
+    event: str
+    data: dict[str, Any]
+
+
+class LeadHistoryView(msgspec.Struct, frozen=True, kw_only=True):
+    """Every event of the lead, its touch schedule, CRM order intake, chats and appointments, in time order."""
+
+    lead_id: str
+    tenant_id: str
+    events: list[HistoryEvent]
+
+
+class LeadsController(Controller):
+    path = "/api/tenants/{tenant_id:str}/leads"
+    tags = ["leads"]
+    dependencies = {"access": Provide(tenant_access, sync_to_thread=True)}
+
+    @get("/", sync_to_thread=True)
+    def list_page(
+        self,
+        request: Request[Any, Any, Any],
+        tenant_id: str,
+        access: Principal,
+        location_id: str | None = None,
+        status: str | None = None,
+        search: str | None = Parameter(default=None, max_length=200),
+        limit: int = Parameter(default=50, ge=1, le=MAX_PAGE),
+        offset: int = Parameter(default=0, ge=0),
+    ) -> LeadPage:
+        """The tenant's leads (optionally one location or status; `search` matches name, email, phone…)."""
+        db = request.app.state.container.db
+        items = list_leads(db, tenant_id, location_id, status, search, limit, offset)
+        return LeadPage(items=items, limit=limit, offset=offset)
+
+    @get("/{lead_id:uuid}", sync_to_thread=True)
+    def show(self, request: Request[Any, Any, Any], tenant_id: str, lead_id: UUID, access: Principal) -> LeadView:
+        """One lead as the read model shows it."""
+        lead = get_lead(request.app.state.container.db, tenant_id, str(lead_id))
+        if lead is None:
+            raise NotFound(f"lead {lead_id} not found")
+        return lead
+
+    @get("/{lead_id:uuid}/events", sync_to_thread=True)
+    def events(
+        self,
+        request: Request[Any, Any, Any],
+        tenant_id: str,
+        lead_id: UUID,
+        access: Principal,
+        full: bool = False,
+    ) -> LeadHistoryView:
+        """The lead's complete history (contact details masked unless `full=true`)."""
+        history = lead_history(request.app.state.container.store, lead_id, tenant_id=tenant_id, full=full)
+        return LeadHistoryView(
+            lead_id=history.lead_id,
+            tenant_id=history.tenant_id,
+            events=[
+                HistoryEvent(
+                    at=entry.at,
+                    aggregate=entry.aggregate,
+                    aggregate_id=entry.aggregate_id,
+                    version=entry.version,
+                    event=entry.event,
+                    data=entry.data,
+                )
+                for entry in history.entries
+            ],
+        )
+
+
+ROUTES: list[Any] = [LeadsController]

@@ -1,0 +1,129 @@
+"""`POST /webhooks/shopmonkey/{tenant_id}`: ShopMonkey's order webhook, verified, stored, acknowledged.
+
+The handler stays thin and fast: verify the Standard Webhooks signature with the tenant's secret,
+parse, commit the raw delivery to the inbox, enqueue `process_inbox_delivery`, answer. Everything else
+(the website-lead rule, CRM fetches, the lead) runs in a worker. The answer comes only after the commit,
+so a 2xx always means the delivery is durable; if the enqueue fails (Redis down) the answer is still 2xx
+and the relay sends the row later.
+
+Answers: 200 `{"status": "accepted" | "duplicate" | "ignored"}`; 404 unknown tenant; 401 unsigned,
+wrongly signed or stale (nothing stored); 400 with the reason for a signed delivery we cannot read (kept
+in the inbox as rejected, for diagnosis); 413 for a body over `MAX_BODY_BYTES`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from litestar import MediaType, Request, Response, post
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_401_UNAUTHORIZED, HTTP_404_NOT_FOUND
+
+from leadorch.adapters.shopmonkey_webhook import (
+    WebhookPayloadError,
+    WebhookSignatureError,
+    parse_delivery,
+    verify_delivery,
+)
+from leadorch.app.ingestion.inbox import WebhookInbox
+from leadorch.app.ingestion.tenancy import UnknownWebhookTenant, webhook_secrets
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+PROCESS_ACTOR = "process_inbox_delivery"
+
+
+def _answer(status_code: int, **content: str) -> Response[dict[str, str]]:
+    return Response(content=content, status_code=status_code, media_type=MediaType.JSON)
+
+
+@post(
+    "/webhooks/shopmonkey/{tenant_id:str}",
+    sync_to_thread=True,
+    request_max_body_size=MAX_BODY_BYTES,
+    status_code=HTTP_200_OK,
+    tags=["webhooks"],
+    summary="Receive a ShopMonkey order webhook",
+)
+def receive_shopmonkey_webhook(
+    request: Request[Any, Any, Any], tenant_id: str, body: bytes
+) -> Response[dict[str, str]]:
+    """Verify, store and acknowledge one ShopMonkey delivery (see the module docstring for the answers)."""
+    container = request.app.state.container
+    headers = dict(request.headers)
+    now = container.clock.now()
+    try:
+        secret = webhook_secrets(container).secret_for(tenant_id)
+    except UnknownWebhookTenant:
+        return _answer(HTTP_404_NOT_FOUND, detail=f"unknown tenant {tenant_id!r}")
+    if secret is None:
+        return _answer(
+            HTTP_401_UNAUTHORIZED, detail="this tenant has no ShopMonkey webhook secret configured"
+        )
+    try:
+        verify_delivery(body, headers, secret, now=now)
+    except WebhookSignatureError as exc:
+        return _answer(HTTP_401_UNAUTHORIZED, detail=f"signature not accepted: {exc.reason}")
+    except ValueError:
+        log.error("tenant %s has a malformed ShopMonkey webhook secret", tenant_id)
+        return _answer(HTTP_401_UNAUTHORIZED, detail="the tenant's webhook secret cannot verify signatures")
+    inbox = WebhookInbox(container.db)
+    raw = body.decode("utf-8")  # verified, so it is the UTF-8 ShopMonkey signed
+    try:
+        delivery = parse_delivery(body, headers)
+    except WebhookPayloadError as exc:
+        request_id = (
+            headers.get("x-request-id") or f"unusable:{headers.get('webhook-id', '')}:{uuid.uuid4().hex}"
+        )
+        inbox.record_unusable(
+            request_id=request_id,
+            tenant_id=tenant_id,
+            received_at=now,
+            headers=headers,
+            raw_body=raw,
+            reason=exc.reason,
+        )
+        return _answer(HTTP_400_BAD_REQUEST, detail=exc.reason)
+    if delivery.order is None:
+        fresh = inbox.record_ignored(
+            request_id=delivery.request_id,
+            tenant_id=tenant_id,
+            received_at=now,
+            headers=headers,
+            raw_body=raw,
+            table_name=delivery.table,
+            operation=delivery.operation,
+            reason=f"table {delivery.table!r} is not acted on",
+        )
+        return _answer(HTTP_200_OK, status="ignored" if fresh else "duplicate")
+    fresh = inbox.record_order(
+        request_id=delivery.request_id,
+        tenant_id=tenant_id,
+        source="webhook",
+        received_at=now,
+        headers=headers,
+        raw_body=raw,
+        operation=delivery.operation,
+        order=delivery.order,
+    )
+    if not fresh:
+        return _answer(HTTP_200_OK, status="duplicate")
+    _enqueue(container, delivery.request_id)
+    return _answer(HTTP_200_OK, status="accepted")
+
+
+def _enqueue(container: Any, request_id: str) -> None:
+    """Hand the stored delivery to a worker now; if that fails the relay will, so never raise."""
+    runtime = container.extras.get("runtime")
+    if runtime is None:
+        log.debug("no worker runtime in this process; the inbox relay will send %s", request_id)
+        return
+    try:
+        runtime.send(PROCESS_ACTOR, request_id)
+    except Exception:
+        log.warning("could not enqueue delivery %s; the inbox relay will send it", request_id, exc_info=True)
+
+
+ROUTES: list[Any] = [receive_shopmonkey_webhook]

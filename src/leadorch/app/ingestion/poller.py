@@ -1,0 +1,233 @@
+"""The polling backup: orders whose webhook never came are found by listing recently updated orders.
+
+ShopMonkey's order listing has traps (see the fixtures README): `limit` silently capped at 100, paging
+only by `skip`, unknown filters silently ignored (the whole set comes back), `orderBy` honoured only on
+`id`, and identical paged calls returning different rows. So the poller trusts nothing about a listing:
+
+- windows overlap: each poll starts `OVERLAP` before the cursor, and every `SWEEP_EVERY`-th poll
+  re-scans the last `SWEEP_WINDOW`, so a row a listing skipped is found by a later one;
+- rows are checked against the filter (an `updatedDate` before the window is dropped);
+- pages are read with `skip` until a short page, and the listing is read again (up to `MAX_PASSES`)
+  while fewer distinct orders came back than the listing's own total claims;
+- each order version goes into the webhook inbox under its natural key (order id + `updatedDate`), so a
+  version the webhook or an earlier poll already brought is never processed twice;
+- the cursor advances only after the batch is processed, and only past a complete listing.
+
+Two pollers (two worker processes) cannot poll one tenant at once: a lease on the tenant's cursor row
+(taken with one conditional UPDATE, portable across PostgreSQL and SQLite) lets one through; the inbox
+key would still keep them from double-processing if a lease ever expired mid-poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from leadorch.app.ingestion.inbox import WebhookInbox, parse_timestamp, timestamp_text
+from leadorch.app.ingestion.service import IngestionService
+from leadorch.app.ingestion.tenancy import config_repository
+from leadorch.ports.crm import Crm, CrmOrder
+
+log = logging.getLogger(__name__)
+
+SCHEMA: list[str] = [
+    """
+    CREATE TABLE IF NOT EXISTS crm_poll_cursors (
+        tenant_id TEXT PRIMARY KEY,
+        cursor_at TEXT,
+        polls BIGINT NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until TEXT,
+        last_poll_at TEXT,
+        last_result TEXT
+    )
+    """,
+]
+
+PAGE_SIZE = 100  # ShopMonkey's silent cap
+OVERLAP = timedelta(minutes=5)
+SWEEP_EVERY = 10
+SWEEP_WINDOW = timedelta(hours=24)
+FIRST_LOOKBACK = timedelta(hours=24)
+MAX_PAGES = 100  # per pass: 10,000 orders updated in one window means the filter is being ignored
+MAX_PASSES = 3
+LEASE = timedelta(minutes=10)
+
+
+@dataclass
+class PollResult:
+    """What one poll of one tenant did."""
+
+    tenant_id: str
+    busy: bool = False
+    since: datetime | None = None
+    swept: bool = False
+    rows_returned: int = 0
+    versions_matching: int = 0
+    versions_new: int = 0
+    passes: int = 0
+    complete: bool = False
+    cursor_before: datetime | None = None
+    cursor_after: datetime | None = None
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Listing:
+    versions: dict[tuple[str, datetime], CrmOrder]
+    rows_returned: int
+    passes: int
+    complete: bool
+
+
+class CrmPoller:
+    """Polls one tenant's CRM for updated orders and sends each new version down the webhook's path."""
+
+    def __init__(self, container: Any, service: IngestionService | None = None) -> None:
+        self.container = container
+        self.clock = container.clock
+        self.db = container.db
+        self.service = service or IngestionService(container)
+        self.inbox = WebhookInbox(container.db)
+
+    def poll(self, tenant_id: str) -> PollResult:
+        owner = uuid.uuid4().hex
+        state = self._take_lease(tenant_id, owner)
+        if state is None:
+            return PollResult(tenant_id=tenant_id, busy=True)
+        cursor, polls = state
+        result = PollResult(tenant_id=tenant_id, cursor_before=cursor, cursor_after=cursor)
+        try:
+            self._poll(tenant_id, cursor, polls, result)
+        finally:
+            self._give_back_lease(tenant_id, owner, result)
+        return result
+
+    def _poll(self, tenant_id: str, cursor: datetime | None, polls: int, result: PollResult) -> None:
+        now = self.clock.now()
+        result.swept = cursor is None or (polls + 1) % SWEEP_EVERY == 0
+        since = now - FIRST_LOOKBACK if cursor is None else cursor - OVERLAP
+        if result.swept:
+            since = min(since, now - SWEEP_WINDOW)
+        result.since = since
+        listing = self._list(tenant_id, since)
+        result.rows_returned, result.passes, result.complete = (
+            listing.rows_returned,
+            listing.passes,
+            listing.complete,
+        )
+        result.versions_matching = len(listing.versions)
+        for (order_id, updated), order in sorted(listing.versions.items(), key=lambda item: item[0][1]):
+            if self.inbox.has_order_version(tenant_id, order_id, updated):
+                continue
+            request_id = f"poll:{tenant_id}:{order_id}:{timestamp_text(updated)}"
+            fresh = self.inbox.record_order(
+                request_id=request_id,
+                tenant_id=tenant_id,
+                source="poll",
+                received_at=self.clock.now(),
+                headers={},
+                raw_body=msgspec.json.encode(order).decode(),  # the order as the CRM port read it
+                operation="UPDATE",
+                order=order,
+            )
+            if not fresh:
+                continue  # the webhook (or another poller) recorded this version a moment ago
+            result.versions_new += 1
+            decision = self.service.process_delivery(request_id)
+            key = str(decision.outcome) if decision is not None else "retry_later"
+            result.outcomes[key] = result.outcomes.get(key, 0) + 1
+        if listing.complete and listing.versions:
+            newest = max(updated for _, updated in listing.versions)
+            if cursor is None or newest > cursor:
+                result.cursor_after = newest
+        elif listing.complete and cursor is None:
+            result.cursor_after = since
+
+    def _list(self, tenant_id: str, since: datetime) -> _Listing:
+        """Every order version updated at or after `since`, read until the listing is complete (bounded)."""
+        crm: Crm = self.service.crm_for_tenant(tenant_id)
+        run: Callable[[Coroutine[Any, Any, Any]], Any] = self.service.run_crm
+        versions: dict[tuple[str, datetime], CrmOrder] = {}
+        ids_returned: set[str] = set()
+        rows = 0
+        complete = False
+        passes = 0
+        for passes in range(1, MAX_PASSES + 1):  # noqa: B007 (the count is reported)
+            total: int | None = None
+            truncated = True
+            skip = 0
+            for _ in range(MAX_PAGES):
+                page = run(crm.list_orders(since, skip=skip, limit=PAGE_SIZE))
+                rows += len(page.orders)
+                total = page.total
+                for order in page.orders:
+                    ids_returned.add(order.id)
+                    if order.updated_date >= since:  # the filter may have been ignored
+                        versions[(order.id, order.updated_date)] = order
+                if len(page.orders) < PAGE_SIZE:
+                    truncated = False
+                    break
+                skip += len(page.orders)
+            if truncated:
+                log.warning("order listing of tenant %s still had rows after %d pages", tenant_id, MAX_PAGES)
+                break
+            if total is None or len(ids_returned) >= total:
+                complete = True
+                break
+        return _Listing(versions=versions, rows_returned=rows, passes=passes, complete=complete)
+
+    # -------------------------------------------------------------------------------------- lease
+
+    def _take_lease(self, tenant_id: str, owner: str) -> tuple[datetime | None, int] | None:
+        now = self.clock.now()
+        with self.db.transaction() as cur:
+            cur.execute(
+                "INSERT INTO crm_poll_cursors (tenant_id, polls) VALUES (%s, 0) ON CONFLICT DO NOTHING",
+                (tenant_id,),
+            )
+            cur.execute(
+                """
+                UPDATE crm_poll_cursors SET lease_owner = %s, lease_until = %s
+                WHERE tenant_id = %s AND (lease_until IS NULL OR lease_until < %s)
+                """,
+                (owner, timestamp_text(now + LEASE), tenant_id, timestamp_text(now)),
+            )
+            if cur.rowcount != 1:
+                return None
+            cur.execute("SELECT cursor_at, polls FROM crm_poll_cursors WHERE tenant_id = %s", (tenant_id,))
+            row = cur.fetchone()
+        assert row is not None
+        return (parse_timestamp(row[0]) if row[0] else None), int(row[1])
+
+    def _give_back_lease(self, tenant_id: str, owner: str, result: PollResult) -> None:
+        summary = msgspec.json.encode(
+            {"complete": result.complete, "new": result.versions_new, "outcomes": result.outcomes}
+        ).decode()
+        cursor = timestamp_text(result.cursor_after) if result.cursor_after else None
+        with self.db.transaction() as cur:
+            cur.execute(
+                """
+                UPDATE crm_poll_cursors SET lease_owner = NULL, lease_until = NULL, polls = polls + 1,
+                    cursor_at = %s, last_poll_at = %s, last_result = %s
+                WHERE tenant_id = %s AND lease_owner = %s
+                """,
+                (cursor, timestamp_text(self.clock.now()), summary, tenant_id, owner),
+            )
+
+    def cursor(self, tenant_id: str) -> datetime | None:
+        with self.db.transaction() as cur:
+            cur.execute("SELECT cursor_at FROM crm_poll_cursors WHERE tenant_id = %s", (tenant_id,))
+            row = cur.fetchone()
+        return parse_timestamp(row[0]) if row and row[0] else None
+
+
+def tenants_to_poll(container: Any) -> list[str]:
+    """Tenants with a CRM API key: the others have nothing to poll."""
+    return [tenant.tenant_id for tenant in config_repository(container).tenants() if tenant.crm_api_key_set]

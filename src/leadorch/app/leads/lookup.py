@@ -1,0 +1,83 @@
+"""Finding the lead an inbound message belongs to, from the `leads` read model.
+
+An SMS reply only carries the sender's number and an emailed reply its sender's address, so they are
+matched to leads here. One person may be several leads (two quote requests, or two shops of a group):
+the `leads_by_*` functions return every match, newest first, and the `find_*` ones the newest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from leadorch.app.db import Database
+from leadorch.app.projections.leads import LEADS
+from leadorch.app.projections.tables import LIVE_PREFIX, parse_instant
+
+_TABLE = LEADS.physical(LIVE_PREFIX)
+_CLOSED = ("booked", "lost", "handled_by_shop")
+
+
+@dataclass(frozen=True)
+class LeadMatch:
+    """A lead a phone number or address belongs to."""
+
+    tenant_id: str
+    lead_id: str
+    location_id: str
+    status: str
+    received_at: datetime
+
+    @property
+    def is_open(self) -> bool:
+        """Still in the automation's hands (not booked, lost or handled by the shop)."""
+        return self.status not in _CLOSED
+
+
+def leads_by_phone(db: Database, e164: str, tenant_id: str | None = None) -> list[LeadMatch]:
+    """Every lead with phone number `e164` (of `tenant_id`, or of any tenant), newest first."""
+    return _matches(db, "phone = %s", e164.strip(), tenant_id)
+
+
+def leads_by_email(db: Database, address: str, tenant_id: str | None = None) -> list[LeadMatch]:
+    """Every lead with email `address` (compared case-insensitively), newest first."""
+    return _matches(db, "LOWER(email) = %s", address.strip().lower(), tenant_id)
+
+
+def find_lead_by_phone(db: Database, tenant_id: str | None, e164: str) -> LeadMatch | None:
+    """The lead a text from `e164` most likely answers: the newest open one, else the newest."""
+    return _best(leads_by_phone(db, e164, tenant_id))
+
+
+def find_lead_by_email(db: Database, tenant_id: str | None, address: str) -> LeadMatch | None:
+    """The lead an email from `address` most likely answers: the newest open one, else the newest."""
+    return _best(leads_by_email(db, address, tenant_id))
+
+
+def _best(matches: list[LeadMatch]) -> LeadMatch | None:
+    return next((match for match in matches if match.is_open), matches[0] if matches else None)
+
+
+def _matches(db: Database, condition: str, value: str, tenant_id: str | None) -> list[LeadMatch]:
+    if not value:
+        return []
+    params: list[Any] = [value]
+    sql = f"SELECT tenant_id, lead_id, location_id, status, received_at FROM {_TABLE} WHERE {condition}"
+    if tenant_id is not None:
+        sql += " AND tenant_id = %s"
+        params.append(tenant_id)
+    sql += " ORDER BY received_at DESC, lead_id LIMIT 50"
+    with db.transaction() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    return [
+        LeadMatch(
+            tenant_id=row[0],
+            lead_id=row[1],
+            location_id=row[2],
+            status=row[3],
+            received_at=parse_instant(row[4]),  # type: ignore[arg-type]
+        )
+        for row in rows
+    ]

@@ -1,0 +1,292 @@
+"""Dispatching one due touch: claim, save the claim, send on each channel, record each outcome.
+
+The protocol, in the order it runs (`TouchPointSchedule` has the rules):
+
+1. Load the schedule and its lead. Nothing is due (not yet, paused, stopped, or a touch already in
+   flight) → return: the job is safe to run any number of times, concurrently too.
+2. `claim_next_touch` and SAVE. The save is the lock: of two workers only one wins the optimistic-
+   concurrency race; the other reloads, sees the touch in flight and returns.
+3. For each claimed channel, in turn: no consent or no address → failed (the channel is disabled);
+   demo mode and the recipient not on the tenant's allow-list → suppressed; else render, send with the
+   touch's idempotency key (transient provider errors retried a few times with backoff, here), and
+   save the outcome right away — sent (and the lead `contacted` at its first send), failed with the
+   reason (permanent failures disable the channel; Twilio's 21610 also opts the lead out of SMS).
+4. If the process dies between 2 and 3, the claim stays in flight and the touch is not due any more;
+   `sweep.sweep_stale_claims` later marks it *uncertain*, which is never re-sent automatically (a
+   provider status callback, or a person, settles it). So a crash can lose a message, never double it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID, uuid4
+
+from leadorch.app.config import config_service
+from leadorch.app.config.errors import ConfigNotFound
+from leadorch.app.eventstore.store import EventStore, NotFound
+from leadorch.app.links import links_for
+from leadorch.app.messages import MessageRenderingError
+from leadorch.app.messaging import messenger_for
+from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
+from leadorch.domain.lead import Lead
+from leadorch.domain.schedule import ClaimedTouch, TouchOutcome, TouchPointSchedule
+from leadorch.domain.values import Channel
+from leadorch.ports.messaging import (
+    PermanentDeliveryError,
+    RecipientOptedOut,
+    SendReceipt,
+    TransientDeliveryError,
+)
+
+log = logging.getLogger(__name__)
+
+SEND_ATTEMPTS = 3
+FIRST_RETRY_DELAY_SECONDS = 0.25
+# SMS first: it is what reaches a customer fastest (speed to lead).
+CHANNEL_ORDER = (Channel.SMS, Channel.EMAIL)
+
+
+@dataclass
+class DispatchResult:
+    """What one dispatch did: the claimed touch (None if nothing was claimed) and each channel's outcome."""
+
+    touch_number: int | None = None
+    outcomes: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+
+def dispatch_touch(
+    container: Any,
+    tenant_id: str,
+    schedule_id: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DispatchResult:
+    """Send the schedule's due touch, if any (see the module docstring for the protocol)."""
+    store: EventStore = container.store
+    try:
+        schedule_uuid = UUID(str(schedule_id))
+    except ValueError:
+        return DispatchResult(note=f"{schedule_id!r} is not a schedule id")
+    claim_id = str(uuid4())
+    now = container.clock.now()
+
+    def claim() -> tuple[tuple[ClaimedTouch | None, Lead | None, bool, str], list[Any]]:
+        schedule = store.load(schedule_uuid, TouchPointSchedule, tenant_id)
+        due = schedule.next_due_at
+        if due is None or due > now:
+            return (None, None, False, "nothing due"), []
+        lead = store.load(UUID(schedule.lead_id), Lead, tenant_id)
+        if lead.stops_cadence:
+            # The use cases stop the schedule in the same save as the lead; this heals anything else.
+            schedule.stop(reason=f"the lead can no longer be messaged (lead is {lead.status})", now=now)
+            return (None, None, False, "the lead stops the cadence"), [schedule]
+        if lead.automation_paused:
+            schedule.pause(by=lead.paused_by or "staff", now=now)
+            return (None, None, False, "automation is paused for the lead"), [schedule]
+        claimed = schedule.claim_next_touch(now=now, claim_id=claim_id)
+        note = "" if claimed else "skipped or moved into the sending window"
+        return (claimed, lead, _texted_before(schedule, claimed), note), [schedule]
+
+    try:
+        claimed, lead, texted_before, note = store.decide(claim)
+    except NotFound:
+        return DispatchResult(note=f"no schedule {schedule_id} for tenant {tenant_id}")
+    _wake_projections(container)
+    if claimed is None or lead is None:
+        return DispatchResult(note=note)
+    result = DispatchResult(touch_number=claimed.touch_number)
+    try:
+        envelope = _envelope(container, tenant_id, lead, claimed)
+    except ConfigNotFound as error:
+        for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
+            result.outcomes[channel.value] = _fail(
+                container, tenant_id, claimed, channel, f"not sent: {error}", retriable=True
+            )
+        _wake_projections(container)
+        return result
+    for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
+        try:
+            outcome = _deliver(container, envelope, channel, first_text=not texted_before, sleep=sleep)
+        except Exception:
+            # Unknown whether the provider took it: only a person or a status callback may settle it.
+            log.exception(
+                "touch %s of schedule %s: unexpected error sending %s",
+                claimed.touch_number,
+                schedule_id,
+                channel,
+            )
+            _mark_uncertain(container, tenant_id, claimed)
+            result.outcomes[channel.value] = TouchOutcome.UNCERTAIN.value
+            break
+        result.outcomes[channel.value] = outcome
+    _wake_projections(container)
+    return result
+
+
+def _deliver(
+    container: Any,
+    envelope: TouchEnvelope,
+    channel: Channel,
+    *,
+    first_text: bool,
+    sleep: Callable[[float], None],
+) -> str:
+    """Send one channel of the claimed touch and save its outcome; returns the outcome's name."""
+    lead, claimed, tenant = envelope.lead, envelope.claimed, envelope.tenant
+    touch = claimed.touch_number
+    schedule_uuid = claimed.schedule_id
+
+    def failed(reason: str, *, retriable: bool) -> str:
+        return _fail(container, tenant.tenant_id, claimed, channel, reason, retriable=retriable)
+
+    address = lead.contact.address_for(channel)
+    if address is None or not lead.can_contact(channel):
+        return failed(f"no consent or no {channel} address for this lead", retriable=False)
+    if not tenant.may_message(address):
+        reason = f"demo mode: {address} is not on the tenant's allow-list"
+        _record(
+            container,
+            tenant.tenant_id,
+            schedule_uuid,
+            lambda s, _l, at: s.record_suppressed(touch_number=touch, channel=channel, reason=reason, now=at),
+        )
+        return TouchOutcome.SUPPRESSED.value
+    messenger = messenger_for(container)
+    try:
+        if channel is Channel.EMAIL:
+            email = email_for(envelope)
+            send: Callable[[], SendReceipt] = lambda: messenger.send_email(email)  # noqa: E731
+        else:
+            sms = sms_for(envelope, first_text=first_text)
+            send = lambda: messenger.send_sms(sms)  # noqa: E731
+    except MessageRenderingError as error:
+        # The template is at fault, not the address: the channel stays enabled for the next touches.
+        return failed(f"message could not be rendered: {error}", retriable=True)
+    try:
+        receipt = send_with_retry(send, sleep=sleep)
+    except RecipientOptedOut as error:
+        reason = f"the provider reports the recipient unsubscribed: {error}"
+
+        def opted_out(schedule: TouchPointSchedule, lead: Lead, at: Any) -> None:
+            schedule.record_failed(
+                touch_number=touch, channel=channel, reason=reason, retriable=False, now=at
+            )
+            lead.opt_out(channel=channel, reason=reason, at=at)
+
+        _record(container, tenant.tenant_id, schedule_uuid, opted_out, with_lead=True)
+        return TouchOutcome.FAILED.value
+    except PermanentDeliveryError as error:
+        return failed(str(error), retriable=False)
+    except TransientDeliveryError as error:
+        return failed(f"gave up after {SEND_ATTEMPTS} attempts: {error}", retriable=True)
+    except ValueError as error:  # e.g. no SMS sender number configured: nothing was sent
+        return failed(f"not sent: {error}", retriable=True)
+    message_id = receipt.provider_message_id or f"{receipt.provider}:{claimed.idempotency_key(channel)}"
+
+    def sent(schedule: TouchPointSchedule, lead: Lead, at: Any) -> None:
+        schedule.record_sent(touch_number=touch, channel=channel, provider_message_id=message_id, now=at)
+        lead.record_contacted(at=at)
+
+    _record(container, tenant.tenant_id, schedule_uuid, sent, with_lead=True)
+    return TouchOutcome.SENT.value
+
+
+def send_with_retry(
+    send: Callable[[], SendReceipt],
+    *,
+    attempts: int = SEND_ATTEMPTS,
+    first_delay: float = FIRST_RETRY_DELAY_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendReceipt:
+    """`send()`, retried after a `TransientDeliveryError` with doubling delays, at most `attempts` times.
+
+    A provider that answered 5xx or 429 did not take the message, so trying again cannot double it.
+    """
+    for attempt in range(attempts):
+        try:
+            return send()
+        except TransientDeliveryError:
+            if attempt == attempts - 1:
+                raise
+            sleep(first_delay * (2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _record(
+    container: Any,
+    tenant_id: str,
+    schedule_uuid: UUID,
+    change: Callable[[TouchPointSchedule, Lead, Any], None],
+    *,
+    with_lead: bool = False,
+) -> None:
+    """Save one outcome on a freshly loaded schedule (and lead), retrying lost concurrency races."""
+    store: EventStore = container.store
+
+    def command() -> list[Any]:
+        schedule = store.load(schedule_uuid, TouchPointSchedule, tenant_id)
+        lead = store.load(UUID(schedule.lead_id), Lead, tenant_id) if with_lead else None
+        change(schedule, lead, container.clock.now())  # type: ignore[arg-type]
+        return [schedule, lead]
+
+    store.run(command, attempts=8)
+
+
+def _envelope(container: Any, tenant_id: str, lead: Lead, claimed: ClaimedTouch) -> TouchEnvelope:
+    config = config_service(container)
+    return TouchEnvelope(
+        tenant=config.tenant(tenant_id),
+        location=config.location(tenant_id, lead.location_id),
+        lead=lead,
+        claimed=claimed,
+        links=links_for(container),
+        now=container.clock.now(),
+    )
+
+
+def _texted_before(schedule: TouchPointSchedule, claimed: ClaimedTouch | None) -> bool:
+    """Whether an earlier touch of this schedule may have reached the customer by SMS."""
+    if claimed is None:
+        return False
+    reached = (TouchOutcome.SENT, TouchOutcome.UNCERTAIN)
+    return any(
+        record.outcomes.get(Channel.SMS) in reached
+        for record in schedule.touches
+        if record.number < claimed.touch_number
+    )
+
+
+def _mark_uncertain(container: Any, tenant_id: str, claimed: ClaimedTouch) -> None:
+    touch = claimed.touch_number
+    _record(
+        container,
+        tenant_id,
+        claimed.schedule_id,
+        lambda s, _l, at: s.mark_uncertain(touch_number=touch, now=at),
+    )
+
+
+def _fail(
+    container: Any, tenant_id: str, claimed: ClaimedTouch, channel: Channel, reason: str, *, retriable: bool
+) -> str:
+    touch = claimed.touch_number
+    _record(
+        container,
+        tenant_id,
+        claimed.schedule_id,
+        lambda s, _l, at: s.record_failed(
+            touch_number=touch, channel=channel, reason=reason, retriable=retriable, now=at
+        ),
+    )
+    return TouchOutcome.FAILED.value
+
+
+def _wake_projections(container: Any) -> None:
+    daemon = container.extras.get("projections")
+    if daemon is not None:
+        daemon.wake()

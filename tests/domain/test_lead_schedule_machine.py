@@ -1,0 +1,335 @@
+"""Random lives of a lead and its touch schedule, driven the way the application drives them.
+
+A small in-test dispatcher claims due touches and reports outcomes (sent, failed, suppressed, or
+never confirmed); the customer replies, chats, books and opts out; staff pause, resume and take
+over; time jumps around US DST changes. After every step the business invariants are checked, and
+both aggregates are rebuilt from their events (through the production codec) and compared.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from eventsourcing.application import project_aggregate
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from leadorch.domain.cadence import SendingWindow, TouchPlan
+from leadorch.domain.errors import IllegalTransition, ScheduleStopped, TouchAlreadyClaimed, TouchNotDue
+from leadorch.domain.lead import Lead
+from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
+from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle
+from tests.domain.event_replay import state_of, through_the_store
+from tests.domain.strategies import instants_around_dst, local, sending_windows, touch_plans, zone_names
+
+CHANNELS = st.sampled_from([Channel.EMAIL, Channel.SMS])
+
+
+class Replica:
+    """An aggregate rebuilt incrementally from the events its original emitted, via the store's codec."""
+
+    def __init__(self) -> None:
+        self.aggregate: Any = None
+        self.seen = 0
+
+    def catch_up(self, original: Any) -> Any:
+        events = original.pending_events[self.seen :]
+        self.aggregate = project_aggregate(self.aggregate, through_the_store(events))
+        self.seen += len(events)
+        return self.aggregate
+
+
+class LeadAndSchedule(RuleBasedStateMachine):
+    lead: Lead
+    schedule: TouchPointSchedule
+    now: datetime
+    tz_name: str
+    window: SendingWindow
+    plan: TouchPlan
+
+    @initialize(
+        arrival=instants_around_dst(days_before=35, days_after=3),
+        tz_name=zone_names(),
+        window=sending_windows(),
+        plan=touch_plans(),
+        consent=st.sampled_from([(True, True), (True, False), (False, True)]),
+    )
+    def arrive(
+        self, arrival: datetime, tz_name: str, window: SendingWindow, plan: TouchPlan, consent: tuple[bool, bool]
+    ) -> None:
+        self.now, self.tz_name, self.window, self.plan = arrival, tz_name, window, plan
+        self.lead = Lead.register(
+            tenant_id="tint-co",
+            location_id="loc-1",
+            crm_order_id=f"order-{uuid4()}",
+            crm_customer_id="cust-1",
+            crm_vehicle_id=None,
+            contact=Contact("Ada", "Lovelace", "ada@example.com", "+15551234567"),
+            vehicle=Vehicle(2021, "Toyota", "Camry"),
+            services=["Full tint"],
+            email_consent=consent[0],
+            sms_consent=consent[1],
+            at=arrival,
+        )
+        self.schedule = TouchPointSchedule.start(
+            tenant_id="tint-co",
+            lead_id=str(self.lead.id),
+            location_id="loc-1",
+            plan=plan,
+            window=window,
+            time_zone=tz_name,
+            email_ok=self.lead.can_contact(Channel.EMAIL),
+            sms_ok=self.lead.can_contact(Channel.SMS),
+            at=arrival,
+        )
+        # The model the invariants compare against.
+        self.usable = {c for c in Channel if self.lead.can_contact(c)}
+        self.expect_stopped = False
+        self.claims: list[tuple[int, date]] = []
+        self.due_times_seen: list[datetime] = []
+        self.claim_counter = 0
+        self.lead_replica, self.schedule_replica = Replica(), Replica()
+
+    # ---------------------------------------------------------------------------------- the app
+
+    def stop_schedule(self, reason: str) -> None:
+        self.schedule.stop(reason=reason, now=self.now)
+        self.expect_stopped = True
+
+    def lost_sweep(self) -> None:
+        """What the app's periodic job does: a finished cadence with no response becomes lost."""
+        if self.schedule.is_lost_due(self.now) and self.lead.status is not LeadStatus.LOST:
+            self.lead.mark_lost(reason="the cadence ran out without a response", at=self.now)
+
+    def lose_channel(self, channel: Channel) -> None:
+        if not self.expect_stopped:
+            self.usable.discard(channel)
+            if not self.usable:
+                self.expect_stopped = True
+
+    # --------------------------------------------------------------------------------- time rules
+
+    @rule(minutes=st.integers(1, 4 * 24 * 60))
+    def time_passes(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+        self.lost_sweep()
+
+    @precondition(lambda self: self.schedule.next_due_at is not None)
+    @rule(late_by=st.integers(0, 180))
+    def wait_until_due(self, late_by: int) -> None:
+        due = self.schedule.next_due_at
+        assert due is not None
+        self.now = max(self.now, due) + timedelta(minutes=late_by)
+        self.lost_sweep()
+
+    # ---------------------------------------------------------------------------- the dispatcher
+
+    @rule()
+    def claim(self) -> None:
+        schedule = self.schedule
+        was_stopped, was_paused, in_flight, due = (
+            schedule.is_stopped,
+            schedule.is_paused,
+            schedule.claimed,
+            schedule.due_at,
+        )
+        was_finished = schedule.is_finished
+        self.claim_counter += 1
+        try:
+            claimed = schedule.claim_next_touch(now=self.now, claim_id=f"claim-{self.claim_counter}")
+        except TouchAlreadyClaimed:
+            assert in_flight is not None
+            return
+        except ScheduleStopped:
+            assert was_stopped or was_finished
+            return
+        except TouchNotDue:
+            assert due is not None and self.now < due
+            return
+        except IllegalTransition as refused:
+            assert was_paused, refused
+            return
+        assert in_flight is None and not was_stopped and not was_paused and not was_finished
+        assert due is not None and self.now >= due
+        if claimed is None:
+            event("claim: skipped or moved into the window")
+            return
+        event(f"claim: touch {min(claimed.touch_number, 13)}")
+        assert self.window.admits(self.now, self.tz_name), "a touch is only claimed inside the sending window"
+        assert claimed.channels <= self.usable, "never a touch on an opted-out or failed channel"
+        assert all(self.lead.can_contact(c) for c in claimed.channels)
+        assert claimed.channels <= self.plan.touch(claimed.touch_number).channels
+        claimed_day = local(self.now, self.tz_name).date()
+        if self.claims:
+            last_number, last_day = self.claims[-1]
+            assert claimed.touch_number > last_number, "an uncertain or completed touch is never claimed again"
+            assert claimed_day > last_day, "never two touches on one local day"
+        self.claims.append((claimed.touch_number, claimed_day))
+
+    @precondition(lambda self: self.schedule.claimed is not None)
+    @rule(data=st.data())
+    def report_outcomes(self, data: st.DataObject) -> None:
+        claimed = self.schedule.claimed
+        assert claimed is not None
+        for channel in sorted(claimed.channels):
+            if not self.schedule.claimed:
+                break
+            outcome = data.draw(st.sampled_from(["sent", "sent", "retriable", "permanent", "suppressed", "later"]))
+            number = claimed.touch_number
+            if outcome == "sent":
+                self.schedule.record_sent(
+                    touch_number=number, channel=channel, provider_message_id=f"{number}-{channel}", now=self.now
+                )
+                self.lead.record_contacted(at=self.now)
+            elif outcome in ("retriable", "permanent"):
+                permanent = outcome == "permanent"
+                self.schedule.record_failed(
+                    touch_number=number, channel=channel, reason="provider said no", retriable=not permanent, now=self.now
+                )
+                if permanent:
+                    self.lose_channel(channel)
+            elif outcome == "suppressed":
+                self.schedule.record_suppressed(touch_number=number, channel=channel, reason="demo", now=self.now)
+
+    @precondition(lambda self: self.schedule.claimed is not None)
+    @rule()
+    def worker_dies_mid_send(self) -> None:
+        claimed = self.schedule.claimed
+        assert claimed is not None
+        self.schedule.mark_uncertain(touch_number=claimed.touch_number, now=self.now + timedelta(minutes=10))
+
+    @rule(data=st.data())
+    def staff_resolves_an_uncertain_touch(self, data: st.DataObject) -> None:
+        uncertain = [t.number for t in self.schedule.touches if t.uncertain_channels]
+        if not uncertain:
+            return
+        number = data.draw(st.sampled_from(uncertain))
+        outcome = data.draw(st.sampled_from(["sent", "not_sent"]))
+        self.schedule.resolve_uncertain(touch_number=number, outcome=outcome, by="staff", now=self.now)
+
+    # ------------------------------------------------------------------------------ the customer
+
+    @rule(channel=CHANNELS)
+    def customer_replies(self, channel: Channel) -> None:
+        if self.lead.status is LeadStatus.HANDLED_BY_SHOP:
+            try:
+                self.lead.record_reply(channel=channel, text="hello?", at=self.now)
+            except IllegalTransition:
+                return
+            raise AssertionError("a reply to a lead the shop handles must be refused")
+        self.lead.record_reply(channel=channel, text="how much?", at=self.now)
+        self.stop_schedule("the customer replied")
+
+    @rule()
+    def customer_chats(self) -> None:
+        if self.lead.status is LeadStatus.HANDLED_BY_SHOP:
+            return
+        self.lead.record_chat_link_opened(at=self.now)
+        self.lead.record_chat_started(session_id=f"chat-{uuid4()}", at=self.now)
+        self.stop_schedule("the customer started a chat")
+
+    @rule()
+    def customer_books(self) -> None:
+        if self.lead.status in (LeadStatus.HANDLED_BY_SHOP, LeadStatus.BOOKED):
+            return
+        self.lead.record_booking(appointment_id=uuid4(), at=self.now)
+        self.stop_schedule("the customer booked")
+
+    @rule(channel=CHANNELS)
+    def customer_opts_out(self, channel: Channel) -> None:
+        self.lead.opt_out(channel=channel, reason="STOP", at=self.now)
+        self.schedule.disable_channel(channel=channel, reason="customer opted out", now=self.now)
+        self.lose_channel(channel)
+
+    @rule(channel=CHANNELS)
+    def customer_opts_back_in(self, channel: Channel) -> None:
+        self.lead.opt_in(channel=channel, at=self.now)
+        if not self.schedule.is_stopped:
+            self.schedule.enable_channel(channel=channel, now=self.now)
+            self.usable.add(channel)
+
+    # --------------------------------------------------------------------------------- the staff
+
+    @rule()
+    def shop_takes_over(self) -> None:
+        if self.lead.status is LeadStatus.BOOKED:
+            try:
+                self.lead.hand_to_shop(reason="appointment set in the CRM", at=self.now)
+            except IllegalTransition:
+                return
+            raise AssertionError("a booked lead must not be handed to the shop")
+        self.lead.hand_to_shop(reason="staff messaged the customer", at=self.now)
+        self.stop_schedule("the shop took over")
+
+    @rule()
+    def staff_pause(self) -> None:
+        if not self.lead.automation_paused:
+            self.lead.pause_automation(by="staff:jo", reason="calling", at=self.now)
+        if self.schedule.is_active and not self.schedule.is_paused:
+            self.schedule.pause(by="staff:jo", now=self.now)
+
+    @rule()
+    def staff_resume(self) -> None:
+        if self.lead.automation_paused:
+            self.lead.resume_automation(by="staff:jo", at=self.now)
+        if self.schedule.is_paused:
+            self.schedule.resume(by="staff:jo", now=self.now)
+            due = self.schedule.next_due_at
+            assert due is None or due >= self.now, "resuming never leaves a backlog of overdue touches"
+
+    # -------------------------------------------------------------------------------- invariants
+
+    @invariant()
+    def touches_follow_the_plan(self) -> None:
+        numbers = [touch.number for touch in self.schedule.touches]
+        assert len(numbers) <= len(self.plan)
+        assert numbers == list(range(1, len(numbers) + 1))
+        claimed_days = [local(t.claimed_at, self.tz_name).date() for t in self.schedule.touches if t.claimed_at]
+        assert all(a < b for a, b in zip(claimed_days, claimed_days[1:], strict=False))
+
+    @invariant()
+    def due_times_are_inside_the_window(self) -> None:
+        due = self.schedule.next_due_at
+        if due is not None:
+            self.due_times_seen.append(due)
+            assert self.window.admits(due, self.tz_name), local(due, self.tz_name)
+            if self.claims:
+                assert local(due, self.tz_name).date() > self.claims[-1][1]
+
+    @invariant()
+    def stops_match_the_customers_story(self) -> None:
+        assert self.schedule.is_stopped == self.expect_stopped, self.schedule.stop_reason
+        if not self.schedule.is_stopped:
+            assert self.schedule.enabled_channels == self.usable
+            assert all(self.lead.consent[c] for c in self.schedule.enabled_channels)
+        if self.schedule.is_stopped or self.schedule.is_paused or self.schedule.is_finished:
+            assert self.schedule.next_due_at is None
+
+    @invariant()
+    def lost_iff_the_plan_ran_out_without_a_response(self) -> None:
+        if self.lead.status is LeadStatus.LOST:
+            event("lead lost")
+            assert self.schedule.is_finished and not self.lead.is_responsive
+            assert self.lead.outcome_reason == "the cadence ran out without a response"
+        if self.schedule.is_lost_due(self.now):
+            assert self.lead.status is LeadStatus.LOST
+        if self.lead.is_responsive:
+            assert self.lead.status is not LeadStatus.LOST
+
+    @invariant()
+    def sent_count_matches_the_history(self) -> None:
+        sent = sum(
+            1 for touch in self.schedule.touches for outcome in touch.outcomes.values() if outcome is TouchOutcome.SENT
+        )
+        assert self.schedule.sent_count == sent
+
+    @invariant()
+    def replaying_the_events_rebuilds_the_same_aggregates(self) -> None:
+        assert state_of(self.lead_replica.catch_up(self.lead)) == state_of(self.lead)
+        assert state_of(self.schedule_replica.catch_up(self.schedule)) == state_of(self.schedule)
+
+
+TestLeadAndSchedule = LeadAndSchedule.TestCase

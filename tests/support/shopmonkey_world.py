@@ -1,0 +1,172 @@
+"""A tenant wired to a fake ShopMonkey on a real socket: what the ingestion tests start from.
+
+`ShopMonkeyWorld` holds a container (real database, adjustable clock), a configured tenant and location
+(webhook secret and API key matching the fake), the fake ShopMonkey seeded from the shared fixtures,
+and helpers to sign and post the fixture webhooks exactly as ShopMonkey sends them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from leadorch.adapters.clocks import AdjustableClock
+from leadorch.adapters.shopmonkey_webhook import sign_delivery
+from leadorch.adapters.standins.server import RunningServer, serve_in_thread
+from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
+from leadorch.app.bootstrap import Container, bootstrap
+from leadorch.app.config import config_service
+from leadorch.app.settings import load_settings
+from leadorch.domain import ids
+from leadorch.domain.intake import OrderIntake, intake_id
+from leadorch.domain.lead import Lead
+from leadorch.domain.schedule import TouchPointSchedule
+
+TENANT = "tint"
+LOCATION = "san-diego"
+CRM_LOCATION = "6198139a5391fa197fac13e7"
+WEBSITE_STATUS = "619813fb2c9c3e8ce527be48"
+LEAD_ORDER = "66a1f0c2b7e4d9a1c2f3e401"
+REPAIR_ORDER = "66a1f0c2b7e4d9a1c2f3e4ff"
+CUSTOMER = "66a1f0c1b7e4d9a1c2f3e3a9"
+STAFF_EMAIL = "frontdesk@tint.example.com"
+STAFF_PHONE = "+16195550100"
+# Shortly after the fixture website quote was created (2026-11-20T17:42:05Z): a Friday, 09:45 in San Diego.
+START = datetime(2026, 11, 20, 17, 45, tzinfo=UTC)
+
+
+def fixtures_dir() -> Path:
+    from tests.conftest import shared_fixtures_dir
+
+    return shared_fixtures_dir()
+
+
+def webhook_fixture(name: str) -> dict[str, Any]:
+    """A signed webhook fixture file: `secret`, `headers`, `raw_body`."""
+    return json.loads((fixtures_dir() / f"webhook-{name}.json").read_text(encoding="utf-8"))
+
+
+SECRET = webhook_fixture("order-insert-website-lead")["secret"]
+
+
+@dataclass
+class ShopMonkeyWorld:
+    container: Container
+    clock: AdjustableClock
+    shopmonkey: FakeShopMonkey
+    server: RunningServer
+    _sequence: int = 0
+    posted: list[str] = field(default_factory=list)
+
+    # -- deliveries ---------------------------------------------------------------------------------
+
+    def body(self, name: str, **data_changes: Any) -> bytes:
+        """The raw body of a fixture webhook, with its order row changed as given (re-serialised)."""
+        raw = webhook_fixture(name)["raw_body"]
+        if not data_changes:
+            return raw.encode()
+        payload = json.loads(raw)
+        payload["data"].update(data_changes)
+        return json.dumps(payload, separators=(",", ":")).encode()
+
+    def signed(
+        self, body: bytes, *, request_id: str | None = None, secret: str = SECRET, at: datetime | None = None
+    ) -> dict[str, str]:
+        self._sequence += 1
+        msg_id = f"msg_test{self._sequence:06d}"
+        return sign_delivery(
+            secret, body, msg_id=msg_id, timestamp=at or self.clock.now(), request_id=request_id or f"req_{msg_id}"
+        )
+
+    # -- state --------------------------------------------------------------------------------------
+
+    def lead(self, order_id: str = LEAD_ORDER) -> Lead:
+        return self.container.store.load(ids.lead_id(TENANT, order_id), Lead, TENANT)
+
+    def schedule(self, order_id: str = LEAD_ORDER) -> TouchPointSchedule:
+        return self.container.store.load(
+            ids.schedule_id(ids.lead_id(TENANT, order_id)), TouchPointSchedule, TENANT
+        )
+
+    def intake(self, order_id: str = LEAD_ORDER) -> OrderIntake:
+        return self.container.store.load(intake_id(TENANT, order_id), OrderIntake, TENANT)
+
+    def events_of(self, cls_name: str) -> list[Any]:
+        """Every stored event whose class name (qualified, e.g. `Lead.Registered`) is `cls_name`."""
+        store = self.container.store
+        found = []
+        for notification in store.recorder.select_notifications(start=1, limit=1_000_000):
+            if notification.topic.endswith(cls_name):
+                found.append(store.mapper.to_domain_event(notification))
+        return found
+
+    def add_order(self, order_id: str, *, minutes_ago: float = 1, **changes: Any) -> dict[str, Any]:
+        """A new website quote in the fake ShopMonkey, copied from the fixture order."""
+        base = copy.deepcopy(self.shopmonkey.orders[LEAD_ORDER])
+        stamp = _wire(self.clock.now() - timedelta(minutes=minutes_ago))
+        base.update({"id": order_id, "createdDate": stamp, "updatedDate": stamp, **changes})
+        return self.shopmonkey.add_order(base)
+
+
+def _wire(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+@contextmanager
+def shopmonkey_world(database_url: str, *, redis_url: str | None = None, **fake_options: Any) -> Iterator[ShopMonkeyWorld]:
+    """A container with tenant `tint` (location `san-diego`) whose ShopMonkey is a fake on a socket."""
+    clock = AdjustableClock(START)
+    shopmonkey = FakeShopMonkey.from_fixtures(fixtures_dir(), clock=clock.now, **fake_options)
+    server = serve_in_thread(shopmonkey)
+    settings = load_settings(
+        {},
+        database_url=database_url,
+        redis_url=redis_url,
+        shopmonkey_base_url=server.url,
+        public_base_url="https://leads.tint.example.com",
+    )
+    container = bootstrap(settings, clock=clock)
+    try:
+        configure_tenant(container, api_key=shopmonkey.api_key)
+        yield ShopMonkeyWorld(container=container, clock=clock, shopmonkey=shopmonkey, server=server)
+    finally:
+        runtime = container.extras.get("runtime")
+        if runtime is not None:
+            runtime.stop()
+        container.close()
+        server.stop()
+
+
+def configure_tenant(container: Container, *, api_key: str) -> None:
+    config = config_service(container)
+    config.create_tenant(
+        TENANT,
+        name="Tint World",
+        website_status_ids=[WEBSITE_STATUS],
+        crm_api_key=api_key,
+        crm_webhook_secret=SECRET,
+        actor="test",
+    )
+    config.add_location(
+        TENANT,
+        LOCATION,
+        name="Tint World San Diego",
+        crm_location_id=CRM_LOCATION,
+        time_zone="America/Los_Angeles",
+        phone="+16195550199",
+        address="100 Harbor Dr, San Diego, CA 92101",
+        weekly_hours={"mon": ["09:00-18:00"], "tue": ["09:00-18:00"], "wed": ["09:00-18:00"]},
+        actor="test",
+    )
+    config.set_staff_contact(
+        TENANT, LOCATION, name="Front desk", email=STAFF_EMAIL, phone=STAFF_PHONE, alerts=["new_lead"], actor="test"
+    )
+    for address in ("maya.ortega@example.com", "+16195550142", STAFF_EMAIL):
+        config.allow_address(TENANT, address, actor="test")
