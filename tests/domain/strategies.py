@@ -39,7 +39,9 @@ def sending_windows(draw: st.DrawFn) -> SendingWindow:
     start_minutes = draw(st.integers(8 * 60, 20 * 60))
     end_minutes = draw(st.integers(start_minutes + 1, 21 * 60))
     days = draw(st.frozensets(st.integers(0, 6), min_size=1))
-    return SendingWindow(time(start_minutes // 60, start_minutes % 60), time(end_minutes // 60, end_minutes % 60), days)
+    return SendingWindow(
+        time(start_minutes // 60, start_minutes % 60), time(end_minutes // 60, end_minutes % 60), days
+    )
 
 
 @st.composite

@@ -23,7 +23,13 @@ def test_the_next_allowed_moment_is_inside_the_window_and_not_earlier(
         assert moment == candidate
 
 
-@given(instants_around_dst(), sending_windows(), zone_names(), touch_plans(), st.lists(st.integers(0, 3 * 24 * 60)))
+@given(
+    instants_around_dst(),
+    sending_windows(),
+    zone_names(),
+    touch_plans(),
+    st.lists(st.integers(0, 3 * 24 * 60)),
+)
 def test_every_touch_is_due_inside_the_window_on_a_later_local_day(
     anchor: datetime, window: SendingWindow, tz_name: str, plan: TouchPlan, delays: list[int]
 ) -> None:

@@ -56,11 +56,20 @@ class LeadAndSchedule(RuleBasedStateMachine):
         window=sending_windows(),
         plan=touch_plans(),
         consent=st.sampled_from([(True, True), (True, False), (False, True)]),
+        silent=st.booleans(),
     )
     def arrive(
-        self, arrival: datetime, tz_name: str, window: SendingWindow, plan: TouchPlan, consent: tuple[bool, bool]
+        self,
+        arrival: datetime,
+        tz_name: str,
+        window: SendingWindow,
+        plan: TouchPlan,
+        consent: tuple[bool, bool],
+        silent: bool,
     ) -> None:
         self.now, self.tz_name, self.window, self.plan = arrival, tz_name, window, plan
+        # Half the customers never react, so whole cadences run out and leads are lost.
+        self.silent = silent
         self.lead = Lead.register(
             tenant_id="tint-co",
             location_id="loc-1",
@@ -127,6 +136,23 @@ class LeadAndSchedule(RuleBasedStateMachine):
 
     # ---------------------------------------------------------------------------- the dispatcher
 
+    @precondition(lambda self: self.schedule.next_due_at is not None)
+    @rule(late_by=st.integers(0, 180))
+    def dispatch_the_next_touch(self, late_by: int) -> None:
+        """The usual path: wait until due, claim, and every provider accepts."""
+        self.wait_until_due(late_by)
+        self.claim()
+        claimed = self.schedule.claimed
+        if claimed is not None:
+            for channel in sorted(claimed.channels):
+                self.schedule.record_sent(
+                    touch_number=claimed.touch_number,
+                    channel=channel,
+                    provider_message_id=f"{claimed.touch_number}-{channel}",
+                    now=self.now,
+                )
+            self.lead.record_contacted(at=self.now)
+
     @rule()
     def claim(self) -> None:
         schedule = self.schedule
@@ -165,7 +191,9 @@ class LeadAndSchedule(RuleBasedStateMachine):
         claimed_day = local(self.now, self.tz_name).date()
         if self.claims:
             last_number, last_day = self.claims[-1]
-            assert claimed.touch_number > last_number, "an uncertain or completed touch is never claimed again"
+            assert claimed.touch_number > last_number, (
+                "an uncertain or completed touch is never claimed again"
+            )
             assert claimed_day > last_day, "never two touches on one local day"
         self.claims.append((claimed.touch_number, claimed_day))
 
@@ -177,22 +205,33 @@ class LeadAndSchedule(RuleBasedStateMachine):
         for channel in sorted(claimed.channels):
             if not self.schedule.claimed:
                 break
-            outcome = data.draw(st.sampled_from(["sent", "sent", "retriable", "permanent", "suppressed", "later"]))
+            outcome = data.draw(
+                st.sampled_from(["sent", "sent", "retriable", "permanent", "suppressed", "later"])
+            )
             number = claimed.touch_number
             if outcome == "sent":
                 self.schedule.record_sent(
-                    touch_number=number, channel=channel, provider_message_id=f"{number}-{channel}", now=self.now
+                    touch_number=number,
+                    channel=channel,
+                    provider_message_id=f"{number}-{channel}",
+                    now=self.now,
                 )
                 self.lead.record_contacted(at=self.now)
             elif outcome in ("retriable", "permanent"):
                 permanent = outcome == "permanent"
                 self.schedule.record_failed(
-                    touch_number=number, channel=channel, reason="provider said no", retriable=not permanent, now=self.now
+                    touch_number=number,
+                    channel=channel,
+                    reason="provider said no",
+                    retriable=not permanent,
+                    now=self.now,
                 )
                 if permanent:
                     self.lose_channel(channel)
             elif outcome == "suppressed":
-                self.schedule.record_suppressed(touch_number=number, channel=channel, reason="demo", now=self.now)
+                self.schedule.record_suppressed(
+                    touch_number=number, channel=channel, reason="demo", now=self.now
+                )
 
     @precondition(lambda self: self.schedule.claimed is not None)
     @rule()
@@ -212,6 +251,7 @@ class LeadAndSchedule(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------------------ the customer
 
+    @precondition(lambda self: not self.silent)
     @rule(channel=CHANNELS)
     def customer_replies(self, channel: Channel) -> None:
         if self.lead.status is LeadStatus.HANDLED_BY_SHOP:
@@ -223,6 +263,7 @@ class LeadAndSchedule(RuleBasedStateMachine):
         self.lead.record_reply(channel=channel, text="how much?", at=self.now)
         self.stop_schedule("the customer replied")
 
+    @precondition(lambda self: not self.silent)
     @rule()
     def customer_chats(self) -> None:
         if self.lead.status is LeadStatus.HANDLED_BY_SHOP:
@@ -231,6 +272,7 @@ class LeadAndSchedule(RuleBasedStateMachine):
         self.lead.record_chat_started(session_id=f"chat-{uuid4()}", at=self.now)
         self.stop_schedule("the customer started a chat")
 
+    @precondition(lambda self: not self.silent)
     @rule()
     def customer_books(self) -> None:
         if self.lead.status in (LeadStatus.HANDLED_BY_SHOP, LeadStatus.BOOKED):
@@ -238,12 +280,14 @@ class LeadAndSchedule(RuleBasedStateMachine):
         self.lead.record_booking(appointment_id=uuid4(), at=self.now)
         self.stop_schedule("the customer booked")
 
+    @precondition(lambda self: not self.silent)
     @rule(channel=CHANNELS)
     def customer_opts_out(self, channel: Channel) -> None:
         self.lead.opt_out(channel=channel, reason="STOP", at=self.now)
         self.schedule.disable_channel(channel=channel, reason="customer opted out", now=self.now)
         self.lose_channel(channel)
 
+    @precondition(lambda self: not self.silent)
     @rule(channel=CHANNELS)
     def customer_opts_back_in(self, channel: Channel) -> None:
         self.lead.opt_in(channel=channel, at=self.now)
@@ -253,6 +297,7 @@ class LeadAndSchedule(RuleBasedStateMachine):
 
     # --------------------------------------------------------------------------------- the staff
 
+    @precondition(lambda self: not self.silent)
     @rule()
     def shop_takes_over(self) -> None:
         if self.lead.status is LeadStatus.BOOKED:
@@ -264,6 +309,7 @@ class LeadAndSchedule(RuleBasedStateMachine):
         self.lead.hand_to_shop(reason="staff messaged the customer", at=self.now)
         self.stop_schedule("the shop took over")
 
+    @precondition(lambda self: not self.silent)
     @rule()
     def staff_pause(self) -> None:
         if not self.lead.automation_paused:
@@ -271,6 +317,7 @@ class LeadAndSchedule(RuleBasedStateMachine):
         if self.schedule.is_active and not self.schedule.is_paused:
             self.schedule.pause(by="staff:jo", now=self.now)
 
+    @precondition(lambda self: not self.silent)
     @rule()
     def staff_resume(self) -> None:
         if self.lead.automation_paused:
@@ -287,7 +334,9 @@ class LeadAndSchedule(RuleBasedStateMachine):
         numbers = [touch.number for touch in self.schedule.touches]
         assert len(numbers) <= len(self.plan)
         assert numbers == list(range(1, len(numbers) + 1))
-        claimed_days = [local(t.claimed_at, self.tz_name).date() for t in self.schedule.touches if t.claimed_at]
+        claimed_days = [
+            local(t.claimed_at, self.tz_name).date() for t in self.schedule.touches if t.claimed_at
+        ]
         assert all(a < b for a, b in zip(claimed_days, claimed_days[1:], strict=False))
 
     @invariant()
@@ -322,7 +371,10 @@ class LeadAndSchedule(RuleBasedStateMachine):
     @invariant()
     def sent_count_matches_the_history(self) -> None:
         sent = sum(
-            1 for touch in self.schedule.touches for outcome in touch.outcomes.values() if outcome is TouchOutcome.SENT
+            1
+            for touch in self.schedule.touches
+            for outcome in touch.outcomes.values()
+            if outcome is TouchOutcome.SENT
         )
         assert self.schedule.sent_count == sent
 

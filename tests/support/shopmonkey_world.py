@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Middleware
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.adapters.shopmonkey_webhook import sign_delivery
@@ -23,6 +28,7 @@ from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.config import config_service
 from leadorch.app.settings import load_settings
+from leadorch.app.worker.runtime import Runtime, build_runtime
 from leadorch.domain import ids
 from leadorch.domain.intake import OrderIntake, intake_id
 from leadorch.domain.lead import Lead
@@ -81,7 +87,11 @@ class ShopMonkeyWorld:
         self._sequence += 1
         msg_id = f"msg_test{self._sequence:06d}"
         return sign_delivery(
-            secret, body, msg_id=msg_id, timestamp=at or self.clock.now(), request_id=request_id or f"req_{msg_id}"
+            secret,
+            body,
+            msg_id=msg_id,
+            timestamp=at or self.clock.now(),
+            request_id=request_id or f"req_{msg_id}",
         )
 
     # -- state --------------------------------------------------------------------------------------
@@ -120,7 +130,9 @@ def _wire(moment: datetime) -> str:
 
 
 @contextmanager
-def shopmonkey_world(database_url: str, *, redis_url: str | None = None, **fake_options: Any) -> Iterator[ShopMonkeyWorld]:
+def shopmonkey_world(
+    database_url: str, *, redis_url: str | None = None, **fake_options: Any
+) -> Iterator[ShopMonkeyWorld]:
     """A container with tenant `tint` (location `san-diego`) whose ShopMonkey is a fake on a socket."""
     clock = AdjustableClock(START)
     shopmonkey = FakeShopMonkey.from_fixtures(fixtures_dir(), clock=clock.now, **fake_options)
@@ -166,7 +178,46 @@ def configure_tenant(container: Container, *, api_key: str) -> None:
         actor="test",
     )
     config.set_staff_contact(
-        TENANT, LOCATION, name="Front desk", email=STAFF_EMAIL, phone=STAFF_PHONE, alerts=["new_lead"], actor="test"
+        TENANT,
+        LOCATION,
+        name="Front desk",
+        email=STAFF_EMAIL,
+        phone=STAFF_PHONE,
+        alerts=["new_lead"],
+        actor="test",
     )
     for address in ("maya.ortega@example.com", "+16195550142", STAFF_EMAIL):
         config.allow_address(TENANT, address, actor="test")
+
+
+class EnqueueCounter(Middleware):
+    """Counts the messages enqueued per actor (both brokers emit `after_enqueue`)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def after_enqueue(self, broker: Any, message: Any, delay: Any) -> None:
+        with self._lock:
+            self.counts[message.actor_name] += 1
+
+
+def start_runtime(
+    world: ShopMonkeyWorld, *, broker: Any = None, threads: int = 4
+) -> tuple[Runtime, EnqueueCounter]:
+    """The worker runtime of the world's container, started without the periodic scheduler."""
+    runtime = build_runtime(world.container, broker=broker)
+    counter = EnqueueCounter()
+    runtime.broker.add_middleware(counter)
+    runtime.start_worker(threads=threads, scheduler=False)
+    return runtime, counter
+
+
+def drain(runtime: Runtime, *, rounds: int = 3) -> None:
+    """Wait until the in-memory broker's queues are empty (work may enqueue more work: a few rounds)."""
+    broker = runtime.broker
+    assert isinstance(broker, StubBroker)
+    for _ in range(rounds):
+        for queue in sorted(broker.get_declared_queues()):
+            if not queue.endswith((".DQ", ".XQ")):
+                broker.join(queue, timeout=30_000, fail_fast=False)

@@ -88,6 +88,8 @@ class TouchRecord:
     provider_message_ids: dict[Channel, str] = field(default_factory=dict)
     completed_at: datetime | None = None
     skipped_reason: str | None = None
+    delivery: dict[Channel, str] = field(default_factory=dict)
+    """The provider's last delivery report per sent channel (delivered, undelivered…)."""
 
     @property
     def uncertain_channels(self) -> frozenset[Channel]:
@@ -326,6 +328,20 @@ class TouchPointSchedule(Aggregate):
 
         def apply(self, aggregate: TouchPointSchedule) -> None:
             aggregate.finished_at = self.timestamp
+
+    class TouchDeliveryReported(Aggregate.Event):
+        """The provider reported what became of a sent message (added for delivery status callbacks)."""
+
+        tenant_id: str
+        touch_number: int
+        channel: str
+        status: str
+        error_code: str | None
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            record = aggregate.history[self.touch_number]
+            record = replace(record, delivery={**record.delivery, Channel(self.channel): self.status})
+            aggregate.history = {**aggregate.history, self.touch_number: record}
 
     tenant_id: str
     lead_id: str
@@ -621,6 +637,39 @@ class TouchPointSchedule(Aggregate):
             on = f" on {channel}" if channel is not None else ""
             raise UnknownTouch(f"cannot resolve touch {touch_number}{on}: it is not uncertain")
         self._resolve(touch_number, sorted(uncertain), TouchOutcome(outcome), _text(by, "by"), now)
+
+    def record_delivery(
+        self,
+        *,
+        touch_number: int,
+        channel: Channel | str,
+        status: str,
+        error_code: str | None = None,
+        now: datetime,
+    ) -> None:
+        """The provider reported the fate of the sent message of `touch_number` on `channel`.
+
+        Only a sent message has a delivery; the same status reported again is recorded once.
+        """
+        now = require_instant(now, "now")
+        channel = parse_channel(channel)
+        status = _text(status, "status")
+        record = self.history.get(touch_number)
+        if record is None or record.outcomes.get(channel) is not TouchOutcome.SENT:
+            raise UnknownTouch(
+                f"cannot record the delivery of touch {touch_number} on {channel}: it was not sent"
+            )
+        if record.delivery.get(channel) == status:
+            return
+        self.trigger_event(
+            self.TouchDeliveryReported,
+            timestamp=now,
+            tenant_id=self.tenant_id,
+            touch_number=touch_number,
+            channel=channel.value,
+            status=status,
+            error_code=error_code,
+        )
 
     def disable_channel(self, *, channel: Channel | str, reason: str, now: datetime) -> None:
         """Stop using `channel` (an opt-out, a bad address); with no channel left the schedule stops."""

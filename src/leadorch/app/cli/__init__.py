@@ -21,6 +21,11 @@ COMMAND_MODULES: list[str] = [
     "leadorch.app.cli.worker",
     "leadorch.app.cli.demo",
     "leadorch.app.cli.simulate",
+    "leadorch.app.cli.catalog_sync",
+    "leadorch.app.cli.tenants",
+    "leadorch.app.cli.locations",
+    "leadorch.app.cli.catalog",
+    "leadorch.app.cli.leads",
 ]
 
 

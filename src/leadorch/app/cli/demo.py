@@ -64,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
                 "    uv run leadorch simulate outbox         # touch 1 went out within a second",
                 '    uv run leadorch simulate reply "STOP"   # the customer texts back',
                 "    uv run leadorch simulate clock +3d      # move the demo clock: the cadence goes on",
-                f"  Demo tenant: demo-tint (tenant API token: {tenant_token})" if tenant_token else "  Demo tenant: demo-tint",
+                f"  Demo tenant: demo-tint (tenant API token: {tenant_token})"
+                if tenant_token
+                else "  Demo tenant: demo-tint",
                 "  Stop with Ctrl-C.",
             ]
         ),

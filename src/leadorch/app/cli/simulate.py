@@ -16,7 +16,9 @@ from typing import Any
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("simulate", help="drive a running demo (webhook, reply, clock, outbox)")
     parser.add_argument("--url", default=os.environ.get("LEADORCH_PUBLIC_BASE_URL", "http://127.0.0.1:8000"))
-    parser.add_argument("--token", default=None, help="operator token (default: LEADORCH_ADMIN_TOKEN or the demo's)")
+    parser.add_argument(
+        "--token", default=None, help="operator token (default: LEADORCH_ADMIN_TOKEN or the demo's)"
+    )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     webhook = actions.add_parser("webhook", help="a new website quote arrives from ShopMonkey")
     webhook.add_argument("--stranger", action="store_true", help="a customer not on the demo allow-list")
@@ -41,10 +43,16 @@ def _call(args: argparse.Namespace, method: str, path: str, body: dict[str, Any]
     token = args.token or load_settings().admin_token
     try:
         response = httpx.request(
-            method, f"{args.url.rstrip('/')}/api/demo{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            method,
+            f"{args.url.rstrip('/')}/api/demo{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
         )
     except httpx.HTTPError as exc:
-        raise CliError(f"cannot reach the demo server at {args.url} ({exc}); is `leadorch demo` running?") from None
+        raise CliError(
+            f"cannot reach the demo server at {args.url} ({exc}); is `leadorch demo` running?"
+        ) from None
     if response.status_code >= 400:
         try:
             detail = response.json().get("detail", response.text)

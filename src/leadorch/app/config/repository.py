@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from leadorch.app.config import rows
 from leadorch.app.config.errors import (
     ConcurrentEdit,
     LocationAlreadyExists,
@@ -29,13 +30,8 @@ from leadorch.app.config.models import (
     CatalogEntry,
     CatalogService,
     CatalogSyncResult,
-    DateException,
     LocationConfig,
-    PlannedTouchConfig,
-    SendingWindowConfig,
-    StaffContact,
     TenantConfig,
-    TouchTemplate,
 )
 from leadorch.app.config.secrets import Secret, SecretBox
 from leadorch.app.db import Cursor, Database, IntegrityViolation
@@ -68,21 +64,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-_TENANT_COLUMNS = (
-    "tenant_id, name, website_status_ids, demo_mode, allow_list, custom_touch_plan, templates, max_sms_segments, "
-    "crm_api_key_sealed IS NOT NULL, crm_webhook_secret_sealed IS NOT NULL, version, created_at, updated_at"
-)
-_LOCATION_COLUMNS = (
-    "tenant_id, location_id, name, crm_location_id, time_zone, phone, address, weekly_hours, exceptions, "
-    "sending_window, capacity, min_lead_minutes, slot_granularity_minutes, staff, sms_from_number, email_from, "
-    "version, created_at, updated_at"
-)
-_CATALOG_COLUMNS = (
-    "s.service_id, s.name, s.description, s.duration_minutes, s.price_cents, p.price_cents, s.bookable, "
-    "s.active, s.crm_service_id"
-)
-
-
 class ConfigRepository:
     """The configuration tables of one database; `cipher` seals secrets, `clock` stamps changes."""
 
@@ -96,16 +77,18 @@ class ConfigRepository:
     def tenant(self, tenant_id: str) -> TenantConfig:
         with self._db.transaction() as cur:
             row = cur.execute(
-                f"SELECT {_TENANT_COLUMNS} FROM config_tenants WHERE tenant_id = %s", (tenant_id,)
+                f"SELECT {rows.TENANT_COLUMNS} FROM config_tenants WHERE tenant_id = %s", (tenant_id,)
             ).fetchone()
         if row is None:
             raise UnknownTenant(f"tenant {tenant_id!r} not found")
-        return _tenant(row)
+        return rows.tenant_from_row(row)
 
     def tenants(self) -> list[TenantConfig]:
         with self._db.transaction() as cur:
-            rows = cur.execute(f"SELECT {_TENANT_COLUMNS} FROM config_tenants ORDER BY tenant_id").fetchall()
-        return [_tenant(row) for row in rows]
+            found = cur.execute(
+                f"SELECT {rows.TENANT_COLUMNS} FROM config_tenants ORDER BY tenant_id"
+            ).fetchall()
+        return [rows.tenant_from_row(row) for row in found]
 
     def tenant_id_for_token(self, token: str) -> str | None:
         """The tenant whose API token this is, or None."""
@@ -158,13 +141,13 @@ class ConfigRepository:
                     "api_token_sha256, version, created_at, updated_at) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (
-                        *_tenant_values(stored),
+                        *rows.tenant_values(stored),
                         self._seal(crm_api_key),
                         self._seal(crm_webhook_secret),
                         token_digest(api_token),
                         1,
-                        _iso(now),
-                        _iso(now),
+                        rows.iso(now),
+                        rows.iso(now),
                     ),
                 )
             except IntegrityViolation:
@@ -182,7 +165,7 @@ class ConfigRepository:
                 "UPDATE config_tenants SET name = %s, website_status_ids = %s, demo_mode = %s, allow_list = %s, "
                 "custom_touch_plan = %s, templates = %s, max_sms_segments = %s, version = version + 1, updated_at = %s "
                 "WHERE tenant_id = %s AND version = %s RETURNING version",
-                (*_tenant_values(tenant)[1:], _iso(now), tenant.tenant_id, expected_version),
+                (*rows.tenant_values(tenant)[1:], rows.iso(now), tenant.tenant_id, expected_version),
             ).fetchone()
             if row is None:
                 self._refuse_stale_tenant(cur, tenant.tenant_id)
@@ -207,7 +190,7 @@ class ConfigRepository:
             row = cur.execute(
                 f"UPDATE config_tenants SET {', '.join(assignments)}, version = version + 1, updated_at = %s "
                 "WHERE tenant_id = %s RETURNING version",
-                (*values, _iso(now), tenant_id),
+                (*values, rows.iso(now), tenant_id),
             ).fetchone()
             if row is None:
                 raise UnknownTenant(f"tenant {tenant_id!r} not found")
@@ -219,7 +202,7 @@ class ConfigRepository:
         with self._db.transaction() as cur:
             row = cur.execute(
                 "UPDATE config_tenants SET api_token_sha256 = %s, updated_at = %s WHERE tenant_id = %s RETURNING 1",
-                (token_digest(api_token), _iso(now), tenant_id),
+                (token_digest(api_token), rows.iso(now), tenant_id),
             ).fetchone()
             if row is None:
                 raise UnknownTenant(f"tenant {tenant_id!r} not found")
@@ -230,29 +213,29 @@ class ConfigRepository:
     def location(self, tenant_id: str, location_id: str) -> LocationConfig:
         with self._db.transaction() as cur:
             row = cur.execute(
-                f"SELECT {_LOCATION_COLUMNS} FROM config_locations WHERE tenant_id = %s AND location_id = %s",
+                f"SELECT {rows.LOCATION_COLUMNS} FROM config_locations WHERE tenant_id = %s AND location_id = %s",
                 (tenant_id, location_id),
             ).fetchone()
         if row is None:
             raise UnknownLocation(f"location {location_id!r} of tenant {tenant_id!r} not found")
-        return _location(row)
+        return rows.location_from_row(row)
 
     def locations(self, tenant_id: str) -> list[LocationConfig]:
         with self._db.transaction() as cur:
-            rows = cur.execute(
-                f"SELECT {_LOCATION_COLUMNS} FROM config_locations WHERE tenant_id = %s ORDER BY location_id",
+            found = cur.execute(
+                f"SELECT {rows.LOCATION_COLUMNS} FROM config_locations WHERE tenant_id = %s ORDER BY location_id",
                 (tenant_id,),
             ).fetchall()
-        return [_location(row) for row in rows]
+        return [rows.location_from_row(row) for row in found]
 
     def location_by_crm_id(self, tenant_id: str, crm_location_id: str) -> LocationConfig | None:
         """The tenant's location bound to this CRM location id, or None (not one of the tenant's shops)."""
         with self._db.transaction() as cur:
             row = cur.execute(
-                f"SELECT {_LOCATION_COLUMNS} FROM config_locations WHERE tenant_id = %s AND crm_location_id = %s",
+                f"SELECT {rows.LOCATION_COLUMNS} FROM config_locations WHERE tenant_id = %s AND crm_location_id = %s",
                 (tenant_id, crm_location_id),
             ).fetchone()
-        return None if row is None else _location(row)
+        return None if row is None else rows.location_from_row(row)
 
     def insert_location(self, location: LocationConfig, *, audit: AuditRecord) -> LocationConfig:
         now = self._now()
@@ -262,9 +245,9 @@ class ConfigRepository:
             self._refuse_taken_location(cur, location)
             try:
                 cur.execute(
-                    f"INSERT INTO config_locations ({_LOCATION_COLUMNS}) VALUES "
+                    f"INSERT INTO config_locations ({rows.LOCATION_COLUMNS}) VALUES "
                     "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    (*_location_values(stored), 1, _iso(now), _iso(now)),
+                    (*rows.location_values(stored), 1, rows.iso(now), rows.iso(now)),
                 )
             except IntegrityViolation:
                 raise LocationAlreadyExists(
@@ -288,8 +271,8 @@ class ConfigRepository:
                 "email_from = %s, version = version + 1, updated_at = %s "
                 "WHERE tenant_id = %s AND location_id = %s AND version = %s RETURNING version",
                 (
-                    *_location_values(location)[2:],
-                    _iso(now),
+                    *rows.location_values(location)[2:],
+                    rows.iso(now),
                     location.tenant_id,
                     location.location_id,
                     expected_version,
@@ -317,7 +300,7 @@ class ConfigRepository:
     ) -> list[CatalogEntry]:
         """The tenant's services, priced for `location_id` when given (its overrides applied)."""
         sql = (
-            f"SELECT {_CATALOG_COLUMNS} FROM config_services s LEFT JOIN config_location_prices p "
+            f"SELECT {rows.CATALOG_COLUMNS} FROM config_services s LEFT JOIN config_location_prices p "
             "ON p.tenant_id = s.tenant_id AND p.service_id = s.service_id AND p.location_id = %s "
             "WHERE s.tenant_id = %s"
         )
@@ -326,21 +309,21 @@ class ConfigRepository:
         sql += " ORDER BY s.name, s.service_id"
         params: tuple[Any, ...] = (location_id, tenant_id) + (() if include_inactive else (True,))
         with self._db.transaction() as cur:
-            rows = cur.execute(sql, params).fetchall()
-        return [_catalog_entry(row, location_id) for row in rows]
+            found = cur.execute(sql, params).fetchall()
+        return [rows.catalog_entry_from_row(row, location_id) for row in found]
 
     def catalog_entry(self, tenant_id: str, service_id: str, location_id: str | None = None) -> CatalogEntry:
         """One service (active or not), priced for `location_id` when given."""
         with self._db.transaction() as cur:
             row = cur.execute(
-                f"SELECT {_CATALOG_COLUMNS} FROM config_services s LEFT JOIN config_location_prices p "
+                f"SELECT {rows.CATALOG_COLUMNS} FROM config_services s LEFT JOIN config_location_prices p "
                 "ON p.tenant_id = s.tenant_id AND p.service_id = s.service_id AND p.location_id = %s "
                 "WHERE s.tenant_id = %s AND s.service_id = %s",
                 (location_id, tenant_id, service_id),
             ).fetchone()
         if row is None:
             raise UnknownService(f"service {service_id!r} is not in tenant {tenant_id!r}'s catalog")
-        return _catalog_entry(row, location_id)
+        return rows.catalog_entry_from_row(row, location_id)
 
     def put_service(self, tenant_id: str, service: CatalogService, *, audit: AuditRecord) -> None:
         """Insert or replace one tenant-wide service (its location price overrides are kept)."""
@@ -364,7 +347,7 @@ class ConfigRepository:
                     service.price_cents,
                     service.bookable,
                     service.active,
-                    _iso(now),
+                    rows.iso(now),
                 ),
             )
             self._audit(cur, tenant_id, audit, now)
@@ -391,7 +374,7 @@ class ConfigRepository:
                     "INSERT INTO config_location_prices (tenant_id, location_id, service_id, price_cents, updated_at) "
                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (tenant_id, location_id, service_id) DO UPDATE SET "
                     "price_cents = excluded.price_cents, updated_at = excluded.updated_at",
-                    (tenant_id, location_id, service_id, price_cents, _iso(now)),
+                    (tenant_id, location_id, service_id, price_cents, rows.iso(now)),
                 )
             self._audit(cur, tenant_id, audit, now)
 
@@ -438,7 +421,7 @@ class ConfigRepository:
                             service.price_cents,
                             service.bookable,
                             True,
-                            _iso(at),
+                            rows.iso(at),
                         ),
                     )
                     added.append(crm_id)
@@ -446,7 +429,7 @@ class ConfigRepository:
                     cur.execute(
                         "UPDATE config_services SET name = %s, duration_minutes = %s, price_cents = %s, "
                         "bookable = %s, active = %s, updated_at = %s WHERE tenant_id = %s AND crm_service_id = %s",
-                        (*wanted, _iso(at), tenant_id, crm_id),
+                        (*wanted, rows.iso(at), tenant_id, crm_id),
                     )
                     updated.append(crm_id)
             for crm_id, row in known.items():
@@ -454,7 +437,7 @@ class ConfigRepository:
                     cur.execute(
                         "UPDATE config_services SET active = %s, updated_at = %s "
                         "WHERE tenant_id = %s AND crm_service_id = %s",
-                        (False, _iso(at), tenant_id, crm_id),
+                        (False, rows.iso(at), tenant_id, crm_id),
                     )
                     deactivated.append(crm_id)
             result = CatalogSyncResult(
@@ -489,7 +472,7 @@ class ConfigRepository:
             params.append(before_seq)
         where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
         with self._db.transaction() as cur:
-            rows = cur.execute(
+            found = cur.execute(
                 f"SELECT seq, at, actor, tenant_id, action, target, changes FROM config_audit {where}"
                 "ORDER BY seq DESC LIMIT %s",
                 (*params, limit),
@@ -504,7 +487,7 @@ class ConfigRepository:
                 target=row[5],
                 changes=msgspec.json.decode(row[6]),
             )
-            for row in rows
+            for row in found
         ]
 
     # -- internals -----------------------------------------------------------------------------------
@@ -520,7 +503,7 @@ class ConfigRepository:
             "VALUES (%s, %s, %s, %s, %s, %s, %s)",
             (
                 int(seq_row[0]),
-                _iso(at),
+                rows.iso(at),
                 audit.actor,
                 tenant_id,
                 audit.action,
@@ -567,106 +550,3 @@ class ConfigRepository:
             raise LocationAlreadyExists(
                 f"CRM location {location.crm_location_id!r} is already bound to location {holder[0]!r}"
             )
-
-
-def _iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat()
-
-
-def _json_text(value: Any) -> str:
-    return _json.encode(value).decode()
-
-
-def _tenant_values(tenant: TenantConfig) -> tuple[Any, ...]:
-    return (
-        tenant.tenant_id,
-        tenant.name,
-        _json_text(tenant.website_status_ids),
-        tenant.demo_mode,
-        _json_text(tenant.allow_list),
-        None if tenant.custom_touch_plan is None else _json_text(tenant.custom_touch_plan),
-        _json_text(tenant.templates),
-        tenant.max_sms_segments,
-    )
-
-
-def _tenant(row: Sequence[Any]) -> TenantConfig:
-    return TenantConfig(
-        tenant_id=row[0],
-        name=row[1],
-        website_status_ids=msgspec.json.decode(row[2], type=list[str]),
-        demo_mode=bool(row[3]),
-        allow_list=msgspec.json.decode(row[4], type=list[str]),
-        custom_touch_plan=None
-        if row[5] is None
-        else msgspec.json.decode(row[5], type=list[PlannedTouchConfig]),
-        templates=msgspec.json.decode(row[6], type=dict[int, TouchTemplate]),
-        max_sms_segments=int(row[7]),
-        crm_api_key_set=bool(row[8]),
-        crm_webhook_secret_set=bool(row[9]),
-        version=int(row[10]),
-        created_at=datetime.fromisoformat(row[11]),
-        updated_at=datetime.fromisoformat(row[12]),
-    )
-
-
-def _location_values(location: LocationConfig) -> tuple[Any, ...]:
-    return (
-        location.tenant_id,
-        location.location_id,
-        location.name,
-        location.crm_location_id,
-        location.time_zone,
-        location.phone,
-        location.address,
-        _json_text(location.weekly_hours),
-        _json_text(location.exceptions),
-        _json_text(location.window),
-        location.capacity,
-        location.min_lead_minutes,
-        location.slot_granularity_minutes,
-        _json_text(location.staff),
-        location.sms_from_number,
-        location.email_from,
-    )
-
-
-def _location(row: Sequence[Any]) -> LocationConfig:
-    return LocationConfig(
-        tenant_id=row[0],
-        location_id=row[1],
-        name=row[2],
-        crm_location_id=row[3],
-        time_zone=row[4],
-        phone=row[5],
-        address=row[6],
-        weekly_hours=msgspec.json.decode(row[7], type=dict[str, list[str]]),
-        exceptions=msgspec.json.decode(row[8], type=list[DateException]),
-        window=msgspec.json.decode(row[9], type=SendingWindowConfig),
-        capacity=int(row[10]),
-        min_lead_minutes=int(row[11]),
-        slot_granularity_minutes=int(row[12]),
-        staff=msgspec.json.decode(row[13], type=list[StaffContact]),
-        sms_from_number=row[14],
-        email_from=row[15],
-        version=int(row[16]),
-        created_at=datetime.fromisoformat(row[17]),
-        updated_at=datetime.fromisoformat(row[18]),
-    )
-
-
-def _catalog_entry(row: Sequence[Any], location_id: str | None) -> CatalogEntry:
-    override = row[5]
-    return CatalogEntry(
-        service_id=row[0],
-        name=row[1],
-        description=row[2],
-        duration_minutes=int(row[3]),
-        base_price_cents=int(row[4]),
-        price_cents=int(override) if override is not None else int(row[4]),
-        location_id=location_id,
-        price_overridden=override is not None,
-        bookable=bool(row[6]),
-        active=bool(row[7]),
-        crm_service_id=row[8],
-    )

@@ -8,8 +8,6 @@ edit a few times before giving up with `ConcurrentEdit`. An edit that changes no
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,11 +16,10 @@ from typing import Any
 
 import msgspec
 
-from leadorch.app.config import hours, validation
+from leadorch.app.config import checks, hours, validation
 from leadorch.app.config.changes import field_changes, secret_changes
 from leadorch.app.config.errors import ConcurrentEdit, InvalidConfiguration
 from leadorch.app.config.models import (
-    STAFF_ALERTS,
     AuditEntry,
     CatalogEntry,
     CatalogService,
@@ -31,18 +28,16 @@ from leadorch.app.config.models import (
     LocationConfig,
     PlannedTouchConfig,
     SendingWindowConfig,
-    StaffContact,
     TenantConfig,
     TouchTemplate,
 )
 from leadorch.app.config.repository import AuditRecord, ConfigRepository, CrmCredentials
 from leadorch.app.config.template_check import check_templates
-from leadorch.domain.cadence import SendingWindow, TouchPlan
+from leadorch.domain.cadence import TouchPlan
 from leadorch.domain.errors import InvalidValue
 from leadorch.ports.crm import CrmService
 
 _EDIT_ATTEMPTS = 4
-_WEBHOOK_SECRET_PREFIX = "whsec_"
 
 
 @dataclass(frozen=True)
@@ -116,13 +111,13 @@ class ConfigService:
         tenant = TenantConfig(
             tenant_id=validation.slug(tenant_id, "tenant id"),
             name=validation.text(name, "tenant name"),
-            website_status_ids=_status_ids(website_status_ids),
+            website_status_ids=checks.status_ids(website_status_ids),
             demo_mode=True,
             crm_api_key_set=crm_api_key is not None,
             crm_webhook_secret_set=crm_webhook_secret is not None,
         )
-        api_key = None if crm_api_key is None else _api_key(crm_api_key)
-        webhook_secret = None if crm_webhook_secret is None else _webhook_secret(crm_webhook_secret)
+        api_key = None if crm_api_key is None else checks.crm_api_key(crm_api_key)
+        webhook_secret = None if crm_webhook_secret is None else checks.webhook_secret(crm_webhook_secret)
         secrets_set = [n for n, v in (("crm_api_key", api_key), ("crm_webhook_secret", webhook_secret)) if v]
         token = new_api_token()
         stored = self.repository.insert_tenant(
@@ -156,7 +151,7 @@ class ConfigService:
         if name is not None:
             changes["name"] = validation.text(name, "tenant name")
         if website_status_ids is not None:
-            changes["website_status_ids"] = _status_ids(website_status_ids)
+            changes["website_status_ids"] = checks.status_ids(website_status_ids)
         if max_sms_segments is not None:
             changes["max_sms_segments"] = validation.whole_number(
                 max_sms_segments, "max SMS segments", minimum=1, maximum=10
@@ -164,6 +159,11 @@ class ConfigService:
         if not changes:
             raise InvalidConfiguration(
                 "nothing to update: give a name, website status ids or max SMS segments"
+            )
+        if "max_sms_segments" in changes:  # the tenant's own SMS templates must still fit
+            current = self.repository.tenant(tenant_id)
+            check_templates(
+                current.templates, self.repository.locations(tenant_id), changes["max_sms_segments"]
             )
         return self._edit_tenant(
             tenant_id, "tenant.update", actor, lambda t: msgspec.structs.replace(t, **changes)
@@ -207,8 +207,8 @@ class ConfigService:
         """Replace the CRM API key and/or webhook secret (stored encrypted; the audit says only "(changed)")."""
         if api_key is None and webhook_secret is None:
             raise InvalidConfiguration("give a CRM API key, a webhook secret, or both")
-        key = None if api_key is None else _api_key(api_key)
-        secret = None if webhook_secret is None else _webhook_secret(webhook_secret)
+        key = None if api_key is None else checks.crm_api_key(api_key)
+        secret = None if webhook_secret is None else checks.webhook_secret(webhook_secret)
         names = [n for n, v in (("crm_api_key", key), ("crm_webhook_secret", secret)) if v is not None]
         self.repository.update_crm_credentials(
             tenant_id,
@@ -295,7 +295,7 @@ class ConfigService:
         email_from: str | None = None,
         actor: str,
     ) -> LocationConfig:
-        location = _checked_location(
+        location = checks.checked_location(
             LocationConfig(
                 tenant_id=validation.slug(tenant_id, "tenant id"),
                 location_id=validation.slug(location_id, "location id"),
@@ -414,7 +414,7 @@ class ConfigService:
         days: Sequence[str] | None = None,
         actor: str,
     ) -> LocationConfig:
-        window = _checked_window(
+        window = checks.checked_window(
             SendingWindowConfig(
                 start=start, end=end, days=list(days) if days is not None else SendingWindowConfig().days
             )
@@ -439,7 +439,7 @@ class ConfigService:
         actor: str,
     ) -> LocationConfig:
         """Add a staff contact, or replace the one with the same name (names compare case-insensitively)."""
-        contact = _staff_contact(name, email, phone, alerts)
+        contact = checks.staff_contact(name, email, phone, alerts)
 
         def put(location: LocationConfig) -> LocationConfig:
             others = [c for c in location.staff if c.name.casefold() != contact.name.casefold()]
@@ -497,7 +497,7 @@ class ConfigService:
         """Add or replace a tenant-wide service (the demo seed; shops whose CRM has no canned services)."""
         checked = msgspec.structs.replace(
             service,
-            service_id=_service_id(service.service_id),
+            service_id=checks.service_id(service.service_id),
             name=validation.text(service.name, "service name"),
             description=service.description.strip(),
             duration_minutes=validation.whole_number(
@@ -567,7 +567,7 @@ class ConfigService:
         who = _actor(actor)
         for _ in range(_EDIT_ATTEMPTS):
             before = self.repository.location(tenant_id, location_id)
-            after = _checked_location(edit(before))
+            after = checks.checked_location(edit(before))
             changes = field_changes(before, after)
             if not changes:
                 return before
@@ -585,116 +585,6 @@ class ConfigService:
             except ConcurrentEdit:
                 continue
         raise ConcurrentEdit(f"location {location_id!r} kept changing under this edit; try again")
-
-
-def _checked_location(location: LocationConfig) -> LocationConfig:
-    """`location` with every field checked and normalised (the whole location, after any edit)."""
-    checked = msgspec.structs.replace(
-        location,
-        name=validation.text(location.name, "location name"),
-        crm_location_id=validation.text(location.crm_location_id, "CRM location id", max_length=100),
-        time_zone=validation.time_zone(location.time_zone),
-        phone=None if location.phone is None else validation.phone(location.phone, "location phone"),
-        address=None
-        if location.address is None
-        else validation.text(location.address, "location address", max_length=300),
-        weekly_hours=hours.weekly_hours(location.weekly_hours),
-        window=_checked_window(location.window),
-        capacity=validation.whole_number(location.capacity, "capacity (bays)", minimum=1, maximum=100),
-        min_lead_minutes=validation.whole_number(
-            location.min_lead_minutes, "minimum lead time in minutes", minimum=0, maximum=60 * 24 * 30
-        ),
-        slot_granularity_minutes=_granularity(location.slot_granularity_minutes),
-        sms_from_number=None
-        if location.sms_from_number is None
-        else validation.phone(location.sms_from_number, "SMS sender number"),
-        email_from=None
-        if location.email_from is None
-        else validation.email(location.email_from, "sender email"),
-    )
-    try:
-        checked.business_hours()
-    except InvalidValue as error:
-        raise InvalidConfiguration(str(error)) from None
-    return checked
-
-
-def _checked_window(window: SendingWindowConfig) -> SendingWindowConfig:
-    start = validation.clock_time(window.start, "sending window start")
-    end = validation.clock_time(window.end, "sending window end")
-    days = hours.days(window.days, "sending window days")
-    try:
-        SendingWindow(start=start, end=end, days=frozenset(hours.day_index(d) for d in days))
-    except InvalidValue as error:
-        raise InvalidConfiguration(str(error)) from None
-    return SendingWindowConfig(start=f"{start:%H:%M}", end=f"{end:%H:%M}", days=days)
-
-
-def _granularity(minutes: int) -> int:
-    validation.whole_number(minutes, "slot granularity in minutes", minimum=5, maximum=240)
-    if (24 * 60) % minutes:
-        raise InvalidConfiguration(
-            f"slot granularity must divide a day evenly (e.g. 15, 30, 60), not {minutes}"
-        )
-    return minutes
-
-
-def _staff_contact(name: str, email: str | None, phone: str | None, alerts: Sequence[str]) -> StaffContact:
-    checked_name = validation.text(name, "staff name")
-    if not email and not phone:
-        raise InvalidConfiguration(f"staff contact {checked_name!r} needs an email address or a phone number")
-    wanted = []
-    for alert in alerts:
-        if alert not in STAFF_ALERTS:
-            raise InvalidConfiguration(f"alert {alert!r} is not one of {', '.join(STAFF_ALERTS)}")
-        if alert not in wanted:
-            wanted.append(alert)
-    return StaffContact(
-        name=checked_name,
-        email=validation.email(email, "staff email") if email else None,
-        phone=validation.phone(phone, "staff phone") if phone else None,
-        alerts=sorted(wanted),  # type: ignore[arg-type]
-    )
-
-
-def _status_ids(values: Sequence[str]) -> list[str]:
-    if isinstance(values, str):
-        values = [values]
-    checked: list[str] = []
-    for value in values:
-        status = validation.text(value, "website workflow status id", max_length=100)
-        if status not in checked:
-            checked.append(status)
-    return checked
-
-
-def _service_id(value: str) -> str:
-    checked = validation.text(value, "service id", max_length=100)
-    if any(ch.isspace() for ch in checked):
-        raise InvalidConfiguration(f"service id {value!r} must not contain spaces")
-    return checked
-
-
-def _api_key(value: str) -> str:
-    key = validation.text(value, "CRM API key", max_length=4096)
-    if any(ch.isspace() for ch in key):
-        raise InvalidConfiguration("CRM API key must not contain spaces or line breaks")
-    return key
-
-
-def _webhook_secret(value: str) -> str:
-    """A Standard Webhooks signing secret as ShopMonkey shows it: `whsec_` then base64."""
-    secret = validation.text(value, "webhook secret", max_length=512)
-    encoded = secret.removeprefix(_WEBHOOK_SECRET_PREFIX)
-    try:
-        decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        decoded = b""
-    if not secret.startswith(_WEBHOOK_SECRET_PREFIX) or len(decoded) < 16:
-        raise InvalidConfiguration(
-            "webhook secret must be the whsec_… signing secret ShopMonkey shows for the webhook"
-        )
-    return secret
 
 
 def _actor(actor: str) -> str:

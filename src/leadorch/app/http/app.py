@@ -18,6 +18,10 @@ ROUTE_MODULES: list[str] = [
     "leadorch.app.http.demo",
     "leadorch.app.http.admin",
     "leadorch.app.http.webhooks_shopmonkey",
+    "leadorch.app.http.webhooks_twilio",
+    "leadorch.app.http.webhooks_sendgrid",
+    "leadorch.app.http.unsubscribe",
+    "leadorch.app.http.lead_actions",
 ]
 
 

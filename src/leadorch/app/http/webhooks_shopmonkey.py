@@ -51,7 +51,7 @@ def receive_shopmonkey_webhook(
     request: Request[Any, Any, Any], tenant_id: str, body: bytes
 ) -> Response[dict[str, str]]:
     """Verify, store and acknowledge one ShopMonkey delivery (see the module docstring for the answers)."""
-    container = request.app.state.container
+    container = request.app.state["container"]
     headers = dict(request.headers)
     now = container.clock.now()
     try:

@@ -28,6 +28,8 @@ class LeadMatch:
     location_id: str
     status: str
     received_at: datetime
+    email_consent: bool
+    sms_consent: bool
 
     @property
     def is_open(self) -> bool:
@@ -63,7 +65,10 @@ def _matches(db: Database, condition: str, value: str, tenant_id: str | None) ->
     if not value:
         return []
     params: list[Any] = [value]
-    sql = f"SELECT tenant_id, lead_id, location_id, status, received_at FROM {_TABLE} WHERE {condition}"
+    sql = (
+        "SELECT tenant_id, lead_id, location_id, status, received_at, email_consent, sms_consent "
+        f"FROM {_TABLE} WHERE {condition}"
+    )
     if tenant_id is not None:
         sql += " AND tenant_id = %s"
         params.append(tenant_id)
@@ -78,6 +83,8 @@ def _matches(db: Database, condition: str, value: str, tenant_id: str | None) ->
             location_id=row[2],
             status=row[3],
             received_at=parse_instant(row[4]),  # type: ignore[arg-type]
+            email_consent=bool(row[5]),
+            sms_consent=bool(row[6]),
         )
         for row in rows
     ]

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 ACTOR_MODULES: list[str] = [
     "leadorch.app.ingestion.actors",
+    "leadorch.app.touches.actors",
 ]
 
 

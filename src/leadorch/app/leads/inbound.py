@@ -1,0 +1,146 @@
+"""What an inbound text or emailed reply does: opt out, opt back in, ask for help, or talk to us.
+
+The meaning comes from `domain.reply_intent.classify_reply` (which leans towards opting out, as the
+FCC's 2024 revocation rule asks); the message is matched to its lead(s) through the `leads` read model.
+
+- Opt-out: every lead with that number (or address) is opted out of the channel. Twilio itself answers
+  its own keywords (STOP, UNSUBSCRIBE, ...), so we add nothing to those; a revocation in plain words
+  gets one short confirmation, the one text the rule allows.
+- Opt-in (START, UNSTOP, YES): leads opted out of the channel are opted back in. "Yes" from someone
+  who never opted out is an ordinary answer.
+- Help (HELP, INFO): the shop's name and phone number.
+- Anything else is a reply: the newest open lead with that number is engaged and its cadence stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from leadorch.app.config import config_service
+from leadorch.app.config.errors import ConfigNotFound
+from leadorch.app.leads import use_cases
+from leadorch.app.leads.lookup import LeadMatch, leads_by_email, leads_by_phone
+from leadorch.domain.errors import DomainError
+from leadorch.domain.reply_intent import ReplyIntent, classify_reply
+from leadorch.domain.values import Channel
+
+log = logging.getLogger(__name__)
+
+# Twilio's default opt-out and opt-in keywords: it answers these itself, on the whole trimmed message.
+TWILIO_HANDLED_KEYWORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "START", "UNSTOP", "YES"}
+)
+GENERIC_HELP = "Reply STOP to opt out of these texts, START to opt back in."
+
+
+@dataclass(frozen=True)
+class InboundOutcome:
+    """What an inbound message was taken to mean, which leads it touched, and our answer (if any)."""
+
+    intent: ReplyIntent
+    lead_ids: tuple[str, ...]
+    answer: str | None = None
+    note: str = ""
+
+
+def handle_inbound_sms(container: Any, *, from_number: str, body: str) -> InboundOutcome:
+    """Act on a text from `from_number`; `answer` is the text to reply with in TwiML (None: nothing)."""
+    leads = leads_by_phone(container.db, from_number)
+    intent = classify_reply(body)
+    if intent is ReplyIntent.OPT_IN and not any(not lead.sms_consent for lead in leads):
+        intent = ReplyIntent.MESSAGE
+    if intent is ReplyIntent.OPT_OUT:
+        touched = _each(
+            leads,
+            lambda lead: use_cases.opt_out(
+                container, lead.tenant_id, lead.lead_id, Channel.SMS, _quoted(body)
+            ),
+        )
+        answer = None if _twilio_keyword(body) else _opt_out_confirmation(container, leads)
+        return InboundOutcome(intent, touched, answer)
+    if intent is ReplyIntent.OPT_IN:
+        opted_out = [lead for lead in leads if not lead.sms_consent]
+        touched = _each(
+            opted_out,
+            lambda lead: use_cases.opt_in(
+                container, lead.tenant_id, lead.lead_id, Channel.SMS, _quoted(body)
+            ),
+        )
+        return InboundOutcome(intent, touched, None if _twilio_keyword(body) else "You're opted back in.")
+    if intent is ReplyIntent.HELP:
+        return InboundOutcome(intent, (), _help(container, leads))
+    return _reply(container, leads, Channel.SMS, body)
+
+
+def handle_inbound_email(container: Any, *, from_email: str, text: str) -> InboundOutcome:
+    """Act on an emailed reply from `from_email` (its new text, quoted history removed)."""
+    leads = leads_by_email(container.db, from_email)
+    intent = classify_reply(text)
+    if intent is ReplyIntent.OPT_OUT:
+        touched = _each(
+            leads,
+            lambda lead: use_cases.opt_out(
+                container, lead.tenant_id, lead.lead_id, Channel.EMAIL, _quoted(text)
+            ),
+        )
+        return InboundOutcome(intent, touched)
+    return _reply(container, leads, Channel.EMAIL, text)
+
+
+def _reply(container: Any, leads: list[LeadMatch], channel: Channel, text: str) -> InboundOutcome:
+    lead = next((match for match in leads if match.is_open), leads[0] if leads else None)
+    if lead is None:
+        return InboundOutcome(ReplyIntent.MESSAGE, (), note="no lead has this sender")
+    try:
+        use_cases.record_reply(container, lead.tenant_id, lead.lead_id, channel, text)
+    except DomainError as refused:
+        log.info("reply from lead %s not recorded: %s", lead.lead_id, refused)
+        return InboundOutcome(ReplyIntent.MESSAGE, (), note=str(refused))
+    return InboundOutcome(ReplyIntent.MESSAGE, (lead.lead_id,))
+
+
+def _each(leads: list[LeadMatch], act: Any) -> tuple[str, ...]:
+    done = []
+    for lead in leads:
+        try:
+            act(lead)
+        except DomainError as refused:
+            log.info("consent change for lead %s refused: %s", lead.lead_id, refused)
+            continue
+        done.append(lead.lead_id)
+    return tuple(done)
+
+
+def _twilio_keyword(body: str) -> bool:
+    return body.strip().strip(string.punctuation + " ").upper() in TWILIO_HANDLED_KEYWORDS
+
+
+def _quoted(text: str) -> str:
+    text = " ".join(text.split())
+    return f"the customer wrote {text[:200]!r}"
+
+
+def _location(container: Any, leads: list[LeadMatch]) -> Any:
+    for lead in leads:
+        try:
+            return config_service(container).location(lead.tenant_id, lead.location_id)
+        except ConfigNotFound:
+            continue
+    return None
+
+
+def _opt_out_confirmation(container: Any, leads: list[LeadMatch]) -> str:
+    location = _location(container, leads)
+    sender = location.name if location is not None else "us"
+    return f"You're unsubscribed and won't get more texts from {sender}. Reply START to opt back in."
+
+
+def _help(container: Any, leads: list[LeadMatch]) -> str:
+    location = _location(container, leads)
+    if location is None:
+        return GENERIC_HELP
+    phone = f" Call us at {location.phone}." if location.phone else ""
+    return f"{location.name}: questions about your quote?{phone} {GENERIC_HELP}"

@@ -1,0 +1,48 @@
+"""Closing claims nobody confirmed: the worker died between claiming a touch and recording its outcome.
+
+Such a touch may or may not have reached the provider, so it is marked *uncertain* and never claimed
+again: a lost message is better than a doubled one. A late Twilio status callback for it, or a person
+(`resolve_uncertain`), settles what happened. A claim only counts as stale well after the longest a
+live dispatch can take (provider timeouts x retries, bounded by the actor's time limit).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from leadorch.app.eventstore.store import EventStore, NotFound
+from leadorch.app.touches.work_lists import schedules_in_flight
+from leadorch.domain.schedule import TouchPointSchedule
+
+log = logging.getLogger(__name__)
+
+STALE_CLAIM_AFTER = timedelta(minutes=5)
+
+
+def sweep_stale_claims(container: Any, *, older_than: timedelta = STALE_CLAIM_AFTER) -> int:
+    """Mark every claim older than `older_than` uncertain; returns how many were marked."""
+    store: EventStore = container.store
+    marked = 0
+    now = container.clock.now()
+    for ref in schedules_in_flight(container.db):
+
+        def command(ref_id: str = ref.schedule_id, tenant_id: str = ref.tenant_id) -> tuple[bool, list[Any]]:
+            schedule = store.load(UUID(ref_id), TouchPointSchedule, tenant_id)
+            claimed = schedule.claimed
+            if claimed is None or claimed.claimed_at > now - older_than:
+                return False, []
+            schedule.mark_uncertain(touch_number=claimed.touch_number, now=now)
+            return True, [schedule]
+
+        try:
+            if store.decide(command):
+                marked += 1
+                log.warning(
+                    "touch of schedule %s claimed but never confirmed: marked uncertain", ref.schedule_id
+                )
+        except NotFound:
+            continue
+    return marked
