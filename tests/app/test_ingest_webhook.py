@@ -10,41 +10,55 @@ from datetime import timedelta
 import pytest
 from dramatiq.brokers.redis import RedisBroker
 from litestar.testing import TestClient
+from tests.support.shopmonkey_world import (
+    LEAD_ORDER,
+    TENANT,
+    ShopMonkeyWorld,
+    backend_world,
+    drain,
+    forget_runtime,
+    start_runtime,
+)
 
 from leadorch.app.http.app import create_app
 from leadorch.app.ingestion.actors import relay_inbox
 from leadorch.app.ingestion.inbox import InboxStatus, WebhookInbox
 from leadorch.app.worker.runtime import build_runtime
 from leadorch.domain.values import LeadStatus
-from tests.support.shopmonkey_world import (
-    LEAD_ORDER,
-    TENANT,
-    ShopMonkeyWorld,
-    drain,
-    shopmonkey_world,
-    start_runtime,
-)
 
 URL = f"/webhooks/shopmonkey/{TENANT}"
 
 
-@pytest.fixture
-def world(database_url: str) -> Iterator[ShopMonkeyWorld]:
-    with shopmonkey_world(database_url) as world:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ShopMonkeyWorld]:
+    with backend_world(request.param, request, tmp_path_factory) as world:
         yield world
 
 
-@pytest.fixture
-def client(world: ShopMonkeyWorld) -> Iterator[TestClient]:
+@pytest.fixture(scope="module")
+def app_client(world: ShopMonkeyWorld) -> Iterator[TestClient]:
     with TestClient(create_app(world.container)) as client:
         yield client
+
+
+@pytest.fixture
+def client(world: ShopMonkeyWorld, app_client: TestClient) -> Iterator[TestClient]:
+    """The module's client, with an empty inbox and no worker runtime at the start of each test."""
+    with world.container.db.transaction() as cur:
+        cur.execute("DELETE FROM webhook_inbox")
+    yield app_client
+    forget_runtime(world)
 
 
 def inbox_rows(world: ShopMonkeyWorld) -> list:
     return WebhookInbox(world.container.db).rows(TENANT)
 
 
-def test_a_signed_order_delivery_is_committed_and_acknowledged(world: ShopMonkeyWorld, client: TestClient) -> None:
+def test_a_signed_order_delivery_is_committed_and_acknowledged(
+    world: ShopMonkeyWorld, client: TestClient
+) -> None:
     body = world.body("order-insert-website-lead")
     headers = world.signed(body, request_id="req_first")
 
@@ -68,7 +82,11 @@ def test_a_redelivery_and_the_same_order_version_under_another_id_are_duplicates
     again = client.post(URL, content=body, headers=world.signed(body, request_id="req_a"))
     same_version = client.post(URL, content=body, headers=world.signed(body, request_id="req_b"))
 
-    assert [r.json()["status"] for r in (first, again, same_version)] == ["accepted", "duplicate", "duplicate"]
+    assert [r.json()["status"] for r in (first, again, same_version)] == [
+        "accepted",
+        "duplicate",
+        "duplicate",
+    ]
     assert [row.request_id for row in inbox_rows(world)] == ["req_a"]
 
 
@@ -141,8 +159,12 @@ def test_an_order_row_missing_a_field_the_rule_needs_is_a_400_naming_it(
     assert [row.status for row in inbox_rows(world)] == [InboxStatus.REJECTED]
 
 
-def test_another_table_is_acknowledged_and_recorded_as_ignored(world: ShopMonkeyWorld, client: TestClient) -> None:
-    body = json.dumps({"apiVersion": "3", "operation": "INSERT", "table": "customer", "data": {"id": "c1"}}).encode()
+def test_another_table_is_acknowledged_and_recorded_as_ignored(
+    world: ShopMonkeyWorld, client: TestClient
+) -> None:
+    body = json.dumps(
+        {"apiVersion": "3", "operation": "INSERT", "table": "customer", "data": {"id": "c1"}}
+    ).encode()
 
     response = client.post(URL, content=body, headers=world.signed(body, request_id="req_customer"))
 
@@ -159,15 +181,17 @@ def test_an_oversized_body_is_refused_before_it_is_read(world: ShopMonkeyWorld, 
     assert inbox_rows(world) == []
 
 
-def test_an_accepted_delivery_is_enqueued_and_processed_by_a_worker(world: ShopMonkeyWorld, client: TestClient) -> None:
+def test_an_accepted_delivery_is_enqueued_and_processed_by_a_worker(
+    world: ShopMonkeyWorld, client: TestClient
+) -> None:
     runtime, enqueued = start_runtime(world)
-    body = world.body("order-insert-website-lead")
+    body = world.new_quote("order-enqueued")
 
     assert client.post(URL, content=body, headers=world.signed(body)).json() == {"status": "accepted"}
     drain(runtime)
 
     assert enqueued.counts["process_inbox_delivery"] == 1
-    assert world.lead().status in (LeadStatus.NEW, LeadStatus.CONTACTING)
+    assert world.lead("order-enqueued").status in (LeadStatus.NEW, LeadStatus.CONTACTING)
     assert [row.status for row in inbox_rows(world)] == [InboxStatus.PROCESSED]
 
 
@@ -175,13 +199,14 @@ def test_with_the_broker_down_the_delivery_is_still_acknowledged_and_the_relay_d
     world: ShopMonkeyWorld, client: TestClient
 ) -> None:
     build_runtime(world.container, broker=RedisBroker(url="redis://127.0.0.1:9/0"))  # nothing listens there
-    body = world.body("order-insert-website-lead")
+    body = world.new_quote("order-relayed")
 
     response = client.post(URL, content=body, headers=world.signed(body))
 
     assert response.status_code == 200 and response.json() == {"status": "accepted"}
     assert [row.status for row in inbox_rows(world)] == [InboxStatus.PENDING]
 
+    forget_runtime(world)
     runtime, enqueued = start_runtime(world)  # the broker is back
     assert relay_inbox(world.container) == 0  # a delivery only a few seconds old may still be in flight
     world.clock.advance(timedelta(seconds=11))
@@ -190,4 +215,4 @@ def test_with_the_broker_down_the_delivery_is_still_acknowledged_and_the_relay_d
 
     assert enqueued.counts["process_inbox_delivery"] == 1
     assert [row.status for row in inbox_rows(world)] == [InboxStatus.PROCESSED]
-    assert world.lead().crm_order_id == LEAD_ORDER
+    assert world.lead("order-relayed").crm_order_id == "order-relayed"

@@ -86,13 +86,18 @@ def test_a_long_random_history_gives_the_same_read_models_incrementally_and_rebu
     setups = [replace(setup, tenant_id=tenant) for setup in setups]
     live = ProjectionRunner(container.db, container.store, all_projections(), batch_size=batch_size)
     records: list[LeadRecord] = []
+    unsaved: dict[object, object] = {}
 
-    def save_and_sometimes_project(changed: list[object]) -> None:
-        container.store.save(*changed)  # type: ignore[arg-type]
-        if rng.random() < 0.2:
-            live.step()
+    def save_now_and_then_and_sometimes_project(changed: list[object]) -> None:
+        unsaved.update((aggregate.id, aggregate) for aggregate in changed)  # type: ignore[attr-defined]
+        if rng.random() < 0.25:  # several steps of several leads in one transaction, like concurrent work
+            container.store.save(*unsaved.values())  # type: ignore[arg-type]
+            unsaved.clear()
+            if rng.random() < 0.5:
+                live.step()
 
-    interleaved(setups, rng, save_and_sometimes_project, records)
+    interleaved(setups, rng, save_now_and_then_and_sometimes_project, records)
+    container.store.save(*unsaved.values())  # type: ignore[arg-type]
     live.catch_up()
 
     assert verify(container.db, container.store, all_projections()) == []

@@ -116,6 +116,17 @@ class ShopMonkeyWorld:
                 found.append(store.mapper.to_domain_event(notification))
         return found
 
+    def order_body(self, row: dict[str, Any], operation: str = "INSERT") -> bytes:
+        """A webhook body carrying `row` (as ShopMonkey sends it)."""
+        payload = {"apiVersion": "3", "operation": operation, "table": "order", "data": row}
+        if operation == "UPDATE":
+            payload["diff"] = ["updatedDate"]
+        return json.dumps(payload, separators=(",", ":")).encode()
+
+    def new_quote(self, order_id: str, **changes: Any) -> bytes:
+        """A fresh website quote `order_id` in the fake ShopMonkey, and the webhook body announcing it."""
+        return self.order_body(self.add_order(order_id, **changes))
+
     def add_order(self, order_id: str, *, minutes_ago: float = 1, **changes: Any) -> dict[str, Any]:
         """A new website quote in the fake ShopMonkey, copied from the fixture order."""
         base = copy.deepcopy(self.shopmonkey.orders[LEAD_ORDER])
@@ -127,6 +138,34 @@ class ShopMonkeyWorld:
 def _wire(moment: datetime) -> str:
     utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+@contextmanager
+def backend_world(
+    backend: str, request: Any, tmp_path_factory: Any, **options: Any
+) -> Iterator[ShopMonkeyWorld]:
+    """A world on `backend` ("sqlite" or "postgres") for a whole test module (fixtures with scope="module")."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('ingest') / 'events.db'}"
+        with shopmonkey_world(url, **options) as world:
+            yield world
+        return
+    from tests.support.services import create_database, drop_database
+
+    admin = request.getfixturevalue("pg_admin_url")
+    url = create_database(admin)
+    try:
+        with shopmonkey_world(url, **options) as world:
+            yield world
+    finally:
+        drop_database(admin, url)
+
+
+def forget_runtime(world: ShopMonkeyWorld) -> None:
+    """Stop and drop the container's worker runtime, so the next test starts its own."""
+    runtime = world.container.extras.pop("runtime", None)
+    if runtime is not None:
+        runtime.stop()
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from leadorch.app.config.errors import InvalidConfiguration
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 # Deliberately loose: one "@", something on both sides, a dot in the domain, no whitespace.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DOLLARS = re.compile(r"^\d+(\.\d{1,2})?$")
 
 

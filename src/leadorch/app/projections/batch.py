@@ -182,7 +182,7 @@ class Batch:
                     f"INSERT INTO {physical} ({keys}, {column}) VALUES ({placeholders}) "
                     f"ON CONFLICT ({keys}) DO UPDATE SET {column} = {physical}.{column} + excluded.{column}"
                 )
-                self._cursor.executemany(sql, [(*key, delta) for key, delta in deltas.items() if delta])
+                self._cursor.executemany(sql, [(*key, delta) for key, delta in deltas.items()])
         self._pending.clear()
         self._counters.clear()
 

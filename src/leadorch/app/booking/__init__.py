@@ -1,0 +1,1 @@
+"""Booking: appointments made from the chat, safe against double booking, confirmed, reminded and synced."""

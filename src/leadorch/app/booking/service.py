@@ -1,0 +1,280 @@
+"""Book, move and cancel a lead's appointment through the `Appointment` aggregate, atomically per slot.
+
+Every change follows the same order: check the slot and claim it under the location's lock
+(`SlotClaims`), then save the appointment, the lead (booked / engaged again) and its touch schedule
+(stopped) in ONE event-store transaction, undoing the claim if that save fails. Afterwards the CRM sync
+and the customer's confirmation are handed to background jobs, so a slow provider never slows the chat.
+
+Time comes from the container's clock; slots follow the location's configuration (hours, bays,
+minimum lead time, granularity) through the domain's availability rule.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from leadorch.app.booking import actors
+from leadorch.app.booking.jobs import enqueue
+from leadorch.app.booking.slot_claims import Claim, Interval, SlotClaims, SlotTaken
+from leadorch.app.booking.wording import duration_words, slot_label
+from leadorch.app.config.models import LocationConfig
+from leadorch.app.eventstore.store import EventStore, NotFound
+from leadorch.app.leads.use_cases import lead_uuid, load_schedule
+from leadorch.app.projections.wiring import wake_projections
+from leadorch.domain.appointment import Appointment
+from leadorch.domain.availability import ServiceLine, free_slots, is_slot_free
+from leadorch.domain.errors import DomainError
+from leadorch.domain.lead import Lead
+from leadorch.domain.values import LeadStatus
+
+log = logging.getLogger(__name__)
+
+__all__ = ["BookingRefused", "BookingService", "SlotTaken"]
+
+
+class BookingRefused(DomainError):
+    """The lead cannot book, move or cancel now (already booked, nothing to move, the shop has it…)."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    """A location's booking rule inputs, from its configuration."""
+
+    location: LocationConfig
+
+    def rule(self) -> dict[str, Any]:
+        return {
+            "hours": self.location.business_hours(),
+            "time_zone": self.location.time_zone,
+            "capacity": self.location.capacity,
+            "min_lead": self.location.min_lead,
+            "granularity_minutes": self.location.slot_granularity_minutes,
+        }
+
+    def free(self, duration: timedelta, booked: list[Interval], start: datetime, end: datetime, now: datetime) -> list[datetime]:
+        return free_slots(**self.rule(), duration=duration, booked=booked, start=start, end=end, now=now)
+
+    def why_not(self, duration: timedelta, slot: datetime, booked: list[Interval], now: datetime) -> str | None:
+        """None when an appointment of `duration` may start at `slot`, else the reason in plain words."""
+        rule = self.rule()
+        if is_slot_free(**rule, duration=duration, booked=booked, slot=slot, now=now):
+            return None
+        location = self.location
+        label = slot_label(slot, location.time_zone)
+        if slot <= now:
+            return f"{label} has already passed"
+        if slot < now + location.min_lead:
+            return (
+                f"{label} is too soon: appointments can be booked from "
+                f"{duration_words(location.min_lead_minutes)} ahead"
+            )
+        local = slot.astimezone(_zone(location.time_zone))
+        if local.second or local.microsecond or (local.hour * 60 + local.minute) % location.slot_granularity_minutes:
+            return f"appointments start every {location.slot_granularity_minutes} minutes; {label} is not one of those times"
+        if not is_slot_free(**rule, duration=duration, booked=[], slot=slot, now=now):
+            return f"the shop is not open for the whole {duration_words(_minutes(duration))} from {label}"
+        return f"{label} is already taken"
+
+
+class BookingService:
+    """Appointments for leads: one instance per container is enough (it holds no per-request state)."""
+
+    def __init__(self, container: Any) -> None:
+        self.container = container
+        self.store: EventStore = container.store
+        self.clock = container.clock
+        self.claims = SlotClaims(container.db)
+
+    # ------------------------------------------------------------------------------------ reading
+
+    def open_slots(
+        self, tenant_id: str, location: LocationConfig, duration: timedelta, start: datetime, end: datetime
+    ) -> list[datetime]:
+        """Every free start for an appointment of `duration` in [start, end), earliest first."""
+        now = self.clock.now()
+        booked = self.claims.booked(tenant_id, location.location_id, start, end + duration)
+        return Availability(location).free(duration, booked, start, end, now)
+
+    def why_not(self, tenant_id: str, location: LocationConfig, duration: timedelta, slot: datetime) -> str | None:
+        """Why an appointment of `duration` cannot start at `slot` right now (None: it can)."""
+        booked = self.claims.booked(tenant_id, location.location_id, slot, slot + duration)
+        return Availability(location).why_not(duration, slot, booked, self.clock.now())
+
+    def current_appointment(self, tenant_id: str, lead: Lead) -> Appointment | None:
+        """The lead's confirmed appointment, if it has one."""
+        if lead.appointment_id is None:
+            return None
+        try:
+            appointment = self.store.load(UUID(lead.appointment_id), Appointment, tenant_id)
+        except (NotFound, ValueError):
+            return None
+        return appointment if appointment.is_confirmed else None
+
+    # ----------------------------------------------------------------------------------- changing
+
+    def book(
+        self,
+        *,
+        tenant_id: str,
+        lead_id: UUID | str,
+        location: LocationConfig,
+        services: list[ServiceLine],
+        start: datetime,
+    ) -> Appointment:
+        """Book `services` at `start` for the lead; raises `SlotTaken` or `BookingRefused` with a reason."""
+        if not services:
+            raise BookingRefused("an appointment needs at least one service")
+        lead_key = lead_uuid(lead_id)
+        now = self.clock.now()
+        lead = self.store.load(lead_key, Lead, tenant_id)
+        self._refuse_unless_can_book(tenant_id, lead)
+        if lead.location_id != location.location_id:
+            raise BookingRefused("this customer's quote is for another location")
+        duration = sum((service.duration for service in services), timedelta(0))
+        appointment_id = uuid4()
+        claim = Claim(
+            appointment_id=str(appointment_id),
+            tenant_id=tenant_id,
+            location_id=location.location_id,
+            lead_id=str(lead_key),
+            start=start,
+            end=start + duration,
+        )
+        rule = Availability(location)
+        self.claims.claim(claim, refuse=lambda booked: rule.why_not(duration, start, booked, now), now=now)
+
+        def command() -> tuple[Appointment, list[Aggregate | None]]:
+            lead = self.store.load(lead_key, Lead, tenant_id)
+            schedule = load_schedule(self.store, tenant_id, lead_key)
+            appointment = Appointment.book(
+                appointment_id=appointment_id,
+                tenant_id=tenant_id,
+                lead_id=str(lead_key),
+                location_id=location.location_id,
+                services=services,
+                start=start,
+                at=now,
+            )
+            lead.record_booking(appointment_id=appointment_id, at=now)
+            if schedule is not None:
+                schedule.stop(reason="the customer booked an appointment", now=now)
+            return appointment, [appointment, lead, schedule]
+
+        try:
+            appointment = self.store.decide(command)
+        except BaseException:
+            self.claims.forget(str(appointment_id))
+            raise
+        self._announce(tenant_id, appointment, "booked")
+        return appointment
+
+    def reschedule(
+        self, *, tenant_id: str, lead_id: UUID | str, location: LocationConfig, start: datetime
+    ) -> Appointment:
+        """Move the lead's confirmed appointment to `start` (same services, same length)."""
+        lead_key = lead_uuid(lead_id)
+        now = self.clock.now()
+        lead = self.store.load(lead_key, Lead, tenant_id)
+        current = self.current_appointment(tenant_id, lead)
+        if current is None:
+            raise BookingRefused("there is no booked appointment to move; book a new one instead")
+        if current.start == start:
+            return current
+        duration = current.duration
+        moved = Claim(
+            appointment_id=str(current.id),
+            tenant_id=tenant_id,
+            location_id=current.location_id,
+            lead_id=str(lead_key),
+            start=start,
+            end=start + duration,
+        )
+        rule = Availability(location)
+        self.claims.claim(moved, refuse=lambda booked: rule.why_not(duration, start, booked, now), now=now)
+
+        def command() -> tuple[Appointment, list[Aggregate | None]]:
+            appointment = self.store.load(current.id, Appointment, tenant_id)
+            appointment.reschedule(start=start, at=now)
+            return appointment, [appointment]
+
+        try:
+            appointment = self.store.decide(command)
+        except BaseException:
+            self.claims.restore(
+                Claim(moved.appointment_id, tenant_id, current.location_id, str(lead_key), current.start, current.end),
+                now=now,
+            )
+            raise
+        self._announce(tenant_id, appointment, "rescheduled")
+        return appointment
+
+    def cancel(self, *, tenant_id: str, lead_id: UUID | str, reason: str) -> Appointment:
+        """Cancel the lead's confirmed appointment; the lead is engaged again and the slot is free."""
+        lead_key = lead_uuid(lead_id)
+        now = self.clock.now()
+        lead = self.store.load(lead_key, Lead, tenant_id)
+        current = self.current_appointment(tenant_id, lead)
+        if current is None:
+            raise BookingRefused("there is no booked appointment to cancel")
+
+        def command() -> tuple[Appointment, list[Aggregate | None]]:
+            lead = self.store.load(lead_key, Lead, tenant_id)
+            appointment = self.store.load(current.id, Appointment, tenant_id)
+            appointment.cancel(reason=reason, at=now)
+            lead.record_booking_cancelled(appointment_id=appointment.id, at=now)
+            return appointment, [appointment, lead]
+
+        appointment = self.store.decide(command)
+        self.claims.release(str(appointment.id), now=now)
+        self._announce(tenant_id, appointment, "cancelled")
+        return appointment
+
+    # ------------------------------------------------------------------------------------ private
+
+    def _refuse_unless_can_book(self, tenant_id: str, lead: Lead) -> None:
+        if lead.status is LeadStatus.HANDLED_BY_SHOP:
+            raise BookingRefused("the shop's team is handling this request; please call the shop to book")
+        current = self.current_appointment(tenant_id, lead)
+        if current is not None:
+            label = slot_label(current.start, _location_zone(self.container, tenant_id, current.location_id))
+            raise BookingRefused(
+                f"there is already an appointment booked for {label}; move it (reschedule) instead of booking another"
+            )
+
+    def _announce(self, tenant_id: str, appointment: Appointment, change: str) -> None:
+        """After a change: read models, the CRM and the customer hear about it (in the background)."""
+        wake_projections(self.container)
+        appointment_id = str(appointment.id)
+        enqueue(self.container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id)
+        enqueue(self.container, actors.SEND_NOTICE, tenant_id, appointment_id, change)
+        log.info("appointment %s %s", appointment_id, change, extra={"tenant_id": tenant_id})
+
+
+def _zone(time_zone: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(time_zone)
+
+
+def _minutes(duration: timedelta) -> int:
+    return int(duration.total_seconds() // 60)
+
+
+def _location_zone(container: Any, tenant_id: str, location_id: str) -> str:
+    from leadorch.app.config import config_service
+
+    return config_service(container).location(tenant_id, location_id).time_zone
+
+
+def booking_service(container: Any) -> BookingService:
+    """The container's booking service (built once)."""
+    service = container.extras.get("booking_service")
+    if service is None:
+        service = container.extras.setdefault("booking_service", BookingService(container))
+    return service  # type: ignore[no-any-return]

@@ -1,0 +1,176 @@
+"""The per-location critical section that makes booking atomic against double booking.
+
+Two customers may pick the same last free slot within milliseconds. Every booking and reschedule
+therefore checks the slot and writes its claim in ONE transaction that holds the location's lock:
+PostgreSQL takes `pg_advisory_xact_lock` on a key derived from (tenant, location); SQLite's
+`BEGIN IMMEDIATE` (which every transaction of `app/db.py` starts with) already serialises all writers.
+The second transaction waits, then sees the first one's claim, and refuses: exactly one booking wins.
+
+What is "booked" is the union of the appointments read model and the claims table, per appointment the
+claim winning (it is written in the critical section, so it is never behind; the read model may be a
+few milliseconds behind the log). The claim is written before the appointment's events are saved and
+removed again if that save fails; a crash in between leaves a claim that holds a slot without an
+appointment — the safe direction (a slot lost until cleaned up, never a slot sold twice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from leadorch.app.db import Cursor, Database
+from leadorch.app.projections.appointments import APPOINTMENTS
+from leadorch.app.projections.tables import LIVE_PREFIX, instant, parse_instant
+
+Interval = tuple[datetime, datetime]
+# Looks this far around the asked range, so appointments overlapping its edges are seen.
+_MARGIN = timedelta(days=1)
+_READ_MODEL = APPOINTMENTS.physical(LIVE_PREFIX)
+
+
+class SlotTaken(Exception):
+    """The slot was free a moment ago but is not any more (or never was); `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Claim:
+    appointment_id: str
+    tenant_id: str
+    location_id: str
+    lead_id: str
+    start: datetime
+    end: datetime
+
+
+def location_lock_key(tenant_id: str, location_id: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL's advisory lock of one location."""
+    digest = hashlib.sha256(f"leadorch-booking:{tenant_id}:{location_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class SlotClaims:
+    """Claims on a location's slots, checked and written under the location's lock."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def claim(self, claim: Claim, *, refuse: Callable[[list[Interval]], str | None], now: datetime) -> None:
+        """Write `claim` if `refuse(booked)` finds nothing wrong with it, else raise `SlotTaken`.
+
+        `booked` lists the other confirmed appointments around the claimed slot, read under the lock.
+        Claiming an appointment that already has a claim moves it (a reschedule).
+        """
+        with self.db.transaction() as cur:
+            self._lock(cur, claim.tenant_id, claim.location_id)
+            booked = self._booked(
+                cur,
+                claim.tenant_id,
+                claim.location_id,
+                claim.start - _MARGIN,
+                claim.end + _MARGIN,
+                exclude=claim.appointment_id,
+            )
+            reason = refuse(booked)
+            if reason is not None:
+                raise SlotTaken(reason)
+            cur.execute(
+                "INSERT INTO location_bookings (appointment_id, tenant_id, location_id, lead_id, start_at, "
+                "end_at, status, updated_at) VALUES (%s, %s, %s, %s, %s, %s, 'confirmed', %s) "
+                "ON CONFLICT (appointment_id) DO UPDATE SET start_at = excluded.start_at, "
+                "end_at = excluded.end_at, status = 'confirmed', updated_at = excluded.updated_at",
+                (
+                    claim.appointment_id,
+                    claim.tenant_id,
+                    claim.location_id,
+                    claim.lead_id,
+                    instant(claim.start),
+                    instant(claim.end),
+                    instant(now),
+                ),
+            )
+
+    def restore(self, claim: Claim, *, now: datetime) -> None:
+        """Put a claim back as it was (a reschedule whose save failed)."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE location_bookings SET start_at = %s, end_at = %s, status = 'confirmed', updated_at = %s "
+                "WHERE appointment_id = %s",
+                (instant(claim.start), instant(claim.end), instant(now), claim.appointment_id),
+            )
+
+    def forget(self, appointment_id: str) -> None:
+        """Remove the claim of a booking whose save failed: the slot is free again."""
+        with self.db.transaction() as cur:
+            cur.execute("DELETE FROM location_bookings WHERE appointment_id = %s", (appointment_id,))
+
+    def release(self, appointment_id: str, *, now: datetime) -> None:
+        """The appointment was cancelled: its slot is free again."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE location_bookings SET status = 'cancelled', updated_at = %s WHERE appointment_id = %s",
+                (instant(now), appointment_id),
+            )
+
+    def booked(self, tenant_id: str, location_id: str, start: datetime, end: datetime) -> list[Interval]:
+        """Confirmed appointments at the location overlapping [start, end) (no lock: for offering slots)."""
+        with self.db.transaction() as cur:
+            return self._booked(cur, tenant_id, location_id, start - _MARGIN, end + _MARGIN, exclude=None)
+
+    # ------------------------------------------------------------------------------------------------
+
+    def _lock(self, cur: Cursor, tenant_id: str, location_id: str) -> None:
+        if self.db.dialect == "postgres":
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (location_lock_key(tenant_id, location_id),))
+        # SQLite: the transaction began with BEGIN IMMEDIATE, which already excludes every other writer.
+
+    def _booked(
+        self,
+        cur: Cursor,
+        tenant_id: str,
+        location_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        exclude: str | None,
+    ) -> list[Interval]:
+        window = (tenant_id, location_id, instant(end), instant(start))
+        by_id: dict[str, tuple[str, Any, Any]] = {}
+        cur.execute(
+            f"SELECT appointment_id, status, start_at, end_at FROM {_READ_MODEL} "
+            "WHERE tenant_id = %s AND location_id = %s AND start_at < %s AND end_at > %s",
+            window,
+        )
+        for appointment_id, status, starts, ends in cur.fetchall():
+            by_id[appointment_id] = (status, starts, ends)
+        # Claims win: they are written under the lock, the read model follows the log a little later.
+        cur.execute(
+            "SELECT appointment_id, status, start_at, end_at FROM location_bookings "
+            "WHERE tenant_id = %s AND location_id = %s AND start_at < %s AND end_at > %s",
+            window,
+        )
+        claimed = {row[0]: (row[1], row[2], row[3]) for row in cur.fetchall()}
+        for appointment_id in by_id.keys() - claimed.keys():
+            # A claim moved out of the window (rescheduled elsewhere) must hide the read model's old row.
+            cur.execute(
+                "SELECT status, start_at, end_at FROM location_bookings WHERE appointment_id = %s",
+                (appointment_id,),
+            )
+            moved = cur.fetchone()
+            if moved is not None:
+                claimed[appointment_id] = (moved[0], moved[1], moved[2])
+        by_id.update(claimed)
+        intervals: list[Interval] = []
+        for appointment_id, (status, starts, ends) in by_id.items():
+            if status != "confirmed" or appointment_id == exclude:
+                continue
+            begin, finish = parse_instant(starts), parse_instant(ends)
+            if begin is not None and finish is not None:
+                intervals.append((begin, finish))
+        return sorted(intervals)

@@ -1,0 +1,239 @@
+"""Dispatching a due touch: claimed once, sent once per channel through the real SDKs, every outcome recorded.
+
+Runs on the embedded SQLite store and on PostgreSQL, with the SendGrid and Twilio stand-ins on sockets.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from leadorch.domain.schedule import TouchOutcome
+from leadorch.domain.values import Channel, LeadStatus
+from tests.support.touch_world import JANE_EMAIL, JANE_PHONE, SHOP_EMAIL, SHOP_NUMBER, TouchWorld, touch_world
+
+
+@pytest.fixture
+def world(database_url: str) -> TouchWorld:
+    with touch_world(database_url) as world:
+        yield world
+
+
+def test_touch_one_goes_out_on_both_channels_with_ids_links_and_opt_out_notice(world: TouchWorld) -> None:
+    lead_id, schedule_id = world.new_lead()
+
+    result = world.dispatch(schedule_id)
+
+    assert result.touch_number == 1
+    assert result.outcomes == {"sms": "sent", "email": "sent"}
+    [email] = world.emails_to(JANE_EMAIL)
+    assert email.from_email == SHOP_EMAIL
+    assert email.custom_args["idempotency_key"] == f"{schedule_id}:1:email"
+    assert email.custom_args["lead_id"] == lead_id
+    assert email.custom_args["touch_number"] == "1"
+    assert email.headers["List-Unsubscribe"].startswith("<https://leads.sunshield.example.com/unsubscribe/")
+    assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "https://leads.sunshield.example.com/chat/" in (email.text or "")
+    assert "12400 N Lamar Blvd" in (email.text or "")
+    [sms] = world.texts_to(JANE_PHONE)
+    assert sms.from_number == SHOP_NUMBER
+    assert sms.body.endswith("Reply STOP to opt out.")
+    assert sms.status_callback is not None
+    assert "/webhooks/twilio/status?" in sms.status_callback and "touch=1" in sms.status_callback
+    schedule = world.schedule(schedule_id)
+    assert schedule.touches[0].outcomes == {Channel.EMAIL: TouchOutcome.SENT, Channel.SMS: TouchOutcome.SENT}
+    assert schedule.touches[0].provider_message_ids[Channel.SMS] == sms.sid
+    assert schedule.touches[0].provider_message_ids[Channel.EMAIL] == email.message_id
+    assert world.lead(lead_id).status is LeadStatus.CONTACTING
+
+
+def test_a_touch_that_is_not_due_is_not_sent_and_dispatching_again_sends_nothing_more(world: TouchWorld) -> None:
+    _, schedule_id = world.new_lead()
+    world.dispatch(schedule_id)
+
+    again = world.dispatch(schedule_id)
+    world.clock.advance(timedelta(hours=2))
+    still_day_zero = world.dispatch(schedule_id)
+
+    assert again.touch_number is None and again.note == "nothing due"
+    assert still_day_zero.touch_number is None
+    assert len(world.providers.sendgrid.outbox) == 1
+    assert len(world.providers.twilio.outbox) == 1
+
+
+def test_concurrent_dispatches_of_one_touch_send_each_message_once(world: TouchWorld) -> None:
+    _, schedule_id = world.new_lead()
+    barrier = threading.Barrier(6)
+    results = []
+
+    def dispatch() -> None:
+        barrier.wait()
+        results.append(world.dispatch(schedule_id))
+
+    threads = [threading.Thread(target=dispatch) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [r.touch_number for r in results].count(1) == 1
+    assert len(world.providers.sendgrid.outbox) == 1
+    assert len(world.providers.twilio.outbox) == 1
+
+
+def test_the_second_touch_goes_out_next_day_by_email_only_without_the_opt_out_notice_repeated(
+    world: TouchWorld,
+) -> None:
+    _, schedule_id = world.new_lead()
+    world.dispatch(schedule_id)
+
+    world.clock.advance(timedelta(days=1))
+    second = world.dispatch(schedule_id)
+    world.clock.advance(timedelta(days=2))
+    third = world.dispatch(schedule_id)
+
+    assert (second.touch_number, second.outcomes) == (2, {"email": "sent"})
+    assert (third.touch_number, third.outcomes) == (3, {"sms": "sent"})
+    texts = world.texts_to(JANE_PHONE)
+    assert len(texts) == 2
+    assert "Reply STOP" not in texts[1].body
+
+
+def test_a_provider_500_then_success_sends_one_message(world: TouchWorld) -> None:
+    _, schedule_id = world.new_lead()
+    world.providers.twilio.fail_next(1, status=500)
+    world.providers.sendgrid.fail_next(2, status=503)
+
+    result = world.dispatch(schedule_id)
+
+    assert result.outcomes == {"sms": "sent", "email": "sent"}
+    assert len(world.texts_to(JANE_PHONE)) == 1
+    assert len(world.emails_to(JANE_EMAIL)) == 1
+    assert world.providers.twilio.calls == 2
+    assert world.providers.sendgrid.calls == 3
+
+
+def test_a_provider_down_for_every_attempt_fails_the_touch_but_keeps_the_channel(world: TouchWorld) -> None:
+    _, schedule_id = world.new_lead()
+    world.providers.twilio.fail_next(3, status=500)
+
+    result = world.dispatch(schedule_id)
+
+    assert result.outcomes == {"sms": "failed", "email": "sent"}
+    schedule = world.schedule(schedule_id)
+    assert Channel.SMS in schedule.enabled_channels
+    assert world.providers.twilio.calls == 3
+
+
+def test_twilio_21610_opts_the_lead_out_of_sms_and_email_goes_on(world: TouchWorld) -> None:
+    lead_id, schedule_id = world.new_lead()
+    world.providers.twilio.reject_recipient(JANE_PHONE, 21610)
+
+    result = world.dispatch(schedule_id)
+
+    assert result.outcomes == {"sms": "failed", "email": "sent"}
+    lead = world.lead(lead_id)
+    assert not lead.can_contact(Channel.SMS)
+    assert lead.can_contact(Channel.EMAIL)
+    schedule = world.schedule(schedule_id)
+    assert schedule.enabled_channels == {Channel.EMAIL}
+    assert schedule.is_active
+
+
+def test_an_invalid_number_disables_sms_for_the_rest_of_the_cadence(world: TouchWorld) -> None:
+    lead_id, schedule_id = world.new_lead()
+    world.providers.twilio.reject_recipient(JANE_PHONE, 21211)
+
+    world.dispatch(schedule_id)
+    world.clock.advance(timedelta(days=3))
+    world.dispatch(schedule_id)  # touch 2: email
+    third = world.dispatch(schedule_id)  # touch 3 is SMS only: skipped
+
+    assert world.schedule(schedule_id).enabled_channels == {Channel.EMAIL}
+    assert world.lead(lead_id).consent[Channel.SMS]  # a bad number is not an opt-out
+    assert third.touch_number is None
+    assert world.providers.twilio.calls == 1
+
+
+def test_a_bounced_address_disables_email(world: TouchWorld) -> None:
+    _, schedule_id = world.new_lead()
+    world.providers.sendgrid.reject_address(JANE_EMAIL)
+
+    result = world.dispatch(schedule_id)
+
+    assert result.outcomes == {"sms": "sent", "email": "failed"}
+    assert world.schedule(schedule_id).enabled_channels == {Channel.SMS}
+
+
+def test_a_lead_without_a_phone_gets_email_only(world: TouchWorld) -> None:
+    _, schedule_id = world.new_lead(phone=None)
+
+    result = world.dispatch(schedule_id)
+
+    assert result.outcomes == {"email": "sent"}
+    assert world.providers.twilio.outbox == []
+
+
+def test_a_lead_created_at_23h_local_gets_touch_one_when_the_window_opens(database_url: str) -> None:
+    from datetime import UTC, datetime
+
+    eleven_pm_austin = datetime(2025, 6, 3, 4, 0, tzinfo=UTC)  # Monday 23:00 CDT
+    with touch_world(database_url, start=eleven_pm_austin) as world:
+        _, schedule_id = world.new_lead()
+
+        at_arrival = world.dispatch(schedule_id)
+        world.clock.advance(timedelta(hours=9, minutes=59))  # 08:59 Tuesday
+        world.dispatch_due()
+        before_opening = list(world.providers.twilio.outbox)
+        world.clock.advance(timedelta(minutes=1))  # 09:00
+        world.dispatch_due()
+
+        assert at_arrival.touch_number is None
+        assert before_opening == []
+        [sms] = world.texts_to(JANE_PHONE)
+        assert world.schedule(schedule_id).touches[0].claimed_at == datetime(2025, 6, 3, 14, 0, tzinfo=UTC)
+        assert sms.to == JANE_PHONE
+
+
+class _Crash(BaseException):
+    """Stands for the process dying in the middle of a send."""
+
+
+def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertain_and_never_resent(
+    world: TouchWorld,
+) -> None:
+    from leadorch.app.messaging import messenger_for
+    from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
+
+    _, schedule_id = world.new_lead()
+    real = messenger_for(world.container)
+
+    class Dying:
+        def send_sms(self, msg: object) -> object:
+            real.send_sms(msg)  # type: ignore[arg-type]
+            raise _Crash  # the provider took it; we die before recording
+
+        def send_email(self, msg: object) -> object:
+            raise AssertionError("never reached")
+
+    world.container.extras["messenger"] = Dying()
+    with pytest.raises(_Crash):
+        world.dispatch(schedule_id)
+    world.container.extras["messenger"] = real
+
+    world.clock.advance(timedelta(minutes=1))
+    assert sweep_stale_claims(world.container) == 0  # not stale yet: might still be running
+    assert world.dispatch(schedule_id).note == "nothing due"
+    world.clock.advance(STALE_CLAIM_AFTER)
+    world.catch_up()
+    assert sweep_stale_claims(world.container) == 1
+    world.catch_up()
+
+    schedule = world.schedule(schedule_id)
+    assert schedule.touches[0].outcomes == {Channel.SMS: TouchOutcome.UNCERTAIN, Channel.EMAIL: TouchOutcome.UNCERTAIN}
+    assert schedule.claimed is None and schedule.next_touch_number == 2
+    assert len(world.texts_to(JANE_PHONE)) == 1
+    assert world.emails_to(JANE_EMAIL) == []
+    assert world.dispatch(schedule_id).note == "nothing due"

@@ -1,0 +1,239 @@
+"""A tenant with one shop, wired to the SendGrid and Twilio stand-ins on real sockets: what the touch tests
+start from.
+
+`TouchWorld` holds a container (real database, adjustable clock), a configured tenant and location,
+the two provider stand-ins (the production adapters and the vendors' SDKs talk to them over HTTP), the
+read-model runner, and helpers: create a lead and its schedule the way ingestion does, run the due
+touches, and read what the providers received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from uuid import UUID
+
+from leadorch.adapters.clocks import AdjustableClock
+from leadorch.adapters.standins.sendgrid import AcceptedEmail, SendGridStandIn
+from leadorch.adapters.standins.server import RunningServer, serve_in_thread
+from leadorch.adapters.standins.twilio import AcceptedSms, TwilioStandIn
+from leadorch.app.bootstrap import Container, bootstrap
+from leadorch.app.config import config_service
+from leadorch.app.projections.registry import all_projections
+from leadorch.app.projections.runner import ProjectionRunner
+from leadorch.app.readmodels.due_touches import due_touches
+from leadorch.app.settings import load_settings
+from leadorch.app.touches.dispatch import DispatchResult, dispatch_touch
+from leadorch.domain import ids
+from leadorch.domain.lead import Lead
+from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.values import Contact, Vehicle
+
+TENANT = "sunshield"
+LOCATION = "austin"
+TIME_ZONE = "America/Chicago"
+SHOP_NUMBER = "+15125550100"
+SHOP_EMAIL = "hello@sunshield.example.com"
+JANE_EMAIL = "jane.doe@example.com"
+JANE_PHONE = "+15125550123"
+# Monday 2 June 2025, 10:00 in Austin (CDT, UTC-5): inside the default 09:00–20:00 window.
+MONDAY_10AM = datetime(2025, 6, 2, 15, 0, tzinfo=UTC)
+
+
+@dataclass
+class Providers:
+    """The SendGrid and Twilio stand-ins, each on its own loopback socket."""
+
+    sendgrid: SendGridStandIn
+    twilio: TwilioStandIn
+    sendgrid_server: RunningServer
+    twilio_server: RunningServer
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "sendgrid_api_key": self.sendgrid.api_key,
+            "sendgrid_host": self.sendgrid_server.url,
+            "twilio_account_sid": self.twilio.account_sid,
+            "twilio_auth_token": self.twilio.auth_token,
+            "twilio_base_url": self.twilio_server.url,
+        }
+
+    def reset(self) -> None:
+        self.sendgrid.reset()
+        self.twilio.reset()
+
+    def stop(self) -> None:
+        self.sendgrid_server.stop()
+        self.twilio_server.stop()
+
+
+def start_providers() -> Providers:
+    sendgrid, twilio = SendGridStandIn(), TwilioStandIn()
+    return Providers(sendgrid, twilio, serve_in_thread(sendgrid.app), serve_in_thread(twilio.app))
+
+
+@dataclass
+class TouchWorld:
+    container: Container
+    clock: AdjustableClock
+    providers: Providers
+    runner: ProjectionRunner
+    _orders: int = 0
+
+    # -- leads ------------------------------------------------------------------------------------------
+
+    def new_lead(
+        self,
+        *,
+        email: str | None = JANE_EMAIL,
+        phone: str | None = JANE_PHONE,
+        email_consent: bool = True,
+        sms_consent: bool = True,
+        first_name: str = "Jane",
+        order_id: str | None = None,
+    ) -> tuple[str, str]:
+        """A lead and its started schedule, saved together as ingestion saves them; (lead id, schedule id)."""
+        self._orders += 1
+        now = self.clock.now()
+        tenant = config_service(self.container).tenant(TENANT)
+        location = config_service(self.container).location(TENANT, LOCATION)
+        lead = Lead.register(
+            tenant_id=TENANT,
+            location_id=LOCATION,
+            crm_order_id=order_id or f"order-{self._orders}",
+            crm_customer_id=f"customer-{self._orders}",
+            crm_vehicle_id=None,
+            contact=Contact(first_name, "Doe", email, phone),
+            vehicle=Vehicle(2021, "Toyota", "Camry"),
+            services=["Ceramic Tint"],
+            email_consent=email_consent,
+            sms_consent=sms_consent,
+            at=now,
+        )
+        schedule = TouchPointSchedule.start(
+            tenant_id=TENANT,
+            lead_id=str(lead.id),
+            location_id=LOCATION,
+            plan=tenant.touch_plan(),
+            window=location.sending_window(),
+            time_zone=location.time_zone,
+            email_ok=lead.can_contact("email"),
+            sms_ok=lead.can_contact("sms"),
+            at=now,
+        )
+        self.container.store.save(lead, schedule)
+        return str(lead.id), str(schedule.id)
+
+    def lead(self, lead_id: str) -> Lead:
+        return self.container.store.load(UUID(lead_id), Lead, TENANT)
+
+    def schedule(self, schedule_id: str) -> TouchPointSchedule:
+        return self.container.store.load(UUID(schedule_id), TouchPointSchedule, TENANT)
+
+    def schedule_of(self, lead_id: str) -> TouchPointSchedule:
+        return self.schedule(str(ids.schedule_id(lead_id)))
+
+    # -- running ----------------------------------------------------------------------------------------
+
+    def catch_up(self) -> None:
+        self.runner.catch_up()
+
+    def dispatch(self, schedule_id: str) -> DispatchResult:
+        return dispatch_touch(self.container, TENANT, schedule_id, sleep=lambda _: None)
+
+    def dispatch_due(self) -> list[DispatchResult]:
+        """What the tick + worker do: find due touches in the read model and dispatch each."""
+        self.catch_up()
+        results = [
+            dispatch_touch(self.container, due.tenant_id, due.schedule_id, sleep=lambda _: None)
+            for due in due_touches(self.container.db, self.clock.now(), 500)
+        ]
+        self.catch_up()
+        return results
+
+    def run_days(self, days: int, *, step: timedelta = timedelta(hours=1)) -> None:
+        """Advance the clock `days` days in `step`s, dispatching whatever is due after each step."""
+        end = self.clock.now() + timedelta(days=days)
+        while self.clock.now() < end:
+            self.clock.advance(step)
+            self.dispatch_due()
+
+    # -- what the providers received --------------------------------------------------------------------
+
+    def emails_to(self, address: str) -> list[AcceptedEmail]:
+        return [mail for mail in self.providers.sendgrid.outbox if address in mail.to]
+
+    def texts_to(self, number: str) -> list[AcceptedSms]:
+        return [sms for sms in self.providers.twilio.outbox if sms.to == number]
+
+    def close(self) -> None:
+        self.container.close()
+
+
+def touch_of_text(sms: AcceptedSms) -> int:
+    """The touch number a text belongs to, read from its status callback URL."""
+    assert sms.status_callback is not None
+    return int(parse_qs(urlsplit(sms.status_callback).query)["touch"][0])
+
+
+def configure_tenant(container: Container, *, demo_mode: bool = False, allow: tuple[str, ...] = ()) -> str:
+    """The tenant and its Austin shop; returns the tenant's API token."""
+    service = config_service(container)
+    created = service.create_tenant(TENANT, name="Sun Shield Tint", actor="test")
+    service.add_location(
+        TENANT,
+        LOCATION,
+        name="Sun Shield Austin",
+        crm_location_id="crm-austin",
+        time_zone=TIME_ZONE,
+        phone="+15125550100",
+        address="12400 N Lamar Blvd, Austin, TX 78753",
+        weekly_hours={day: ["09:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat")},
+        sms_from_number=SHOP_NUMBER,
+        email_from=SHOP_EMAIL,
+        actor="test",
+    )
+    for address in allow:
+        service.allow_address(TENANT, address, actor="test")
+    if not demo_mode:
+        service.set_demo_mode(TENANT, False, actor="test")
+    return created.api_token
+
+
+@contextmanager
+def touch_world(
+    database_url: str,
+    *,
+    start: datetime = MONDAY_10AM,
+    demo_mode: bool = False,
+    allow: tuple[str, ...] = (),
+    providers: Providers | None = None,
+    **settings: Any,
+) -> Iterator[TouchWorld]:
+    own_providers = providers is None
+    providers = providers or start_providers()
+    clock = AdjustableClock(start)
+    container = bootstrap(
+        load_settings(
+            {},
+            database_url=database_url,
+            public_base_url="https://leads.sunshield.example.com",
+            **providers.settings(),
+            **settings,
+        ),
+        clock=clock,
+    )
+    configure_tenant(container, demo_mode=demo_mode, allow=allow)
+    runner = ProjectionRunner(container.db, container.store, all_projections())
+    world = TouchWorld(container=container, clock=clock, providers=providers, runner=runner)
+    try:
+        yield world
+    finally:
+        world.close()
+        if own_providers:
+            providers.stop()
+
