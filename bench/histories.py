@@ -27,6 +27,7 @@ from eventsourcing.domain import Aggregate
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.availability import ServiceLine
 from leadorch.domain.cadence import DEFAULT_PLAN, DEFAULT_WINDOW, SendingWindow, TouchPlan
+from leadorch.domain.conversation import Conversation
 from leadorch.domain.intake import OrderIntake, OrderVersion
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
@@ -49,7 +50,12 @@ REJECTIONS = (
     "name does not start with New Quote",
     "an appointment is already set",
 )
-REPLIES = ("How much for my Camry?", "Can I come Saturday?", "Is ceramic worth it?", "Call me at +16195550142")
+REPLIES = (
+    "How much for my Camry?",
+    "Can I come Saturday?",
+    "Is ceramic worth it?",
+    "Call me at +16195550142",
+)
 
 
 @dataclass(frozen=True)
@@ -74,10 +80,17 @@ class LeadRecord:
     intake: OrderIntake
     lead: Lead | None = None
     schedule: TouchPointSchedule | None = None
+    conversation: Conversation | None = None
     appointments: list[Appointment] = field(default_factory=list)
 
     def aggregates(self) -> list[Aggregate]:
-        found: list[Aggregate | None] = [self.intake, self.lead, self.schedule, *self.appointments]
+        found: list[Aggregate | None] = [
+            self.intake,
+            self.lead,
+            self.schedule,
+            self.conversation,
+            *self.appointments,
+        ]
         return [aggregate for aggregate in found if aggregate is not None]
 
 
@@ -95,7 +108,9 @@ class _Life:
         self.setup = setup
         self.rng = rng
         order_id = f"order-{setup.serial}"
-        self.version = OrderVersion(order_id, "crm-" + setup.location_id, setup.arrival - timedelta(seconds=30), "webhook")
+        self.version = OrderVersion(
+            order_id, "crm-" + setup.location_id, setup.arrival - timedelta(seconds=30), "webhook"
+        )
         self.intake = OrderIntake.open(tenant_id=setup.tenant_id, order_id=order_id, at=setup.arrival)
         self.record = record if record is not None else LeadRecord(self.intake)
         self.record.intake = self.intake
@@ -152,7 +167,9 @@ class _Life:
 
     def _next_time(self, now: datetime) -> datetime:
         due = self.schedule.next_due_at
-        return due + timedelta(seconds=self.rng.randint(1, 90)) if due is not None else now + timedelta(hours=1)
+        return (
+            due + timedelta(seconds=self.rng.randint(1, 90)) if due is not None else now + timedelta(hours=1)
+        )
 
     # ------------------------------------------------------------------------------------- cadence
     # Protocol: before acting at time t a life yields (t, []) so the driver can interleave lives in
@@ -208,11 +225,15 @@ class _Life:
     def _outcome(self, touch: int, channel: Channel, at: datetime) -> None:
         roll = self.rng.random()
         if roll < 0.9:
-            self.schedule.record_sent(touch_number=touch, channel=channel, provider_message_id=f"m-{touch}-{channel}", now=at)
+            self.schedule.record_sent(
+                touch_number=touch, channel=channel, provider_message_id=f"m-{touch}-{channel}", now=at
+            )
         elif roll < 0.95:
             retriable = self.rng.random() < 0.5
             reason = "provider outage" if retriable else "mailbox does not exist"
-            self.schedule.record_failed(touch_number=touch, channel=channel, reason=reason, retriable=retriable, now=at)
+            self.schedule.record_failed(
+                touch_number=touch, channel=channel, reason=reason, retriable=retriable, now=at
+            )
         else:
             self.schedule.record_suppressed(touch_number=touch, channel=channel, reason="demo mode", now=at)
 
@@ -230,11 +251,11 @@ class _Life:
             if rng.random() < 0.5:
                 yield from self._book(at + timedelta(hours=rng.randint(1, 30)))
         elif choice < 0.5:
+            chat = self._chat(at)
             lead.record_chat_link_opened(at=at)
-            session = f"chat-{self.setup.serial}-{rng.randint(1, 9)}"
-            lead.record_chat_started(session_id=session, at=at + timedelta(minutes=1))
+            lead.record_chat_started(session_id=str(chat.id), at=at + timedelta(minutes=1))
             schedule.stop(reason="the customer chatted", now=at + timedelta(minutes=1))
-            yield at, [lead, schedule]
+            yield at, [lead, schedule, chat]
             if rng.random() < 0.6:
                 yield from self._book(at + timedelta(minutes=rng.randint(3, 20)))
         elif choice < 0.65 and reachable:
@@ -250,19 +271,55 @@ class _Life:
             reason = "staff messaged the customer in the CRM"
             lead.hand_to_shop(reason=reason, at=at)
             schedule.stop(reason=reason, now=at)
-            later = OrderVersion(self.version.order_id, self.version.location_id, at - timedelta(seconds=5), "poll")
+            later = OrderVersion(
+                self.version.order_id, self.version.location_id, at - timedelta(seconds=5), "poll"
+            )
             self.intake.record_handed_to_shop(later, reason=reason, at=at)
             yield at, [lead, schedule, self.intake]
         elif choice < 0.93:
             contact = lead.contact
             new_email = f"{contact.first_name.lower()}.{self.setup.serial}@mail.example.org"
-            lead.update_details(contact=Contact(contact.first_name, contact.last_name, new_email, contact.phone), at=at)
-            later = OrderVersion(self.version.order_id, self.version.location_id, at - timedelta(seconds=5), "webhook")
+            lead.update_details(
+                contact=Contact(contact.first_name, contact.last_name, new_email, contact.phone), at=at
+            )
+            later = OrderVersion(
+                self.version.order_id, self.version.location_id, at - timedelta(seconds=5), "webhook"
+            )
             self.intake.record_lead_updated(later, changed=["email"], at=at)
             yield at, [lead, self.intake]
         else:
             lead.flag_for_staff(reason="the customer asked for a person", at=at)
             yield at, [lead]
+
+    def _chat(self, at: datetime) -> Conversation:
+        """The customer opens the chat link, asks, the assistant looks up times and answers."""
+        rng = self.rng
+        chat = Conversation.open(
+            tenant_id=self.setup.tenant_id, lead_id=self.lead.id, location_id=self.setup.location_id, at=at
+        )
+        self.record.conversation = chat
+        asked = at + timedelta(minutes=1)
+        chat.receive_customer_message(text=rng.choice(REPLIES), at=asked)
+        slot = (asked + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+        chat.record_tool_call(
+            name="check_availability",
+            tool_input={"date": slot.date().isoformat()},
+            result={"slots": [slot.isoformat()]},
+            tool_use_id=f"toolu_{self.setup.serial}",
+            step=0,
+            is_error=False,
+            at=asked + timedelta(seconds=2),
+        )
+        chat.record_reply(
+            text="We can do that. Would this time work?",
+            slots=[{"start": slot.isoformat()}],
+            appointment=None,
+            at=asked + timedelta(seconds=4),
+        )
+        if rng.random() < 0.2:
+            chat.record_link_opened(at=asked + timedelta(hours=2))
+            chat.hand_to_human(question="Can you match a competitor's price?", at=asked + timedelta(hours=2))
+        return chat
 
     def _paused(self, at: datetime) -> Iterator[Step]:
         resume_at = at + timedelta(hours=self.rng.randint(2, 72))
@@ -296,7 +353,9 @@ class _Life:
             appointment.record_crm_sync_failed(reason="CRM timed out", permanent=False, at=sync_at)
             sync_at += timedelta(minutes=5)
         if rng.random() < 0.05:
-            appointment.record_crm_sync_failed(reason="CRM refused the appointment", permanent=True, at=sync_at)
+            appointment.record_crm_sync_failed(
+                reason="CRM refused the appointment", permanent=True, at=sync_at
+            )
         else:
             appointment.record_crm_synced(crm_appointment_id=f"crm-appt-{self.setup.serial}", at=sync_at)
         yield sync_at, [appointment]
@@ -380,3 +439,11 @@ def default_setups(count: int, rng: random.Random, *, start: datetime | None = N
             email=reach < 0.9,
             sms=reach > 0.2,
         )
+
+
+def save_whole_lives(store: Any, leads: int, *, seed: int = 1, start: datetime | None = None) -> int:
+    """Save `leads` whole lives with `default_setups` (one transaction per lead); returns the log's head."""
+    rng = random.Random(seed)
+    for setup in default_setups(leads, rng, start=start):
+        store.save(*whole_life(setup, random.Random(rng.getrandbits(64))).aggregates())
+    return int(store.recorder.max_notification_id() or 0)

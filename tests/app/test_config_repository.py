@@ -14,7 +14,12 @@ import pytest
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.config import config_service
-from leadorch.app.config.errors import ConcurrentEdit, LocationAlreadyExists, TenantAlreadyExists, UnknownTenant
+from leadorch.app.config.errors import (
+    ConcurrentEdit,
+    LocationAlreadyExists,
+    TenantAlreadyExists,
+    UnknownTenant,
+)
 from leadorch.app.config.repository import AuditRecord, ConfigRepository
 from leadorch.app.config.service import ConfigService
 from leadorch.app.settings import load_settings
@@ -129,42 +134,47 @@ def test_audit_rows_are_numbered_in_order_of_change_and_say_who_what_when(
     assert [e.seq for e in config.audit("tintworld", before_seq=newest.seq)] == [e.seq for e in entries[1:]]
 
 
-def test_a_stale_edit_is_refused_so_concurrent_edits_never_overwrite_each_other(config: ConfigService) -> None:
+def test_a_stale_edit_is_refused_so_concurrent_edits_never_overwrite_each_other(
+    config: ConfigService,
+) -> None:
     repository = config.repository
     read_by_alice = repository.tenant("tintworld")
     read_by_bob = repository.tenant("tintworld")
     note = AuditRecord(actor="test", action="tenant.update", target="tenant:tintworld", changes={})
 
     repository.update_tenant(
-        msgspec.structs.replace(read_by_alice, name="Alice's name"), expected_version=read_by_alice.version, audit=note
+        msgspec.structs.replace(read_by_alice, name="Alice's name"),
+        expected_version=read_by_alice.version,
+        audit=note,
     )
     with pytest.raises(ConcurrentEdit):
         repository.update_tenant(
-            msgspec.structs.replace(read_by_bob, name="Bob's name"), expected_version=read_by_bob.version, audit=note
+            msgspec.structs.replace(read_by_bob, name="Bob's name"),
+            expected_version=read_by_bob.version,
+            audit=note,
         )
     assert repository.tenant("tintworld").name == "Alice's name"
 
 
-def test_ids_are_unique_tenant_location_and_crm_location(config: ConfigService) -> None:
+def test_ids_are_unique_and_a_location_needs_its_tenant(config: ConfigService) -> None:
     with pytest.raises(TenantAlreadyExists, match="'tintworld' already exists"):
         config.create_tenant("tintworld", name="Again", actor="ana")
     with pytest.raises(LocationAlreadyExists, match="already has a location 'san-diego'"):
-        config.add_location("tintworld", "san-diego", name="x", crm_location_id="other", time_zone="UTC", actor="a")
+        config.add_location(
+            "tintworld", "san-diego", name="x", crm_location_id="other", time_zone="UTC", actor="a"
+        )
     with pytest.raises(LocationAlreadyExists, match="'crm-sd' is already bound to location 'san-diego'"):
-        config.add_location("tintworld", "la", name="LA", crm_location_id="crm-sd", time_zone="UTC", actor="a")
+        config.add_location(
+            "tintworld", "la", name="LA", crm_location_id="crm-sd", time_zone="UTC", actor="a"
+        )
 
     config.create_tenant("other", name="Other", actor="ana")
     config.add_location("other", "san-diego", name="x", crm_location_id="crm-sd", time_zone="UTC", actor="a")
     assert config.repository.location_by_crm_id("other", "crm-sd") is not None
     assert config.repository.location_by_crm_id("tintworld", "crm-sd").location_id == "san-diego"  # type: ignore[union-attr]
     assert config.repository.location_by_crm_id("tintworld", "crm-unknown") is None
-
-
-def test_a_location_needs_an_existing_tenant(container: Container) -> None:
     with pytest.raises(UnknownTenant, match="'ghost' not found"):
-        config_service(container).add_location(
-            "ghost", "x", name="X", crm_location_id="c", time_zone="UTC", actor="a"
-        )
+        config.add_location("ghost", "x", name="X", crm_location_id="c", time_zone="UTC", actor="a")
 
 
 def test_location_round_trips_every_field(config: ConfigService) -> None:
@@ -176,7 +186,9 @@ def test_location_round_trips_every_field(config: ConfigService) -> None:
 
     loaded = config.location("tintworld", "san-diego")
     assert loaded.capacity == 3 and loaded.phone == "+16195550100"
-    assert [(e.day.isoformat(), e.hours, e.note) for e in loaded.exceptions] == [("2026-12-25", [], "Christmas")]
+    assert [(e.day.isoformat(), e.hours, e.note) for e in loaded.exceptions] == [
+        ("2026-12-25", [], "Christmas")
+    ]
     assert [(c.name, c.email, c.alerts) for c in loaded.staff] == [("Ana", "ana@example.com", ["handoff"])]
     assert loaded.version == 4
 
@@ -184,7 +196,9 @@ def test_location_round_trips_every_field(config: ConfigService) -> None:
 # -- the catalog sync from the CRM -------------------------------------------------------------------
 
 
-def test_crm_sync_adds_updates_and_deactivates_keeping_overrides_and_descriptions(config: ConfigService) -> None:
+def test_crm_sync_adds_updates_and_deactivates_keeping_overrides_and_descriptions(
+    config: ConfigService,
+) -> None:
     repository: ConfigRepository = config.repository
     first = repository.upsert_crm_services(
         "tintworld", [_crm("cs-1", "Ultimate", 60000, 180), _crm("cs-2", "Premium", 30000, 120)], START
@@ -209,7 +223,11 @@ def test_crm_sync_adds_updates_and_deactivates_keeping_overrides_and_description
         "tintworld", [_crm("cs-1", "Ultimate Ceramic", 62000, 180), _crm("cs-3", "Removal", 12900, 90)], START
     )
     assert (again.added, again.updated, again.deactivated) == ([], [], [])
-    assert [e.action for e in config.audit("tintworld", limit=3)] == ["catalog.sync", "catalog.price.set", "catalog.sync"]
+    assert [e.action for e in config.audit("tintworld", limit=3)] == [
+        "catalog.sync",
+        "catalog.price.set",
+        "catalog.sync",
+    ]
 
 
 def test_crm_sync_deactivates_deleted_services_and_reactivates_returning_ones(config: ConfigService) -> None:
@@ -227,7 +245,9 @@ def test_crm_sync_deactivates_deleted_services_and_reactivates_returning_ones(co
 
 def test_effective_price_is_the_location_override_else_the_tenant_wide_price(config: ConfigService) -> None:
     config.repository.upsert_crm_services("tintworld", [_crm("cs-1", "Ultimate", 60000)], START)
-    config.add_location("tintworld", "la", name="LA", crm_location_id="crm-la", time_zone="America/Los_Angeles", actor="a")
+    config.add_location(
+        "tintworld", "la", name="LA", crm_location_id="crm-la", time_zone="America/Los_Angeles", actor="a"
+    )
     config.set_location_price("tintworld", "la", "cs-1", 65000, actor="ana")
 
     assert config.catalog("tintworld", "la")[0].price_cents == 65000

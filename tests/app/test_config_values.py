@@ -166,7 +166,10 @@ def test_a_location_with_a_bad_value_is_refused_naming_it(overrides: dict[str, o
 
 def test_a_checked_location_is_normalised() -> None:
     location = checked_location(
-        _location(phone="(619) 555-0100", window=SendingWindowConfig(start="8:00", end="21:00", days=["Sunday", "sat"]))
+        _location(
+            phone="(619) 555-0100",
+            window=SendingWindowConfig(start="8:00", end="21:00", days=["Sunday", "sat"]),
+        )
     )
     assert location.phone == "+16195550100"
     assert location.window == SendingWindowConfig(start="08:00", end="21:00", days=["sat", "sun"])
@@ -192,7 +195,9 @@ def test_business_hours_count_days_from_sunday_and_keep_holidays() -> None:
 
 
 def test_sending_window_converts_with_sunday_as_day_zero() -> None:
-    window = _location(window=SendingWindowConfig(start="10:00", end="19:30", days=["sun", "sat"])).sending_window()
+    window = _location(
+        window=SendingWindowConfig(start="10:00", end="19:30", days=["sun", "sat"])
+    ).sending_window()
     assert (window.start, window.end, window.days) == (time(10), time(19, 30), frozenset({0, 6}))
 
 
@@ -214,7 +219,10 @@ def test_touch_plan_is_the_default_until_the_tenant_has_its_own() -> None:
                            PlannedTouchConfig(number=2, day=2, channels=["email", "sms"])],
     )  # fmt: skip
     plan = own.touch_plan()
-    assert [(t.day, t.channels) for t in plan.touches] == [(0, {Channel.SMS}), (2, {Channel.EMAIL, Channel.SMS})]
+    assert [(t.day, t.channels) for t in plan.touches] == [
+        (0, {Channel.SMS}),
+        (2, {Channel.EMAIL, Channel.SMS}),
+    ]
 
 
 def test_demo_mode_only_lets_allow_listed_addresses_receive_messages() -> None:

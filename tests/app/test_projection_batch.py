@@ -18,7 +18,11 @@ from leadorch.app.projections.tables import Table
 ROWS = Table("batch_rows", columns=(("k", "TEXT NOT NULL"), ("a", "INTEGER"), ("b", "TEXT")), key=("k",))
 COUNTS = Table(
     "batch_counts",
-    columns=(("k", "TEXT NOT NULL"), ("n", "INTEGER NOT NULL DEFAULT 0"), ("m", "INTEGER NOT NULL DEFAULT 0")),
+    columns=(
+        ("k", "TEXT NOT NULL"),
+        ("n", "INTEGER NOT NULL DEFAULT 0"),
+        ("m", "INTEGER NOT NULL DEFAULT 0"),
+    ),
     key=("k",),
 )
 PREFIX = "test_"
@@ -75,7 +79,9 @@ def test_batched_changes_equal_the_same_changes_applied_one_by_one(
     assert _table(db, COUNTS) == {key: tuple(values) for key, values in counts.items()}
 
 
-def _apply(batch: Batch, operation: tuple[Any, ...], rows: dict[str, tuple[Any, ...]], counts: dict[str, list[int]]) -> None:
+def _apply(
+    batch: Batch, operation: tuple[Any, ...], rows: dict[str, tuple[Any, ...]], counts: dict[str, list[int]]
+) -> None:
     """Apply one change to the batch and to a plain in-memory model of the same table."""
     kind, key = operation[0], operation[1]
     if kind == "put":

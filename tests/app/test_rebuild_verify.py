@@ -16,17 +16,20 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from bench.histories import LeadRecord, LeadSetup, interleaved, save_whole_lives
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.domain.strategies import instants_around_dst, sending_windows, touch_plans, zone_names
 
-from bench.histories import LeadRecord, LeadSetup, interleaved
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
+from leadorch.app.cli import main
 from leadorch.app.projections.rebuild import rebuild
 from leadorch.app.projections.registry import all_projections
 from leadorch.app.projections.runner import ProjectionRunner
 from leadorch.app.projections.verify import verify
 from leadorch.app.readmodels.appointments import appointments_of_lead
+from leadorch.app.readmodels.conversations import conversation
 from leadorch.app.readmodels.due_touches import due_touches
 from leadorch.app.readmodels.funnel import funnel
 from leadorch.app.readmodels.ingest_log import ingest_log
@@ -35,7 +38,6 @@ from leadorch.app.settings import load_settings
 from leadorch.domain.intake import OrderIntake
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import Channel
-from tests.domain.strategies import instants_around_dst, sending_windows, touch_plans, zone_names
 
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -72,7 +74,11 @@ def lead_setups(draw: st.DrawFn, *, min_leads: int, max_leads: int) -> list[Lead
 @settings(
     max_examples=3,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(
     setups=lead_setups(min_leads=12, max_leads=22),
@@ -109,7 +115,9 @@ def test_a_long_random_history_gives_the_same_read_models_incrementally_and_rebu
     _assert_read_models_match_the_aggregates(container, tenant, records)
 
 
-def _assert_read_models_match_the_aggregates(container: Container, tenant: str, records: list[LeadRecord]) -> None:
+def _assert_read_models_match_the_aggregates(
+    container: Container, tenant: str, records: list[LeadRecord]
+) -> None:
     db = container.db
     expected_due = {}
     for record in records:
@@ -130,6 +138,15 @@ def _assert_read_models_match_the_aggregates(container: Container, tenant: str, 
         assert view.touches_sent == schedule.sent_count
         if schedule.next_due_at is not None:
             expected_due[str(schedule.id)] = (schedule.next_touch_number, schedule.next_due_at)
+        chat = conversation(db, tenant, str(lead.id))
+        if record.conversation is not None:
+            assert chat is not None
+            assert chat.conversation_id == str(record.conversation.id)
+            assert chat.customer_messages == record.conversation.customer_messages
+            assert chat.handoffs == record.conversation.handoffs
+            assert [m.text for m in chat.messages if m.channel == "chat" and m.author == "customer"] == [
+                entry.text for entry in record.conversation.entries if type(entry).__name__ == "CustomerLine"
+            ]
         shown = {a.appointment_id: a for a in appointments_of_lead(db, tenant, str(lead.id))}
         assert set(shown) == {str(a.id) for a in record.appointments}
         for appointment in record.appointments:
@@ -137,15 +154,23 @@ def _assert_read_models_match_the_aggregates(container: Container, tenant: str, 
             assert shown[str(appointment.id)].start_at == appointment.start
             assert (shown[str(appointment.id)].crm_sync == "pending") == appointment.needs_crm_sync
 
-    due = {t.schedule_id: (t.touch_number, t.due_at) for t in due_touches(db, FAR_FUTURE, 500) if t.tenant_id == tenant}
+    due = {
+        t.schedule_id: (t.touch_number, t.due_at)
+        for t in due_touches(db, FAR_FUTURE, 500)
+        if t.tenant_id == tenant
+    }
     assert due == expected_due
 
-    days = funnel(db, tenant, None, date(2024, 1, 1), date(2025, 2, 1)) + funnel(
-        db, tenant, None, date(2025, 2, 2), date(2026, 3, 1)
-    ) + funnel(db, tenant, None, date(2026, 3, 2), date(2027, 1, 1))
+    days = (
+        funnel(db, tenant, None, date(2024, 1, 1), date(2025, 2, 1))
+        + funnel(db, tenant, None, date(2025, 2, 2), date(2026, 3, 1))
+        + funnel(db, tenant, None, date(2026, 3, 2), date(2027, 1, 1))
+    )
     leads = [record.lead for record in records if record.lead is not None]
     assert sum(day.received for day in days) == len(leads)
-    assert sum(day.lost for day in days) == sum(1 for lead in leads if _ever(container, lead.id, Lead.MarkedLost))
+    assert sum(day.lost for day in days) == sum(
+        1 for lead in leads if _ever(container, lead.id, Lead.MarkedLost)
+    )
     booked = sum(1 for lead in leads if _ever(container, lead.id, Lead.AppointmentBooked))
     assert sum(day.booked for day in days) == booked
     assert sum(day.contacted for day in days) == sum(1 for lead in leads if lead.contacted_at is not None)
@@ -161,3 +186,83 @@ def _assert_read_models_match_the_aggregates(container: Container, tenant: str, 
 
 def _ever(container: Container, aggregate_id: object, event_type: type) -> bool:
     return any(isinstance(event, event_type) for event in container.store.events.get(aggregate_id))
+
+
+# ------------------------------------------------------------------------------------ the commands
+
+
+@pytest.fixture
+def history(container: Container, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Container:
+    """A short history, projected, with the CLI pointed at the same database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    save_whole_lives(container.store, 6, start=datetime(2025, 3, 3, 16, tzinfo=UTC))
+    ProjectionRunner(container.db, container.store, all_projections()).catch_up()
+    return container
+
+
+def test_verify_prints_every_difference_and_fails_until_a_rebuild_repairs_them(
+    history: Container, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with history.db.transaction() as cur:
+        cur.execute("SELECT lead_id, status FROM rm_leads ORDER BY lead_id")
+        lead_id, status = cur.fetchall()[0]
+        cur.execute("UPDATE rm_leads SET status = 'lost' WHERE lead_id = %s", [lead_id])
+        cur.execute("SELECT schedule_id FROM rm_schedules ORDER BY schedule_id")
+        (schedule_id,) = cur.fetchall()[0]
+        cur.execute("DELETE FROM rm_schedules WHERE schedule_id = %s", [schedule_id])
+        cur.execute(
+            "INSERT INTO rm_funnel_daily (tenant_id, location_id, day, received) VALUES ('x', 'y', '2020-01-01', 1)"
+        )
+
+    assert main(["projections", "verify", "--quiet"]) == 1
+    printed = capsys.readouterr().out
+    assert f"leads[lead_id={lead_id}]: status: live 'lost' ≠ rebuilt '{status}'" in printed
+    assert f"schedules[schedule_id={schedule_id}]: missing from the live table" in printed
+    assert (
+        "funnel_daily[tenant_id=x, location_id=y, day=2020-01-01]: in the live table but not in the replay"
+        in printed
+    )
+    assert "3 difference(s)" in printed
+
+    assert main(["projections", "rebuild"]) == 0
+    rebuilt = capsys.readouterr()
+    assert "rebuilt leads up to event #" in rebuilt.out
+    assert "rebuild [" in rebuilt.err and "100%" in rebuilt.err  # the progress bar, on stderr
+
+    assert main(["projections", "verify"]) == 0
+    assert "no differences: leads, due_touches, appointments, funnel" in capsys.readouterr().out
+
+
+def test_rebuilding_one_read_model_leaves_the_others_alone(
+    history: Container, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with history.db.transaction() as cur:
+        cur.execute("UPDATE rm_leads SET status = 'lost'")
+        cur.execute("UPDATE rm_appointments SET status = 'no_show'")
+
+    assert main(["projections", "rebuild", "leads", "--quiet"]) == 0
+    assert main(["projections", "verify", "leads", "appointments", "--quiet"]) == 1
+
+    printed = capsys.readouterr().out
+    assert "appointments[" in printed
+    assert "leads[" not in printed
+
+
+def test_an_unknown_read_model_name_is_refused_with_the_known_ones(
+    history: Container, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["projections", "rebuild", "leeds"]) == 2
+
+    assert "no read model named leeds; known: leads, due_touches" in capsys.readouterr().err
+
+
+def test_status_prints_each_read_models_position_and_lag(
+    history: Container, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = int(history.store.recorder.max_notification_id() or 0)
+
+    assert main(["projections", "status"]) == 0
+
+    printed = capsys.readouterr().out
+    assert f"event log head: #{head}" in printed
+    assert f"leads          at #{head:<10} lag 0" in printed

@@ -6,18 +6,27 @@ Runs on the embedded SQLite store and on PostgreSQL, with the SendGrid and Twili
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.support.touch_world import (
+    SHOP_EMAIL,
+    SHOP_NUMBER,
+    Providers,
+    TouchWorld,
+    world_on,
+)
+from tests.support.touch_world import shared_database_url as shared_database_url
+from tests.support.touch_world import shared_providers as shared_providers
 
 from leadorch.domain.schedule import TouchOutcome
 from leadorch.domain.values import Channel, LeadStatus
-from tests.support.touch_world import JANE_EMAIL, JANE_PHONE, SHOP_EMAIL, SHOP_NUMBER, TouchWorld, touch_world
 
 
 @pytest.fixture
-def world(database_url: str) -> TouchWorld:
-    with touch_world(database_url) as world:
+def world(shared_database_url: str, shared_providers: Providers) -> Iterator[TouchWorld]:
+    with world_on(shared_database_url, shared_providers) as world:
         yield world
 
 
@@ -28,7 +37,7 @@ def test_touch_one_goes_out_on_both_channels_with_ids_links_and_opt_out_notice(w
 
     assert result.touch_number == 1
     assert result.outcomes == {"sms": "sent", "email": "sent"}
-    [email] = world.emails_to(JANE_EMAIL)
+    [email] = world.emails_to(world.email)
     assert email.from_email == SHOP_EMAIL
     assert email.custom_args["idempotency_key"] == f"{schedule_id}:1:email"
     assert email.custom_args["lead_id"] == lead_id
@@ -37,7 +46,7 @@ def test_touch_one_goes_out_on_both_channels_with_ids_links_and_opt_out_notice(w
     assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "https://leads.sunshield.example.com/chat/" in (email.text or "")
     assert "12400 N Lamar Blvd" in (email.text or "")
-    [sms] = world.texts_to(JANE_PHONE)
+    [sms] = world.texts_to(world.phone)
     assert sms.from_number == SHOP_NUMBER
     assert sms.body.endswith("Reply STOP to opt out.")
     assert sms.status_callback is not None
@@ -49,7 +58,9 @@ def test_touch_one_goes_out_on_both_channels_with_ids_links_and_opt_out_notice(w
     assert world.lead(lead_id).status is LeadStatus.CONTACTING
 
 
-def test_a_touch_that_is_not_due_is_not_sent_and_dispatching_again_sends_nothing_more(world: TouchWorld) -> None:
+def test_a_touch_that_is_not_due_is_not_sent_and_dispatching_again_sends_nothing_more(
+    world: TouchWorld,
+) -> None:
     _, schedule_id = world.new_lead()
     world.dispatch(schedule_id)
 
@@ -96,7 +107,7 @@ def test_the_second_touch_goes_out_next_day_by_email_only_without_the_opt_out_no
 
     assert (second.touch_number, second.outcomes) == (2, {"email": "sent"})
     assert (third.touch_number, third.outcomes) == (3, {"sms": "sent"})
-    texts = world.texts_to(JANE_PHONE)
+    texts = world.texts_to(world.phone)
     assert len(texts) == 2
     assert "Reply STOP" not in texts[1].body
 
@@ -109,8 +120,8 @@ def test_a_provider_500_then_success_sends_one_message(world: TouchWorld) -> Non
     result = world.dispatch(schedule_id)
 
     assert result.outcomes == {"sms": "sent", "email": "sent"}
-    assert len(world.texts_to(JANE_PHONE)) == 1
-    assert len(world.emails_to(JANE_EMAIL)) == 1
+    assert len(world.texts_to(world.phone)) == 1
+    assert len(world.emails_to(world.email)) == 1
     assert world.providers.twilio.calls == 2
     assert world.providers.sendgrid.calls == 3
 
@@ -129,7 +140,7 @@ def test_a_provider_down_for_every_attempt_fails_the_touch_but_keeps_the_channel
 
 def test_twilio_21610_opts_the_lead_out_of_sms_and_email_goes_on(world: TouchWorld) -> None:
     lead_id, schedule_id = world.new_lead()
-    world.providers.twilio.reject_recipient(JANE_PHONE, 21610)
+    world.providers.twilio.reject_recipient(world.phone, 21610)
 
     result = world.dispatch(schedule_id)
 
@@ -144,7 +155,7 @@ def test_twilio_21610_opts_the_lead_out_of_sms_and_email_goes_on(world: TouchWor
 
 def test_an_invalid_number_disables_sms_for_the_rest_of_the_cadence(world: TouchWorld) -> None:
     lead_id, schedule_id = world.new_lead()
-    world.providers.twilio.reject_recipient(JANE_PHONE, 21211)
+    world.providers.twilio.reject_recipient(world.phone, 21211)
 
     world.dispatch(schedule_id)
     world.clock.advance(timedelta(days=3))
@@ -159,7 +170,7 @@ def test_an_invalid_number_disables_sms_for_the_rest_of_the_cadence(world: Touch
 
 def test_a_bounced_address_disables_email(world: TouchWorld) -> None:
     _, schedule_id = world.new_lead()
-    world.providers.sendgrid.reject_address(JANE_EMAIL)
+    world.providers.sendgrid.reject_address(world.email)
 
     result = world.dispatch(schedule_id)
 
@@ -176,11 +187,11 @@ def test_a_lead_without_a_phone_gets_email_only(world: TouchWorld) -> None:
     assert world.providers.twilio.outbox == []
 
 
-def test_a_lead_created_at_23h_local_gets_touch_one_when_the_window_opens(database_url: str) -> None:
-    from datetime import UTC, datetime
-
+def test_a_lead_created_at_23h_local_gets_touch_one_when_the_window_opens(
+    shared_database_url: str, shared_providers: Providers
+) -> None:
     eleven_pm_austin = datetime(2025, 6, 3, 4, 0, tzinfo=UTC)  # Monday 23:00 CDT
-    with touch_world(database_url, start=eleven_pm_austin) as world:
+    with world_on(shared_database_url, shared_providers, start=eleven_pm_austin) as world:
         _, schedule_id = world.new_lead()
 
         at_arrival = world.dispatch(schedule_id)
@@ -192,9 +203,9 @@ def test_a_lead_created_at_23h_local_gets_touch_one_when_the_window_opens(databa
 
         assert at_arrival.touch_number is None
         assert before_opening == []
-        [sms] = world.texts_to(JANE_PHONE)
+        [sms] = world.texts_to(world.phone)
         assert world.schedule(schedule_id).touches[0].claimed_at == datetime(2025, 6, 3, 14, 0, tzinfo=UTC)
-        assert sms.to == JANE_PHONE
+        assert sms.to == world.phone
 
 
 class _Crash(BaseException):
@@ -232,8 +243,11 @@ def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertai
     world.catch_up()
 
     schedule = world.schedule(schedule_id)
-    assert schedule.touches[0].outcomes == {Channel.SMS: TouchOutcome.UNCERTAIN, Channel.EMAIL: TouchOutcome.UNCERTAIN}
+    assert schedule.touches[0].outcomes == {
+        Channel.SMS: TouchOutcome.UNCERTAIN,
+        Channel.EMAIL: TouchOutcome.UNCERTAIN,
+    }
     assert schedule.claimed is None and schedule.next_touch_number == 2
-    assert len(world.texts_to(JANE_PHONE)) == 1
-    assert world.emails_to(JANE_EMAIL) == []
+    assert len(world.texts_to(world.phone)) == 1
+    assert world.emails_to(world.email) == []
     assert world.dispatch(schedule_id).note == "nothing due"

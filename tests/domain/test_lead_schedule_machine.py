@@ -9,6 +9,7 @@ both aggregates are rebuilt from their events (through the production codec) and
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from uuid import uuid4
 
@@ -337,7 +338,7 @@ class LeadAndSchedule(RuleBasedStateMachine):
         claimed_days = [
             local(t.claimed_at, self.tz_name).date() for t in self.schedule.touches if t.claimed_at
         ]
-        assert all(a < b for a, b in zip(claimed_days, claimed_days[1:], strict=False))
+        assert all(a < b for a, b in pairwise(claimed_days))
 
     @invariant()
     def due_times_are_inside_the_window(self) -> None:

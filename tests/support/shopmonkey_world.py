@@ -96,6 +96,9 @@ class ShopMonkeyWorld:
 
     # -- state --------------------------------------------------------------------------------------
 
+    def lead_id_of(self, order_id: str) -> Any:
+        return ids.lead_id(TENANT, order_id)
+
     def lead(self, order_id: str = LEAD_ORDER) -> Lead:
         return self.container.store.load(ids.lead_id(TENANT, order_id), Lead, TENANT)
 
@@ -170,11 +173,15 @@ def forget_runtime(world: ShopMonkeyWorld) -> None:
 
 @contextmanager
 def shopmonkey_world(
-    database_url: str, *, redis_url: str | None = None, **fake_options: Any
+    database_url: str,
+    *,
+    redis_url: str | None = None,
+    fake_class: type[FakeShopMonkey] = FakeShopMonkey,
+    **fake_options: Any,
 ) -> Iterator[ShopMonkeyWorld]:
     """A container with tenant `tint` (location `san-diego`) whose ShopMonkey is a fake on a socket."""
     clock = AdjustableClock(START)
-    shopmonkey = FakeShopMonkey.from_fixtures(fixtures_dir(), clock=clock.now, **fake_options)
+    shopmonkey = fake_class.from_fixtures(fixtures_dir(), clock=clock.now, **fake_options)
     server = serve_in_thread(shopmonkey)
     settings = load_settings(
         {},
@@ -260,3 +267,24 @@ def drain(runtime: Runtime, *, rounds: int = 3) -> None:
         for queue in sorted(broker.get_declared_queues()):
             if not queue.endswith((".DQ", ".XQ")):
                 broker.join(queue, timeout=30_000, fail_fast=False)
+
+
+def deliver(world: ShopMonkeyWorld, client: Any, body: bytes, *, request_id: str | None = None) -> Any:
+    """Post `body` signed to the webhook, then process the stored delivery as a worker would.
+
+    Returns the `IngestDecision` (None when the delivery was not accepted as new, or was put back).
+    """
+    from leadorch.app.ingestion.actors import ingestion_service
+
+    headers = world.signed(body, request_id=request_id)
+    response = client.post(f"/webhooks/shopmonkey/{TENANT}", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    if response.json()["status"] != "accepted":
+        return None
+    return ingestion_service(world.container).process_delivery(headers["X-Request-Id"])
+
+
+def inbox_row(world: ShopMonkeyWorld, request_id: str) -> Any:
+    from leadorch.app.ingestion.inbox import WebhookInbox
+
+    return WebhookInbox(world.container.db).get(request_id)

@@ -9,13 +9,16 @@ touches, and read what the providers received.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from uuid import UUID
+from uuid import UUID, uuid4
+
+import pytest
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.adapters.standins.sendgrid import AcceptedEmail, SendGridStandIn
@@ -32,6 +35,7 @@ from leadorch.domain import ids
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
 from leadorch.domain.values import Contact, Vehicle
+from tests.support.services import create_database, drop_database
 
 TENANT = "sunshield"
 LOCATION = "austin"
@@ -82,6 +86,10 @@ class TouchWorld:
     clock: AdjustableClock
     providers: Providers
     runner: ProjectionRunner
+    tenant_id: str = TENANT
+    api_token: str = ""
+    email: str = JANE_EMAIL
+    phone: str = JANE_PHONE
     _orders: int = 0
 
     # -- leads ------------------------------------------------------------------------------------------
@@ -89,20 +97,24 @@ class TouchWorld:
     def new_lead(
         self,
         *,
-        email: str | None = JANE_EMAIL,
-        phone: str | None = JANE_PHONE,
+        email: str | None = "",
+        phone: str | None = "",
         email_consent: bool = True,
         sms_consent: bool = True,
         first_name: str = "Jane",
         order_id: str | None = None,
     ) -> tuple[str, str]:
-        """A lead and its started schedule, saved together as ingestion saves them; (lead id, schedule id)."""
+        """A lead and its started schedule, saved together as ingestion saves them; (lead id, schedule id).
+
+        Email and phone default to the world's own (`""`); None leaves them out."""
         self._orders += 1
+        email = self.email if email == "" else email
+        phone = self.phone if phone == "" else phone
         now = self.clock.now()
-        tenant = config_service(self.container).tenant(TENANT)
-        location = config_service(self.container).location(TENANT, LOCATION)
+        tenant = config_service(self.container).tenant(self.tenant_id)
+        location = config_service(self.container).location(self.tenant_id, LOCATION)
         lead = Lead.register(
-            tenant_id=TENANT,
+            tenant_id=self.tenant_id,
             location_id=LOCATION,
             crm_order_id=order_id or f"order-{self._orders}",
             crm_customer_id=f"customer-{self._orders}",
@@ -115,7 +127,7 @@ class TouchWorld:
             at=now,
         )
         schedule = TouchPointSchedule.start(
-            tenant_id=TENANT,
+            tenant_id=self.tenant_id,
             lead_id=str(lead.id),
             location_id=LOCATION,
             plan=tenant.touch_plan(),
@@ -129,10 +141,10 @@ class TouchWorld:
         return str(lead.id), str(schedule.id)
 
     def lead(self, lead_id: str) -> Lead:
-        return self.container.store.load(UUID(lead_id), Lead, TENANT)
+        return self.container.store.load(UUID(lead_id), Lead, self.tenant_id)
 
     def schedule(self, schedule_id: str) -> TouchPointSchedule:
-        return self.container.store.load(UUID(schedule_id), TouchPointSchedule, TENANT)
+        return self.container.store.load(UUID(schedule_id), TouchPointSchedule, self.tenant_id)
 
     def schedule_of(self, lead_id: str) -> TouchPointSchedule:
         return self.schedule(str(ids.schedule_id(lead_id)))
@@ -143,14 +155,15 @@ class TouchWorld:
         self.runner.catch_up()
 
     def dispatch(self, schedule_id: str) -> DispatchResult:
-        return dispatch_touch(self.container, TENANT, schedule_id, sleep=lambda _: None)
+        return dispatch_touch(self.container, self.tenant_id, schedule_id, sleep=lambda _: None)
 
     def dispatch_due(self) -> list[DispatchResult]:
-        """What the tick + worker do: find due touches in the read model and dispatch each."""
+        """What the tick + worker do: find this tenant's due touches in the read model and dispatch each."""
         self.catch_up()
         results = [
             dispatch_touch(self.container, due.tenant_id, due.schedule_id, sleep=lambda _: None)
             for due in due_touches(self.container.db, self.clock.now(), 500)
+            if due.tenant_id == self.tenant_id
         ]
         self.catch_up()
         return results
@@ -180,12 +193,14 @@ def touch_of_text(sms: AcceptedSms) -> int:
     return int(parse_qs(urlsplit(sms.status_callback).query)["touch"][0])
 
 
-def configure_tenant(container: Container, *, demo_mode: bool = False, allow: tuple[str, ...] = ()) -> str:
+def configure_tenant(
+    container: Container, tenant_id: str = TENANT, *, demo_mode: bool = False, allow: tuple[str, ...] = ()
+) -> str:
     """The tenant and its Austin shop; returns the tenant's API token."""
     service = config_service(container)
-    created = service.create_tenant(TENANT, name="Sun Shield Tint", actor="test")
+    created = service.create_tenant(tenant_id, name="Sun Shield Tint", actor="test")
     service.add_location(
-        TENANT,
+        tenant_id,
         LOCATION,
         name="Sun Shield Austin",
         crm_location_id="crm-austin",
@@ -198,9 +213,9 @@ def configure_tenant(container: Container, *, demo_mode: bool = False, allow: tu
         actor="test",
     )
     for address in allow:
-        service.allow_address(TENANT, address, actor="test")
+        service.allow_address(tenant_id, address, actor="test")
     if not demo_mode:
-        service.set_demo_mode(TENANT, False, actor="test")
+        service.set_demo_mode(tenant_id, False, actor="test")
     return created.api_token
 
 
@@ -212,8 +227,11 @@ def touch_world(
     demo_mode: bool = False,
     allow: tuple[str, ...] = (),
     providers: Providers | None = None,
+    tenant_id: str | None = None,
     **settings: Any,
 ) -> Iterator[TouchWorld]:
+    """A world on `database_url`; several may share one database, each with its own tenant."""
+    tenant_id = tenant_id or TENANT
     own_providers = providers is None
     providers = providers or start_providers()
     clock = AdjustableClock(start)
@@ -227,9 +245,12 @@ def touch_world(
         ),
         clock=clock,
     )
-    configure_tenant(container, demo_mode=demo_mode, allow=allow)
+    token = configure_tenant(container, tenant_id, demo_mode=demo_mode, allow=allow)
     runner = ProjectionRunner(container.db, container.store, all_projections())
-    world = TouchWorld(container=container, clock=clock, providers=providers, runner=runner)
+    world = TouchWorld(
+        container=container, clock=clock, providers=providers, runner=runner, tenant_id=tenant_id
+    )
+    world.api_token = token
     try:
         yield world
     finally:
@@ -237,3 +258,41 @@ def touch_world(
         if own_providers:
             providers.stop()
 
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def shared_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One database per test module and backend; tests share it with a tenant each (`world_on`)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('touches') / 'events.db'}"
+        return
+    admin = str(request.getfixturevalue("pg_admin_url"))
+    url = create_database(admin)
+    try:
+        yield url
+    finally:
+        drop_database(admin, url)
+
+
+@pytest.fixture(scope="module")
+def shared_providers() -> Iterator[Providers]:
+    providers = start_providers()
+    try:
+        yield providers
+    finally:
+        providers.stop()
+
+
+@contextmanager
+def world_on(database_url: str, providers: Providers, **options: Any) -> Iterator[TouchWorld]:
+    """A world with a fresh tenant of its own in a shared database, with the providers' records cleared."""
+    providers.reset()
+    number = next(_contacts)
+    tenant_id = f"t-{uuid4().hex[:10]}"
+    with touch_world(database_url, providers=providers, tenant_id=tenant_id, **options) as world:
+        world.email, world.phone = f"jane.{number}@example.com", f"+1737555{number:04d}"
+        yield world
+
+
+_contacts = itertools.count(1)

@@ -21,6 +21,7 @@ import msgspec
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.domain import ids
 from leadorch.domain.appointment import Appointment
+from leadorch.domain.conversation import conversation_id
 from leadorch.domain.intake import intake_id
 from leadorch.domain.lead import Lead
 
@@ -84,8 +85,7 @@ def lead_history(
     related += _events_of(store, intake_id(owner, registered.crm_order_id), owner)
     for appointment_id in _mentioned(lead_events, Lead.AppointmentBooked, "appointment_id"):
         related += _events_of(store, appointment_id, owner, Appointment)
-    for session_id in _mentioned(lead_events, Lead.ChatStarted, "session_id"):
-        related += _events_of(store, session_id, owner)
+    related += _events_of(store, conversation_id(lead_uuid), owner)
     entries = [_entry(event, full) for event in related]
     entries.sort(key=lambda e: (e.at, _KIND_ORDER.get(e.aggregate, 9), e.aggregate_id, e.version))
     return LeadHistory(lead_id=str(lead_uuid), tenant_id=owner, entries=entries)

@@ -15,6 +15,8 @@ SCHEMA_MODULES: list[str] = [
     "leadorch.app.config.tables",
     "leadorch.app.ingestion.inbox",
     "leadorch.app.ingestion.poller",
+    "leadorch.app.booking.tables",
+    "leadorch.app.chat.tables",
 ]
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from leadorch.domain.errors import InvalidValue
@@ -76,13 +76,19 @@ class _Rule:
             return False
         if instant_at(local.date(), local.time(), self.tz) != slot:
             return False
+        return any(
+            self.fits_interval(slot, local, opens, closes)
+            for opens, closes in self.hours.intervals_on(local.date())
+        )
+
+    def fits_interval(self, slot: datetime, local: datetime, opens: time, closes: time) -> bool:
+        """Whether the visit starting at `slot` (read `local` on clocks) lies within `opens`–`closes` that day."""
         local_end = wall_clock(slot + self.duration, self.tz)
-        for opens, closes in self.hours.intervals_on(local.date()):
-            day_open = datetime.combine(local.date(), opens)
-            day_close = datetime.combine(local.date(), closes)
-            if day_open <= local and local_end <= day_close:
-                return True
-        return False
+        return (
+            datetime.combine(local.date(), opens) <= local
+            and local_end.date() == local.date()
+            and local_end.time() <= closes
+        )
 
     def has_room(self, slot: datetime) -> bool:
         slot_end = slot + self.duration
@@ -100,8 +106,12 @@ class _Rule:
                 return False
         return True
 
+    @property
+    def earliest(self) -> datetime:
+        return self.now + self.min_lead
+
     def admits(self, slot: datetime) -> bool:
-        return slot >= self.now + self.min_lead and self.fits_hours(slot) and self.has_room(slot)
+        return slot >= self.earliest and self.fits_hours(slot) and self.has_room(slot)
 
 
 def _rule(
@@ -177,17 +187,23 @@ def free_slots(
         raise InvalidValue(f"the range may span at most {MAX_RANGE.days} days")
     step = timedelta(minutes=rule.granularity)
     slots: list[datetime] = []
-    day = wall_clock(start, rule.tz).date()
+    earliest = max(start, rule.earliest)
+    day = wall_clock(earliest, rule.tz).date()
     last_day = wall_clock(end, rule.tz).date()
     while day <= last_day:
+        midnight = datetime.combine(day, time(0))
         for opens, closes in hours.intervals_on(day):
-            midnight = datetime.combine(day, datetime.min.time())
+            # The first grid point at or after opening (grid counted from local midnight).
             open_minutes = opens.hour * 60 + opens.minute + (1 if opens.second or opens.microsecond else 0)
-            first = -(-open_minutes // rule.granularity) * rule.granularity
-            local = midnight + timedelta(minutes=first)
+            local = midnight + timedelta(minutes=-(-open_minutes // rule.granularity) * rule.granularity)
             while local.date() == day and local.time() < closes:
                 slot = instant_at(day, local.time(), rule.tz)
-                if slot is not None and start <= slot < end and rule.admits(slot):
+                if (
+                    slot is not None
+                    and earliest <= slot < end
+                    and rule.fits_interval(slot, local, opens, closes)
+                    and rule.has_room(slot)
+                ):
                     slots.append(slot)
                 local += step
         day += timedelta(days=1)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate
 
@@ -57,10 +58,14 @@ class Availability:
             "granularity_minutes": self.location.slot_granularity_minutes,
         }
 
-    def free(self, duration: timedelta, booked: list[Interval], start: datetime, end: datetime, now: datetime) -> list[datetime]:
+    def free(
+        self, duration: timedelta, booked: list[Interval], start: datetime, end: datetime, now: datetime
+    ) -> list[datetime]:
         return free_slots(**self.rule(), duration=duration, booked=booked, start=start, end=end, now=now)
 
-    def why_not(self, duration: timedelta, slot: datetime, booked: list[Interval], now: datetime) -> str | None:
+    def why_not(
+        self, duration: timedelta, slot: datetime, booked: list[Interval], now: datetime
+    ) -> str | None:
         """None when an appointment of `duration` may start at `slot`, else the reason in plain words."""
         rule = self.rule()
         if is_slot_free(**rule, duration=duration, booked=booked, slot=slot, now=now):
@@ -74,8 +79,12 @@ class Availability:
                 f"{label} is too soon: appointments can be booked from "
                 f"{duration_words(location.min_lead_minutes)} ahead"
             )
-        local = slot.astimezone(_zone(location.time_zone))
-        if local.second or local.microsecond or (local.hour * 60 + local.minute) % location.slot_granularity_minutes:
+        local = slot.astimezone(ZoneInfo(location.time_zone))
+        if (
+            local.second
+            or local.microsecond
+            or (local.hour * 60 + local.minute) % location.slot_granularity_minutes
+        ):
             return f"appointments start every {location.slot_granularity_minutes} minutes; {label} is not one of those times"
         if not is_slot_free(**rule, duration=duration, booked=[], slot=slot, now=now):
             return f"the shop is not open for the whole {duration_words(_minutes(duration))} from {label}"
@@ -101,7 +110,9 @@ class BookingService:
         booked = self.claims.booked(tenant_id, location.location_id, start, end + duration)
         return Availability(location).free(duration, booked, start, end, now)
 
-    def why_not(self, tenant_id: str, location: LocationConfig, duration: timedelta, slot: datetime) -> str | None:
+    def why_not(
+        self, tenant_id: str, location: LocationConfig, duration: timedelta, slot: datetime
+    ) -> str | None:
         """Why an appointment of `duration` cannot start at `slot` right now (None: it can)."""
         booked = self.claims.booked(tenant_id, location.location_id, slot, slot + duration)
         return Availability(location).why_not(duration, slot, booked, self.clock.now())
@@ -207,7 +218,14 @@ class BookingService:
             appointment = self.store.decide(command)
         except BaseException:
             self.claims.restore(
-                Claim(moved.appointment_id, tenant_id, current.location_id, str(lead_key), current.start, current.end),
+                Claim(
+                    moved.appointment_id,
+                    tenant_id,
+                    current.location_id,
+                    str(lead_key),
+                    current.start,
+                    current.end,
+                ),
                 now=now,
             )
             raise
@@ -254,12 +272,6 @@ class BookingService:
         enqueue(self.container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id)
         enqueue(self.container, actors.SEND_NOTICE, tenant_id, appointment_id, change)
         log.info("appointment %s %s", appointment_id, change, extra={"tenant_id": tenant_id})
-
-
-def _zone(time_zone: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(time_zone)
 
 
 def _minutes(duration: timedelta) -> int:

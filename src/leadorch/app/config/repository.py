@@ -463,7 +463,8 @@ class ConfigRepository:
         self, tenant_id: str | None = None, *, limit: int = 100, before_seq: int | None = None
     ) -> list[AuditEntry]:
         """Configuration changes, newest first; one tenant's, or all when `tenant_id` is None."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         if tenant_id is not None:
             clauses.append("tenant_id = %s")
             params.append(tenant_id)

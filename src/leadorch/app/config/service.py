@@ -304,7 +304,7 @@ class ConfigService:
                 time_zone=time_zone,
                 phone=phone,
                 address=address,
-                weekly_hours=dict(weekly_hours or {}),
+                weekly_hours=hours.weekly_hours(weekly_hours or {}),
                 window=window or SendingWindowConfig(),
                 capacity=capacity,
                 min_lead_minutes=min_lead_minutes,

@@ -14,8 +14,8 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from leadorch.app.config import config_service
@@ -166,7 +166,9 @@ class TenantsController(Controller):
     dependencies = _DEPENDENCIES
 
     @post("/", guards=[require_super_admin], status_code=HTTP_201_CREATED, sync_to_thread=True)
-    def create(self, data: TenantCreate, admin: Principal, config: ConfigService) -> TenantCreated:
+    def create(
+        self, data: TenantCreate, admin: NamedDependency[Principal], config: NamedDependency[ConfigService]
+    ) -> TenantCreated:
         """Create a tenant (demo mode on) and issue its API token."""
         created = config.create_tenant(
             data.tenant_id,
@@ -179,16 +181,25 @@ class TenantsController(Controller):
         return TenantCreated(tenant=created.tenant, api_token=created.api_token)
 
     @get("/", guards=[require_super_admin], sync_to_thread=True)
-    def list_all(self, config: ConfigService) -> list[TenantConfig]:
+    def list_all(self, config: NamedDependency[ConfigService]) -> list[TenantConfig]:
         return config.tenants()
 
     @get("/{tenant_id:str}", sync_to_thread=True)
-    def show(self, tenant_id: str, access: Principal, config: ConfigService) -> TenantConfig:
+    def show(
+        self,
+        tenant_id: FromPath[str],
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
+    ) -> TenantConfig:
         return config.tenant(tenant_id)
 
     @patch("/{tenant_id:str}", sync_to_thread=True)
     def update(
-        self, tenant_id: str, data: TenantUpdate, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        data: TenantUpdate,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> TenantConfig:
         return config.update_tenant(
             tenant_id,
@@ -200,26 +211,42 @@ class TenantsController(Controller):
 
     @put("/{tenant_id:str}/demo-mode", sync_to_thread=True)
     def demo_mode(
-        self, tenant_id: str, data: DemoMode, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        data: DemoMode,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> TenantConfig:
         """Demo mode on: only allow-listed addresses get messages. Off: real customers do."""
         return config.set_demo_mode(tenant_id, data.enabled, actor=access.actor)
 
     @post("/{tenant_id:str}/allow-list", status_code=HTTP_200_OK, sync_to_thread=True)
     def allow(
-        self, tenant_id: str, data: AllowedAddress, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        data: AllowedAddress,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> TenantConfig:
         return config.allow_address(tenant_id, data.address, actor=access.actor)
 
     @delete("/{tenant_id:str}/allow-list/{address:str}", status_code=HTTP_200_OK, sync_to_thread=True)
     def disallow(
-        self, tenant_id: str, address: str, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        address: FromPath[str],
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> TenantConfig:
         return config.disallow_address(tenant_id, address, actor=access.actor)
 
     @put("/{tenant_id:str}/crm-credentials", sync_to_thread=True)
     def crm_credentials(
-        self, tenant_id: str, data: CrmCredentials, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        data: CrmCredentials,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> TenantConfig:
         """Store the ShopMonkey API key and/or webhook secret (encrypted; never returned)."""
         return config.set_crm_credentials(
@@ -227,19 +254,32 @@ class TenantsController(Controller):
         )
 
     @post("/{tenant_id:str}/api-token", status_code=HTTP_201_CREATED, sync_to_thread=True)
-    def rotate_token(self, tenant_id: str, access: Principal, config: ConfigService) -> ApiTokenIssued:
+    def rotate_token(
+        self,
+        tenant_id: FromPath[str],
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
+    ) -> ApiTokenIssued:
         """Issue a new API token for the tenant; the previous one stops working."""
         return ApiTokenIssued(api_token=config.rotate_api_token(tenant_id, actor=access.actor))
 
     @put("/{tenant_id:str}/templates", sync_to_thread=True)
     def templates(
-        self, tenant_id: str, data: Templates, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        data: Templates,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> TenantConfig:
         return config.set_templates(tenant_id, data.templates, actor=access.actor)
 
     @put("/{tenant_id:str}/touch-plan", sync_to_thread=True)
     def touch_plan(
-        self, tenant_id: str, data: TouchPlanBody, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        data: TouchPlanBody,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> TenantConfig:
         plan = None if data.touches is None else [msgspec.to_builtins(t) for t in data.touches]
         return config.set_touch_plan(tenant_id, plan, actor=access.actor)
@@ -247,9 +287,9 @@ class TenantsController(Controller):
     @get("/{tenant_id:str}/audit", sync_to_thread=True)
     def audit(
         self,
-        tenant_id: str,
-        access: Principal,
-        config: ConfigService,
+        tenant_id: FromPath[str],
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
         limit: int = Parameter(default=100, ge=1, le=1000),
         before_seq: int | None = Parameter(default=None, ge=1),
     ) -> list[AuditEntry]:
@@ -258,7 +298,11 @@ class TenantsController(Controller):
 
     @get("/{tenant_id:str}/catalog", sync_to_thread=True)
     def catalog(
-        self, tenant_id: str, access: Principal, config: ConfigService, location_id: str | None = None
+        self,
+        tenant_id: FromPath[str],
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
+        location_id: str | None = None,
     ) -> list[CatalogEntry]:
         """The active services, with a location's effective prices when `location_id` is given."""
         return config.catalog(tenant_id, location_id)
@@ -274,7 +318,11 @@ class LocationsController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED, sync_to_thread=True)
     def create(
-        self, tenant_id: str, data: LocationCreate, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        data: LocationCreate,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> LocationConfig:
         return config.add_location(
             tenant_id,
@@ -295,18 +343,32 @@ class LocationsController(Controller):
         )
 
     @get("/", sync_to_thread=True)
-    def list_all(self, tenant_id: str, access: Principal, config: ConfigService) -> list[LocationConfig]:
+    def list_all(
+        self,
+        tenant_id: FromPath[str],
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
+    ) -> list[LocationConfig]:
         return config.locations(tenant_id)
 
     @get("/{location_id:str}", sync_to_thread=True)
     def show(
-        self, tenant_id: str, location_id: str, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        location_id: FromPath[str],
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> LocationConfig:
         return config.location(tenant_id, location_id)
 
     @patch("/{location_id:str}", sync_to_thread=True)
     def update(
-        self, tenant_id: str, location_id: str, data: LocationUpdate, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        location_id: FromPath[str],
+        data: LocationUpdate,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> LocationConfig:
         return config.update_location(
             tenant_id, location_id, actor=access.actor, **msgspec.structs.asdict(data)
@@ -314,19 +376,24 @@ class LocationsController(Controller):
 
     @put("/{location_id:str}/hours", sync_to_thread=True)
     def hours(
-        self, tenant_id: str, location_id: str, data: WeeklyHours, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        location_id: FromPath[str],
+        data: WeeklyHours,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> LocationConfig:
         return config.set_hours(tenant_id, location_id, data.weekly_hours, actor=access.actor)
 
     @put("/{location_id:str}/exceptions/{day:date}", sync_to_thread=True)
     def set_exception(
         self,
-        tenant_id: str,
-        location_id: str,
-        day: date,
+        tenant_id: FromPath[str],
+        location_id: FromPath[str],
+        day: FromPath[date],
         data: SpecialHours,
-        access: Principal,
-        config: ConfigService,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> LocationConfig:
         """Special hours for one date (a holiday: no hours = closed)."""
         return config.set_date_exception(
@@ -335,18 +402,23 @@ class LocationsController(Controller):
 
     @delete("/{location_id:str}/exceptions/{day:date}", status_code=HTTP_200_OK, sync_to_thread=True)
     def remove_exception(
-        self, tenant_id: str, location_id: str, day: date, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        location_id: FromPath[str],
+        day: FromPath[date],
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> LocationConfig:
         return config.remove_date_exception(tenant_id, location_id, day, actor=access.actor)
 
     @put("/{location_id:str}/sending-window", sync_to_thread=True)
     def sending_window(
         self,
-        tenant_id: str,
-        location_id: str,
+        tenant_id: FromPath[str],
+        location_id: FromPath[str],
         data: SendingWindowConfig,
-        access: Principal,
-        config: ConfigService,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> LocationConfig:
         return config.set_sending_window(
             tenant_id, location_id, start=data.start, end=data.end, days=data.days, actor=access.actor
@@ -355,12 +427,12 @@ class LocationsController(Controller):
     @put("/{location_id:str}/staff/{name:str}", sync_to_thread=True)
     def set_staff(
         self,
-        tenant_id: str,
-        location_id: str,
-        name: str,
+        tenant_id: FromPath[str],
+        location_id: FromPath[str],
+        name: FromPath[str],
         data: StaffContactBody,
-        access: Principal,
-        config: ConfigService,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> LocationConfig:
         """Add the staff contact `name`, or replace the one with that name."""
         return config.set_staff_contact(
@@ -375,19 +447,24 @@ class LocationsController(Controller):
 
     @delete("/{location_id:str}/staff/{name:str}", status_code=HTTP_200_OK, sync_to_thread=True)
     def remove_staff(
-        self, tenant_id: str, location_id: str, name: str, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        location_id: FromPath[str],
+        name: FromPath[str],
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> LocationConfig:
         return config.remove_staff_contact(tenant_id, location_id, name, actor=access.actor)
 
     @put("/{location_id:str}/prices/{service_id:str}", sync_to_thread=True)
     def set_price(
         self,
-        tenant_id: str,
-        location_id: str,
-        service_id: str,
+        tenant_id: FromPath[str],
+        location_id: FromPath[str],
+        service_id: FromPath[str],
         data: LocationPrice,
-        access: Principal,
-        config: ConfigService,
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> CatalogEntry:
         """The location's own price for a service (overrides the tenant-wide price)."""
         return config.set_location_price(
@@ -396,7 +473,12 @@ class LocationsController(Controller):
 
     @delete("/{location_id:str}/prices/{service_id:str}", status_code=HTTP_200_OK, sync_to_thread=True)
     def clear_price(
-        self, tenant_id: str, location_id: str, service_id: str, access: Principal, config: ConfigService
+        self,
+        tenant_id: FromPath[str],
+        location_id: FromPath[str],
+        service_id: FromPath[str],
+        access: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> CatalogEntry:
         """Remove the location's own price: the tenant-wide price applies again."""
         return config.set_location_price(tenant_id, location_id, service_id, None, actor=access.actor)
@@ -413,7 +495,7 @@ class LocationsController(Controller):
     tags=["admin"],
 )
 def audit_all(
-    config: ConfigService,
+    config: NamedDependency[ConfigService],
     limit: int = Parameter(default=100, ge=1, le=1000),
     before_seq: int | None = Parameter(default=None, ge=1),
 ) -> list[AuditEntry]:

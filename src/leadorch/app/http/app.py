@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, get
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 
 from leadorch.app.bootstrap import Container
 from leadorch.app.http.errors import EXCEPTION_HANDLERS
@@ -22,7 +25,12 @@ ROUTE_MODULES: list[str] = [
     "leadorch.app.http.webhooks_sendgrid",
     "leadorch.app.http.unsubscribe",
     "leadorch.app.http.lead_actions",
+    "leadorch.app.http.chat",
+    "leadorch.app.http.console",
 ]
+
+# Server-rendered pages (the ops console) find their Jinja2 templates here, e.g. "console/lead.html".
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 @get("/health", sync_to_thread=False, tags=["ops"])
@@ -42,5 +50,6 @@ def create_app(container: Container, *, debug: bool = False) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Lead Orchestrator", version="0.1.0", path="/schema"),
         debug=debug,
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         on_shutdown=[],
     )

@@ -25,6 +25,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath
 
 from leadorch.app.config import config_service
 from leadorch.app.config.errors import UnknownTenant
@@ -71,7 +72,7 @@ def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
-def tenant_access(request: Request[Any, Any, Any], tenant_id: str) -> Principal:
+def tenant_access(request: Request[Any, Any, Any], tenant_id: FromPath[str]) -> Principal:
     """Dependency for tenant-scoped endpoints: the caller, if they may act on `tenant_id`.
 
     401 without a valid token; 404 when the tenant does not exist or belongs to someone else.

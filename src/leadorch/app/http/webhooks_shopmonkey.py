@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 
 from litestar import MediaType, Request, Response, post
+from litestar.params import FromPath, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_401_UNAUTHORIZED, HTTP_404_NOT_FOUND
 
 from leadorch.adapters.shopmonkey_webhook import (
@@ -48,7 +49,7 @@ def _answer(status_code: int, **content: str) -> Response[dict[str, str]]:
     summary="Receive a ShopMonkey order webhook",
 )
 def receive_shopmonkey_webhook(
-    request: Request[Any, Any, Any], tenant_id: str, body: bytes
+    request: Request[Any, Any, Any], tenant_id: FromPath[str], body: RawBody
 ) -> Response[dict[str, str]]:
     """Verify, store and acknowledge one ShopMonkey delivery (see the module docstring for the answers)."""
     container = request.app.state["container"]

@@ -71,7 +71,12 @@ def receive_twilio_sms(request: Request[Any, Any, Any], body: bytes) -> Response
     text = params.get("Body") or ""
     if not from_number:
         return Response(content=twiml_reply(None), status_code=HTTP_200_OK, media_type=TWIML)
-    outcome = handle_inbound_sms(request.app.state["container"], from_number=from_number, body=text)
+    outcome = handle_inbound_sms(
+        request.app.state["container"],
+        from_number=from_number,
+        body=text,
+        to_number=(params.get("To") or "").strip() or None,
+    )
     log.info(
         "inbound SMS %s: %s for %d lead(s)%s",
         params.get("MessageSid", "?"),

@@ -348,6 +348,18 @@ class WebhookInbox:
             )
             return cur.fetchone() is not None
 
+    def order_versions_since(self, tenant_id: str, since: datetime) -> set[tuple[str, datetime]]:
+        """The (order id, `updatedDate`) of every order version with a row, updated at or after `since`."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                """
+                SELECT order_id, order_updated_date FROM webhook_inbox
+                WHERE tenant_id = %s AND order_change = 'upsert' AND order_updated_date >= %s
+                """,
+                (tenant_id, timestamp_text(since)),
+            )
+            return {(order_id, parse_timestamp(updated)) for order_id, updated in cur.fetchall()}
+
     def rows(self, tenant_id: str, *, limit: int = 100) -> list[InboxRow]:
         """The tenant's latest deliveries, newest first (for operators and tests)."""
         with self.db.transaction() as cur:

@@ -56,7 +56,7 @@ SWEEP_EVERY = 10
 SWEEP_WINDOW = timedelta(hours=24)
 FIRST_LOOKBACK = timedelta(hours=24)
 MAX_PAGES = 100  # per pass: 10,000 orders updated in one window means the filter is being ignored
-MAX_PASSES = 3
+MAX_PASSES = 5
 LEASE = timedelta(minutes=10)
 
 
@@ -123,8 +123,9 @@ class CrmPoller:
             listing.complete,
         )
         result.versions_matching = len(listing.versions)
+        known = self.inbox.order_versions_since(tenant_id, since)
         for (order_id, updated), order in sorted(listing.versions.items(), key=lambda item: item[0][1]):
-            if self.inbox.has_order_version(tenant_id, order_id, updated):
+            if (order_id, updated) in known:
                 continue
             request_id = f"poll:{tenant_id}:{order_id}:{timestamp_text(updated)}"
             fresh = self.inbox.record_order(

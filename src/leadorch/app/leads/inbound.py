@@ -46,9 +46,15 @@ class InboundOutcome:
     note: str = ""
 
 
-def handle_inbound_sms(container: Any, *, from_number: str, body: str) -> InboundOutcome:
-    """Act on a text from `from_number`; `answer` is the text to reply with in TwiML (None: nothing)."""
-    leads = leads_by_phone(container.db, from_number)
+def handle_inbound_sms(
+    container: Any, *, from_number: str, body: str, to_number: str | None = None
+) -> InboundOutcome:
+    """Act on a text from `from_number` to our number `to_number`; `answer` is the text to reply with in
+    TwiML (None: nothing). Only leads of locations that text from `to_number` are concerned (a location
+    without its own number uses the deployment's default sender)."""
+    leads = [
+        lead for lead in leads_by_phone(container.db, from_number) if _texts_from(container, lead, to_number)
+    ]
     intent = classify_reply(body)
     if intent is ReplyIntent.OPT_IN and not any(not lead.sms_consent for lead in leads):
         intent = ReplyIntent.MESSAGE
@@ -112,6 +118,16 @@ def _each(leads: list[LeadMatch], act: Any) -> tuple[str, ...]:
             continue
         done.append(lead.lead_id)
     return tuple(done)
+
+
+def _texts_from(container: Any, lead: LeadMatch, to_number: str | None) -> bool:
+    if not to_number:
+        return True
+    try:
+        sender = config_service(container).location(lead.tenant_id, lead.location_id).sms_from_number
+    except ConfigNotFound:
+        return False
+    return sender is None or sender == to_number
 
 
 def _twilio_keyword(body: str) -> bool:

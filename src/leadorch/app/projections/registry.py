@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from leadorch.app.projections.appointments import AppointmentsProjection
+from leadorch.app.projections.conversations import ConversationsProjection
 from leadorch.app.projections.due_touches import DueTouchesProjection
 from leadorch.app.projections.funnel import FunnelProjection
 from leadorch.app.projections.ingest_log import IngestLogProjection
 from leadorch.app.projections.leads import LeadsProjection
+from leadorch.app.projections.outbox import OutboxProjection
 from leadorch.app.projections.projection import Projection
 
 PROJECTION_CLASSES: tuple[type[Projection], ...] = (
@@ -17,6 +19,8 @@ PROJECTION_CLASSES: tuple[type[Projection], ...] = (
     AppointmentsProjection,
     FunnelProjection,
     IngestLogProjection,
+    ConversationsProjection,
+    OutboxProjection,
 )
 
 NAMES: tuple[str, ...] = tuple(cls.name for cls in PROJECTION_CLASSES)

@@ -28,11 +28,12 @@ class DueTouch(msgspec.Struct, frozen=True, kw_only=True):
 def due_touches(db: Database, now: datetime, limit: int = 100) -> list[DueTouch]:
     """Touches due at or before `now`, across tenants (the engine's work list), earliest first."""
     limit, _ = arguments.page(limit)
+    until = arguments.moment(now, "now")
     with db.transaction() as cur:
         cur.execute(
             f"SELECT schedule_id, tenant_id, lead_id, location_id, touch_number, due_at FROM {_TABLE} "
             "WHERE due_at <= %s ORDER BY due_at, schedule_id LIMIT %s",
-            [arguments.moment(now, "now"), limit],
+            [until, limit],
         )
         rows = cur.fetchall()
     return [

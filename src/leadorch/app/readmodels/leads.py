@@ -97,10 +97,11 @@ def list_leads(
 
 def get_lead(db: Database, tenant_id: str, lead_id: str) -> LeadView | None:
     """One lead of the tenant, or None (another tenant's lead is None too)."""
+    tenant = arguments.tenant(tenant_id)
     with db.transaction() as cur:
         cur.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM {_TABLE} WHERE tenant_id = %s AND lead_id = %s",
-            [arguments.tenant(tenant_id), str(lead_id)],
+            [tenant, str(lead_id)],
         )
         row = cur.fetchone()
     return None if row is None else _view(row)

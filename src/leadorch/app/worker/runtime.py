@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 ACTOR_MODULES: list[str] = [
     "leadorch.app.ingestion.actors",
     "leadorch.app.touches.actors",
+    "leadorch.app.booking.actors",
+    "leadorch.app.chat.actors",
 ]
 
 

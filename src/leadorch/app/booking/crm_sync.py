@@ -1,0 +1,343 @@
+"""Keep the shop's CRM calendar in step with our appointments: create, move or delete them in ShopMonkey.
+
+The job `sync_appointment_to_crm(tenant_id, appointment_id)` writes the appointment's current state to
+the CRM through the `Crm` port, linked to the lead's order, with a `note` that tells the shop what the
+customer asked in the chat and what they chose. Its outcome is recorded on the aggregate
+(`CrmSynced` / `CrmSyncFailed`), which the appointments read model shows as the sync status.
+
+- One writer per appointment: a short lease in `appointment_crm_sync` (a second job for the same
+  appointment leaves it to the holder, which re-checks the state when it is done).
+- A temporary failure (CRM down, rate limited) is recorded and retried with exponential backoff, up to
+  `MAX_ATTEMPTS`; then, like a permanent failure (bad credentials, a refused request, a lead with no
+  CRM vehicle), it flags the appointment for staff. It never cancels the appointment.
+- The state last written is remembered, so a change made while a sync was in flight is synced again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import uuid
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from leadorch.app.booking import actors
+from leadorch.app.booking.jobs import enqueue
+from leadorch.app.booking.wording import dollars, slot_label
+from leadorch.app.config import config_service
+from leadorch.app.config.models import LocationConfig
+from leadorch.app.crm import CrmNotConfigured, crm_clients, crm_for
+from leadorch.app.db import Database
+from leadorch.app.eventstore.store import NotFound
+from leadorch.app.projections.appointments import APPOINTMENTS
+from leadorch.app.projections.tables import LIVE_PREFIX, instant, parse_instant
+from leadorch.app.projections.wiring import wake_projections
+from leadorch.domain.appointment import Appointment, AppointmentStatus
+from leadorch.domain.conversation import Conversation, CustomerLine, conversation_id
+from leadorch.domain.lead import Lead
+from leadorch.ports.crm import (
+    CrmAppointmentRequest,
+    CrmAuthError,
+    CrmContractError,
+    CrmError,
+    CrmNotFound,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+LEASE = timedelta(minutes=3)
+FIRST_RETRY = timedelta(seconds=5)
+NOTE_LIMIT = 1000
+_SLOT_START = re.compile(r"\s*\(\d{4}-\d{2}-\d{2}T[^)]*\)\s*$")
+_PERMANENT = (CrmAuthError, CrmContractError, CrmNotConfigured)
+
+
+class SyncImpossible(Exception):
+    """The appointment cannot be written to the CRM as it stands; a person must look (permanent)."""
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What one run did: created, updated, deleted, unchanged, busy, waiting, retrying, failed, missing."""
+
+    status: str
+    detail: str = ""
+
+
+class SyncLedger:
+    """Leases, attempt counts and the last state written, per appointment."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def lease(self, appointment_id: str, tenant_id: str, now: datetime) -> str | None:
+        """Take the appointment's lease; its owner token, or None while another run holds it."""
+        owner = uuid.uuid4().hex
+        with self.db.transaction() as cur:
+            cur.execute(
+                "INSERT INTO appointment_crm_sync (appointment_id, tenant_id, attempts) VALUES (%s, %s, 0) "
+                "ON CONFLICT (appointment_id) DO NOTHING",
+                (appointment_id, tenant_id),
+            )
+            cur.execute(
+                "UPDATE appointment_crm_sync SET lease_owner = %s, lease_until = %s "
+                "WHERE appointment_id = %s AND (lease_until IS NULL OR lease_until < %s)",
+                (owner, instant(now + LEASE), appointment_id, instant(now)),
+            )
+            cur.execute(
+                "SELECT lease_owner FROM appointment_crm_sync WHERE appointment_id = %s", (appointment_id,)
+            )
+            row = cur.fetchone()
+        return owner if row is not None and row[0] == owner else None
+
+    def release(self, appointment_id: str, owner: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE appointment_crm_sync SET lease_owner = NULL, lease_until = NULL "
+                "WHERE appointment_id = %s AND lease_owner = %s",
+                (appointment_id, owner),
+            )
+
+    def state(self, appointment_id: str) -> tuple[str | None, int, datetime | None]:
+        """(state last written, failed attempts since, when the next attempt may run)."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT synced_state, attempts, next_attempt_at FROM appointment_crm_sync WHERE appointment_id = %s",
+                (appointment_id,),
+            )
+            row = cur.fetchone()
+        if row is None:
+            return None, 0, None
+        return row[0], int(row[1]), parse_instant(row[2])
+
+    def written(self, appointment_id: str, synced_state: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE appointment_crm_sync SET synced_state = %s, attempts = 0, next_attempt_at = NULL, "
+                "last_error = NULL WHERE appointment_id = %s",
+                (synced_state, appointment_id),
+            )
+
+    def failed(self, appointment_id: str, error: str, now: datetime) -> tuple[int, timedelta]:
+        """Count a failed attempt; (attempts so far, delay before the next one)."""
+        _, attempts, _ = self.state(appointment_id)
+        attempts += 1
+        delay = FIRST_RETRY * (2 ** (attempts - 1))
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE appointment_crm_sync SET attempts = %s, next_attempt_at = %s, last_error = %s "
+                "WHERE appointment_id = %s",
+                (attempts, instant(now + delay), error[:500], appointment_id),
+            )
+        return attempts, delay
+
+
+def crm_state(appointment: Appointment) -> str:
+    """What the CRM should hold for the appointment: its times, or nothing once cancelled."""
+    if appointment.status is AppointmentStatus.CANCELLED:
+        return "cancelled"
+    return f"{instant(appointment.start)}|{instant(appointment.end)}"
+
+
+def needs_sync(appointment: Appointment, last_written: str | None) -> bool:
+    if appointment.needs_crm_sync:
+        return True
+    permanently_failed = appointment.crm_sync_error is not None
+    return not permanently_failed and last_written is not None and last_written != crm_state(appointment)
+
+
+def sync_appointment_to_crm(container: Any, tenant_id: str, appointment_id: str) -> SyncOutcome:
+    """Write the appointment's current state to the tenant's CRM (the actor's body)."""
+    store = container.store
+    clock = container.clock
+    ledger = SyncLedger(container.db)
+    now = clock.now()
+    try:
+        key = UUID(appointment_id)
+        store.load(key, Appointment, tenant_id)
+    except (NotFound, ValueError):
+        log.warning("CRM sync of unknown appointment %s", appointment_id, extra={"tenant_id": tenant_id})
+        return SyncOutcome("missing")
+    owner = ledger.lease(appointment_id, tenant_id, now)
+    if owner is None:
+        return SyncOutcome("busy", "another run is syncing this appointment")
+    try:
+        appointment = store.load(key, Appointment, tenant_id)
+        last_written, _, next_attempt = ledger.state(appointment_id)
+        if not needs_sync(appointment, last_written):
+            return SyncOutcome("unchanged")
+        if next_attempt is not None and now < next_attempt:
+            return SyncOutcome("waiting", f"next attempt at {next_attempt.isoformat()}")
+        outcome = _write(container, tenant_id, appointment, ledger)
+    finally:
+        ledger.release(appointment_id, owner)
+    wake_projections(container)
+    if outcome.status in ("created", "updated", "deleted", "nothing to remove"):
+        latest = store.load(key, Appointment, tenant_id)
+        if crm_state(latest) != crm_state(appointment):  # changed while we were writing
+            enqueue(container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id)
+    return outcome
+
+
+def _write(container: Any, tenant_id: str, appointment: Appointment, ledger: SyncLedger) -> SyncOutcome:
+    appointment_id = str(appointment.id)
+    state = crm_state(appointment)
+    try:
+        outcome, crm_id = _call_crm(container, tenant_id, appointment)
+    except (SyncImpossible, CrmNotFound, *_PERMANENT) as error:
+        reason = _reason(error)
+        _record_failure(container, tenant_id, appointment.id, reason, permanent=True)
+        log.error("CRM sync of appointment %s failed for good: %s", appointment_id, reason)
+        return SyncOutcome("failed", reason)
+    except CrmError as error:
+        reason = _reason(error)
+        attempts, delay = ledger.failed(appointment_id, reason, container.clock.now())
+        permanent = attempts >= MAX_ATTEMPTS
+        _record_failure(
+            container,
+            tenant_id,
+            appointment.id,
+            f"{reason} (attempt {attempts} of {MAX_ATTEMPTS})"
+            if not permanent
+            else f"{reason} (gave up after {attempts} attempts)",
+            permanent=permanent,
+        )
+        if permanent:
+            return SyncOutcome("failed", reason)
+        enqueue(
+            container,
+            actors.SYNC_APPOINTMENT,
+            tenant_id,
+            appointment_id,
+            delay_ms=int(delay.total_seconds() * 1000),
+        )
+        return SyncOutcome("retrying", reason)
+    if crm_id is not None:
+        now = container.clock.now()
+
+        def record() -> list[Any]:
+            latest = container.store.load(appointment.id, Appointment, tenant_id)
+            latest.record_crm_synced(crm_appointment_id=crm_id, at=now)
+            return [latest]
+
+        container.store.run(record)
+    ledger.written(appointment_id, state)
+    return SyncOutcome(outcome, crm_id or "")
+
+
+def _call_crm(container: Any, tenant_id: str, appointment: Appointment) -> tuple[str, str | None]:
+    """Create, update or delete at the CRM; (what was done, the CRM's appointment id)."""
+    crm = crm_for(container, tenant_id)
+    existing = appointment.crm_appointment_id
+    if appointment.status is AppointmentStatus.CANCELLED:
+        if existing is None:
+            return "nothing to remove", None
+        with contextlib.suppress(CrmNotFound):  # already gone from the CRM: the state we wanted
+            _run(container, crm.delete_appointment(existing))
+        return "deleted", existing
+    request = appointment_request(container, tenant_id, appointment)
+    if existing is not None:
+        try:
+            updated = _run(container, crm.update_appointment(existing, request))
+            return "updated", str(updated.id)
+        except CrmNotFound:
+            pass  # staff deleted it in the CRM: put it back
+    created = _run(container, crm.create_appointment(request))
+    return "created", str(created.id)
+
+
+def appointment_request(container: Any, tenant_id: str, appointment: Appointment) -> CrmAppointmentRequest:
+    """The CRM appointment for `appointment`, on the lead's order, with the chat summary as its note."""
+    lead: Lead = container.store.load(UUID(appointment.lead_id), Lead, tenant_id)
+    location = config_service(container).location(tenant_id, appointment.location_id)
+    if not lead.crm_vehicle_id:
+        raise SyncImpossible("the lead has no CRM vehicle, and ShopMonkey needs one for an appointment")
+    services = ", ".join(service.name for service in appointment.services)
+    who = lead.contact.full_name or "website customer"
+    try:
+        return CrmAppointmentRequest(
+            customer_id=lead.crm_customer_id,
+            vehicle_id=lead.crm_vehicle_id,
+            order_id=lead.crm_order_id,
+            location_id=location.crm_location_id,
+            start=appointment.start,
+            end=appointment.end,
+            name=f"{services} - {who}"[:200],
+            color="blue",
+            note=crm_note(container, tenant_id, appointment, location),
+        )
+    except ValueError as error:
+        raise SyncImpossible(str(error)) from None
+
+
+def crm_note(container: Any, tenant_id: str, appointment: Appointment, location: LocationConfig) -> str:
+    """A short summary for the shop: what the customer asked in the chat, and what they chose."""
+    asked: list[str] = []
+    try:
+        conversation = container.store.load(conversation_id(appointment.lead_id), Conversation, tenant_id)
+        asked = [_readable(entry.text) for entry in conversation.entries if isinstance(entry, CustomerLine)]
+    except NotFound:
+        pass
+    chose = (
+        f"Chose: {', '.join(service.name for service in appointment.services)} "
+        f"({dollars(appointment.price_cents)}) on {slot_label(appointment.start, location.time_zone)}."
+    )
+    lines = ["Booked online through the chat assistant.", chose]
+    if asked:
+        quoted = "; ".join(f'"{_clip(text, 120)}"' for text in asked[:4])
+        lines.insert(1, f"Customer asked: {quoted}" + (" …" if len(asked) > 4 else ""))
+    return _clip("\n".join(lines), NOTE_LIMIT)
+
+
+def sync_pending_appointments(
+    container: Any, *, older_than: timedelta = timedelta(seconds=60), limit: int = 200
+) -> int:
+    """The sweep: re-send the sync of appointments the CRM has not confirmed for a while."""
+    cutoff = container.clock.now() - older_than
+    table = APPOINTMENTS.physical(LIVE_PREFIX)
+    with container.db.transaction() as cur:
+        cur.execute(
+            f"SELECT tenant_id, appointment_id FROM {table} WHERE crm_sync = 'pending' AND updated_at < %s "
+            "AND NOT (status = 'cancelled' AND crm_appointment_id IS NULL) ORDER BY updated_at LIMIT %s",
+            (instant(cutoff), limit),
+        )
+        rows = cur.fetchall()
+    for tenant_id, appointment_id in rows:
+        enqueue(container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id)
+    return len(rows)
+
+
+def _record_failure(
+    container: Any, tenant_id: str, appointment_id: UUID, reason: str, *, permanent: bool
+) -> None:
+    now = container.clock.now()
+
+    def record() -> list[Any]:
+        latest = container.store.load(appointment_id, Appointment, tenant_id)
+        latest.record_crm_sync_failed(reason=reason, permanent=permanent, at=now)
+        return [latest]
+
+    container.store.run(record)
+
+
+def _run(container: Any, coroutine: Coroutine[Any, Any, Any]) -> Any:
+    return crm_clients(container).run(coroutine)
+
+
+def _reason(error: Exception) -> str:
+    return str(error) or type(error).__name__
+
+
+def _readable(text: str) -> str:
+    """A slot button's message without the machine-readable start it carries ("Book Fri 10:00 AM")."""
+    return _SLOT_START.sub("", text).strip() or text
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split()) if "\n" not in text else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,218 @@
+"""What the customer is told about their appointment: the confirmation, a change, a cancellation, a reminder.
+
+Each notice goes by email and/or SMS as the lead consents, and honours demo mode exactly like the touch
+cadence (an address off the tenant's allow-list is recorded as suppressed, not sent). It says when
+(in the shop's time), where, what, what it costs, and links back to the chat to reschedule or cancel.
+
+A notice is claimed in `appointment_notices` before it is handed to the provider, one row per
+(appointment, notice, channel), so however often the job runs the customer gets it once. A reschedule
+or reminder is keyed by the appointment's start, so moving the appointment earns a fresh one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import Any
+from uuid import UUID
+
+from leadorch.app.booking.wording import dollars, slot_label
+from leadorch.app.config import config_service
+from leadorch.app.config.models import LocationConfig, TenantConfig
+from leadorch.app.db import Database, IntegrityViolation
+from leadorch.app.eventstore.store import NotFound
+from leadorch.app.links import links_for
+from leadorch.app.messaging import messenger_for
+from leadorch.app.projections.tables import instant
+from leadorch.app.touches.compose import default_sender
+from leadorch.domain.appointment import Appointment
+from leadorch.domain.lead import Lead
+from leadorch.domain.values import Channel
+from leadorch.ports.messaging import DeliveryError, EmailMessage, SmsMessage
+
+log = logging.getLogger(__name__)
+
+KINDS = ("booked", "rescheduled", "cancelled", "reminder")
+
+
+@dataclass(frozen=True)
+class NoticeOutcome:
+    """What happened to one notice on one channel: sent, suppressed (demo mode), failed, or duplicate."""
+
+    channel: str
+    status: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice's words: an email subject, and a body shared by email and SMS."""
+
+    subject: str
+    body: str
+
+
+def compose(
+    kind: str, appointment: Appointment, lead: Lead, location: LocationConfig, chat_link: str
+) -> Notice:
+    """The words of notice `kind` for `appointment` (times in the location's zone)."""
+    when = slot_label(appointment.start, location.time_zone)
+    services = ", ".join(service.name for service in appointment.services)
+    hello = f"Hi {lead.contact.first_name.strip()}, " if lead.contact.first_name.strip() else ""
+    where = location.name + (f", {location.address}" if location.address else "")
+    call = f" or call {location.phone}" if location.phone else ""
+    details = f"{when} at {where}. {services}: {dollars(appointment.price_cents)}."
+    manage = f"To reschedule or cancel, reply in the chat: {chat_link}{call}."
+    if kind == "booked":
+        return Notice(
+            f"You're booked: {when} at {location.name}", f"{hello}you're booked for {details} {manage}"
+        )
+    if kind == "rescheduled":
+        return Notice(
+            f"Your appointment moved to {when} at {location.name}",
+            f"{hello}your appointment is now {details} {manage}",
+        )
+    if kind == "cancelled":
+        return Notice(
+            f"Your appointment at {location.name} is cancelled",
+            f"{hello}your appointment for {when} at {location.name} is cancelled. "
+            f"Want another time? Pick one in the chat: {chat_link}{call}.",
+        )
+    if kind == "reminder":
+        return Notice(
+            f"Reminder: {when} at {location.name}",
+            f"{hello}a reminder of your appointment: {details} {manage}",
+        )
+    raise ValueError(f"unknown notice {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+class NoticeLedger:
+    """Which notices were claimed for sending, so each goes out at most once per channel."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def claim(
+        self, appointment_id: str, notice: str, channel: str, tenant_id: str, recipient: str, now: datetime
+    ) -> bool:
+        try:
+            with self.db.transaction() as cur:
+                cur.execute(
+                    "INSERT INTO appointment_notices (appointment_id, notice, channel, tenant_id, recipient, "
+                    "status, at) VALUES (%s, %s, %s, %s, %s, 'sending', %s)",
+                    (appointment_id, notice, channel, tenant_id, recipient, instant(now)),
+                )
+        except IntegrityViolation:
+            return False
+        return True
+
+    def settle(self, appointment_id: str, notice: str, channel: str, status: str, detail: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE appointment_notices SET status = %s, detail = %s "
+                "WHERE appointment_id = %s AND notice = %s AND channel = %s",
+                (status, detail[:500], appointment_id, notice, channel),
+            )
+
+    def sent(self, appointment_id: str) -> list[tuple[str, str, str]]:
+        """(notice, channel, status) of every notice of the appointment."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT notice, channel, status FROM appointment_notices WHERE appointment_id = %s "
+                "ORDER BY at, notice, channel",
+                (appointment_id,),
+            )
+            return [(row[0], row[1], row[2]) for row in cur.fetchall()]
+
+
+def send_appointment_notice(
+    container: Any, tenant_id: str, appointment_id: str, kind: str
+) -> list[NoticeOutcome]:
+    """Tell the customer about their appointment (`kind`: booked, rescheduled, cancelled, reminder)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notice {kind!r}; expected one of {', '.join(KINDS)}")
+    store = container.store
+    try:
+        appointment = store.load(UUID(appointment_id), Appointment, tenant_id)
+        lead = store.load(UUID(appointment.lead_id), Lead, tenant_id)
+    except (NotFound, ValueError):
+        log.warning("notice %s for unknown appointment %s", kind, appointment_id)
+        return []
+    if kind == "reminder" and not appointment.is_confirmed:
+        return []
+    config = config_service(container)
+    tenant = config.tenant(tenant_id)
+    location = config.location(tenant_id, appointment.location_id)
+    now = container.clock.now()
+    chat_link = links_for(container).chat_url(tenant_id, str(lead.id), now=now)
+    notice = compose(kind, appointment, lead, location, chat_link)
+    key = kind if kind in ("booked", "cancelled") else f"{kind}:{instant(appointment.start)}"
+    ledger = NoticeLedger(container.db)
+    outcomes = []
+    for channel in (Channel.EMAIL, Channel.SMS):
+        address = lead.contact.address_for(channel)
+        if address is None or not lead.can_contact(channel):
+            continue
+        if not ledger.claim(appointment_id, key, channel.value, tenant_id, address, now):
+            outcomes.append(NoticeOutcome(channel.value, "duplicate"))
+            continue
+        outcome = _deliver(container, tenant, location, lead, appointment, channel, address, notice, key)
+        ledger.settle(appointment_id, key, channel.value, outcome.status, outcome.detail)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _deliver(
+    container: Any,
+    tenant: TenantConfig,
+    location: LocationConfig,
+    lead: Lead,
+    appointment: Appointment,
+    channel: Channel,
+    address: str,
+    notice: Notice,
+    key: str,
+) -> NoticeOutcome:
+    if not tenant.may_message(address):
+        return NoticeOutcome(channel.value, "suppressed", "demo mode: not on the allow-list")
+    messenger = messenger_for(container)
+    idempotency_key = f"appointment:{appointment.id}:{key}:{channel.value}"
+    try:
+        if channel is Channel.EMAIL:
+            receipt = messenger.send_email(
+                EmailMessage(
+                    to=address,
+                    to_name=lead.contact.full_name or None,
+                    from_email=location.email_from or default_sender(container.settings.public_base_url),
+                    from_name=location.name,
+                    subject=notice.subject,
+                    text=notice.body,
+                    html=f"<p>{escape(notice.body)}</p>",
+                    custom_args={
+                        "tenant_id": tenant.tenant_id,
+                        "lead_id": str(lead.id),
+                        "appointment_id": str(appointment.id),
+                        "kind": f"appointment-{key.split(':')[0]}",
+                    },
+                    categories=[f"appointment-{key.split(':')[0]}"],
+                    idempotency_key=idempotency_key,
+                )
+            )
+        else:
+            receipt = messenger.send_sms(
+                SmsMessage(
+                    to=address,
+                    body=notice.body,
+                    from_number=location.sms_from_number,
+                    idempotency_key=idempotency_key,
+                )
+            )
+    except DeliveryError as error:
+        log.warning("appointment notice by %s failed: %s", channel.value, error.reason)
+        return NoticeOutcome(channel.value, "failed", error.reason)
+    except ValueError as misconfigured:  # e.g. no SMS sender number configured for the location
+        log.error("appointment notice by %s could not be sent: %s", channel.value, misconfigured)
+        return NoticeOutcome(channel.value, "failed", str(misconfigured))
+    return NoticeOutcome(channel.value, "sent", receipt.provider_message_id)

@@ -1,0 +1,333 @@
+"""The chat use cases: open a session from a link, show it, and answer a message with the tool loop.
+
+- Opening a session verifies the signed link and records `Lead.ChatLinkOpened` and
+  `Conversation.LinkOpened` (a visit, not a response); the same link reopens the same session.
+- A customer message is recorded first, with the response it is: the first one marks the lead engaged
+  (`Lead.ChatStarted`) and stops its touch cadence, in the same save.
+- Then the assistant is asked for its turn, with the system prompt built from the shop's data and the
+  conversation so far. The tools it asks for run on the server (`ToolRunner`), each call recorded as
+  `ToolCalled`, until it answers in words or `MAX_STEPS` requests have been made; the answer is
+  recorded as `AssistantReplied` with the slots it offered and the appointment it made.
+- If the assistant fails (`AssistantUnavailable`, or anything unexpected), the customer gets a polite
+  message offering a call-back and the staff are alerted (a hand-off without pausing), never an error.
+- While a person handles the lead (automation paused, or the shop took the order over), messages are
+  recorded and answered with a note that the team will reply; the assistant stays out of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import Aggregate
+
+from leadorch.app.booking.service import booking_service
+from leadorch.app.booking.wording import appointment_view
+from leadorch.app.chat.assistants import assistant_for, assistant_loop
+from leadorch.app.chat.errors import ChatLinkRefused, MessageRejected, MessageTooLong
+from leadorch.app.chat.handoff import hand_off
+from leadorch.app.chat.history import model_messages, transcript
+from leadorch.app.chat.prompt import system_prompt
+from leadorch.app.chat.sessions import ChatSession, ChatSessions
+from leadorch.app.chat.tool_runner import ChatContext, ToolOutcome, ToolRunner
+from leadorch.app.chat.tools import TOOL_SPECS
+from leadorch.app.chat.views import AppointmentCard, ChatLine, LocationInfo, SessionView
+from leadorch.app.config import config_service
+from leadorch.app.config.models import LocationConfig
+from leadorch.app.eventstore.store import EventStore, NotFound
+from leadorch.app.leads.use_cases import lead_uuid, load_schedule
+from leadorch.app.links import InvalidLink, links_for
+from leadorch.app.projections.wiring import wake_projections
+from leadorch.domain.conversation import MAX_CUSTOMER_MESSAGE_CHARS, Conversation, ToolCall, conversation_id
+from leadorch.domain.lead import Lead
+from leadorch.domain.values import LeadStatus
+from leadorch.ports.assistant import AssistantUnavailable, ChatMessage, TextBlock, ToolResult, ToolUse
+
+log = logging.getLogger(__name__)
+
+MAX_STEPS = 5
+EMPTY_ANSWER = "Sorry, I didn't catch that. You can ask me about prices or times, or to talk to someone."
+TOO_MANY_STEPS = (
+    "Sorry, I couldn't finish that just now. Could you say it another way, or ask to talk to someone?"
+)
+
+
+@dataclass
+class _Shown:
+    """What the reply shows besides its words: the latest slots offered, the appointment, a hand-off."""
+
+    slots: list[dict[str, str]] | None = None
+    appointment: dict[str, Any] | None = None
+    handed_off: bool = False
+
+    def absorb(self, outcome: ToolOutcome) -> None:
+        if outcome.appointment is not None:
+            self.appointment = outcome.appointment
+            self.slots = None  # the offered times are spent
+        if outcome.slots is not None:
+            self.slots = outcome.slots
+        self.handed_off = self.handed_off or outcome.handed_off
+
+
+class ChatService:
+    """The chat's use cases over one container."""
+
+    def __init__(self, container: Any) -> None:
+        self.container = container
+        self.store: EventStore = container.store
+        self.clock = container.clock
+        self.sessions = ChatSessions(container.db)
+        self.booking = booking_service(container)
+        self.config = config_service(container)
+
+    # ----------------------------------------------------------------------------------- sessions
+
+    def open_session(self, token: str) -> SessionView:
+        """The session of chat link `token`; records the visit. `ChatLinkRefused` for a bad link."""
+        now = self.clock.now()
+        try:
+            tenant_id, lead_text = links_for(self.container).verify_chat_token(token, now)
+            lead_id = lead_uuid(lead_text)
+            lead = self.store.load(lead_id, Lead, tenant_id)
+        except InvalidLink as invalid:
+            raise ChatLinkRefused(invalid.reason) from None
+        except NotFound:
+            raise ChatLinkRefused("the quote this link belongs to no longer exists") from None
+
+        def command() -> list[Aggregate | None]:
+            lead = self.store.load(lead_id, Lead, tenant_id)
+            conversation = self._conversation(tenant_id, lead_id)
+            if conversation is None:
+                conversation = Conversation.open(
+                    tenant_id=tenant_id, lead_id=lead_id, location_id=lead.location_id, at=now
+                )
+            conversation.record_link_opened(at=now)
+            lead.record_chat_link_opened(at=now)
+            return [conversation, lead]
+
+        self.store.run(command)
+        wake_projections(self.container)
+        session = self.sessions.issue(token, tenant_id, str(lead.id), now)
+        return self._view(session)
+
+    def session_view(self, session_id: str) -> SessionView:
+        """The session's lead, shop, transcript and appointment."""
+        return self._view(self.sessions.resolve(session_id, self.clock.now()))
+
+    # ----------------------------------------------------------------------------------- messages
+
+    def post_message(self, session_id: str, text: str) -> ChatLine:
+        """Record the customer's message and answer it."""
+        session = self.sessions.resolve(session_id, self.clock.now())
+        words = checked_message(text)
+        tenant_id, lead_id = session.tenant_id, UUID(session.lead_id)
+        now = self.clock.now()
+
+        def record() -> tuple[tuple[Lead, Conversation], list[Aggregate | None]]:
+            lead = self.store.load(lead_id, Lead, tenant_id)
+            conversation = self._conversation(tenant_id, lead_id)
+            if conversation is None:  # a session always opened it; kept for conversations lost in a restore
+                conversation = Conversation.open(
+                    tenant_id=tenant_id, lead_id=lead_id, location_id=lead.location_id, at=now
+                )
+            schedule = load_schedule(self.store, tenant_id, lead_id)
+            conversation.receive_customer_message(text=words, at=now)
+            if lead.status is not LeadStatus.HANDLED_BY_SHOP:
+                lead.record_chat_started(session_id=str(conversation.id), at=now)
+            if schedule is not None:
+                schedule.stop(reason="the customer wrote in the chat", now=now)
+            return (lead, conversation), [conversation, lead, schedule]
+
+        lead, conversation = self.store.decide(record)
+        wake_projections(self.container)
+        location = self.config.location(tenant_id, lead.location_id)
+        if lead.status is LeadStatus.HANDLED_BY_SHOP or lead.automation_paused:
+            return self._reply(session, _team_has_it(location), _Shown())
+        shown = _Shown()
+        try:
+            answer = self._converse(session, lead, conversation, location, shown)
+        except Exception as failure:
+            answer = self._unavailable(session, location, words, failure, shown)
+        return self._reply(session, answer, shown)
+
+    def _converse(
+        self,
+        session: ChatSession,
+        lead: Lead,
+        conversation: Conversation,
+        location: LocationConfig,
+        shown: _Shown,
+    ) -> str:
+        """The tool loop: ask, run the tools asked for, ask again, until the assistant answers in words."""
+        tenant_id = session.tenant_id
+        tenant = self.config.tenant(tenant_id)
+        catalog = self.config.catalog(tenant_id, location.location_id)
+        context = ChatContext(
+            container=self.container,
+            tenant_id=tenant_id,
+            lead_id=lead.id,
+            location=location,
+            catalog=catalog,
+            requested=tuple(lead.services),
+            previous_service_ids=previous_service_ids(conversation),
+        )
+        runner = ToolRunner(context, self.booking)
+        assistant, loop = assistant_for(self.container), assistant_loop(self.container)
+        messages = model_messages(conversation)
+        for step in range(MAX_STEPS):
+            current = self.store.load(lead.id, Lead, tenant_id)
+            system = system_prompt(
+                tenant=tenant,
+                location=location,
+                catalog=catalog,
+                lead=current,
+                appointment=self.booking.current_appointment(tenant_id, current),
+                now=self.clock.now(),
+            )
+            turn = loop.respond(assistant, system, messages, TOOL_SPECS)
+            if not turn.tool_calls:
+                return turn.text.strip() or EMPTY_ANSWER
+            results: list[ToolResult] = []
+            for call in turn.tool_calls:
+                outcome = runner.run(call.name, call.input)
+                shown.absorb(outcome)
+                if call.name == "find_slots" and not outcome.is_error:
+                    context.previous_service_ids = list(outcome.result.get("service_ids", []))
+                self._record_tool_call(session, call, outcome, step)
+                results.append(ToolResult.of(call.id, outcome.result, is_error=outcome.is_error))
+            asked: list[TextBlock | ToolUse] = [TextBlock(turn.text)] if turn.text.strip() else []
+            messages = [
+                *messages,
+                ChatMessage(role="assistant", content=[*asked, *turn.tool_calls]),
+                ChatMessage(role="user", content=list(results)),
+            ]
+        return TOO_MANY_STEPS
+
+    def _unavailable(
+        self, session: ChatSession, location: LocationConfig, words: str, failure: Exception, shown: _Shown
+    ) -> str:
+        """The assistant failed: apologise, offer a call-back, and alert the staff."""
+        if isinstance(failure, AssistantUnavailable):
+            log.warning(
+                "chat assistant unavailable: %s", failure.reason, extra={"tenant_id": session.tenant_id}
+            )
+            reason = failure.reason
+        else:
+            log.exception("chat turn failed", extra={"tenant_id": session.tenant_id})
+            reason = "an unexpected error"
+        try:
+            hand_off(
+                self.container,
+                tenant_id=session.tenant_id,
+                lead_id=UUID(session.lead_id),
+                question=f"The chat assistant could not answer ({reason}); please call the customer back. "
+                f'They wrote: "{words[:500]}"',
+                pause=False,
+            )
+            shown.handed_off = True
+        except Exception:
+            log.exception("could not hand the conversation to the staff")
+        call = f", or call us now at {location.phone}" if location.phone else ""
+        return (
+            "Sorry, I can't answer right now. I've asked the team at "
+            f"{location.name} to get back to you shortly{call}."
+        )
+
+    # ------------------------------------------------------------------------------------ records
+
+    def _record_tool_call(self, session: ChatSession, call: ToolUse, outcome: ToolOutcome, step: int) -> None:
+        now = self.clock.now()
+
+        def command() -> list[Aggregate | None]:
+            conversation = self.store.load(conversation_id(session.lead_id), Conversation, session.tenant_id)
+            conversation.record_tool_call(
+                name=call.name,
+                tool_input=call.input,
+                result=outcome.result,
+                tool_use_id=call.id,
+                step=step,
+                is_error=outcome.is_error,
+                at=now,
+            )
+            return [conversation]
+
+        self.store.run(command)
+
+    def _reply(self, session: ChatSession, text: str, shown: _Shown) -> ChatLine:
+        now = self.clock.now()
+        slots = shown.slots or []
+
+        def command() -> list[Aggregate | None]:
+            conversation = self.store.load(conversation_id(session.lead_id), Conversation, session.tenant_id)
+            conversation.record_reply(text=text, slots=slots, appointment=shown.appointment, at=now)
+            return [conversation]
+
+        self.store.run(command)
+        wake_projections(self.container)
+        line = {"role": "assistant", "text": text, "at": now, "handoff": shown.handed_off}
+        if slots:
+            line["slots"] = slots
+        if shown.appointment is not None:
+            line["appointment"] = shown.appointment
+        return msgspec.convert(line, ChatLine)
+
+    # -------------------------------------------------------------------------------------- views
+
+    def _view(self, session: ChatSession) -> SessionView:
+        tenant_id, lead_id = session.tenant_id, UUID(session.lead_id)
+        lead = self.store.load(lead_id, Lead, tenant_id)
+        location = self.config.location(tenant_id, lead.location_id)
+        conversation = self._conversation(tenant_id, lead_id)
+        lines = transcript(conversation) if conversation is not None else []
+        appointment = self.booking.current_appointment(tenant_id, lead)
+        card = appointment_view(appointment, location.time_zone) if appointment is not None else None
+        return SessionView(
+            session_id=session.session_id,
+            first_name=lead.contact.first_name.strip(),
+            location=LocationInfo(name=location.name, phone=location.phone, address=location.address),
+            transcript=[msgspec.convert(line, ChatLine) for line in lines],
+            appointment=msgspec.convert(card, AppointmentCard) if card is not None else None,
+        )
+
+    def _conversation(self, tenant_id: str, lead_id: UUID) -> Conversation | None:
+        try:
+            return self.store.load(conversation_id(lead_id), Conversation, tenant_id)
+        except NotFound:
+            return None
+
+
+def checked_message(text: str) -> str:
+    """The message as recorded (stripped), or why it cannot be."""
+    words = text.strip() if isinstance(text, str) else ""
+    if not words:
+        raise MessageRejected("the message is empty; type a question or pick a time")
+    if len(words) > MAX_CUSTOMER_MESSAGE_CHARS:
+        raise MessageTooLong(
+            f"the message is too long: {len(words):,} characters, at most {MAX_CUSTOMER_MESSAGE_CHARS:,}"
+        )
+    return words
+
+
+def previous_service_ids(conversation: Conversation) -> list[str]:
+    """The services of the slots most recently offered (what "book the first one" is about)."""
+    for entry in reversed(conversation.entries):
+        if isinstance(entry, ToolCall) and entry.name == "find_slots" and not entry.is_error:
+            ids = entry.result.get("service_ids")
+            return [str(i) for i in ids] if isinstance(ids, list) else []
+    return []
+
+
+def _team_has_it(location: LocationConfig) -> str:
+    call = f" You can also call us at {location.phone}." if location.phone else ""
+    return f"Thanks! The team at {location.name} has your conversation and will reply to you soon.{call}"
+
+
+def chat_service(container: Any) -> ChatService:
+    """The container's chat service (built once)."""
+    service = container.extras.get("chat_service")
+    if service is None:
+        service = container.extras.setdefault("chat_service", ChatService(container))
+    return service  # type: ignore[no-any-return]

@@ -1,0 +1,430 @@
+"""Runs the tools the assistant asks for, on the server, for the session's own lead and location only.
+
+Whatever the model sends is validated here: unknown tools and fields, malformed dates, unknown or
+not-bookable services, past times, times outside opening hours or already taken all come back as an
+`{"error": ...}` tool result the assistant can explain (never an exception, never a stack trace). The
+tenant, lead and location are fixed by the session, not by the tool input, and prices always come from
+the catalog: no tool input can carry a price, a discount or another customer's id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from leadorch.app.booking.service import BookingRefused, BookingService, SlotTaken
+from leadorch.app.booking.wording import appointment_view, local, local_iso, slot_label
+from leadorch.app.chat.handoff import hand_off
+from leadorch.app.config.models import CatalogEntry, LocationConfig
+from leadorch.app.eventstore.store import NotFound
+from leadorch.domain.errors import DomainError
+from leadorch.domain.instants import first_instant_at_or_after, instant_at, zone
+
+log = logging.getLogger(__name__)
+
+MAX_SLOTS = 6
+DEFAULT_SEARCH = timedelta(days=14)
+MAX_SEARCH = timedelta(days=31)
+ALTERNATIVES_SEARCH = timedelta(days=7)
+MAX_QUESTION_CHARS = 1000
+_GENERIC_WORDS = {"the", "a", "and", "of", "with", "for", "package", "tint", "tinting", "window", "windows",
+                  "film", "service", "install", "installation"}  # fmt: skip
+
+
+class InvalidToolInput(Exception):
+    """The tool input breaks the tool's schema or names something that does not exist."""
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """A tool's result for the assistant, and what the customer's page should show because of it."""
+
+    result: dict[str, Any]
+    slots: list[dict[str, str]] | None = None
+    appointment: dict[str, Any] | None = None
+    handed_off: bool = False
+
+    @property
+    def is_error(self) -> bool:
+        return "error" in self.result
+
+
+@dataclass
+class ChatContext:
+    """The session's fixed facts: whose conversation it is and where they would come in."""
+
+    container: Any
+    tenant_id: str
+    lead_id: UUID
+    location: LocationConfig
+    catalog: list[CatalogEntry]
+    requested: tuple[str, ...] = ()
+    previous_service_ids: list[str] = field(default_factory=list)
+
+
+class ToolRunner:
+    """The six chat tools over one `ChatContext`."""
+
+    def __init__(self, context: ChatContext, booking: BookingService) -> None:
+        self.context = context
+        self.booking = booking
+        self.location = context.location
+        self.tz = context.location.time_zone
+        self._by_id = {entry.service_id: entry for entry in context.catalog}
+        self._handlers: dict[str, Callable[[dict[str, Any]], ToolOutcome]] = {
+            "list_services": self.list_services,
+            "find_slots": self.find_slots,
+            "book_appointment": self.book_appointment,
+            "reschedule_appointment": self.reschedule_appointment,
+            "cancel_appointment": self.cancel_appointment,
+            "handoff_to_human": self.handoff_to_human,
+        }
+
+    def run(self, name: str, tool_input: Any) -> ToolOutcome:
+        """Run tool `name`; every failure becomes an error result."""
+        handler = self._handlers.get(name)
+        if handler is None:
+            return _error(f"there is no tool called {name!r}; the tools are {', '.join(self._handlers)}")
+        if not isinstance(tool_input, dict):
+            return _error(f"{name} takes a JSON object as input")
+        try:
+            return handler(tool_input)
+        except InvalidToolInput as problem:
+            return _error(str(problem))
+        except (DomainError, NotFound) as refused:
+            return _error(str(refused))
+        except Exception:
+            log.exception("chat tool %s failed", name, extra={"tenant_id": self.context.tenant_id})
+            return _error("the tool failed unexpectedly; apologise and offer to have the team call back")
+
+    # ------------------------------------------------------------------------------------- tools
+
+    def list_services(self, tool_input: dict[str, Any]) -> ToolOutcome:
+        _fields(tool_input, {})
+        return ToolOutcome(
+            {
+                "services": [
+                    {
+                        "id": entry.service_id,
+                        "name": entry.name,
+                        "price_cents": entry.price_cents,
+                        "duration_minutes": entry.duration_minutes,
+                        "description": entry.description,
+                        "bookable": entry.bookable,
+                    }
+                    for entry in self.context.catalog
+                ]
+            }
+        )
+
+    def find_slots(self, tool_input: dict[str, Any]) -> ToolOutcome:
+        fields = _fields(
+            tool_input, {"service_ids": list, "service": str, "date": str, "from": str, "to": str}
+        )
+        services = self._services(fields)
+        duration = _duration(services)
+        now = self._now()
+        start, end, single_day = self._range(fields, now)
+        found = self.booking.open_slots(self.context.tenant_id, self.location, duration, start, end)
+        chosen = _spread(found, MAX_SLOTS, self.tz, earliest_days=not single_day)
+        slots = [self._slot(slot, duration) for slot in chosen]
+        result: dict[str, Any] = {
+            "services": [
+                {"id": e.service_id, "name": e.name, "duration_minutes": e.duration_minutes} for e in services
+            ],
+            "service_ids": [entry.service_id for entry in services],
+            "time_zone": self.tz,
+            "slots": slots,
+        }
+        if not slots:
+            result["note"] = self._no_slots_note(start, end, single_day)
+        return ToolOutcome(result, slots=[_button(slot) for slot in slots])
+
+    def book_appointment(self, tool_input: dict[str, Any]) -> ToolOutcome:
+        fields = _fields(tool_input, {"start": str, "service_ids": list}, required=("start",))
+        start = self._instant(fields["start"], "start")
+        services = self._services(fields)
+        try:
+            appointment = self.booking.book(
+                tenant_id=self.context.tenant_id,
+                lead_id=self.context.lead_id,
+                location=self.location,
+                services=[entry.service_line() for entry in services],
+                start=start,
+            )
+        except SlotTaken as taken:
+            return self._taken(taken.reason, _duration(services), start)
+        except BookingRefused as refused:
+            return _error(str(refused))
+        view = appointment_view(appointment, self.tz)
+        return ToolOutcome({"appointment": view}, appointment=view)
+
+    def reschedule_appointment(self, tool_input: dict[str, Any]) -> ToolOutcome:
+        fields = _fields(tool_input, {"start": str}, required=("start",))
+        start = self._instant(fields["start"], "start")
+        try:
+            appointment = self.booking.reschedule(
+                tenant_id=self.context.tenant_id,
+                lead_id=self.context.lead_id,
+                location=self.location,
+                start=start,
+            )
+        except SlotTaken as taken:
+            lead_appointment = self._current()
+            duration = lead_appointment.duration if lead_appointment is not None else timedelta(hours=1)
+            return self._taken(taken.reason, duration, start)
+        except BookingRefused as refused:
+            return _error(str(refused))
+        view = appointment_view(appointment, self.tz)
+        return ToolOutcome({"appointment": view}, appointment=view)
+
+    def cancel_appointment(self, tool_input: dict[str, Any]) -> ToolOutcome:
+        _fields(tool_input, {})
+        try:
+            appointment = self.booking.cancel(
+                tenant_id=self.context.tenant_id,
+                lead_id=self.context.lead_id,
+                reason="the customer cancelled in the chat",
+            )
+        except BookingRefused as refused:
+            return _error(str(refused))
+        view = appointment_view(appointment, self.tz)
+        return ToolOutcome({"appointment": view}, appointment=view)
+
+    def handoff_to_human(self, tool_input: dict[str, Any]) -> ToolOutcome:
+        fields = _fields(tool_input, {"question": str}, required=("question",))
+        question = " ".join(fields["question"].split())
+        if not question:
+            raise InvalidToolInput("question must say what the customer needs")
+        hand_off(
+            self.context.container,
+            tenant_id=self.context.tenant_id,
+            lead_id=self.context.lead_id,
+            question=question[:MAX_QUESTION_CHARS],
+            pause=True,
+        )
+        phone = f" The customer can also call {self.location.phone}." if self.location.phone else ""
+        return ToolOutcome(
+            {
+                "handed_off": True,
+                "message": f"The team at {self.location.name} will get back to the customer soon.{phone}",
+            },
+            handed_off=True,
+        )
+
+    # --------------------------------------------------------------------------------- services
+
+    def _services(self, fields: dict[str, Any]) -> list[CatalogEntry]:
+        """The services a slot search or booking is for (see the order of the fallbacks below)."""
+        if "service_ids" in fields:
+            ids = fields["service_ids"]
+            if not ids or not all(isinstance(i, str) for i in ids):
+                raise InvalidToolInput("service_ids must be a non-empty list of ids from list_services")
+            return [self._bookable(self._known(i)) for i in dict.fromkeys(ids)]
+        if "service" in fields:
+            return [self._bookable(self._named(fields["service"]))]
+        previous = [self._by_id.get(i) for i in self.context.previous_service_ids]
+        if previous and all(entry is not None and entry.bookable for entry in previous):
+            return [entry for entry in previous if entry is not None]
+        bookable = [entry for entry in self.context.catalog if entry.bookable]
+        asked = " ".join(self.context.requested).lower()
+        mentioned = [entry for entry in bookable if entry.name.lower() in asked]
+        if len(mentioned) == 1:
+            return mentioned
+        if len(bookable) == 1:
+            return bookable
+        raise InvalidToolInput(
+            "which service is it for? Ask the customer; bookable online: "
+            + ", ".join(f"{entry.name} (id {entry.service_id})" for entry in bookable)
+        )
+
+    def _known(self, service_id: str) -> CatalogEntry:
+        entry = self._by_id.get(service_id)
+        if entry is None:
+            raise InvalidToolInput(
+                f"there is no service with id {service_id!r} at this shop; use list_services"
+            )
+        return entry
+
+    def _bookable(self, entry: CatalogEntry) -> CatalogEntry:
+        if not entry.bookable:
+            call = f" at {self.location.phone}" if self.location.phone else ""
+            raise InvalidToolInput(
+                f"{entry.name} can't be booked online; the customer can call the shop{call} for it"
+            )
+        return entry
+
+    def _named(self, name: str) -> CatalogEntry:
+        wanted = " ".join(name.lower().split())
+        if not wanted:
+            raise InvalidToolInput("service must name a service")
+        for entry in self.context.catalog:
+            if entry.name.lower() == wanted:
+                return entry
+        containing = [e for e in self.context.catalog if wanted in e.name.lower() or e.name.lower() in wanted]
+        if len(containing) == 1:
+            return containing[0]
+        words = {w for w in re.findall(r"[a-z0-9]+", wanted) if w not in _GENERIC_WORDS}
+        scored = sorted(
+            ((len(words & set(re.findall(r"[a-z0-9]+", e.name.lower()))), e) for e in self.context.catalog),
+            key=lambda pair: -pair[0],
+        )
+        if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+            return scored[0][1]
+        names = ", ".join(entry.name for entry in self.context.catalog)
+        raise InvalidToolInput(f"there is no single service called {name!r}; the services are: {names}")
+
+    # ------------------------------------------------------------------------------------- times
+
+    def _now(self) -> datetime:
+        now: datetime = self.context.container.clock.now()
+        return now
+
+    def _range(self, fields: dict[str, Any], now: datetime) -> tuple[datetime, datetime, bool]:
+        """[start, end) to search and whether it is one day, never starting before now."""
+        if "date" in fields and ("from" in fields or "to" in fields):
+            raise InvalidToolInput("give either a date or a from/to range, not both")
+        single_day = "date" in fields
+        if single_day:
+            day = self._date(fields["date"])
+            tz = zone(self.tz)
+            start = first_instant_at_or_after(day, time(0), tz)
+            end = first_instant_at_or_after(day + timedelta(days=1), time(0), tz)
+        elif "from" in fields or "to" in fields:
+            start = self._instant(fields["from"], "from") if "from" in fields else now
+            end = self._instant(fields["to"], "to") if "to" in fields else start + timedelta(days=7)
+            if end <= start:
+                raise InvalidToolInput("to must be after from")
+        else:
+            start, end = now, now + DEFAULT_SEARCH
+        if end <= now:
+            today = local(now, self.tz).date().isoformat()
+            raise InvalidToolInput(
+                f"that time has passed (today is {today} at the shop); ask about a later date"
+            )
+        start = max(start, now)
+        if end - start > MAX_SEARCH:
+            raise InvalidToolInput(f"search at most {MAX_SEARCH.days} days at a time")
+        return start, end, single_day
+
+    def _date(self, value: str) -> date:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidToolInput(f"date {value!r} is not a date such as 2026-11-27") from None
+
+    def _instant(self, value: str, name: str) -> datetime:
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        except ValueError:
+            raise InvalidToolInput(
+                f"{name} {value!r} is not an ISO 8601 date-time such as 2026-11-27T10:00:00-08:00"
+            ) from None
+        if moment.tzinfo is None:
+            exact = instant_at(moment.date(), moment.time(), zone(self.tz))
+            if exact is None:
+                raise InvalidToolInput(
+                    f"{name} {value!r} does not exist at the shop (a daylight-saving change)"
+                )
+            return exact
+        return moment.astimezone(UTC)
+
+    def _slot(self, start: datetime, duration: timedelta) -> dict[str, str]:
+        return {
+            "start": local_iso(start, self.tz),
+            "end": local_iso(start + duration, self.tz),
+            "label": slot_label(start, self.tz),
+        }
+
+    def _taken(self, reason: str, duration: timedelta, wanted: datetime) -> ToolOutcome:
+        """A refused time: the reason, and the nearest free times instead."""
+        now = self._now()
+        tz = zone(self.tz)
+        day_start = first_instant_at_or_after(local(max(wanted, now), self.tz).date(), time(0), tz)
+        found = self.booking.open_slots(
+            self.context.tenant_id,
+            self.location,
+            duration,
+            max(day_start, now),
+            max(day_start, now) + ALTERNATIVES_SEARCH,
+        )
+        nearest = sorted(sorted(found, key=lambda slot: abs(slot - wanted))[:MAX_SLOTS])
+        slots = [self._slot(slot, duration) for slot in nearest]
+        result: dict[str, Any] = {"error": reason, "slots": slots}
+        if slots:
+            result["hint"] = "offer these free times instead"
+        return ToolOutcome(result, slots=[_button(slot) for slot in slots])
+
+    def _no_slots_note(self, start: datetime, end: datetime, single_day: bool) -> str:
+        if single_day:
+            day = local(start, self.tz).date()
+            if not self.location.business_hours().intervals_on(day):
+                return f"the shop is closed on {day:%A %B} {day.day}; try another day"
+            return f"no openings left on {day:%A %B} {day.day}; try another day"
+        return "no openings in that range; try later dates"
+
+    def _current(self) -> Any:
+        from leadorch.domain.lead import Lead
+
+        lead = self.context.container.store.load(self.context.lead_id, Lead, self.context.tenant_id)
+        return self.booking.current_appointment(self.context.tenant_id, lead)
+
+
+def _fields(
+    tool_input: dict[str, Any], allowed: dict[str, type], required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    unknown = sorted(set(tool_input) - set(allowed))
+    if unknown:
+        takes = ", ".join(allowed) if allowed else "no input"
+        raise InvalidToolInput(f"unexpected field(s) {', '.join(unknown)}; this tool takes {takes}")
+    missing = [name for name in required if name not in tool_input]
+    if missing:
+        raise InvalidToolInput(f"missing required field(s): {', '.join(missing)}")
+    for name, value in tool_input.items():
+        expected = allowed[name]
+        if not isinstance(value, expected):
+            kind = "a list of strings" if expected is list else "a string"
+            raise InvalidToolInput(f"{name} must be {kind}")
+    return dict(tool_input)
+
+
+def _duration(services: list[CatalogEntry]) -> timedelta:
+    return timedelta(minutes=sum(entry.duration_minutes for entry in services))
+
+
+def _button(slot: dict[str, str]) -> dict[str, str]:
+    return {"start": slot["start"], "label": slot["label"]}
+
+
+def _error(reason: str) -> ToolOutcome:
+    return ToolOutcome({"error": reason})
+
+
+def _spread(slots: list[datetime], limit: int, time_zone: str, *, earliest_days: bool) -> list[datetime]:
+    """At most `limit` slots: from the earliest days with openings (for open-ended searches), preferring
+    whole hours, spread evenly over the day so mornings and afternoons are both offered."""
+    if len(slots) <= limit:
+        return slots
+    if earliest_days:
+        by_day: dict[date, list[datetime]] = {}
+        for slot in slots:
+            by_day.setdefault(local(slot, time_zone).date(), []).append(slot)
+        kept: list[datetime] = []
+        for day_slots in by_day.values():
+            kept += day_slots
+            if len(kept) >= limit:
+                break
+        slots = kept
+    on_the_hour = [slot for slot in slots if local(slot, time_zone).minute == 0]
+    if len(on_the_hour) >= limit:
+        slots = on_the_hour
+    if len(slots) <= limit:
+        return slots
+    step = (len(slots) - 1) / (limit - 1)
+    return [slots[round(i * step)] for i in range(limit)]

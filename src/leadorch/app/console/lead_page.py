@@ -1,0 +1,238 @@
+"""One lead's page: contact (masked unless revealed), status, consent, touches, conversation,
+appointments and the complete audit timeline.
+
+The lead, its messages and its appointments come from read models; the timeline and the conversation
+from `leadorch.app.audit.lead_history` (the lead's own events and those of what belongs to it, masked
+the same way). Which buttons show follows the domain's rules, which still have the last word when one
+is pressed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from leadorch.app.audit import AuditEntry, lead_history
+from leadorch.app.config import config_service
+from leadorch.app.config.errors import ConfigNotFound
+from leadorch.app.console import display
+from leadorch.app.console.outbox import OutboxMessage, messages_of_lead
+from leadorch.app.eventstore.store import NotFound
+from leadorch.app.readmodels.appointments import AppointmentView, appointments_of_lead
+from leadorch.app.readmodels.leads import LeadView, get_lead
+
+MAX_DETAIL_CHARS = 240
+_NOT_HANDED = ("booked", "handled_by_shop")
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+@dataclass(frozen=True)
+class TouchRow:
+    touch_number: int
+    channel: str
+    status: str
+    detail: str
+    provider_message_id: str
+    delivery: str
+    claimed: str
+    settled: str
+    uncertain: bool
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: str
+    at_iso: str
+    source: str
+    event: str
+    details: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ConversationLine:
+    at: str
+    who: str  # customer | assistant | staff
+    channel: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AppointmentRow:
+    appointment_id: str
+    start: str
+    end: str
+    services: str
+    price: str
+    status: str
+    crm_sync: str
+    crm_error: str | None
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    tenant_id: str
+    lead_id: str
+    reveal: bool
+    name: str
+    email: str
+    phone: str
+    status: str
+    outcome_reason: str | None
+    staff_flag: str | None
+    location: str
+    time_zone: str | None
+    vehicle: str
+    services: str
+    crm_order_id: str
+    received: str
+    consent: list[tuple[str, bool]]
+    automation_paused: bool
+    paused_by: str | None
+    cadence: str
+    next_touch: str
+    touches_sent: int
+    last_contact: str
+    touches: list[TouchRow]
+    conversation: list[ConversationLine]
+    appointments: list[AppointmentRow]
+    timeline: list[TimelineEntry]
+
+    @property
+    def can_pause(self) -> bool:
+        return not self.automation_paused
+
+    @property
+    def can_resume(self) -> bool:
+        return self.automation_paused
+
+    @property
+    def can_hand_to_shop(self) -> bool:
+        return self.status not in _NOT_HANDED
+
+
+def build_lead_page(container: Any, tenant_id: str, lead_id: str, *, reveal: bool) -> LeadPage:
+    """The page of lead `lead_id` of `tenant_id`; `NotFound` for a missing lead or another tenant's."""
+    view = get_lead(container.db, tenant_id, lead_id)
+    if view is None:
+        raise NotFound(f"lead {lead_id} not found")
+    location_name, zone = _location(container, tenant_id, view.location_id)
+    history = lead_history(container.store, lead_id, tenant_id=tenant_id, full=reveal)
+    return LeadPage(
+        tenant_id=tenant_id,
+        lead_id=view.lead_id,
+        reveal=reveal,
+        name=display.contact_name(view.first_name, view.last_name, reveal=reveal),
+        email=display.contact_email(view.email, reveal=reveal),
+        phone=display.contact_phone(view.phone, reveal=reveal),
+        status=view.status,
+        outcome_reason=view.outcome_reason,
+        staff_flag=view.staff_flag,
+        location=location_name,
+        time_zone=zone,
+        vehicle=_vehicle(view),
+        services=", ".join(view.services) or display.NOTHING,
+        crm_order_id=view.crm_order_id,
+        received=display.local_time(view.received_at, zone),
+        consent=[("email", view.email_consent), ("sms", view.sms_consent)],
+        automation_paused=view.automation_paused,
+        paused_by=view.paused_by,
+        cadence=view.cadence or "none",
+        next_touch=display.local_time(view.next_touch_due_at, zone),
+        touches_sent=view.touches_sent,
+        last_contact=display.local_time(view.last_contact_at, zone),
+        touches=[
+            _touch(message, zone) for message in messages_of_lead(container.db, tenant_id, view.lead_id)
+        ],
+        conversation=[line for entry in history.entries if (line := _conversation_line(entry, zone))],
+        appointments=[
+            _appointment(a, zone) for a in appointments_of_lead(container.db, tenant_id, view.lead_id)
+        ],
+        timeline=[_timeline_entry(entry, zone) for entry in history.entries],
+    )
+
+
+def _location(container: Any, tenant_id: str, location_id: str) -> tuple[str, str | None]:
+    try:
+        location = config_service(container).location(tenant_id, location_id)
+    except ConfigNotFound:
+        return location_id, None
+    return location.name, location.time_zone
+
+
+def _vehicle(view: LeadView) -> str:
+    parts = [str(part) for part in (view.vehicle_year, view.vehicle_make, view.vehicle_model) if part]
+    return " ".join(parts) or display.NOTHING
+
+
+def _touch(message: OutboxMessage, zone: str | None) -> TouchRow:
+    delivery = message.delivery_status or ""
+    if message.delivery_error:
+        delivery = f"{delivery} (error {message.delivery_error})"
+    detail = message.detail or ""
+    if message.permanent:
+        detail = f"{detail} — the address is bad, this channel is off".strip(" —")
+    return TouchRow(
+        touch_number=message.touch_number,
+        channel=message.channel,
+        status=message.status,
+        detail=detail,
+        provider_message_id=message.provider_message_id or "",
+        delivery=delivery,
+        claimed=display.local_time(message.claimed_at, zone),
+        settled=display.local_time(message.settled_at, zone),
+        uncertain=message.status == "uncertain",
+    )
+
+
+def _appointment(appointment: AppointmentView, zone: str | None) -> AppointmentRow:
+    return AppointmentRow(
+        appointment_id=appointment.appointment_id,
+        start=display.local_time(appointment.start_at, zone),
+        end=display.local_time(appointment.end_at, zone),
+        services=", ".join(service.name for service in appointment.services),
+        price=display.money(appointment.price_cents),
+        status=appointment.status,
+        crm_sync=appointment.crm_sync,
+        crm_error=appointment.crm_sync_error,
+    )
+
+
+def _conversation_line(entry: AuditEntry, zone: str | None) -> ConversationLine | None:
+    at = display.local_time(entry.at, zone)
+    data = entry.data
+    if entry.aggregate == "Lead" and entry.event == "ReplyRecorded":
+        return ConversationLine(at, "customer", str(data.get("channel", "")), str(data.get("text", "")))
+    if entry.aggregate != "Conversation":
+        return None
+    if entry.event == "CustomerMessageReceived":
+        return ConversationLine(at, "customer", "chat", str(data.get("text", "")))
+    if entry.event == "AssistantReplied":
+        return ConversationLine(at, "assistant", "chat", str(data.get("text", "")))
+    if entry.event == "HandedToHuman":
+        return ConversationLine(at, "staff", "chat", f"handed to the shop: {data.get('question', '')}")
+    return None
+
+
+def _timeline_entry(entry: AuditEntry, zone: str | None) -> TimelineEntry:
+    details = [(key, _shown(value)) for key, value in entry.data.items() if key != "tenant_id"]
+    return TimelineEntry(
+        at=display.local_time(entry.at, zone),
+        at_iso=display.iso(entry.at),
+        source=entry.aggregate,
+        event=event_label(entry.event),
+        details=details,
+    )
+
+
+def event_label(name: str) -> str:
+    """ "TouchSent" → "Touch sent"."""
+    words = _WORD_START.sub(" ", name).split()
+    return " ".join([words[0], *(word.lower() for word in words[1:])]) if words else name
+
+
+def _shown(value: Any) -> str:
+    text = value if isinstance(value, str) else msgspec.json.encode(value).decode()
+    return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 1] + "…"

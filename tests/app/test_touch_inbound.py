@@ -1,0 +1,340 @@
+"""Customers answering: texts (STOP, START, HELP, plain words), delivery reports, emailed replies, unsubscribe.
+
+Each webhook is exercised through the HTTP app with Twilio's real signature scheme (computed by the
+SDK's validator with the stand-in's auth token); what changes is read back from the event store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from litestar.testing import TestClient
+from tests.support.touch_world import SHOP_NUMBER, Providers, TouchWorld, world_on
+from tests.support.touch_world import shared_database_url as shared_database_url
+from tests.support.touch_world import shared_providers as shared_providers
+from twilio.request_validator import RequestValidator
+
+from leadorch.app.http.app import create_app
+from leadorch.app.http.webhooks_sendgrid import inbound_parse_url
+from leadorch.app.links import UNSUBSCRIBE_LIFETIME, links_for
+from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
+from leadorch.domain.schedule import TouchOutcome
+from leadorch.domain.values import Channel, LeadStatus
+
+PUBLIC = "https://leads.sunshield.example.com"
+
+
+@pytest.fixture
+def world(shared_database_url: str, shared_providers: Providers) -> Iterator[TouchWorld]:
+    with world_on(shared_database_url, shared_providers) as world:
+        yield world
+
+
+@pytest.fixture
+def client(world: TouchWorld) -> Iterator[TestClient]:
+    with TestClient(create_app(world.container)) as client:
+        yield client
+
+
+def signed_post(
+    client: TestClient, world: TouchWorld, path: str, params: dict[str, str], *, token: str | None = None
+):
+    token = token or world.providers.twilio.auth_token
+    signature = RequestValidator(token).compute_signature(PUBLIC + path, params)
+    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+
+def text_from(client: TestClient, world: TouchWorld, body: str, number: str | None = None):
+    params = {
+        "From": number or world.phone,
+        "To": SHOP_NUMBER,
+        "Body": body,
+        "MessageSid": "SM" + "1" * 32,
+        "AccountSid": "AC1",
+    }
+    return signed_post(client, world, "/webhooks/twilio/sms", params)
+
+
+def twiml_messages(response_text: str) -> list[str]:
+    root = ElementTree.fromstring(response_text)
+    assert root.tag == "Response"
+    return [message.text or "" for message in root.iter("Message")]
+
+
+def started_lead(world: TouchWorld) -> tuple[str, str]:
+    lead_id, schedule_id = world.new_lead()
+    world.dispatch(schedule_id)
+    world.catch_up()
+    return lead_id, schedule_id
+
+
+# -- texts ------------------------------------------------------------------------------------------------
+
+
+def test_a_forged_text_is_refused_and_changes_nothing(world: TouchWorld, client: TestClient) -> None:
+    lead_id, _ = started_lead(world)
+    params = {"From": world.phone, "To": SHOP_NUMBER, "Body": "STOP"}
+
+    forged = signed_post(client, world, "/webhooks/twilio/sms", params, token="not-the-auth-token")
+    unsigned = client.post("/webhooks/twilio/sms", data=params)
+
+    assert (forged.status_code, unsigned.status_code) == (403, 403)
+    assert world.lead(lead_id).can_contact(Channel.SMS)
+
+
+@pytest.mark.parametrize("keyword", ["STOP", " stop ", "Unsubscribe.", "QUIT!", "optout", "Revoke"])
+def test_carrier_keywords_opt_out_of_sms_with_no_reply_of_our_own(
+    world: TouchWorld, client: TestClient, keyword: str
+) -> None:
+    lead_id, schedule_id = started_lead(world)
+
+    response = text_from(client, world, keyword)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    assert twiml_messages(response.text) == []
+    assert not world.lead(lead_id).can_contact(Channel.SMS)
+    assert world.lead(lead_id).can_contact(Channel.EMAIL)
+    assert world.schedule(schedule_id).enabled_channels == {Channel.EMAIL}
+
+
+def test_a_revocation_in_plain_words_opts_out_with_exactly_one_confirmation(
+    world: TouchWorld, client: TestClient
+) -> None:
+    lead_id, _ = started_lead(world)
+
+    response = text_from(client, world, "Please stop texting me")
+
+    [confirmation] = twiml_messages(response.text)
+    assert "unsubscribed" in confirmation and "Sun Shield Austin" in confirmation
+    assert not world.lead(lead_id).can_contact(Channel.SMS)
+
+
+def test_start_opts_back_in_and_sms_goes_on(world: TouchWorld, client: TestClient) -> None:
+    lead_id, schedule_id = started_lead(world)
+    text_from(client, world, "STOP")
+    world.catch_up()
+
+    response = text_from(client, world, "START")
+
+    assert twiml_messages(response.text) == []
+    assert world.lead(lead_id).can_contact(Channel.SMS)
+    assert world.schedule(schedule_id).enabled_channels == {Channel.EMAIL, Channel.SMS}
+
+
+def test_yes_from_someone_who_never_opted_out_is_an_answer(world: TouchWorld, client: TestClient) -> None:
+    lead_id, schedule_id = started_lead(world)
+
+    text_from(client, world, "Yes")
+
+    assert world.lead(lead_id).status is LeadStatus.ENGAGED
+    assert world.schedule(schedule_id).is_stopped
+
+
+def test_help_answers_with_the_shops_name_and_phone(world: TouchWorld, client: TestClient) -> None:
+    lead_id, _ = started_lead(world)
+
+    response = text_from(client, world, "HELP")
+
+    [help_text] = twiml_messages(response.text)
+    assert "Sun Shield Austin" in help_text and "+15125550100" in help_text and "STOP" in help_text
+    assert world.lead(lead_id).status is LeadStatus.CONTACTING
+
+
+def test_any_other_text_is_a_reply_that_engages_the_lead_and_stops_the_cadence(
+    world: TouchWorld, client: TestClient
+) -> None:
+    lead_id, schedule_id = started_lead(world)
+
+    response = text_from(client, world, "Do you have anything Saturday morning?")
+    world.clock.advance(timedelta(days=1))
+
+    assert twiml_messages(response.text) == []
+    lead = world.lead(lead_id)
+    assert lead.status is LeadStatus.ENGAGED
+    assert world.schedule(schedule_id).is_stopped
+    assert world.dispatch(schedule_id).note == "nothing due"
+    events = [type(e).__name__ for e in world.container.store.events.get(lead.id)]
+    assert "ReplyRecorded" in events
+
+
+def test_a_text_from_an_unknown_number_is_answered_and_ignored(world: TouchWorld, client: TestClient) -> None:
+    response = text_from(client, world, "hi", number="+15125559999")
+
+    assert response.status_code == 200
+    assert twiml_messages(response.text) == []
+
+
+# -- delivery reports -------------------------------------------------------------------------------------
+
+
+def test_delivery_reports_are_recorded_on_the_touch(world: TouchWorld) -> None:
+    _, schedule_id = started_lead(world)
+    server = _serve(world)
+    try:
+        posted = world.providers.twilio.deliver_status_callbacks("delivered")
+    finally:
+        server.stop()
+
+    assert posted == 1
+    record = world.schedule(schedule_id).touches[0]
+    assert record.delivery == {Channel.SMS: "delivered"}
+
+
+def test_undelivered_to_a_landline_disables_sms(world: TouchWorld, client: TestClient) -> None:
+    _, schedule_id = started_lead(world)
+    [sms] = world.texts_to(world.phone)
+
+    response = signed_post(
+        client,
+        world,
+        sms.status_callback.removeprefix(PUBLIC),  # type: ignore[union-attr]
+        {"MessageSid": sms.sid, "MessageStatus": "undelivered", "ErrorCode": "30006", "To": world.phone},
+    )
+
+    assert response.status_code == 204
+    schedule = world.schedule(schedule_id)
+    assert schedule.touches[0].delivery == {Channel.SMS: "undelivered"}
+    assert schedule.enabled_channels == {Channel.EMAIL}
+
+
+def test_a_delivery_report_settles_an_uncertain_text_as_sent(world: TouchWorld, client: TestClient) -> None:
+    _, schedule_id = world.new_lead()
+    schedule = world.schedule(schedule_id)
+    claimed = schedule.claim_next_touch(now=world.clock.now(), claim_id="crashed-worker")
+    world.container.store.save(schedule)
+    world.clock.advance(STALE_CLAIM_AFTER + timedelta(seconds=1))
+    world.catch_up()
+    sweep_stale_claims(world.container)
+    assert claimed is not None
+    path = f"/webhooks/twilio/status?tenant={world.tenant_id}&schedule={schedule_id}&touch=1"
+
+    response = signed_post(
+        client, world, path, {"MessageSid": "SM" + "9" * 32, "MessageStatus": "delivered", "To": world.phone}
+    )
+
+    assert response.status_code == 204
+    record = world.schedule(schedule_id).touches[0]
+    assert record.outcomes == {Channel.SMS: TouchOutcome.SENT, Channel.EMAIL: TouchOutcome.UNCERTAIN}
+    assert record.delivery == {Channel.SMS: "delivered"}
+
+
+def test_a_forged_delivery_report_is_refused(world: TouchWorld, client: TestClient) -> None:
+    _, schedule_id = started_lead(world)
+    path = f"/webhooks/twilio/status?tenant={world.tenant_id}&schedule={schedule_id}&touch=1"
+
+    response = signed_post(
+        client, world, path, {"MessageSid": "SM1", "MessageStatus": "undelivered"}, token="x"
+    )
+
+    assert response.status_code == 403
+    assert world.schedule(schedule_id).touches[0].delivery == {}
+
+
+# -- emailed replies --------------------------------------------------------------------------------------
+
+
+def inbound_email(text: str, sender: str) -> dict[str, str]:
+    return {
+        "from": f"Jane Doe <{sender}>",
+        "to": "hello@sunshield.example.com",
+        "subject": "Re: Your tint quote",
+        "text": f"{text}\n\nOn Mon, Jun 2, 2025 at 10:00 AM Sun Shield Austin wrote:\n> Hi Jane,\n",
+        "headers": "Message-ID: <abc@example.com>\n",
+        "envelope": json.dumps({"to": ["hello@sunshield.example.com"], "from": sender}),
+    }
+
+
+def test_an_emailed_reply_engages_the_lead(world: TouchWorld, client: TestClient) -> None:
+    lead_id, schedule_id = started_lead(world)
+    url = inbound_parse_url(world.container).removeprefix(PUBLIC)
+
+    response = client.post(
+        url, files={k: (None, v) for k, v in inbound_email("Can I come Friday?", world.email).items()}
+    )
+
+    assert response.status_code == 200 and response.json()["status"] == "recorded"
+    assert world.lead(lead_id).status is LeadStatus.ENGAGED
+    assert world.schedule(schedule_id).is_stopped
+
+
+def test_an_emailed_unsubscribe_opts_out_of_email_only(world: TouchWorld, client: TestClient) -> None:
+    lead_id, _ = started_lead(world)
+    url = inbound_parse_url(world.container).removeprefix(PUBLIC)
+
+    client.post(
+        url, files={k: (None, v) for k, v in inbound_email("Please unsubscribe me", world.email).items()}
+    )
+
+    lead = world.lead(lead_id)
+    assert not lead.can_contact(Channel.EMAIL) and lead.can_contact(Channel.SMS)
+    assert lead.status is LeadStatus.CONTACTING
+
+
+def test_inbound_email_without_the_key_is_refused(world: TouchWorld, client: TestClient) -> None:
+    lead_id, _ = started_lead(world)
+
+    response = client.post(
+        "/webhooks/sendgrid/inbound?key=guess",
+        files={k: (None, v) for k, v in inbound_email("hi", world.email).items()},
+    )
+
+    assert response.status_code == 403
+    assert world.lead(lead_id).status is LeadStatus.CONTACTING
+
+
+# -- unsubscribe links ------------------------------------------------------------------------------------
+
+
+def test_the_unsubscribe_page_asks_first_and_one_click_post_opts_out_at_once(
+    world: TouchWorld, client: TestClient
+) -> None:
+    lead_id, schedule_id = started_lead(world)
+    [email] = world.emails_to(world.email)
+    link = email.headers["List-Unsubscribe"].strip("<>").removeprefix(PUBLIC)
+
+    page = client.get(link)
+    still_subscribed = world.lead(lead_id).can_contact(Channel.EMAIL)
+    one_click = client.post(link, data={"List-Unsubscribe": "One-Click"})
+    again = client.post(link, data={"List-Unsubscribe": "One-Click"})
+
+    assert page.status_code == 200 and '<form method="post"' in page.text and "Sun Shield Austin" in page.text
+    assert still_subscribed
+    assert one_click.status_code == 200 and "unsubscribed" in one_click.text
+    assert again.status_code == 200
+    assert not world.lead(lead_id).can_contact(Channel.EMAIL)
+    assert world.schedule(schedule_id).enabled_channels == {Channel.SMS}
+
+
+def test_forged_and_expired_unsubscribe_links_are_refused(world: TouchWorld, client: TestClient) -> None:
+    lead_id, _ = started_lead(world)
+    links = links_for(world.container)
+    expired = links.unsubscribe_token(world.tenant_id, lead_id, world.clock.now() - timedelta(seconds=1))
+    assert timedelta(days=30) < UNSUBSCRIBE_LIFETIME
+
+    forged = client.post("/unsubscribe/AAAA.BBBB")
+    too_late = client.get(f"/unsubscribe/{expired}")
+
+    assert forged.status_code == 400 and "not valid" in forged.text
+    assert too_late.status_code == 400 and "expired" in too_late.text
+    assert world.lead(lead_id).can_contact(Channel.EMAIL)
+
+
+def _serve(world: TouchWorld):
+    """The app on the socket the stand-in's callbacks are addressed to is not reachable (a public host),
+    so point a real server at the same container and rewrite the callback base for this test."""
+    from leadorch.adapters.standins.server import serve_in_thread
+
+    server = serve_in_thread(create_app(world.container))
+    outbox = world.providers.twilio._outbox
+    from dataclasses import replace
+
+    world.providers.twilio._outbox = [
+        replace(sms, status_callback=(sms.status_callback or "").replace(PUBLIC, server.url))
+        for sms in outbox
+    ]
+    return server
