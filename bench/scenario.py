@@ -237,16 +237,20 @@ class Vendors:
         ]
         return min(times) if times else None
 
+    def add_quotes(self, serials: range, at: datetime) -> None:
+        """Create the quotes in ShopMonkey, as a shop's website does just before the webhook fires."""
+        for serial in serials:
+            self.shopmonkey.add_order(quote_order(serial, at))
+            self.shopmonkey.add_customer(quote_customer(serial, at))
+
     def stop(self) -> None:
         for server in self.servers.values():
             server.stop()
 
 
-def start_vendors(serials: range, *, crm_latency: float, at: datetime) -> Vendors:
+def start_vendors(*, crm_latency: float) -> Vendors:
+    """The vendors, with no quotes yet (`Vendors.add_quotes` adds them as the benchmark goes)."""
     shopmonkey = FakeShopMonkey.from_fixtures(FIXTURES)
-    for serial in serials:
-        shopmonkey.add_order(quote_order(serial, at))
-        shopmonkey.add_customer(quote_customer(serial, at))
     if crm_latency:
         shopmonkey.add_latency("*", crm_latency)
     sendgrid, twilio = SendGridStandIn(), TwilioStandIn()

@@ -11,17 +11,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from tests.support.chat_world import ChatWorld
+from tests.support.chat_world import chat_servers_on as chat_servers_on
+from tests.support.chat_world import shared_database_url as shared_database_url
+from tests.support.chat_world import world as world
 
 from leadorch.app.chat.rate_limits import ChatRateLimits, TokenBuckets
 from leadorch.app.links import LinkSigner
 from leadorch.domain.values import LeadStatus
-from tests.support.chat_world import TENANT, ChatWorld, chat_world
-
-
-@pytest.fixture
-def world(database_url: str) -> Any:
-    with chat_world(database_url) as world:
-        yield world
 
 
 def test_a_chat_link_opens_a_session_with_the_lead_and_the_shop(world: ChatWorld) -> None:
@@ -86,7 +83,7 @@ def test_the_first_message_engages_the_lead_and_stops_the_cadence_in_one_save(wo
         (lambda w: w.token(valid_for=timedelta(seconds=-1)), "the link has expired"),
         (
             lambda w: LinkSigner("x" * 40, "https://elsewhere").chat_token(
-                TENANT, w.lead_id, w.clock.now() + timedelta(days=1)
+                w.tenant_id, w.lead_id, w.clock.now() + timedelta(days=1)
             ),
             "the link is not genuine",
         ),
@@ -133,7 +130,10 @@ def test_get_session_shows_the_transcript_with_offered_slots(world: ChatWorld) -
     shown = world.client.get(f"/api/chat/sessions/{session['session_id']}").json()
 
     assert shown["transcript"][-1]["slots"] == reply["slots"]
-    assert shown["transcript"][-1]["slots"][0] == {"start": "2026-11-27T09:00:00-08:00", "label": "Fri Nov 27, 9:00 AM"}
+    assert shown["transcript"][-1]["slots"][0] == {
+        "start": "2026-11-27T09:00:00-08:00",
+        "label": "Fri Nov 27, 9:00 AM",
+    }
 
 
 def test_message_size_and_emptiness_are_refused_with_the_reason(world: ChatWorld) -> None:

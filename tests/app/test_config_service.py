@@ -85,7 +85,9 @@ def test_the_allow_list_holds_normalised_addresses(config: ConfigService) -> Non
 
     assert tenant.allow_list == ["+16195550142", "maya.ortega@example.com"]
     assert tenant.may_message("+16195550142") and not tenant.may_message("+16195550143")
-    with pytest.raises(InvalidConfiguration, match=r"\+16195550199 is not on tenant 'tintworld'"):
+    with pytest.raises(
+        InvalidConfiguration, match=r"\+16195550199 is not on the allow-list of tenant 'tintworld'"
+    ):
         config.disallow_address("tintworld", "+1 619 555 0199", actor="ana")
     assert config.disallow_address("tintworld", "+16195550142", actor="ana").allow_list == [
         "maya.ortega@example.com"
@@ -215,7 +217,7 @@ def test_location_prices_need_a_known_location_and_service(config: ConfigService
         CatalogService(service_id="ultimate", name="Ultimate", duration_minutes=180, price_cents=60000),
         actor="a",
     )
-    with pytest.raises(UnknownService, match="'nope' is not in tenant 'tintworld'"):
+    with pytest.raises(UnknownService, match="'nope' is not in the catalog of tenant 'tintworld'"):
         config.set_location_price("tintworld", "san-diego", "nope", 100, actor="ana")
     with pytest.raises(UnknownLocation):
         config.set_location_price("tintworld", "la", "ultimate", 100, actor="ana")

@@ -111,8 +111,12 @@ def _script(world: ConsoleWorld) -> None:
     t0 = ARRIVAL
 
     jane, jane_schedule = _arrive(world, "Jane", "Doe", AUSTIN, t0, order="1001")
-    _send_first(jane, jane_schedule, t0 + timedelta(seconds=30), channels={"email": "SG.jane", "sms": "SMjane"})
-    jane.record_reply(channel="sms", text="Yes please, how much for ceramic on my Camry?", at=t0 + timedelta(hours=1))
+    _send_first(
+        jane, jane_schedule, t0 + timedelta(seconds=30), channels={"email": "SG.jane", "sms": "SMjane"}
+    )
+    jane.record_reply(
+        channel="sms", text="Yes please, how much for ceramic on my Camry?", at=t0 + timedelta(hours=1)
+    )
     jane_schedule.stop(reason="the customer replied by sms", now=t0 + timedelta(hours=1))
     appointment = Appointment.book(
         appointment_id=uuid.uuid4(), tenant_id=TENANT, lead_id=str(jane.id), location_id=AUSTIN,
@@ -124,8 +128,15 @@ def _script(world: ConsoleWorld) -> None:
     john, john_schedule = _arrive(world, "John", "Smith", AUSTIN, t0 + timedelta(seconds=1), order="1002")
     claimed = john_schedule.claim_next_touch(now=t0 + timedelta(minutes=2), claim_id="claim-john-1")
     assert claimed is not None
-    john_schedule.record_sent(touch_number=1, channel="email", provider_message_id="SG.john", now=t0 + timedelta(seconds=121))
-    john_schedule.record_suppressed(touch_number=1, channel="sms", reason="demo mode: not on the allow-list", now=t0 + timedelta(seconds=121))
+    john_schedule.record_sent(
+        touch_number=1, channel="email", provider_message_id="SG.john", now=t0 + timedelta(seconds=121)
+    )
+    john_schedule.record_suppressed(
+        touch_number=1,
+        channel="sms",
+        reason="demo mode: not on the allow-list",
+        now=t0 + timedelta(seconds=121),
+    )
     john.record_contacted(at=t0 + timedelta(seconds=121))
     second_due = john_schedule.next_due_at
     assert second_due is not None
@@ -135,13 +146,23 @@ def _script(world: ConsoleWorld) -> None:
 
     maria, maria_schedule = _arrive(world, "Maria", "Garcia", AUSTIN, t0 + timedelta(seconds=2), order="1003")
     maria_schedule.claim_next_touch(now=t0 + timedelta(seconds=40), claim_id="claim-maria-1")
-    maria_schedule.record_failed(touch_number=1, channel="sms", reason="21211 invalid 'To' phone number", retriable=False, now=t0 + timedelta(seconds=41))
-    maria_schedule.record_sent(touch_number=1, channel="email", provider_message_id="SG.maria", now=t0 + timedelta(seconds=47))
+    maria_schedule.record_failed(
+        touch_number=1,
+        channel="sms",
+        reason="21211 invalid 'To' phone number",
+        retriable=False,
+        now=t0 + timedelta(seconds=41),
+    )
+    maria_schedule.record_sent(
+        touch_number=1, channel="email", provider_message_id="SG.maria", now=t0 + timedelta(seconds=47)
+    )
     maria.record_contacted(at=t0 + timedelta(seconds=47))
     maria.opt_out(channel="sms", reason="the customer wrote 'stop texting me'", at=t0 + timedelta(hours=3))
     store.save(maria, maria_schedule)
 
-    lou, lou_schedule = _arrive(world, "Lou", "Reed", AUSTIN, t0 + timedelta(seconds=3), order="1004", email=False)
+    lou, lou_schedule = _arrive(
+        world, "Lou", "Reed", AUSTIN, t0 + timedelta(seconds=3), order="1004", email=False
+    )
     lou.mark_lost(reason="no response to the whole cadence", at=t0 + timedelta(days=4))
     lou_schedule.stop(reason="the lead was marked lost", now=t0 + timedelta(days=4))
     store.save(lou, lou_schedule)
@@ -176,7 +197,9 @@ def _arrive(
         crm_order_id=order,
         crm_customer_id=f"customer-{order}",
         crm_vehicle_id=f"vehicle-{order}",
-        contact=Contact(first, last, f"{first.lower()}@example.com" if email else None, f"+1512555{order[-4:]}"),
+        contact=Contact(
+            first, last, f"{first.lower()}@example.com" if email else None, f"+1512555{order[-4:]}"
+        ),
         vehicle=Vehicle(2021, "Toyota", "Camry"),
         services=["Ceramic Tint"],
         email_consent=True,
@@ -211,7 +234,9 @@ def _send_first(
     assert claimed is not None
     for channel in sorted(claimed.channels):
         if channel in channels:
-            schedule.record_sent(touch_number=1, channel=channel, provider_message_id=channels[channel], now=at)
+            schedule.record_sent(
+                touch_number=1, channel=channel, provider_message_id=channels[channel], now=at
+            )
         else:
             schedule.record_suppressed(touch_number=1, channel=channel, reason="demo mode", now=at)
     lead.record_contacted(at=at)

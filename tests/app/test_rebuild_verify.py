@@ -238,13 +238,13 @@ def test_rebuilding_one_read_model_leaves_the_others_alone(
 ) -> None:
     with history.db.transaction() as cur:
         cur.execute("UPDATE rm_leads SET status = 'lost'")
-        cur.execute("UPDATE rm_appointments SET status = 'no_show'")
+        cur.execute("UPDATE rm_funnel_daily SET received = received + 1")
 
     assert main(["projections", "rebuild", "leads", "--quiet"]) == 0
-    assert main(["projections", "verify", "leads", "appointments", "--quiet"]) == 1
+    assert main(["projections", "verify", "leads", "funnel", "--quiet"]) == 1
 
     printed = capsys.readouterr().out
-    assert "appointments[" in printed
+    assert "funnel_daily[" in printed
     assert "leads[" not in printed
 
 

@@ -13,7 +13,8 @@ from xml.etree import ElementTree
 
 import pytest
 from litestar.testing import TestClient
-from tests.support.touch_world import SHOP_NUMBER, Providers, TouchWorld, world_on
+from tests.support.touch_world import SHOP_NUMBER, Providers, TouchWorld, client_for, world_on
+from tests.support.touch_world import shared_client as shared_client
 from tests.support.touch_world import shared_database_url as shared_database_url
 from tests.support.touch_world import shared_providers as shared_providers
 from twilio.request_validator import RequestValidator
@@ -35,9 +36,8 @@ def world(shared_database_url: str, shared_providers: Providers) -> Iterator[Tou
 
 
 @pytest.fixture
-def client(world: TouchWorld) -> Iterator[TestClient]:
-    with TestClient(create_app(world.container)) as client:
-        yield client
+def client(world: TouchWorld, shared_client: TestClient) -> TestClient:
+    return client_for(shared_client, world)
 
 
 def signed_post(

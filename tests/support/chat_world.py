@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import pytest
 from litestar.testing import TestClient
 
 from leadorch.adapters.clocks import AdjustableClock
@@ -24,9 +25,15 @@ from leadorch.adapters.standins.server import RunningServer, serve_in_thread
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.config import config_service
-from leadorch.app.config.demo_seed import DEMO_LOCATION, DEMO_TENANT, seed_demo_tenant
+from leadorch.app.config.demo_seed import (
+    DEMO_CRM_LOCATION,
+    DEMO_LOCATION,
+    DEMO_SERVICES,
+    WEBSITE_LEADS_STATUS,
+)
+from leadorch.app.config.hours import parse_weekly_hours
+from leadorch.app.config.models import CatalogService
 from leadorch.app.http.app import create_app
-from leadorch.app.ingestion.tenancy import config_repository
 from leadorch.app.links import links_for
 from leadorch.app.projections.wiring import catch_up
 from leadorch.app.settings import load_settings
@@ -37,36 +44,98 @@ from leadorch.domain.conversation import Conversation, conversation_id
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
 from leadorch.domain.values import Contact, Vehicle
-from tests.support.touch_world import Providers, start_providers
+from tests.support.touch_world import Providers, shared_database_url, start_providers
 
-TENANT = DEMO_TENANT
+__all__ = ["shared_database_url"]
+
 LOCATION = DEMO_LOCATION
 TIME_ZONE = "America/Los_Angeles"
 # Wednesday 25 November 2026, 09:30 in San Diego (PST, UTC-8).
 WEDNESDAY_0930 = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)
-MAYA_ORDER = "66a1f0c2b7e4d9a1c2f3e401"
 MAYA_CUSTOMER = "66a1f0c1b7e4d9a1c2f3e3a9"
 MAYA_VEHICLE = "66a1f0c1b7e4d9a1c2f3e3b2"
 MAYA_EMAIL = "maya.ortega@example.com"
 MAYA_PHONE = "+16195550142"
 MANAGER_EMAIL = "manager@demo-tint.example.com"
+MANAGER_PHONE = "+16195550199"
 PREMIUM = "66a0cs000000000000000002"
+WINDSHIELD = "66a0cs000000000000000003"
 SHOPMONKEY_KEY = "test-shopmonkey-key"
 SHOP_NUMBER = "+16195550100"
 _orders = itertools.count(1)
 
 
+def configure_shop(container: Container, tenant_id: str) -> None:
+    """A tenant with the demo shop: San Diego hours, two bays, the tint catalog, a manager, demo mode on
+    with Maya and the manager's email allow-listed, and the fake ShopMonkey's API key."""
+    config = config_service(container)
+    config.create_tenant(tenant_id, name="Demo Tint", website_status_ids=[WEBSITE_LEADS_STATUS], actor="test")
+    for address in (MAYA_EMAIL, MAYA_PHONE, MANAGER_EMAIL):
+        config.allow_address(tenant_id, address, actor="test")
+    config.set_crm_credentials(tenant_id, api_key=SHOPMONKEY_KEY, actor="test")
+    config.add_location(
+        tenant_id,
+        LOCATION,
+        name="Demo Tint San Diego",
+        crm_location_id=DEMO_CRM_LOCATION,
+        time_zone=TIME_ZONE,
+        phone=SHOP_NUMBER,
+        address="2150 Camino del Rio S, San Diego, CA 92108",
+        weekly_hours=parse_weekly_hours("mon-fri 09:00-18:00; sat 10:00-16:00; sun closed"),
+        capacity=2,
+        min_lead_minutes=120,
+        slot_granularity_minutes=30,
+        sms_from_number=SHOP_NUMBER,
+        actor="test",
+    )
+    config.set_staff_contact(
+        tenant_id, LOCATION, name="Alex Rivera", email=MANAGER_EMAIL, phone=MANAGER_PHONE,
+        alerts=["new_lead", "handoff"], actor="test",
+    )  # fmt: skip
+    for crm_id, name, minutes, cents, bookable, description in DEMO_SERVICES:
+        config.put_service(
+            tenant_id,
+            CatalogService(
+                service_id=crm_id,
+                crm_service_id=crm_id,
+                name=name,
+                description=description,
+                duration_minutes=minutes,
+                price_cents=cents,
+                bookable=bookable,
+            ),
+            actor="test",
+        )
+
+
 @dataclass
 class ChatWorld:
+    """Servers, container and app shared by a test module; `fresh_tenant` gives each test its own shop."""
+
     container: Container
     clock: AdjustableClock
     providers: Providers
     shopmonkey: FakeShopMonkey
     shopmonkey_server: RunningServer
     client: TestClient[Any]
-    lead_id: str = ""
     runtime: Runtime | None = None
+    start: datetime = WEDNESDAY_0930
+    tenant_id: str = ""
+    lead_id: str = ""
     sessions: dict[str, str] = field(default_factory=dict)
+
+    def fresh_tenant(self) -> ChatWorld:
+        """A new tenant with the demo shop, Maya as its lead, the clock back at the start, records cleared."""
+        self.settle()
+        self.clock.set(self.start)
+        self.providers.reset()
+        self.sessions.clear()
+        self.container.extras.pop("chat_rate_limits", None)
+        self.container.extras.pop("assistant", None)
+        self.tenant_id = f"t-{uuid4().hex[:10]}"
+        configure_shop(self.container, self.tenant_id)
+        self.lead_id = self.new_lead()
+        return self
 
     # -- leads ----------------------------------------------------------------------------------------
 
@@ -77,29 +146,31 @@ class ChatWorld:
         last_name: str = "Ortega",
         email: str | None = MAYA_EMAIL,
         phone: str | None = MAYA_PHONE,
-        order_id: str | None = None,
+        vehicle_id: str | None = MAYA_VEHICLE,
         services: list[str] | None = None,
     ) -> str:
         """A lead with a started touch schedule, saved as ingestion saves them; its id."""
         config = config_service(self.container)
-        tenant = config.tenant(TENANT)
-        location = config.location(TENANT, LOCATION)
+        tenant = config.tenant(self.tenant_id)
+        location = config.location(self.tenant_id, LOCATION)
         now = self.clock.now()
         lead = Lead.register(
-            tenant_id=TENANT,
+            tenant_id=self.tenant_id,
             location_id=LOCATION,
-            crm_order_id=order_id or f"order-{next(_orders)}",
+            crm_order_id=f"order-{next(_orders)}",
             crm_customer_id=MAYA_CUSTOMER,
-            crm_vehicle_id=MAYA_VEHICLE,
+            crm_vehicle_id=vehicle_id,
             contact=Contact(first_name, last_name, email, phone),
             vehicle=Vehicle(2024, "Toyota", "Camry"),
-            services=services if services is not None else ["Customer requested a quote online: ceramic tint"],
+            services=services
+            if services is not None
+            else ["Customer requested a quote online: ceramic tint"],
             email_consent=email is not None,
             sms_consent=phone is not None,
             at=now,
         )
         schedule = TouchPointSchedule.start(
-            tenant_id=TENANT,
+            tenant_id=self.tenant_id,
             lead_id=str(lead.id),
             location_id=LOCATION,
             plan=tenant.touch_plan(),
@@ -113,12 +184,14 @@ class ChatWorld:
         return str(lead.id)
 
     def token(self, lead_id: str | None = None, *, valid_for: timedelta = timedelta(days=30)) -> str:
-        return links_for(self.container).chat_token(TENANT, lead_id or self.lead_id, self.clock.now() + valid_for)
+        return links_for(self.container).chat_token(
+            self.tenant_id, lead_id or self.lead_id, self.clock.now() + valid_for
+        )
 
     # -- the chat, as the page uses it ------------------------------------------------------------------
 
-    def open(self, lead_id: str | None = None, **headers: str) -> dict[str, Any]:
-        response = self.client.post("/api/chat/sessions", json={"token": self.token(lead_id)}, headers=headers)
+    def open(self, lead_id: str | None = None) -> dict[str, Any]:
+        response = self.client.post("/api/chat/sessions", json={"token": self.token(lead_id)})
         assert response.status_code == 201, response.text
         session: dict[str, Any] = response.json()
         self.sessions[lead_id or self.lead_id] = session["session_id"]
@@ -137,25 +210,31 @@ class ChatWorld:
     # -- state ----------------------------------------------------------------------------------------
 
     def lead(self, lead_id: str | None = None) -> Lead:
-        return self.container.store.load(UUID(lead_id or self.lead_id), Lead, TENANT)
+        return self.container.store.load(UUID(lead_id or self.lead_id), Lead, self.tenant_id)
 
     def schedule(self, lead_id: str | None = None) -> TouchPointSchedule:
-        return self.container.store.load(ids.schedule_id(lead_id or self.lead_id), TouchPointSchedule, TENANT)
+        return self.container.store.load(
+            ids.schedule_id(lead_id or self.lead_id), TouchPointSchedule, self.tenant_id
+        )
 
     def conversation(self, lead_id: str | None = None) -> Conversation:
-        return self.container.store.load(conversation_id(lead_id or self.lead_id), Conversation, TENANT)
+        return self.container.store.load(
+            conversation_id(lead_id or self.lead_id), Conversation, self.tenant_id
+        )
 
     def appointment(self, appointment_id: str) -> Appointment:
-        return self.container.store.load(UUID(appointment_id), Appointment, TENANT)
+        return self.container.store.load(UUID(appointment_id), Appointment, self.tenant_id)
 
     def events(self, suffix: str) -> list[Any]:
-        """Every stored event whose topic ends with `suffix` (e.g. `Conversation.ToolCalled`)."""
+        """This tenant's stored events whose topic ends with `suffix` (e.g. `Conversation.ToolCalled`)."""
         store = self.container.store
-        return [
-            store.mapper.to_domain_event(n)
-            for n in store.recorder.select_notifications(start=1, limit=1_000_000)
-            if n.topic.endswith(suffix)
-        ]
+        found = []
+        for notification in store.recorder.select_notifications(start=1, limit=1_000_000):
+            if notification.topic.endswith(suffix):
+                event = store.mapper.to_domain_event(notification)
+                if getattr(event, "tenant_id", None) == self.tenant_id:
+                    found.append(event)
+        return found
 
     def catch_up(self) -> None:
         catch_up(self.container)
@@ -172,22 +251,24 @@ class ChatWorld:
     def texts_to(self, number: str) -> list[Any]:
         return [sms for sms in self.providers.twilio.outbox if sms.to == number]
 
+    def crm_appointments(self) -> list[dict[str, Any]]:
+        """The appointments at the fake ShopMonkey for this tenant's leads (by their orders)."""
+        orders = {self.lead(lead).crm_order_id for lead in self._lead_ids()}
+        return [a for a in self.shopmonkey.appointments.values() if a.get("orderId") in orders]
+
+    def _lead_ids(self) -> list[str]:
+        return [str(event.originator_id) for event in self.events("Lead.Registered")]
+
 
 @contextmanager
-def chat_world(
-    database_url: str,
-    *,
-    start: datetime = WEDNESDAY_0930,
-    workers: bool = False,
-    providers: Providers | None = None,
-    **settings: Any,
-) -> Iterator[ChatWorld]:
-    """The world on `database_url`; `workers` runs background jobs on an in-memory broker (else inline)."""
-    own_providers = providers is None
-    providers = providers or start_providers()
+def chat_servers(database_url: str, *, workers: bool = False, **settings: Any) -> Iterator[ChatWorld]:
+    """Servers, container and app on `database_url` (no tenant yet: call `fresh_tenant`).
+
+    `workers` runs background jobs on an in-memory broker; without, they run inline."""
+    providers = start_providers()
     shopmonkey = FakeShopMonkey.from_fixtures(api_key=SHOPMONKEY_KEY)
     shopmonkey_server = serve_in_thread(shopmonkey)
-    clock = AdjustableClock(start)
+    clock = AdjustableClock(WEDNESDAY_0930)
     container = bootstrap(
         load_settings(
             {},
@@ -199,9 +280,6 @@ def chat_world(
         ),
         clock=clock,
     )
-    seed_demo_tenant(config_repository(container), clock)
-    config_service(container).set_crm_credentials(TENANT, api_key=SHOPMONKEY_KEY, actor="test")
-    config_service(container).update_location(TENANT, LOCATION, sms_from_number=SHOP_NUMBER, actor="test")
     runtime: Runtime | None = None
     if workers:
         runtime = build_runtime(container)
@@ -216,7 +294,6 @@ def chat_world(
         client=client,
         runtime=runtime,
     )
-    world.lead_id = world.new_lead(order_id=MAYA_ORDER)
     try:
         with client:
             yield world
@@ -225,5 +302,17 @@ def chat_world(
             runtime.stop()
         container.close()
         shopmonkey_server.stop()
-        if own_providers:
-            providers.stop()
+        providers.stop()
+
+
+@pytest.fixture(scope="module")
+def chat_servers_on(shared_database_url: str) -> Iterator[ChatWorld]:
+    """One set of servers per test module and backend (sqlite, postgres)."""
+    with chat_servers(shared_database_url) as world:
+        yield world
+
+
+@pytest.fixture
+def world(chat_servers_on: ChatWorld) -> ChatWorld:
+    """A fresh tenant with Maya as its lead, on the module's servers."""
+    return chat_servers_on.fresh_tenant()

@@ -95,7 +95,9 @@ class ChildProcess:
         deadline = time.monotonic() + timeout
         while text not in self.log():
             if not self.alive:
-                raise RuntimeError(f"{self.name} exited ({self.popen.returncode}) before saying {text!r}:\n{self.tail()}")
+                raise RuntimeError(
+                    f"{self.name} exited ({self.popen.returncode}) before saying {text!r}:\n{self.tail()}"
+                )
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name} did not say {text!r} within {timeout} s:\n{self.tail()}")
             time.sleep(0.05)
@@ -136,7 +138,9 @@ class ChildProcess:
         return "\n".join(self.log().splitlines()[-lines:])
 
 
-def _spawn(name: str, argv: list[str], env: Mapping[str, str], log_path: Path, url: str | None) -> ChildProcess:
+def _spawn(
+    name: str, argv: list[str], env: Mapping[str, str], log_path: Path, url: str | None
+) -> ChildProcess:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log_file:
         popen = subprocess.Popen(
@@ -164,7 +168,12 @@ def start_api(
 
 
 def start_worker(
-    settings: Mapping[str, str], log_path: Path, *, threads: int = 8, scheduler: bool = True, wait: bool = True
+    settings: Mapping[str, str],
+    log_path: Path,
+    *,
+    threads: int = 8,
+    scheduler: bool = True,
+    wait: bool = True,
 ) -> ChildProcess:
     """`leadorch worker` (needs REDIS_URL in `settings`)."""
     argv = [sys.executable, "-m", "leadorch.app.cli", "worker", "--threads", str(threads)]
@@ -208,7 +217,9 @@ class DedicatedPostgres:
             pw = pwd.getpwnam("postgres")
             os.chown(self.data_dir, pw.pw_uid, pw.pw_gid)
         subprocess.run(
-            _as_postgres([_pg_bin("initdb"), "-D", str(self.data_dir / "data"), "-U", "postgres", "-A", "trust"]),
+            _as_postgres(
+                [_pg_bin("initdb"), "-D", str(self.data_dir / "data"), "-U", "postgres", "-A", "trust"]
+            ),
             check=True,
             capture_output=True,
         )

@@ -249,14 +249,26 @@ class EnqueueCounter(Middleware):
 
 
 def start_runtime(
-    world: ShopMonkeyWorld, *, broker: Any = None, threads: int = 4
+    world: ShopMonkeyWorld | Container, *, broker: Any = None, threads: int = 4
 ) -> tuple[Runtime, EnqueueCounter]:
-    """The worker runtime of the world's container, started without the periodic scheduler."""
-    runtime = build_runtime(world.container, broker=broker)
+    """The worker runtime of the world's container (or of `container`), started without the scheduler."""
+    container = world.container if isinstance(world, ShopMonkeyWorld) else world
+    runtime = build_runtime(container, broker=broker)
     counter = EnqueueCounter()
     runtime.broker.add_middleware(counter)
     runtime.start_worker(threads=threads, scheduler=False)
     return runtime, counter
+
+
+def wait_until(condition: Any, *, timeout: float = 30.0, what: str = "condition") -> None:
+    """Poll `condition()` until it is true (a real Redis broker has no `join`)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.05)
 
 
 def drain(runtime: Runtime, *, rounds: int = 3) -> None:

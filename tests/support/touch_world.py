@@ -296,3 +296,20 @@ def world_on(database_url: str, providers: Providers, **options: Any) -> Iterato
 
 
 _contacts = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def shared_client() -> Iterator[Any]:
+    """One HTTP app per module (building it takes a second); each test points it at its own world."""
+    from litestar.testing import TestClient
+
+    from leadorch.app.http.app import create_app
+
+    with TestClient(create_app(None)) as client:  # type: ignore[arg-type]
+        yield client
+
+
+def client_for(client: Any, world: TouchWorld) -> Any:
+    """`client`, now serving `world`'s container."""
+    client.app.state["container"] = world.container
+    return client

@@ -41,7 +41,13 @@ from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import lead_uuid, load_schedule
 from leadorch.app.links import InvalidLink, links_for
 from leadorch.app.projections.wiring import wake_projections
-from leadorch.domain.conversation import MAX_CUSTOMER_MESSAGE_CHARS, Conversation, ToolCall, conversation_id
+from leadorch.domain.conversation import (
+    MAX_CUSTOMER_MESSAGE_CHARS,
+    Conversation,
+    CustomerLine,
+    ToolCall,
+    conversation_id,
+)
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import LeadStatus
 from leadorch.ports.assistant import AssistantUnavailable, ChatMessage, TextBlock, ToolResult, ToolUse
@@ -173,6 +179,7 @@ class ChatService:
             catalog=catalog,
             requested=tuple(lead.services),
             previous_service_ids=previous_service_ids(conversation),
+            customer_text=latest_customer_text(conversation),
         )
         runner = ToolRunner(context, self.booking)
         assistant, loop = assistant_for(self.container), assistant_loop(self.container)
@@ -318,6 +325,13 @@ def previous_service_ids(conversation: Conversation) -> list[str]:
             ids = entry.result.get("service_ids")
             return [str(i) for i in ids] if isinstance(ids, list) else []
     return []
+
+
+def latest_customer_text(conversation: Conversation) -> str:
+    for entry in reversed(conversation.entries):
+        if isinstance(entry, CustomerLine):
+            return entry.text
+    return ""
 
 
 def _team_has_it(location: LocationConfig) -> str:

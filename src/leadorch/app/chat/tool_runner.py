@@ -65,6 +65,7 @@ class ChatContext:
     catalog: list[CatalogEntry]
     requested: tuple[str, ...] = ()
     previous_service_ids: list[str] = field(default_factory=list)
+    customer_text: str = ""
 
 
 class ToolRunner:
@@ -232,6 +233,11 @@ class ToolRunner:
         if previous and all(entry is not None and entry.bookable for entry in previous):
             return [entry for entry in previous if entry is not None]
         bookable = [entry for entry in self.context.catalog if entry.bookable]
+        if self.context.customer_text:
+            # The customer named it even if the model did not pass it on ("times Friday for the premium?").
+            named = _best_match(self.context.customer_text, bookable)
+            if named is not None:
+                return [named]
         asked = " ".join(self.context.requested).lower()
         mentioned = [entry for entry in bookable if entry.name.lower() in asked]
         if len(mentioned) == 1:
@@ -269,13 +275,9 @@ class ToolRunner:
         containing = [e for e in self.context.catalog if wanted in e.name.lower() or e.name.lower() in wanted]
         if len(containing) == 1:
             return containing[0]
-        words = {w for w in re.findall(r"[a-z0-9]+", wanted) if w not in _GENERIC_WORDS}
-        scored = sorted(
-            ((len(words & set(re.findall(r"[a-z0-9]+", e.name.lower()))), e) for e in self.context.catalog),
-            key=lambda pair: -pair[0],
-        )
-        if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
-            return scored[0][1]
+        best = _best_match(wanted, self.context.catalog)
+        if best is not None:
+            return best
         names = ", ".join(entry.name for entry in self.context.catalog)
         raise InvalidToolInput(f"there is no single service called {name!r}; the services are: {names}")
 
@@ -392,6 +394,18 @@ def _fields(
             kind = "a list of strings" if expected is list else "a string"
             raise InvalidToolInput(f"{name} must be {kind}")
     return dict(tool_input)
+
+
+def _best_match(text: str, catalog: list[CatalogEntry]) -> CatalogEntry | None:
+    """The one service whose distinctive words `text` uses most (None when none, or a tie)."""
+    words = {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _GENERIC_WORDS}
+    scored = sorted(
+        ((len(words & set(re.findall(r"[a-z0-9]+", e.name.lower()))), e) for e in catalog),
+        key=lambda pair: -pair[0],
+    )
+    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][1]
+    return None
 
 
 def _duration(services: list[CatalogEntry]) -> timedelta:

@@ -55,6 +55,7 @@ def checked_location(location: LocationConfig) -> LocationConfig:
 
 
 def checked_window(window: SendingWindowConfig) -> SendingWindowConfig:
+    """A sending window the domain accepts (inside 08:00–21:00, start before end, some day), normalised."""
     start = validation.clock_time(window.start, "sending window start")
     end = validation.clock_time(window.end, "sending window end")
     days = hours.days(window.days, "sending window days")
@@ -66,6 +67,7 @@ def checked_window(window: SendingWindowConfig) -> SendingWindowConfig:
 
 
 def slot_granularity(minutes: int) -> int:
+    """Slot starts every `minutes`: 5 to 240, dividing a day so the grid is the same every day."""
     validation.whole_number(minutes, "slot granularity in minutes", minimum=5, maximum=240)
     if (24 * 60) % minutes:
         raise InvalidConfiguration(
@@ -75,6 +77,7 @@ def slot_granularity(minutes: int) -> int:
 
 
 def staff_contact(name: str, email: str | None, phone: str | None, alerts: Sequence[str]) -> StaffContact:
+    """A contact who can be reached (an email and/or a phone) about known alerts."""
     checked_name = validation.text(name, "staff name")
     if not email and not phone:
         raise InvalidConfiguration(f"staff contact {checked_name!r} needs an email address or a phone number")
@@ -93,6 +96,7 @@ def staff_contact(name: str, email: str | None, phone: str | None, alerts: Seque
 
 
 def status_ids(values: Sequence[str]) -> list[str]:
+    """CRM workflow status ids, de-duplicated in the order given."""
     if isinstance(values, str):
         values = [values]
     checked: list[str] = []
@@ -104,6 +108,7 @@ def status_ids(values: Sequence[str]) -> list[str]:
 
 
 def service_id(value: str) -> str:
+    """A catalog id: the CRM's canned-service id, or an operator's own (no spaces)."""
     checked = validation.text(value, "service id", max_length=100)
     if any(ch.isspace() for ch in checked):
         raise InvalidConfiguration(f"service id {value!r} must not contain spaces")
@@ -111,6 +116,7 @@ def service_id(value: str) -> str:
 
 
 def crm_api_key(value: str) -> str:
+    """An API key as pasted: one token, no whitespace inside (a stray line break breaks every call)."""
     key = validation.text(value, "CRM API key", max_length=4096)
     if any(ch.isspace() for ch in key):
         raise InvalidConfiguration("CRM API key must not contain spaces or line breaks")

@@ -185,6 +185,19 @@ class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True):
     active: bool = True
     crm_service_id: str | None = None
 
+    def tenant_wide(self) -> CatalogService:
+        """The service as stored for the whole tenant (no location price applied)."""
+        return CatalogService(
+            service_id=self.service_id,
+            name=self.name,
+            description=self.description,
+            duration_minutes=self.duration_minutes,
+            price_cents=self.base_price_cents,
+            bookable=self.bookable,
+            active=self.active,
+            crm_service_id=self.crm_service_id,
+        )
+
     def service_line(self) -> ServiceLine:
         """The service as a line of an appointment (the domain's value)."""
         return ServiceLine(

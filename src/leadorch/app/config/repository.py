@@ -322,7 +322,7 @@ class ConfigRepository:
                 (location_id, tenant_id, service_id),
             ).fetchone()
         if row is None:
-            raise UnknownService(f"service {service_id!r} is not in tenant {tenant_id!r}'s catalog")
+            raise UnknownService(f"service {service_id!r} is not in the catalog of tenant {tenant_id!r}")
         return rows.catalog_entry_from_row(row, location_id)
 
     def put_service(self, tenant_id: str, service: CatalogService, *, audit: AuditRecord) -> None:

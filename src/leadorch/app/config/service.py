@@ -194,7 +194,7 @@ class ConfigService:
 
         def remove(tenant: TenantConfig) -> TenantConfig:
             if normalised not in tenant.allow_list:
-                raise InvalidConfiguration(f"{normalised} is not on tenant {tenant_id!r}'s allow-list")
+                raise InvalidConfiguration(f"{normalised} is not on the allow-list of tenant {tenant_id!r}")
             return msgspec.structs.replace(
                 tenant, allow_list=[a for a in tenant.allow_list if a != normalised]
             )
@@ -507,12 +507,7 @@ class ConfigService:
         )
         existing = {e.service_id: e for e in self.repository.catalog(tenant_id, include_inactive=True)}
         before = existing.get(checked.service_id)
-        before_view = None if before is None else CatalogService(
-            service_id=before.service_id, name=before.name, description=before.description,
-            duration_minutes=before.duration_minutes, price_cents=before.base_price_cents,
-            bookable=before.bookable, active=before.active, crm_service_id=before.crm_service_id,
-        )  # fmt: skip
-        changes = field_changes(before_view, checked)
+        changes = field_changes(None if before is None else before.tenant_wide(), checked)
         if changes:
             self.repository.put_service(
                 tenant_id,

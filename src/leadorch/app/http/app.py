@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, get
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
@@ -46,10 +47,11 @@ def create_app(container: Container, *, debug: bool = False) -> Litestar:
     return Litestar(
         route_handlers=handlers,
         dependencies={},
-        state={"container": container},
+        state=State({"container": container}),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Lead Orchestrator", version="0.1.0", path="/schema"),
         debug=debug,
+        logging_config=None,  # logging is configured once per process (observability/logging.py)
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         on_shutdown=[],
     )

@@ -14,10 +14,10 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, Router, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import File, Redirect, Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -76,7 +76,7 @@ _TENANT = Provide(tenant_session, sync_to_thread=True)
 
 
 @get("/login", sync_to_thread=True)
-def login_form(request: Request[Any, Any, Any], next: str | None = None) -> Template | Redirect:
+def login_form(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template | Redirect:
     """The login form; someone already logged in goes straight on."""
     container = container_of(request)
     if read_session(container.settings.secret_key, request.cookies.get(SESSION_COOKIE), now=wall_clock()):
@@ -170,7 +170,9 @@ def home(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 
 @get("/t/{tenant_id:str}", dependencies={"session": _TENANT}, sync_to_thread=True)
-def dashboard(request: Request[Any, Any, Any], tenant_id: str, session: ConsoleSession) -> Template:
+def dashboard(
+    request: Request[Any, Any, Any], tenant_id: FromPath[str], session: NamedDependency[ConsoleSession]
+) -> Template:
     """Funnel and speed-to-lead for the tenant and each location over `?from=&to=`."""
     container = container_of(request)
     today = container.clock.now().date()
@@ -196,7 +198,9 @@ def dashboard(request: Request[Any, Any, Any], tenant_id: str, session: ConsoleS
 
 
 @get("/t/{tenant_id:str}/leads", dependencies={"session": _TENANT}, sync_to_thread=True)
-def leads(request: Request[Any, Any, Any], tenant_id: str, session: ConsoleSession) -> Template:
+def leads(
+    request: Request[Any, Any, Any], tenant_id: FromPath[str], session: NamedDependency[ConsoleSession]
+) -> Template:
     """The tenant's leads, by location and status, searchable."""
     container = container_of(request)
     params = request.query_params
@@ -220,7 +224,12 @@ def leads(request: Request[Any, Any, Any], tenant_id: str, session: ConsoleSessi
 
 
 @get("/t/{tenant_id:str}/leads/{lead_id:str}", dependencies={"session": _TENANT}, sync_to_thread=True)
-def lead(request: Request[Any, Any, Any], tenant_id: str, lead_id: str, session: ConsoleSession) -> Template:
+def lead(
+    request: Request[Any, Any, Any],
+    tenant_id: FromPath[str],
+    lead_id: FromPath[str],
+    session: NamedDependency[ConsoleSession],
+) -> Template:
     """One lead: contact (masked unless `?show=1`), touches, conversation, appointment, timeline."""
     _require_uuid(lead_id)
     reveal = request.query_params.get("show") == "1"
@@ -236,7 +245,9 @@ def lead(request: Request[Any, Any, Any], tenant_id: str, lead_id: str, session:
 
 
 @get("/t/{tenant_id:str}/outbox", dependencies={"session": _TENANT}, sync_to_thread=True)
-def outbox(request: Request[Any, Any, Any], tenant_id: str, session: ConsoleSession) -> Template:
+def outbox(
+    request: Request[Any, Any, Any], tenant_id: FromPath[str], session: NamedDependency[ConsoleSession]
+) -> Template:
     """Every message sent, suppressed, failed or in doubt, newest first."""
     container = container_of(request)
     params = request.query_params
@@ -261,7 +272,9 @@ def outbox(request: Request[Any, Any, Any], tenant_id: str, session: ConsoleSess
 
 
 @get("/t/{tenant_id:str}/settings", dependencies={"session": _TENANT}, sync_to_thread=True)
-def settings(request: Request[Any, Any, Any], tenant_id: str, session: ConsoleSession) -> Template:
+def settings(
+    request: Request[Any, Any, Any], tenant_id: FromPath[str], session: NamedDependency[ConsoleSession]
+) -> Template:
     return _settings_page(request, tenant_id, session)
 
 
@@ -312,9 +325,9 @@ def _lead_action(
 @post("/t/{tenant_id:str}/leads/{lead_id:str}/pause", dependencies={"session": _TENANT}, sync_to_thread=True)
 def pause(
     request: Request[Any, Any, Any],
-    tenant_id: str,
-    lead_id: str,
-    session: ConsoleSession,
+    tenant_id: FromPath[str],
+    lead_id: FromPath[str],
+    session: NamedDependency[ConsoleSession],
     data: Form = FORM_BODY,
 ) -> Redirect:
     form = read_form(request, session, data)
@@ -332,9 +345,9 @@ def pause(
 @post("/t/{tenant_id:str}/leads/{lead_id:str}/resume", dependencies={"session": _TENANT}, sync_to_thread=True)
 def resume(
     request: Request[Any, Any, Any],
-    tenant_id: str,
-    lead_id: str,
-    session: ConsoleSession,
+    tenant_id: FromPath[str],
+    lead_id: FromPath[str],
+    session: NamedDependency[ConsoleSession],
     data: Form = FORM_BODY,
 ) -> Redirect:
     read_form(request, session, data)
@@ -355,9 +368,9 @@ def resume(
 )
 def hand_to_shop(
     request: Request[Any, Any, Any],
-    tenant_id: str,
-    lead_id: str,
-    session: ConsoleSession,
+    tenant_id: FromPath[str],
+    lead_id: FromPath[str],
+    session: NamedDependency[ConsoleSession],
     data: Form = FORM_BODY,
 ) -> Redirect:
     form = read_form(request, session, data)
@@ -383,10 +396,10 @@ def hand_to_shop(
 )
 def resolve_touch(
     request: Request[Any, Any, Any],
-    tenant_id: str,
-    lead_id: str,
-    touch_number: int,
-    session: ConsoleSession,
+    tenant_id: FromPath[str],
+    lead_id: FromPath[str],
+    touch_number: FromPath[int],
+    session: NamedDependency[ConsoleSession],
     data: Form = FORM_BODY,
 ) -> Redirect:
     form = read_form(request, session, data)
@@ -417,9 +430,9 @@ def resolve_touch(
 @post("/t/{tenant_id:str}/settings/{form_name:str}", dependencies={"session": _TENANT}, sync_to_thread=True)
 def save_tenant_form(
     request: Request[Any, Any, Any],
-    tenant_id: str,
-    form_name: str,
-    session: ConsoleSession,
+    tenant_id: FromPath[str],
+    form_name: FromPath[str],
+    session: NamedDependency[ConsoleSession],
     data: Form = FORM_BODY,
 ) -> Template | Redirect:
     """One of the tenant's forms: `tenant`, `demo-mode`, `allow-list`, `allow-list-remove`."""
@@ -438,10 +451,10 @@ def save_tenant_form(
 )
 def save_location_form(
     request: Request[Any, Any, Any],
-    tenant_id: str,
-    location_id: str,
-    form_name: str,
-    session: ConsoleSession,
+    tenant_id: FromPath[str],
+    location_id: FromPath[str],
+    form_name: FromPath[str],
+    session: NamedDependency[ConsoleSession],
     data: Form = FORM_BODY,
 ) -> Template | Redirect:
     """One of a location's forms: `shop`, `hours`, `window`, `prices`."""
@@ -466,10 +479,10 @@ def save_location_form(
 )
 def save_template_form(
     request: Request[Any, Any, Any],
-    tenant_id: str,
-    touch_number: int,
-    action: str,
-    session: ConsoleSession,
+    tenant_id: FromPath[str],
+    touch_number: FromPath[int],
+    action: FromPath[str],
+    session: NamedDependency[ConsoleSession],
     data: Form = FORM_BODY,
 ) -> Template | Redirect:
     """A touch's templates: `save` the parts typed, or `reset` to the defaults."""
@@ -506,7 +519,10 @@ def _settings_action(
 
 @post("/t/{tenant_id:str}/demo/quote", dependencies={"session": _TENANT})
 async def simulate_quote(
-    request: Request[Any, Any, Any], tenant_id: str, session: ConsoleSession, data: Form = FORM_BODY
+    request: Request[Any, Any, Any],
+    tenant_id: FromPath[str],
+    session: NamedDependency[ConsoleSession],
+    data: Form = FORM_BODY,
 ) -> Redirect:
     """Demo only: a customer asks for a quote on the website (ShopMonkey order + signed webhook)."""
     from leadorch.app.demo.simulate import (

@@ -13,6 +13,7 @@ import logging
 from html import escape
 from typing import Any
 
+from anyio import to_thread
 from litestar import Request, Response, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 
@@ -65,10 +66,18 @@ def _refused(error: Exception) -> Response[str]:
     return _page("Not found", "<p>We could not find this subscription.</p>", HTTP_404_NOT_FOUND)
 
 
-@get("/unsubscribe/{token:str}", sync_to_thread=True, tags=["unsubscribe"], include_in_schema=False)
-def confirm_unsubscribe(request: Request[Any, Any, Any], token: str) -> Response[str]:
+# Both handlers are async and move their blocking work to a thread themselves: Litestar 2.25 breaks a
+# sync (`sync_to_thread`) GET handler that shares its path with a POST handler.
+
+
+@get("/unsubscribe/{token:str}", tags=["unsubscribe"], include_in_schema=False)
+async def confirm_unsubscribe(request: Request[Any, Any, Any], token: str) -> Response[str]:
     """A page asking to confirm, with the one button that unsubscribes."""
     container = request.app.state["container"]
+    return await to_thread.run_sync(_confirmation_page, container, token)
+
+
+def _confirmation_page(container: Any, token: str) -> Response[str]:
     try:
         tenant_id, lead = _lead(container, token)
     except (InvalidLink, NotFound) as error:
@@ -87,16 +96,14 @@ def confirm_unsubscribe(request: Request[Any, Any, Any], token: str) -> Response
     return _page("Unsubscribe", body)
 
 
-@post(
-    "/unsubscribe/{token:str}",
-    sync_to_thread=True,
-    status_code=HTTP_200_OK,
-    tags=["unsubscribe"],
-    include_in_schema=False,
-)
-def unsubscribe(request: Request[Any, Any, Any], token: str) -> Response[str]:
+@post("/unsubscribe/{token:str}", status_code=HTTP_200_OK, tags=["unsubscribe"], include_in_schema=False)
+async def unsubscribe(request: Request[Any, Any, Any], token: str) -> Response[str]:
     """Opt the lead out of email now (the button, or an RFC 8058 one-click POST)."""
     container = request.app.state["container"]
+    return await to_thread.run_sync(_unsubscribe, container, token)
+
+
+def _unsubscribe(container: Any, token: str) -> Response[str]:
     try:
         tenant_id, lead = _lead(container, token)
     except (InvalidLink, NotFound) as error:

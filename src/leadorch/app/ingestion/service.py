@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -600,7 +600,7 @@ def _instant(text: str) -> datetime:
         return datetime.fromisoformat(text)
     except ValueError:
         # An unreadable date is still a date that was set: the rule only asks whether there is one.
-        return datetime.min
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _contact(customer: CrmCustomer) -> Contact:

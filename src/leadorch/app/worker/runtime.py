@@ -156,8 +156,8 @@ def build_runtime(container: Any, *, broker: dramatiq.Broker | None = None) -> R
 
 
 def _declare(broker: dramatiq.Broker, container: Any, spec: ActorSpec) -> dramatiq.Actor[Any, Any]:
-    def bound(*args: Any, **kwargs: Any) -> Any:
-        return spec.fn(container, *args, **kwargs)
+    def bound(*args: Any, **kwargs: Any) -> None:
+        spec.fn(container, *args, **kwargs)  # results are not kept: jobs record what they did as events
 
     bound.__name__ = spec.name
     bound.__module__ = spec.fn.__module__

@@ -1,0 +1,106 @@
+"""Not one lead imported twice: the same delivery 20 times (10 at once, over real sockets), the same
+order version under another delivery id, and the poller seeing it too make one lead, one schedule and
+one touch 1. Runs on SQLite and PostgreSQL with the in-process worker."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from tests.support.shopmonkey_world import (
+    LEAD_ORDER,
+    TENANT,
+    ShopMonkeyWorld,
+    drain,
+    shopmonkey_world,
+    start_runtime,
+)
+
+from leadorch.adapters.shopmonkey_webhook import parse_delivery
+from leadorch.adapters.standins.server import serve_in_thread
+from leadorch.app.http.app import create_app
+from leadorch.app.ingestion.actors import ingestion_service
+from leadorch.app.ingestion.poller import CrmPoller
+from leadorch.app.ingestion.service import IngestionService
+from leadorch.domain.intake import IntakeOutcome, IntakeSource
+
+
+@pytest.fixture
+def world(database_url: str) -> Iterator[ShopMonkeyWorld]:
+    with shopmonkey_world(database_url) as world:
+        yield world
+
+
+def touch_one_claims(world: ShopMonkeyWorld) -> int:
+    return sum(1 for e in world.events_of("TouchPointSchedule.TouchClaimed") if e.touch_number == 1)
+
+
+def test_twenty_deliveries_and_a_poll_make_one_lead_one_schedule_and_one_touch_one(
+    world: ShopMonkeyWorld,
+) -> None:
+    runtime, enqueued = start_runtime(world, threads=4)
+    server = serve_in_thread(create_app(world.container))
+    body = world.body("order-insert-website-lead")
+    headers = world.signed(body, request_id="req_same_delivery")
+    url = f"{server.url}/webhooks/shopmonkey/{TENANT}"
+    start = threading.Barrier(10)
+
+    def post(_: int) -> str:
+        start.wait(timeout=10)
+        return str(httpx.post(url, content=body, headers=headers, timeout=30).json()["status"])
+
+    try:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            concurrent = list(pool.map(post, range(10)))
+        sequential = [
+            httpx.post(url, content=body, headers=headers, timeout=30).json()["status"] for _ in range(10)
+        ]
+        other_id = httpx.post(url, content=body, headers=world.signed(body), timeout=30).json()["status"]
+        drain(runtime)
+        poll = CrmPoller(world.container).poll(TENANT)
+        drain(runtime)
+    finally:
+        server.stop()
+
+    assert sorted(concurrent + sequential) == ["accepted"] + ["duplicate"] * 19
+    assert other_id == "duplicate"
+    assert poll.versions_new == 1  # only the repair order, which came by no webhook
+    assert len(world.events_of("Lead.Registered")) == 1
+    assert len(world.events_of("TouchPointSchedule.Started")) == 1
+    assert [
+        e.outcome for e in world.events_of("OrderIntake.OrderVersionSeen") if e.order_id == LEAD_ORDER
+    ] == ["lead_created"]
+    assert enqueued.counts["process_inbox_delivery"] == 1
+    assert enqueued.counts["dispatch_touch"] == 1
+    assert touch_one_claims(world) == 1
+
+
+def test_concurrent_imports_of_one_order_version_collide_and_only_one_creates_the_lead(
+    world: ShopMonkeyWorld,
+) -> None:
+    """Below the inbox: ten workers deciding on the same version at once (e.g. expired claims)."""
+    body = world.body("order-insert-website-lead")
+    delivery = parse_delivery(body, world.signed(body))
+    assert delivery.order is not None
+    service = ingestion_service(world.container)
+    services = [service] + [IngestionService(world.container) for _ in range(3)]
+    start = threading.Barrier(10)
+
+    def decide(i: int) -> tuple[IntakeOutcome, bool, bool]:
+        start.wait(timeout=10)
+        decision = services[i % len(services)].process_order(
+            TENANT, delivery.order, source=IntakeSource.WEBHOOK, received_at=world.clock.now()
+        )
+        return decision.outcome, decision.lead_created, decision.duplicate
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        decisions = list(pool.map(decide, range(10)))
+
+    assert sorted(decisions) == [(IntakeOutcome.LEAD_CREATED, False, True)] * 9 + [
+        (IntakeOutcome.LEAD_CREATED, True, False)
+    ]
+    assert len(world.events_of("Lead.Registered")) == 1
+    assert len(world.events_of("TouchPointSchedule.Started")) == 1

@@ -1,0 +1,85 @@
+"""The newcomer's demo, end to end: a simulated website quote becomes a lead and touch 1 goes out.
+
+Runs the same wiring as `leadorch demo` (stand-ins on real sockets, SQLite, in-process worker) and talks
+to it over HTTP the way `leadorch simulate` does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from leadorch.adapters.standins.server import free_port, serve_in_thread
+from leadorch.app.background import start_api_background
+from leadorch.app.bootstrap import Container, bootstrap
+from leadorch.app.demo.environment import start_demo_environment
+from leadorch.app.demo.seed import seed_demo
+from leadorch.app.http.app import create_app
+from leadorch.app.readmodels.leads import list_leads
+from leadorch.app.settings import load_settings
+
+TOKEN = {"Authorization": "Bearer dev-admin-token"}
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[str, Container]]:
+    port = free_port()
+    base = load_settings(
+        {}, database_url=f"sqlite:///{tmp_path / 'demo.db'}", public_base_url=f"http://127.0.0.1:{port}"
+    )
+    env = start_demo_environment(base)
+    import msgspec
+
+    settings = load_settings({}, **{**msgspec.structs.asdict(base), **env.overrides})
+    container = bootstrap(settings, clock=env.clock)
+    container.extras["demo"] = env
+    container.extras.setdefault("_closers", []).append(env.stop)
+    seed_demo(container)
+    start_api_background(container)
+    server = serve_in_thread(create_app(container, debug=True), port=port)
+    try:
+        yield server.url, container
+    finally:
+        server.stop()
+        container.close()
+
+
+def _wait_for(predicate, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_a_simulated_quote_becomes_a_lead_and_touch_one_goes_out(demo: tuple[str, Container]) -> None:
+    url, container = demo
+    answer = httpx.post(f"{url}/api/demo/quotes", json={}, headers=TOKEN, timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["webhook_status"] in (200, 202)
+
+    leads = _wait_for(lambda: list_leads(container.db, "demo-tint"))
+    assert len(leads) == 1
+    assert leads[0].first_name == "Maya"
+
+    def customer_messages() -> dict[str, list[dict[str, object]]]:
+        outbox = httpx.get(f"{url}/api/demo/outbox", headers=TOKEN).json()
+        return {
+            "emails": [m for m in outbox["emails"] if m["to"] == ["maya.ortega@example.com"]],
+            "sms": [m for m in outbox["sms"] if m["to"] == "+16195550142"],
+        }
+
+    sent = _wait_for(lambda: (m := customer_messages())["emails"] and m["sms"] and m)
+    assert len(sent["emails"]) == 1 and len(sent["sms"]) == 1, sent
+    assert "STOP" in str(sent["sms"][0]["body"])
+
+
+def test_simulation_needs_the_operator_token(demo: tuple[str, Container]) -> None:
+    url, _ = demo
+    assert httpx.post(f"{url}/api/demo/quotes", json={}).status_code == 401
