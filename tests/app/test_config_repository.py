@@ -1,19 +1,19 @@
 """The configuration tables on both backends: what is stored, how secrets rest, how edits race.
 
-Each test runs on SQLite and on a real PostgreSQL database (the `database_url` fixture).
+Each test runs on SQLite and on a real PostgreSQL database (the `database_url` fixture), with only
+the configuration tables created.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
 
 from leadorch.adapters.clocks import AdjustableClock
-from leadorch.app.bootstrap import Container, bootstrap
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import (
     ConcurrentEdit,
     LocationAlreadyExists,
@@ -21,25 +21,41 @@ from leadorch.app.config.errors import (
     UnknownTenant,
 )
 from leadorch.app.config.repository import AuditRecord, ConfigRepository
+from leadorch.app.config.secrets import SecretBox
 from leadorch.app.config.service import ConfigService
-from leadorch.app.settings import load_settings
+from leadorch.app.config.tables import SCHEMA
+from leadorch.app.db import Database, open_database
 from leadorch.ports.crm import CrmService
 
 START = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
 API_KEY = "sm_live_9f8e7d6c5b4a"
+SECRET_KEY = "a-test-secret-key-that-is-long-enough-0001"
 WEBHOOK_SECRET = "whsec_bGVhZG9yY2gtZml4dHVyZS1zZWNyZXQtMzItYnl0ZXMh"
 
 
-@pytest.fixture
-def container(database_url: str) -> Iterator[Container]:
-    built = bootstrap(load_settings({}, database_url=database_url), clock=AdjustableClock(START))
-    yield built
-    built.close()
+@dataclass
+class Tables:
+    """Just the configuration tables on one backend, and the service over them."""
+
+    db: Database
+    clock: AdjustableClock
+    config: ConfigService
 
 
 @pytest.fixture
-def config(container: Container) -> ConfigService:
-    service = config_service(container)
+def tables(database_url: str) -> Iterator[Tables]:
+    db = open_database(database_url)
+    with db.transaction() as cur:
+        for statement in SCHEMA:
+            cur.execute(statement)
+    clock = AdjustableClock(START)
+    yield Tables(db=db, clock=clock, config=ConfigService(ConfigRepository(db, SecretBox(SECRET_KEY), clock)))
+    db.close()
+
+
+@pytest.fixture
+def config(tables: Tables) -> ConfigService:
+    service = tables.config
     service.create_tenant(
         "tintworld",
         name="Tint World",
@@ -60,8 +76,8 @@ def config(container: Container) -> ConfigService:
     return service
 
 
-def _raw(container: Container, sql: str) -> list[tuple[object, ...]]:
-    with container.db.transaction() as cur:
+def _raw(tables: Tables, sql: str) -> list[tuple[object, ...]]:
+    with tables.db.transaction() as cur:
         return list(cur.execute(sql).fetchall())
 
 
@@ -78,9 +94,9 @@ def _crm(service_id: str, name: str, cents: int, minutes: int = 60, **flags: boo
 
 
 def test_secrets_rest_encrypted_and_are_only_readable_through_the_repository(
-    container: Container, config: ConfigService
+    tables: Tables, config: ConfigService
 ) -> None:
-    stored = " ".join(str(value) for row in _raw(container, "SELECT * FROM config_tenants") for value in row)
+    stored = " ".join(str(value) for row in _raw(tables, "SELECT * FROM config_tenants") for value in row)
 
     assert API_KEY not in stored
     assert "bGVhZG9yY2gtZml4dHVyZS1zZWNyZXQtMzItYnl0ZXMh" not in stored
@@ -91,21 +107,21 @@ def test_secrets_rest_encrypted_and_are_only_readable_through_the_repository(
     assert config.tenant("tintworld").crm_api_key_set is True
 
 
-def test_the_audit_never_holds_a_secret_in_clear(container: Container, config: ConfigService) -> None:
+def test_the_audit_never_holds_a_secret_in_clear(tables: Tables, config: ConfigService) -> None:
     config.set_crm_credentials("tintworld", api_key="sm_live_rotated_0001", actor="ana")
 
-    audit_text = " ".join(str(v) for row in _raw(container, "SELECT * FROM config_audit") for v in row)
+    audit_text = " ".join(str(v) for row in _raw(tables, "SELECT * FROM config_audit") for v in row)
     assert API_KEY not in audit_text and "sm_live_rotated_0001" not in audit_text
     assert "bGVhZG9yY2gtZml4dHVyZS1zZWNyZXQtMzItYnl0ZXMh" not in audit_text
     latest = config.audit("tintworld", limit=1)[0]
     assert (latest.action, latest.changes) == ("tenant.crm_credentials", {"crm_api_key": "(changed)"})
 
 
-def test_api_tokens_are_stored_as_sha256_and_identify_their_tenant(container: Container) -> None:
-    service = config_service(container)
+def test_api_tokens_are_stored_as_sha256_and_identify_their_tenant(tables: Tables) -> None:
+    service = tables.config
     created = service.create_tenant("tintworld", name="Tint World", actor="ana")
 
-    hashes = [row[0] for row in _raw(container, "SELECT api_token_sha256 FROM config_tenants")]
+    hashes = [row[0] for row in _raw(tables, "SELECT api_token_sha256 FROM config_tenants")]
     assert created.api_token not in hashes and len(str(hashes[0])) == 64
     assert service.tenant_id_for_token(created.api_token) == "tintworld"
     assert service.tenant_id_for_token(created.api_token + "x") is None
@@ -116,11 +132,9 @@ def test_api_tokens_are_stored_as_sha256_and_identify_their_tenant(container: Co
 
 
 def test_audit_rows_are_numbered_in_order_of_change_and_say_who_what_when(
-    container: Container, config: ConfigService
+    tables: Tables, config: ConfigService
 ) -> None:
-    clock = container.clock
-    assert isinstance(clock, AdjustableClock)
-    clock.advance(timedelta(minutes=5))
+    tables.clock.advance(timedelta(minutes=5))
     config.set_demo_mode("tintworld", False, actor="maria")
 
     entries = config.audit("tintworld")

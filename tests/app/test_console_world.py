@@ -18,12 +18,14 @@ Funnel (all arrived on 2025-06-02 UTC): received 5, contacted 4, engaged 1, book
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from litestar.testing import TestClient
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
@@ -101,6 +103,27 @@ def world(sqlite_url: str) -> Iterator[ConsoleWorld]:
     built = build_world(sqlite_url)
     yield built
     built.container.close()
+
+
+def log_in(client: TestClient, token: str, *, name: str = "Ana", next_path: str = "/console") -> str:
+    """Log in through the form as a browser would; returns where the console sent us."""
+    form = client.get("/console/login")
+    nonce = re.search(r'name="login_nonce" value="([^"]+)"', form.text)
+    assert nonce is not None, form.text
+    answer = client.post(
+        "/console/login",
+        data={"token": token, "name": name, "login_nonce": nonce.group(1), "next": next_path},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return answer.headers["location"]
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token the page's forms carry."""
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None, "the page has no form with a CSRF token"
+    return found.group(1)
 
 
 # ------------------------------------------------------------------------------------------- script

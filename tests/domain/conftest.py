@@ -1,8 +1,7 @@
 """Hypothesis profiles for the domain's property tests.
 
-`dev` (the default) keeps the whole domain suite well within a minute; `ci` explores about
-2.5 times as many cases. Pick one
-with the HYPOTHESIS_PROFILE environment variable.
+`dev` (the default) keeps the whole domain suite well within a minute; `ci` explores about 2.5
+times as many cases. Pick one with the HYPOTHESIS_PROFILE environment variable.
 """
 
 from __future__ import annotations

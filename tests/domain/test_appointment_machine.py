@@ -22,9 +22,8 @@ from leadorch.domain.appointment import Appointment
 from leadorch.domain.availability import ServiceLine, free_slots, is_slot_free
 from leadorch.domain.errors import IllegalTransition
 from leadorch.domain.location import BusinessHours
-from tests.domain.event_replay import state_of
+from tests.domain.event_replay import Replica, state_of
 from tests.domain.strategies import instants_around_dst, zone_names
-from tests.domain.test_lead_schedule_machine import Replica
 
 SERVICES = [
     ServiceLine("tint-front", "Front windows", 45, 9900),

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from itertools import pairwise
-from typing import Any
 from uuid import uuid4
 
-from eventsourcing.application import project_aggregate
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -23,24 +21,10 @@ from leadorch.domain.errors import IllegalTransition, ScheduleStopped, TouchAlre
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle
-from tests.domain.event_replay import state_of, through_the_store
+from tests.domain.event_replay import Replica, state_of
 from tests.domain.strategies import instants_around_dst, local, sending_windows, touch_plans, zone_names
 
 CHANNELS = st.sampled_from([Channel.EMAIL, Channel.SMS])
-
-
-class Replica:
-    """An aggregate rebuilt incrementally from the events its original emitted, via the store's codec."""
-
-    def __init__(self) -> None:
-        self.aggregate: Any = None
-        self.seen = 0
-
-    def catch_up(self, original: Any) -> Any:
-        events = original.pending_events[self.seen :]
-        self.aggregate = project_aggregate(self.aggregate, through_the_store(events))
-        self.seen += len(events)
-        return self.aggregate
 
 
 class LeadAndSchedule(RuleBasedStateMachine):

@@ -53,6 +53,10 @@ class Lead(Aggregate):
     """A customer who asked for a quote on the website, and everything that happened since."""
 
     class Registered(Aggregate.Created):
+        # Schema evolution: version 1 had no `received_at`; such events are read as received at their
+        # registration time (`upcast_v1_v2`), so old stores keep loading. New events are version 2.
+        class_version = 2
+
         tenant_id: str
         location_id: str
         crm_order_id: str
@@ -69,6 +73,10 @@ class Lead(Aggregate):
         email_consent: bool
         sms_consent: bool
         received_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("received_at", state["timestamp"])
 
         def apply(self, aggregate: Lead) -> None:
             aggregate.tenant_id = self.tenant_id

@@ -127,10 +127,10 @@ class ToolRunner:
         fields = _fields(
             tool_input, {"service_ids": list, "service": str, "date": str, "from": str, "to": str}
         )
-        services = self._services(fields)
-        duration = _duration(services)
         now = self._now()
         start, end, single_day = self._range(fields, now)
+        services = self._services(fields)
+        duration = _duration(services)
         found = self.booking.open_slots(self.context.tenant_id, self.location, duration, start, end)
         chosen = _spread(found, MAX_SLOTS, self.tz, earliest_days=not single_day)
         slots = [self._slot(slot, duration) for slot in chosen]

@@ -18,6 +18,7 @@ from html import escape
 MAX_WIDTH = 2000
 MAX_HEIGHT = 1200
 MAX_X_LABELS = 8
+_TINY = 1e-12
 _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
@@ -142,7 +143,7 @@ def line_chart(
 
     label_every = max(1, math.ceil(len(labels) / MAX_X_LABELS))
     for index, label in enumerate(labels):
-        if index % label_every == 0 or index == len(labels) - 1:
+        if (len(labels) - 1 - index) % label_every == 0:  # counted from the newest, which always shows
             parts.append(
                 f'<text class="label" x="{x_of(index):.1f}" y="{plot.bottom + 16:.1f}" '
                 f'text-anchor="middle">{escape(label)}</text>'
@@ -180,7 +181,7 @@ def axis(largest: float, *, integer: bool, ticks: int = 4) -> tuple[float, float
     """
     if not math.isfinite(largest) or largest < 0:
         raise ChartError(f"an axis needs a finite value ≥ 0, not {largest!r}")
-    if largest == 0:
+    if largest < _TINY:  # nothing to show (or too small to divide into steps): an axis up to 1
         return float(ticks if integer else 1), 1.0 if integer else 1 / ticks
     step = nice_step(largest / ticks)
     if integer:

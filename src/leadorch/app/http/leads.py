@@ -74,7 +74,9 @@ class LeadsController(Controller):
         return LeadPage(items=items, limit=limit, offset=offset)
 
     @get("/{lead_id:uuid}", sync_to_thread=True)
-    def show(self, request: Request[Any, Any, Any], tenant_id: str, lead_id: UUID, access: Principal) -> LeadView:
+    def show(
+        self, request: Request[Any, Any, Any], tenant_id: str, lead_id: UUID, access: Principal
+    ) -> LeadView:
         """One lead as the read model shows it."""
         lead = get_lead(request.app.state.container.db, tenant_id, str(lead_id))
         if lead is None:

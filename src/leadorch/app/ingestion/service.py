@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -26,8 +26,15 @@ from eventsourcing.domain import Aggregate
 from leadorch.app.config.errors import UnknownTenant
 from leadorch.app.config.models import LocationConfig
 from leadorch.app.crm import crm_clients, crm_for
-from leadorch.app.eventstore.store import NotFound
+from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.ingestion.inbox import InboxRow, InboxStatus, OrderChange, WebhookInbox
+from leadorch.app.ingestion.order_reading import (
+    contact_of,
+    requested_services,
+    snapshot,
+    unreachable_because,
+    vehicle_of,
+)
 from leadorch.app.ingestion.staff_alert import NewLeadFacts, send_new_lead_alert
 from leadorch.app.ingestion.tenancy import TenantView, tenant_view
 from leadorch.domain import ids
@@ -43,7 +50,7 @@ from leadorch.domain.intake import (
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
 from leadorch.domain.values import Contact, LeadStatus, Vehicle
-from leadorch.domain.website_lead import OrderSnapshot, evaluate, shop_takeover_reason
+from leadorch.domain.website_lead import evaluate, shop_takeover_reason
 from leadorch.ports.crm import Crm, CrmCustomer, CrmError, CrmNotFound, CrmOrder, CrmVehicle
 
 log = logging.getLogger(__name__)
@@ -102,7 +109,7 @@ class IngestionService:
         run: Callable[[Coroutine[Any, Any, Any]], Any] | None = None,
     ) -> None:
         self.container = container
-        self.store = container.store
+        self.store: EventStore = container.store
         self.clock = container.clock
         self.inbox = WebhookInbox(container.db)
         self.crm_for_tenant = crm or (lambda tenant_id: crm_for(container, tenant_id))
@@ -240,7 +247,7 @@ class IngestionService:
                 vehicle = self._call(crm.get_vehicle(order.vehicle_id))
             except CrmNotFound:
                 notes.append(f"vehicle {order.vehicle_id} was not found in the CRM")
-        contact = _contact(customer)
+        contact = contact_of(customer)
         consent = contact_consent(
             email=contact.email,
             email_subscribed=customer.email_subscribed,
@@ -250,7 +257,7 @@ class IngestionService:
             marketing_opt_in=customer.marketing_opt_in,
         )
         if not (consent.email or consent.sms):
-            reason = "the customer cannot be contacted: " + _unreachable_because(contact, customer)
+            reason = "the customer cannot be contacted: " + unreachable_because(contact, customer)
             return self._save_rejection(tenant_id, version, [reason], superseded=superseded)
         location = view.location_for(order.location_id)
         assert location is not None  # the website-lead rule accepted the order, so its location is known
@@ -288,7 +295,7 @@ class IngestionService:
                 crm_customer_id=new.customer.id,
                 crm_vehicle_id=new.vehicle.id if new.vehicle else None,
                 contact=new.contact,
-                vehicle=_vehicle(new.vehicle),
+                vehicle=vehicle_of(new.vehicle),
                 services=requested_services(new.order),
                 email_consent=new.email_ok,
                 sms_consent=new.sms_ok,
@@ -385,8 +392,9 @@ class IngestionService:
             lead = self.store.load(lead_id, Lead, tenant_id)
             schedule = self._schedule(tenant_id, lead_id)
             if lead.status is LeadStatus.HANDLED_BY_SHOP:
-                intake.record_unchanged(version, note="the shop already handles this lead", at=now)
-                return IngestDecision(IntakeOutcome.UNCHANGED, (), str(lead_id)), [intake]
+                note = "the shop already handles this lead"
+                intake.record_unchanged(version, note=note, at=now)
+                return IngestDecision(IntakeOutcome.UNCHANGED, (note,), str(lead_id)), [intake]
             if takeover is not None and lead.status is LeadStatus.BOOKED:
                 note = f"not handed to the shop: the customer booked through the assistant ({takeover})"
                 intake.record_unchanged(version, note=note, at=now)
@@ -433,12 +441,12 @@ class IngestionService:
         contact = vehicle = None
         if order.customer_id and order.customer_id != lead.crm_customer_id:
             try:
-                contact = _contact(self._call(crm.get_customer(order.customer_id)))
+                contact = contact_of(self._call(crm.get_customer(order.customer_id)))
             except CrmNotFound:
                 contact = None
         if order.vehicle_id and order.vehicle_id != lead.crm_vehicle_id:
             try:
-                vehicle = _vehicle(self._call(crm.get_vehicle(order.vehicle_id)))
+                vehicle = vehicle_of(self._call(crm.get_vehicle(order.vehicle_id)))
             except CrmNotFound:
                 vehicle = None
         return contact, vehicle
@@ -564,76 +572,7 @@ class IngestionService:
         return result
 
 
-# ---------------------------------------------------------------------------------- translations
-
-
-def snapshot(order: CrmOrder) -> OrderSnapshot:
-    """The parts of a CRM order the website-lead rule reads."""
-    return OrderSnapshot(
-        order_id=order.id,
-        location_id=order.location_id,
-        workflow_status_id=order.workflow_status_id,
-        status=order.status,
-        authorized=order.authorized,
-        message_count=order.message_count,
-        name=order.name or "",
-        appointment_dates=tuple(_instant(text) for text in order.appointment_dates),
-        invoiced=order.invoiced,
-        paid=order.paid,
-    )
-
-
-def requested_services(order: CrmOrder) -> list[str]:
-    """What the customer asked for, as the website form put it into the order's complaint."""
-    complaint = (order.complaint or "").strip()
-    return [complaint] if complaint else []
-
-
 def _version(order: CrmOrder, source: IntakeSource) -> OrderVersion:
     return OrderVersion(
         order_id=order.id, location_id=order.location_id, updated_date=order.updated_date, source=source
     )
-
-
-def _instant(text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        # An unreadable date is still a date that was set: the rule only asks whether there is one.
-        return datetime.min.replace(tzinfo=UTC)
-
-
-def _contact(customer: CrmCustomer) -> Contact:
-    """The customer's contact, keeping only the parts the domain accepts (a bad email is dropped)."""
-    first, last = (customer.first_name or "").strip(), (customer.last_name or "").strip()
-    email = customer.email
-    phone = customer.phone
-    try:
-        Contact(first, last, email=email)
-    except DomainError:
-        email = None
-    try:
-        Contact(first, last, phone=phone)
-    except DomainError:
-        phone = None
-    return Contact(first, last, email=email, phone=phone)
-
-
-def _vehicle(vehicle: CrmVehicle | None) -> Vehicle | None:
-    if vehicle is None:
-        return None
-    year = vehicle.year if vehicle.year is not None and 1886 <= vehicle.year <= 2100 else None
-    return Vehicle(year=year, make=vehicle.make, model=vehicle.model)
-
-
-def _unreachable_because(contact: Contact, customer: CrmCustomer) -> str:
-    if customer.marketing_opt_in is False:
-        return "the customer opted out of marketing in the CRM"
-    if contact.email is None and contact.phone is None:
-        return "no usable email address or phone number on file"
-    parts = []
-    if contact.email is not None:
-        parts.append("the email address is not subscribed")
-    if contact.phone is not None:
-        parts.append("the phone number is not subscribed to texts")
-    return " and ".join(parts) or "no channel is allowed"

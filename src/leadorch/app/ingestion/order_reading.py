@@ -1,0 +1,81 @@
+"""How a CRM order and its customer and vehicle read as the domain's values.
+
+The CRM port hands over what ShopMonkey holds; the domain insists on its own shapes (an email the
+`Contact` accepts, a plausible model year). A part the domain refuses is dropped here rather than
+failing the whole import: a lead with a phone but a garbled email is still a lead.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from leadorch.domain.errors import DomainError
+from leadorch.domain.values import Contact, Vehicle
+from leadorch.domain.website_lead import OrderSnapshot
+from leadorch.ports.crm import CrmCustomer, CrmOrder, CrmVehicle
+
+
+def snapshot(order: CrmOrder) -> OrderSnapshot:
+    """The parts of a CRM order the website-lead rule reads."""
+    return OrderSnapshot(
+        order_id=order.id,
+        location_id=order.location_id,
+        workflow_status_id=order.workflow_status_id,
+        status=order.status,
+        authorized=order.authorized,
+        message_count=order.message_count,
+        name=order.name or "",
+        appointment_dates=tuple(_instant(text) for text in order.appointment_dates),
+        invoiced=order.invoiced,
+        paid=order.paid,
+    )
+
+
+def requested_services(order: CrmOrder) -> list[str]:
+    """What the customer asked for, as the website form put it into the order's complaint."""
+    complaint = (order.complaint or "").strip()
+    return [complaint] if complaint else []
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        # An unreadable date is still a date that was set: the rule only asks whether there is one.
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def contact_of(customer: CrmCustomer) -> Contact:
+    """The customer's contact, keeping only the parts the domain accepts (a bad email is dropped)."""
+    first, last = (customer.first_name or "").strip(), (customer.last_name or "").strip()
+    email = customer.email
+    phone = customer.phone
+    try:
+        Contact(first, last, email=email)
+    except DomainError:
+        email = None
+    try:
+        Contact(first, last, phone=phone)
+    except DomainError:
+        phone = None
+    return Contact(first, last, email=email, phone=phone)
+
+
+def vehicle_of(vehicle: CrmVehicle | None) -> Vehicle | None:
+    if vehicle is None:
+        return None
+    year = vehicle.year if vehicle.year is not None and 1886 <= vehicle.year <= 2100 else None
+    return Vehicle(year=year, make=vehicle.make, model=vehicle.model)
+
+
+def unreachable_because(contact: Contact, customer: CrmCustomer) -> str:
+    if customer.marketing_opt_in is False:
+        return "the customer opted out of marketing in the CRM"
+    if contact.email is None and contact.phone is None:
+        return "no usable email address or phone number on file"
+    parts = []
+    if contact.email is not None:
+        parts.append("the email address is not subscribed")
+    if contact.phone is not None:
+        parts.append("the phone number is not subscribed to texts")
+    return " and ".join(parts) or "no channel is allowed"

@@ -1,0 +1,257 @@
+"""The chat tools, run on the server for the session's lead only, whatever the model asks.
+
+Every bad input is an `{"error": ...}` result naming what is wrong (never an exception); prices come
+from the location's catalog; nothing in a tool input can change who is served or what they pay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import pytest
+from tests.support.chat_world import (
+    LOCATION,
+    MANAGER_EMAIL,
+    MANAGER_PHONE,
+    PREMIUM,
+    WINDSHIELD,
+    ChatWorld,
+)
+from tests.support.chat_world import chat_servers_on as chat_servers_on
+from tests.support.chat_world import shared_database_url as shared_database_url
+from tests.support.chat_world import world as world
+
+from leadorch.app.booking.service import booking_service
+from leadorch.app.chat.tool_runner import ChatContext, ToolRunner
+from leadorch.app.config import config_service
+from leadorch.domain.values import LeadStatus
+
+FRIDAY_10AM = "2026-11-27T10:00:00-08:00"
+
+
+@pytest.fixture(scope="module")
+def shared_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Input validation does not depend on the backend (booking on both is in test_booking_*)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('chat-tools') / 'events.db'}"
+
+
+def tools_for(world: ChatWorld, lead_id: str | None = None, customer_text: str = "") -> ToolRunner:
+    config = config_service(world.container)
+    lead = world.lead(lead_id)
+    context = ChatContext(
+        container=world.container,
+        tenant_id=world.tenant_id,
+        lead_id=UUID(str(lead.id)),
+        location=config.location(world.tenant_id, LOCATION),
+        catalog=config.catalog(world.tenant_id, LOCATION),
+        requested=tuple(lead.services),
+        customer_text=customer_text,
+    )
+    return ToolRunner(context, booking_service(world.container))
+
+
+def error_of(result: dict[str, Any]) -> str:
+    assert set(result) >= {"error"}, result
+    return str(result["error"])
+
+
+def test_list_services_gives_the_locations_catalog_prices(world: ChatWorld) -> None:
+    config_service(world.container).set_location_price(world.tenant_id, LOCATION, PREMIUM, 27500, actor="test")
+
+    services = tools_for(world).run("list_services", {}).result["services"]
+
+    premium = next(s for s in services if s["id"] == PREMIUM)
+    assert premium == {
+        "id": PREMIUM,
+        "name": "Premium Tint Package",
+        "price_cents": 27500,
+        "duration_minutes": 120,
+        "description": premium["description"],
+        "bookable": True,
+    }
+    assert {s["name"] for s in services} >= {"Ultimate Tint Package", "Windshield Ceramic Tint"}
+
+
+def test_find_slots_offers_free_times_inside_hours_spread_over_the_day(world: ChatWorld) -> None:
+    outcome = tools_for(world).run("find_slots", {"date": "2026-11-27", "service_ids": [PREMIUM]})
+
+    slots = outcome.result["slots"]
+    assert [s["label"] for s in slots] == [
+        "Fri Nov 27, 9:00 AM",
+        "Fri Nov 27, 10:00 AM",
+        "Fri Nov 27, 12:00 PM",
+        "Fri Nov 27, 1:00 PM",
+        "Fri Nov 27, 3:00 PM",
+        "Fri Nov 27, 4:00 PM",
+    ]
+    assert slots[-1] == {
+        "start": "2026-11-27T16:00:00-08:00",
+        "end": "2026-11-27T18:00:00-08:00",
+        "label": "Fri Nov 27, 4:00 PM",
+    }
+    assert outcome.result["service_ids"] == [PREMIUM]
+    assert outcome.slots == [{"start": s["start"], "label": s["label"]} for s in slots]
+
+
+def test_find_slots_starts_after_the_minimum_lead_time(world: ChatWorld) -> None:
+    slots = tools_for(world).run("find_slots", {"date": "2026-11-25", "service": "premium"}).result["slots"]
+
+    assert slots[0]["label"] == "Wed Nov 25, 11:30 AM"  # it is 09:30; two hours ahead
+
+
+@pytest.mark.parametrize(
+    ("tool_input", "reason"),
+    [
+        ({"date": "2026-11-29", "service_ids": [PREMIUM]}, None),
+        ({"date": "2026-11-20", "service_ids": [PREMIUM]}, "that time has passed (today is 2026-11-25"),
+        ({"date": "Friday", "service_ids": [PREMIUM]}, "date 'Friday' is not a date such as 2026-11-27"),
+        ({"date": "2026-11-27", "from": "2026-11-27T09:00:00-08:00"}, "give either a date or a from/to range"),
+        ({"service_ids": ["svc-made-up"]}, "there is no service with id 'svc-made-up' at this shop"),
+        ({"service": "gold plating"}, "there is no single service called 'gold plating'"),
+        ({"service_ids": [WINDSHIELD]}, "Windshield Ceramic Tint can't be booked online"),
+        ({"discount_percent": 90}, "unexpected field(s) discount_percent"),
+    ],
+)
+def test_find_slots_explains_what_is_wrong_with_its_input(
+    world: ChatWorld, tool_input: dict[str, Any], reason: str | None
+) -> None:
+    outcome = tools_for(world).run("find_slots", tool_input)
+
+    if reason is None:  # a Sunday: no error, no slots, and why
+        assert outcome.result["slots"] == []
+        assert outcome.result["note"] == "the shop is closed on Sunday November 29; try another day"
+    else:
+        assert reason in error_of(outcome.result)
+
+
+def test_without_a_service_named_anywhere_the_assistant_is_asked_to_ask(world: ChatWorld) -> None:
+    reason = error_of(tools_for(world).run("find_slots", {"date": "2026-11-27"}).result)
+
+    assert reason.startswith("which service is it for? Ask the customer; bookable online: ")
+    assert "Premium Tint Package (id 66a0cs000000000000000002)" in reason
+
+
+def test_a_service_the_customer_named_is_used_when_the_model_leaves_it_out(world: ChatWorld) -> None:
+    outcome = tools_for(world, customer_text="any time Friday for the supreme package?").run(
+        "find_slots", {"date": "2026-11-27"}
+    )
+
+    assert outcome.result["services"][0]["name"] == "Supreme Tint Package"
+
+
+def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(world: ChatWorld) -> None:
+    config_service(world.container).set_location_price(world.tenant_id, LOCATION, PREMIUM, 27500, actor="test")
+
+    outcome = tools_for(world).run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
+
+    appointment = outcome.result["appointment"]
+    assert appointment["price_cents"] == 27500
+    assert appointment["services"] == ["Premium Tint Package"]
+    assert (appointment["start"], appointment["end"]) == (FRIDAY_10AM, "2026-11-27T12:00:00-08:00")
+    assert appointment["label"] == "Fri Nov 27, 10:00 AM"
+    assert outcome.appointment == appointment
+    assert world.lead().status is LeadStatus.BOOKED
+    assert world.schedule().stop_reason == "the customer booked an appointment"
+
+
+@pytest.mark.parametrize(
+    ("tool_input", "reason"),
+    [
+        ({"start": FRIDAY_10AM, "service_ids": [PREMIUM], "price_cents": 100}, "unexpected field(s) price_cents"),
+        ({"start": FRIDAY_10AM, "lead_id": "someone-else"}, "unexpected field(s) lead_id"),
+        ({"service_ids": [PREMIUM]}, "missing required field(s): start"),
+        ({"start": "next Friday", "service_ids": [PREMIUM]}, "start 'next Friday' is not an ISO 8601 date-time"),
+        ({"start": "2026-11-24T10:00:00-08:00", "service_ids": [PREMIUM]}, "Tue Nov 24, 10:00 AM has already passed"),
+        ({"start": "2026-11-25T10:00:00-08:00", "service_ids": [PREMIUM]}, "is too soon"),
+        ({"start": "2026-11-27T17:00:00-08:00", "service_ids": [PREMIUM]}, "not open for the whole 2 hours"),
+        ({"start": "2026-11-27T10:15:00-08:00", "service_ids": [PREMIUM]}, "appointments start every 30 minutes"),
+        ({"start": "2026-11-29T10:00:00-08:00", "service_ids": [PREMIUM]}, "not open for the whole 2 hours"),
+        ({"start": FRIDAY_10AM, "service_ids": [WINDSHIELD]}, "can't be booked online"),
+        ({"start": FRIDAY_10AM, "service_ids": "premium"}, "service_ids must be a list of strings"),
+    ],
+)
+def test_booking_refuses_bad_requests_with_the_reason_and_books_nothing(
+    world: ChatWorld, tool_input: dict[str, Any], reason: str
+) -> None:
+    outcome = tools_for(world).run("book_appointment", tool_input)
+
+    assert reason in error_of(outcome.result)
+    assert world.events("Appointment.Booked") == []
+    assert world.lead().status is LeadStatus.NEW
+
+
+def test_a_refused_time_comes_with_the_nearest_free_times(world: ChatWorld) -> None:
+    outcome = tools_for(world).run("book_appointment", {"start": "2026-11-27T17:00:00-08:00", "service_ids": [PREMIUM]})
+
+    labels = [slot["label"] for slot in outcome.result["slots"]]
+    assert "Fri Nov 27, 4:00 PM" in labels
+    assert outcome.slots is not None and len(outcome.slots) == len(labels) > 0
+
+
+def test_times_without_an_offset_are_the_shops_local_time(world: ChatWorld) -> None:
+    outcome = tools_for(world).run("book_appointment", {"start": "2026-11-27T10:00", "service_ids": [PREMIUM]})
+
+    assert outcome.result["appointment"]["start"] == FRIDAY_10AM
+
+
+def test_one_booking_per_lead_then_move_it_or_cancel_it(world: ChatWorld) -> None:
+    tools = tools_for(world)
+    tools.run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
+
+    again = tools.run("book_appointment", {"start": "2026-11-27T13:00:00-08:00", "service_ids": [PREMIUM]})
+    moved = tools.run("reschedule_appointment", {"start": "2026-11-28T10:00:00-08:00"})
+    cancelled = tools.run("cancel_appointment", {})
+    cancel_again = tools.run("cancel_appointment", {})
+    move_nothing = tools.run("reschedule_appointment", {"start": "2026-11-28T12:00:00-08:00"})
+
+    assert "already an appointment booked for Fri Nov 27, 10:00 AM" in error_of(again.result)
+    assert moved.result["appointment"]["label"] == "Sat Nov 28, 10:00 AM"
+    assert moved.result["appointment"]["price_cents"] == 30000
+    assert cancelled.result["appointment"]["status"] == "cancelled"
+    assert error_of(cancel_again.result) == "there is no booked appointment to cancel"
+    assert "no booked appointment to move" in error_of(move_nothing.result)
+    assert world.lead().status is LeadStatus.ENGAGED
+
+
+def test_a_tool_acts_only_on_the_sessions_own_lead(world: ChatWorld) -> None:
+    other = world.new_lead(first_name="Jordan", last_name="Lee", email="jordan@example.com", phone=None)
+    tools_for(world, other).run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
+
+    outcome = tools_for(world).run("cancel_appointment", {})
+
+    assert error_of(outcome.result) == "there is no booked appointment to cancel"
+    assert world.lead(other).status is LeadStatus.BOOKED
+
+
+def test_handoff_pauses_the_automation_flags_the_lead_and_alerts_the_staff(world: ChatWorld) -> None:
+    world.open()
+
+    outcome = tools_for(world).run("handoff_to_human", {"question": "Can you do a matte wrap too?"})
+
+    assert outcome.handed_off
+    assert outcome.result["handed_off"] is True
+    lead = world.lead()
+    assert lead.automation_paused and lead.paused_by == "chat assistant"
+    assert lead.staff_flags == ("from the chat: Can you do a matte wrap too?",)
+    assert world.conversation().handoffs == 1
+    alert = world.emails_to(MANAGER_EMAIL)[0]
+    assert "Maya Ortega" in alert.subject and "2024 Toyota Camry" in alert.subject
+    assert '"Can you do a matte wrap too?"' in alert.text
+    assert f"/console/leads/{world.lead_id}" in alert.text
+    assert world.texts_to(MANAGER_PHONE) == []  # demo mode: the manager's phone is not allow-listed
+
+
+@pytest.mark.parametrize(
+    ("name", "tool_input", "reason"),
+    [
+        ("delete_all_leads", {}, "there is no tool called 'delete_all_leads'"),
+        ("list_services", ["not", "an", "object"], "list_services takes a JSON object as input"),
+        ("list_services", {"tenant_id": "other"}, "unexpected field(s) tenant_id; this tool takes no input"),
+        ("handoff_to_human", {"question": "   "}, "question must say what the customer needs"),
+    ],
+)
+def test_unknown_tools_and_malformed_inputs_are_errors_not_exceptions(
+    world: ChatWorld, name: str, tool_input: Any, reason: str
+) -> None:
+    assert error_of(tools_for(world).run(name, tool_input).result).startswith(reason)

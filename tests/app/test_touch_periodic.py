@@ -1,0 +1,102 @@
+"""The periodic jobs: the tick finds due touches in the read model, finished cadences become lost leads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from dramatiq import Message
+from dramatiq.brokers.stub import StubBroker
+from tests.support.touch_world import Providers, TouchWorld, world_on
+from tests.support.touch_world import shared_database_url as shared_database_url
+from tests.support.touch_world import shared_providers as shared_providers
+
+from leadorch.app.config import config_service
+from leadorch.app.leads import record_reply
+from leadorch.app.touches.lost import mark_lost_leads
+from leadorch.app.touches.tick import (
+    REENQUEUE_AFTER_SECONDS,
+    RecentlyEnqueued,
+    tick_due_touches,
+    tick_interval,
+)
+from leadorch.app.worker.runtime import build_runtime
+from leadorch.domain.schedule import DEFAULT_LOST_GRACE
+from leadorch.domain.values import LeadStatus
+
+TWO_TOUCHES = [{"number": 1, "day": 0, "channels": ["email"]}, {"number": 2, "day": 1, "channels": ["sms"]}]
+
+
+@pytest.fixture
+def world(shared_database_url: str, shared_providers: Providers) -> Iterator[TouchWorld]:
+    with world_on(shared_database_url, shared_providers) as world:
+        yield world
+
+
+def queued_dispatches(broker: StubBroker) -> list[tuple[str, str]]:
+    queue = broker.queues["default"]
+    messages = [Message.decode(raw) for raw in list(queue.queue)]
+    return [tuple(m.args) for m in messages if m.actor_name == "dispatch_touch"]  # type: ignore[misc]
+
+
+def test_the_tick_enqueues_each_due_touch_once_until_it_may_have_been_lost(world: TouchWorld) -> None:
+    runtime = build_runtime(world.container, broker=StubBroker())
+    _, due_now = world.new_lead()
+    world.clock.advance(timedelta(hours=1))
+    world.catch_up()
+
+    first = tick_due_touches(world.container)
+    second = tick_due_touches(world.container)
+
+    assert (first, second) == (1, 0)
+    assert queued_dispatches(runtime.broker) == [(world.tenant_id, due_now)]
+    recent = world.container.extras["touches_recently_enqueued"]
+    assert isinstance(recent, RecentlyEnqueued)
+    assert recent.first_time(("x", "t"), 0.0) and not recent.first_time(
+        ("x", "t"), REENQUEUE_AFTER_SECONDS - 1
+    )
+    assert recent.first_time(("x", "t"), REENQUEUE_AFTER_SECONDS + 1)
+    runtime.broker.close()
+
+
+def test_the_tick_is_never_slower_than_ten_seconds(world: TouchWorld) -> None:
+    slow = world.container.settings.__class__(tick_interval_seconds=60)
+    assert tick_interval(slow) == 10
+    assert tick_interval(world.container.settings) == world.container.settings.tick_interval_seconds
+
+
+def test_a_lead_whose_cadence_ran_out_is_lost_after_the_grace_and_only_once(world: TouchWorld) -> None:
+    config_service(world.container).set_touch_plan(world.tenant_id, TWO_TOUCHES, actor="test")
+    lead_id, schedule_id = world.new_lead()
+    world.dispatch(schedule_id)
+    world.clock.advance(timedelta(days=1))
+    world.dispatch(schedule_id)
+    world.catch_up()
+    assert world.schedule(schedule_id).is_finished
+
+    before_grace = mark_lost_leads(world.container)
+    world.clock.advance(DEFAULT_LOST_GRACE)
+    world.catch_up()
+    after_grace = mark_lost_leads(world.container)
+    world.catch_up()
+    again = mark_lost_leads(world.container)
+
+    assert (before_grace, after_grace, again) == (0, 1, 0)
+    assert world.lead(lead_id).status is LeadStatus.LOST
+    assert world.schedule(schedule_id).is_stopped
+
+
+def test_a_lead_that_answered_the_last_touch_is_not_lost(world: TouchWorld) -> None:
+    config_service(world.container).set_touch_plan(world.tenant_id, TWO_TOUCHES, actor="test")
+    lead_id, schedule_id = world.new_lead()
+    world.dispatch(schedule_id)
+    world.clock.advance(timedelta(days=1))
+    world.dispatch(schedule_id)
+    world.clock.advance(timedelta(hours=3))
+    record_reply(world.container, world.tenant_id, lead_id, "sms", "Sounds good, Friday?")
+    world.clock.advance(DEFAULT_LOST_GRACE)
+    world.catch_up()
+
+    assert mark_lost_leads(world.container) == 0
+    assert world.lead(lead_id).status is LeadStatus.ENGAGED

@@ -1,0 +1,111 @@
+"""Schema evolution: a `Lead.Registered` stored before `received_at` existed (version 1) still loads,
+projects and audits, read as received at its registration time; new events are stored as version 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+
+from leadorch.adapters.clocks import AdjustableClock
+from leadorch.app.audit import lead_history
+from leadorch.app.bootstrap import Container, bootstrap
+from leadorch.app.projections.wiring import catch_up
+from leadorch.app.readmodels.funnel import funnel
+from leadorch.app.readmodels.leads import get_lead
+from leadorch.app.settings import load_settings
+from leadorch.domain import ids
+from leadorch.domain.lead import Lead
+from leadorch.domain.values import Contact
+
+REGISTERED_AT = datetime(2024, 11, 4, 18, 30, tzinfo=UTC)
+
+
+@pytest.fixture(params=["msgspec", "json"])
+def container(database_url: str, request: pytest.FixtureRequest) -> Iterator[Container]:
+    settings = load_settings({}, database_url=database_url, event_codec=request.param)
+    built = bootstrap(settings, clock=AdjustableClock(REGISTERED_AT))
+    yield built
+    built.close()
+
+
+def store_a_version_1_registration(container: Container) -> UUID:
+    """Write, by hand, the stored event an old release would have written."""
+    lead_id = ids.lead_id("tint-co", "o-1")
+    state = {
+        "originator_topic": get_topic(Lead),
+        "timestamp": REGISTERED_AT,
+        "tenant_id": "tint-co",
+        "location_id": "san-diego",
+        "crm_order_id": "o-1",
+        "crm_customer_id": "c-1",
+        "crm_vehicle_id": None,
+        "first_name": "Maria",
+        "last_name": "Lopez",
+        "email": "maria@example.com",
+        "phone": None,
+        "vehicle_year": None,
+        "vehicle_make": None,
+        "vehicle_model": None,
+        "services": ["Premium Tint"],
+        "email_consent": True,
+        "sms_consent": False,
+    }  # no "received_at", no "class_version": that is what version 1 looked like
+    stored = StoredEvent(
+        originator_id=lead_id,
+        originator_version=1,
+        topic=get_topic(Lead.Registered),
+        state=container.store.mapper.transcoder.encode(state),
+    )
+    container.store.recorder.insert_events([stored])
+    return lead_id
+
+
+def test_a_version_1_registration_loads_with_the_upcast_received_at(container: Container) -> None:
+    lead_id = store_a_version_1_registration(container)
+
+    lead = container.store.load(lead_id, Lead, "tint-co")
+
+    assert lead.received_at == REGISTERED_AT
+    assert lead.contact.email == "maria@example.com"
+    lead.record_reply(channel="email", text="Still interested", at=REGISTERED_AT + timedelta(days=1))
+    container.store.save(lead)
+    assert container.store.load(lead_id, Lead, "tint-co").status.value == "engaged"
+
+
+def test_read_models_and_the_audit_read_version_1_events_through_the_upcast(container: Container) -> None:
+    lead_id = store_a_version_1_registration(container)
+    catch_up(container)
+
+    shown = get_lead(container.db, "tint-co", str(lead_id))
+    assert shown is not None
+    assert shown.received_at == REGISTERED_AT
+    assert funnel(container.db, "tint-co", None, REGISTERED_AT.date(), REGISTERED_AT.date())[0].received == 1
+    registered = lead_history(container.store, lead_id, full=True).entries[0]
+    assert registered.data["received_at"] == REGISTERED_AT.isoformat()
+
+
+def test_new_registrations_are_stored_as_version_2(container: Container) -> None:
+    lead = Lead.register(
+        tenant_id="tint-co",
+        location_id="san-diego",
+        crm_order_id="o-2",
+        crm_customer_id="c-2",
+        crm_vehicle_id=None,
+        contact=Contact("Aiko", "Tanaka", "aiko@example.com", None),
+        vehicle=None,
+        services=[],
+        email_consent=True,
+        sms_consent=False,
+        at=REGISTERED_AT,
+    )
+    container.store.save(lead)
+
+    (stored,) = container.store.recorder.select_events(lead.id)
+    state = container.store.mapper.transcoder.decode(stored.state)
+    assert state["class_version"] == 2
+    assert "received_at" in state
