@@ -57,7 +57,9 @@ def error_of(result: dict[str, Any]) -> str:
 
 
 def test_list_services_gives_the_locations_catalog_prices(world: ChatWorld) -> None:
-    config_service(world.container).set_location_price(world.tenant_id, LOCATION, PREMIUM, 27500, actor="test")
+    config_service(world.container).set_location_price(
+        world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
+    )
 
     services = tools_for(world).run("list_services", {}).result["services"]
 
@@ -106,7 +108,10 @@ def test_find_slots_starts_after_the_minimum_lead_time(world: ChatWorld) -> None
         ({"date": "2026-11-29", "service_ids": [PREMIUM]}, None),
         ({"date": "2026-11-20", "service_ids": [PREMIUM]}, "that time has passed (today is 2026-11-25"),
         ({"date": "Friday", "service_ids": [PREMIUM]}, "date 'Friday' is not a date such as 2026-11-27"),
-        ({"date": "2026-11-27", "from": "2026-11-27T09:00:00-08:00"}, "give either a date or a from/to range"),
+        (
+            {"date": "2026-11-27", "from": "2026-11-27T09:00:00-08:00"},
+            "give either a date or a from/to range",
+        ),
         ({"service_ids": ["svc-made-up"]}, "there is no service with id 'svc-made-up' at this shop"),
         ({"service": "gold plating"}, "there is no single service called 'gold plating'"),
         ({"service_ids": [WINDSHIELD]}, "Windshield Ceramic Tint can't be booked online"),
@@ -141,7 +146,9 @@ def test_a_service_the_customer_named_is_used_when_the_model_leaves_it_out(world
 
 
 def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(world: ChatWorld) -> None:
-    config_service(world.container).set_location_price(world.tenant_id, LOCATION, PREMIUM, 27500, actor="test")
+    config_service(world.container).set_location_price(
+        world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
+    )
 
     outcome = tools_for(world).run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
 
@@ -158,14 +165,26 @@ def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(world: ChatWor
 @pytest.mark.parametrize(
     ("tool_input", "reason"),
     [
-        ({"start": FRIDAY_10AM, "service_ids": [PREMIUM], "price_cents": 100}, "unexpected field(s) price_cents"),
+        (
+            {"start": FRIDAY_10AM, "service_ids": [PREMIUM], "price_cents": 100},
+            "unexpected field(s) price_cents",
+        ),
         ({"start": FRIDAY_10AM, "lead_id": "someone-else"}, "unexpected field(s) lead_id"),
         ({"service_ids": [PREMIUM]}, "missing required field(s): start"),
-        ({"start": "next Friday", "service_ids": [PREMIUM]}, "start 'next Friday' is not an ISO 8601 date-time"),
-        ({"start": "2026-11-24T10:00:00-08:00", "service_ids": [PREMIUM]}, "Tue Nov 24, 10:00 AM has already passed"),
+        (
+            {"start": "next Friday", "service_ids": [PREMIUM]},
+            "start 'next Friday' is not an ISO 8601 date-time",
+        ),
+        (
+            {"start": "2026-11-24T10:00:00-08:00", "service_ids": [PREMIUM]},
+            "Tue Nov 24, 10:00 AM has already passed",
+        ),
         ({"start": "2026-11-25T10:00:00-08:00", "service_ids": [PREMIUM]}, "is too soon"),
         ({"start": "2026-11-27T17:00:00-08:00", "service_ids": [PREMIUM]}, "not open for the whole 2 hours"),
-        ({"start": "2026-11-27T10:15:00-08:00", "service_ids": [PREMIUM]}, "appointments start every 30 minutes"),
+        (
+            {"start": "2026-11-27T10:15:00-08:00", "service_ids": [PREMIUM]},
+            "appointments start every 30 minutes",
+        ),
         ({"start": "2026-11-29T10:00:00-08:00", "service_ids": [PREMIUM]}, "not open for the whole 2 hours"),
         ({"start": FRIDAY_10AM, "service_ids": [WINDSHIELD]}, "can't be booked online"),
         ({"start": FRIDAY_10AM, "service_ids": "premium"}, "service_ids must be a list of strings"),
@@ -182,7 +201,9 @@ def test_booking_refuses_bad_requests_with_the_reason_and_books_nothing(
 
 
 def test_a_refused_time_comes_with_the_nearest_free_times(world: ChatWorld) -> None:
-    outcome = tools_for(world).run("book_appointment", {"start": "2026-11-27T17:00:00-08:00", "service_ids": [PREMIUM]})
+    outcome = tools_for(world).run(
+        "book_appointment", {"start": "2026-11-27T17:00:00-08:00", "service_ids": [PREMIUM]}
+    )
 
     labels = [slot["label"] for slot in outcome.result["slots"]]
     assert "Fri Nov 27, 4:00 PM" in labels
@@ -190,7 +211,9 @@ def test_a_refused_time_comes_with_the_nearest_free_times(world: ChatWorld) -> N
 
 
 def test_times_without_an_offset_are_the_shops_local_time(world: ChatWorld) -> None:
-    outcome = tools_for(world).run("book_appointment", {"start": "2026-11-27T10:00", "service_ids": [PREMIUM]})
+    outcome = tools_for(world).run(
+        "book_appointment", {"start": "2026-11-27T10:00", "service_ids": [PREMIUM]}
+    )
 
     assert outcome.result["appointment"]["start"] == FRIDAY_10AM
 

@@ -9,10 +9,6 @@ from urllib.parse import quote
 
 import pytest
 from litestar.testing import TestClient
-
-from leadorch.app.console.session import SESSION_COOKIE, issue_session, read_session
-from leadorch.app.http.app import create_app
-from leadorch.app.readmodels.leads import get_lead
 from tests.app.test_console_world import (
     ADMIN_TOKEN,
     OTHER_TENANT,
@@ -23,12 +19,17 @@ from tests.app.test_console_world import (
     log_in,
 )
 
+from leadorch.app.console.session import SESSION_COOKIE, issue_session, read_session
+from leadorch.app.http.app import create_app
+from leadorch.app.readmodels.leads import get_lead
+
 PAGES = ("", "/leads", "/outbox", "/settings")
 
 
-@pytest.fixture
-def world(sqlite_url: str) -> Iterator[ConsoleWorld]:
-    built = build_world(sqlite_url)
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleWorld]:
+    """One world for the file: nothing here manages to change it (that is the point)."""
+    built = build_world(f"sqlite:///{tmp_path_factory.mktemp('console-auth') / 'events.db'}")
     yield built
     built.container.close()
 
@@ -125,6 +126,7 @@ def test_a_wrong_token_is_refused_with_a_reason(client: TestClient) -> None:
     answer = client.post("/console/login", data={"token": "not-a-token", "login_nonce": nonce})
     assert answer.status_code == 401
     assert "that token is not valid" in answer.text
+    nonce = answer.text.split('name="login_nonce" value="')[1].split('"')[0]  # each form gets its own
     empty = client.post("/console/login", data={"token": "  ", "login_nonce": nonce})
     assert empty.status_code == 401 and "enter the operator&#39;s admin token" in empty.text
     assert SESSION_COOKIE not in client.cookies

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from tests.app.test_console_world import ADMIN_TOKEN, TENANT, ConsoleWorld, build_world
 
 from leadorch.adapters.standins.server import serve_in_thread
 from leadorch.app.http.app import create_app
-from tests.app.test_console_world import ADMIN_TOKEN, TENANT, ConsoleWorld, build_world
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,135 @@
+"""How fast do the read models rebuild from the log, compared with merely reading the log?
+
+Writes N events of realistic lead histories (`histories.py`: a few thousand distinct lives driven
+through the domain, repeated under fresh ids to reach N) into a fresh store, then times
+1. a raw read of the whole log (`select_notifications` in pages: the floor any replay pays), and
+2. `projections rebuild` of every read model (read, decode, project, write, swap in),
+and prints both rates and their ratio.
+
+    uv run python bench/bench_replay.py                    # 50,000 events on SQLite, quick
+    uv run python bench/bench_replay.py --events 1000000   # the full figure (writing takes a while)
+    uv run python bench/bench_replay.py --database-url postgresql://postgres@127.0.0.1:54329/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from histories import default_setups, whole_life  # noqa: E402
+
+from leadorch.app.bootstrap import bootstrap  # noqa: E402
+from leadorch.app.projections.rebuild import rebuild  # noqa: E402
+from leadorch.app.projections.registry import all_projections  # noqa: E402
+from leadorch.app.settings import load_settings  # noqa: E402
+
+MAX_DISTINCT_LIVES = 3000
+WRITE_CHUNK = 5000
+READ_PAGE = 5000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=50_000, help="events to write (default 50,000)")
+    parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument("--codec", choices=("msgspec", "json"), default="msgspec")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    if args.events < 1:
+        parser.error("--events must be at least 1")
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='leadorch-bench-')}/bench.db"
+    container = bootstrap(load_settings({}, database_url=url, event_codec=args.codec))
+    try:
+        if container.store.recorder.max_notification_id():
+            parser.error(f"{url} already holds events: give an empty database")
+        started = time.perf_counter()
+        written = write_events(container.store, args.events, random.Random(args.seed))
+        print(f"wrote {written:,} events in {time.perf_counter() - started:.1f} s ({url.split('://')[0]}, {args.codec})")
+
+        started = time.perf_counter()
+        read = read_raw(container.store)
+        raw_seconds = time.perf_counter() - started
+        print(f"raw read of the log:  {read:,} events in {raw_seconds:.2f} s = {read / raw_seconds:,.0f} events/s")
+
+        started = time.perf_counter()
+        rebuild(container.db, container.store, all_projections())
+        rebuild_seconds = time.perf_counter() - started
+        rate = written / rebuild_seconds
+        print(f"rebuild of all read models: {rebuild_seconds:.2f} s = {rate:,.0f} events/s")
+        print(f"rebuild / raw read: {rebuild_seconds / raw_seconds:.1f}x the time")
+    finally:
+        container.close()
+    return 0
+
+
+def write_events(store: Any, count: int, rng: random.Random) -> int:
+    """Write `count` events: distinct lives first, then copies of them under fresh aggregate ids."""
+    lives = list(_lives(count, rng))
+    written = 0
+    chunk: list[Any] = []
+    for copy in range(count):
+        for life in lives:
+            renamed = _renamed(life, rng) if copy else life
+            for event in renamed:
+                if written + len(chunk) >= count:
+                    break
+                chunk.append(store.mapper.to_stored_event(event))
+            if len(chunk) >= WRITE_CHUNK or written + len(chunk) >= count:
+                store.recorder.insert_events(chunk)
+                written += len(chunk)
+                chunk = []
+            if written >= count:
+                return written
+    return written
+
+
+def _lives(count: int, rng: random.Random) -> Iterator[list[Any]]:
+    """The events of distinct lives (about 32 events each), in recording order."""
+    wanted = min(MAX_DISTINCT_LIVES, count // 30 + 1)
+    for setup in default_setups(wanted, rng):
+        record = whole_life(setup, random.Random(rng.getrandbits(64)))
+        yield [event for aggregate in record.aggregates() for event in aggregate.collect_events()]
+
+
+def _renamed(events: list[Any], rng: random.Random) -> list[Any]:
+    """The same life under fresh aggregate ids (references between its aggregates follow)."""
+    new_ids: dict[UUID, UUID] = {}
+    for event in events:
+        new_ids.setdefault(event.originator_id, UUID(int=rng.getrandbits(128), version=4))
+    as_text = {str(old): str(new) for old, new in new_ids.items()}
+    copies = []
+    for event in events:
+        state = {
+            key: new_ids.get(value, value) if isinstance(value, UUID) else as_text.get(value, value)
+            if isinstance(value, str)
+            else value
+            for key, value in vars(event).items()
+        }
+        copy = object.__new__(type(event))
+        object.__setattr__(copy, "__dict__", state)
+        copies.append(copy)
+    return copies
+
+
+def read_raw(store: Any) -> int:
+    """Page through the whole log without decoding: what any replay must at least do."""
+    read, position = 0, 0
+    while True:
+        page = store.recorder.select_notifications(start=position + 1, limit=READ_PAGE)
+        if not page:
+            return read
+        read += len(page)
+        position = page[-1].id
+
+
+if __name__ == "__main__":
+    sys.exit(main())
