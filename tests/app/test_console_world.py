@@ -133,7 +133,7 @@ def _script(world: ConsoleWorld) -> None:
     store = world.container.store
     t0 = ARRIVAL
 
-    jane, jane_schedule = _arrive(world, "Jane", "Doe", AUSTIN, t0, order="1001")
+    jane, jane_schedule = arrive(world, "Jane", "Doe", AUSTIN, t0, order="1001")
     _send_first(
         jane, jane_schedule, t0 + timedelta(seconds=30), channels={"email": "SG.jane", "sms": "SMjane"}
     )
@@ -148,7 +148,7 @@ def _script(world: ConsoleWorld) -> None:
     jane.record_booking(appointment_id=appointment.id, at=t0 + timedelta(hours=2))
     store.save(jane, jane_schedule, appointment)
 
-    john, john_schedule = _arrive(world, "John", "Smith", AUSTIN, t0 + timedelta(seconds=1), order="1002")
+    john, john_schedule = arrive(world, "John", "Smith", AUSTIN, t0 + timedelta(seconds=1), order="1002")
     claimed = john_schedule.claim_next_touch(now=t0 + timedelta(minutes=2), claim_id="claim-john-1")
     assert claimed is not None
     john_schedule.record_sent(
@@ -167,7 +167,7 @@ def _script(world: ConsoleWorld) -> None:
     john_schedule.mark_uncertain(touch_number=2, now=second_due + timedelta(minutes=30))
     store.save(john, john_schedule)
 
-    maria, maria_schedule = _arrive(world, "Maria", "Garcia", AUSTIN, t0 + timedelta(seconds=2), order="1003")
+    maria, maria_schedule = arrive(world, "Maria", "Garcia", AUSTIN, t0 + timedelta(seconds=2), order="1003")
     maria_schedule.claim_next_touch(now=t0 + timedelta(seconds=40), claim_id="claim-maria-1")
     maria_schedule.record_failed(
         touch_number=1,
@@ -183,25 +183,25 @@ def _script(world: ConsoleWorld) -> None:
     maria.opt_out(channel="sms", reason="the customer wrote 'stop texting me'", at=t0 + timedelta(hours=3))
     store.save(maria, maria_schedule)
 
-    lou, lou_schedule = _arrive(
+    lou, lou_schedule = arrive(
         world, "Lou", "Reed", AUSTIN, t0 + timedelta(seconds=3), order="1004", email=False
     )
     lou.mark_lost(reason="no response to the whole cadence", at=t0 + timedelta(days=4))
     lou_schedule.stop(reason="the lead was marked lost", now=t0 + timedelta(days=4))
     store.save(lou, lou_schedule)
 
-    dan, dan_schedule = _arrive(world, "Dan", "Brown", DALLAS, t0 + timedelta(seconds=4), order="2001")
+    dan, dan_schedule = arrive(world, "Dan", "Brown", DALLAS, t0 + timedelta(seconds=4), order="2001")
     _send_first(dan, dan_schedule, t0 + timedelta(seconds=4, minutes=10), channels={"email": "SG.dan"})
     dan.hand_to_shop(reason="staff messaged the customer in ShopMonkey", at=t0 + timedelta(days=1))
     dan_schedule.stop(reason="handed to the shop", now=t0 + timedelta(days=1))
     store.save(dan, dan_schedule)
 
-    other, other_schedule = _arrive(world, "Olga", "Other", "miami", t0, order="9001", tenant=OTHER_TENANT)
+    other, other_schedule = arrive(world, "Olga", "Other", "miami", t0, order="9001", tenant=OTHER_TENANT)
     store.save(other, other_schedule)
     world.other_lead = str(other.id)
 
 
-def _arrive(
+def arrive(
     world: ConsoleWorld,
     first: str,
     last: str,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.support.shopmonkey_world import LOCATION, TENANT, ShopMonkeyWorld, shopmonkey_world
+from tests.support.shopmonkey_world import LOCATION, TENANT, ShopMonkeyWorld, backend_world
 
 from leadorch.app.cli import main
 from leadorch.app.config import config_service
@@ -18,10 +18,19 @@ SUPREME = "66a0cs000000000000000001"
 REMOVAL = "66a0cs000000000000000005"
 
 
-@pytest.fixture
-def world(database_url: str) -> Iterator[ShopMonkeyWorld]:
-    with shopmonkey_world(database_url) as world:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def shared_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ShopMonkeyWorld]:
+    with backend_world(request.param, request, tmp_path_factory) as world:
         yield world
+
+
+@pytest.fixture
+def world(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
+    """The module's world, back to a freshly configured state for each test."""
+    shared_world.reset()
+    return shared_world
 
 
 def catalog(world: ShopMonkeyWorld, location: str | None = None) -> dict[str, tuple]:
@@ -60,9 +69,9 @@ def test_the_cli_syncs_a_tenant_and_names_a_bad_one(
     monkeypatch.setenv("DATABASE_URL", world.container.settings.database_url)
     monkeypatch.setenv("SHOPMONKEY_BASE_URL", world.server.url)
 
-    assert main(["catalog", "sync", "--tenant", TENANT]) == 0
+    assert main(["catalog", "sync", "--tenant", TENANT, "--actor", "ops-alice"]) == 0
     assert "catalog of tenant tint: 6 added, 0 updated, 0 deactivated" in capsys.readouterr().out
     assert main(["catalog", "sync", "--tenant", "nobody"]) == 2
     assert "tenant 'nobody' not found" in capsys.readouterr().err
     entries = config_service(world.container).repository.audit_entries(TENANT, limit=1)
-    assert (entries[0].action, entries[0].actor) == ("catalog.sync", "cli:cli")
+    assert (entries[0].action, entries[0].actor) == ("catalog.sync", "ops-alice")

@@ -14,8 +14,8 @@ from tests.support.shopmonkey_world import (
     LEAD_ORDER,
     TENANT,
     ShopMonkeyWorld,
+    backend_world,
     drain,
-    shopmonkey_world,
     start_runtime,
 )
 
@@ -28,10 +28,19 @@ from leadorch.app.ingestion.service import IngestionService
 from leadorch.domain.intake import IntakeOutcome, IntakeSource
 
 
-@pytest.fixture
-def world(database_url: str) -> Iterator[ShopMonkeyWorld]:
-    with shopmonkey_world(database_url) as world:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def shared_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ShopMonkeyWorld]:
+    with backend_world(request.param, request, tmp_path_factory) as world:
         yield world
+
+
+@pytest.fixture
+def world(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
+    """The module's world, back to a freshly configured state for each test."""
+    shared_world.reset()
+    return shared_world
 
 
 def touch_one_claims(world: ShopMonkeyWorld) -> int:

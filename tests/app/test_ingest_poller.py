@@ -33,12 +33,19 @@ class CarelessShopMonkey(FakeShopMonkey):
         return super()._list_orders({name: value for name, value in query.items() if name != "where"})
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def world(
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def shared_world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ShopMonkeyWorld]:
     with backend_world(request.param, request, tmp_path_factory) as world:
         yield world
+
+
+@pytest.fixture
+def world(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
+    """The module's world, back to a freshly configured state for each test."""
+    shared_world.reset()
+    return shared_world
 
 
 def seen(world: ShopMonkeyWorld) -> Counter[tuple[str, datetime]]:
@@ -159,46 +166,42 @@ def test_a_late_visible_order_behind_the_cursor_is_found_by_the_periodic_wider_s
     assert world.lead("o-late-visible").crm_order_id == "o-late-visible"
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_every_order_is_seen_exactly_once_through_shuffled_pages_and_an_ignored_filter(
-    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    shared_world: ShopMonkeyWorld,
 ) -> None:
-    with backend_world(
-        backend, request, tmp_path_factory, fake_class=CarelessShopMonkey, shuffle_pages=True, seed=7
-    ) as world:
-        now = world.clock.now()
-        repair = world.shopmonkey.orders[REPAIR_ORDER]
-        for i in range(150):
-            stamp = now - timedelta(minutes=i, seconds=7)
-            world.shopmonkey.add_order({**repair, "id": f"ro-{i:03d}", "updatedDate": wire(stamp)})
-        for i in range(6):
-            world.add_order(f"quote-{i}", minutes_ago=3 * i + 1)
-        for i in range(20):  # updated days ago: outside every window, and the filter check must drop them
-            world.shopmonkey.add_order(
-                {**repair, "id": f"old-{i:02d}", "updatedDate": wire(now - timedelta(days=3))}
-            )
-        poller = CrmPoller(world.container)
-
-        results = [poller.poll(TENANT)]
-        for _ in range(3):  # later polls, with a fresh update of one order in between each
-            world.clock.advance(timedelta(seconds=30))
-            world.shopmonkey.update_order("ro-001", note="updated")
-            results.append(poller.poll(TENANT))
-        while not results[-1].complete and len(results) < 12:  # a listing this erratic may need a few more
-            world.clock.advance(timedelta(seconds=30))
-            results.append(poller.poll(TENANT))
-
-        counts = seen(world)
-        assert results[-1].complete and poller.cursor(TENANT) is not None
-        assert set(counts.values()) == {1}
-        assert not [order for order, _ in counts if order.startswith("old-")]
-        expected = (
-            {f"ro-{i:03d}" for i in range(150)}
-            | {f"quote-{i}" for i in range(6)}
-            | {LEAD_ORDER, REPAIR_ORDER}
+    world = shared_world
+    world.reset(fake_class=CarelessShopMonkey, shuffle_pages=True, seed=7)
+    now = world.clock.now()
+    repair = world.shopmonkey.orders[REPAIR_ORDER]
+    for i in range(120):
+        stamp = now - timedelta(minutes=i, seconds=7)
+        world.shopmonkey.add_order({**repair, "id": f"ro-{i:03d}", "updatedDate": wire(stamp)})
+    for i in range(6):
+        world.add_order(f"quote-{i}", minutes_ago=3 * i + 1)
+    for i in range(20):  # updated days ago: outside every window, and the filter check must drop them
+        world.shopmonkey.add_order(
+            {**repair, "id": f"old-{i:02d}", "updatedDate": wire(now - timedelta(days=3))}
         )
-        assert {order for order, _ in counts} == expected
-        assert sum(1 for order, _ in counts if order == "ro-001") == 4  # each of its versions once
-        assert len(world.events_of("Lead.Registered")) == 7
-        outcomes = Counter(e.outcome for e in world.events_of("OrderIntake.OrderVersionSeen"))
-        assert outcomes[IntakeOutcome.LEAD_CREATED] == 7
+    poller = CrmPoller(world.container)
+
+    results = [poller.poll(TENANT)]
+    for _ in range(3):  # later polls, with a fresh update of one order in between each
+        world.clock.advance(timedelta(seconds=30))
+        world.shopmonkey.update_order("ro-001", note="updated")
+        results.append(poller.poll(TENANT))
+    while not results[-1].complete and len(results) < 12:  # a listing this erratic may need a few more
+        world.clock.advance(timedelta(seconds=30))
+        results.append(poller.poll(TENANT))
+
+    counts = seen(world)
+    assert results[-1].complete and poller.cursor(TENANT) is not None
+    assert set(counts.values()) == {1}
+    assert not [order for order, _ in counts if order.startswith("old-")]
+    expected = (
+        {f"ro-{i:03d}" for i in range(120)} | {f"quote-{i}" for i in range(6)} | {LEAD_ORDER, REPAIR_ORDER}
+    )
+    assert {order for order, _ in counts} == expected
+    assert sum(1 for order, _ in counts if order == "ro-001") == 4  # each of its versions once
+    assert len(world.events_of("Lead.Registered")) == 7
+    outcomes = Counter(e.outcome for e in world.events_of("OrderIntake.OrderVersionSeen"))
+    assert outcomes[IntakeOutcome.LEAD_CREATED] == 7

@@ -32,7 +32,8 @@ class CadenceDriver:
     def settle(self, timeout: float = 60.0) -> None:
         """Wait until every queued job ran, then bring the read models up to date."""
         if isinstance(self.runtime.broker, StubBroker):
-            self.runtime.join()
+            # `Runtime.join` calls a `join_all` the StubBroker does not have; join its queue directly.
+            self.runtime.broker.join("default", timeout=int(timeout * 1000))
         else:
             self.runtime.broker.join("default", timeout=int(timeout * 1000))  # type: ignore[attr-defined]
         self.world.catch_up()

@@ -303,3 +303,34 @@ class DedicatedRedis:
     def destroy(self) -> None:
         self.stop()
         shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------ the app's processes
+
+
+def app_settings(database_url: str, redis_url: str, shopmonkey_url: str, **extra: str) -> dict[str, str]:
+    """Environment for `leadorch serve`/`worker` against these servers (providers: the built-in stand-ins)."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SHOPMONKEY_BASE_URL": shopmonkey_url,
+        "LEADORCH_PUBLIC_BASE_URL": "https://leads.tint.example.com",
+        "LEADORCH_LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
+def lead_counts_by_order(database_url: str) -> dict[str, int]:
+    """How many `Lead.Registered` events each CRM order produced (one, always, is the promise)."""
+    from leadorch.app.eventstore.store import open_event_store
+
+    store = open_event_store(database_url)
+    try:
+        counts: dict[str, int] = {}
+        for notification in store.recorder.select_notifications(start=1, limit=10_000_000):
+            if notification.topic.endswith("Lead.Registered"):
+                event = store.mapper.to_domain_event(notification)
+                counts[event.crm_order_id] = counts.get(event.crm_order_id, 0) + 1
+        return counts
+    finally:
+        store.close()

@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,14 +61,38 @@ def webhook_fixture(name: str) -> dict[str, Any]:
 SECRET = webhook_fixture("order-insert-website-lead")["secret"]
 
 
+class SwappableApp:
+    """The ASGI app on the fake's socket; `target` can be replaced by a fresh fake between tests."""
+
+    def __init__(self, target: FakeShopMonkey) -> None:
+        self.target = target
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.target(scope, receive, send)
+
+
 @dataclass
 class ShopMonkeyWorld:
     container: Container
     clock: AdjustableClock
     shopmonkey: FakeShopMonkey
     server: RunningServer
+    front: SwappableApp
     _sequence: int = 0
-    posted: list[str] = field(default_factory=list)
+
+    def reset(self, *, fake_class: type[FakeShopMonkey] = FakeShopMonkey, **fake_options: Any) -> None:
+        """Back to a freshly configured world: empty database, clock at START, a new fake ShopMonkey."""
+        forget_runtime(self)
+        wipe_database(self.container)
+        for cached in ("ingestion", "webhook_secrets"):
+            self.container.extras.pop(cached, None)
+        self.clock.set(START)
+        api_key = self.shopmonkey.api_key
+        self.shopmonkey = fake_class.from_fixtures(
+            fixtures_dir(), clock=self.clock.now, api_key=api_key, **fake_options
+        )
+        self.front.target = self.shopmonkey
+        configure_tenant(self.container, api_key=api_key)
 
     # -- deliveries ---------------------------------------------------------------------------------
 
@@ -182,7 +206,8 @@ def shopmonkey_world(
     """A container with tenant `tint` (location `san-diego`) whose ShopMonkey is a fake on a socket."""
     clock = AdjustableClock(START)
     shopmonkey = fake_class.from_fixtures(fixtures_dir(), clock=clock.now, **fake_options)
-    server = serve_in_thread(shopmonkey)
+    front = SwappableApp(shopmonkey)
+    server = serve_in_thread(front)
     settings = load_settings(
         {},
         database_url=database_url,
@@ -193,13 +218,32 @@ def shopmonkey_world(
     container = bootstrap(settings, clock=clock)
     try:
         configure_tenant(container, api_key=shopmonkey.api_key)
-        yield ShopMonkeyWorld(container=container, clock=clock, shopmonkey=shopmonkey, server=server)
+        yield ShopMonkeyWorld(
+            container=container, clock=clock, shopmonkey=shopmonkey, server=server, front=front
+        )
     finally:
         runtime = container.extras.get("runtime")
         if runtime is not None:
             runtime.stop()
         container.close()
         server.stop()
+
+
+def wipe_database(container: Container) -> None:
+    """Empty every table (events, read models, configuration, inbox) of the container's database."""
+    with container.db.transaction() as cur:
+        if container.db.dialect == "postgres":
+            cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            tables = ", ".join(f'"{name}"' for (name,) in cur.fetchall())
+            if tables:
+                cur.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            return
+        cur.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        for (name,) in cur.fetchall():
+            cur.execute(f'DELETE FROM "{name}"')
+        cur.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+        if cur.fetchone():
+            cur.execute("DELETE FROM sqlite_sequence")
 
 
 def configure_tenant(container: Container, *, api_key: str) -> None:

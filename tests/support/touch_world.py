@@ -194,7 +194,12 @@ def touch_of_text(sms: AcceptedSms) -> int:
 
 
 def configure_tenant(
-    container: Container, tenant_id: str = TENANT, *, demo_mode: bool = False, allow: tuple[str, ...] = ()
+    container: Container,
+    tenant_id: str = TENANT,
+    *,
+    demo_mode: bool = False,
+    allow: tuple[str, ...] = (),
+    time_zone: str = TIME_ZONE,
 ) -> str:
     """The tenant and its Austin shop; returns the tenant's API token."""
     service = config_service(container)
@@ -204,7 +209,7 @@ def configure_tenant(
         LOCATION,
         name="Sun Shield Austin",
         crm_location_id="crm-austin",
-        time_zone=TIME_ZONE,
+        time_zone=time_zone,
         phone="+15125550100",
         address="12400 N Lamar Blvd, Austin, TX 78753",
         weekly_hours={day: ["09:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat")},
@@ -228,13 +233,15 @@ def touch_world(
     allow: tuple[str, ...] = (),
     providers: Providers | None = None,
     tenant_id: str | None = None,
+    time_zone: str = TIME_ZONE,
+    clock: AdjustableClock | None = None,
     **settings: Any,
 ) -> Iterator[TouchWorld]:
     """A world on `database_url`; several may share one database, each with its own tenant."""
     tenant_id = tenant_id or TENANT
     own_providers = providers is None
     providers = providers or start_providers()
-    clock = AdjustableClock(start)
+    clock = clock or AdjustableClock(start)
     container = bootstrap(
         load_settings(
             {},
@@ -245,7 +252,7 @@ def touch_world(
         ),
         clock=clock,
     )
-    token = configure_tenant(container, tenant_id, demo_mode=demo_mode, allow=allow)
+    token = configure_tenant(container, tenant_id, demo_mode=demo_mode, allow=allow, time_zone=time_zone)
     runner = ProjectionRunner(container.db, container.store, all_projections())
     world = TouchWorld(
         container=container, clock=clock, providers=providers, runner=runner, tenant_id=tenant_id

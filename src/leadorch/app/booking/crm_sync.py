@@ -30,7 +30,7 @@ from leadorch.app.booking.jobs import enqueue
 from leadorch.app.booking.wording import dollars, slot_label
 from leadorch.app.config import config_service
 from leadorch.app.config.models import LocationConfig
-from leadorch.app.crm import CrmNotConfigured, crm_clients, crm_for
+from leadorch.app.crm import crm_clients, crm_for
 from leadorch.app.db import Database
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.projections.appointments import APPOINTMENTS
@@ -39,13 +39,7 @@ from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain.appointment import Appointment, AppointmentStatus
 from leadorch.domain.conversation import Conversation, CustomerLine, conversation_id
 from leadorch.domain.lead import Lead
-from leadorch.ports.crm import (
-    CrmAppointmentRequest,
-    CrmAuthError,
-    CrmContractError,
-    CrmError,
-    CrmNotFound,
-)
+from leadorch.ports.crm import CrmAppointmentRequest, CrmError, CrmNotFound, CrmUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +48,6 @@ LEASE = timedelta(minutes=3)
 FIRST_RETRY = timedelta(seconds=5)
 NOTE_LIMIT = 1000
 _SLOT_START = re.compile(r"\s*\(\d{4}-\d{2}-\d{2}T[^)]*\)\s*$")
-_PERMANENT = (CrmAuthError, CrmContractError, CrmNotConfigured)
 
 
 class SyncImpossible(Exception):
@@ -189,34 +182,24 @@ def _write(container: Any, tenant_id: str, appointment: Appointment, ledger: Syn
     state = crm_state(appointment)
     try:
         outcome, crm_id = _call_crm(container, tenant_id, appointment)
-    except (SyncImpossible, CrmNotFound, *_PERMANENT) as error:
+    except CrmUnavailable as error:  # down, timing out, rate limiting: worth trying again later
+        reason = _reason(error)
+        attempts, delay = ledger.failed(appointment_id, reason, container.clock.now())
+        permanent = attempts >= MAX_ATTEMPTS
+        detail = (
+            f"gave up after {attempts} attempts" if permanent else f"attempt {attempts} of {MAX_ATTEMPTS}"
+        )
+        _record_failure(container, tenant_id, appointment.id, f"{reason} ({detail})", permanent=permanent)
+        if permanent:
+            return SyncOutcome("failed", reason)
+        delay_ms = int(delay.total_seconds() * 1000)
+        enqueue(container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id, delay_ms=delay_ms)
+        return SyncOutcome("retrying", reason)
+    except (SyncImpossible, CrmError) as error:  # refused: sending the same request again cannot help
         reason = _reason(error)
         _record_failure(container, tenant_id, appointment.id, reason, permanent=True)
         log.error("CRM sync of appointment %s failed for good: %s", appointment_id, reason)
         return SyncOutcome("failed", reason)
-    except CrmError as error:
-        reason = _reason(error)
-        attempts, delay = ledger.failed(appointment_id, reason, container.clock.now())
-        permanent = attempts >= MAX_ATTEMPTS
-        _record_failure(
-            container,
-            tenant_id,
-            appointment.id,
-            f"{reason} (attempt {attempts} of {MAX_ATTEMPTS})"
-            if not permanent
-            else f"{reason} (gave up after {attempts} attempts)",
-            permanent=permanent,
-        )
-        if permanent:
-            return SyncOutcome("failed", reason)
-        enqueue(
-            container,
-            actors.SYNC_APPOINTMENT,
-            tenant_id,
-            appointment_id,
-            delay_ms=int(delay.total_seconds() * 1000),
-        )
-        return SyncOutcome("retrying", reason)
     if crm_id is not None:
         now = container.clock.now()
 

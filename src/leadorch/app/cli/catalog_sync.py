@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from leadorch.app.cli.tenants import actor_of, add_actor
+
 
 def register(subparsers: Any) -> None:
     catalog = subparsers.choices.get("catalog")
@@ -24,7 +26,7 @@ def register(subparsers: Any) -> None:
 def register_sync(catalog_actions: Any) -> None:
     sync = catalog_actions.add_parser("sync", help="import the tenant's canned services from its CRM")
     sync.add_argument("--tenant", required=True, help="tenant id")
-    sync.add_argument("--actor", default="cli", help="who to record in the audit (default: cli)")
+    add_actor(sync)
     sync.set_defaults(handler=run)
 
 
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     container = bootstrap()
     try:
-        result = sync_catalog(container, args.tenant, actor=f"cli:{args.actor}")
+        result = sync_catalog(container, args.tenant, actor=actor_of(args))
     except (ConfigError, CrmError) as exc:
         raise CliError(f"catalog sync of tenant {args.tenant!r} failed: {exc}") from None
     finally:

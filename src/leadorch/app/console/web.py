@@ -141,16 +141,21 @@ def go(request: Request[Any, Any, Any], path: str, *, notice: str = "", error: s
     if notice or error:
         flash = Flash("error", error) if error else Flash("notice", notice)
         response.set_cookie(
-            _cookie(request, FLASH_COOKIE, encode_flash(container_of(request).settings.secret_key, flash))
+            console_cookie(
+                request, FLASH_COOKIE, encode_flash(container_of(request).settings.secret_key, flash)
+            )
         )
     return response
 
 
 def session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
-    return _cookie(request, SESSION_COOKIE, value, max_age=max_age)
+    return console_cookie(request, SESSION_COOKIE, value, max_age=max_age)
 
 
-def _cookie(request: Request[Any, Any, Any], key: str, value: str, *, max_age: int | None = None) -> Cookie:
+def console_cookie(
+    request: Request[Any, Any, Any], key: str, value: str, *, max_age: int | None = None
+) -> Cookie:
+    """A cookie only the console's own pages get: HttpOnly, SameSite=Strict, Secure behind HTTPS."""
     secure = str(container_of(request).settings.public_base_url).startswith("https://")
     return Cookie(
         key=key, value=value, path=CONSOLE, httponly=True, samesite="strict", secure=secure, max_age=max_age

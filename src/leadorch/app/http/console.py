@@ -50,7 +50,9 @@ from leadorch.app.console.web import (
     CONSOLE,
     CsrfRejected,
     LoginRequired,
+    console_cookie,
     container_of,
+    current_session,
     go,
     html_error,
     login_redirect,
@@ -112,7 +114,7 @@ def login(request: Request[Any, Any, Any], data: Form = FORM_BODY) -> Template |
 
 @post("/logout", sync_to_thread=True)
 def logout(request: Request[Any, Any, Any], data: Form = FORM_BODY) -> Redirect:
-    session = _session_or_login(request)
+    session = current_session(request)
     read_form(request, session, data)
     response = Redirect(path=f"{CONSOLE}/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=CONSOLE)
@@ -138,22 +140,8 @@ def _login_page(
         nonce=nonce,
         name=name,
     )
-    response.set_cookie(
-        key=LOGIN_COOKIE,
-        value=nonce,
-        path=CONSOLE,
-        httponly=True,
-        samesite="strict",
-        max_age=3600,
-        secure=str(container_of(request).settings.public_base_url).startswith("https://"),
-    )
+    response.set_cookie(console_cookie(request, LOGIN_COOKIE, nonce, max_age=3600))
     return response
-
-
-def _session_or_login(request: Request[Any, Any, Any]) -> ConsoleSession:
-    from leadorch.app.console.web import current_session
-
-    return current_session(request)
 
 
 # ---------------------------------------------------------------------------------------- pages
@@ -162,7 +150,7 @@ def _session_or_login(request: Request[Any, Any, Any]) -> ConsoleSession:
 @get("/", sync_to_thread=True)
 def home(request: Request[Any, Any, Any]) -> Template | Redirect:
     """The operator picks a tenant; a tenant's login goes to its dashboard."""
-    session = _session_or_login(request)
+    session = current_session(request)
     if session.tenant_id is not None:
         return Redirect(path=f"{CONSOLE}/t/{session.tenant_id}", status_code=303)
     tenants = config_service(container_of(request)).tenants()

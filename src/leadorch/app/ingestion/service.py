@@ -36,7 +36,7 @@ from leadorch.app.ingestion.order_reading import (
     vehicle_of,
 )
 from leadorch.app.ingestion.staff_alert import NewLeadFacts, send_new_lead_alert
-from leadorch.app.ingestion.tenancy import TenantView, tenant_view
+from leadorch.app.ingestion.tenancy import TenantView, TenantViews
 from leadorch.domain import ids
 from leadorch.domain.errors import DomainError
 from leadorch.domain.intake import (
@@ -112,6 +112,7 @@ class IngestionService:
         self.store: EventStore = container.store
         self.clock = container.clock
         self.inbox = WebhookInbox(container.db)
+        self.tenants = TenantViews(container)
         self.crm_for_tenant = crm or (lambda tenant_id: crm_for(container, tenant_id))
         self.run_crm = run or crm_clients(container).run
 
@@ -189,7 +190,7 @@ class IngestionService:
         received_at: datetime,
         change: OrderChange,
     ) -> IngestDecision:
-        view = tenant_view(self.container, tenant_id)
+        view = self.tenants.get(tenant_id)
         version = _version(order, source)
         if change is OrderChange.DELETE:
             return self._save_deletion(tenant_id, version)
@@ -275,7 +276,7 @@ class IngestionService:
         )
 
     def _save_new_lead(self, tenant_id: str, new: _NewLead, received_at: datetime) -> IngestDecision:
-        tenant = tenant_view(self.container, tenant_id).tenant
+        tenant = self.tenants.get(tenant_id).tenant
         now = self.clock.now()
         arrived = min(received_at, now)
 
@@ -347,7 +348,7 @@ class IngestionService:
         from leadorch.app.messaging import messenger_for
 
         lead = self.store.load(UUID(lead_id), Lead, tenant_id)
-        view = tenant_view(self.container, tenant_id)
+        view = self.tenants.get(tenant_id)
         location = next(
             (loc for loc in view.locations_by_crm_id.values() if loc.location_id == lead.location_id), None
         )

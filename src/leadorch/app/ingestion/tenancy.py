@@ -1,8 +1,9 @@
 """What ingestion needs to know about a tenant, read from the configuration tables in one place.
 
 The webhook needs the tenant's signing secret on every delivery, so it is cached for a short while
-(a rotated secret takes effect within `SECRET_CACHE_SECONDS`); the order processing reads the tenant
-and its locations fresh for each order, because a location added a minute ago must count.
+(a rotated secret takes effect within `SECRET_CACHE_SECONDS`). Order processing reads the tenant and
+its locations through `TenantViews`, cached for a few seconds only: a poll or a burst of deliveries
+reads the configuration once, and a location added a moment ago still counts almost at once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from leadorch.app.config.repository import ConfigRepository
 from leadorch.domain.website_lead import WebsiteLeadCriteria
 
 SECRET_CACHE_SECONDS = 30.0
+VIEW_CACHE_SECONDS = 5.0
 _lock = threading.Lock()
 
 
@@ -48,6 +50,27 @@ def tenant_view(container: Any, tenant_id: str) -> TenantView:
     tenant = repository.tenant(tenant_id)
     locations = repository.locations(tenant_id)
     return TenantView(tenant=tenant, locations_by_crm_id={loc.crm_location_id: loc for loc in locations})
+
+
+class TenantViews:
+    """`tenant_view`, remembered for `ttl` seconds per tenant."""
+
+    def __init__(self, container: Any, *, ttl: float = VIEW_CACHE_SECONDS) -> None:
+        self._container = container
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, TenantView]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, tenant_id: str) -> TenantView:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(tenant_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        view = tenant_view(self._container, tenant_id)
+        with self._lock:
+            self._cache[tenant_id] = (now + self._ttl, view)
+        return view
 
 
 class UnknownWebhookTenant(LookupError):

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection
+from leadorch.app.projections.projection import Projection, aggregate_id
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.appointment import Appointment
 
@@ -67,7 +67,7 @@ class AppointmentsProjection(Projection):
         batch.put(
             "appointments",
             {
-                "appointment_id": str(event.originator_id),
+                "appointment_id": aggregate_id(event),
                 "tenant_id": event.tenant_id,
                 "lead_id": str(event.lead_id),
                 "location_id": event.location_id,
@@ -86,7 +86,7 @@ class AppointmentsProjection(Projection):
     def _changed(self, event: AppointmentChange, batch: Batch) -> None:
         changes = _changes(event)
         changes["updated_at"] = instant(event.timestamp)
-        batch.update("appointments", (str(event.originator_id),), **changes)
+        batch.update("appointments", (aggregate_id(event),), **changes)
 
 
 def _changes(event: Any) -> dict[str, Any]:

@@ -48,13 +48,16 @@ class Batch:
     # ------------------------------------------------------------------------------------- reading
 
     def row(self, table: str, key: Key) -> Row | None:
-        """The row as it stands after the changes so far (a copy), or None when there is none."""
+        """The row as it stands after the changes so far, or None when there is none.
+
+        The row is the batch's own: read it, never change it (change rows with `update`).
+        """
         known = self._known[table]
         current = known.get(key, _UNKNOWN)
         if current is _UNKNOWN:
             self.prefetch({table: [key]})
             current = known[key]
-        return None if current is None else dict(current)  # type: ignore[call-overload]
+        return current  # type: ignore[return-value]
 
     def prefetch(self, wanted: Mapping[str, Iterable[Key]]) -> None:
         """Read the given rows from the database in a few queries, so `row` needs none per event."""
@@ -100,35 +103,34 @@ class Batch:
     def put(self, table: str, row: Mapping[str, Any]) -> None:
         """Insert the row, or replace every column of the row with the same key."""
         spec = self._table(table)
-        unknown = set(row) - set(spec.column_names)
-        if unknown:
-            raise KeyError(f"table {table} has no columns {sorted(unknown)}")
-        full = {column: row.get(column) for column in spec.column_names}
-        key = tuple(full[column] for column in spec.key)
+        if not spec.column_set.issuperset(row):
+            raise KeyError(f"table {table} has no columns {sorted(set(row) - spec.column_set)}")
+        full = dict.fromkeys(spec.column_names)
+        full.update(row)
+        key = tuple([full[column] for column in spec.key])
         if None in key:
             raise ValueError(f"table {table}: key {dict(zip(spec.key, key, strict=True))} has an empty part")
         self._pending[table][key] = (_PUT, full)
-        self._known[table][key] = dict(full)
+        self._known[table][key] = full  # one dict: later updates change both, deletes replace both
 
     def update(self, table: str, key: Key, **values: Any) -> None:
         """Set some columns of an existing row; nothing happens when there is no such row."""
         spec = self._table(table)
-        unknown = set(values) - set(spec.column_names)
-        if unknown:
-            raise KeyError(f"table {table} has no columns {sorted(unknown)}")
-        if set(values) & set(spec.key):
+        if not spec.column_set.issuperset(values):
+            raise KeyError(f"table {table} has no columns {sorted(set(values) - spec.column_set)}")
+        if not spec.key_set.isdisjoint(values):
             raise ValueError(f"table {table}: an update cannot change key columns {spec.key}")
-        known = self._known[table]
-        current = known.get(key, _UNKNOWN)
+        current = self._known[table].get(key, _UNKNOWN)
         if current is None:
             return
         if current is not _UNKNOWN:
             current.update(values)  # type: ignore[attr-defined]
-        pending = self._pending[table].get(key)
-        if pending is None:
-            self._pending[table][key] = (_UPDATE, dict(values))
-        elif pending[0] in (_PUT, _UPDATE):
-            pending[1].update(values)  # type: ignore[union-attr]
+        pending = self._pending[table]
+        operation = pending.get(key)
+        if operation is None:
+            pending[key] = (_UPDATE, values)
+        elif operation[0] is not _DELETE:
+            operation[1].update(values)  # type: ignore[union-attr]
 
     def delete(self, table: str, key: Key) -> None:
         """Remove the row (if there is one)."""
@@ -187,12 +189,10 @@ class Batch:
         self._counters.clear()
 
     def _table(self, name: str) -> Table:
-        try:
-            return self._tables[name]
-        except KeyError:
-            raise KeyError(
-                f"no read-model table {name!r} in this batch (known: {sorted(self._tables)})"
-            ) from None
+        table = self._tables.get(name)
+        if table is None:
+            raise KeyError(f"no read-model table {name!r} in this batch (known: {sorted(self._tables)})")
+        return table
 
 
 def _upsert_sql(table: Table, physical: str) -> str:

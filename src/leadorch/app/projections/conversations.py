@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection, RowRef
+from leadorch.app.projections.projection import Projection, RowRef, aggregate_id
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.conversation import Conversation
 from leadorch.domain.lead import Lead
@@ -94,7 +94,7 @@ class ConversationsProjection(Projection):
         batch.put(
             "conversation_leads",
             {
-                "conversation_id": str(event.originator_id),
+                "conversation_id": aggregate_id(event),
                 "tenant_id": event.tenant_id,
                 "lead_id": str(event.lead_id),
                 "location_id": event.location_id,
@@ -104,7 +104,7 @@ class ConversationsProjection(Projection):
 
     @handle.register
     def _chat(self, event: ChatEvent, batch: Batch) -> None:
-        link = batch.row("conversation_leads", (str(event.originator_id),))
+        link = batch.row("conversation_leads", (aggregate_id(event),))
         if link is None:
             return
         tenant_id, lead_id = link["tenant_id"], link["lead_id"]
@@ -128,7 +128,7 @@ class ConversationsProjection(Projection):
 
     @handle.register
     def _reply(self, event: Lead.ReplyRecorded, batch: Batch) -> None:
-        lead_id = str(event.originator_id)
+        lead_id = aggregate_id(event)
         batch.add("conversation_counts", (event.tenant_id, lead_id), f"{event.channel}_replies")
         batch.put(
             "conversation_messages",
@@ -150,7 +150,7 @@ class ConversationsProjection(Projection):
 
     @needs.register
     def _needs_link(self, event: ChatEvent) -> Iterable[RowRef]:
-        return (("conversation_leads", (str(event.originator_id),)),)
+        return (("conversation_leads", (aggregate_id(event),)),)
 
 
 def _chat_message(event: Any) -> tuple[str, str | None, str, dict[str, Any] | None]:

@@ -12,7 +12,7 @@ from functools import singledispatchmethod
 
 from leadorch.app.projections import schedule_state
 from leadorch.app.projections.batch import Batch, Row
-from leadorch.app.projections.projection import Projection, RowRef
+from leadorch.app.projections.projection import Projection, RowRef, aggregate_id
 from leadorch.app.projections.schedule_state import ScheduleChange
 from leadorch.app.projections.tables import Table
 from leadorch.domain.schedule import TouchPointSchedule as Schedule
@@ -54,15 +54,17 @@ class DueTouchesProjection(Projection):
 
     @handle.register
     def _changed(self, event: ScheduleChange, batch: Batch) -> None:
-        key = (str(event.originator_id),)
+        key = (aggregate_id(event),)
         state = batch.row("schedules", key)
         if state is None:
             return
         changes = schedule_state.changes(event, state)
         if not changes:
             return
-        batch.update("schedules", key, **changes)
-        _show_due({**state, **changes}, batch)
+        was_due = schedule_state.next_due_at(state)
+        batch.update("schedules", key, **changes)  # `state` is the batch's row: it now shows them
+        if schedule_state.next_due_at(state) != was_due or "next_touch_number" in changes:
+            _show_due(state, batch)
 
     @singledispatchmethod
     def needs(self, event: object) -> Iterable[RowRef]:
@@ -70,7 +72,7 @@ class DueTouchesProjection(Projection):
 
     @needs.register
     def _needs_schedule(self, event: ScheduleChange) -> Iterable[RowRef]:
-        return (("schedules", (str(event.originator_id),)),)
+        return (("schedules", (aggregate_id(event),)),)
 
 
 def _show_due(state: Row, batch: Batch) -> None:

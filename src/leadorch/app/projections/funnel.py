@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import singledispatchmethod
 
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection, RowRef
+from leadorch.app.projections.projection import Projection, RowRef, aggregate_id
 from leadorch.app.projections.tables import Table, instant, parse_instant
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule as Schedule
@@ -95,7 +95,7 @@ class FunnelProjection(Projection):
         received_at = instant(event.received_at)
         assert received_at is not None
         row = {
-            "lead_id": str(event.originator_id),
+            "lead_id": aggregate_id(event),
             "tenant_id": event.tenant_id,
             "location_id": event.location_id,
             "day": received_at[:10],
@@ -108,7 +108,7 @@ class FunnelProjection(Projection):
     @handle.register
     def _reached_stage(self, event: StageEvent, batch: Batch) -> None:
         stage = _STAGE_OF[type(event)]
-        key = (str(event.originator_id),)
+        key = (aggregate_id(event),)
         lead = batch.row("funnel_leads", key)
         if lead is None or lead[stage]:
             return
@@ -124,7 +124,7 @@ class FunnelProjection(Projection):
         batch.put(
             "funnel_schedules",
             {
-                "schedule_id": str(event.originator_id),
+                "schedule_id": aggregate_id(event),
                 "lead_id": str(event.lead_id),
                 "received_at": None if lead is None else lead["received_at"],
             },
@@ -134,7 +134,7 @@ class FunnelProjection(Projection):
     def _touch_sent(self, event: Schedule.TouchSent | Schedule.UncertainTouchResolved, batch: Batch) -> None:
         if isinstance(event, Schedule.UncertainTouchResolved) and event.outcome != "sent":
             return
-        key = (str(event.originator_id),)
+        key = (aggregate_id(event),)
         link = batch.row("funnel_schedules", key)
         if link is None or link["first_touch_sent_at"] is not None:
             return
@@ -157,7 +157,7 @@ class FunnelProjection(Projection):
 
     @needs.register
     def _needs_lead(self, event: StageEvent) -> Iterable[RowRef]:
-        return (("funnel_leads", (str(event.originator_id),)),)
+        return (("funnel_leads", (aggregate_id(event),)),)
 
     @needs.register
     def _needs_started(self, event: Schedule.Started) -> Iterable[RowRef]:
@@ -165,4 +165,4 @@ class FunnelProjection(Projection):
 
     @needs.register
     def _needs_link(self, event: Schedule.TouchSent | Schedule.UncertainTouchResolved) -> Iterable[RowRef]:
-        return (("funnel_schedules", (str(event.originator_id),)),)
+        return (("funnel_schedules", (aggregate_id(event),)),)

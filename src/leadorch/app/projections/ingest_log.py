@@ -11,7 +11,7 @@ from functools import singledispatchmethod
 import msgspec
 
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection
+from leadorch.app.projections.projection import Projection, aggregate_id
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.intake import OrderIntake
 
@@ -49,7 +49,7 @@ class IngestLogProjection(Projection):
         batch.put(
             "ingest_log",
             {
-                "intake_id": str(event.originator_id),
+                "intake_id": aggregate_id(event),
                 "version": event.originator_version,
                 "tenant_id": event.tenant_id,
                 "order_id": event.order_id,

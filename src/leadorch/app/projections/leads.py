@@ -16,7 +16,7 @@ import msgspec
 
 from leadorch.app.projections import schedule_state
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection, RowRef
+from leadorch.app.projections.projection import Projection, RowRef, aggregate_id
 from leadorch.app.projections.schedule_state import ScheduleChange
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.lead import Lead
@@ -118,7 +118,7 @@ class LeadsProjection(Projection):
     @handle.register
     def _registered(self, event: Lead.Registered, batch: Batch) -> None:
         row: dict[str, Any] = {
-            "lead_id": str(event.originator_id),
+            "lead_id": aggregate_id(event),
             "tenant_id": event.tenant_id,
             "location_id": event.location_id,
             "status": "new",
@@ -146,7 +146,7 @@ class LeadsProjection(Projection):
 
     @handle.register
     def _changed(self, event: LeadChange, batch: Batch) -> None:
-        key = (str(event.originator_id),)
+        key = (aggregate_id(event),)
         lead = batch.row("leads", key)
         if lead is None:
             return
@@ -169,23 +169,18 @@ class LeadsProjection(Projection):
 
     @handle.register
     def _schedule_changed(self, event: ScheduleChange, batch: Batch) -> None:
-        key = (str(event.originator_id),)
+        key = (aggregate_id(event),)
         state = batch.row("lead_schedules", key)
         if state is None:
             return
         changes = schedule_state.changes(event, state)
         if not changes:
             return
-        batch.update("lead_schedules", key, **changes)
-        state.update(changes)
-        batch.update(
-            "leads",
-            (state["lead_id"],),
-            next_touch_due_at=schedule_state.next_due_at(state),
-            cadence=schedule_state.status(state),
-            touches_sent=state["sent_count"],
-            last_contact_at=state["last_sent_at"],
-        )
+        before = _shown(state)
+        batch.update("lead_schedules", key, **changes)  # `state` is the batch's row: it now shows them
+        after = _shown(state)
+        if after != before:
+            batch.update("leads", (state["lead_id"],), **{k: v for k, v in after.items() if before[k] != v})
 
     @singledispatchmethod
     def needs(self, event: object) -> Iterable[RowRef]:
@@ -193,11 +188,21 @@ class LeadsProjection(Projection):
 
     @needs.register
     def _needs_lead(self, event: LeadChange) -> Iterable[RowRef]:
-        return (("leads", (str(event.originator_id),)),)
+        return (("leads", (aggregate_id(event),)),)
 
     @needs.register
     def _needs_schedule(self, event: ScheduleChange) -> Iterable[RowRef]:
-        return (("lead_schedules", (str(event.originator_id),)),)
+        return (("lead_schedules", (aggregate_id(event),)),)
+
+
+def _shown(schedule: dict[str, Any]) -> dict[str, Any]:
+    """What the lead list shows of its schedule."""
+    return {
+        "next_touch_due_at": schedule_state.next_due_at(schedule),
+        "cadence": schedule_state.status(schedule),
+        "touches_sent": schedule["sent_count"],
+        "last_contact_at": schedule["last_sent_at"],
+    }
 
 
 def _lead_changes(event: Any, lead: dict[str, Any]) -> dict[str, Any]:

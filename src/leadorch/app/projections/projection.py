@@ -24,6 +24,23 @@ from leadorch.app.projections.tables import Table
 RowRef = tuple[str, Key]
 Handler = Callable[[Any, Batch], None]
 
+_last_id: tuple[object, str] = (None, "")
+
+
+def aggregate_id(event: Any) -> str:
+    """The id of the aggregate that recorded `event`, as text (the key of most read-model rows).
+
+    Every read model asks this of the same event in turn, so the last answer is kept: formatting a
+    UUID costs more than all the rest of some handlers.
+    """
+    global _last_id
+    last = _last_id  # one read of one tuple: safe with several runner threads
+    if last[0] is event:
+        return last[1]
+    text = str(event.originator_id)
+    _last_id = (event, text)
+    return text
+
 
 class Projection:
     """Base class: subclasses set `name` and `tables` and register handlers on `handle` (and `needs`)."""
@@ -53,13 +70,17 @@ class Projection:
             self._handlers[event_type] = handler
             return handler
 
-    def rows_needed(self, event: object) -> Iterable[RowRef]:
-        event_type = type(event)
+    def needs_for(self, event_type: type) -> Callable[[Any], Iterable[RowRef]] | None:
+        """The bound `needs` implementation for `event_type`, or None when it reads no rows (cached)."""
         try:
-            needs = self._needs[event_type]
+            return self._needs[event_type]
         except KeyError:
             needs = _bound(self, "needs", event_type)
             self._needs[event_type] = needs
+            return needs
+
+    def rows_needed(self, event: object) -> Iterable[RowRef]:
+        needs = self.needs_for(type(event))
         return () if needs is None else needs(event)
 
     def table(self, name: str) -> Table:

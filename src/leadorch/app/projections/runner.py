@@ -21,7 +21,7 @@ from leadorch.app.db import Database
 from leadorch.app.eventstore.store import EventStore
 from leadorch.app.projections import positions
 from leadorch.app.projections.batch import Batch, Key
-from leadorch.app.projections.projection import Projection
+from leadorch.app.projections.projection import Handler, Projection, RowRef
 from leadorch.app.projections.tables import LIVE_PREFIX
 
 Progress = Callable[[int, int], None]
@@ -63,6 +63,8 @@ class ProjectionRunner:
         self._position_names = {p.name: position_name(p.name, prefix) for p in self.projections}
         self._tables = [table for projection in self.projections for table in projection.tables]
         self._topic_wanted: dict[str, bool] = {}
+        self._handlers: dict[type, list[tuple[Projection, Handler]]] = {}
+        self._row_needs: dict[type, list[tuple[str, Callable[[Any], Iterable[RowRef]]]]] = {}
 
     # ------------------------------------------------------------------------------------ tables
 
@@ -151,10 +153,7 @@ class ProjectionRunner:
             seen = {p.name: current[self._position_names[p.name]] for p in self.projections}
             batch = Batch(cur, self._tables, self.prefix)
             batch.prefetch(self._rows_needed(events, seen))
-            for notification_id, event in events:
-                for projection in self.projections:
-                    if notification_id > seen[projection.name]:
-                        self._apply(projection, notification_id, event, batch)
+            self._apply(events, seen, batch)
             batch.flush()
             positions.write(cur, {self._position_names[name]: last for name in seen})
         return len(notifications)
@@ -180,24 +179,46 @@ class ProjectionRunner:
             return False
         return any(projection.handler_for(event_type) is not None for projection in self.projections)
 
+    def _routes(self, event_type: type) -> list[tuple[Projection, Handler]]:
+        """The projections handling `event_type`, with their handlers (computed once per type)."""
+        routes = self._handlers.get(event_type)
+        if routes is None:
+            routes = self._handlers[event_type] = [
+                (projection, handler)
+                for projection in self.projections
+                if (handler := projection.handler_for(event_type)) is not None
+            ]
+        return routes
+
+    def _needs(self, event_type: type) -> list[tuple[str, Callable[[Any], Iterable[RowRef]]]]:
+        """The projections whose handler of `event_type` reads rows, with what they read (once per type)."""
+        needs = self._row_needs.get(event_type)
+        if needs is None:
+            needs = self._row_needs[event_type] = [
+                (projection.name, reads)
+                for projection, _ in self._routes(event_type)
+                if (reads := projection.needs_for(event_type)) is not None
+            ]
+        return needs
+
     def _rows_needed(self, events: Iterable[tuple[int, Any]], seen: dict[str, int]) -> dict[str, list[Key]]:
         wanted: dict[str, list[Key]] = defaultdict(list)
         for notification_id, event in events:
-            for projection in self.projections:
-                if notification_id > seen[projection.name]:
-                    for table, key in projection.rows_needed(event):
+            for name, reads in self._needs(type(event)):
+                if notification_id > seen[name]:
+                    for table, key in reads(event):
                         wanted[table].append(key)
         return wanted
 
-    @staticmethod
-    def _apply(projection: Projection, notification_id: int, event: Any, batch: Batch) -> None:
-        handler = projection.handler_for(type(event))
-        if handler is None:
-            return
-        try:
-            handler(event, batch)
-        except Exception as exc:
-            raise ProjectionFailed(
-                f"read model {projection.name} failed on event #{notification_id} "
-                f"({type(event).__qualname__} of {event.originator_id}): {exc}"
-            ) from exc
+    def _apply(self, events: Iterable[tuple[int, Any]], seen: dict[str, int], batch: Batch) -> None:
+        for notification_id, event in events:
+            for projection, handler in self._routes(type(event)):
+                if notification_id <= seen[projection.name]:
+                    continue
+                try:
+                    handler(event, batch)
+                except Exception as exc:
+                    raise ProjectionFailed(
+                        f"read model {projection.name} failed on event #{notification_id} "
+                        f"({type(event).__qualname__} of {event.originator_id}): {exc}"
+                    ) from exc

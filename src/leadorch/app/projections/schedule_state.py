@@ -7,6 +7,7 @@ aggregate's rule "due while active, not paused and no touch in flight" (`TouchPo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from leadorch.app.projections.batch import Row
@@ -51,34 +52,42 @@ def started(event: Schedule.Started) -> Row:
 
 def changes(event: Any, state: Row) -> dict[str, Any]:
     """The columns `event` changes, given the schedule's current state (empty when none)."""
-    if isinstance(event, Schedule.TouchClaimed):
-        return {"claimed_touch": event.touch_number}
-    if isinstance(event, Schedule.TouchSent):
-        return {"sent_count": state["sent_count"] + 1, "last_sent_at": instant(event.timestamp)}
-    if isinstance(event, Schedule.UncertainTouchResolved):
-        if event.outcome == "sent":
-            return {"sent_count": state["sent_count"] + len(event.channels)}
-        return {}
-    if isinstance(event, (Schedule.TouchCompleted, Schedule.TouchSkipped)):
-        return {
-            "claimed_touch": None,
-            "next_touch_number": event.next_touch_number,
-            "due_at": instant(event.next_due_at),
-        }
-    if isinstance(event, Schedule.TouchRescheduled):
-        return {"due_at": instant(event.next_due_at)}
-    if isinstance(event, Schedule.Paused):
-        return {"paused_by": event.by}
-    if isinstance(event, Schedule.Resumed):
-        resumed: dict[str, Any] = {"paused_by": None}
-        if event.next_due_at is not None:
-            resumed["due_at"] = instant(event.next_due_at)
-        return resumed
-    if isinstance(event, Schedule.Stopped):
-        return {"stop_reason": event.reason}
-    if isinstance(event, Schedule.Finished):
-        return {"finished_at": instant(event.timestamp)}
-    return {}
+    change = _CHANGES.get(type(event))
+    return {} if change is None else change(event, state)
+
+
+def _resumed(event: Any, state: Row) -> dict[str, Any]:
+    if event.next_due_at is None:
+        return {"paused_by": None}
+    return {"paused_by": None, "due_at": instant(event.next_due_at)}
+
+
+def _next_touch(event: Any, state: Row) -> dict[str, Any]:
+    return {
+        "claimed_touch": None,
+        "next_touch_number": event.next_touch_number,
+        "due_at": instant(event.next_due_at),
+    }
+
+
+# One function per event type (a dict lookup, not a chain of isinstance checks: this runs for most events).
+_CHANGES: dict[type, Callable[[Any, Row], dict[str, Any]]] = {
+    Schedule.TouchClaimed: lambda event, state: {"claimed_touch": event.touch_number},
+    Schedule.TouchSent: lambda event, state: {
+        "sent_count": state["sent_count"] + 1,
+        "last_sent_at": instant(event.timestamp),
+    },
+    Schedule.UncertainTouchResolved: lambda event, state: (
+        {"sent_count": state["sent_count"] + len(event.channels)} if event.outcome == "sent" else {}
+    ),
+    Schedule.TouchCompleted: _next_touch,
+    Schedule.TouchSkipped: _next_touch,
+    Schedule.TouchRescheduled: lambda event, state: {"due_at": instant(event.next_due_at)},
+    Schedule.Paused: lambda event, state: {"paused_by": event.by},
+    Schedule.Resumed: _resumed,
+    Schedule.Stopped: lambda event, state: {"stop_reason": event.reason},
+    Schedule.Finished: lambda event, state: {"finished_at": instant(event.timestamp)},
+}
 
 
 def next_due_at(state: Row) -> str | None:

@@ -8,7 +8,7 @@ TEXT in one fixed-width ISO-8601 UTC form (see `instant`) so they sort and compa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 LIVE_PREFIX = "rm_"
@@ -24,14 +24,18 @@ class Table:
     indexes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        names = self.column_names
+        names = tuple(name for name, _ in self.columns)
         missing = [column for column in self.key if column not in names]
         if missing:
             raise ValueError(f"table {self.name}: key columns {missing} are not among its columns")
+        # Computed once: the batch checks every change against them, on the replay's hot path.
+        object.__setattr__(self, "column_names", names)
+        object.__setattr__(self, "column_set", frozenset(names))
+        object.__setattr__(self, "key_set", frozenset(self.key))
 
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.columns)
+    column_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    column_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    key_set: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def physical(self, prefix: str) -> str:
         return f"{prefix}{self.name}"
@@ -54,9 +58,11 @@ def instant(moment: datetime | None) -> str | None:
     """A timestamp as stored in read models: ISO-8601 in UTC with microseconds (fixed width, sortable)."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        raise ValueError(f"read models store timezone-aware instants only, got naive {moment!r}")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    if moment.tzinfo is not UTC:
+        if moment.tzinfo is None:
+            raise ValueError(f"read models store timezone-aware instants only, got naive {moment!r}")
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
 def parse_instant(text: str | None) -> datetime | None:

@@ -1,0 +1,164 @@
+"""What the customer is told about their appointment, through the SendGrid and Twilio stand-ins.
+
+A confirmation on booking (email and/or SMS per consent; demo mode honoured), a note on every move or
+cancellation, and one reminder 24 hours ahead inside the sending window; each at most once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from tests.support.chat_world import LOCATION, MAYA_EMAIL, MAYA_PHONE, PREMIUM, ChatWorld
+from tests.support.chat_world import chat_servers_on as chat_servers_on
+from tests.support.chat_world import world as world
+
+from leadorch.app.booking.notices import NoticeLedger, send_appointment_notice
+from leadorch.app.booking.reminders import send_due_reminders
+from leadorch.app.booking.service import booking_service
+from leadorch.app.config import config_service
+from leadorch.domain.availability import ServiceLine
+
+FRIDAY_10AM = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # 10:00 in San Diego
+THURSDAY_10AM = FRIDAY_10AM - timedelta(days=1)
+PREMIUM_LINE = ServiceLine(
+    service_id=PREMIUM, name="Premium Tint Package", duration_minutes=120, price_cents=30000
+)
+
+
+@pytest.fixture(scope="module")
+def shared_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('notices') / 'events.db'}"
+
+
+def book(world: ChatWorld, lead_id: str | None = None, start: datetime = FRIDAY_10AM) -> str:
+    location = config_service(world.container).location(world.tenant_id, LOCATION)
+    appointment = booking_service(world.container).book(
+        tenant_id=world.tenant_id,
+        lead_id=lead_id or world.lead_id,
+        location=location,
+        services=[PREMIUM_LINE],
+        start=start,
+    )
+    return str(appointment.id)
+
+
+def test_a_booking_is_confirmed_by_email_and_text_with_a_link_back_to_the_chat(world: ChatWorld) -> None:
+    book(world)
+
+    (email,) = world.emails_to(MAYA_EMAIL)
+    (text,) = world.texts_to(MAYA_PHONE)
+    assert email.subject == "You're booked: Fri Nov 27, 10:00 AM at Demo Tint San Diego"
+    for body in (email.text, text.body):
+        assert (
+            "Fri Nov 27, 10:00 AM at Demo Tint San Diego, 2150 Camino del Rio S, San Diego, CA 92108" in body
+        )
+        assert "Premium Tint Package: $300." in body
+        assert "To reschedule or cancel, reply in the chat: https://chat.demo-tint.example.com/chat/" in body
+    token = re.search(r"/chat/(\S+) or call", text.body)
+    assert token is not None
+    reopened = world.client.post("/api/chat/sessions", json={"token": token.group(1)})
+    assert reopened.status_code == 201 and reopened.json()["appointment"]["label"] == "Fri Nov 27, 10:00 AM"
+
+
+def test_only_consented_channels_are_used(world: ChatWorld) -> None:
+    email_only = world.new_lead(first_name="Ana", phone=None)
+
+    book(world, email_only)
+
+    assert len(world.emails_to(MAYA_EMAIL)) == 1
+    assert world.texts_to(MAYA_PHONE) == []
+
+
+def test_demo_mode_suppresses_addresses_off_the_allow_list(world: ChatWorld) -> None:
+    stranger = world.new_lead(first_name="Sam", email="sam@example.org", phone=None)
+
+    appointment_id = book(world, stranger)
+
+    assert world.emails_to("sam@example.org") == []
+    assert NoticeLedger(world.container.db).sent(appointment_id) == [("booked", "email", "suppressed")]
+
+
+def test_moves_and_cancellations_are_announced_and_each_notice_goes_once(world: ChatWorld) -> None:
+    appointment_id = book(world)
+    location = config_service(world.container).location(world.tenant_id, LOCATION)
+    service = booking_service(world.container)
+    service.reschedule(
+        tenant_id=world.tenant_id,
+        lead_id=world.lead_id,
+        location=location,
+        start=FRIDAY_10AM + timedelta(days=1),
+    )
+    service.cancel(tenant_id=world.tenant_id, lead_id=world.lead_id, reason="plans changed")
+
+    again = send_appointment_notice(world.container, world.tenant_id, appointment_id, "booked")
+
+    subjects = [mail.subject for mail in world.emails_to(MAYA_EMAIL)]
+    assert subjects == [
+        "You're booked: Fri Nov 27, 10:00 AM at Demo Tint San Diego",
+        "Your appointment moved to Sat Nov 28, 10:00 AM at Demo Tint San Diego",
+        "Your appointment at Demo Tint San Diego is cancelled",
+    ]
+    assert [outcome.status for outcome in again] == ["duplicate", "duplicate"]
+    assert len(world.texts_to(MAYA_PHONE)) == 3
+
+
+def reminders_of(world: ChatWorld, appointment_id: str) -> list[str]:
+    """The reminder notices recorded for the appointment (the sweep serves every tenant in the database)."""
+    notices = NoticeLedger(world.container.db).sent(appointment_id)
+    return [
+        f"{notice.split(':')[0]}/{channel}/{status}"
+        for notice, channel, status in notices
+        if notice.startswith("reminder")
+    ]
+
+
+def test_a_reminder_goes_out_24_hours_ahead_once(world: ChatWorld) -> None:
+    appointment_id = book(world)
+    world.catch_up()
+
+    world.clock.set(THURSDAY_10AM - timedelta(minutes=1))
+    send_due_reminders(world.container)
+    too_early = reminders_of(world, appointment_id)
+    world.clock.set(THURSDAY_10AM)
+    send_due_reminders(world.container)
+    world.clock.set(THURSDAY_10AM + timedelta(minutes=5))
+    send_due_reminders(world.container)
+
+    assert too_early == []
+    assert reminders_of(world, appointment_id) == ["reminder/email/sent", "reminder/sms/sent"]
+    reminders = [
+        mail
+        for mail in world.emails_to(MAYA_EMAIL)
+        if mail.subject.startswith("Reminder") and mail.custom_args.get("tenant_id") == world.tenant_id
+    ]
+    assert [mail.subject for mail in reminders] == ["Reminder: Fri Nov 27, 10:00 AM at Demo Tint San Diego"]
+
+
+def test_a_reminder_due_before_the_sending_window_waits_for_it_to_open(world: ChatWorld) -> None:
+    config_service(world.container).set_sending_window(
+        world.tenant_id, LOCATION, start="11:00", end="20:00", actor="test"
+    )
+    appointment_id = book(world)  # Friday 10:00: 24 hours ahead is Thursday 10:00, before the window opens
+    world.catch_up()
+
+    world.clock.set(THURSDAY_10AM + timedelta(minutes=30))
+    send_due_reminders(world.container)
+    before_window = reminders_of(world, appointment_id)
+    world.clock.set(THURSDAY_10AM + timedelta(hours=1))
+    send_due_reminders(world.container)
+
+    assert before_window == []
+    assert reminders_of(world, appointment_id) == ["reminder/email/sent", "reminder/sms/sent"]
+
+
+def test_an_appointment_booked_less_than_a_day_ahead_gets_no_reminder(world: ChatWorld) -> None:
+    world.clock.set(THURSDAY_10AM + timedelta(hours=2))  # Thursday noon: booking Friday 10:00
+    appointment_id = book(world)
+    world.catch_up()
+
+    world.clock.set(THURSDAY_10AM + timedelta(hours=3))
+    send_due_reminders(world.container)
+
+    assert reminders_of(world, appointment_id) == []

@@ -1,0 +1,140 @@
+"""Booking through the Appointment aggregate: slots, bays, the lead's status and its cadence.
+
+Runs on the embedded SQLite store and on PostgreSQL. The shop has two bays (capacity 2), opens
+Mon–Fri 09:00–18:00 and Sat 10:00–16:00, and books from two hours ahead on a 30-minute grid.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from tests.support.chat_world import LOCATION, PREMIUM, ChatWorld
+from tests.support.chat_world import chat_servers_on as chat_servers_on
+from tests.support.chat_world import shared_database_url as shared_database_url
+from tests.support.chat_world import world as world
+
+from leadorch.app.booking.service import BookingRefused, SlotTaken, booking_service
+from leadorch.app.config import config_service
+from leadorch.app.readmodels.appointments import appointments_for_location
+from leadorch.domain.availability import ServiceLine
+from leadorch.domain.values import LeadStatus
+
+FRIDAY_10AM = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # 10:00 in San Diego
+PREMIUM_LINE = ServiceLine(
+    service_id=PREMIUM, name="Premium Tint Package", duration_minutes=120, price_cents=30000
+)
+
+
+def book(world: ChatWorld, lead_id: str, start: datetime = FRIDAY_10AM) -> str:
+    location = config_service(world.container).location(world.tenant_id, LOCATION)
+    appointment = booking_service(world.container).book(
+        tenant_id=world.tenant_id, lead_id=lead_id, location=location, services=[PREMIUM_LINE], start=start
+    )
+    return str(appointment.id)
+
+
+def open_starts(world: ChatWorld, day_start: datetime) -> list[datetime]:
+    location = config_service(world.container).location(world.tenant_id, LOCATION)
+    return booking_service(world.container).open_slots(
+        world.tenant_id, location, timedelta(hours=2), day_start, day_start + timedelta(hours=12)
+    )
+
+
+def test_a_booking_is_an_appointment_the_lead_booked_and_the_cadence_stopped(world: ChatWorld) -> None:
+    appointment_id = book(world, world.lead_id)
+
+    appointment = world.appointment(appointment_id)
+    assert (appointment.start, appointment.end) == (FRIDAY_10AM, FRIDAY_10AM + timedelta(hours=2))
+    assert appointment.price_cents == 30000 and appointment.is_confirmed
+    lead = world.lead()
+    assert lead.status is LeadStatus.BOOKED and lead.appointment_id == appointment_id
+    assert world.schedule().is_stopped
+    world.catch_up()
+    calendar = appointments_for_location(
+        world.container.db,
+        world.tenant_id,
+        LOCATION,
+        FRIDAY_10AM - timedelta(hours=1),
+        FRIDAY_10AM + timedelta(hours=3),
+    )
+    assert [(a.appointment_id, a.status, a.price_cents) for a in calendar] == [
+        (appointment_id, "confirmed", 30000)
+    ]
+
+
+def test_two_bays_take_two_bookings_at_once_and_refuse_a_third(world: ChatWorld) -> None:
+    leads = [world.new_lead(first_name=name) for name in ("Ana", "Ben", "Cy")]
+    book(world, leads[0])
+    book(world, leads[1])
+
+    with pytest.raises(SlotTaken, match="Fri Nov 27, 10:00 AM is already taken"):
+        book(world, leads[2])
+    with pytest.raises(SlotTaken, match="already taken"):  # overlapping, not only the same start
+        book(world, leads[2], FRIDAY_10AM + timedelta(hours=1))
+    assert world.lead(leads[2]).status is LeadStatus.NEW
+    assert FRIDAY_10AM not in open_starts(world, FRIDAY_10AM - timedelta(hours=1))
+
+
+def test_slots_taken_before_the_read_model_catches_up_are_still_taken(world: ChatWorld) -> None:
+    first, second, third = (world.new_lead(first_name=name) for name in ("Ana", "Ben", "Cy"))
+    book(world, first)
+    book(world, second)  # no catch_up: the appointments read model knows neither yet
+
+    starts = open_starts(world, FRIDAY_10AM - timedelta(hours=1))
+
+    assert FRIDAY_10AM not in starts
+    with pytest.raises(SlotTaken):
+        book(world, third)
+
+
+def test_cancelling_frees_the_slot_and_the_lead_is_engaged_again(world: ChatWorld) -> None:
+    others = [world.new_lead(first_name=name) for name in ("Ana", "Ben")]
+    book(world, world.lead_id)
+    book(world, others[0])
+
+    cancelled = booking_service(world.container).cancel(
+        tenant_id=world.tenant_id, lead_id=world.lead_id, reason="plans changed"
+    )
+    book(world, others[1])
+
+    assert cancelled.status_reason == "plans changed"
+    assert world.lead().status is LeadStatus.ENGAGED and world.lead().appointment_id is None
+    assert world.lead(others[1]).status is LeadStatus.BOOKED
+
+
+def test_rescheduling_moves_the_claim_and_frees_the_old_time(world: ChatWorld) -> None:
+    ana, ben, cy = (world.new_lead(first_name=name) for name in ("Ana", "Ben", "Cy"))
+    book(world, ana)
+    book(world, ben)
+    location = config_service(world.container).location(world.tenant_id, LOCATION)
+
+    moved = booking_service(world.container).reschedule(
+        tenant_id=world.tenant_id, lead_id=ben, location=location, start=FRIDAY_10AM + timedelta(hours=4)
+    )
+    book(world, cy)  # the 10:00 bay Ben left
+
+    assert moved.start == FRIDAY_10AM + timedelta(hours=4)
+    assert moved.end == FRIDAY_10AM + timedelta(hours=6)
+    world.catch_up()
+    calendar = appointments_for_location(
+        world.container.db, world.tenant_id, LOCATION, FRIDAY_10AM, FRIDAY_10AM + timedelta(hours=8)
+    )
+    assert sorted(a.start_at for a in calendar) == [
+        FRIDAY_10AM,
+        FRIDAY_10AM,
+        FRIDAY_10AM + timedelta(hours=4),
+    ]
+
+
+def test_a_lead_books_once_and_a_shops_lead_not_at_all(world: ChatWorld) -> None:
+    book(world, world.lead_id)
+    with pytest.raises(BookingRefused, match="already an appointment booked for Fri Nov 27, 10:00 AM"):
+        book(world, world.lead_id, FRIDAY_10AM + timedelta(days=1))
+
+    from leadorch.app.leads.use_cases import hand_to_shop
+
+    other = world.new_lead(first_name="Dee")
+    hand_to_shop(world.container, world.tenant_id, other, "staff called the customer")
+    with pytest.raises(BookingRefused, match="the shop's team is handling this request"):
+        book(world, other)
