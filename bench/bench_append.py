@@ -24,16 +24,16 @@ from uuid import uuid4
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg  # noqa: E402
+import psycopg
+from bench import scenario
+from bench.stats import Figure, Report, Spread, ratio
 
-from bench import scenario  # noqa: E402
-from bench.stats import Figure, Report, Spread, ratio  # noqa: E402
-from leadorch.app.eventstore.store import EventStore, open_event_store  # noqa: E402
-from leadorch.domain.cadence import DEFAULT_PLAN, DEFAULT_WINDOW  # noqa: E402
-from leadorch.domain.intake import OrderIntake, OrderVersion  # noqa: E402
-from leadorch.domain.lead import Lead  # noqa: E402
-from leadorch.domain.schedule import TouchPointSchedule  # noqa: E402
-from leadorch.domain.values import Channel, Contact, Vehicle  # noqa: E402
+from leadorch.app.eventstore.store import EventStore, open_event_store
+from leadorch.domain.cadence import DEFAULT_PLAN, DEFAULT_WINDOW
+from leadorch.domain.intake import OrderIntake, OrderVersion
+from leadorch.domain.lead import Lead
+from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.values import Channel, Contact, Vehicle
 
 THREADS = 8
 TENANT = "bench-append"
@@ -70,7 +70,9 @@ def new_lead_and_first_touch(store: EventStore, serial: str) -> None:
         at=MONDAY,
     )
     intake.record_lead_created(
-        OrderVersion(order_id, "crm-la", MONDAY - timedelta(seconds=30), "webhook"), lead_id=lead.id, at=MONDAY
+        OrderVersion(order_id, "crm-la", MONDAY - timedelta(seconds=30), "webhook"),
+        lead_id=lead.id,
+        at=MONDAY,
     )
     store.save(lead, schedule, intake)
     now = MONDAY + timedelta(seconds=1)
@@ -86,7 +88,9 @@ def new_lead_and_first_touch(store: EventStore, serial: str) -> None:
     def sent() -> list[TouchPointSchedule | Lead]:
         loaded = store.load(schedule.id, TouchPointSchedule, TENANT)
         for channel in (Channel.SMS, Channel.EMAIL):
-            loaded.record_sent(touch_number=touch[0], channel=channel, provider_message_id=f"m-{serial}", now=now)
+            loaded.record_sent(
+                touch_number=touch[0], channel=channel, provider_message_id=f"m-{serial}", now=now
+            )
         contacted = store.load(lead.id, Lead, TENANT)
         contacted.record_contacted(at=now)
         return [loaded, contacted]
@@ -152,7 +156,9 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also save the figures here")
     args = parser.parse_args()
     runs, seconds = (3, 4.0) if args.quick else (5, 10.0)
-    report = Report("event-append", "uv run python bench/bench_append.py" + (" --quick" if args.quick else ""))
+    report = Report(
+        "event-append", "uv run python bench/bench_append.py" + (" --quick" if args.quick else "")
+    )
     print(f"benchmark 3, event append ({runs} runs of {seconds:.0f} s, {THREADS} threads, PostgreSQL)")
     with scenario.fresh_database() as database_url:
         store = open_event_store(database_url)

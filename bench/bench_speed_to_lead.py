@@ -25,10 +25,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import scenario  # noqa: E402
-from bench.loadgen import drive  # noqa: E402
-from bench.stats import Figure, Report, Spread, percentile  # noqa: E402
-from tests.support.processes import ChildProcess, start_api, start_worker  # noqa: E402
+from bench import scenario
+from bench.loadgen import drive
+from bench.stats import Figure, Report, Spread, percentile
+from tests.support.processes import ChildProcess, start_api, start_worker
 
 RATE = 20.0
 CRM_LATENCY = 0.05
@@ -40,7 +40,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="webhook → touch 1 latency at 20 new leads/s")
     parser.add_argument("--quick", action="store_true", help="3 runs of 10 s instead of 3 runs of 60 s")
     parser.add_argument("--json", type=Path, help="also save the figures here")
-    parser.add_argument("--worker-threads", type=int, default=None, help="override `leadorch worker --threads`")
+    parser.add_argument(
+        "--worker-threads", type=int, default=None, help="override `leadorch worker --threads`"
+    )
     parser.add_argument("--memory-json", type=Path, help="save benchmark 7 (peak RSS) here")
     args = parser.parse_args()
     runs, seconds = 3, (10.0 if args.quick else 60.0)
@@ -50,13 +52,17 @@ def main() -> int:
     report = Report("speed-to-lead", command)
     memory = Report("memory", command)
     work = Path(tempfile.mkdtemp(prefix="leadorch-bench-s2l-"))
-    print(f"benchmark 2, speed to lead ({runs} runs of {seconds:.0f} s at {RATE:.0f} leads/s; CRM answers in 50 ms)")
+    print(
+        f"benchmark 2, speed to lead ({runs} runs of {seconds:.0f} s at {RATE:.0f} leads/s; CRM answers in 50 ms)"
+    )
     at = datetime.now(UTC) - timedelta(minutes=1)
     vendors = scenario.start_vendors(crm_latency=CRM_LATENCY)
     try:
         with scenario.fresh_database() as database_url, scenario.dedicated_redis() as redis_url:
             zone = scenario.daytime_zone()
-            scenario.configure_shop(database_url, shopmonkey_api_key=vendors.shopmonkey.api_key, time_zone=zone)
+            scenario.configure_shop(
+                database_url, shopmonkey_api_key=vendors.shopmonkey.api_key, time_zone=zone
+            )
             # The poller is the safety net for lost webhooks; here every webhook arrives, and a poll
             # finding a quote before its webhook was sent would spoil that lead's timing.
             settings = {
@@ -126,7 +132,9 @@ def measure(
     single = leads(baseline_leads)
     sent: dict[int, float] = {}
     for s in single:  # one at a time, each after the previous touch arrived
-        result = drive(api.url, scenario.delivery_lines(range(s, s + 1), at), work, rate=1, duration=5, name="one")
+        result = drive(
+            api.url, scenario.delivery_lines(range(s, s + 1), at), work, rate=1, duration=5, name="one"
+        )
         sent[s] = result["outcomes"][0]["sent_wall"]
         times_ms(vendors, range(s, s + 1), sent, settle=10)
     base = times_ms(vendors, single, sent, settle=1)[0]

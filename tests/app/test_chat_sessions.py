@@ -169,6 +169,20 @@ def test_a_flood_of_messages_is_slowed_down_with_retry_after(world: ChatWorld) -
     assert world.conversation().customer_messages == 2
 
 
+def test_one_address_cannot_flood_many_sessions_either(world: ChatWorld) -> None:
+    world.container.extras["chat_rate_limits"] = ChatRateLimits(
+        messages_per_address=TokenBuckets(capacity=2, per_second=0.01)
+    )
+    session_id = world.open()["session_id"]
+
+    allowed = world.client.post(f"/api/chat/sessions/{session_id}/messages", json={"text": "prices?"})
+    guessing = world.client.get("/api/chat/sessions/guessed-id")
+    refused = world.client.post(f"/api/chat/sessions/{session_id}/messages", json={"text": "prices?"})
+
+    assert (allowed.status_code, guessing.status_code, refused.status_code) == (200, 404, 429)
+    assert "too many requests from this address" in refused.json()["detail"]
+
+
 def test_opening_many_chats_from_one_address_is_slowed_down(world: ChatWorld) -> None:
     world.container.extras["chat_rate_limits"] = ChatRateLimits(
         opens_per_address=TokenBuckets(capacity=1, per_second=0.01)

@@ -19,7 +19,6 @@ from tests.support.chat_world import (
     ChatWorld,
 )
 from tests.support.chat_world import chat_servers_on as chat_servers_on
-from tests.support.chat_world import shared_database_url as shared_database_url
 from tests.support.chat_world import world as world
 
 from leadorch.app.booking.service import booking_service
@@ -36,7 +35,7 @@ def shared_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('chat-tools') / 'events.db'}"
 
 
-def tools_for(world: ChatWorld, lead_id: str | None = None, customer_text: str = "") -> ToolRunner:
+def tools_for(world: ChatWorld, lead_id: str | None = None, said: tuple[str, ...] = ()) -> ToolRunner:
     config = config_service(world.container)
     lead = world.lead(lead_id)
     context = ChatContext(
@@ -46,7 +45,7 @@ def tools_for(world: ChatWorld, lead_id: str | None = None, customer_text: str =
         location=config.location(world.tenant_id, LOCATION),
         catalog=config.catalog(world.tenant_id, LOCATION),
         requested=tuple(lead.services),
-        customer_text=customer_text,
+        customer_texts=said,
     )
     return ToolRunner(context, booking_service(world.container))
 
@@ -138,11 +137,10 @@ def test_without_a_service_named_anywhere_the_assistant_is_asked_to_ask(world: C
 
 
 def test_a_service_the_customer_named_is_used_when_the_model_leaves_it_out(world: ChatWorld) -> None:
-    outcome = tools_for(world, customer_text="any time Friday for the supreme package?").run(
-        "find_slots", {"date": "2026-11-27"}
-    )
+    said = ("any time Friday?", "how much for the supreme package?", "and the premium one?")
+    outcome = tools_for(world, said=said).run("find_slots", {"date": "2026-11-27"})
 
-    assert outcome.result["services"][0]["name"] == "Supreme Tint Package"
+    assert outcome.result["services"][0]["name"] == "Supreme Tint Package"  # the newest naming one
 
 
 def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(world: ChatWorld) -> None:

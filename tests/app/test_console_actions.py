@@ -25,6 +25,7 @@ from leadorch.app.http.app import create_app
 from leadorch.app.projections.wiring import catch_up
 from leadorch.app.readmodels.leads import get_lead
 from leadorch.domain import ids
+from leadorch.domain.conversation import Conversation
 from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
 
 
@@ -149,3 +150,41 @@ def test_what_customers_typed_is_shown_as_text_never_as_markup(
     page = client.get(f"/console/t/{TENANT}/leads/{lead.id}?show=1").text
     assert "<script>alert(1)" not in page and "<b>Bold" not in page and "<img src=x" not in page
     assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in page
+
+
+def test_a_chat_shows_on_the_lead_page_with_contact_details_masked(
+    client: TestClient, world: ConsoleWorld
+) -> None:
+    lead, schedule = arrive(world, "Ruth", "Chen", AUSTIN, ARRIVAL, order="7777")
+    chat = Conversation.open(
+        tenant_id=TENANT, lead_id=lead.id, location_id=AUSTIN, at=ARRIVAL + timedelta(minutes=3)
+    )
+    chat.record_link_opened(at=ARRIVAL + timedelta(minutes=3))
+    chat.receive_customer_message(
+        text="Price for ceramic? Email me at ruth.c@example.org", at=ARRIVAL + timedelta(minutes=4)
+    )
+    chat.record_tool_call(
+        name="get_prices", tool_input={"services": ["ceramic"]}, result={"error": "catalog unavailable"},
+        tool_use_id="toolu_1", step=0, is_error=True, at=ARRIVAL + timedelta(minutes=4),
+    )  # fmt: skip
+    chat.record_reply(
+        text="Let me ask the shop.", slots=[], appointment=None, at=ARRIVAL + timedelta(minutes=5)
+    )
+    chat.hand_to_human(question="What does ceramic cost?", at=ARRIVAL + timedelta(minutes=5))
+    lead.record_chat_started(session_id=str(chat.id), at=ARRIVAL + timedelta(minutes=4))
+    world.container.store.save(lead, schedule, chat)
+    catch_up(world.container)
+
+    lead_path = f"/console/t/{TENANT}/leads/{lead.id}"
+    page = client.get(lead_path).text
+    talk = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", page.split('id="conversation"')[1].split("</section>")[0])
+    )
+    assert "Chat link opened 1 time." in talk
+    assert "customer · chat" in talk and "Price for ceramic? Email me at r***@example.org" in talk
+    assert "ruth.c@example.org" not in page
+    assert "tool · chat" in talk and "ran get_prices (it failed)" in talk
+    assert "assistant · chat" in talk and "Let me ask the shop." in talk
+    assert "handed to the shop&#39;s staff: What does ceramic cost?" in talk
+    assert "ruth.c@example.org" in client.get(f"{lead_path}?show=1").text
+    assert 'data-event="Conversation.Customer message received"' in page  # the chat is in the timeline too

@@ -1,5 +1,6 @@
-"""What the API and the actors read: leads, due touches, appointments, funnel and ingest log, always
-scoped to one tenant (the touch engine's work list excepted), and refusing bad arguments by name."""
+"""What the API and the actors read: leads, due touches, appointments, funnel, ingest log and
+conversations, always scoped to one tenant (the touch engine's work list excepted), and refusing bad
+arguments by name."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.projections.wiring import catch_up
 from leadorch.app.readmodels.appointments import appointments_for_location, appointments_of_lead
+from leadorch.app.readmodels.conversations import conversation
 from leadorch.app.readmodels.due_touches import due_touches
 from leadorch.app.readmodels.errors import InvalidQuery
 from leadorch.app.readmodels.funnel import funnel, percentile
@@ -22,6 +24,7 @@ from leadorch.app.settings import load_settings
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.availability import ServiceLine
 from leadorch.domain.cadence import DEFAULT_PLAN, DEFAULT_WINDOW
+from leadorch.domain.conversation import Conversation
 from leadorch.domain.intake import OrderIntake, OrderVersion
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
@@ -276,6 +279,58 @@ def test_the_ingest_log_shows_every_order_version_with_its_reasons_newest_first(
     assert log[1].updated_date == MONDAY - timedelta(minutes=1)
     assert [e.order_id for e in ingest_log(container.db, "tint-co", 10, accepted=False)] == ["o9"]
     assert [e.order_id for e in ingest_log(container.db, "tint-co", 10, order_id="o1")] == ["o1"]
+
+
+def test_a_conversation_shows_chat_turns_and_sms_or_email_replies_in_one_timeline(
+    container: Container,
+) -> None:
+    lead, _ = arrive(container, "o1")
+    lead.record_reply(channel="sms", text="Price for a Camry?", at=MONDAY + timedelta(minutes=5))
+    chat = Conversation.open(
+        tenant_id="tint-co", lead_id=lead.id, location_id="san-diego", at=MONDAY + timedelta(hours=1)
+    )
+    chat.receive_customer_message(text="Can I come Thursday?", at=MONDAY + timedelta(hours=1, seconds=1))
+    chat.record_tool_call(
+        name="check_availability",
+        tool_input={"date": "2025-06-05"},
+        result={"slots": ["2025-06-05T16:00:00+00:00"]},
+        tool_use_id="toolu_1",
+        step=0,
+        is_error=False,
+        at=MONDAY + timedelta(hours=1, seconds=2),
+    )
+    chat.record_reply(
+        text="Thursday 9:00 works.",
+        slots=[{"start": "2025-06-05T16:00:00+00:00"}],
+        appointment=None,
+        at=MONDAY + timedelta(hours=1, seconds=3),
+    )
+    chat.record_link_opened(at=MONDAY + timedelta(hours=2))
+    container.store.save(lead, chat)
+    catch_up(container)
+
+    shown = conversation(container.db, "tint-co", str(lead.id))
+
+    assert shown is not None
+    assert [(m.channel, m.author, m.text) for m in shown.messages] == [
+        ("sms", "customer", "Price for a Camry?"),
+        ("chat", "customer", "Can I come Thursday?"),
+        ("chat", "tool", "check_availability"),
+        ("chat", "assistant", "Thursday 9:00 works."),
+    ]
+    assert shown.messages[2].detail == {
+        "input": {"date": "2025-06-05"},
+        "result": {"slots": ["2025-06-05T16:00:00+00:00"]},
+        "is_error": False,
+        "step": 0,
+    }
+    assert shown.messages[3].detail == {
+        "slots": [{"start": "2025-06-05T16:00:00+00:00"}],
+        "appointment": None,
+    }
+    assert (shown.conversation_id, shown.opened_at) == (str(chat.id), MONDAY + timedelta(hours=1))
+    assert (shown.sms_replies, shown.customer_messages, shown.tool_calls, shown.link_opens) == (1, 1, 1, 1)
+    assert conversation(container.db, "other-co", str(lead.id)) is None
 
 
 @pytest.mark.parametrize(

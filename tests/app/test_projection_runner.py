@@ -1,6 +1,5 @@
 """The runner applies every event exactly once: runners racing over the same read models never count
-an event twice, catching up again changes nothing, and the background daemon follows new events and
-survives a failing batch."""
+an event twice, catching up again changes nothing, and the background daemon follows new events."""
 
 from __future__ import annotations
 

@@ -251,3 +251,29 @@ def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertai
     assert len(world.texts_to(world.phone)) == 1
     assert world.emails_to(world.email) == []
     assert world.dispatch(schedule_id).note == "nothing due"
+
+
+def test_demo_mode_suppresses_recipients_outside_the_allow_list(
+    shared_database_url: str, shared_providers: Providers
+) -> None:
+    from leadorch.app.config import config_service
+
+    with world_on(shared_database_url, shared_providers, demo_mode=True) as world:
+        config_service(world.container).allow_address(world.tenant_id, world.email, actor="test")
+        allowed_lead, allowed = world.new_lead()
+        stranger_lead, stranger = world.new_lead(email="stranger@example.com", phone="+17375559876")
+
+        first = world.dispatch(allowed)
+        second = world.dispatch(stranger)
+
+        assert first.outcomes == {"sms": "suppressed", "email": "sent"}
+        assert second.outcomes == {"sms": "suppressed", "email": "suppressed"}
+        assert len(world.emails_to(world.email)) == 1
+        assert world.providers.twilio.outbox == []
+        assert world.emails_to("stranger@example.com") == []
+        assert world.schedule(stranger).touches[0].outcomes == {
+            Channel.EMAIL: TouchOutcome.SUPPRESSED,
+            Channel.SMS: TouchOutcome.SUPPRESSED,
+        }
+        assert world.lead(allowed_lead).status is LeadStatus.CONTACTING
+        assert world.lead(stranger_lead).status is LeadStatus.NEW  # nobody was actually contacted

@@ -81,26 +81,52 @@ def worker_env(world: TouchWorld) -> dict[str, str]:
     return env
 
 
-def standby_worker(world: TouchWorld) -> subprocess.Popen[bytes]:
-    """A `leadorch worker` process that has imported everything and starts when told (`go`)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.support.touch_worker", "--threads", "2", "--no-scheduler"],
-        env=worker_env(world),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-    )
+class WorkerLauncher:
+    """Starts `leadorch worker` processes on demand (forked from a process that imported them once)."""
+
+    def __init__(self, world: TouchWorld) -> None:
+        self._zygote = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.touch_worker", "--threads", "2", "--no-scheduler"],
+            env=worker_env(world),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        assert self._readline() == "ready"
+
+    def _readline(self) -> str:
+        assert self._zygote.stdout is not None
+        return self._zygote.stdout.readline().decode().strip()
+
+    def start(self) -> int:
+        assert self._zygote.stdin is not None
+        self._zygote.stdin.write(b"go\n")
+        self._zygote.stdin.flush()
+        return int(self._readline())
+
+    def close(self) -> None:
+        self._zygote.kill()
+        self._zygote.wait(timeout=30)
 
 
-def go(worker: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
-    assert worker.stdin is not None
-    worker.stdin.write(b"go\n")
-    worker.stdin.flush()
-    return worker
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
-def wait_until_consuming(runtime: Any, worker: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def kill(pid: int) -> None:
+    """SIGKILL the worker and wait until it is gone (its parent reaps it)."""
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while alive(pid):
+        assert time.monotonic() < deadline, f"worker {pid} did not die"
+        time.sleep(0.01)
+
+
+def wait_until_consuming(runtime: Any, worker: int, timeout: float = 60.0) -> None:
     """Send a no-op dispatch and wait until the worker fetched it: then it is up and consuming.
 
     (Only the waiting list is watched: messages a killed worker had fetched stay in its unacked set
@@ -112,16 +138,18 @@ def wait_until_consuming(runtime: Any, worker: subprocess.Popen[bytes], timeout:
     waiting = redis_client.Redis.from_url(runtime.container.settings.redis_url)
     deadline = time.monotonic() + timeout
     while waiting.llen("dramatiq:default") != 0:
-        assert worker.poll() is None, "the worker process exited"
+        assert alive(worker), "the worker process exited"
         assert time.monotonic() < deadline, "the worker did not start consuming"
         time.sleep(0.02)
 
 
-def finish_with_a_healthy_worker(world: TouchWorld, runtime: Any, schedules: list[str]) -> None:
+def finish_with_a_healthy_worker(
+    world: TouchWorld, runtime: Any, launcher: WorkerLauncher, schedules: list[str]
+) -> None:
     """A worker nobody kills, and the tick, take every touch that was never claimed to its outcome."""
     from leadorch.app.touches.tick import tick_due_touches
 
-    worker = go(standby_worker(world))
+    worker = launcher.start()
     started = world.clock.now()
     try:
         wait_until_consuming(runtime, worker)
@@ -141,8 +169,7 @@ def finish_with_a_healthy_worker(world: TouchWorld, runtime: Any, schedules: lis
                 return
             assert time.monotonic() < deadline, f"touches never dispatched: {pending}"
     finally:
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
+        kill(worker)
 
 
 def duplicates(world: TouchWorld) -> list[tuple[str, ...]]:
@@ -163,13 +190,11 @@ def test_killing_the_worker_mid_dispatch_never_doubles_a_message_and_leaves_no_t
         runtime = build_runtime(world.container)  # only to enqueue: this process runs no worker
         schedules: list[str] = []
         kills = 0
-        standby = standby_worker(world)
+        launcher = WorkerLauncher(world)
         for trial in range(TRIALS):
-            t0 = time.monotonic()
-            worker, standby = go(standby), standby_worker(world)
+            worker = launcher.start()
             try:
                 wait_until_consuming(runtime, worker)
-                print("ready", round(time.monotonic() - t0, 2))
                 providers.sendgrid.stall_next(rng.uniform(0.02, 0.25), count=LEADS_PER_TRIAL)
                 providers.twilio.stall_next(rng.uniform(0.02, 0.25), count=LEADS_PER_TRIAL)
                 for n in range(LEADS_PER_TRIAL):
@@ -179,15 +204,11 @@ def test_killing_the_worker_mid_dispatch_never_doubles_a_message_and_leaves_no_t
                     runtime.send("dispatch_touch", world.tenant_id, schedule_id)
                 time.sleep(rng.uniform(0.0, 0.8))
             finally:
-                if worker.poll() is None:
-                    worker.send_signal(signal.SIGKILL)
+                if alive(worker):
+                    kill(worker)
                     kills += 1
-                worker.wait(timeout=30)
-        standby.kill()
-        standby.wait(timeout=30)
-        t0 = time.monotonic()
-        finish_with_a_healthy_worker(world, runtime, schedules)
-        print("healthy", round(time.monotonic() - t0, 2))
+        finish_with_a_healthy_worker(world, runtime, launcher, schedules)
+        launcher.close()
         world.catch_up()
         clock.advance(STALE_CLAIM_AFTER + timedelta(seconds=1))
         swept = sweep_stale_claims(world.container)

@@ -108,7 +108,9 @@ def _fuzz(operation: Any) -> str | None:
     def run(case: Any) -> None:
         _steer(case)
         response = case.call(headers=auth)
-        case.validate_response(response, checks=[not_a_server_error, response_schema_conformance], headers=auth)
+        case.validate_response(
+            response, checks=[not_a_server_error, response_schema_conformance], headers=auth
+        )
 
     try:
         run()
@@ -117,7 +119,9 @@ def _fuzz(operation: Any) -> str | None:
     return None
 
 
-def test_every_operation_answers_without_server_errors_and_within_its_schema(fuzz_container: Container) -> None:
+def test_every_operation_answers_without_server_errors_and_within_its_schema(
+    fuzz_container: Container,
+) -> None:
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", create_app(fuzz_container))
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 30, "the OpenAPI document lost its operations"

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from tests.support.shopmonkey_world import TENANT, ShopMonkeyWorld, shopmonkey_world
 from twilio.request_validator import RequestValidator
 
 from leadorch.app.http.app import create_app
 from leadorch.app.ingestion.inbox import InboxStatus, WebhookInbox
 from leadorch.app.messaging import twilio_auth_token
-from tests.support.shopmonkey_world import TENANT, ShopMonkeyWorld, shopmonkey_world
 
 pytestmark = pytest.mark.postgres
 
@@ -60,10 +60,14 @@ URL = f"/webhooks/shopmonkey/{TENANT}"
 # ---------------------------------------------------------------------------------------- ShopMonkey
 
 
-def test_an_unsigned_shopmonkey_delivery_is_401_and_not_stored(client: TestClient[Any], world: ShopMonkeyWorld) -> None:
+def test_an_unsigned_shopmonkey_delivery_is_401_and_not_stored(
+    client: TestClient[Any], world: ShopMonkeyWorld
+) -> None:
     before = footprint(world)
     body = world.body("order-insert-website-lead")
-    response = client.post(URL, content=body, headers={"Content-Type": "application/json", "X-Request-Id": "req_unsigned"})
+    response = client.post(
+        URL, content=body, headers={"Content-Type": "application/json", "X-Request-Id": "req_unsigned"}
+    )
     assert response.status_code == 401
     assert "signature" in response.json()["detail"]
     assert footprint(world) == before
@@ -79,7 +83,9 @@ def test_a_delivery_signed_with_another_secret_is_401_and_not_stored(
     assert footprint(world) == before
 
 
-def test_a_tampered_body_under_a_genuine_signature_is_401(client: TestClient[Any], world: ShopMonkeyWorld) -> None:
+def test_a_tampered_body_under_a_genuine_signature_is_401(
+    client: TestClient[Any], world: ShopMonkeyWorld
+) -> None:
     before = footprint(world)
     body = world.body("order-insert-website-lead")
     headers = world.signed(body)
@@ -89,7 +95,9 @@ def test_a_tampered_body_under_a_genuine_signature_is_401(client: TestClient[Any
     assert footprint(world) == before
 
 
-@pytest.mark.parametrize("age", [timedelta(minutes=-10), timedelta(minutes=10)], ids=["stale", "from-the-future"])
+@pytest.mark.parametrize(
+    "age", [timedelta(minutes=-10), timedelta(minutes=10)], ids=["stale", "from-the-future"]
+)
 def test_a_replayed_delivery_outside_the_tolerance_is_401(
     client: TestClient[Any], world: ShopMonkeyWorld, age: timedelta
 ) -> None:
@@ -108,9 +116,13 @@ def test_a_delivery_for_an_unknown_tenant_is_404(client: TestClient[Any], world:
     assert footprint(world) == before
 
 
-def test_an_oversized_body_is_refused_before_anything_is_stored(client: TestClient[Any], world: ShopMonkeyWorld) -> None:
+def test_an_oversized_body_is_refused_before_anything_is_stored(
+    client: TestClient[Any], world: ShopMonkeyWorld
+) -> None:
     before = footprint(world)
-    body = b'{"apiVersion":"3","operation":"INSERT","table":"order","data":{"note":"' + b"x" * 300_000 + b'"}}'
+    body = (
+        b'{"apiVersion":"3","operation":"INSERT","table":"order","data":{"note":"' + b"x" * 300_000 + b'"}}'
+    )
     response = client.post(URL, content=body, headers=world.signed(body))
     assert response.status_code == 413
     assert footprint(world) == before
@@ -144,7 +156,9 @@ def _twilio_params(world: ShopMonkeyWorld) -> dict[str, str]:
     return {"From": "+16195550142", "To": "+16195550199", "Body": "STOP", "MessageSid": "SM" + "0" * 32}
 
 
-@pytest.mark.parametrize("path", ["/webhooks/twilio/sms", "/webhooks/twilio/status?tenant=tint&schedule=x&touch=1"])
+@pytest.mark.parametrize(
+    "path", ["/webhooks/twilio/sms", "/webhooks/twilio/status?tenant=tint&schedule=x&touch=1"]
+)
 def test_unsigned_or_wrongly_signed_twilio_webhooks_are_403_and_change_nothing(
     client: TestClient[Any], world: ShopMonkeyWorld, path: str
 ) -> None:

@@ -38,7 +38,9 @@ BRAVO_SECRET = "whsec_" + "YnJhdm8tc2VjcmV0LWtleS0xMjM0NTY3ODkwMTIzNA=="
 # What must never appear in an answer to a bravo probe: alpha's names and its customer's contact details.
 ALPHA_DATA = ("Alpha Tint", "Alpha Main Street", "Annabel", "annabel.alpha@example.com", "+15125550177")
 # Routes authenticated by something other than a bearer token (provider signatures, chat links).
-NOT_BEARER = re.compile(r"^/(webhooks|unsubscribe|chat|api/chat|api/demo|console|static|health|ready|metrics|schema)")
+NOT_BEARER = re.compile(
+    r"^/(webhooks|unsubscribe|chat|api/chat|api/demo|console|static|health|ready|metrics|schema)"
+)
 
 
 @dataclass
@@ -86,15 +88,20 @@ def _lead(container: Container, tenant_id: str, location: str, first: str, email
 
 @pytest.fixture(scope="module")
 def tenants(request: pytest.FixtureRequest) -> Iterator[Tenants]:
-    from leadorch.app.projections.wiring import catch_up
     from tests.support.services import create_database, drop_database
+
+    from leadorch.app.projections.wiring import catch_up
 
     admin = request.getfixturevalue("pg_admin_url")
     url = create_database(admin)
-    container = bootstrap(load_settings({}, database_url=url, admin_token=ADMIN_TOKEN), clock=AdjustableClock(NOW))
+    container = bootstrap(
+        load_settings({}, database_url=url, admin_token=ADMIN_TOKEN), clock=AdjustableClock(NOW)
+    )
     alpha_token = _tenant(container, "alpha", "Alpha Tint", "alpha-shop", ALPHA_SECRET)
     bravo_token = _tenant(container, "bravo", "Bravo Film", "bravo-shop", BRAVO_SECRET)
-    alpha_lead = _lead(container, "alpha", "alpha-shop", "Annabel", "annabel.alpha@example.com", "+15125550177")
+    alpha_lead = _lead(
+        container, "alpha", "alpha-shop", "Annabel", "annabel.alpha@example.com", "+15125550177"
+    )
     bravo_lead = _lead(container, "bravo", "bravo-shop", "Bert", "bert.bravo@example.com", "+15125550188")
     catch_up(container)  # the lead list and views read the projected read models
     try:
@@ -127,7 +134,9 @@ def fill(path: str, values: dict[str, str]) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in values:
-            raise AssertionError(f"no probe value for path parameter {name!r} in {path}: add one to this test")
+            raise AssertionError(
+                f"no probe value for path parameter {name!r} in {path}: add one to this test"
+            )
         return values[name]
 
     return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
@@ -215,7 +224,9 @@ def test_operator_only_routes_refuse_a_tenant_token(client: TestClient[Any], ten
     for method, path in tenant_routes(client.app):
         if "{tenant_id" in path:
             continue
-        response = _call(client, method, path, fill(path, _probe_values(tenants, "alpha")), tenants.bravo_token)
+        response = _call(
+            client, method, path, fill(path, _probe_values(tenants, "alpha")), tenants.bravo_token
+        )
         if response.status_code not in (403, 404) or _leaks(response.text):
             wrong.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
     assert not wrong, "\n".join(wrong)
@@ -230,7 +241,9 @@ def test_no_token_gets_401_on_every_route(client: TestClient[Any], tenants: Tena
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_probe_values_do_reach_data_with_the_right_token(client: TestClient[Any], tenants: Tenants) -> None:
+def test_the_probe_values_do_reach_data_with_the_right_token(
+    client: TestClient[Any], tenants: Tenants
+) -> None:
     """The refusals above are not an accident of bad ids: the owner's token sees the lead."""
     response = client.get(
         f"/api/tenants/alpha/leads/{tenants.alpha_lead}/events",
@@ -272,7 +285,9 @@ CLI_VALUES = {
 }
 
 
-def leaf_commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+def leaf_commands(
+    parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
@@ -293,14 +308,22 @@ def cli_probe(parser: argparse.ArgumentParser, command: tuple[str, ...], lead_id
     for action in actions:
         in_required_group = any(action in g._group_actions for g in required_groups)
         first_of_group = any(g._group_actions[0] is action for g in required_groups)
-        if action.option_strings and not (action.required or first_of_group or action.dest in ("tenant", "location")):
+        if action.option_strings and not (
+            action.required or first_of_group or action.dest in ("tenant", "location")
+        ):
             continue
         if in_required_group and not first_of_group:
             continue
         if action.dest not in values:
-            raise AssertionError(f"`leadorch {' '.join(command)}`: no probe value for {action.dest!r}: add one")
+            raise AssertionError(
+                f"`leadorch {' '.join(command)}`: no probe value for {action.dest!r}: add one"
+            )
         if action.option_strings:
-            argv += [action.option_strings[-1]] if action.nargs == 0 else [action.option_strings[-1], values[action.dest]]
+            argv += (
+                [action.option_strings[-1]]
+                if action.nargs == 0
+                else [action.option_strings[-1], values[action.dest]]
+            )
         else:
             argv.append(values[action.dest])
     return argv
@@ -325,5 +348,7 @@ def test_every_tenant_scoped_cli_command_refuses_another_tenants_ids(
         out = capsys.readouterr()
         if code == 0 or _leaks(out.out + out.err):
             wrong.append(f"leadorch {' '.join(argv)} -> exit {code}: {(out.out + out.err)[:200]}")
-    assert any(p.startswith("audit") for p in probed) and any(p.startswith("leads pause") for p in probed), probed
+    assert any(p.startswith("audit") for p in probed) and any(p.startswith("leads pause") for p in probed), (
+        probed
+    )
     assert not wrong, "\n".join(wrong)

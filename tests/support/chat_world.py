@@ -242,7 +242,12 @@ class ChatWorld:
     def settle(self) -> None:
         """Let background jobs finish (in-memory broker), then bring the read models up to date."""
         if self.runtime is not None:
-            self.runtime.join()
+            # `Runtime.join` calls a `join_all` the StubBroker does not have: join each queue directly,
+            # twice, because a finished job may enqueue another (a booking's sync and notice).
+            broker = self.runtime.broker
+            for _ in range(2):
+                for queue in [name for name in list(broker.queues) if not name.endswith(".DQ")]:
+                    broker.join(queue, timeout=30_000, fail_fast=False)  # type: ignore[attr-defined]
         self.catch_up()
 
     def emails_to(self, address: str) -> list[Any]:

@@ -1,27 +1,49 @@
-"""`python -m tests.support.touch_worker`: the real `leadorch worker`, started in two steps for fault tests.
+"""`python -m tests.support.touch_worker`: starts real `leadorch worker` processes quickly, for fault tests.
 
-It imports everything the worker needs first, then waits for a line `go` on stdin before running
-`leadorch worker` itself. A test keeps one such process warm while another runs, so killing a worker
-and starting the next costs no import time (a few seconds on a busy machine), and the kill lands while
-touches are being dispatched rather than while Python is still starting.
+A fault test kills a worker (SIGKILL) many times, and importing the worker's code takes seconds on a
+busy machine, which would make the kills land while Python starts rather than while touches are being
+dispatched. So this process imports everything once and then, for each line `go` on stdin, forks a child
+that runs `leadorch worker` itself (fresh database and Redis connections, its own threads) and prints
+the child's pid. Nothing runs in this process but the imports, so forking it is safe.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import signal
 import sys
 
 from leadorch.app.cli import main
 from leadorch.app.worker.runtime import ACTOR_MODULES
 
 
+def _child(argv: list[str]) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    try:
+        code = main(["worker", *argv])
+    except BaseException:
+        code = 1
+    os._exit(code)
+
+
 def run(argv: list[str]) -> int:
     for module in ACTOR_MODULES:
         importlib.import_module(module)
     importlib.import_module("leadorch.app.cli.worker")
-    if sys.stdin.readline().strip() != "go":
-        return 0
-    return main(["worker", *argv])
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() != "go":
+            break
+        pid = os.fork()
+        if pid == 0:
+            _child(argv)
+        print(pid, flush=True)
+    return 0
 
 
 if __name__ == "__main__":

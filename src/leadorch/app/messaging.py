@@ -17,7 +17,7 @@ from leadorch.adapters.sendgrid import SendGridEmailSender
 from leadorch.adapters.twilio import TwilioSmsSender
 from leadorch.ports.messaging import EmailMessage, EmailSender, Messenger, SendReceipt, SmsMessage, SmsSender
 
-# The sender number used when neither the settings nor the location name one (stand-in deployments).
+# The stand-in's sender for a location that has no number of its own (the embedded default only).
 STANDIN_FROM_NUMBER = "+15005550006"
 
 _lock = threading.RLock()
@@ -83,14 +83,11 @@ def _build(container: Any) -> Messenger:
     else:
         standins = standins_for(container)
         email = SendGridEmailSender(standins.sendgrid_api_key, host=standins.sendgrid_url, timeout=timeout)
-    from_number = getattr(settings, "twilio_from_number", None)
-    service_sid = getattr(settings, "twilio_messaging_service_sid", None)
     if settings.twilio_account_sid and settings.twilio_auth_token:
+        # The sender is each location's `sms_from_number`, set on every message.
         sms: SmsSender = TwilioSmsSender(
             settings.twilio_account_sid,
             settings.twilio_auth_token,
-            from_number=from_number,
-            messaging_service_sid=service_sid,
             base_url=settings.twilio_base_url,
             timeout=timeout,
         )
@@ -99,7 +96,7 @@ def _build(container: Any) -> Messenger:
         sms = TwilioSmsSender(
             standins.twilio_account_sid,
             standins.twilio_auth_token,
-            from_number=from_number or STANDIN_FROM_NUMBER,
+            from_number=STANDIN_FROM_NUMBER,
             base_url=standins.twilio_url,
             timeout=timeout,
         )

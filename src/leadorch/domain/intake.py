@@ -95,6 +95,13 @@ class OrderIntake(Aggregate):
             aggregate.deleted = False
 
     class OrderVersionSeen(Aggregate.Event):
+        """One version of the order was decided on: a line of the ingest log.
+
+        `outcome` is an `IntakeOutcome`; `accepted` says whether the order counts as a website lead
+        (true when it became or updated a lead); `reasons` are every failed criterion for a rejection,
+        the takeover for a hand-over, the changed fields for an update, or a note.
+        """
+
         tenant_id: str
         order_id: str
         location_id: str

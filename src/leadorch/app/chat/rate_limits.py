@@ -56,7 +56,7 @@ class TokenBuckets:
 
 @dataclass
 class ChatRateLimits:
-    """The chat's allowances: messages per session and per address, session opens per address."""
+    """The chat's allowances: requests per address, messages per session, session opens per address."""
 
     per_session: TokenBuckets = field(default_factory=lambda: TokenBuckets(capacity=8, per_second=1 / 4))
     messages_per_address: TokenBuckets = field(
@@ -66,9 +66,12 @@ class ChatRateLimits:
         default_factory=lambda: TokenBuckets(capacity=20, per_second=1 / 3)
     )
 
-    def message(self, session_id: str, address: str) -> None:
-        """Allow one message, or raise `RateLimited`."""
-        _check(self.messages_per_address.take(address), "too many messages from this address")
+    def address(self, address: str) -> None:
+        """Allow one chat request from `address`, or raise `RateLimited`."""
+        _check(self.messages_per_address.take(address), "too many requests from this address")
+
+    def message(self, session_id: str) -> None:
+        """Allow one message in the session, or raise `RateLimited`."""
         _check(self.per_session.take(session_id), "too many messages in this chat")
 
     def open(self, address: str) -> None:

@@ -179,7 +179,7 @@ class ChatService:
             catalog=catalog,
             requested=tuple(lead.services),
             previous_service_ids=previous_service_ids(conversation),
-            customer_text=latest_customer_text(conversation),
+            customer_texts=customer_texts(conversation),
         )
         runner = ToolRunner(context, self.booking)
         assistant, loop = assistant_for(self.container), assistant_loop(self.container)
@@ -327,11 +327,10 @@ def previous_service_ids(conversation: Conversation) -> list[str]:
     return []
 
 
-def latest_customer_text(conversation: Conversation) -> str:
-    for entry in reversed(conversation.entries):
-        if isinstance(entry, CustomerLine):
-            return entry.text
-    return ""
+def customer_texts(conversation: Conversation, limit: int = 10) -> tuple[str, ...]:
+    """The customer's recent messages, newest first."""
+    said = [entry.text for entry in reversed(conversation.entries) if isinstance(entry, CustomerLine)]
+    return tuple(said[:limit])
 
 
 def _team_has_it(location: LocationConfig) -> str:

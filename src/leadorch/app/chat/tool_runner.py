@@ -65,7 +65,8 @@ class ChatContext:
     catalog: list[CatalogEntry]
     requested: tuple[str, ...] = ()
     previous_service_ids: list[str] = field(default_factory=list)
-    customer_text: str = ""
+    customer_texts: tuple[str, ...] = ()
+    """What the customer wrote, newest first."""
 
 
 class ToolRunner:
@@ -233,9 +234,10 @@ class ToolRunner:
         if previous and all(entry is not None and entry.bookable for entry in previous):
             return [entry for entry in previous if entry is not None]
         bookable = [entry for entry in self.context.catalog if entry.bookable]
-        if self.context.customer_text:
-            # The customer named it even if the model did not pass it on ("times Friday for the premium?").
-            named = _best_match(self.context.customer_text, bookable)
+        for said in self.context.customer_texts:
+            # The customer named it, even if the model did not pass it on ("how much is the premium?",
+            # then "any time Friday?"): the most recent message naming exactly one service decides.
+            named = _best_match(said, bookable)
             if named is not None:
                 return [named]
         asked = " ".join(self.context.requested).lower()

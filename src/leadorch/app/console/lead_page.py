@@ -1,9 +1,9 @@
 """One lead's page: contact (masked unless revealed), status, consent, touches, conversation,
 appointments and the complete audit timeline.
 
-The lead, its messages and its appointments come from read models; the timeline and the conversation
-from `leadorch.app.audit.lead_history` (the lead's own events and those of what belongs to it, masked
-the same way). Which buttons show follows the domain's rules, which still have the last word when one
+The lead, its messages, its conversation and its appointments come from read models; the timeline from
+`leadorch.app.audit.lead_history` (the lead's own events and those of what belongs to it). Contact
+details are masked unless revealed, in what the customer wrote too. Which buttons show follows the domain's rules, which still have the last word when one
 is pressed.
 """
 
@@ -15,13 +15,14 @@ from typing import Any
 
 import msgspec
 
-from leadorch.app.audit import AuditEntry, lead_history
+from leadorch.app.audit import AuditEntry, lead_history, mask_text
 from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.console import display
 from leadorch.app.console.outbox import OutboxMessage, messages_of_lead
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.readmodels.appointments import AppointmentView, appointments_of_lead
+from leadorch.app.readmodels.conversations import ConversationMessage, conversation
 from leadorch.app.readmodels.leads import LeadView, get_lead
 
 MAX_DETAIL_CHARS = 240
@@ -54,8 +55,8 @@ class TimelineEntry:
 @dataclass(frozen=True)
 class ConversationLine:
     at: str
-    who: str  # customer | assistant | staff
-    channel: str
+    who: str  # customer | assistant | tool | handoff
+    channel: str  # chat | sms | email
     text: str
 
 
@@ -97,6 +98,7 @@ class LeadPage:
     last_contact: str
     touches: list[TouchRow]
     conversation: list[ConversationLine]
+    chat_link_opens: int
     appointments: list[AppointmentRow]
     timeline: list[TimelineEntry]
 
@@ -120,6 +122,7 @@ def build_lead_page(container: Any, tenant_id: str, lead_id: str, *, reveal: boo
         raise NotFound(f"lead {lead_id} not found")
     location_name, zone = _location(container, tenant_id, view.location_id)
     history = lead_history(container.store, lead_id, tenant_id=tenant_id, full=reveal)
+    talk = conversation(container.db, tenant_id, view.lead_id)
     return LeadPage(
         tenant_id=tenant_id,
         lead_id=view.lead_id,
@@ -146,7 +149,8 @@ def build_lead_page(container: Any, tenant_id: str, lead_id: str, *, reveal: boo
         touches=[
             _touch(message, zone) for message in messages_of_lead(container.db, tenant_id, view.lead_id)
         ],
-        conversation=[line for entry in history.entries if (line := _conversation_line(entry, zone))],
+        conversation=[_conversation_line(m, zone, reveal) for m in (talk.messages if talk else [])],
+        chat_link_opens=talk.link_opens if talk else 0,
         appointments=[
             _appointment(a, zone) for a in appointments_of_lead(container.db, tenant_id, view.lead_id)
         ],
@@ -200,20 +204,14 @@ def _appointment(appointment: AppointmentView, zone: str | None) -> AppointmentR
     )
 
 
-def _conversation_line(entry: AuditEntry, zone: str | None) -> ConversationLine | None:
-    at = display.local_time(entry.at, zone)
-    data = entry.data
-    if entry.aggregate == "Lead" and entry.event == "ReplyRecorded":
-        return ConversationLine(at, "customer", str(data.get("channel", "")), str(data.get("text", "")))
-    if entry.aggregate != "Conversation":
-        return None
-    if entry.event == "CustomerMessageReceived":
-        return ConversationLine(at, "customer", "chat", str(data.get("text", "")))
-    if entry.event == "AssistantReplied":
-        return ConversationLine(at, "assistant", "chat", str(data.get("text", "")))
-    if entry.event == "HandedToHuman":
-        return ConversationLine(at, "staff", "chat", f"handed to the shop: {data.get('question', '')}")
-    return None
+def _conversation_line(message: ConversationMessage, zone: str | None, reveal: bool) -> ConversationLine:
+    text = message.text if reveal else mask_text(message.text)
+    if message.author == "tool":
+        failed = bool(message.detail and message.detail.get("is_error"))
+        text = f"ran {message.text}" + (" (it failed)" if failed else "")
+    elif message.author == "handoff":
+        text = f"handed to the shop's staff: {text}"
+    return ConversationLine(display.local_time(message.at, zone), message.author, message.channel, text)
 
 
 def _timeline_entry(entry: AuditEntry, zone: str | None) -> TimelineEntry:

@@ -76,7 +76,9 @@ def open_session(request: Request[Any, Any, Any], data: OpenSessionRequest) -> S
 @get("/api/chat/sessions/{session_id:str}", sync_to_thread=True, summary="A chat session and its transcript")
 def get_session(request: Request[Any, Any, Any], session_id: str) -> SessionView:
     """The session's first name, shop, transcript and current appointment."""
-    return chat_service(_container(request)).session_view(session_id)
+    container = _container(request)
+    chat_rate_limits(container).address(_address(request))
+    return chat_service(container).session_view(session_id)
 
 
 @post(
@@ -89,9 +91,10 @@ def get_session(request: Request[Any, Any, Any], session_id: str) -> SessionView
 def post_message(request: Request[Any, Any, Any], session_id: str, data: PostMessageRequest) -> MessageReply:
     """Record the customer's message and answer it (the reply carries any slots offered or booking made)."""
     container = _container(request)
-    service = chat_service(container)
-    service.sessions.resolve(session_id, container.clock.now())  # unknown sessions never spend an allowance
-    chat_rate_limits(container).message(session_id, _address(request))
+    limits, service = chat_rate_limits(container), chat_service(container)
+    limits.address(_address(request))
+    service.sessions.resolve(session_id, container.clock.now())  # a made-up id spends no session allowance
+    limits.message(session_id)
     return MessageReply(reply=service.post_message(session_id, data.text))
 
 

@@ -27,7 +27,7 @@ from litestar.status_codes import (
 )
 
 from leadorch.app.config import config_service
-from leadorch.app.config.errors import ConfigNotFound
+from leadorch.app.config.errors import ConfigConflict, ConfigNotFound
 from leadorch.app.console import settings_forms
 from leadorch.app.console.dashboard import DateRange, InvalidDateRange, build_dashboard, parse_date_range
 from leadorch.app.console.lead_list import build_lead_list, locations_of, parse_lead_filters
@@ -35,6 +35,7 @@ from leadorch.app.console.lead_page import build_lead_page
 from leadorch.app.console.login import LoginRefused, tenant_for_token
 from leadorch.app.console.outbox import CHANNELS
 from leadorch.app.console.outbox_page import build_outbox_page, parse_outbox_filters
+from leadorch.app.console.read_your_writes import catch_up_briefly
 from leadorch.app.console.session import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -65,7 +66,6 @@ from leadorch.app.console.web import (
 )
 from leadorch.app.eventstore.store import ConcurrencyConflict, NotFound
 from leadorch.app.leads import use_cases
-from leadorch.app.projections.wiring import catch_up
 from leadorch.app.readmodels.errors import InvalidQuery
 from leadorch.domain.errors import DomainError
 
@@ -306,7 +306,7 @@ def _lead_action(
         act()
     except (DomainError, ConcurrencyConflict) as refused:
         return go(request, _lead_path(tenant_id, lead_id), error=str(refused))
-    catch_up(container_of(request))  # the page the browser is sent to reads the read models
+    catch_up_briefly(container_of(request))  # the page the browser is sent to reads the read models
     return go(request, _lead_path(tenant_id, lead_id), notice=done)
 
 
@@ -496,7 +496,10 @@ def _settings_action(
 ) -> Template | Redirect:
     """Save one form; a refusal shows the page again with the errors beside the fields (422)."""
     form = read_form(request, session, data)
-    outcome: settings_forms.FormOutcome = save(container_of(request), form, session.principal.actor)
+    try:
+        outcome: settings_forms.FormOutcome = save(container_of(request), form, session.principal.actor)
+    except ConfigConflict as conflict:  # e.g. someone else kept editing the same location
+        outcome = settings_forms.FormOutcome(errors={settings_forms.FORM: str(conflict)})
     if not outcome.saved:
         return _settings_page(request, tenant_id, session, form_key=form_key, outcome=outcome, typed=form)
     return go(request, f"{CONSOLE}/t/{tenant_id}/settings#{form_key}", notice=outcome.notice)

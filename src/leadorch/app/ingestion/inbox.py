@@ -336,18 +336,6 @@ class WebhookInbox:
             row = cur.fetchone()
         return _row(row) if row else None
 
-    def has_order_version(self, tenant_id: str, order_id: str, updated_date: datetime) -> bool:
-        """Whether this order version (as an upsert) already has a row, from the webhook or the poller."""
-        with self.db.transaction() as cur:
-            cur.execute(
-                """
-                SELECT 1 FROM webhook_inbox
-                WHERE tenant_id = %s AND order_id = %s AND order_updated_date = %s AND order_change = 'upsert'
-                """,
-                (tenant_id, order_id, timestamp_text(updated_date)),
-            )
-            return cur.fetchone() is not None
-
     def order_versions_since(self, tenant_id: str, since: datetime) -> set[tuple[str, datetime]]:
         """The (order id, `updatedDate`) of every order version with a row, updated at or after `since`."""
         with self.db.transaction() as cur:

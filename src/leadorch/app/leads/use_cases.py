@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from leadorch.app.eventstore.store import EventStore, NotFound
+from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain import ids
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
@@ -53,6 +54,7 @@ def _change(container: Any, tenant_id: str, lead_id: UUID | str, decide: Any) ->
         return [lead, schedule]
 
     store.run(command)
+    wake_projections(container)
 
 
 def record_reply(

@@ -82,6 +82,7 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True, stream: A
         "httpcore",
         "urllib3",
         "twilio.http_client",
+        "python_http_client",  # SendGrid's client: at DEBUG it logs whole request payloads (links, names)
         "dramatiq",
         "uvicorn.access",
         "anthropic",

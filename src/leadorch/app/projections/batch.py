@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from leadorch.app.db import Cursor
+from leadorch.app.db import Cursor, Database
 from leadorch.app.projections.tables import Table
 
 Key = tuple[Any, ...]
@@ -32,10 +32,24 @@ _PREFETCH_CHUNK = 500
 
 
 class Batch:
-    """Pending changes to a set of read-model tables, inside one database transaction."""
+    """Pending changes to a set of read-model tables, written in one database transaction.
 
-    def __init__(self, cursor: Cursor, tables: Iterable[Table], prefix: str) -> None:
+    Usually a batch lives for one transaction (`cursor`). A rebuild's batch may instead follow its
+    scratch tables from empty through many transactions (`Batch.following`): it then knows every row
+    of the tables its handlers read, so it needs no reads at all, and each transaction only writes.
+    """
+
+    def __init__(
+        self,
+        cursor: Cursor | None,
+        tables: Iterable[Table],
+        prefix: str,
+        *,
+        db: Database | None = None,
+        empty: bool = False,
+    ) -> None:
         self._cursor = cursor
+        self._db = db
         self._prefix = prefix
         self._tables = {table.name: table for table in tables}
         # table -> key -> (operation, values); one pending operation per row
@@ -44,6 +58,14 @@ class Batch:
         self._known: dict[str, dict[Key, Row | None]] = defaultdict(dict)
         # table -> column -> key -> delta
         self._counters: dict[str, dict[str, dict[Key, int]]] = defaultdict(lambda: defaultdict(dict))
+        # tables whose every row is in `_known` (a missing key is a missing row), and tables read
+        self._complete: set[str] = set(self._tables) if empty else set()
+        self._read: set[str] = set()
+
+    @classmethod
+    def following(cls, db: Database, tables: Iterable[Table], prefix: str) -> Batch:
+        """A batch for tables that start empty and that nobody else writes (a rebuild's scratch copies)."""
+        return cls(None, tables, prefix, db=db, empty=True)
 
     # ------------------------------------------------------------------------------------- reading
 
@@ -52,9 +74,12 @@ class Batch:
 
         The row is the batch's own: read it, never change it (change rows with `update`).
         """
+        self._read.add(table)
         known = self._known[table]
         current = known.get(key, _UNKNOWN)
         if current is _UNKNOWN:
+            if table in self._complete:
+                return None
             self.prefetch({table: [key]})
             current = known[key]
         return current  # type: ignore[return-value]
@@ -62,6 +87,8 @@ class Batch:
     def prefetch(self, wanted: Mapping[str, Iterable[Key]]) -> None:
         """Read the given rows from the database in a few queries, so `row` needs none per event."""
         for table_name, keys in wanted.items():
+            if table_name in self._complete:
+                continue
             table = self._table(table_name)
             known = self._known[table_name]
             missing = [key for key in set(keys) if key not in known]
@@ -91,12 +118,18 @@ class Batch:
             one = "(" + " AND ".join(f"{column} = %s" for column in table.key) + ")"
             sql += " OR ".join([one] * len(keys))
             params = [value for key in keys for value in key]
-        self._cursor.execute(sql, params)
+        if self._cursor is not None:
+            self._cursor.execute(sql, params)
+            records = self._cursor.fetchall()
+        else:
+            assert self._db is not None, "a batch outside a transaction needs the database to read rows"
+            with self._db.transaction() as cursor:
+                cursor.execute(sql, params)
+                records = cursor.fetchall()
         positions = [columns.index(column) for column in table.key]
-        found: dict[Key, Row] = {}
-        for record in self._cursor.fetchall():
-            found[tuple(record[i] for i in positions)] = dict(zip(columns, record, strict=True))
-        return found
+        return {
+            tuple(record[i] for i in positions): dict(zip(columns, record, strict=True)) for record in records
+        }
 
     # ------------------------------------------------------------------------------------- writing
 
@@ -116,9 +149,9 @@ class Batch:
     def update(self, table: str, key: Key, **values: Any) -> None:
         """Set some columns of an existing row; nothing happens when there is no such row."""
         spec = self._table(table)
-        if not spec.column_set.issuperset(values):
-            raise KeyError(f"table {table} has no columns {sorted(set(values) - spec.column_set)}")
-        if not spec.key_set.isdisjoint(values):
+        if not spec.updatable.issuperset(values):
+            if not spec.column_set.issuperset(values):
+                raise KeyError(f"table {table} has no columns {sorted(set(values) - spec.column_set)}")
             raise ValueError(f"table {table}: an update cannot change key columns {spec.key}")
         current = self._known[table].get(key, _UNKNOWN)
         if current is None:
@@ -154,18 +187,33 @@ class Batch:
     def pending_rows(self) -> int:
         return sum(len(rows) for rows in self._pending.values())
 
-    def flush(self) -> None:
-        """Write every pending change: deletes, then whole rows, then column updates, then counters."""
+    def flush(self, cursor: Cursor | None = None) -> None:
+        """Write every pending change: deletes, then whole rows, then column updates, then counters.
+
+        `cursor` is the transaction to write in (default: the batch's own).
+        """
+        writer = cursor if cursor is not None else self._cursor
+        assert writer is not None, "flush needs a transaction's cursor"
+        self._write(writer)
+        self._pending.clear()
+        self._counters.clear()
+        # Rows of tables no handler reads only cost memory once written: forget them (and that the
+        # batch knew all of them, so a later read of such a table asks the database).
+        for table in [name for name in self._known if name not in self._read]:
+            del self._known[table]
+            self._complete.discard(table)
+
+    def _write(self, cursor: Cursor) -> None:
         for table_name, rows in self._pending.items():
             table = self._table(table_name)
             physical = table.physical(self._prefix)
             where = " AND ".join(f"{column} = %s" for column in table.key)
             deletes = [key for key, (operation, _) in rows.items() if operation == _DELETE]
             if deletes:
-                self._cursor.executemany(f"DELETE FROM {physical} WHERE {where}", deletes)
+                cursor.executemany(f"DELETE FROM {physical} WHERE {where}", deletes)
             puts = [values for operation, values in rows.values() if operation == _PUT]
             if puts:
-                self._cursor.executemany(_upsert_sql(table, physical), [tuple(row.values()) for row in puts])  # type: ignore[union-attr]
+                cursor.executemany(_upsert_sql(table, physical), [tuple(row.values()) for row in puts])  # type: ignore[union-attr]
             updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
             for key, (operation, values) in rows.items():
                 if operation == _UPDATE and values:
@@ -173,7 +221,7 @@ class Batch:
                     updates[columns].append((*(values[c] for c in columns), *key))
             for columns, params in updates.items():
                 assignments = ", ".join(f"{column} = %s" for column in columns)
-                self._cursor.executemany(f"UPDATE {physical} SET {assignments} WHERE {where}", params)
+                cursor.executemany(f"UPDATE {physical} SET {assignments} WHERE {where}", params)
         for table_name, by_column in self._counters.items():
             table = self._table(table_name)
             physical = table.physical(self._prefix)
@@ -184,9 +232,7 @@ class Batch:
                     f"INSERT INTO {physical} ({keys}, {column}) VALUES ({placeholders}) "
                     f"ON CONFLICT ({keys}) DO UPDATE SET {column} = {physical}.{column} + excluded.{column}"
                 )
-                self._cursor.executemany(sql, [(*key, delta) for key, delta in deltas.items()])
-        self._pending.clear()
-        self._counters.clear()
+                cursor.executemany(sql, [(*key, delta) for key, delta in deltas.items()])
 
     def _table(self, name: str) -> Table:
         table = self._tables.get(name)

@@ -41,6 +41,7 @@ DUE_TOUCHES = Table(
 class DueTouchesProjection(Projection):
     name = "due_touches"
     tables = (SCHEDULES, DUE_TOUCHES)
+    replay_cost = 2.5
 
     @singledispatchmethod
     def handle(self, event: object, batch: Batch) -> None:

@@ -85,6 +85,7 @@ StageEvent = (
 class FunnelProjection(Projection):
     name = "funnel"
     tables = (FUNNEL_LEADS, FUNNEL_DAILY, FUNNEL_SCHEDULES)
+    replay_cost = 1.5
 
     @singledispatchmethod
     def handle(self, event: object, batch: Batch) -> None:

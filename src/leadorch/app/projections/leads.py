@@ -110,6 +110,7 @@ def search_text(row: dict[str, Any]) -> str:
 class LeadsProjection(Projection):
     name = "leads"
     tables = (LEADS, LEAD_SCHEDULES)
+    replay_cost = 3.0
 
     @singledispatchmethod
     def handle(self, event: object, batch: Batch) -> None:

@@ -15,7 +15,7 @@ from functools import singledispatchmethod
 from typing import Any
 
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection, RowRef
+from leadorch.app.projections.projection import Projection, RowRef, aggregate_id
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.schedule import TouchPointSchedule as Schedule
 
@@ -74,7 +74,7 @@ class OutboxProjection(Projection):
         batch.put(
             "outbox_schedules",
             {
-                "schedule_id": str(event.originator_id),
+                "schedule_id": aggregate_id(event),
                 "tenant_id": event.tenant_id,
                 "lead_id": str(event.lead_id),
                 "location_id": event.location_id,
@@ -83,7 +83,7 @@ class OutboxProjection(Projection):
 
     @handle.register
     def _claimed(self, event: Schedule.TouchClaimed, batch: Batch) -> None:
-        link = batch.row("outbox_schedules", (str(event.originator_id),))
+        link = batch.row("outbox_schedules", (aggregate_id(event),))
         if link is None:
             return
         for channel in event.channels:
@@ -136,7 +136,7 @@ class OutboxProjection(Projection):
     def _delivery(self, event: Schedule.TouchDeliveryReported, batch: Batch) -> None:
         batch.update(
             "outbox",
-            (str(event.originator_id), event.touch_number, event.channel),
+            (aggregate_id(event), event.touch_number, event.channel),
             delivery_status=event.status,
             delivery_error=event.error_code,
             updated_at=instant(event.timestamp),
@@ -148,7 +148,7 @@ class OutboxProjection(Projection):
 
     @needs.register
     def _needs_link(self, event: Schedule.TouchClaimed) -> Iterable[RowRef]:
-        return (("outbox_schedules", (str(event.originator_id),)),)
+        return (("outbox_schedules", (aggregate_id(event),)),)
 
 
 def _settle(batch: Batch, event: Any, channels: Iterable[str], *, status: str, **columns: object) -> None:
@@ -158,7 +158,7 @@ def _settle(batch: Batch, event: Any, channels: Iterable[str], *, status: str, *
     for channel in channels:
         batch.update(
             "outbox",
-            (str(event.originator_id), number, str(channel)),
+            (aggregate_id(event), number, str(channel)),
             status=status,
             settled_at=at,
             updated_at=at,

@@ -24,21 +24,24 @@ from leadorch.app.projections.tables import Table
 RowRef = tuple[str, Key]
 Handler = Callable[[Any, Batch], None]
 
-_last_id: tuple[object, str] = (None, "")
+_ID_CACHE_SIZE = 20_000
+_ids: dict[int, tuple[object, str]] = {}
 
 
 def aggregate_id(event: Any) -> str:
     """The id of the aggregate that recorded `event`, as text (the key of most read-model rows).
 
-    Every read model asks this of the same event in turn, so the last answer is kept: formatting a
-    UUID costs more than all the rest of some handlers.
+    Every read model asks this of the same event, once to prefetch and once to handle it, so the
+    answers for the events of the current batch are kept: formatting a UUID costs more than all the
+    rest of some handlers. (Keyed by identity; each entry keeps its event alive, so ids are not reused.)
     """
-    global _last_id
-    last = _last_id  # one read of one tuple: safe with several runner threads
-    if last[0] is event:
-        return last[1]
+    found = _ids.get(id(event))
+    if found is not None and found[0] is event:
+        return found[1]
     text = str(event.originator_id)
-    _last_id = (event, text)
+    if len(_ids) >= _ID_CACHE_SIZE:
+        _ids.clear()
+    _ids[id(event)] = (event, text)
     return text
 
 
@@ -47,6 +50,9 @@ class Projection:
 
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
+    # Roughly how much work a replay of this read model is, relative to others (to share a rebuild
+    # between processes): about the number of handlers run per event of a typical history.
+    replay_cost: ClassVar[float] = 1.0
 
     @singledispatchmethod
     def handle(self, event: object, batch: Batch) -> None:

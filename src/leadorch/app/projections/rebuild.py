@@ -5,14 +5,20 @@ swaps them in with one transaction: live tables dropped and recreated from the c
 changed schema is picked up), rows copied from the scratch copies, live positions set to where the
 scratch copies got. Events saved during the rebuild are simply applied afterwards by the normal
 runner, from that position. Until the swap commits, readers keep seeing the old tables.
+
+With `workers` > 1 the read models are split into groups replayed by that many processes at once
+(each reads and decodes the log itself, and owns its scratch tables), which is what a big log on a
+multi-core machine needs: replay is CPU-bound Python.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, wait
 
-from leadorch.app.db import Database
-from leadorch.app.eventstore.store import EventStore
+from leadorch.app.db import Database, open_database
+from leadorch.app.eventstore.store import EventStore, open_event_store
 from leadorch.app.projections import positions
 from leadorch.app.projections.projection import Projection
 from leadorch.app.projections.runner import Progress, ProjectionRunner
@@ -29,17 +35,87 @@ def rebuild(
     *,
     progress: Progress | None = None,
     batch_size: int = REBUILD_BATCH_SIZE,
+    workers: int = 1,
+    database_url: str | None = None,
+    codec: str = "msgspec",
 ) -> dict[str, int]:
-    """Rebuild `projections` from the whole log; returns the position each one reached."""
-    scratch = ProjectionRunner(db, store, projections, prefix=SCRATCH_PREFIX, batch_size=batch_size)
-    scratch.reset()
+    """Rebuild `projections` from the whole log; returns the position each one reached.
+
+    `workers` > 1 replays in that many processes, which open the database at `database_url` with the
+    event codec `codec` (the container's settings).
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    everything = ProjectionRunner(db, store, projections, prefix=SCRATCH_PREFIX, batch_size=batch_size)
     try:
-        scratch.catch_up(progress=progress)
-        reached = scratch.positions()
+        if workers == 1 or len(projections) == 1:
+            everything.reset()
+            everything.catch_up(progress=progress)
+        else:
+            if database_url is None:
+                raise ValueError("a rebuild in several processes needs the database URL")
+            _replay_in_processes(everything, projections, workers, database_url, codec, batch_size, progress)
+        reached = everything.positions()
         _swap_in(db, projections, reached)
         return reached
     finally:
-        scratch.drop()
+        everything.drop()
+
+
+def _replay_in_processes(
+    everything: ProjectionRunner,
+    projections: Sequence[Projection],
+    workers: int,
+    database_url: str,
+    codec: str,
+    batch_size: int,
+    progress: Progress | None,
+) -> None:
+    head = everything.head()
+    groups = balanced_groups(projections, workers)
+    context = multiprocessing.get_context("spawn")  # no inherited connections or threads
+    with ProcessPoolExecutor(max_workers=len(groups), mp_context=context) as pool:
+        futures = [
+            pool.submit(_replay_group, database_url, codec, [type(p) for p in group], head, batch_size)
+            for group in groups
+        ]
+        while True:
+            done, running = wait(futures, timeout=0.25)
+            if progress is not None:
+                progress(min(everything.positions().values()), head)
+            if not running:
+                break
+        for future in done:
+            future.result()  # a failure in a group is raised here
+
+
+def balanced_groups(projections: Sequence[Projection], count: int) -> list[list[Projection]]:
+    """`projections` split into at most `count` groups of about equal replay cost."""
+    groups: list[list[Projection]] = [[] for _ in range(min(count, len(projections)))]
+    costs = [0] * len(groups)
+    for projection in sorted(projections, key=lambda p: p.replay_cost, reverse=True):
+        lightest = costs.index(min(costs))
+        groups[lightest].append(projection)
+        costs[lightest] += projection.replay_cost
+    return groups
+
+
+def _replay_group(
+    database_url: str, codec: str, classes: list[type[Projection]], until: int, batch_size: int
+) -> dict[str, int]:
+    """In a worker process: replay one group of read models into their scratch tables."""
+    db = open_database(database_url, pool_size=2)
+    store = open_event_store(database_url, codec=codec)
+    try:
+        runner = ProjectionRunner(
+            db, store, [cls() for cls in classes], prefix=SCRATCH_PREFIX, batch_size=batch_size
+        )
+        runner.reset()
+        runner.catch_up(until=until)
+        return runner.positions()
+    finally:
+        store.close()
+        db.close()
 
 
 def _swap_in(db: Database, projections: Sequence[Projection], reached: dict[str, int]) -> None:

@@ -65,6 +65,8 @@ class ProjectionRunner:
         self._topic_wanted: dict[str, bool] = {}
         self._handlers: dict[type, list[tuple[Projection, Handler]]] = {}
         self._row_needs: dict[type, list[tuple[str, Callable[[Any], Iterable[RowRef]]]]] = {}
+        self._owned: Batch | None = None  # set by `reset`: the tables are this runner's alone
+        self._owned_positions: dict[str, int] = {}
 
     # ------------------------------------------------------------------------------------ tables
 
@@ -77,7 +79,11 @@ class ProjectionRunner:
         positions.ensure(self.db, self._position_names.values())
 
     def reset(self) -> None:
-        """Drop and recreate this group's tables, positions at 0 (scratch copies start like this)."""
+        """Drop and recreate this group's tables, positions at 0 (scratch copies start like this).
+
+        From here this runner owns the tables: until `drop`, it keeps every row its handlers read in
+        memory and applies events outside any transaction, which only write (see `Batch.following`).
+        """
         positions.ensure(self.db, self._position_names.values())
         with self.db.transaction() as cur:
             for table in self._tables:
@@ -85,9 +91,12 @@ class ProjectionRunner:
                 for statement in table.ddl(self.prefix):
                     cur.execute(statement)
             positions.reset(cur, self._position_names.values())
+        self._owned = Batch.following(self.db, self._tables, self.prefix)
+        self._owned_positions = dict.fromkeys(self._position_names.values(), 0)
 
     def drop(self) -> None:
         """Drop this group's tables and forget its positions (scratch copies end like this)."""
+        self._owned = None
         with self.db.transaction() as cur:
             for table in self._tables:
                 cur.execute(table.drop(self.prefix))
@@ -135,6 +144,8 @@ class ProjectionRunner:
 
     def step(self, *, until: int | None = None) -> int | None:
         """Apply one batch. Returns the notifications read (0 at the head), None if someone else moved."""
+        if self._owned is not None:
+            return self._step_owned(self._owned, until)
         expected = self._stored_positions()
         start = min(expected.values()) + 1
         if until is not None and start > until:
@@ -156,6 +167,33 @@ class ProjectionRunner:
             self._apply(events, seen, batch)
             batch.flush()
             positions.write(cur, {self._position_names[name]: last for name in seen})
+        return len(notifications)
+
+    def _step_owned(self, batch: Batch, until: int | None) -> int:
+        """One batch on tables this runner owns: apply in memory, then one transaction that only writes."""
+        expected = self._owned_positions
+        start = min(expected.values()) + 1
+        if until is not None and start > until:
+            return 0
+        notifications = self.store.recorder.select_notifications(  # type: ignore[attr-defined]
+            start=start, limit=self.batch_size, stop=until
+        )
+        if not notifications:
+            return 0
+        last = notifications[-1].id
+        seen = {p.name: expected[self._position_names[p.name]] for p in self.projections}
+        try:
+            self._apply(self._decode(notifications), seen, batch)
+            with self.db.transaction() as cur:
+                if positions.lock(cur, self.db.dialect, expected) != expected:
+                    raise ProjectionFailed(f"another process changed the tables under prefix {self.prefix!r}")
+                batch.flush(cur)
+                reached = dict.fromkeys(expected, last)
+                positions.write(cur, reached)
+        except BaseException:
+            self._owned = None  # what the batch remembers may no longer be what the tables hold
+            raise
+        self._owned_positions = reached
         return len(notifications)
 
     def _decode(self, notifications: Sequence[Notification]) -> list[tuple[int, Any]]:

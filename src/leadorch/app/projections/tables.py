@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 LIVE_PREFIX = "rm_"
 
@@ -32,10 +33,12 @@ class Table:
         object.__setattr__(self, "column_names", names)
         object.__setattr__(self, "column_set", frozenset(names))
         object.__setattr__(self, "key_set", frozenset(self.key))
+        object.__setattr__(self, "updatable", frozenset(names) - frozenset(self.key))
 
     column_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     column_set: frozenset[str] = field(init=False, repr=False, compare=False)
     key_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    updatable: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def physical(self, prefix: str) -> str:
         return f"{prefix}{self.name}"
@@ -58,6 +61,13 @@ def instant(moment: datetime | None) -> str | None:
     """A timestamp as stored in read models: ISO-8601 in UTC with microseconds (fixed width, sortable)."""
     if moment is None:
         return None
+    return _instant(moment)
+
+
+@lru_cache(maxsize=4096)
+def _instant(moment: datetime) -> str:
+    # Cached: several read models format the same event's instants in turn. Equal instants in other
+    # zones share an entry, which is right: the text is the UTC form either way.
     if moment.tzinfo is not UTC:
         if moment.tzinfo is None:
             raise ValueError(f"read models store timezone-aware instants only, got naive {moment!r}")

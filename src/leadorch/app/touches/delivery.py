@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
+from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel
@@ -74,6 +75,8 @@ def record_sms_status(
         return ", ".join(done) or "nothing to record", [schedule, lead]
 
     try:
-        return store.decide(command)
+        done = store.decide(command)
     except NotFound:
         return f"ignored: no schedule {schedule_id} for tenant {tenant_id}"
+    wake_projections(container)
+    return done

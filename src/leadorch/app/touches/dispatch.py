@@ -31,6 +31,7 @@ from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.links import links_for
 from leadorch.app.messages import MessageRenderingError
 from leadorch.app.messaging import messenger_for
+from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import ClaimedTouch, TouchOutcome, TouchPointSchedule
@@ -96,7 +97,7 @@ def dispatch_touch(
         claimed, lead, texted_before, note = store.decide(claim)
     except NotFound:
         return DispatchResult(note=f"no schedule {schedule_id} for tenant {tenant_id}")
-    _wake_projections(container)
+    wake_projections(container)
     if claimed is None or lead is None:
         return DispatchResult(note=note)
     result = DispatchResult(touch_number=claimed.touch_number)
@@ -107,7 +108,7 @@ def dispatch_touch(
             result.outcomes[channel.value] = _fail(
                 container, tenant_id, claimed, channel, f"not sent: {error}", retriable=True
             )
-        _wake_projections(container)
+        wake_projections(container)
         return result
     for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
         try:
@@ -124,7 +125,7 @@ def dispatch_touch(
             result.outcomes[channel.value] = TouchOutcome.UNCERTAIN.value
             break
         result.outcomes[channel.value] = outcome
-    _wake_projections(container)
+    wake_projections(container)
     return result
 
 
@@ -284,9 +285,3 @@ def _fail(
         ),
     )
     return TouchOutcome.FAILED.value
-
-
-def _wake_projections(container: Any) -> None:
-    daemon = container.extras.get("projections")
-    if daemon is not None:
-        daemon.wake()

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import LOST_REASON
+from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.touches.work_lists import finished_schedules
 from leadorch.domain.errors import DomainError
 from leadorch.domain.lead import Lead
@@ -48,4 +49,5 @@ def mark_lost_leads(container: Any, *, grace: timedelta = DEFAULT_LOST_GRACE) ->
             continue
     if lost:
         log.info("marked %d leads lost", lost)
+        wake_projections(container)
     return lost

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
+from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.touches.work_lists import schedules_in_flight
 from leadorch.domain.schedule import TouchPointSchedule
 
@@ -45,4 +46,6 @@ def sweep_stale_claims(container: Any, *, older_than: timedelta = STALE_CLAIM_AF
                 )
         except NotFound:
             continue
+    if marked:
+        wake_projections(container)
     return marked

@@ -1,0 +1,24 @@
+"""After a button changes a lead, the page the browser lands on should already show the change.
+
+Pages read read models, which follow the log a moment behind. So after saving, the request applies
+the few newest events itself (safe alongside the background daemon: each batch is applied once, under
+the position lock), but only a bounded amount: a read model far behind (just rebuilt, say) is left to
+the daemon rather than holding the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leadorch.app.projections.wiring import projection_runner, wake_projections
+
+MAX_BATCHES = 3
+
+
+def catch_up_briefly(container: Any, *, max_batches: int = MAX_BATCHES) -> None:
+    """Apply up to `max_batches` batches of new events to the read models, and wake the daemon."""
+    runner = projection_runner(container)
+    for _ in range(max_batches):
+        if runner.step() == 0:
+            break
+    wake_projections(container)

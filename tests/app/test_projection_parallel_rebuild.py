@@ -1,0 +1,58 @@
+"""A rebuild shared between processes (one group of read models each) gives exactly the tables that
+incremental processing gave."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from bench.histories import save_whole_lives
+
+from leadorch.adapters.clocks import AdjustableClock
+from leadorch.app.bootstrap import Container, bootstrap
+from leadorch.app.projections.rebuild import balanced_groups, rebuild
+from leadorch.app.projections.registry import all_projections
+from leadorch.app.projections.runner import ProjectionRunner
+from leadorch.app.settings import load_settings
+
+START = datetime(2025, 1, 6, 16, tzinfo=UTC)
+
+
+@pytest.fixture
+def container(database_url: str) -> Iterator[Container]:
+    built = bootstrap(load_settings({}, database_url=database_url), clock=AdjustableClock(START))
+    yield built
+    built.close()
+
+
+def read_model_tables(container: Container) -> dict[str, list[tuple[object, ...]]]:
+    tables = {}
+    with container.db.transaction() as cur:
+        for projection in all_projections():
+            for table in projection.tables:
+                cur.execute(f"SELECT * FROM {table.physical('rm_')} ORDER BY {', '.join(table.key)}")
+                tables[table.name] = cur.fetchall()
+    return tables
+
+
+def test_a_rebuild_shared_between_two_processes_gives_the_same_tables(
+    container: Container, database_url: str
+) -> None:
+    save_whole_lives(container.store, 8, start=START)
+    runner = ProjectionRunner(container.db, container.store, all_projections())
+    runner.catch_up()
+    incremental = read_model_tables(container)
+
+    reached = rebuild(container.db, container.store, all_projections(), workers=2, database_url=database_url)
+
+    assert reached == runner.positions()
+    assert read_model_tables(container) == incremental
+
+
+def test_the_processes_of_a_rebuild_get_about_equal_shares_of_the_work() -> None:
+    groups = balanced_groups(all_projections(), 2)
+
+    costs = [sum(projection.replay_cost for projection in group) for group in groups]
+    assert sorted(p.name for group in groups for p in group) == sorted(p.name for p in all_projections())
+    assert max(costs) - min(costs) <= max(p.replay_cost for p in all_projections())
