@@ -20,11 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import scenario  # noqa: E402
-from bench.stats import Figure, Report, Spread, percentile  # noqa: E402
-from leadorch.app.chat.service import chat_service  # noqa: E402
-from leadorch.app.links import links_for  # noqa: E402
-from tests.support.touch_world import TENANT, touch_world  # noqa: E402
+from bench import scenario
+from bench.stats import Figure, Report, Spread, percentile
+from tests.support.touch_world import TENANT, touch_world
+
+from leadorch.app.chat.service import chat_service
+from leadorch.app.links import links_for
 
 MESSAGES = (
     "How much is ceramic tint for my car?",
@@ -68,7 +69,9 @@ def main() -> int:
                 service.session_view(sessions[turn % len(sessions)])
                 reads.append((time.perf_counter() - started) * 1000)
             base99.append(percentile(reads, 99))
-            print(f"  run {run}: p50 {p50s[-1]:.1f} ms, p99 {p99s[-1]:.1f} ms (reading a session: p99 {base99[-1]:.1f} ms)")
+            print(
+                f"  run {run}: p50 {p50s[-1]:.1f} ms, p99 {p99s[-1]:.1f} ms (reading a session: p99 {base99[-1]:.1f} ms)"
+            )
     p99 = Spread.of(p99s)
     print(f"  p50 {Spread.of(p50s).text('{:.1f}', 'ms')}")
     report.add(

@@ -83,3 +83,18 @@ def test_a_simulated_quote_becomes_a_lead_and_touch_one_goes_out(demo: tuple[str
 def test_simulation_needs_the_operator_token(demo: tuple[str, Container]) -> None:
     url, _ = demo
     assert httpx.post(f"{url}/api/demo/quotes", json={}).status_code == 401
+
+
+def test_the_demo_clock_starts_inside_the_shops_sending_window() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from leadorch.app.demo.environment import demo_start_time
+
+    la = ZoneInfo("America/Los_Angeles")
+    night = datetime(2026, 11, 25, 2, 12, tzinfo=la).astimezone(UTC)
+    assert demo_start_time(night).astimezone(la) == datetime(2026, 11, 25, 10, 0, tzinfo=la)
+    late = datetime(2026, 11, 25, 22, 0, tzinfo=la).astimezone(UTC)
+    assert demo_start_time(late).astimezone(la) == datetime(2026, 11, 26, 10, 0, tzinfo=la)
+    afternoon = datetime(2026, 11, 25, 14, 0, tzinfo=la).astimezone(UTC)
+    assert demo_start_time(afternoon) == afternoon

@@ -78,6 +78,8 @@ def _location(service: ConfigService) -> None:
             crm_location_id=DEMO_CRM_LOCATION,
             time_zone="America/Los_Angeles",
             phone="+16195550100",
+            sms_from_number="+16195550100",
+            email_from="hello@demo-tint.example.com",
             address="2150 Camino del Rio S, San Diego, CA 92108",
             weekly_hours=parse_weekly_hours("mon-fri 09:00-18:00; sat 10:00-16:00; sun closed"),
             capacity=2,

@@ -7,9 +7,11 @@ not configured, so the same command runs against the real services once they are
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, time, timedelta
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.adapters.standins.sendgrid import API_KEY as SENDGRID_STANDIN_KEY
@@ -44,9 +46,28 @@ class DemoEnvironment:
             server.stop()
 
 
-def start_demo_environment(settings: Settings) -> DemoEnvironment:
+DEMO_TIME_ZONE = "America/Los_Angeles"  # the demo location's
+
+
+def demo_start_time(now: datetime, time_zone: str = DEMO_TIME_ZONE) -> datetime:
+    """Now, or — when it is night at the demo shop — the next 10:00 there, so the cadence is visible at once.
+
+    The demo clock starts there and only moves forward; real deployments use the real clock.
+    """
+    local = now.astimezone(ZoneInfo(time_zone))
+    if time(9, 30) <= local.time() <= time(19, 0):
+        return now
+    day = local.date() if local.time() < time(9, 30) else local.date() + timedelta(days=1)
+    return datetime.combine(day, time(10, 0), ZoneInfo(time_zone)).astimezone(UTC)
+
+
+def start_demo_environment(settings: Settings, *, now: datetime | None = None) -> DemoEnvironment:
     """Start a stand-in for each vendor without real credentials; return the settings that point at them."""
-    env = DemoEnvironment(clock=AdjustableClock())
+    env = DemoEnvironment(clock=AdjustableClock())  # real time flowing, plus the offset simulate adds
+    real_now = now or datetime.now(UTC)
+    head_start = demo_start_time(real_now) - real_now
+    if head_start > timedelta():
+        env.clock.advance(head_start)
     overrides: dict[str, Any] = {"demo_clock": True}
     if settings.shopmonkey_base_url == Settings().shopmonkey_base_url:
         env.shopmonkey = FakeShopMonkey.from_fixtures(api_key=DEMO_SHOPMONKEY_KEY, clock=env.clock.now)

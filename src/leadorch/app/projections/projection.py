@@ -72,7 +72,7 @@ class Projection:
         try:
             return self._handlers[event_type]
         except KeyError:
-            handler = _bound(self, "handle", event_type)
+            handler: Handler | None = _bound(self, "handle", event_type)
             self._handlers[event_type] = handler
             return handler
 
@@ -81,7 +81,7 @@ class Projection:
         try:
             return self._needs[event_type]
         except KeyError:
-            needs = _bound(self, "needs", event_type)
+            needs: Callable[[Any], Iterable[RowRef]] | None = _bound(self, "needs", event_type)
             self._needs[event_type] = needs
             return needs
 

@@ -92,7 +92,7 @@ def _replay_in_processes(
 def balanced_groups(projections: Sequence[Projection], count: int) -> list[list[Projection]]:
     """`projections` split into at most `count` groups of about equal replay cost."""
     groups: list[list[Projection]] = [[] for _ in range(min(count, len(projections)))]
-    costs = [0] * len(groups)
+    costs = [0.0] * len(groups)
     for projection in sorted(projections, key=lambda p: p.replay_cost, reverse=True):
         lightest = costs.index(min(costs))
         groups[lightest].append(projection)

@@ -118,7 +118,7 @@ class ProjectionRunner:
 
     def head(self) -> int:
         """The id of the newest event in the log (0 when empty)."""
-        return int(self.store.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+        return int(self.store.recorder.max_notification_id() or 0)
 
     def lag(self) -> dict[str, int]:
         """How many notifications each projection is behind the head of the log."""
@@ -150,7 +150,7 @@ class ProjectionRunner:
         start = min(expected.values()) + 1
         if until is not None and start > until:
             return 0
-        notifications = self.store.recorder.select_notifications(  # type: ignore[attr-defined]
+        notifications = self.store.recorder.select_notifications(
             start=start, limit=self.batch_size, stop=until
         )
         if not notifications:
@@ -175,7 +175,7 @@ class ProjectionRunner:
         start = min(expected.values()) + 1
         if until is not None and start > until:
             return 0
-        notifications = self.store.recorder.select_notifications(  # type: ignore[attr-defined]
+        notifications = self.store.recorder.select_notifications(
             start=start, limit=self.batch_size, stop=until
         )
         if not notifications:

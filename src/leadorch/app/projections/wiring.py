@@ -31,7 +31,7 @@ def projection_daemon(container: Container, *, poll_interval: float = 0.5) -> Pr
         daemon = ProjectionDaemon(projection_runner(container), poll_interval=poll_interval)
         container.extras[EXTRAS_KEY] = daemon
         container.extras.setdefault("_closers", []).append(daemon.stop)
-    return daemon  # type: ignore[no-any-return]
+    return daemon
 
 
 def start_projections(container: Container, *, poll_interval: float = 0.5) -> ProjectionDaemon:
