@@ -6,6 +6,7 @@ what the model asks for; the offline assistant plays it where the plain-language
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.support.chat_world import chat_servers_on as chat_servers_on
 from tests.support.chat_world import world as world
 
 from leadorch.adapters.offline_assistant import OfflineAssistant
+from leadorch.app.chat.assistants import AssistantLoop
 from leadorch.app.chat.service import TOO_MANY_STEPS
 from leadorch.app.leads.use_cases import hand_to_shop
 from leadorch.domain.values import LeadStatus
@@ -227,3 +229,19 @@ def test_a_lead_the_shop_took_over_still_gets_an_answer(world: ChatWorld) -> Non
     assert assistant.seen == []
     assert "+16195550100" in reply["text"]
     assert world.lead().status is LeadStatus.HANDLED_BY_SHOP
+
+
+def test_an_assistant_that_hangs_is_given_up_on_at_the_deadline() -> None:
+    class Hanging:
+        async def respond(
+            self, system: SystemPrompt, messages: list[ChatMessage], tools: list[ToolSpec]
+        ) -> AssistantTurn:
+            await asyncio.sleep(30)
+            raise AssertionError("never reached")
+
+    loop = AssistantLoop()
+    try:
+        with pytest.raises(AssistantUnavailable, match=r"did not answer within 0\.2s"):
+            loop.respond(Hanging(), SystemPrompt("rules"), [ChatMessage.user("hi")], [], deadline=0.2)
+    finally:
+        loop.close()

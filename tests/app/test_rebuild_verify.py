@@ -72,7 +72,7 @@ def lead_setups(draw: st.DrawFn, *, min_leads: int, max_leads: int) -> list[Lead
 
 
 @settings(
-    max_examples=3,
+    max_examples=2,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
@@ -81,7 +81,7 @@ def lead_setups(draw: st.DrawFn, *, min_leads: int, max_leads: int) -> list[Lead
     ],
 )
 @given(
-    setups=lead_setups(min_leads=12, max_leads=22),
+    setups=lead_setups(min_leads=15, max_leads=25),
     rng=st.randoms(use_true_random=False),
     batch_size=st.integers(1, 300),
 )
@@ -200,7 +200,7 @@ def history(container: Container, monkeypatch: pytest.MonkeyPatch, database_url:
     return container
 
 
-def test_verify_prints_every_difference_and_fails_until_a_rebuild_repairs_them(
+def test_verify_prints_every_difference_and_fails_until_a_rebuild_repairs_them_and_status_shows_no_lag(
     history: Container, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with history.db.transaction() as cur:
@@ -232,6 +232,12 @@ def test_verify_prints_every_difference_and_fails_until_a_rebuild_repairs_them(
     assert main(["projections", "verify"]) == 0
     assert "no differences: leads, due_touches, appointments, funnel" in capsys.readouterr().out
 
+    head = int(history.store.recorder.max_notification_id() or 0)
+    assert main(["projections", "status"]) == 0
+    status = capsys.readouterr().out
+    assert f"event log head: #{head}" in status
+    assert f"leads          at #{head:<10} lag 0" in status
+
 
 def test_rebuilding_one_read_model_leaves_the_others_alone(
     history: Container, capsys: pytest.CaptureFixture[str]
@@ -248,21 +254,12 @@ def test_rebuilding_one_read_model_leaves_the_others_alone(
     assert "leads[" not in printed
 
 
-def test_an_unknown_read_model_name_is_refused_with_the_known_ones(
-    history: Container, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_unknown_read_model_name_or_worker_count_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["projections", "rebuild", "leeds"]) == 2
+    assert main(["projections", "verify", "leads", "leeds"]) == 2
+    assert main(["projections", "rebuild", "--workers", "0"]) == 2
 
-    assert "no read model named leeds; known: leads, due_touches" in capsys.readouterr().err
-
-
-def test_status_prints_each_read_models_position_and_lag(
-    history: Container, capsys: pytest.CaptureFixture[str]
-) -> None:
-    head = int(history.store.recorder.max_notification_id() or 0)
-
-    assert main(["projections", "status"]) == 0
-
-    printed = capsys.readouterr().out
-    assert f"event log head: #{head}" in printed
-    assert f"leads          at #{head:<10} lag 0" in printed
+    errors = capsys.readouterr().err.splitlines()
+    assert errors[0] == errors[1]
+    assert errors[0].startswith("leadorch: error: no read model named leeds; known: leads, due_touches")
+    assert errors[2] == "leadorch: error: --workers must be at least 1, not 0"

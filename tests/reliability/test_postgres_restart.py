@@ -27,7 +27,7 @@ from tests.support.processes import (
 )
 from tests.support.shopmonkey_world import TENANT, ShopMonkeyWorld, shopmonkey_world
 
-from leadorch.app.db import open_database
+from leadorch.app.bootstrap import bootstrap
 from leadorch.app.ingestion.inbox import InboxStatus, WebhookInbox
 from leadorch.app.ingestion.service import CLAIM_LEASE, IngestionService
 
@@ -102,10 +102,9 @@ def test_a_postgres_restart_under_load_fails_requests_cleanly_and_both_processes
         time.sleep(4)
         after.halt.set()
         after.join(timeout=60)
-        # This test's own pool lost its connections in the restart too: read through a new one.
-        stale, world.container.db = world.container.db, open_database(world.container.settings.database_url)
-        stale.close()
-        inbox = WebhookInbox(world.container.db)
+        # This test's own container lost its connections in the restart too: check through a new one.
+        fresh = bootstrap(world.container.settings, clock=world.clock)
+        inbox = WebhookInbox(fresh.db)
         reconnected = [order for order, status in after.answers if status == 200]
         deadline = time.monotonic() + RECONNECT_SECONDS
         while time.monotonic() < deadline:
@@ -139,8 +138,11 @@ def test_a_postgres_restart_under_load_fails_requests_cleanly_and_both_processes
     # A delivery whose processing the outage interrupted keeps its claim until the lease ends; then the
     # relay finishes it (run here with a clock past the lease instead of waiting 5 minutes).
     world.clock.set(datetime.now(UTC) + CLAIM_LEASE + timedelta(minutes=1))
-    service = IngestionService(world.container)
-    for request_id in inbox.take_due_for_relay(now=world.clock.now(), limit=1000):
-        service.process_delivery(request_id)
+    service = IngestionService(fresh)
+    try:
+        for request_id in inbox.take_due_for_relay(now=world.clock.now(), limit=1000):
+            service.process_delivery(request_id)
+    finally:
+        fresh.close()
     counts = lead_counts_by_order(world.container.settings.database_url)
     assert {o: counts.get(o, 0) for o in acknowledged} == dict.fromkeys(acknowledged, 1)

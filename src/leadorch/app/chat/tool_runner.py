@@ -22,8 +22,10 @@ from leadorch.app.booking.wording import appointment_view, local, local_iso, slo
 from leadorch.app.chat.handoff import hand_off
 from leadorch.app.config.models import CatalogEntry, LocationConfig
 from leadorch.app.eventstore.store import NotFound
+from leadorch.domain.appointment import Appointment
 from leadorch.domain.errors import DomainError
 from leadorch.domain.instants import first_instant_at_or_after, instant_at, zone
+from leadorch.domain.lead import Lead
 
 log = logging.getLogger(__name__)
 
@@ -373,9 +375,7 @@ class ToolRunner:
             return f"no openings left on {day:%A %B} {day.day}; try another day"
         return "no openings in that range; try later dates"
 
-    def _current(self) -> Any:
-        from leadorch.domain.lead import Lead
-
+    def _current(self) -> Appointment | None:
         lead = self.context.container.store.load(self.context.lead_id, Lead, self.context.tenant_id)
         return self.booking.current_appointment(self.context.tenant_id, lead)
 

@@ -135,7 +135,7 @@ class Batch:
 
     def put(self, table: str, row: Mapping[str, Any]) -> None:
         """Insert the row, or replace every column of the row with the same key."""
-        spec = self._table(table)
+        spec = self._tables.get(table) or self._table(table)
         if not spec.column_set.issuperset(row):
             raise KeyError(f"table {table} has no columns {sorted(set(row) - spec.column_set)}")
         full = dict.fromkeys(spec.column_names)
@@ -148,7 +148,7 @@ class Batch:
 
     def update(self, table: str, key: Key, **values: Any) -> None:
         """Set some columns of an existing row; nothing happens when there is no such row."""
-        spec = self._table(table)
+        spec = self._tables.get(table) or self._table(table)  # (the common case without a call)
         if not spec.updatable.issuperset(values):
             if not spec.column_set.issuperset(values):
                 raise KeyError(f"table {table} has no columns {sorted(set(values) - spec.column_set)}")

@@ -181,7 +181,7 @@ class LeadsProjection(Projection):
         batch.update("lead_schedules", key, **changes)  # `state` is the batch's row: it now shows them
         after = _shown(state)
         if after != before:
-            batch.update("leads", (state["lead_id"],), **{k: v for k, v in after.items() if before[k] != v})
+            batch.update("leads", (state["lead_id"],), **dict(zip(_SHOWN, after, strict=True)))
 
     @singledispatchmethod
     def needs(self, event: object) -> Iterable[RowRef]:
@@ -196,14 +196,17 @@ class LeadsProjection(Projection):
         return (("lead_schedules", (aggregate_id(event),)),)
 
 
-def _shown(schedule: dict[str, Any]) -> dict[str, Any]:
-    """What the lead list shows of its schedule."""
-    return {
-        "next_touch_due_at": schedule_state.next_due_at(schedule),
-        "cadence": schedule_state.status(schedule),
-        "touches_sent": schedule["sent_count"],
-        "last_contact_at": schedule["last_sent_at"],
-    }
+_SHOWN = ("next_touch_due_at", "cadence", "touches_sent", "last_contact_at")
+
+
+def _shown(schedule: dict[str, Any]) -> tuple[Any, ...]:
+    """What the lead list shows of its schedule, in the order of `_SHOWN`."""
+    return (
+        schedule_state.next_due_at(schedule),
+        schedule_state.status(schedule),
+        schedule["sent_count"],
+        schedule["last_sent_at"],
+    )
 
 
 def _lead_changes(event: Any, lead: dict[str, Any]) -> dict[str, Any]:

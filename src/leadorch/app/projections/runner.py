@@ -249,9 +249,13 @@ class ProjectionRunner:
         return wanted
 
     def _apply(self, events: Iterable[tuple[int, Any]], seen: dict[str, int], batch: Batch) -> None:
+        routes_by_type = self._handlers
+        # Usually every projection of the group is at the same position, so every event is new to all.
+        check = len(set(seen.values())) > 1
         for notification_id, event in events:
-            for projection, handler in self._routes(type(event)):
-                if notification_id <= seen[projection.name]:
+            routes = routes_by_type.get(type(event)) or self._routes(type(event))
+            for projection, handler in routes:
+                if check and notification_id <= seen[projection.name]:
                     continue
                 try:
                     handler(event, batch)
