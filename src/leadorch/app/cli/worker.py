@@ -27,7 +27,10 @@ def run(args: argparse.Namespace) -> int:
     from leadorch.app.bootstrap import bootstrap
     from leadorch.app.cli import CliError
 
+    from leadorch.app.observability.logging import configure_logging
+
     container = bootstrap()
+    configure_logging(container.settings.log_level, json_lines=container.settings.log_json)
     if not container.settings.redis_url:
         raise CliError(
             "REDIS_URL is not set: without Redis the worker runs inside `leadorch serve`/`leadorch demo`"
