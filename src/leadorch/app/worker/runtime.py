@@ -79,11 +79,21 @@ class Runtime:
             self._scheduler = Scheduler(self)
             self._scheduler.start()
 
-    def join(self) -> None:
-        """Wait until every queued message has been processed (in-memory broker: tests and the demo)."""
-        if isinstance(self.broker, StubBroker) and self._worker is not None:
-            self.broker.join_all()  # type: ignore[attr-defined]
+    def join(self, *, timeout_ms: int = 30_000) -> None:
+        """Wait until every queued message has been processed (in-memory broker: tests and the demo).
+
+        Jobs may enqueue further jobs (a new lead enqueues its first touch), so the queues are joined
+        until a full pass finds them all empty.
+        """
+        if not isinstance(self.broker, StubBroker) or self._worker is None:
+            return
+        while True:
+            queues = sorted(self.broker.queues)
+            for queue_name in queues:
+                self.broker.join(queue_name, timeout=timeout_ms, fail_fast=False)
             self._worker.join()
+            if all(self.broker.queues[q].qsize() == 0 for q in queues) and sorted(self.broker.queues) == queues:
+                return
 
     def stop(self) -> None:
         if self._scheduler is not None:
