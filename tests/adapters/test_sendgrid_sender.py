@@ -6,6 +6,7 @@ retries); a `TransientDeliveryError` tells the caller it may try again, which th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,7 @@ from leadorch.adapters.standins.sendgrid import SendGridStandIn
 from leadorch.adapters.standins.server import RunningServer, free_port, serve_in_thread
 from leadorch.ports.messaging import (
     DeliveryError,
+    DeliveryUnconfirmed,
     EmailMessage,
     PermanentDeliveryError,
     RecipientOptedOut,
@@ -185,15 +187,22 @@ def test_one_send_is_one_attempt_and_the_caller_retries_after_a_transient_error(
     assert [sent.message_id for sent in standin.outbox] == [receipt.provider_message_id]
 
 
-def test_a_timeout_is_transient(standin_server: tuple[SendGridStandIn, RunningServer]) -> None:
+def test_a_timeout_after_the_request_was_sent_is_unconfirmed_not_retriable(
+    standin_server: tuple[SendGridStandIn, RunningServer],
+) -> None:
     standin, server = standin_server
     standin.reset()
     standin.stall_next(1.0)
 
-    with pytest.raises(TransientDeliveryError) as caught:
+    with pytest.raises(DeliveryUnconfirmed) as caught:
         SendGridEmailSender(standin.api_key, host=server.url, timeout=0.2).send_email(message())
 
-    assert "unreachable" in caught.value.reason
+    assert not caught.value.retriable
+    # Why it must not be retried: the provider took the message anyway.
+    deadline = time.monotonic() + 5
+    while not standin.outbox and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(standin.outbox) == 1
 
 
 def test_an_unreachable_sendgrid_is_transient() -> None:

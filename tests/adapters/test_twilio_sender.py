@@ -6,6 +6,7 @@ retries after a `TransientDeliveryError`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,7 @@ from leadorch.adapters.standins.twilio import TwilioStandIn
 from leadorch.adapters.twilio import TwilioSmsSender
 from leadorch.ports.messaging import (
     DeliveryError,
+    DeliveryUnconfirmed,
     PermanentDeliveryError,
     RecipientOptedOut,
     SmsMessage,
@@ -194,12 +196,18 @@ def test_one_send_is_one_attempt_and_the_caller_retries_after_a_transient_error(
     assert [sent.sid for sent in standin.outbox] == [receipt.provider_message_id]
 
 
-def test_a_timeout_is_transient(base_url: str, standin: TwilioStandIn) -> None:
+def test_a_read_timeout_is_unconfirmed_and_never_retried(base_url: str, standin: TwilioStandIn) -> None:
     standin.stall_next(1.0)
     sender = TwilioSmsSender(ACCOUNT_SID, AUTH_TOKEN, from_number=SHOP_NUMBER, base_url=base_url, timeout=0.2)
 
-    with pytest.raises(TransientDeliveryError, match="unreachable"):
+    with pytest.raises(DeliveryUnconfirmed) as caught:
         sender.send_sms(sms())
+
+    assert not caught.value.retriable
+    deadline = time.monotonic() + 5
+    while not standin.outbox and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(standin.outbox) == 1  # Twilio took it: a retry would have texted the customer twice
 
 
 def test_an_unreachable_twilio_is_transient() -> None:

@@ -6,6 +6,7 @@ Runs on the embedded SQLite store and on PostgreSQL, with the SendGrid and Twili
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -124,6 +125,25 @@ def test_a_provider_500_then_success_sends_one_message(world: TouchWorld) -> Non
     assert len(world.emails_to(world.email)) == 1
     assert world.providers.twilio.calls == 2
     assert world.providers.sendgrid.calls == 3
+
+
+def test_an_answer_that_never_comes_makes_the_touch_uncertain_and_nothing_is_sent_twice(
+    shared_database_url: str, shared_providers: Providers
+) -> None:
+    with world_on(shared_database_url, shared_providers, provider_timeout_seconds=0.3) as world:
+        _, schedule_id = world.new_lead()
+        world.providers.sendgrid.stall_next(1.5)  # SendGrid takes the email, but its answer is lost
+
+        result = world.dispatch(schedule_id)
+        world.clock.advance(timedelta(days=1))
+        world.dispatch_due()
+
+        assert result.outcomes["email"] == "uncertain"
+        time.sleep(1.5)
+        touch_one = [m for m in world.emails_to(world.email) if m.custom_args["touch_number"] == "1"]
+        assert len(touch_one) == 1  # taken once, never retried; the cadence goes on with touch 2
+        touch = world.schedule(schedule_id).touches[0]
+        assert touch.number == 1 and Channel.EMAIL in touch.uncertain_channels
 
 
 def test_a_provider_down_for_every_attempt_fails_the_touch_but_keeps_the_channel(world: TouchWorld) -> None:

@@ -16,6 +16,7 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import Category, CustomArg, Header, Mail, ReplyTo
 
 from leadorch.ports.messaging import (
+    DeliveryUnconfirmed,
     EmailMessage,
     PermanentDeliveryError,
     SendReceipt,
@@ -45,7 +46,12 @@ class SendGridEmailSender:
             response = self._client.client.mail.send.post(request_body=body, timeout=self._timeout)
         except SendGridHTTPError as error:
             raise delivery_error_for(error.status_code, error.body) from None
-        except (OSError, http.client.HTTPException) as error:  # refused, reset, timed out, DNS
+        except (TimeoutError, ConnectionResetError, http.client.RemoteDisconnected) as error:
+            # The request may have reached SendGrid: retrying could send it twice.
+            raise DeliveryUnconfirmed(
+                f"SendGrid did not answer after the request was sent: {error}"
+            ) from error
+        except (OSError, http.client.HTTPException) as error:  # refused, DNS: nothing was sent
             raise TransientDeliveryError(f"SendGrid unreachable: {error}") from error
         # An accepted message without an id can still be matched by its custom args in event webhooks.
         message_id = response.headers.get("X-Message-Id") or ""

@@ -22,6 +22,7 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from leadorch.ports.messaging import (
+    DeliveryUnconfirmed,
     PermanentDeliveryError,
     RecipientOptedOut,
     SendReceipt,
@@ -87,6 +88,14 @@ class TwilioSmsSender:
             message = self._client.messages.create(to=msg.to, body=msg.body, **optional)
         except (TwilioRestException, TwilioServiceException) as error:
             raise delivery_error_for(error) from None
+        except (requests.ConnectTimeout, requests.exceptions.SSLError) as error:
+            raise TransientDeliveryError(f"Twilio unreachable: {error}") from error
+        except requests.ConnectionError as error:
+            if _never_connected(error):
+                raise TransientDeliveryError(f"Twilio unreachable: {error}") from error
+            raise DeliveryUnconfirmed(f"Twilio did not answer after the request was sent: {error}") from error
+        except requests.Timeout as error:  # the read timed out: Twilio may have taken the message
+            raise DeliveryUnconfirmed(f"Twilio did not answer in time: {error}") from error
         except requests.RequestException as error:
             raise TransientDeliveryError(f"Twilio unreachable: {error}") from error
         except TwilioException as error:
@@ -94,6 +103,14 @@ class TwilioSmsSender:
         return SendReceipt(
             provider=PROVIDER, provider_message_id=message.sid or "", status=message.status or ""
         )
+
+
+def _never_connected(error: requests.ConnectionError) -> bool:
+    """True when the connection was refused or the host not found: nothing reached Twilio."""
+    text = str(error)
+    return any(
+        marker in text for marker in ("Connection refused", "Name or service not known", "NewConnectionError")
+    )
 
 
 class RebasedTwilioHttpClient(TwilioHttpClient):

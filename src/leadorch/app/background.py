@@ -23,7 +23,9 @@ def start_api_background(container: Container, *, worker_threads: int = 4) -> Ru
     return runtime
 
 
-def start_worker_background(container: Container, *, worker_threads: int = 8, scheduler: bool = True) -> Runtime:
+def start_worker_background(
+    container: Container, *, worker_threads: int = 8, scheduler: bool = True
+) -> Runtime:
     runtime = build_runtime(container)
     start_projections(container)
     runtime.start_worker(threads=worker_threads, scheduler=scheduler)

@@ -75,7 +75,7 @@ def twilio_auth_token(container: Any) -> str | None:
 
 def _build(container: Any) -> Messenger:
     settings = container.settings
-    timeout = 10.0
+    timeout = settings.provider_timeout_seconds  # past it, a send is unconfirmed: never retried
     if settings.sendgrid_api_key:
         email: EmailSender = SendGridEmailSender(
             settings.sendgrid_api_key, host=settings.sendgrid_host, timeout=timeout

@@ -33,6 +33,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     anthropic_api_key: str | None = None
     anthropic_model: str = "claude-sonnet-4-6"
     anthropic_base_url: str | None = None
+    provider_timeout_seconds: float = 10.0
     poll_interval_seconds: float = 30.0
     tick_interval_seconds: float = 5.0
     demo_clock: bool = False
@@ -60,6 +61,7 @@ _ENV_NAMES: dict[str, str] = {
     "anthropic_api_key": "ANTHROPIC_API_KEY",
     "anthropic_model": "ANTHROPIC_MODEL",
     "anthropic_base_url": "ANTHROPIC_BASE_URL",
+    "provider_timeout_seconds": "LEADORCH_PROVIDER_TIMEOUT_SECONDS",
     "poll_interval_seconds": "LEADORCH_POLL_INTERVAL_SECONDS",
     "tick_interval_seconds": "LEADORCH_TICK_INTERVAL_SECONDS",
     "demo_clock": "LEADORCH_DEMO_CLOCK",
@@ -104,6 +106,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("setting LEADORCH_ADMIN_TOKEN must be at least 8 characters")
     if settings.poll_interval_seconds <= 0 or settings.tick_interval_seconds <= 0:
         raise SettingsError("poll and tick intervals must be positive")
+    if not 0 < settings.provider_timeout_seconds <= 120:
+        raise SettingsError("setting LEADORCH_PROVIDER_TIMEOUT_SECONDS must be between 0 and 120 seconds")
 
 
 def sqlite_path(database_url: str) -> Path:

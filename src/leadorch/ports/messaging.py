@@ -101,13 +101,23 @@ class DeliveryError(Exception):
 
 
 class TransientDeliveryError(DeliveryError):
-    """Worth retrying later: provider outage (5xx), rate limiting (429), timeouts, lost connections."""
+    """Worth retrying: the provider did not take the message (5xx, 429, connection refused)."""
 
     retriable = True
 
 
 class PermanentDeliveryError(DeliveryError):
     """Retrying the same message cannot help: invalid number or address, rejected content, bad credentials."""
+
+    retriable = False
+
+
+class DeliveryUnconfirmed(DeliveryError):
+    """The request may have reached the provider but no answer came (read timeout, connection lost).
+
+    Retrying could send the message twice, so it is never retried automatically: the touch is recorded
+    *uncertain* for a status callback or a person to settle.
+    """
 
     retriable = False
 

@@ -116,7 +116,11 @@ class SendGridStandIn:
             self._faults.extend(_Fault(status=status) for _ in range(count))
 
     def stall_next(self, seconds: float, count: int = 1) -> None:
-        """The next `count` calls wait `seconds` before answering normally (to trip client timeouts)."""
+        """The next `count` calls are taken, then answered only after `seconds` (a slow or lost answer).
+
+        The message is accepted before the wait, as with a provider whose answer never reaches the
+        client: a client that times out and retries would send it twice.
+        """
         with self._lock:
             self._faults.extend(_Fault(stall_seconds=seconds) for _ in range(count))
 
@@ -141,8 +145,6 @@ class SendGridStandIn:
             with standin._lock:
                 standin._calls += 1
                 fault = standin._faults.popleft() if standin._faults else None
-            if fault and fault.stall_seconds:
-                await asyncio.sleep(fault.stall_seconds)
             try:
                 if fault and fault.status:
                     raise _fault_rejection(fault.status)
@@ -151,6 +153,8 @@ class SendGridStandIn:
                 accepted = standin._accept(body)
             except SendGridRejection as rejection:
                 return _error_response(rejection)
+            if fault and fault.stall_seconds:
+                await asyncio.sleep(fault.stall_seconds)
             return Response(content=b"", status_code=202, headers={"X-Message-Id": accepted.message_id})
 
         return mail_send

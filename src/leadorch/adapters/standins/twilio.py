@@ -140,7 +140,11 @@ class TwilioStandIn:
             self._faults.extend(_Fault(status=status) for _ in range(count))
 
     def stall_next(self, seconds: float, count: int = 1) -> None:
-        """The next `count` calls wait `seconds` before answering normally (to trip client timeouts)."""
+        """The next `count` calls are taken, then answered only after `seconds` (a slow or lost answer).
+
+        The message is accepted before the wait, as with a provider whose answer never reaches the
+        client: a client that times out and retries would send it twice.
+        """
         with self._lock:
             self._faults.extend(_Fault(stall_seconds=seconds) for _ in range(count))
 
@@ -248,8 +252,6 @@ class TwilioStandIn:
             with standin._lock:
                 standin._calls += 1
                 fault = standin._faults.popleft() if standin._faults else None
-            if fault and fault.stall_seconds:
-                await asyncio.sleep(fault.stall_seconds)
             try:
                 if fault and fault.status:
                     raise _fault_rejection(fault.status)
@@ -265,6 +267,8 @@ class TwilioStandIn:
                     status_code=rejection.status,
                     media_type="application/json",
                 )
+            if fault and fault.stall_seconds:
+                await asyncio.sleep(fault.stall_seconds)
             return Response(
                 content=json.dumps(_message_resource(accepted)).encode(),
                 status_code=201,

@@ -17,12 +17,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
 from leadorch.app.booking.service import booking_service
 from leadorch.app.booking.wording import appointment_view
@@ -139,8 +141,10 @@ class ChatService:
                 conversation = Conversation.open(
                     tenant_id=tenant_id, lead_id=lead_id, location_id=lead.location_id, at=now
                 )
-            schedule = load_schedule(self.store, tenant_id, lead_id)
             conversation.receive_customer_message(text=words, at=now)
+            if str(conversation.id) in lead.chat_sessions:  # not the first message: the cadence stopped then
+                return (lead, conversation), [conversation]
+            schedule = load_schedule(self.store, tenant_id, lead_id)
             if lead.status is not LeadStatus.HANDLED_BY_SHOP:
                 lead.record_chat_started(session_id=str(conversation.id), at=now)
             if schedule is not None:
@@ -149,26 +153,28 @@ class ChatService:
 
         lead, conversation = self.store.decide(record)
         wake_projections(self.container)
+        recorder = _Recorder(self.store, tenant_id, lead_id, conversation)
         location = self.config.location(tenant_id, lead.location_id)
         if lead.status is LeadStatus.HANDLED_BY_SHOP or lead.automation_paused:
-            return self._reply(session, _team_has_it(location), _Shown())
+            return self._reply(recorder, _team_has_it(location), _Shown())
         shown = _Shown()
         try:
-            answer = self._converse(session, lead, conversation, location, shown)
+            answer = self._converse(session, lead, recorder, location, shown)
         except Exception as failure:
             answer = self._unavailable(session, location, words, failure, shown)
-        return self._reply(session, answer, shown)
+        return self._reply(recorder, answer, shown)
 
     def _converse(
         self,
         session: ChatSession,
         lead: Lead,
-        conversation: Conversation,
+        recorder: _Recorder,
         location: LocationConfig,
         shown: _Shown,
     ) -> str:
         """The tool loop: ask, run the tools asked for, ask again, until the assistant answers in words."""
         tenant_id = session.tenant_id
+        conversation = recorder.conversation
         tenant = self.config.tenant(tenant_id)
         catalog = self.config.catalog(tenant_id, location.location_id)
         context = ChatContext(
@@ -184,8 +190,10 @@ class ChatService:
         runner = ToolRunner(context, self.booking)
         assistant, loop = assistant_for(self.container), assistant_loop(self.container)
         messages = model_messages(conversation)
+        current, changed = lead, False
         for step in range(MAX_STEPS):
-            current = self.store.load(lead.id, Lead, tenant_id)
+            if changed:  # a tool booked, moved, cancelled or handed off: the prompt must say so
+                current, changed = self.store.load(lead.id, Lead, tenant_id), False
             system = system_prompt(
                 tenant=tenant,
                 location=location,
@@ -201,9 +209,10 @@ class ChatService:
             for call in turn.tool_calls:
                 outcome = runner.run(call.name, call.input)
                 shown.absorb(outcome)
+                changed = changed or outcome.appointment is not None or outcome.handed_off
                 if call.name == "find_slots" and not outcome.is_error:
                     context.previous_service_ids = list(outcome.result.get("service_ids", []))
-                self._record_tool_call(session, call, outcome, step)
+                self._record_tool_call(recorder, call, outcome, step)
                 results.append(ToolResult.of(call.id, outcome.result, is_error=outcome.is_error))
             asked: list[TextBlock | ToolUse] = [TextBlock(turn.text)] if turn.text.strip() else []
             messages = [
@@ -245,12 +254,10 @@ class ChatService:
 
     # ------------------------------------------------------------------------------------ records
 
-    def _record_tool_call(self, session: ChatSession, call: ToolUse, outcome: ToolOutcome, step: int) -> None:
+    def _record_tool_call(self, recorder: _Recorder, call: ToolUse, outcome: ToolOutcome, step: int) -> None:
         now = self.clock.now()
-
-        def command() -> list[Aggregate | None]:
-            conversation = self.store.load(conversation_id(session.lead_id), Conversation, session.tenant_id)
-            conversation.record_tool_call(
+        recorder.append(
+            lambda conversation: conversation.record_tool_call(
                 name=call.name,
                 tool_input=call.input,
                 result=outcome.result,
@@ -259,20 +266,16 @@ class ChatService:
                 is_error=outcome.is_error,
                 at=now,
             )
-            return [conversation]
+        )
 
-        self.store.run(command)
-
-    def _reply(self, session: ChatSession, text: str, shown: _Shown) -> ChatLine:
+    def _reply(self, recorder: _Recorder, text: str, shown: _Shown) -> ChatLine:
         now = self.clock.now()
         slots = shown.slots or []
-
-        def command() -> list[Aggregate | None]:
-            conversation = self.store.load(conversation_id(session.lead_id), Conversation, session.tenant_id)
-            conversation.record_reply(text=text, slots=slots, appointment=shown.appointment, at=now)
-            return [conversation]
-
-        self.store.run(command)
+        recorder.append(
+            lambda conversation: conversation.record_reply(
+                text=text, slots=slots, appointment=shown.appointment, at=now
+            )
+        )
         wake_projections(self.container)
         line = {"role": "assistant", "text": text, "at": now, "handoff": shown.handed_off}
         if slots:
@@ -304,6 +307,35 @@ class ChatService:
             return self.store.load(conversation_id(lead_id), Conversation, tenant_id)
         except NotFound:
             return None
+
+
+class _Recorder:
+    """Appends to one conversation during a turn, reusing the aggregate already loaded.
+
+    Saving on the loaded aggregate is an optimistic write: if another writer appended meanwhile (a
+    hand-off saves the conversation itself, or the customer's next message arrived), the save conflicts
+    and the change is applied again to a freshly loaded conversation.
+    """
+
+    def __init__(self, store: EventStore, tenant_id: str, lead_id: UUID, conversation: Conversation) -> None:
+        self.store = store
+        self.tenant_id = tenant_id
+        self.lead_id = lead_id
+        self.conversation = conversation
+
+    def append(self, change: Callable[[Conversation], None]) -> None:
+        change(self.conversation)
+        try:
+            self.store.save(self.conversation)
+        except IntegrityError:
+
+            def again() -> list[Aggregate | None]:
+                fresh = self.store.load(conversation_id(self.lead_id), Conversation, self.tenant_id)
+                change(fresh)
+                self.conversation = fresh
+                return [fresh]
+
+            self.store.run(again)
 
 
 def checked_message(text: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -29,9 +28,10 @@ def register(subparsers: Any) -> None:
     rebuild.add_argument(
         "--workers",
         type=int,
-        default=None,
+        default=1,
         metavar="N",
-        help="replay in N processes (default: 2 on a multi-core machine for a big log, else 1)",
+        help="replay in N processes, each rebuilding a share of the read models (default 1; helps only "
+        "with idle cores to spare: each process also reads and decodes the whole log)",
     )
     rebuild.set_defaults(handler=run_rebuild)
 
@@ -53,18 +53,17 @@ def run_rebuild(args: argparse.Namespace) -> int:
     from leadorch.app.cli import CliError
     from leadorch.app.projections.rebuild import rebuild
 
-    if args.workers is not None and args.workers < 1:
+    if args.workers < 1:
         raise CliError(f"--workers must be at least 1, not {args.workers}")
     projections = _named(args.names)
     with _container() as container:
-        workers = args.workers or _default_workers(int(container.store.recorder.max_notification_id() or 0))
         started = time.monotonic()
         reached = rebuild(
             container.db,
             container.store,
             projections,
             progress=None if args.quiet else ProgressBar("rebuild"),
-            workers=workers,
+            workers=args.workers,
             database_url=container.settings.database_url,
             codec=container.settings.event_codec,
         )
@@ -104,14 +103,6 @@ def run_status(args: argparse.Namespace) -> int:
     for name, position in positions.items():
         print(f"{name:<14} at #{position:<10} lag {head - position}")
     return 0
-
-
-BIG_LOG_EVENTS = 100_000
-
-
-def _default_workers(events: int) -> int:
-    """Two processes for a big log on a multi-core machine (starting one costs about a second)."""
-    return 2 if events >= BIG_LOG_EVENTS and (os.cpu_count() or 1) >= 2 else 1
 
 
 class ProgressBar:

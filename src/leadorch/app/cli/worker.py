@@ -26,7 +26,6 @@ def run(args: argparse.Namespace) -> int:
     from leadorch.app.background import start_worker_background
     from leadorch.app.bootstrap import bootstrap
     from leadorch.app.cli import CliError
-
     from leadorch.app.observability.logging import configure_logging
 
     container = bootstrap()

@@ -7,8 +7,8 @@ not configured, so the same command runs against the real services once they are
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time, timedelta
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -84,7 +84,9 @@ def start_demo_environment(settings: Settings, *, now: datetime | None = None) -
         server = serve_in_thread(env.twilio.app)
         env.servers.append(server)
         overrides.update(
-            twilio_account_sid=TWILIO_STANDIN_SID, twilio_auth_token=TWILIO_STANDIN_TOKEN, twilio_base_url=server.url
+            twilio_account_sid=TWILIO_STANDIN_SID,
+            twilio_auth_token=TWILIO_STANDIN_TOKEN,
+            twilio_base_url=server.url,
         )
     env.overrides = overrides
     return env

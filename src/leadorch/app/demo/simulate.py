@@ -62,29 +62,57 @@ def create_website_order(env: DemoEnvironment, *, stranger: bool = False) -> dic
             id=customer_id,
             firstName=first,
             lastName=last,
-            emails=[{"id": _object_id(), "email": f"{first.lower()}.{last.lower()}@example.com", "primary": True, "subscribed": True}],
-            phoneNumbers=[{"id": _object_id(), "number": phone, "type": "Mobile", "primary": True, "subscribed": True, "smsPreferred": True}],
+            emails=[
+                {
+                    "id": _object_id(),
+                    "email": f"{first.lower()}.{last.lower()}@example.com",
+                    "primary": True,
+                    "subscribed": True,
+                }
+            ],
+            phoneNumbers=[
+                {
+                    "id": _object_id(),
+                    "number": phone,
+                    "type": "Mobile",
+                    "primary": True,
+                    "subscribed": True,
+                    "smsPreferred": True,
+                }
+            ],
         )
         vehicle = dict(next(iter(env.shopmonkey.vehicles.values())))
         vehicle.update(id=vehicle_id, customerId=customer_id, year=year, make=make, model=model)
         env.shopmonkey.add_customer(customer)
         env.shopmonkey.add_vehicle(vehicle)
-        order.update(customerId=customer_id, vehicleId=vehicle_id, generatedVehicleName=f"{year} {make} {model}")
+        order.update(
+            customerId=customer_id, vehicleId=vehicle_id, generatedVehicleName=f"{year} {make} {model}"
+        )
     env.shopmonkey.add_order(order)
     return order
 
 
-async def deliver_order_webhook(env: DemoEnvironment, public_base_url: str, order: dict[str, Any]) -> dict[str, Any]:
+async def deliver_order_webhook(
+    env: DemoEnvironment, public_base_url: str, order: dict[str, Any]
+) -> dict[str, Any]:
     """POST the order to our own webhook endpoint, signed as ShopMonkey signs it."""
     body = json.dumps({"apiVersion": "3", "operation": "INSERT", "table": "order", "data": order}).encode()
-    headers = sign_delivery(demo_webhook_secret(), body, msg_id=f"msg_{secrets.token_hex(8)}", timestamp=env.clock.now())
+    headers = sign_delivery(
+        demo_webhook_secret(), body, msg_id=f"msg_{secrets.token_hex(8)}", timestamp=env.clock.now()
+    )
     url = f"{public_base_url.rstrip('/')}/webhooks/shopmonkey/{DEMO_TENANT}"
     async with httpx.AsyncClient(timeout=10) as client:
         response = await client.post(url, content=body, headers=headers)
-    return {"order_id": order["id"], "webhook_status": response.status_code, "webhook_answer": _json_or_text(response)}
+    return {
+        "order_id": order["id"],
+        "webhook_status": response.status_code,
+        "webhook_answer": _json_or_text(response),
+    }
 
 
-def send_customer_text(env: DemoEnvironment, public_base_url: str, *, from_number: str, to_number: str, text: str) -> dict[str, Any]:
+def send_customer_text(
+    env: DemoEnvironment, public_base_url: str, *, from_number: str, to_number: str, text: str
+) -> dict[str, Any]:
     """A text from the customer's phone, delivered to our Twilio webhook signed as Twilio signs it."""
     if env.twilio is None:
         raise DemoUnavailable("Twilio is the real service here: reply from the phone")

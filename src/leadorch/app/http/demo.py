@@ -72,7 +72,11 @@ def simulate_reply(request: Request[Any, Any, Any], data: ReplyRequest) -> dict[
     location = _location_phone(container, leads[0].location_id)
     try:
         return send_customer_text(
-            env, container.settings.public_base_url, from_number=leads[0].phone, to_number=location, text=data.text
+            env,
+            container.settings.public_base_url,
+            from_number=leads[0].phone,
+            to_number=location,
+            text=data.text,
         ) | {"lead_id": leads[0].lead_id}
     except DemoUnavailable as exc:
         raise ClientException(str(exc)) from None
@@ -100,7 +104,13 @@ def outbox(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """What the SendGrid and Twilio stand-ins accepted, newest first."""
     env = _env(request)
     emails = [
-        {"to": m.to, "subject": m.subject, "text": m.text, "message_id": m.message_id, "custom_args": m.custom_args}
+        {
+            "to": m.to,
+            "subject": m.subject,
+            "text": m.text,
+            "message_id": m.message_id,
+            "custom_args": m.custom_args,
+        }
         for m in (env.sendgrid.outbox if env.sendgrid else [])
     ]
     texts = [

@@ -37,6 +37,7 @@ from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import ClaimedTouch, TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel
 from leadorch.ports.messaging import (
+    DeliveryUnconfirmed,
     PermanentDeliveryError,
     RecipientOptedOut,
     SendReceipt,
@@ -113,6 +114,18 @@ def dispatch_touch(
     for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
         try:
             outcome = _deliver(container, envelope, channel, first_text=not texted_before, sleep=sleep)
+        except DeliveryUnconfirmed as error:
+            # The provider may have taken it: never re-sent automatically; a callback or a person settles it.
+            log.warning(
+                "touch %s of schedule %s: %s unconfirmed: %s",
+                claimed.touch_number,
+                schedule_id,
+                channel,
+                error,
+            )
+            _mark_uncertain(container, tenant_id, claimed)
+            result.outcomes[channel.value] = TouchOutcome.UNCERTAIN.value
+            break
         except Exception:
             # Unknown whether the provider took it: only a person or a status callback may settle it.
             log.exception(

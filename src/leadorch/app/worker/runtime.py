@@ -92,7 +92,10 @@ class Runtime:
             for queue_name in queues:
                 self.broker.join(queue_name, timeout=timeout_ms, fail_fast=False)
             self._worker.join()
-            if all(self.broker.queues[q].qsize() == 0 for q in queues) and sorted(self.broker.queues) == queues:
+            if (
+                all(self.broker.queues[q].qsize() == 0 for q in queues)
+                and sorted(self.broker.queues) == queues
+            ):
                 return
 
     def stop(self) -> None:
