@@ -192,3 +192,25 @@ def test_logging_out_ends_the_session(client: TestClient) -> None:
     assert answer.status_code == 303 and answer.headers["location"] == "/console/login"
     assert SESSION_COOKIE not in client.cookies
     assert client.get("/console/", follow_redirects=False).headers["location"] == "/console/login"
+
+
+def test_the_short_lead_link_in_staff_alerts_opens_the_lead_for_whoever_may_see_it(
+    client: TestClient, world: ConsoleWorld
+) -> None:
+    lead_id = world.leads["John"]
+    anonymous = client.get(f"/console/leads/{lead_id}", follow_redirects=False)
+    assert anonymous.status_code in (302, 303) and "/console/login" in anonymous.headers["location"]
+
+    log_in(client, world.tenant_token)
+    found = client.get(f"/console/leads/{lead_id}", follow_redirects=False)
+    assert found.status_code == 303
+    assert found.headers["location"] == f"/console/t/{TENANT}/leads/{lead_id}"
+    assert client.get(f"/console/leads/{world.other_lead}", follow_redirects=False).status_code == 404
+
+
+def test_the_operator_follows_the_short_lead_link_to_any_tenant(
+    client: TestClient, world: ConsoleWorld
+) -> None:
+    log_in(client, ADMIN_TOKEN)
+    found = client.get(f"/console/leads/{world.other_lead}", follow_redirects=False)
+    assert found.headers["location"] == f"/console/t/{OTHER_TENANT}/leads/{world.other_lead}"

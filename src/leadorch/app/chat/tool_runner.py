@@ -249,8 +249,8 @@ class ToolRunner:
         if len(bookable) == 1:
             return bookable
         raise InvalidToolInput(
-            "which service is it for? Ask the customer; bookable online: "
-            + ", ".join(f"{entry.name} (id {entry.service_id})" for entry in bookable)
+            "which service is it for? We can book these online: "
+            + ", ".join(entry.name for entry in bookable)
         )
 
     def _known(self, service_id: str) -> CatalogEntry:

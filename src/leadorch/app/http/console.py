@@ -157,6 +157,25 @@ def home(request: Request[Any, Any, Any]) -> Template | Redirect:
     return page(request, session, "tenants.html", tenants=tenants)
 
 
+@get("/leads/{lead_id:str}", sync_to_thread=True)
+def lead_by_id(request: Request[Any, Any, Any], lead_id: str) -> Redirect:
+    """The short link staff alerts carry: finds the lead among the tenants this login may see."""
+    from leadorch.app.readmodels.leads import get_lead
+
+    session = current_session(request)
+    _require_uuid(lead_id)
+    container = container_of(request)
+    tenants = (
+        [session.tenant_id]
+        if session.tenant_id is not None
+        else [t.tenant_id for t in config_service(container).tenants()]
+    )
+    for tenant_id in tenants:
+        if get_lead(container.db, tenant_id, lead_id) is not None:
+            return Redirect(path=_lead_path(tenant_id, lead_id), status_code=303)
+    raise NotFoundException("no such lead")
+
+
 @get("/t/{tenant_id:str}", dependencies={"session": _TENANT}, sync_to_thread=True)
 def dashboard(
     request: Request[Any, Any, Any], tenant_id: FromPath[str], session: NamedDependency[ConsoleSession]
@@ -585,6 +604,7 @@ ROUTES: list[Any] = [
             login,
             logout,
             home,
+            lead_by_id,
             dashboard,
             leads,
             lead,
