@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from uuid import uuid4
 from xml.etree import ElementTree
 
 import pytest
@@ -48,12 +49,14 @@ def signed_post(
     return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
 
-def text_from(client: TestClient, world: TouchWorld, body: str, number: str | None = None):
+def text_from(
+    client: TestClient, world: TouchWorld, body: str, number: str | None = None, *, sid: str | None = None
+):
     params = {
         "From": number or world.phone,
         "To": SHOP_NUMBER,
         "Body": body,
-        "MessageSid": "SM" + "1" * 32,
+        "MessageSid": sid or "SM" + uuid4().hex,
         "AccountSid": "AC1",
     }
     return signed_post(client, world, "/webhooks/twilio/sms", params)
@@ -160,6 +163,19 @@ def test_any_other_text_is_a_reply_that_engages_the_lead_and_stops_the_cadence(
     assert world.dispatch(schedule_id).note == "nothing due"
     events = [type(e).__name__ for e in world.container.store.events.get(lead.id)]
     assert "ReplyRecorded" in events
+
+
+def test_a_redelivered_text_is_acted_on_once(world: TouchWorld, client: TestClient) -> None:
+    lead_id, _ = started_lead(world)
+    sid = "SM" + uuid4().hex
+
+    first = text_from(client, world, "please stop texting me", sid=sid)
+    again = text_from(client, world, "please stop texting me", sid=sid)
+
+    assert len(twiml_messages(first.text)) == 1  # the one confirmation
+    assert twiml_messages(again.text) == []
+    events = [type(e).__name__ for e in world.container.store.events.get(world.lead(lead_id).id)]
+    assert events.count("OptedOut") == 1
 
 
 def test_a_text_from_an_unknown_number_is_answered_and_ignored(world: TouchWorld, client: TestClient) -> None:

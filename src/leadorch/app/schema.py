@@ -11,6 +11,7 @@ import importlib
 from leadorch.app.db import Database
 
 SCHEMA_MODULES: list[str] = [
+    "leadorch.app.leads.inbound_receipts",
     "leadorch.app.projections.schema",
     "leadorch.app.config.tables",
     "leadorch.app.ingestion.inbox",

@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_403_FOR
 
 from leadorch.adapters.twilio import twiml_reply, validate_twilio_signature
 from leadorch.app.leads.inbound import handle_inbound_sms
+from leadorch.app.leads.inbound_receipts import give_back_receipt, take_receipt
 from leadorch.app.messaging import twilio_auth_token
 from leadorch.app.touches.delivery import record_sms_status
 
@@ -71,12 +72,22 @@ def receive_twilio_sms(request: Request[Any, Any, Any], body: bytes) -> Response
     text = params.get("Body") or ""
     if not from_number:
         return Response(content=twiml_reply(None), status_code=HTTP_200_OK, media_type=TWIML)
-    outcome = handle_inbound_sms(
-        request.app.state["container"],
-        from_number=from_number,
-        body=text,
-        to_number=(params.get("To") or "").strip() or None,
-    )
+    container = request.app.state["container"]
+    message_sid = (params.get("MessageSid") or "").strip()
+    if message_sid and not take_receipt(container.db, "twilio", message_sid, container.clock.now()):
+        log.info("inbound SMS %s: a re-delivery, already acted on", message_sid)
+        return Response(content=twiml_reply(None), status_code=HTTP_200_OK, media_type=TWIML)
+    try:
+        outcome = handle_inbound_sms(
+            container,
+            from_number=from_number,
+            body=text,
+            to_number=(params.get("To") or "").strip() or None,
+        )
+    except Exception:
+        if message_sid:
+            give_back_receipt(container.db, "twilio", message_sid)
+        raise
     log.info(
         "inbound SMS %s: %s for %d lead(s)%s",
         params.get("MessageSid", "?"),
