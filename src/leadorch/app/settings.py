@@ -33,6 +33,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     anthropic_api_key: str | None = None
     anthropic_model: str = "claude-sonnet-4-6"
     anthropic_base_url: str | None = None
+    anthropic_max_tokens: int = 1024
+    anthropic_timeout_seconds: float = 20.0
     provider_timeout_seconds: float = 10.0
     poll_interval_seconds: float = 30.0
     tick_interval_seconds: float = 5.0
@@ -61,6 +63,8 @@ _ENV_NAMES: dict[str, str] = {
     "anthropic_api_key": "ANTHROPIC_API_KEY",
     "anthropic_model": "ANTHROPIC_MODEL",
     "anthropic_base_url": "ANTHROPIC_BASE_URL",
+    "anthropic_max_tokens": "ANTHROPIC_MAX_TOKENS",
+    "anthropic_timeout_seconds": "ANTHROPIC_TIMEOUT_SECONDS",
     "provider_timeout_seconds": "LEADORCH_PROVIDER_TIMEOUT_SECONDS",
     "poll_interval_seconds": "LEADORCH_POLL_INTERVAL_SECONDS",
     "tick_interval_seconds": "LEADORCH_TICK_INTERVAL_SECONDS",
@@ -106,6 +110,12 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("setting LEADORCH_ADMIN_TOKEN must be at least 8 characters")
     if settings.poll_interval_seconds <= 0 or settings.tick_interval_seconds <= 0:
         raise SettingsError("poll and tick intervals must be positive")
+    if not 64 <= settings.anthropic_max_tokens <= 64_000:
+        raise SettingsError("setting ANTHROPIC_MAX_TOKENS must be between 64 and 64000")
+    if not 0 < settings.anthropic_timeout_seconds <= 85:
+        raise SettingsError(
+            "setting ANTHROPIC_TIMEOUT_SECONDS must be between 0 and 85 seconds (a chat turn gives up at 90)"
+        )
     if not 0 < settings.provider_timeout_seconds <= 120:
         raise SettingsError("setting LEADORCH_PROVIDER_TIMEOUT_SECONDS must be between 0 and 120 seconds")
 

@@ -29,7 +29,6 @@ from leadorch.ports.assistant import (
 
 # The adapter's own timeout and retries end well before this; it only fires if something hangs.
 TURN_DEADLINE_SECONDS = 90.0
-ANTHROPIC_TIMEOUT_SECONDS = 20.0
 ANTHROPIC_MAX_RETRIES = 2
 _lock = threading.Lock()
 
@@ -79,7 +78,8 @@ def build_assistant(settings: Any) -> Assistant:
             settings.anthropic_api_key,
             model=settings.anthropic_model,
             base_url=settings.anthropic_base_url,
-            timeout=ANTHROPIC_TIMEOUT_SECONDS,
+            timeout=settings.anthropic_timeout_seconds,
+            max_tokens=settings.anthropic_max_tokens,
             max_retries=ANTHROPIC_MAX_RETRIES,
         )
     return OfflineAssistant()
