@@ -24,7 +24,7 @@ def start_api_background(container: Container, *, worker_threads: int = 4) -> Ru
 
 
 def start_worker_background(
-    container: Container, *, worker_threads: int = 8, scheduler: bool = True
+    container: Container, *, worker_threads: int = 16, scheduler: bool = True
 ) -> Runtime:
     runtime = build_runtime(container)
     start_projections(container)

@@ -169,7 +169,7 @@ class PostgresDatabase:
         self.pool.close()
 
 
-def open_database(database_url: str, *, pool_size: int = 10) -> SQLiteDatabase | PostgresDatabase:
+def open_database(database_url: str, *, pool_size: int = 20) -> SQLiteDatabase | PostgresDatabase:
     if database_url.startswith("sqlite:///"):
         return SQLiteDatabase(Path(database_url.removeprefix("sqlite:///")))
     return PostgresDatabase(_normalise_pg_url(database_url), max_size=pool_size)

@@ -97,7 +97,8 @@ def event_store_env(database_url: str) -> dict[str, str]:
             "SQLITE_LOCK_TIMEOUT": "30",
         }
     env = postgres_env(database_url)
-    env.update({"POSTGRES_POOL_SIZE": "10", "POSTGRES_MAX_OVERFLOW": "10", "POSTGRES_PRE_PING": "y"})
+    # No pre-ping: it costs a round trip per call, and the library retries a call whose connection broke.
+    env.update({"POSTGRES_POOL_SIZE": "10", "POSTGRES_MAX_OVERFLOW": "10"})
     return env
 
 

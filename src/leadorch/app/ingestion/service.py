@@ -14,6 +14,7 @@ the staff.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -222,12 +223,26 @@ class IngestionService:
         tenant_id = view.tenant.tenant_id
         crm = self.crm_for_tenant(tenant_id)
         superseded: list[OrderVersion] = []
-        try:
-            latest = self._call(crm.get_order(order.id))
-        except CrmNotFound:
+        # The three reads are independent: asked at once, a new lead costs one CRM round trip, not three.
+        latest_or_error, customer_or_error, vehicle_or_error = self._call(
+            _gather(
+                crm.get_order(order.id),
+                _maybe(crm.get_customer(order.customer_id) if order.customer_id else None),
+                _maybe(crm.get_vehicle(order.vehicle_id) if order.vehicle_id else None),
+            )
+        )
+        if isinstance(latest_or_error, CrmNotFound):
             return self._save_rejection(tenant_id, version, [f"order {order.id} no longer exists in the CRM"])
+        latest = _value(latest_or_error)
         if latest.updated_date > order.updated_date:
             superseded.append(version)
+            if (latest.customer_id, latest.vehicle_id) != (order.customer_id, order.vehicle_id):
+                customer_or_error, vehicle_or_error = self._call(
+                    _gather(
+                        _maybe(crm.get_customer(latest.customer_id) if latest.customer_id else None),
+                        _maybe(crm.get_vehicle(latest.vehicle_id) if latest.vehicle_id else None),
+                    )
+                )
             order, version = latest, _version(latest, IntakeSource.FETCH)
             verdict = evaluate(snapshot(order), view.criteria)
             if not verdict.accepted:
@@ -236,18 +251,17 @@ class IngestionService:
             return self._save_rejection(
                 tenant_id, version, ["the order has no customer"], superseded=superseded
             )
-        try:
-            customer = self._call(crm.get_customer(order.customer_id))
-        except CrmNotFound:
+        if isinstance(customer_or_error, CrmNotFound):
             reason = f"customer {order.customer_id} of the order was not found in the CRM"
             return self._save_rejection(tenant_id, version, [reason], superseded=superseded)
+        customer = _value(customer_or_error)
         vehicle: CrmVehicle | None = None
         notes: list[str] = []
         if order.vehicle_id:
-            try:
-                vehicle = self._call(crm.get_vehicle(order.vehicle_id))
-            except CrmNotFound:
+            if isinstance(vehicle_or_error, CrmNotFound):
                 notes.append(f"vehicle {order.vehicle_id} was not found in the CRM")
+            else:
+                vehicle = _value(vehicle_or_error)
         contact = contact_of(customer)
         consent = contact_consent(
             email=contact.email,
@@ -571,6 +585,22 @@ class IngestionService:
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         result: T = self.run_crm(coroutine)
         return result
+
+
+async def _gather(*reads: Coroutine[Any, Any, Any]) -> list[Any]:
+    """Run CRM reads concurrently; each result is its value or the exception it raised."""
+    return list(await asyncio.gather(*reads, return_exceptions=True))
+
+
+async def _maybe(read: Coroutine[Any, Any, T] | None) -> T | None:
+    return None if read is None else await read
+
+
+def _value(result: Any) -> Any:
+    """A gathered result, re-raising what the read raised (other than what the caller handled)."""
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def _version(order: CrmOrder, source: IntakeSource) -> OrderVersion:
