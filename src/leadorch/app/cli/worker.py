@@ -15,7 +15,9 @@ from typing import Any
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("worker", help="run the background worker (needs REDIS_URL)")
-    parser.add_argument("--threads", type=int, default=16, help="worker threads (default 16: jobs mostly wait on I/O)")
+    parser.add_argument(
+        "--threads", type=int, default=16, help="worker threads (default 16: jobs mostly wait on I/O)"
+    )
     parser.add_argument(
         "--no-scheduler", action="store_true", help="do not enqueue periodic jobs from this process"
     )
