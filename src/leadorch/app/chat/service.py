@@ -42,6 +42,7 @@ from leadorch.app.config.models import LocationConfig
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import lead_uuid, load_schedule
 from leadorch.app.links import InvalidLink, links_for
+from leadorch.app.observability.logging import bind, log_reference
 from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain.conversation import (
     MAX_CUSTOMER_MESSAGE_CHARS,
@@ -130,6 +131,11 @@ class ChatService:
     def post_message(self, session_id: str, text: str) -> ChatLine:
         """Record the customer's message and answer it."""
         session = self.sessions.resolve(session_id, self.clock.now())
+        # The session id is the customer's credential: the logs name it by a reference only.
+        with bind(session=log_reference(session_id), tenant_id=session.tenant_id, lead_id=session.lead_id):
+            return self._answer_message(session, text)
+
+    def _answer_message(self, session: ChatSession, text: str) -> ChatLine:
         words = checked_message(text)
         tenant_id, lead_id = session.tenant_id, UUID(session.lead_id)
         now = self.clock.now()

@@ -102,7 +102,27 @@ def event_store_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def open_event_store(database_url: str, *, codec: str = "msgspec", **extra_env: Any) -> EventStore:
+def open_event_store(
+    database_url: str, *, codec: str = "msgspec", attempts: int = 5, **extra_env: Any
+) -> EventStore:
+    """Open the store, creating its tables if missing.
+
+    Processes starting together (the API and the workers) create the same tables and functions at the
+    same moment; PostgreSQL then refuses all but one ("tuple concurrently updated"). The losers simply
+    try again: by then the schema exists.
+    """
     env = event_store_env(database_url)
     env.update({k: str(v) for k, v in extra_env.items()})
-    return EventStore(env, codec=codec)
+    for attempt in range(attempts):
+        try:
+            return EventStore(env, codec=codec)
+        except Exception as exc:  # the library wraps the driver's error; look at what it says
+            if attempt == attempts - 1 or not _lost_a_schema_race(exc):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _lost_a_schema_race(exc: BaseException) -> bool:
+    text = f"{exc} {exc.__cause__}"
+    return "concurrently" in text or "already exists" in text

@@ -18,8 +18,15 @@ import uuid
 from typing import Any
 
 from litestar import MediaType, Request, Response, post
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, RawBody
-from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_401_UNAUTHORIZED, HTTP_404_NOT_FOUND
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_404_NOT_FOUND,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+)
 
 from leadorch.adapters.shopmonkey_webhook import (
     WebhookPayloadError,
@@ -29,21 +36,42 @@ from leadorch.adapters.shopmonkey_webhook import (
 )
 from leadorch.app.ingestion.inbox import WebhookInbox
 from leadorch.app.ingestion.tenancy import UnknownWebhookTenant, webhook_secrets
+from leadorch.app.observability.logging import bind
+from leadorch.app.observability.metrics import WEBHOOK_DELIVERIES
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
 PROCESS_ACTOR = "process_inbox_delivery"
+MAX_ID_LENGTH = 128
 
 
-def _answer(status_code: int, **content: str) -> Response[dict[str, str]]:
+def _answer(status_code: int, outcome: str, **content: str) -> Response[dict[str, str]]:
+    """The answer to ShopMonkey, counted and logged by outcome (the one place every delivery ends)."""
+    WEBHOOK_DELIVERIES.labels(outcome=outcome).inc()
+    log.info("webhook delivery %s", outcome, extra={"fields": {"status_code": status_code}})
     return Response(content=content, status_code=status_code, media_type=MediaType.JSON)
+
+
+def _too_large(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, str]]:
+    """Litestar refuses an oversized body before the handler runs; count it like any other outcome."""
+    with bind(
+        delivery_id=_delivery_id(dict(request.headers)), tenant_id=request.path_params.get("tenant_id")
+    ):
+        return _answer(exc.status_code, "too_large", detail=f"the body is over {MAX_BODY_BYTES} bytes")
+
+
+def _delivery_id(headers: dict[str, str]) -> str | None:
+    """What names a delivery in every log line about it: ShopMonkey's request id (the inbox key)."""
+    named = headers.get("x-request-id") or headers.get("webhook-id")
+    return named[:MAX_ID_LENGTH] if named else None  # not yet verified: keep a forged one short
 
 
 @post(
     "/webhooks/shopmonkey/{tenant_id:str}",
     sync_to_thread=True,
     request_max_body_size=MAX_BODY_BYTES,
+    exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _too_large},
     status_code=HTTP_200_OK,
     tags=["webhooks"],
     summary="Receive a ShopMonkey order webhook",
@@ -52,24 +80,37 @@ def receive_shopmonkey_webhook(
     request: Request[Any, Any, Any], tenant_id: FromPath[str], body: RawBody
 ) -> Response[dict[str, str]]:
     """Verify, store and acknowledge one ShopMonkey delivery (see the module docstring for the answers)."""
-    container = request.app.state["container"]
     headers = dict(request.headers)
+    with bind(delivery_id=_delivery_id(headers), tenant_id=tenant_id):
+        return _receive(request, tenant_id, body, headers)
+
+
+def _receive(
+    request: Request[Any, Any, Any], tenant_id: str, body: bytes, headers: dict[str, str]
+) -> Response[dict[str, str]]:
+    container = request.app.state["container"]
     now = container.clock.now()
     try:
         secret = webhook_secrets(container).secret_for(tenant_id)
     except UnknownWebhookTenant:
-        return _answer(HTTP_404_NOT_FOUND, detail=f"unknown tenant {tenant_id!r}")
+        return _answer(HTTP_404_NOT_FOUND, "unknown_tenant", detail=f"unknown tenant {tenant_id!r}")
     if secret is None:
         return _answer(
-            HTTP_401_UNAUTHORIZED, detail="this tenant has no ShopMonkey webhook secret configured"
+            HTTP_401_UNAUTHORIZED,
+            "unauthorized",
+            detail="this tenant has no ShopMonkey webhook secret configured",
         )
     try:
         verify_delivery(body, headers, secret, now=now)
     except WebhookSignatureError as exc:
-        return _answer(HTTP_401_UNAUTHORIZED, detail=f"signature not accepted: {exc.reason}")
+        return _answer(HTTP_401_UNAUTHORIZED, "unauthorized", detail=f"signature not accepted: {exc.reason}")
     except ValueError:
         log.error("tenant %s has a malformed ShopMonkey webhook secret", tenant_id)
-        return _answer(HTTP_401_UNAUTHORIZED, detail="the tenant's webhook secret cannot verify signatures")
+        return _answer(
+            HTTP_401_UNAUTHORIZED,
+            "unauthorized",
+            detail="the tenant's webhook secret cannot verify signatures",
+        )
     inbox = WebhookInbox(container.db)
     raw = body.decode("utf-8")  # verified, so it is the UTF-8 ShopMonkey signed
     try:
@@ -86,7 +127,7 @@ def receive_shopmonkey_webhook(
             raw_body=raw,
             reason=exc.reason,
         )
-        return _answer(HTTP_400_BAD_REQUEST, detail=exc.reason)
+        return _answer(HTTP_400_BAD_REQUEST, "malformed", detail=exc.reason)
     if delivery.order is None:
         fresh = inbox.record_ignored(
             request_id=delivery.request_id,
@@ -98,7 +139,8 @@ def receive_shopmonkey_webhook(
             operation=delivery.operation,
             reason=f"table {delivery.table!r} is not acted on",
         )
-        return _answer(HTTP_200_OK, status="ignored" if fresh else "duplicate")
+        outcome = "ignored" if fresh else "duplicate"
+        return _answer(HTTP_200_OK, outcome, status=outcome)
     fresh = inbox.record_order(
         request_id=delivery.request_id,
         tenant_id=tenant_id,
@@ -110,9 +152,9 @@ def receive_shopmonkey_webhook(
         order=delivery.order,
     )
     if not fresh:
-        return _answer(HTTP_200_OK, status="duplicate")
+        return _answer(HTTP_200_OK, "duplicate", status="duplicate")
     _enqueue(container, delivery.request_id)
-    return _answer(HTTP_200_OK, status="accepted")
+    return _answer(HTTP_200_OK, "accepted", status="accepted")
 
 
 def _enqueue(container: Any, request_id: str) -> None:

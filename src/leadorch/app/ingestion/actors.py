@@ -14,6 +14,7 @@ from leadorch.app.ingestion.catalog import sync_catalog
 from leadorch.app.ingestion.inbox import WebhookInbox
 from leadorch.app.ingestion.poller import CrmPoller, tenants_to_poll
 from leadorch.app.ingestion.service import IngestionService
+from leadorch.app.observability.logging import bind
 from leadorch.app.worker.runtime import ActorSpec, PeriodicSpec
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,11 @@ def ingestion_service(container: Any) -> IngestionService:
 
 
 def process_inbox_delivery(container: Any, request_id: str) -> None:
-    decision = ingestion_service(container).process_delivery(request_id)
-    if decision is not None:
-        log.info("delivery %s: %s", request_id, decision.summary)
+    with bind(delivery_id=request_id):
+        decision = ingestion_service(container).process_delivery(request_id)
+        if decision is not None:
+            with bind(lead_id=decision.lead_id):
+                log.info("delivery %s: %s", request_id, decision.summary)
 
 
 def relay_inbox(container: Any) -> int:

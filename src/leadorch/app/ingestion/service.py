@@ -38,6 +38,7 @@ from leadorch.app.ingestion.order_reading import (
 )
 from leadorch.app.ingestion.staff_alert import NewLeadFacts, send_new_lead_alert
 from leadorch.app.ingestion.tenancy import TenantView, TenantViews
+from leadorch.app.observability.metrics import LEADS_CREATED
 from leadorch.domain import ids
 from leadorch.domain.errors import DomainError
 from leadorch.domain.intake import (
@@ -179,6 +180,7 @@ class IngestionService:
             except _Raced:
                 continue
             if decision.lead_created:
+                LEADS_CREATED.labels(source=source).inc()
                 self._after_lead_created(tenant_id, decision.lead_id)
             return decision
         raise RuntimeError(f"order {order.id} kept changing under concurrent imports")

@@ -8,6 +8,7 @@ phone numbers are masked on the way out, so a careless `log.info("%s", customer)
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import json
 import logging
 import re
@@ -33,14 +34,38 @@ def mask(text: str) -> str:
     return _PHONE.sub(lambda m: "[phone …" + re.sub(r"\D", "", m.group(0))[-2:] + "]", text)
 
 
+IdsToken = contextvars.Token[dict[str, str]]
+
+
 @contextmanager
 def bind(**ids: object) -> Iterator[None]:
     """Attach correlation ids to every log line written inside the block."""
-    token = _context.set({**_context.get(), **{k: str(v) for k, v in ids.items() if v is not None}})
+    token = push_ids(**ids)
     try:
         yield
     finally:
-        _context.reset(token)
+        pop_ids(token)
+
+
+def push_ids(**ids: object) -> IdsToken:
+    """`bind` for callers that cannot wrap a block (a job's before/after hooks): pair with `pop_ids`."""
+    return _context.set({**_context.get(), **{k: str(v) for k, v in ids.items() if v is not None}})
+
+
+def pop_ids(token: IdsToken) -> None:
+    """Restore the ids bound before the matching `push_ids` (call it in the same thread)."""
+    _context.reset(token)
+
+
+def bound_ids() -> dict[str, str]:
+    """The correlation ids bound right now (a copy)."""
+    return dict(_context.get())
+
+
+def log_reference(secret_id: str) -> str:
+    """A short, stable stand-in for an id that is itself a credential (a chat session id), safe to log:
+    the same id always gives the same reference, and the reference cannot be used to act as the id."""
+    return hashlib.sha256(secret_id.encode()).hexdigest()[:12]
 
 
 class JsonFormatter(logging.Formatter):

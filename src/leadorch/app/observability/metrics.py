@@ -6,13 +6,16 @@ One registry per process; `GET /metrics` on the API serves the API's, and the wo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 WEBHOOK_DELIVERIES = Counter(
     "leadorch_webhook_deliveries_total",
-    "CRM webhook deliveries by outcome (accepted, duplicate, ignored, rejected, unauthorized, malformed)",
+    "CRM webhook deliveries by outcome "
+    "(accepted, duplicate, ignored, malformed, unauthorized, unknown_tenant, too_large)",
     ["outcome"],
     registry=REGISTRY,
 )
@@ -41,3 +44,9 @@ ACTOR_FAILURES = Counter(
     registry=REGISTRY,
 )
 LEADS_CREATED = Counter("leadorch_leads_created_total", "Leads created", ["source"], registry=REGISTRY)
+
+
+def record_projection_lag(lags: Mapping[str, int]) -> None:
+    """Set the lag gauge of each projection named in `lags` (events behind the head of the log)."""
+    for projection, lag in lags.items():
+        PROJECTION_LAG.labels(projection=projection).set(lag)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from leadorch.app.observability.metrics import record_projection_lag
 from leadorch.app.projections.runner import ProjectionRunner
 
 log = logging.getLogger(__name__)
@@ -81,5 +82,8 @@ class ProjectionDaemon:
     def _catch_up_until_stopped(self) -> None:
         while not self._stopping.is_set():
             step = self.runner.step()
-            if step == 0:
+            if step:
+                record_projection_lag(self.runner.lag())  # after each batch: what is left behind
+            if step == 0:  # nothing after the slowest position: every projection is at the head
+                record_projection_lag({p.name: 0 for p in self.runner.projections})
                 return

@@ -105,7 +105,9 @@ def _replay_group(
 ) -> dict[str, int]:
     """In a worker process: replay one group of read models into their scratch tables."""
     db = open_database(database_url, pool_size=2)
-    store = open_event_store(database_url, codec=codec)
+    # The parent's store already made the event tables; making them again in two processes at once
+    # races on PostgreSQL (`CREATE OR REPLACE FUNCTION`: "tuple concurrently updated").
+    store = open_event_store(database_url, codec=codec, CREATE_TABLE="no")
     try:
         runner = ProjectionRunner(
             db, store, [cls() for cls in classes], prefix=SCRATCH_PREFIX, batch_size=batch_size

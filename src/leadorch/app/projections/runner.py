@@ -6,6 +6,9 @@ positions, check nobody moved them meanwhile, fetch the rows the handlers will r
 to every projection that has not seen it, write the changes and the new positions. A crash anywhere
 leaves the previous positions with the previous tables; another process that got there first makes
 this step start over from the new positions.
+
+A runner that created its tables itself (`reset`: a rebuild's scratch copies) owns them, and skips the
+reads: see `_step_owned`.
 """
 
 from __future__ import annotations

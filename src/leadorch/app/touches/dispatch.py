@@ -31,6 +31,8 @@ from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.links import links_for
 from leadorch.app.messages import MessageRenderingError
 from leadorch.app.messaging import messenger_for
+from leadorch.app.observability.logging import bind
+from leadorch.app.observability.metrics import SPEED_TO_LEAD, TOUCHES
 from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
 from leadorch.domain.lead import Lead
@@ -77,30 +79,59 @@ def dispatch_touch(
     claim_id = str(uuid4())
     now = container.clock.now()
 
-    def claim() -> tuple[tuple[ClaimedTouch | None, Lead | None, bool, str], list[Any]]:
+    def claim() -> tuple[tuple[ClaimedTouch | None, Lead | None, bool, str, list[str]], list[Any]]:
         schedule = store.load(schedule_uuid, TouchPointSchedule, tenant_id)
         due = schedule.next_due_at
         if due is None or due > now:
-            return (None, None, False, "nothing due"), []
+            return (None, None, False, "nothing due", []), []
         lead = store.load(UUID(schedule.lead_id), Lead, tenant_id)
         if lead.stops_cadence:
             # The use cases stop the schedule in the same save as the lead; this heals anything else.
             schedule.stop(reason=f"the lead can no longer be messaged (lead is {lead.status})", now=now)
-            return (None, None, False, "the lead stops the cadence"), [schedule]
+            return (None, None, False, "the lead stops the cadence", []), [schedule]
         if lead.automation_paused:
             schedule.pause(by=lead.paused_by or "staff", now=now)
-            return (None, None, False, "automation is paused for the lead"), [schedule]
+            return (None, None, False, "automation is paused for the lead", []), [schedule]
         claimed = schedule.claim_next_touch(now=now, claim_id=claim_id)
         note = "" if claimed else "skipped or moved into the sending window"
-        return (claimed, lead, _texted_before(schedule, claimed), note), [schedule]
+        skipped = _skipped_channels(schedule)
+        return (claimed, lead, _texted_before(schedule, claimed), note, skipped), [schedule]
 
-    try:
-        claimed, lead, texted_before, note = store.decide(claim)
-    except NotFound:
-        return DispatchResult(note=f"no schedule {schedule_id} for tenant {tenant_id}")
-    wake_projections(container)
-    if claimed is None or lead is None:
-        return DispatchResult(note=note)
+    with bind(tenant_id=tenant_id, schedule_id=schedule_id):
+        try:
+            claimed, lead, texted_before, note, skipped = store.decide(claim)
+        except NotFound:
+            return DispatchResult(note=f"no schedule {schedule_id} for tenant {tenant_id}")
+        wake_projections(container)
+        for channel_name in skipped:
+            TOUCHES.labels(channel=channel_name, outcome="skipped").inc()
+        if claimed is None or lead is None:
+            return DispatchResult(note=note)
+        with bind(lead_id=lead.id, touch=claimed.touch_number):
+            result = _send_claimed(
+                container, tenant_id, lead, claimed, texted_before=texted_before, sleep=sleep
+            )
+            for channel_name, outcome in result.outcomes.items():
+                TOUCHES.labels(channel=channel_name, outcome=outcome).inc()
+            log.info(
+                "touch %d dispatched: %s",
+                claimed.touch_number,
+                ", ".join(f"{channel} {outcome}" for channel, outcome in result.outcomes.items()),
+            )
+        return result
+
+
+def _send_claimed(
+    container: Any,
+    tenant_id: str,
+    lead: Lead,
+    claimed: ClaimedTouch,
+    *,
+    texted_before: bool,
+    sleep: Callable[[float], None],
+) -> DispatchResult:
+    """Send each claimed channel in turn and record its outcome (steps 3 and 4 of the protocol)."""
+    schedule_id = str(claimed.schedule_id)
     result = DispatchResult(touch_number=claimed.touch_number)
     try:
         envelope = _envelope(container, tenant_id, lead, claimed)
@@ -137,9 +168,25 @@ def dispatch_touch(
             _mark_uncertain(container, tenant_id, claimed)
             result.outcomes[channel.value] = TouchOutcome.UNCERTAIN.value
             break
+        first_answer = claimed.touch_number == 1 and TouchOutcome.SENT.value not in result.outcomes.values()
         result.outcomes[channel.value] = outcome
+        if first_answer and outcome == TouchOutcome.SENT.value:
+            _observe_speed_to_lead(container, lead)
     wake_projections(container)
     return result
+
+
+def _observe_speed_to_lead(container: Any, lead: Lead) -> None:
+    """Touch 1's first channel a provider accepted: how long the customer waited for our first answer."""
+    SPEED_TO_LEAD.observe(max(0.0, (container.clock.now() - lead.received_at).total_seconds()))
+
+
+def _skipped_channels(schedule: TouchPointSchedule) -> list[str]:
+    """The planned channels of a touch this claim skipped (none of them is still allowed)."""
+    for event in schedule.pending_events:
+        if isinstance(event, TouchPointSchedule.TouchSkipped):
+            return sorted(channel.value for channel in schedule.plan.touch(event.touch_number).channels)
+    return []
 
 
 def _deliver(

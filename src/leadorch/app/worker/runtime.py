@@ -25,6 +25,8 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
+from leadorch.app.worker.middleware import ActorFailureCounter, JobLogContext
+
 log = logging.getLogger(__name__)
 
 ACTOR_MODULES: list[str] = [
@@ -136,7 +138,18 @@ class Scheduler(threading.Thread):
 
 
 def _middleware() -> list[Any]:
-    return [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), Pipelines(), Retries()]
+    # The observability middleware comes first: its before-hook runs first and its after-hooks last,
+    # so every other middleware's log lines about a job carry the job's ids too.
+    return [
+        JobLogContext(),
+        ActorFailureCounter(),
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(),
+    ]
 
 
 def build_broker(redis_url: str | None) -> dramatiq.Broker:
