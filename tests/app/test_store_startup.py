@@ -16,7 +16,7 @@ def test_many_processes_opening_a_fresh_postgres_store_at_once_all_succeed(pg_ur
         barrier.wait()
         try:
             opened.append(open_event_store(pg_url))
-        except BaseException as exc:  # noqa: BLE001 - the test reports any failure
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=open_one) for _ in range(6)]
