@@ -11,9 +11,11 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import dramatiq
 import pytest
+from dramatiq.brokers.stub import StubBroker
 from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from tests.support.shopmonkey_world import TENANT, ShopMonkeyWorld, drain, shopmonkey_world, start_runtime
@@ -36,12 +38,12 @@ def world(pg_url: str) -> Iterator[ShopMonkeyWorld]:
 
 
 @pytest.fixture
-def client(world: ShopMonkeyWorld) -> Iterator[TestClient]:
+def client(world: ShopMonkeyWorld) -> Iterator[TestClient[Any]]:
     with TestClient(create_app(world.container)) as test_client:
         yield test_client
 
 
-def scrape(client: TestClient) -> Samples:
+def scrape(client: TestClient[Any]) -> Samples:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
@@ -61,7 +63,7 @@ def grew(before: Samples, after: Samples, name: str, **labels: str) -> float:
 
 
 def test_a_webhook_that_becomes_a_lead_and_touch_one_is_counted_end_to_end(
-    world: ShopMonkeyWorld, client: TestClient
+    world: ShopMonkeyWorld, client: TestClient[Any]
 ) -> None:
     before = scrape(client)
     body = world.body("order-insert-website-lead")
@@ -87,7 +89,7 @@ def test_a_webhook_that_becomes_a_lead_and_touch_one_is_counted_end_to_end(
 
 
 def test_every_webhook_answer_is_counted_under_its_outcome(
-    world: ShopMonkeyWorld, client: TestClient
+    world: ShopMonkeyWorld, client: TestClient[Any]
 ) -> None:
     before = scrape(client)
     quote = world.body("order-insert-website-lead")
@@ -126,7 +128,7 @@ def test_every_webhook_answer_is_counted_under_its_outcome(
 
 
 def test_the_projection_daemon_reports_each_projections_lag_after_catching_up(
-    world: ShopMonkeyWorld, client: TestClient
+    world: ShopMonkeyWorld, client: TestClient[Any]
 ) -> None:
     body = world.body("order-insert-website-lead")
     headers = world.signed(body)
@@ -150,6 +152,7 @@ def test_a_failing_background_job_is_counted_by_actor_and_each_retry_counts() ->
     labels = {"actor": "observability_test_fails"}
     before = REGISTRY.get_sample_value("leadorch_actor_failures_total", labels) or 0.0
     broker = build_broker(None)  # the runtime's broker, with the runtime's middleware
+    assert isinstance(broker, StubBroker)
     broker.emit_after("process_boot")
     attempts: list[int] = []
 

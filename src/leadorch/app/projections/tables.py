@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 
 LIVE_PREFIX = "rm_"
 
@@ -61,13 +60,23 @@ def instant(moment: datetime | None) -> str | None:
     """A timestamp as stored in read models: ISO-8601 in UTC with microseconds (fixed width, sortable)."""
     if moment is None:
         return None
-    return _instant(moment)
+    # Remembered: several read models format the same event's instants in turn, on the replay's hot
+    # path (a dict lookup, no further call). Equal instants in other zones share an entry, which is
+    # right: the text is the UTC form either way.
+    text = _INSTANTS.get(moment)
+    if text is None:
+        text = _instant(moment)
+        if len(_INSTANTS) >= _INSTANTS_KEPT:
+            _INSTANTS.clear()
+        _INSTANTS[moment] = text
+    return text
 
 
-@lru_cache(maxsize=4096)
+_INSTANTS_KEPT = 4096
+_INSTANTS: dict[datetime, str] = {}
+
+
 def _instant(moment: datetime) -> str:
-    # Cached: several read models format the same event's instants in turn. Equal instants in other
-    # zones share an entry, which is right: the text is the UTC form either way.
     if moment.tzinfo is not UTC:
         if moment.tzinfo is None:
             raise ValueError(f"read models store timezone-aware instants only, got naive {moment!r}")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from dramatiq import Broker, Message
+from dramatiq import Broker
+from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware
 
 from leadorch.app.observability.logging import IdsToken, pop_ids, push_ids
@@ -31,20 +32,20 @@ class JobLogContext(Middleware):
             tokens = self._local.tokens = []
         return tokens
 
-    def before_process_message(self, broker: Broker, message: Message[Any]) -> None:
+    def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
         self._tokens().append(push_ids(actor=message.actor_name, message_id=message.message_id))
 
     def after_process_message(
         self,
         broker: Broker,
-        message: Message[Any],
+        message: MessageProxy,
         *,
         result: Any | None = None,
         exception: BaseException | None = None,
     ) -> None:
         self._pop()
 
-    def after_skip_message(self, broker: Broker, message: Message[Any]) -> None:
+    def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
         self._pop()
 
     def _pop(self) -> None:
@@ -59,7 +60,7 @@ class ActorFailureCounter(Middleware):
     def after_process_message(
         self,
         broker: Broker,
-        message: Message[Any],
+        message: MessageProxy,
         *,
         result: Any | None = None,
         exception: BaseException | None = None,

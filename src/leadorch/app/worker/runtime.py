@@ -29,6 +29,8 @@ from leadorch.app.worker.middleware import ActorFailureCounter, JobLogContext
 
 log = logging.getLogger(__name__)
 
+IDLE_POLL_MS = 40
+
 ACTOR_MODULES: list[str] = [
     "leadorch.app.ingestion.actors",
     "leadorch.app.touches.actors",
@@ -75,7 +77,9 @@ class Runtime:
 
     def start_worker(self, *, threads: int = 4, scheduler: bool = True) -> None:
         """Start consuming messages in this process (the worker process, or the embedded default)."""
-        self._worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)
+        # An idle Redis consumer polls with a backoff capped at `worker_timeout`: that cap is the latency a
+        # new job can wait (twice for touch 1: ingestion, then dispatch), traded against idle polling.
+        self._worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=IDLE_POLL_MS)
         self._worker.start()
         if scheduler:
             self._scheduler = Scheduler(self)
