@@ -71,9 +71,8 @@ def test_a_website_quote_becomes_a_lead_with_its_customer_vehicle_and_a_started_
     assert (lead.contact.first_name, lead.contact.last_name) == ("Maya", "Ortega")
     assert (lead.contact.email, lead.contact.phone) == ("maya.ortega@example.com", "+16195550142")
     assert lead.vehicle.description == "2024 Toyota Camry"
-    assert lead.services == (
-        "Customer requested a quote online: Ceramic tint, all windows except windshield.",
-    )
+    # the website form's preamble is dropped: messages quote this back to the customer
+    assert lead.services == ("Ceramic tint, all windows except windshield",)
     assert (lead.location_id, lead.crm_customer_id) == ("san-diego", CUSTOMER)
     assert lead.can_contact(Channel.EMAIL) and lead.can_contact(Channel.SMS)
     schedule = world.schedule("o-quote")
@@ -278,3 +277,26 @@ def test_the_location_lookup_uses_the_crm_location_id(world: ShopMonkeyWorld) ->
     location = view.location_for(CRM_LOCATION)
     assert location is not None and location.location_id == "san-diego"
     assert view.location_for("san-diego") is None
+
+
+@pytest.mark.parametrize(
+    ("complaint", "services"),
+    [
+        (
+            "Customer requested a quote online: Ceramic tint, all windows except windshield.",
+            ["Ceramic tint, all windows except windshield"],
+        ),
+        ("Quote request: windshield strip", ["windshield strip"]),
+        ("Ceramic tint on the rear windows", ["Ceramic tint on the rear windows"]),
+        ("Time: 10:30 works", ["Time: 10:30 works"]),
+        ("   ", []),
+    ],
+)
+def test_the_requested_services_are_what_the_customer_asked_for_without_the_forms_preamble(
+    complaint: str, services: list[str]
+) -> None:
+    from types import SimpleNamespace
+
+    from leadorch.app.ingestion.order_reading import requested_services
+
+    assert requested_services(SimpleNamespace(complaint=complaint)) == services  # type: ignore[arg-type]

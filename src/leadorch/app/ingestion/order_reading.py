@@ -7,6 +7,8 @@ failing the whole import: a lead with a phone but a garbled email is still a lea
 
 from __future__ import annotations
 
+import re
+
 from datetime import UTC, datetime
 
 from leadorch.domain.errors import DomainError
@@ -31,9 +33,16 @@ def snapshot(order: CrmOrder) -> OrderSnapshot:
     )
 
 
+_FORM_PREAMBLE = re.compile(r"^[^:]{0,80}\b(quote|request(ed)?)\b[^:]*:\s*", re.IGNORECASE)
+
+
 def requested_services(order: CrmOrder) -> list[str]:
-    """What the customer asked for, as the website form put it into the order's complaint."""
-    complaint = (order.complaint or "").strip()
+    """What the customer asked for, as the website form put it into the order's complaint.
+
+    Website forms prefix it ("Customer requested a quote online: Ceramic tint, all windows."); messages
+    quote it back to the customer, so the preamble and the closing full stop are dropped.
+    """
+    complaint = _FORM_PREAMBLE.sub("", (order.complaint or "").strip()).rstrip(" .").strip()
     return [complaint] if complaint else []
 
 

@@ -152,9 +152,11 @@ def _swap_in(db: Database, projections: Sequence[Projection], reached: dict[str,
                 live = table.physical(LIVE_PREFIX)
                 columns = ", ".join(table.column_names)
                 cur.execute(table.drop(LIVE_PREFIX))
-                for statement in table.ddl(LIVE_PREFIX):
+                for statement in table.ddl(LIVE_PREFIX, indexes=False):
                     cur.execute(statement)
                 cur.execute(
                     f"INSERT INTO {live} ({columns}) SELECT {columns} FROM {table.physical(SCRATCH_PREFIX)}"
                 )
+                for statement in table.index_ddl(LIVE_PREFIX):  # built once over all rows: faster
+                    cur.execute(statement)
         positions.write(cur, reached)

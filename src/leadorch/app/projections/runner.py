@@ -84,7 +84,7 @@ class ProjectionRunner:
         positions.ensure(self.db, self._position_names.values())
 
     def reset(self) -> None:
-        """Drop and recreate this group's tables, positions at 0 (scratch copies start like this).
+        """Drop and recreate this group's tables (primary keys only), positions at 0 (scratch copies).
 
         From here this runner owns the tables: until `drop`, it keeps every row its handlers read in
         memory and applies events outside any transaction, which only write (see `Batch.following`).
@@ -93,7 +93,9 @@ class ProjectionRunner:
         with self.db.transaction() as cur:
             for table in self._tables:
                 cur.execute(table.drop(self.prefix))
-                for statement in table.ddl(self.prefix):
+                # Only the primary key (all a runner reads by): every other index would be kept up to
+                # date on each write of the replay for nobody; a swap builds them on the live tables.
+                for statement in table.ddl(self.prefix, indexes=False):
                     cur.execute(statement)
             positions.reset(cur, self._position_names.values())
         self._owned = Batch.following(self.db, self._tables, self.prefix)

@@ -42,15 +42,20 @@ class Table:
     def physical(self, prefix: str) -> str:
         return f"{prefix}{self.name}"
 
-    def ddl(self, prefix: str) -> list[str]:
+    def ddl(self, prefix: str, *, indexes: bool = True) -> list[str]:
+        """The table with its primary key, then (unless `indexes` is false) its other indexes."""
         table = self.physical(prefix)
         columns = ", ".join(f"{name} {sql_type}" for name, sql_type in self.columns)
         statements = [f"CREATE TABLE IF NOT EXISTS {table} ({columns}, PRIMARY KEY ({', '.join(self.key)}))"]
-        statements += [
+        return statements + self.index_ddl(prefix) if indexes else statements
+
+    def index_ddl(self, prefix: str) -> list[str]:
+        """The indexes besides the primary key: the queries need them, a replay only slows down by them."""
+        table = self.physical(prefix)
+        return [
             f"CREATE INDEX IF NOT EXISTS {table}_{suffix} ON {table} ({columns_sql})"
             for suffix, columns_sql in self.indexes
         ]
-        return statements
 
     def drop(self, prefix: str) -> str:
         return f"DROP TABLE IF EXISTS {self.physical(prefix)}"
