@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
+from leadorch.app.observability.metrics import TOUCHES
 from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.touches.work_lists import schedules_in_flight
 from leadorch.domain.schedule import TouchPointSchedule
@@ -30,17 +31,22 @@ def sweep_stale_claims(container: Any, *, older_than: timedelta = STALE_CLAIM_AF
     now = container.clock.now()
     for ref in schedules_in_flight(container.db):
 
-        def command(ref_id: str = ref.schedule_id, tenant_id: str = ref.tenant_id) -> tuple[bool, list[Any]]:
+        def command(
+            ref_id: str = ref.schedule_id, tenant_id: str = ref.tenant_id
+        ) -> tuple[frozenset[str], list[Any]]:
             schedule = store.load(UUID(ref_id), TouchPointSchedule, tenant_id)
             claimed = schedule.claimed
             if claimed is None or claimed.claimed_at > now - older_than:
-                return False, []
+                return frozenset(), []
             schedule.mark_uncertain(touch_number=claimed.touch_number, now=now)
-            return True, [schedule]
+            return frozenset(str(channel) for channel in claimed.channels), [schedule]
 
         try:
-            if store.decide(command):
+            channels = store.decide(command)
+            if channels:
                 marked += 1
+                for channel in channels:
+                    TOUCHES.labels(channel=channel, outcome="uncertain").inc()
                 log.warning(
                     "touch of schedule %s claimed but never confirmed: marked uncertain", ref.schedule_id
                 )
