@@ -17,17 +17,16 @@ from eventsourcing.domain import Aggregate
 
 from leadorch.app.booking.jobs import enqueue
 from leadorch.app.config import config_service
-from leadorch.app.config.models import LocationConfig, StaffContact, TenantConfig
+from leadorch.app.config.models import LocationConfig
 from leadorch.app.eventstore.store import EventStore, NotFound
-from leadorch.app.ingestion.staff_alert import AlertOutcome, console_link
 from leadorch.app.leads.use_cases import load_schedule
 from leadorch.app.messaging import messenger_for
 from leadorch.app.projections.wiring import wake_projections
+from leadorch.app.staff_alerts import AlertOutcome, StaffAlertMessage, console_link, send_staff_alert
 from leadorch.app.touches.compose import default_sender
 from leadorch.app.worker.runtime import ActorSpec
 from leadorch.domain.conversation import Conversation, conversation_id
 from leadorch.domain.lead import Lead
-from leadorch.ports.messaging import DeliveryError, EmailMessage, SmsMessage
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +67,18 @@ def alert_staff_of_handoff(
     config = config_service(container)
     tenant = config.tenant(tenant_id)
     location = config.location(tenant_id, lead.location_id)
-    link = console_link(container.settings.public_base_url, lead_id)
-    subject, body = handoff_text(lead, location, question, link)
-    outcomes: list[AlertOutcome] = []
-    key = f"staff-handoff:{lead_id}:{number}"
-    for contact in location.staff_to_alert("handoff"):
-        if contact.email:
-            outcomes.append(
-                _email(container, tenant, location, contact, subject, body, f"{key}:{contact.email}")
-            )
-        if contact.phone:
-            outcomes.append(_sms(container, tenant, location, contact, body, f"{key}:{contact.phone}"))
-    for outcome in outcomes:
-        log.info("hand-off alert %s", outcome.status, extra={"tenant_id": tenant_id, "lead_id": lead_id})
-    return outcomes
+    public_base_url = container.settings.public_base_url
+    subject, body = handoff_text(lead, location, question, console_link(public_base_url, lead_id))
+    alert = StaffAlertMessage(
+        kind="handoff",
+        lead_id=lead_id,
+        subject=subject,
+        body=body,
+        key=f"staff-handoff:{lead_id}:{number}",
+        sender_name=f"{location.name} chat",
+        fallback_sender=default_sender(public_base_url),
+    )
+    return send_staff_alert(messenger_for(container), tenant, location, alert)
 
 
 def handoff_text(lead: Lead, location: LocationConfig, question: str, link: str) -> tuple[str, str]:
@@ -97,61 +94,6 @@ def handoff_text(lead: Lead, location: LocationConfig, question: str, link: str)
         f'Question: "{question}"\nReach them: {reach}\nOpen the lead: {link}'
     )
     return subject, body
-
-
-def _email(
-    container: Any,
-    tenant: TenantConfig,
-    location: LocationConfig,
-    contact: StaffContact,
-    subject: str,
-    body: str,
-    key: str,
-) -> AlertOutcome:
-    address = str(contact.email)
-    if not tenant.may_message(address):
-        return AlertOutcome("email", address, "suppressed", "demo mode: not on the allow-list")
-    message = EmailMessage(
-        to=address,
-        to_name=contact.name,
-        from_email=location.email_from or default_sender(container.settings.public_base_url),
-        from_name=f"{location.name} chat",
-        subject=subject,
-        text=body,
-        html="<p>" + "<br>".join(_escape(line) for line in body.splitlines()) + "</p>",
-        custom_args={"tenant_id": tenant.tenant_id, "kind": "staff_handoff"},
-        categories=["staff-handoff"],
-        idempotency_key=key,
-    )
-    return _deliver("email", address, lambda: messenger_for(container).send_email(message))
-
-
-def _sms(
-    container: Any, tenant: TenantConfig, location: LocationConfig, contact: StaffContact, body: str, key: str
-) -> AlertOutcome:
-    number = str(contact.phone)
-    if not tenant.may_message(number):
-        return AlertOutcome("sms", number, "suppressed", "demo mode: not on the allow-list")
-    message = SmsMessage(to=number, body=body, from_number=location.sms_from_number, idempotency_key=key)
-    return _deliver("sms", number, lambda: messenger_for(container).send_sms(message))
-
-
-def _deliver(channel: str, to: str, send: Any) -> AlertOutcome:
-    try:
-        receipt = send()
-    except DeliveryError as error:
-        log.warning("hand-off alert by %s failed: %s", channel, error.reason)
-        return AlertOutcome(channel, to, "failed", error.reason)
-    except ValueError as misconfigured:  # e.g. no SMS sender number configured for the location
-        log.error("hand-off alert by %s could not be sent: %s", channel, misconfigured)
-        return AlertOutcome(channel, to, "failed", str(misconfigured))
-    return AlertOutcome(channel, to, "sent", receipt.provider_message_id)
-
-
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text)
 
 
 def _alert(container: Any, tenant_id: str, lead_id: str, question: str, number: int = 1) -> None:

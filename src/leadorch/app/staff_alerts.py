@@ -1,0 +1,133 @@
+"""Delivering one alert to a location's staff contacts, whatever it is about.
+
+Staff hear about new leads and about customers who ask for a person; both alerts go the same way: one
+email and/or one text per contact who asked for that kind of alert, demo mode honoured exactly as for
+customers (an address off the tenant's allow-list is suppressed, not sent), the location's own sender
+when it has one, and a failed delivery reported as an outcome rather than raised, so one bad address
+or provider hiccup never silences the other contacts or undoes what caused the alert. Callers own only
+the words and the kind of alert.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+
+from leadorch.app.config.models import LocationConfig, StaffAlert, TenantConfig
+from leadorch.ports.messaging import DeliveryError, EmailMessage, Messenger, SendReceipt, SmsMessage
+
+log = logging.getLogger(__name__)
+
+SUPPRESSED_IN_DEMO = "demo mode: not on the allow-list"
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    """What happened to one alert: `sent`, `suppressed` (demo mode) or `failed`."""
+
+    channel: str
+    to: str
+    status: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StaffAlertMessage:
+    """One alert, worded: what every contact who wants this `kind` of alert receives.
+
+    `key` identifies this alert; each recipient's copy is keyed `{key}:{address}`. The email comes
+    from the location's `email_from`, else `fallback_sender`, under the name `sender_name`.
+    """
+
+    kind: StaffAlert
+    lead_id: str
+    subject: str
+    body: str
+    key: str
+    sender_name: str
+    fallback_sender: str
+
+
+def console_link(public_base_url: str, lead_id: str) -> str:
+    """The short link to a lead in the console; it redirects to the lead under its tenant."""
+    return f"{public_base_url.rstrip('/')}/console/leads/{lead_id}"
+
+
+def send_staff_alert(
+    messenger: Messenger, tenant: TenantConfig, location: LocationConfig, alert: StaffAlertMessage
+) -> list[AlertOutcome]:
+    """Alert every staff contact of `location` who wants `alert.kind` alerts; returns what happened."""
+    outcomes: list[AlertOutcome] = []
+    for contact in location.staff_to_alert(alert.kind):
+        if contact.email:
+            outcomes.append(_email(messenger, tenant, location, contact.email, contact.name, alert))
+        if contact.phone:
+            outcomes.append(_sms(messenger, tenant, location, contact.phone, alert))
+    for outcome in outcomes:
+        log.info(
+            "staff alert %s by %s %s",
+            alert.kind,
+            outcome.channel,
+            outcome.status,
+            extra={"tenant_id": tenant.tenant_id, "lead_id": alert.lead_id, "channel": outcome.channel},
+        )
+    return outcomes
+
+
+def _email(
+    messenger: Messenger,
+    tenant: TenantConfig,
+    location: LocationConfig,
+    address: str,
+    name: str,
+    alert: StaffAlertMessage,
+) -> AlertOutcome:
+    if not tenant.may_message(address):
+        return AlertOutcome("email", address, "suppressed", SUPPRESSED_IN_DEMO)
+    message = EmailMessage(
+        to=address,
+        to_name=name,
+        from_email=location.email_from or alert.fallback_sender,
+        from_name=alert.sender_name,
+        subject=alert.subject,
+        text=alert.body,
+        html="<p>" + "<br>".join(escape(line) for line in alert.body.splitlines()) + "</p>",
+        custom_args={"tenant_id": tenant.tenant_id, "lead_id": alert.lead_id, "kind": f"staff_{alert.kind}"},
+        categories=[f"staff-{alert.kind.replace('_', '-')}"],
+        idempotency_key=f"{alert.key}:{address}",
+    )
+    return _deliver(alert, "email", address, lambda: messenger.send_email(message))
+
+
+def _sms(
+    messenger: Messenger,
+    tenant: TenantConfig,
+    location: LocationConfig,
+    number: str,
+    alert: StaffAlertMessage,
+) -> AlertOutcome:
+    if not tenant.may_message(number):
+        return AlertOutcome("sms", number, "suppressed", SUPPRESSED_IN_DEMO)
+    message = SmsMessage(
+        to=number,
+        body=alert.body,
+        from_number=location.sms_from_number,
+        idempotency_key=f"{alert.key}:{number}",
+    )
+    return _deliver(alert, "sms", number, lambda: messenger.send_sms(message))
+
+
+def _deliver(
+    alert: StaffAlertMessage, channel: str, to: str, send: Callable[[], SendReceipt]
+) -> AlertOutcome:
+    try:
+        receipt = send()
+    except DeliveryError as error:
+        log.warning("staff alert %s by %s failed: %s", alert.kind, channel, error.reason)
+        return AlertOutcome(channel, to, "failed", error.reason)
+    except ValueError as misconfigured:  # e.g. no SMS sender number configured for the location
+        log.error("staff alert %s by %s could not be sent: %s", alert.kind, channel, misconfigured)
+        return AlertOutcome(channel, to, "failed", str(misconfigured))
+    return AlertOutcome(channel, to, "sent", receipt.provider_message_id)
