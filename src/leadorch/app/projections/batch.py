@@ -47,12 +47,8 @@ class Batch:
         *,
         db: Database | None = None,
         empty: bool = False,
-        multi_row: bool = False,
     ) -> None:
         self._cursor = cursor
-        # Write whole rows as multi-row INSERTs (one statement per few hundred rows) rather than one
-        # statement per row: on PostgreSQL each statement is a server round of parse-plan-execute.
-        self._multi_row = multi_row
         self._db = db
         self._prefix = prefix
         self._tables = {table.name: table for table in tables}
@@ -69,7 +65,7 @@ class Batch:
     @classmethod
     def following(cls, db: Database, tables: Iterable[Table], prefix: str) -> Batch:
         """A batch for tables that start empty and that nobody else writes (a rebuild's scratch copies)."""
-        return cls(None, tables, prefix, db=db, empty=True, multi_row=db.dialect == "postgres")
+        return cls(None, tables, prefix, db=db, empty=True)
 
     # ------------------------------------------------------------------------------------- reading
 
@@ -215,11 +211,9 @@ class Batch:
             deletes = [key for key, (operation, _) in rows.items() if operation == _DELETE]
             if deletes:
                 cursor.executemany(f"DELETE FROM {physical} WHERE {where}", deletes)
-            puts = [tuple(values.values()) for operation, values in rows.values() if operation == _PUT]  # type: ignore[union-attr]
-            if puts and self._multi_row:
-                _upsert_many(cursor, table, physical, puts)
-            elif puts:
-                cursor.executemany(_upsert_sql(table, physical), puts)
+            puts = [values for operation, values in rows.values() if operation == _PUT]
+            if puts:
+                cursor.executemany(_upsert_sql(table, physical), [tuple(row.values()) for row in puts])  # type: ignore[union-attr]
             updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
             for key, (operation, values) in rows.items():
                 if operation == _UPDATE and values:
@@ -247,21 +241,9 @@ class Batch:
         return table
 
 
-_MAX_ROWS_PER_INSERT = 500
-_MAX_PARAMETERS = 60_000  # PostgreSQL allows 65,535 per statement
-
-
-def _upsert_many(cursor: Cursor, table: Table, physical: str, rows: list[tuple[Any, ...]]) -> None:
-    """`rows` (distinct keys, as `_pending` guarantees) upserted in multi-row INSERTs."""
-    per_statement = max(1, min(_MAX_ROWS_PER_INSERT, _MAX_PARAMETERS // len(table.column_names)))
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        cursor.execute(_upsert_sql(table, physical, len(chunk)), [value for row in chunk for value in row])
-
-
-def _upsert_sql(table: Table, physical: str, rows: int = 1) -> str:
+def _upsert_sql(table: Table, physical: str) -> str:
     columns = table.column_names
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * rows)
+    placeholders = ", ".join(["%s"] * len(columns))
     others = [column for column in columns if column not in table.key]
     keys = ", ".join(table.key)
     action = (
@@ -270,5 +252,5 @@ def _upsert_sql(table: Table, physical: str, rows: int = 1) -> str:
         else "DO NOTHING"
     )
     return (
-        f"INSERT INTO {physical} ({', '.join(columns)}) VALUES {placeholders} ON CONFLICT ({keys}) {action}"
+        f"INSERT INTO {physical} ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT ({keys}) {action}"
     )

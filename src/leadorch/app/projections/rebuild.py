@@ -1,10 +1,11 @@
 """Rebuild read models from the event log, without readers ever seeing a half-built table.
 
-The rebuild replays the whole log into scratch copies of the tables (same DDL, another prefix), then
-swaps them in with one transaction: live tables dropped and recreated from the current DDL (so a
-changed schema is picked up), rows copied from the scratch copies, live positions set to where the
-scratch copies got. Events saved during the rebuild are simply applied afterwards by the normal
-runner, from that position. Until the swap commits, readers keep seeing the old tables.
+The rebuild replays the whole log into scratch copies of the tables (same DDL, another prefix, primary
+keys only), then swaps them in with one transaction: live tables dropped and recreated from the current
+DDL (so a changed schema is picked up), rows copied from the scratch copies, the other indexes built
+over the copied rows, live positions set to where the scratch copies got. Events saved during the
+rebuild are simply applied afterwards by the normal runner, from that position. Until the swap
+commits, readers keep seeing the old tables.
 
 With `workers` > 1 the read models are split into groups replayed by that many processes at once
 (each reads and decodes the log itself, and owns its scratch tables), which is what a big log on a

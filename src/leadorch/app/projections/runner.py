@@ -169,7 +169,7 @@ class ProjectionRunner:
             if current != expected:
                 return None
             seen = {p.name: current[self._position_names[p.name]] for p in self.projections}
-            batch = Batch(cur, self._tables, self.prefix, multi_row=self.db.dialect == "postgres")
+            batch = Batch(cur, self._tables, self.prefix)
             batch.prefetch(self._rows_needed(events, seen))
             self._apply(events, seen, batch)
             batch.flush()
