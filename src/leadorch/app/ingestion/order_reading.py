@@ -8,7 +8,6 @@ failing the whole import: a lead with a phone but a garbled email is still a lea
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, datetime
 
 from leadorch.domain.errors import DomainError
