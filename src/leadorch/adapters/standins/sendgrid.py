@@ -17,12 +17,12 @@ import base64
 import json
 import os
 import re
-import threading
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Litestar, Request, Response, post
+
+from leadorch.adapters.standins.provider import ProviderStandIn
 
 API_KEY = "SG.standin.key"
 HELP = "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html"
@@ -75,54 +75,17 @@ class SendGridRejection(Exception):
         self.errors = [{"message": message, "field": field, "help": HELP if status == 400 else None}]
 
 
-@dataclass
-class _Fault:
-    status: int | None = None
-    stall_seconds: float = 0.0
-
-
-class SendGridStandIn:
+class SendGridStandIn(ProviderStandIn[AcceptedEmail]):
     """Fake SendGrid: `app` is the ASGI app; `outbox` holds accepted messages; methods inject faults."""
 
     def __init__(self, api_key: str = API_KEY) -> None:
         self.api_key = api_key
-        self._lock = threading.Lock()
-        self._outbox: list[AcceptedEmail] = []
-        self._faults: deque[_Fault] = deque()
+        super().__init__()
         self._rejected_addresses: dict[str, str] = {}
-        self._calls = 0
         # No OpenAPI and no logging setup: a stand-in must not reconfigure the host process's logging.
         self.app = Litestar(
             route_handlers=[self._mail_send_handler()], openapi_config=None, logging_config=None
         )
-
-    @property
-    def outbox(self) -> list[AcceptedEmail]:
-        """A snapshot of every accepted message, oldest first."""
-        with self._lock:
-            return list(self._outbox)
-
-    @property
-    def calls(self) -> int:
-        """How many requests reached the endpoint, accepted or not."""
-        with self._lock:
-            return self._calls
-
-    def fail_next(self, count: int = 1, *, status: int = 500) -> None:
-        """The next `count` calls answer `status` (500, 503, 429, ...) without sending anything."""
-        if count < 1 or not 400 <= status <= 599:
-            raise ValueError(f"fail_next needs count >= 1 and an error status, got {count}, {status}")
-        with self._lock:
-            self._faults.extend(_Fault(status=status) for _ in range(count))
-
-    def stall_next(self, seconds: float, count: int = 1) -> None:
-        """The next `count` calls are taken, then answered only after `seconds` (a slow or lost answer).
-
-        The message is accepted before the wait, as with a provider whose answer never reaches the
-        client: a client that times out and retries would send it twice.
-        """
-        with self._lock:
-            self._faults.extend(_Fault(stall_seconds=seconds) for _ in range(count))
 
     def reject_address(self, address: str, message: str = "Does not contain a valid address.") -> None:
         """Any message to `address` is refused with a 400 naming the recipient field."""
@@ -132,19 +95,15 @@ class SendGridStandIn:
     def reset(self) -> None:
         """Forget accepted messages and pending faults."""
         with self._lock:
-            self._outbox.clear()
-            self._faults.clear()
+            self._reset_common()
             self._rejected_addresses.clear()
-            self._calls = 0
 
     def _mail_send_handler(self) -> Any:
         standin = self
 
         @post("/v3/mail/send", status_code=202)
         async def mail_send(request: Request[Any, Any, Any]) -> Response[Any]:
-            with standin._lock:
-                standin._calls += 1
-                fault = standin._faults.popleft() if standin._faults else None
+            fault = standin._count_call()
             try:
                 if fault and fault.status:
                     raise _fault_rejection(fault.status)

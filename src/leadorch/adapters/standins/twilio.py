@@ -22,8 +22,6 @@ import binascii
 import json
 import os
 import re
-import threading
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -34,6 +32,7 @@ import httpx
 from litestar import Litestar, Request, Response, post
 from twilio.request_validator import RequestValidator
 
+from leadorch.adapters.standins.provider import ProviderStandIn
 from leadorch.domain.sms_segments import sms_segments
 
 ACCOUNT_SID = "AC" + "5a" * 16
@@ -96,57 +95,20 @@ class TwilioRejection(Exception):
         }
 
 
-@dataclass
-class _Fault:
-    status: int | None = None
-    stall_seconds: float = 0.0
-
-
-class TwilioStandIn:
+class TwilioStandIn(ProviderStandIn[AcceptedSms]):
     """Fake Twilio: `app` is the ASGI app; `outbox` holds accepted messages; methods inject faults."""
 
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self._lock = threading.Lock()
-        self._outbox: list[AcceptedSms] = []
-        self._faults: deque[_Fault] = deque()
+        super().__init__()
         self._rejected_recipients: dict[str, int] = {}
         self._opted_out: set[str] = set()
         self._reported_status: dict[str, str] = {}
-        self._calls = 0
         # No OpenAPI and no logging setup: a stand-in must not reconfigure the host process's logging.
         self.app = Litestar(
             route_handlers=[self._create_message_handler()], openapi_config=None, logging_config=None
         )
-
-    @property
-    def outbox(self) -> list[AcceptedSms]:
-        """A snapshot of every accepted message, oldest first."""
-        with self._lock:
-            return list(self._outbox)
-
-    @property
-    def calls(self) -> int:
-        """How many requests reached the endpoint, accepted or not."""
-        with self._lock:
-            return self._calls
-
-    def fail_next(self, count: int = 1, *, status: int = 500) -> None:
-        """The next `count` calls answer `status` (500, 503, 429, ...) without sending anything."""
-        if count < 1 or not 400 <= status <= 599:
-            raise ValueError(f"fail_next needs count >= 1 and an error status, got {count}, {status}")
-        with self._lock:
-            self._faults.extend(_Fault(status=status) for _ in range(count))
-
-    def stall_next(self, seconds: float, count: int = 1) -> None:
-        """The next `count` calls are taken, then answered only after `seconds` (a slow or lost answer).
-
-        The message is accepted before the wait, as with a provider whose answer never reaches the
-        client: a client that times out and retries would send it twice.
-        """
-        with self._lock:
-            self._faults.extend(_Fault(stall_seconds=seconds) for _ in range(count))
 
     def reject_recipient(self, number: str, code: int = 21610) -> None:
         """Messages to `number` answer 400 with Twilio error `code` (21610, 21211, 21614, ...)."""
@@ -158,12 +120,10 @@ class TwilioStandIn:
     def reset(self) -> None:
         """Forget accepted messages, faults and opt-outs."""
         with self._lock:
-            self._outbox.clear()
-            self._faults.clear()
+            self._reset_common()
             self._rejected_recipients.clear()
             self._opted_out.clear()
             self._reported_status.clear()
-            self._calls = 0
 
     def deliver_status_callbacks(self, status: str = "delivered", *, error_code: int | None = None) -> int:
         """Post a signed status callback (`MessageStatus=status`) for every accepted message that asked
@@ -249,9 +209,7 @@ class TwilioStandIn:
         @post(f"/{API_VERSION}/Accounts/{{account_sid:str}}/Messages.json", status_code=201)
         async def create_message(request: Request[Any, Any, Any]) -> Response[Any]:
             account_sid = str(request.path_params["account_sid"])
-            with standin._lock:
-                standin._calls += 1
-                fault = standin._faults.popleft() if standin._faults else None
+            fault = standin._count_call()
             try:
                 if fault and fault.status:
                     raise _fault_rejection(fault.status)
