@@ -13,7 +13,7 @@ from tests.conftest import shared_fixtures_dir
 from leadorch.adapters.shopmonkey import ShopMonkeyCrm
 from leadorch.adapters.standins.server import serve_in_thread
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
-from leadorch.ports.crm import CrmAppointment, CrmAppointmentRequest, CrmNotFound
+from leadorch.ports.crm import CrmAppointment, CrmAppointmentRequest, CrmNotFound, CrmUnavailable
 
 CUSTOMER_ID = "66a1f0c1b7e4d9a1c2f3e3a9"
 VEHICLE_ID = "66a1f0c1b7e4d9a1c2f3e3b2"
@@ -189,3 +189,72 @@ async def test_moving_or_cancelling_an_unknown_appointment_is_not_found(crm: Sho
 def test_a_booking_request_names_what_is_wrong_with_it(changes: dict[str, object], complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint):
         the_fixture_booking(**changes)
+
+
+def stored_appointment(ident: str, order_id: str | None) -> dict[str, object]:
+    return {
+        "id": ident,
+        "orderId": order_id,
+        "customerId": CUSTOMER_ID,
+        "vehicleId": VEHICLE_ID,
+        "startDate": "2026-11-24T17:00:00.000Z",
+        "endDate": "2026-11-24T20:00:00.000Z",
+        "name": "Tint",
+        "color": "blue",
+    }
+
+
+@pytest.mark.anyio
+async def test_an_orders_appointments_are_read_across_pages_and_no_other_orders(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey
+) -> None:
+    for n in range(105):
+        fake.appointments[f"a{n:03d}"] = stored_appointment(f"a{n:03d}", ORDER_ID)
+    for n in range(3):
+        fake.appointments[f"b{n:03d}"] = stored_appointment(f"b{n:03d}", "another-order")
+
+    found = await crm.appointments_on_order(ORDER_ID)
+
+    assert sorted(a.id for a in found) == [f"a{n:03d}" for n in range(105)]
+    assert {a.order_id for a in found} == {ORDER_ID}
+    lists = fake.requests_to("/v3/appointment", "GET")
+    assert [(r.query["skip"], r.query["limit"]) for r in lists] == [("0", "100"), ("100", "100")]
+    assert json.loads(lists[0].query["where"]) == {"orderId": ORDER_ID}
+
+
+@pytest.mark.anyio
+async def test_an_order_filter_shopmonkey_ignored_is_applied_on_our_side() -> None:
+    """ShopMonkey answers an unknown or ignored `where` with every row: the adapter must not trust it."""
+    rows = [stored_appointment("mine", ORDER_ID), stored_appointment("theirs", "another-order")]
+    rows.append(stored_appointment("unlinked", None))
+    answer = json.dumps({"success": True, "data": rows, "meta": {"total": 3, "hasMore": False}})
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=answer.encode()))
+
+    async with ShopMonkeyCrm("key", "https://api.example.test", transport=transport) as crm:
+        found = await crm.appointments_on_order(ORDER_ID)
+
+    assert [a.id for a in found] == ["mine"]
+
+
+@pytest.mark.anyio
+async def test_a_create_applied_but_answered_500_is_not_retried_and_can_be_found_again(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey
+) -> None:
+    fake.apply_then_fail_next("/v3/appointment", method="POST")
+
+    with pytest.raises(CrmUnavailable, match="may have been applied"):
+        await crm.create_appointment(the_fixture_booking(note="Booking reference: 42"))
+
+    assert len(fake.requests_to("/v3/appointment", "POST")) == 1
+    (found,) = await crm.appointments_on_order(ORDER_ID)
+    assert (found.id, found.note, found.start) == (
+        next(iter(fake.appointments)),
+        "Booking reference: 42",
+        START,
+    )
+
+
+@pytest.mark.anyio
+async def test_an_order_id_that_is_not_one_is_refused(crm: ShopMonkeyCrm) -> None:
+    with pytest.raises(ValueError, match="order id"):
+        await crm.appointments_on_order(" ")

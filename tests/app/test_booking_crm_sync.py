@@ -17,6 +17,7 @@ from leadorch.adapters.offline_assistant import OfflineAssistant
 from leadorch.app.booking.crm_sync import (
     MAX_ATTEMPTS,
     SyncLedger,
+    SyncOutcome,
     sync_appointment_to_crm,
     sync_pending_appointments,
 )
@@ -65,6 +66,7 @@ def test_a_chat_booking_appears_in_shopmonkey_with_what_the_customer_asked(world
 
     (created,) = world.crm_appointments()
     lead = world.lead()
+    row = calendar_row(world)
     assert created["customerId"] == MAYA_CUSTOMER and created["vehicleId"] == MAYA_VEHICLE
     assert created["orderId"] == lead.crm_order_id
     assert created["locationId"] == "6198139a5391fa197fac13e7"
@@ -77,9 +79,9 @@ def test_a_chat_booking_appears_in_shopmonkey_with_what_the_customer_asked(world
         "Booked online through the chat assistant.\n"
         'Customer asked: "How much for the premium package?"; "what times do you have Friday for the premium '
         'package?"; "Book Fri Nov 27, 10:00 AM"\n'
-        "Chose: Premium Tint Package ($300) on Fri Nov 27, 10:00 AM."
+        "Chose: Premium Tint Package ($300) on Fri Nov 27, 10:00 AM.\n"
+        f"Booking reference: {row.appointment_id}"
     )
-    row = calendar_row(world)
     assert (row.crm_sync, row.crm_appointment_id, row.crm_sync_error) == ("synced", created["id"], None)
 
 
@@ -124,6 +126,72 @@ def test_an_outage_is_retried_with_backoff_until_shopmonkey_takes_it(world: Chat
     row = calendar_row(world)
     assert row.crm_sync == "synced" and row.crm_sync_error is None
     assert len(world.crm_appointments()) == 1
+
+
+def test_a_create_shopmonkey_applied_but_answered_500_is_adopted_not_made_twice(world: ChatWorld) -> None:
+    world.shopmonkey.apply_then_fail_next("/v3/appointment", method="POST")
+
+    appointment_id = book(world)  # ShopMonkey stores it, yet the answer is a 500
+    assert calendar_row(world).crm_sync == "pending"
+    world.clock.advance(timedelta(seconds=6))
+    retry = sync_appointment_to_crm(world.container, world.tenant_id, appointment_id)
+
+    (only,) = world.crm_appointments()
+    assert retry == SyncOutcome("adopted", only["id"])
+    posts = world.shopmonkey.requests_to("/v3/appointment", method="POST")
+    assert len([post for post in posts if post.json["orderId"] == world.lead().crm_order_id]) == 1
+    row = calendar_row(world)
+    assert (row.crm_sync, row.crm_appointment_id, row.crm_sync_error) == ("synced", only["id"], None)
+
+
+def test_an_applied_create_whose_note_staff_rewrote_is_still_adopted_by_its_times(world: ChatWorld) -> None:
+    world.shopmonkey.apply_then_fail_next("/v3/appointment", method="POST")
+    appointment_id = book(world)
+    (stored,) = world.crm_appointments()
+    stored["note"] = "Customer will drop the car off early"
+
+    world.clock.advance(timedelta(seconds=6))
+    retry = sync_appointment_to_crm(world.container, world.tenant_id, appointment_id)
+
+    assert retry.status == "adopted" and [a["id"] for a in world.crm_appointments()] == [stored["id"]]
+
+
+def test_a_retry_adopts_the_applied_create_and_moves_it_when_the_booking_moved(world: ChatWorld) -> None:
+    world.shopmonkey.apply_then_fail_next("/v3/appointment", method="POST")
+    book(world)
+    location = config_service(world.container).location(world.tenant_id, LOCATION)
+
+    booking_service(world.container).reschedule(
+        tenant_id=world.tenant_id,
+        lead_id=world.lead_id,
+        location=location,
+        start=FRIDAY_10AM + timedelta(hours=3),
+    )
+    world.clock.advance(timedelta(minutes=5))
+    world.catch_up()
+    assert sync_pending_appointments(world.container) == 1
+
+    (only,) = world.crm_appointments()
+    assert only["startDate"] == "2026-11-27T21:00:00.000Z"
+    assert calendar_row(world).crm_appointment_id == only["id"]
+
+
+def test_cancelling_after_an_applied_but_failed_create_removes_it_from_shopmonkey(world: ChatWorld) -> None:
+    world.shopmonkey.apply_then_fail_next("/v3/appointment", method="POST")
+    book(world)
+    assert len(world.crm_appointments()) == 1
+
+    booking_service(world.container).cancel(
+        tenant_id=world.tenant_id, lead_id=world.lead_id, reason="plans changed"
+    )
+    world.clock.advance(timedelta(minutes=5))
+    world.catch_up()  # the sweep reads the appointments read model
+    swept = sync_pending_appointments(world.container)
+
+    assert swept == 1
+    assert world.crm_appointments() == []
+    row = calendar_row(world)
+    assert (row.status, row.crm_sync) == ("cancelled", "synced")
 
 
 def test_an_outage_that_outlasts_the_retries_flags_the_appointment_and_keeps_it(world: ChatWorld) -> None:

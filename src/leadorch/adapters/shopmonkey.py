@@ -4,7 +4,9 @@ One pooled `httpx.AsyncClient` with bearer auth and timeouts. Transient failures
 dropped connections) are retried with exponential backoff and a 429 waits as long as `Retry-After`
 asks; after `max_retries` the caller gets `CrmUnavailable`. Creating an appointment is the one
 non-idempotent call: it is retried only when ShopMonkey certainly did not act on it (429, or a
-connection that never opened), so a slow answer can never book the same slot twice.
+connection that never opened), so a slow answer can never book the same slot twice here. A create
+that failed after ShopMonkey may have applied it is the caller's to settle: `appointments_on_order`
+finds it again.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ T = TypeVar("T")
 
 PAGE_LIMIT = 100  # ShopMonkey silently caps `limit` at 100
 MAX_SERVICE_PAGES = 50  # a menu longer than 5,000 services means the paging is broken, not the menu
+MAX_LISTING_PAGES = 50  # likewise for one order's appointments
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 30.0
 
@@ -161,6 +164,29 @@ class ShopMonkeyCrm:
             raise CrmContractError(f"canned service list still had more rows after {MAX_SERVICE_PAGES} pages")
         # An ignored filter would hand us every location's menu: keep only what was asked for.
         return [s for s in services if not location_id or s.location_id in (None, location_id)]
+
+    async def appointments_on_order(self, order_id: str) -> list[CrmAppointment]:
+        wanted = _path_id(order_id, "order")
+        found: dict[str, CrmAppointment] = {}
+        skip = 0
+        for _ in range(MAX_LISTING_PAGES):
+            params = {
+                "where": json.dumps({"orderId": wanted}),
+                "limit": str(PAGE_LIMIT),
+                "skip": str(skip),
+                "orderBy": json.dumps({"id": "asc"}),
+            }
+            body = await self._send("GET", "/v3/appointment", params=params)
+            page = _decode(body, Envelope[list[WireAppointment]], "appointment list")
+            for row in page.data:
+                found.setdefault(row.id, appointment_from_wire(row))
+            skip += len(page.data)
+            if not page.data or not (page.meta and page.meta.has_more):
+                break
+        else:
+            raise CrmContractError(f"appointment list still had more rows after {MAX_LISTING_PAGES} pages")
+        # An ignored filter would hand us the whole calendar: keep only the order's appointments.
+        return [appointment for appointment in found.values() if appointment.order_id == wanted]
 
     async def create_appointment(self, request: CrmAppointmentRequest) -> CrmAppointment:
         body = await self._send(

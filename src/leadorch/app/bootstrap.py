@@ -12,6 +12,7 @@ from typing import Any
 from leadorch.adapters.clocks import AdjustableClock, SystemClock
 from leadorch.app.db import Database, open_database
 from leadorch.app.eventstore.store import EventStore, open_event_store
+from leadorch.app.messaging import check_messaging_settings
 from leadorch.app.settings import Settings, load_settings
 from leadorch.ports.clock import Clock
 
@@ -33,9 +34,18 @@ class Container:
             recorder.close()
 
 
-def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
-    """Build the container for `settings` (default: from the environment) and create missing tables."""
+def bootstrap(
+    settings: Settings | None = None, *, clock: Clock | None = None, sends_messages: bool = False
+) -> Container:
+    """Build the container for `settings` (default: from the environment) and create missing tables.
+
+    `sends_messages`: the process will contact customers (`serve`, `worker`); a deployment without
+    messaging credentials is then refused with `SettingsError` (see `app/messaging.py`). Operator
+    commands (tenants, audit, projections) run regardless.
+    """
     settings = settings or load_settings()
+    if sends_messages:
+        check_messaging_settings(settings)  # before anything starts: never send into the void
     db = open_database(settings.database_url)
     store = open_event_store(settings.database_url, codec=settings.event_codec)
     if clock is None:

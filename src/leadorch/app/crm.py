@@ -102,6 +102,10 @@ class LoopBoundCrm:
         services: list[CrmService] = await self._run(self._inner.list_services(location_id))
         return services
 
+    async def appointments_on_order(self, order_id: str) -> list[CrmAppointment]:
+        found: list[CrmAppointment] = await self._run(self._inner.appointments_on_order(order_id))
+        return found
+
     async def create_appointment(self, request: CrmAppointmentRequest) -> CrmAppointment:
         created: CrmAppointment = await self._run(self._inner.create_appointment(request))
         return created

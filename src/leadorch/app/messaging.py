@@ -4,18 +4,27 @@ With credentials in the settings the real providers are used. Without them (the 
 SendGrid and Twilio stand-ins are started on loopback sockets once per container and the production
 adapters talk to them through the official SDKs, so the demo runs the exact code path production runs,
 and what would have been sent can be inspected in the stand-ins' outboxes
-(`container.extras["standins"]`).
+(`container.extras["standins"]`). Starting them logs one warning saying so.
+
+A deployment (a real LEADORCH_SECRET_KEY) must not fall back to the stand-ins unnoticed: no customer
+would get a message and nothing would look wrong. `check_messaging_settings` refuses it at start-up
+with a `SettingsError` naming the missing settings, unless LEADORCH_ALLOW_MESSAGING_STANDINS says the
+stand-ins are meant (then it warns).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from leadorch.adapters.sendgrid import SendGridEmailSender
 from leadorch.adapters.twilio import TwilioSmsSender
+from leadorch.app.settings import ENV_NAMES, Settings, SettingsError
 from leadorch.ports.messaging import EmailMessage, EmailSender, Messenger, SendReceipt, SmsMessage, SmsSender
+
+log = logging.getLogger(__name__)
 
 # The stand-in's sender for a location that has no number of its own (the embedded default only).
 STANDIN_FROM_NUMBER = "+15005550006"
@@ -50,6 +59,38 @@ class StandIns:
     sendgrid_api_key: str
 
 
+def missing_messaging_settings(settings: Settings) -> list[str]:
+    """The environment names of the SendGrid and Twilio credentials that are not set."""
+    missing = [] if settings.sendgrid_api_key else ["sendgrid_api_key"]
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        missing += [
+            name for name in ("twilio_account_sid", "twilio_auth_token") if not getattr(settings, name)
+        ]
+    return [ENV_NAMES[name] for name in missing]
+
+
+def check_messaging_settings(settings: Settings) -> None:
+    """Refuse a deployment that would send to the stand-ins without saying so; warn when it is allowed.
+
+    The embedded default (no LEADORCH_SECRET_KEY) is the demo: stand-ins are its point, and they
+    announce themselves when they start.
+    """
+    missing = missing_messaging_settings(settings)
+    if not missing or not settings.is_production_secret:
+        return
+    allow = ENV_NAMES["allow_messaging_standins"]
+    if not settings.allow_messaging_standins:
+        raise SettingsError(
+            f"{', '.join(missing)} not set: email and SMS would go to local stand-ins and reach no "
+            f"customer. Set them, or set {allow}=true to run with the stand-ins on purpose"
+        )
+    log.warning(
+        "%s not set and %s=true: email and SMS go to local stand-ins, no customer receives them",
+        ", ".join(missing),
+        allow,
+    )
+
+
 def messenger_for(container: Any) -> Messenger:
     """The container's messenger, built once (real providers, or stand-ins when credentials are missing)."""
     messenger = container.extras.get("messenger")
@@ -76,6 +117,7 @@ def twilio_auth_token(container: Any) -> str | None:
 def _build(container: Any) -> Messenger:
     settings = container.settings
     timeout = settings.provider_timeout_seconds  # past it, a send is unconfirmed: never retried
+    to_standins: list[str] = []
     if settings.sendgrid_api_key:
         email: EmailSender = SendGridEmailSender(
             settings.sendgrid_api_key, host=settings.sendgrid_host, timeout=timeout
@@ -83,6 +125,7 @@ def _build(container: Any) -> Messenger:
     else:
         standins = standins_for(container)
         email = SendGridEmailSender(standins.sendgrid_api_key, host=standins.sendgrid_url, timeout=timeout)
+        to_standins.append(f"email to the SendGrid stand-in's outbox at {standins.sendgrid_url}")
     if settings.twilio_account_sid and settings.twilio_auth_token:
         # The sender is each location's `sms_from_number`, set on every message.
         sms: SmsSender = TwilioSmsSender(
@@ -99,6 +142,13 @@ def _build(container: Any) -> Messenger:
             from_number=STANDIN_FROM_NUMBER,
             base_url=standins.twilio_url,
             timeout=timeout,
+        )
+        to_standins.append(f"SMS to the Twilio stand-in's outbox at {standins.twilio_url}")
+    if to_standins:
+        log.warning(
+            "messages go to local stand-ins, not to customers: %s (%s not set)",
+            " and ".join(to_standins),
+            ", ".join(missing_messaging_settings(settings)),
         )
     return ChannelMessenger(email=email, sms=sms)
 

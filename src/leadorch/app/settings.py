@@ -30,6 +30,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_base_url: str | None = None
+    allow_messaging_standins: bool = False
     anthropic_api_key: str | None = None
     anthropic_model: str = "claude-sonnet-4-6"
     anthropic_base_url: str | None = None
@@ -44,6 +45,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def is_production_secret(self) -> bool:
+        """A real LEADORCH_SECRET_KEY is set: a deployment, not the embedded demo default."""
         return not self.secret_key.startswith("dev-only-")
 
 
@@ -60,6 +62,7 @@ _ENV_NAMES: dict[str, str] = {
     "twilio_account_sid": "TWILIO_ACCOUNT_SID",
     "twilio_auth_token": "TWILIO_AUTH_TOKEN",
     "twilio_base_url": "TWILIO_BASE_URL",
+    "allow_messaging_standins": "LEADORCH_ALLOW_MESSAGING_STANDINS",
     "anthropic_api_key": "ANTHROPIC_API_KEY",
     "anthropic_model": "ANTHROPIC_MODEL",
     "anthropic_base_url": "ANTHROPIC_BASE_URL",

@@ -173,6 +173,14 @@ class Crm(Protocol):
         """Every canned service (all pages), bookable or not, for the location when one is given."""
         ...
 
+    async def appointments_on_order(self, order_id: str) -> list[CrmAppointment]:
+        """Every appointment the CRM holds for the order (all pages, only that order's).
+
+        How a create that failed in our eyes but was applied by the CRM is found again, so a retry
+        adopts it instead of booking the slot twice.
+        """
+        ...
+
     async def create_appointment(self, request: CrmAppointmentRequest) -> CrmAppointment: ...
 
     async def update_appointment(

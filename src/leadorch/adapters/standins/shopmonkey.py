@@ -4,7 +4,8 @@ It speaks ShopMonkey's wire shapes (bearer auth, `{success, data, meta}` envelop
 filters, `limit`/`skip` paging) and reproduces the production traps integrators have met: `limit`
 silently capped at 100, `$gte` and unknown filters silently ignored (the whole set comes back), only
 `id` orderable, and optionally a different row order on identical calls. Faults can be injected per
-path: 5xx answers, 429 with `Retry-After`, latency, malformed JSON. Every request is recorded.
+path: 5xx answers, 429 with `Retry-After`, latency, malformed JSON, and a request that is applied but
+answered with a 5xx (the create the caller believes failed). Every request is recorded.
 
 Run it on a real socket with `leadorch.adapters.standins.server.serve_in_thread(fake)`.
 """
@@ -50,6 +51,7 @@ class _Fault:
     status: int = 500
     retry_after: str | None = None
     malformed: bool = False
+    applied: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in (None, method)) and fnmatch.fnmatchcase(path, self.pattern)
@@ -164,6 +166,13 @@ class FakeShopMonkey:
         with self._lock:
             self._faults.append(_Fault(path, method, times, status=status))
 
+    def apply_then_fail_next(
+        self, path: str, times: int = 1, *, status: int = 500, method: str | None = None
+    ) -> None:
+        """Carry out the next `times` matching requests, then answer `status` as if it had failed."""
+        with self._lock:
+            self._faults.append(_Fault(path, method, times, status=status, applied=True))
+
     def rate_limit_next(
         self, path: str, times: int = 1, *, retry_after: str = "2", method: str | None = None
     ) -> None:
@@ -240,6 +249,8 @@ class FakeShopMonkey:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
+                if fault.applied:
+                    self._route(request)
                 return self._faulted(fault)
             return self._route(request)
 
@@ -271,6 +282,8 @@ class FakeShopMonkey:
         if entity == "appointment":
             if method == "POST" and not ident:
                 return self._create_appointment(request.json)
+            if method == "GET" and not ident:
+                return self._list_appointments(request.query)
             if method == "GET" and ident:
                 return self._get(self.appointments, ident, "Appointment")
             if method == "PUT" and ident:
@@ -329,6 +342,19 @@ class FakeShopMonkey:
             return _fail(400, "where must be JSON", "BAD_REQUEST")
         if isinstance(where, dict) and isinstance(where.get("bookable"), bool):
             rows = [r for r in rows if r.get("bookable") is where["bookable"]]
+        return self._page(rows, query)
+
+    def _list_appointments(self, query: dict[str, str]) -> _Answer:
+        try:
+            where = json.loads(query["where"]) if "where" in query else {}
+        except ValueError:
+            return _fail(400, "where must be JSON", "BAD_REQUEST")
+        rows = list(self.appointments.values())
+        if isinstance(where, dict):
+            # Bare equality on these fields filters; any other field is ignored, as ShopMonkey does.
+            for name in ("orderId", "customerId", "vehicleId", "locationId"):
+                if isinstance(where.get(name), str):
+                    rows = [r for r in rows if r.get(name) == where[name]]
         return self._page(rows, query)
 
     # --- appointments ------------------------------------------------------------------------------

@@ -11,6 +11,11 @@ customer asked in the chat and what they chose. Its outcome is recorded on the a
   `MAX_ATTEMPTS`; then, like a permanent failure (bad credentials, a refused request, a lead with no
   CRM vehicle), it flags the appointment for staff. It never cancels the appointment.
 - The state last written is remembered, so a change made while a sync was in flight is synced again.
+- Never two CRM appointments for one of ours: ShopMonkey may apply a create and still answer 5xx (or
+  drop the connection), and the retry cannot tell. So before creating, the sync lists the order's
+  appointments and adopts the one an earlier attempt made: the note carries our booking reference
+  (`booking_reference`), or, when staff rewrote the note, it has the same start and end. A cancelled
+  appointment that never learnt its CRM id removes such a leftover the same way (by reference only).
 """
 
 from __future__ import annotations
@@ -39,7 +44,14 @@ from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain.appointment import Appointment, AppointmentStatus
 from leadorch.domain.conversation import Conversation, CustomerLine, conversation_id
 from leadorch.domain.lead import Lead
-from leadorch.ports.crm import CrmAppointmentRequest, CrmError, CrmNotFound, CrmUnavailable
+from leadorch.ports.crm import (
+    Crm,
+    CrmAppointment,
+    CrmAppointmentRequest,
+    CrmError,
+    CrmNotFound,
+    CrmUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +59,7 @@ MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=3)
 FIRST_RETRY = timedelta(seconds=5)
 NOTE_LIMIT = 1000
+WRITTEN = frozenset({"created", "adopted", "updated", "deleted", "nothing to remove"})
 _SLOT_START = re.compile(r"\s*\(\d{4}-\d{2}-\d{2}T[^)]*\)\s*$")
 
 
@@ -56,7 +69,8 @@ class SyncImpossible(Exception):
 
 @dataclass(frozen=True)
 class SyncOutcome:
-    """What one run did: created, updated, deleted, unchanged, busy, waiting, retrying, failed, missing."""
+    """What one run did: created, adopted, updated, deleted, nothing to remove, unchanged, busy, waiting,
+    retrying, failed, missing."""
 
     status: str
     detail: str = ""
@@ -170,7 +184,7 @@ def sync_appointment_to_crm(container: Any, tenant_id: str, appointment_id: str)
     finally:
         ledger.release(appointment_id, owner)
     wake_projections(container)
-    if outcome.status in ("created", "updated", "deleted", "nothing to remove"):
+    if outcome.status in WRITTEN:
         latest = store.load(key, Appointment, tenant_id)
         if crm_state(latest) != crm_state(appointment):  # changed while we were writing
             enqueue(container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id)
@@ -219,7 +233,9 @@ def _call_crm(container: Any, tenant_id: str, appointment: Appointment) -> tuple
     existing = appointment.crm_appointment_id
     if appointment.status is AppointmentStatus.CANCELLED:
         if existing is None:
-            return "nothing to remove", None
+            existing = _leftover_of_failed_create(container, tenant_id, crm, appointment)
+            if existing is None:
+                return "nothing to remove", None
         with contextlib.suppress(CrmNotFound):  # already gone from the CRM: the state we wanted
             _run(container, crm.delete_appointment(existing))
         return "deleted", existing
@@ -230,8 +246,55 @@ def _call_crm(container: Any, tenant_id: str, appointment: Appointment) -> tuple
             return "updated", str(updated.id)
         except CrmNotFound:
             pass  # staff deleted it in the CRM: put it back
+    on_order = _run(container, crm.appointments_on_order(request.order_id)) if request.order_id else []
+    earlier = made_by_earlier_attempt(on_order, appointment)
+    if earlier is not None:
+        if (earlier.start, earlier.end) != (request.start, request.end):
+            earlier = _run(container, crm.update_appointment(earlier.id, request))
+        log.info("CRM sync of appointment %s adopted CRM appointment %s", appointment.id, earlier.id)
+        return "adopted", str(earlier.id)
     created = _run(container, crm.create_appointment(request))
     return "created", str(created.id)
+
+
+def booking_reference(appointment: Appointment) -> str:
+    """The line in the CRM note that ties a CRM appointment to ours, whatever else staff change."""
+    return f"Booking reference: {appointment.id}"
+
+
+def made_by_earlier_attempt(
+    candidates: list[CrmAppointment], appointment: Appointment
+) -> CrmAppointment | None:
+    """Among the order's CRM appointments, the one an earlier create for `appointment` made, if any.
+
+    The one whose note carries the booking reference; failing that, one with no booking reference at
+    all (staff rewrote the note) at exactly the appointment's start and end. One carrying another
+    booking's reference is never taken.
+    """
+    reference = booking_reference(appointment)
+    marked = [c for c in candidates if reference in (c.note or "")]
+    if marked:
+        return min(marked, key=lambda c: c.id)
+    unmarked = [
+        c
+        for c in candidates
+        if "Booking reference:" not in (c.note or "")
+        and (c.start, c.end) == (appointment.start, appointment.end)
+    ]
+    return min(unmarked, key=lambda c: c.id) if unmarked else None
+
+
+def _leftover_of_failed_create(
+    container: Any, tenant_id: str, crm: Crm, appointment: Appointment
+) -> str | None:
+    """The CRM id of a create for this (now cancelled) appointment that was applied unbeknown to us."""
+    lead: Lead = container.store.load(UUID(appointment.lead_id), Lead, tenant_id)
+    if not lead.crm_order_id:
+        return None
+    reference = booking_reference(appointment)
+    on_order = _run(container, crm.appointments_on_order(lead.crm_order_id))
+    marked = sorted(c.id for c in on_order if reference in (c.note or ""))
+    return marked[0] if marked else None
 
 
 def appointment_request(container: Any, tenant_id: str, appointment: Appointment) -> CrmAppointmentRequest:
@@ -274,19 +337,27 @@ def crm_note(container: Any, tenant_id: str, appointment: Appointment, location:
     if asked:
         quoted = "; ".join(f'"{_clip(text, 120)}"' for text in asked[:4])
         lines.insert(1, f"Customer asked: {quoted}" + (" …" if len(asked) > 4 else ""))
-    return _clip("\n".join(lines), NOTE_LIMIT)
+    reference = booking_reference(appointment)  # kept whole: a retried create finds its appointment by it
+    return _clip("\n".join(lines), NOTE_LIMIT - len(reference) - 1) + "\n" + reference
 
 
 def sync_pending_appointments(
     container: Any, *, older_than: timedelta = timedelta(seconds=60), limit: int = 200
 ) -> int:
-    """The sweep: re-send the sync of appointments the CRM has not confirmed for a while."""
+    """The sweep: re-send the sync of appointments the CRM has not confirmed for a while.
+
+    A cancelled appointment the CRM never confirmed is left alone, unless a create for it failed: that
+    create may have been applied, and the sync removes what it left behind.
+    """
     cutoff = container.clock.now() - older_than
     table = APPOINTMENTS.physical(LIVE_PREFIX)
     with container.db.transaction() as cur:
         cur.execute(
-            f"SELECT tenant_id, appointment_id FROM {table} WHERE crm_sync = 'pending' AND updated_at < %s "
-            "AND NOT (status = 'cancelled' AND crm_appointment_id IS NULL) ORDER BY updated_at LIMIT %s",
+            f"SELECT a.tenant_id, a.appointment_id FROM {table} a WHERE a.crm_sync = 'pending' "
+            "AND a.updated_at < %s AND NOT (a.status = 'cancelled' AND a.crm_appointment_id IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM appointment_crm_sync s "
+            "WHERE s.appointment_id = a.appointment_id AND s.attempts > 0)) "
+            "ORDER BY a.updated_at LIMIT %s",
             (instant(cutoff), limit),
         )
         rows = cur.fetchall()

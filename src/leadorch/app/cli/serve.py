@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from leadorch.app.http.app import create_app
     from leadorch.app.observability.logging import configure_logging
 
-    container = bootstrap()
+    container = bootstrap(sends_messages=True)
     configure_logging(container.settings.log_level, json_lines=container.settings.log_json)
     runtime = start_api_background(container)
     app = create_app(container)

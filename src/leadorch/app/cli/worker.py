@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--metrics-port must be between 0 and 65535 (0 disables), not {args.metrics_port}")
     if args.threads < 1:
         raise CliError(f"--threads must be at least 1, not {args.threads}")
-    container = bootstrap()
+    container = bootstrap(sends_messages=True)
     configure_logging(container.settings.log_level, json_lines=container.settings.log_json)
     if not container.settings.redis_url:
         raise CliError(

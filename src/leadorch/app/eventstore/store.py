@@ -98,7 +98,13 @@ def event_store_env(database_url: str) -> dict[str, str]:
         }
     env = postgres_env(database_url)
     # No pre-ping: it costs a round trip per call, and the library retries a call whose connection broke.
-    env.update({"POSTGRES_POOL_SIZE": "10", "POSTGRES_MAX_OVERFLOW": "10"})
+    env.update(
+        {
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "APPLICATION_RECORDER_TOPIC": "leadorch.app.eventstore.recorder:GroupCommitRecorder",
+        }
+    )
     return env
 
 

@@ -1,0 +1,95 @@
+"""Group commit: writes arriving together from many threads share one transaction.
+
+One small transaction per request caps a durable write path at the database's commit rate, and the event
+store's writers even queue behind one table lock. Here a thread that wants to write joins a queue; the
+first one in becomes the *leader*, takes everything queued so far as one batch and hands it to
+`commit_batch` (one transaction for all of it). Requests that arrive while that transaction runs form
+the next batch, led by the first of them, so no thread ever waits for more than the batch it is in and
+the one before it. A caller gets its own result or its own exception, exactly as if it had written
+alone: `commit_batch` returns one outcome per request, in order, and when a batch as a whole fails
+(one request breaking a constraint) it falls back to committing each request on its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Outcome = R | BaseException
+"""What one request ends with: its result, or the exception it must raise."""
+
+
+class _Request(Generic[T, R]):
+    __slots__ = ("item", "leads", "outcome", "settled", "wake")
+
+    def __init__(self, item: T) -> None:
+        self.item = item
+        self.outcome: R | BaseException | None = None
+        self.settled = False
+        self.leads = False
+        self.wake = threading.Event()
+
+
+class GroupCommit(Generic[T, R]):
+    """Run `commit_batch(items) -> outcomes` over whatever requests are waiting, one batch at a time."""
+
+    def __init__(
+        self, commit_batch: Callable[[Sequence[T]], Sequence[R | BaseException]], *, max_batch: int = 256
+    ) -> None:
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self._commit_batch = commit_batch
+        self._max_batch = max_batch
+        self._lock = threading.Lock()
+        self._queue: list[_Request[T, R]] = []
+        self._leader_busy = False
+        self.batches = 0  # how many transactions ran (for tests and benchmarks)
+        self.requests = 0
+
+    def submit(self, item: T) -> R:
+        """Write `item` with whatever else is waiting; return its result or raise its exception."""
+        request: _Request[T, R] = _Request(item)
+        with self._lock:
+            self._queue.append(request)
+            if self._leader_busy:
+                leads = False
+            else:
+                self._leader_busy = leads = True
+        if not leads:
+            request.wake.wait()
+            leads = request.leads and not request.settled
+        if leads:
+            self._lead()
+        assert request.settled, "a request always ends settled"
+        if isinstance(request.outcome, BaseException):
+            raise request.outcome
+        return request.outcome  # type: ignore[return-value]
+
+    def _lead(self) -> None:
+        """Commit one batch (which holds this thread's own request), then pass the lead on."""
+        with self._lock:
+            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+        try:
+            outcomes: Sequence[R | BaseException] = self._commit_batch([r.item for r in batch])
+            if len(outcomes) != len(batch):
+                raise RuntimeError(f"commit_batch gave {len(outcomes)} outcomes for {len(batch)} requests")
+        except BaseException as exc:  # the batch's own failure is every member's
+            outcomes = [exc] * len(batch)
+        with self._lock:
+            self.batches += 1
+            self.requests += len(batch)
+            successor = self._queue[0] if self._queue else None
+            if successor is None:
+                self._leader_busy = False
+            else:
+                successor.leads = True
+        for request, outcome in zip(batch, outcomes, strict=True):
+            request.outcome = outcome
+            request.settled = True
+            request.wake.set()
+        if successor is not None:
+            successor.wake.set()
