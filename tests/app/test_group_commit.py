@@ -1,6 +1,6 @@
 """Group commit: concurrent writers share transactions, yet each gets back exactly its own outcome.
 
-The combiner is exercised with a recording `commit_batch` (what a transaction would do), then the event
+The combiners (threads: `GroupCommit`; an event loop: `GroupCommitWriter`) are exercised with a recording `commit_batch` (what a transaction would do), then the event
 store's recorder on real PostgreSQL: many threads saving at once are committed in fewer transactions,
 every event gets its notification id, and a save that loses an optimistic-concurrency race inside a
 batch fails alone while the others in its batch are stored.
@@ -8,6 +8,7 @@ batch fails alone while the others in its batch are stored.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from eventsourcing.persistence import IntegrityError
 
 from leadorch.app.eventstore.recorder import GroupCommitRecorder
 from leadorch.app.eventstore.store import open_event_store
-from leadorch.app.group_commit import GroupCommit
+from leadorch.app.group_commit import GroupCommit, GroupCommitWriter
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import Contact
 
@@ -177,3 +178,63 @@ def test_a_save_that_loses_a_race_inside_a_batch_fails_alone(pg_url: str) -> Non
             assert store.repository.get(other.id).crm_order_id == other.crm_order_id
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------- the event loop's writer
+
+
+def test_the_writer_settles_each_awaiting_request_with_its_own_outcome_in_shared_batches() -> None:
+    batches: list[list[int]] = []
+
+    def commit_batch(items: Sequence[int]) -> list[int | BaseException]:
+        batches.append(list(items))
+        time.sleep(0.005)
+        return [Refused(str(item)) if item == 7 else item * 2 for item in items]
+
+    writer = GroupCommitWriter[int, int](commit_batch)
+
+    async def submit_all() -> list[object]:
+        return await asyncio.gather(*(writer.submit(i) for i in range(40)), return_exceptions=True)
+
+    try:
+        results = asyncio.run(submit_all())
+    finally:
+        writer.close()
+
+    assert [r for i, r in enumerate(results) if i != 7] == [i * 2 for i in range(40) if i != 7]
+    assert isinstance(results[7], Refused)
+    assert sorted(item for batch in batches for item in batch) == list(range(40))
+    assert len(batches) < 40 and writer.requests == 40
+
+
+def test_a_failing_batch_is_raised_to_each_of_its_requests_and_the_writer_goes_on() -> None:
+    calls = 0
+
+    def commit_batch(items: Sequence[int]) -> list[int | BaseException]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise Refused("connection lost")
+        return list(items)
+
+    writer = GroupCommitWriter[int, int](commit_batch)
+
+    async def two_requests() -> tuple[object, object]:
+        first = await asyncio.gather(writer.submit(1), return_exceptions=True)
+        return first[0], await writer.submit(2)
+
+    try:
+        failed, succeeded = asyncio.run(two_requests())
+    finally:
+        writer.close()
+    assert isinstance(failed, Refused) and succeeded == 2
+
+
+def test_a_closed_writer_refuses_new_work_after_committing_what_it_had() -> None:
+    committed: list[int] = []
+    writer = GroupCommitWriter[int, int](lambda items: committed.extend(items) or list(items))
+    assert asyncio.run(writer.submit(5)) == 5
+    writer.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        asyncio.run(writer.submit(6))
+    assert committed == [5]

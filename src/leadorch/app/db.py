@@ -138,6 +138,21 @@ class _PostgresCursor:
             raise IntegrityViolation(str(exc)) from exc
         return self
 
+    def insert_each(self, sql: str, params: Sequence[Sequence[Any]]) -> list[bool]:
+        """Run `sql` (an INSERT … RETURNING) once per parameter row, pipelined in one round trip;
+        for each row, whether it returned anything (it was inserted, not skipped by ON CONFLICT)."""
+        import psycopg
+
+        try:
+            self._cursor.executemany(sql, [tuple(p) for p in params], returning=True)
+        except psycopg.errors.IntegrityError as exc:
+            raise IntegrityViolation(str(exc)) from exc
+        inserted = []
+        while True:
+            inserted.append(self._cursor.fetchone() is not None)
+            if not self._cursor.nextset():
+                return inserted
+
     def fetchone(self) -> Row | None:
         return self._cursor.fetchone()  # type: ignore[no-any-return]
 

@@ -12,9 +12,12 @@ alone: `commit_batch` returns one outcome per request, in order, and when a batc
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import queue
 import threading
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -93,3 +96,109 @@ class GroupCommit(Generic[T, R]):
             request.wake.set()
         if successor is not None:
             successor.wake.set()
+
+
+class GroupCommitWriter(Generic[T, R]):
+    """Group commit for an event loop: `await writer.submit(item)` without a thread per request.
+
+    The webhook handler runs on the event loop; handing each request to a thread pool just to wait for a
+    commit costs more than the commit. Here one writer thread takes whatever has been submitted, commits
+    it as one batch with `commit_batch`, and settles each caller's future on its own loop; while it
+    commits, the next batch gathers. A caller awaits its own outcome, exactly as `GroupCommit.submit`.
+    """
+
+    def __init__(
+        self,
+        commit_batch: Callable[[Sequence[T]], Sequence[R | BaseException]],
+        *,
+        max_batch: int = 256,
+        name: str = "group-commit-writer",
+    ) -> None:
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self._commit_batch = commit_batch
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Submitted[T, R] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._start_lock = threading.Lock()
+        self._closed = False
+        self.batches = 0
+        self.requests = 0
+
+    async def submit(self, item: T) -> R:
+        """Commit `item` with whatever else is waiting; its result, or raise its exception."""
+        if self._closed:
+            raise RuntimeError("the writer is closed")
+        self._ensure_started()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
+        self._queue.put(_Submitted(item, future, loop))
+        return await future
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Commit what was submitted, then stop the thread."""
+        self._closed = True
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout)
+
+    def _ensure_started(self) -> None:
+        if not self._thread.is_alive():
+            with self._start_lock:
+                if not self._thread.is_alive() and not self._closed:
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self._max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[_Submitted[T, R]]) -> None:
+        try:
+            outcomes: Sequence[R | BaseException] = self._commit_batch([s.item for s in batch])
+            if len(outcomes) != len(batch):
+                raise RuntimeError(f"commit_batch gave {len(outcomes)} outcomes for {len(batch)} requests")
+        except BaseException as exc:  # the batch's own failure is every member's
+            outcomes = [exc] * len(batch)
+        self.batches += 1
+        self.requests += len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[R], R | BaseException]]] = {}
+        for submitted, outcome in zip(batch, outcomes, strict=True):
+            by_loop.setdefault(submitted.loop, []).append((submitted.future, outcome))
+        for loop, settled in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+                loop.call_soon_threadsafe(_settle, settled)
+
+
+class _Submitted(Generic[T, R]):
+    __slots__ = ("future", "item", "loop")
+
+    def __init__(self, item: T, future: asyncio.Future[R], loop: asyncio.AbstractEventLoop) -> None:
+        self.item = item
+        self.future = future
+        self.loop = loop
+
+
+def _settle(settled: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    for future, outcome in settled:
+        if future.done():  # the caller gave up (its request was cancelled)
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

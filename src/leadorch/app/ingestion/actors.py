@@ -11,7 +11,8 @@ import threading
 from typing import Any
 
 from leadorch.app.ingestion.catalog import sync_catalog
-from leadorch.app.ingestion.inbox import WebhookInbox
+from leadorch.app.ingestion.inbox import WebhookInbox, workers_listen
+from leadorch.app.ingestion.inbox_feed import InboxFeed
 from leadorch.app.ingestion.poller import CrmPoller, tenants_to_poll
 from leadorch.app.ingestion.service import IngestionService
 from leadorch.app.observability.logging import bind
@@ -101,6 +102,14 @@ ACTORS: list[ActorSpec] = [
     ActorSpec("sync_catalogs", sync_catalogs, queue="ingest", max_retries=0),
     ActorSpec("sync_catalog", sync_tenant_catalog, queue="ingest", max_retries=3, time_limit_ms=10 * 60_000),
 ]
+
+
+def inbox_feed(container: Any, runtime: Any) -> InboxFeed | None:
+    """Listen for webhook deliveries committed by the API when the workers are woken by commits."""
+    return InboxFeed(container, runtime) if workers_listen(container) else None
+
+
+FEEDS = [inbox_feed]
 
 PERIODIC: list[PeriodicSpec] = [
     PeriodicSpec("relay_inbox", lambda settings: RELAY_INTERVAL_SECONDS),

@@ -13,7 +13,8 @@ Timestamps are stored as ISO-8601 UTC text with microseconds (`…Z`), whose tex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -22,6 +23,7 @@ from typing import Any
 import msgspec
 
 from leadorch.app.db import Database
+from leadorch.app.group_commit import GroupCommitWriter
 from leadorch.ports.crm import CrmOrder
 
 SCHEMA: list[str] = [
@@ -69,6 +71,8 @@ KEPT_HEADERS = (
     "content-length",
 )
 RELAY_FIRST_DELAY = timedelta(seconds=10)
+INBOX_CHANNEL = "webhook_inbox"
+"""The PostgreSQL NOTIFY channel on which a commit of deliveries due at once wakes the workers."""
 RELAY_MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -109,7 +113,7 @@ def timestamp_text(moment: datetime) -> str:
     """The stored form of an instant: UTC, microseconds, `Z` (text order is time order)."""
     if moment.tzinfo is None:
         raise ValueError(f"instant {moment.isoformat()} must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -138,6 +142,149 @@ _INSERT = """
 """
 
 
+@dataclass(frozen=True)
+class NewRow:
+    """A delivery ready to be inserted: its column values, and whether workers must be woken for it."""
+
+    params: tuple[Any, ...]
+    due_now: bool  # pending and to be processed at once (by the workers listening), not after a rest
+
+    @property
+    def request_id(self) -> str:
+        return str(self.params[0])
+
+
+def order_row(
+    *,
+    request_id: str,
+    tenant_id: str,
+    source: str,
+    received_at: datetime,
+    headers: Mapping[str, str],
+    raw_body: str,
+    operation: str,
+    order: CrmOrder,
+    relay_after: timedelta = RELAY_FIRST_DELAY,
+) -> NewRow:
+    """An order delivery, pending. `relay_after`: when the relay is to send the row if nobody has
+    processed it by then; zero means at once (on PostgreSQL the listening workers are woken by the commit).
+    """
+    return _row_of(
+        request_id=request_id,
+        tenant_id=tenant_id,
+        source=source,
+        received_at=received_at,
+        headers=headers,
+        raw_body=raw_body,
+        table_name="order",
+        operation=operation,
+        order=order,
+        change=OrderChange.DELETE if operation == "DELETE" else OrderChange.UPSERT,
+        status=InboxStatus.PENDING,
+        reason=None,
+        relay_after=relay_after,
+    )
+
+
+def unusable_row(
+    *,
+    request_id: str,
+    tenant_id: str,
+    received_at: datetime,
+    headers: Mapping[str, str],
+    raw_body: str,
+    reason: str,
+) -> NewRow:
+    """A well-signed delivery we cannot read, kept as rejected for diagnosis."""
+    return _row_of(
+        request_id=request_id,
+        tenant_id=tenant_id,
+        source="webhook",
+        received_at=received_at,
+        headers=headers,
+        raw_body=raw_body,
+        status=InboxStatus.REJECTED,
+        reason=reason,
+    )
+
+
+def ignored_row(
+    *,
+    request_id: str,
+    tenant_id: str,
+    received_at: datetime,
+    headers: Mapping[str, str],
+    raw_body: str,
+    table_name: str,
+    operation: str,
+    reason: str,
+) -> NewRow:
+    """A delivery about something we do not act on (another table), kept as ignored."""
+    return _row_of(
+        request_id=request_id,
+        tenant_id=tenant_id,
+        source="webhook",
+        received_at=received_at,
+        headers=headers,
+        raw_body=raw_body,
+        table_name=table_name,
+        operation=operation,
+        status=InboxStatus.IGNORED,
+        reason=reason,
+    )
+
+
+def _row_of(
+    *,
+    request_id: str,
+    tenant_id: str,
+    source: str,
+    received_at: datetime,
+    headers: Mapping[str, str],
+    raw_body: str,
+    status: InboxStatus,
+    reason: str | None,
+    table_name: str | None = None,
+    operation: str | None = None,
+    order: CrmOrder | None = None,
+    change: OrderChange | None = None,
+    relay_after: timedelta = RELAY_FIRST_DELAY,
+) -> NewRow:
+    if not request_id:
+        raise ValueError("an inbox row needs a request id")
+    pending = status is InboxStatus.PENDING
+    params: tuple[Any, ...] = (
+        request_id,
+        tenant_id,
+        source,
+        timestamp_text(received_at),
+        msgspec.json.encode(kept_headers(headers)).decode(),
+        raw_body,
+        table_name,
+        operation,
+        order.id if order else None,
+        timestamp_text(order.updated_date) if order else None,
+        change.value if change else None,
+        msgspec.json.encode(order).decode() if order else None,
+        status.value,
+        reason,
+        timestamp_text(received_at + relay_after) if pending else None,
+        None if pending else timestamp_text(received_at),
+    )
+    return NewRow(params, due_now=pending and relay_after <= timedelta(0))
+
+
+def _first_places(rows: Sequence[NewRow], inserted: Sequence[bool]) -> list[bool]:
+    """A delivery sent twice within one batch is new at its first place only (the second insert of it is
+    skipped by ON CONFLICT anyway; this keeps the answer right whatever order the results come in)."""
+    seen: set[str] = set()
+    fresh = []
+    for row, new in zip(rows, inserted, strict=True):
+        fresh.append(new and row.request_id not in seen)
+        seen.add(row.request_id)
+    return fresh
+
+
 class WebhookInbox:
     """The `webhook_inbox` table: record deliveries, claim them for processing, find what the relay owes."""
 
@@ -146,123 +293,47 @@ class WebhookInbox:
 
     # ------------------------------------------------------------------------------------ writes
 
-    def record_order(
-        self,
-        *,
-        request_id: str,
-        tenant_id: str,
-        source: str,
-        received_at: datetime,
-        headers: Mapping[str, str],
-        raw_body: str,
-        operation: str,
-        order: CrmOrder,
-    ) -> bool:
-        """Store an order delivery as pending; False when this delivery or this order version is known."""
-        change = OrderChange.DELETE if operation == "DELETE" else OrderChange.UPSERT
-        return self._insert(
-            request_id=request_id,
-            tenant_id=tenant_id,
-            source=source,
-            received_at=received_at,
-            headers=headers,
-            raw_body=raw_body,
-            table_name="order",
-            operation=operation,
-            order=order,
-            change=change,
-            status=InboxStatus.PENDING,
-            reason=None,
-        )
+    def record_order(self, **fields: Any) -> bool:
+        """Store an order delivery as pending (see `order_row`); False when this delivery or this order
+        version is already known."""
+        return self.record(order_row(**fields))
 
-    def record_unusable(
-        self,
-        *,
-        request_id: str,
-        tenant_id: str,
-        received_at: datetime,
-        headers: Mapping[str, str],
-        raw_body: str,
-        reason: str,
-    ) -> bool:
-        """Keep a well-signed delivery we cannot read, marked rejected, for diagnosis."""
-        return self._insert(
-            request_id=request_id,
-            tenant_id=tenant_id,
-            source="webhook",
-            received_at=received_at,
-            headers=headers,
-            raw_body=raw_body,
-            status=InboxStatus.REJECTED,
-            reason=reason,
-        )
+    def record_unusable(self, **fields: Any) -> bool:
+        """Keep a well-signed delivery we cannot read (see `unusable_row`)."""
+        return self.record(unusable_row(**fields))
 
-    def record_ignored(
-        self,
-        *,
-        request_id: str,
-        tenant_id: str,
-        received_at: datetime,
-        headers: Mapping[str, str],
-        raw_body: str,
-        table_name: str,
-        operation: str,
-        reason: str,
-    ) -> bool:
-        """Keep a delivery about something we do not act on (another table), marked ignored."""
-        return self._insert(
-            request_id=request_id,
-            tenant_id=tenant_id,
-            source="webhook",
-            received_at=received_at,
-            headers=headers,
-            raw_body=raw_body,
-            table_name=table_name,
-            operation=operation,
-            status=InboxStatus.IGNORED,
-            reason=reason,
-        )
+    def record_ignored(self, **fields: Any) -> bool:
+        """Keep a delivery about something we do not act on (see `ignored_row`)."""
+        return self.record(ignored_row(**fields))
 
-    def _insert(
-        self,
-        *,
-        request_id: str,
-        tenant_id: str,
-        source: str,
-        received_at: datetime,
-        headers: Mapping[str, str],
-        raw_body: str,
-        status: InboxStatus,
-        reason: str | None,
-        table_name: str | None = None,
-        operation: str | None = None,
-        order: CrmOrder | None = None,
-        change: OrderChange | None = None,
-    ) -> bool:
-        if not request_id:
-            raise ValueError("an inbox row needs a request id")
-        pending = status is InboxStatus.PENDING
-        params: tuple[Any, ...] = (
-            request_id,
-            tenant_id,
-            source,
-            timestamp_text(received_at),
-            msgspec.json.encode(kept_headers(headers)).decode(),
-            raw_body,
-            table_name,
-            operation,
-            order.id if order else None,
-            timestamp_text(order.updated_date) if order else None,
-            change.value if change else None,
-            msgspec.json.encode(order).decode() if order else None,
-            status.value,
-            reason,
-            timestamp_text(received_at + RELAY_FIRST_DELAY) if pending else None,
-            None if pending else timestamp_text(received_at),
-        )
+    def record(self, row: NewRow) -> bool:
+        """Insert one row in a transaction of its own; whether it was new."""
+        (fresh,) = self.commit_rows([row])
+        if isinstance(fresh, BaseException):
+            raise fresh
+        return fresh
+
+    def commit_rows(self, rows: Sequence[NewRow]) -> list[bool | BaseException]:
+        """Insert `rows` in one transaction; for each, whether it was new (not a known delivery or version).
+
+        On PostgreSQL a row that is due for processing at once also wakes the workers listening on
+        `INBOX_CHANNEL` when the transaction commits (NOTIFY is delivered only on commit).
+        """
         with self.db.transaction() as cur:
-            cur.execute(_INSERT, params)
-            return bool(cur.rowcount == 1)
+            if self.db.dialect == "postgres" and len(rows) > 1:  # pipelined: one round trip
+                fresh = _first_places(
+                    rows, cur.insert_each(_INSERT + " RETURNING 1", [r.params for r in rows])
+                )
+            else:
+                fresh = []
+                for row in rows:
+                    cur.execute(_INSERT, row.params)
+                    fresh.append(cur.rowcount == 1)
+            if self.db.dialect == "postgres" and any(
+                f and r.due_now for f, r in zip(fresh, rows, strict=True)
+            ):
+                cur.execute(f"NOTIFY {INBOX_CHANNEL}")
+        return list(fresh)
 
     def claim(self, request_id: str, *, now: datetime, lease: timedelta) -> InboxRow | None:
         """Take a pending row for processing until `now + lease`; None if it is done or someone holds it."""
@@ -321,10 +392,10 @@ class WebhookInbox:
                 (stamp, stamp, limit),
             )
             due = [(str(request_id), int(attempts)) for request_id, attempts in cur.fetchall()]
-            for request_id, attempts in due:
-                cur.execute(
+            if due:
+                cur.executemany(
                     "UPDATE webhook_inbox SET next_relay_at = %s WHERE request_id = %s",
-                    (timestamp_text(now + relay_backoff(attempts + 1)), request_id),
+                    [(timestamp_text(now + relay_backoff(attempts + 1)), rid) for rid, attempts in due],
                 )
         return [request_id for request_id, _ in due]
 
@@ -385,3 +456,29 @@ def _row(row: tuple[Any, ...]) -> InboxRow:
         headers=msgspec.json.decode(headers),
         raw_body=raw,
     )
+
+
+_shared_lock = threading.Lock()
+
+
+def inbox_writer(container: Any) -> GroupCommitWriter[NewRow, bool]:
+    """The process's inbox writer: rows submitted together (a burst of webhooks) share one commit."""
+    writer = container.extras.get("webhook_inbox_writer")
+    if writer is None:
+        with _shared_lock:
+            writer = container.extras.get("webhook_inbox_writer")
+            if writer is None:
+                writer = GroupCommitWriter(WebhookInbox(container.db).commit_rows, name="inbox-writer")
+                container.extras["webhook_inbox_writer"] = writer
+                container.extras.setdefault("_closers", []).append(writer.close)
+    return writer  # type: ignore[no-any-return]
+
+
+def workers_listen(container: Any) -> bool:
+    """Whether worker processes are woken by the inbox's commits (PostgreSQL + Redis-backed workers).
+
+    Then the webhook handler only stores a delivery, due at once, and a listening worker sends it to
+    processing; otherwise (the embedded default, SQLite) the handler enqueues it itself.
+    """
+    runtime = container.extras.get("runtime")
+    return bool(container.db.dialect == "postgres" and runtime is not None and not runtime.in_process)

@@ -86,6 +86,12 @@ class WebhookSecrets:
         self._cache: dict[str, tuple[float, bool, str | None]] = {}
         self._lock = threading.Lock()
 
+    def is_cached(self, tenant_id: str) -> bool:
+        """Whether `secret_for` would answer from memory (an event loop may call it without blocking)."""
+        with self._lock:
+            cached = self._cache.get(tenant_id)
+        return cached is not None and cached[0] > time.monotonic()
+
     def secret_for(self, tenant_id: str) -> str | None:
         """The tenant's `whsec_…` secret, None if it has none; raises `UnknownWebhookTenant`."""
         now = time.monotonic()

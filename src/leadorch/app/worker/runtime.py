@@ -6,6 +6,9 @@ as a Dramatiq actor on this runtime's broker. With `REDIS_URL` set the broker is
 separate processes); without it (the embedded default) Dramatiq's in-memory `StubBroker` is used and the
 worker threads run inside the same process, so the demo needs no server.
 
+Feeds (`FEEDS`: factories of threads such as the inbox feed, which turns inbox commits into messages)
+start with the worker threads and stop before them.
+
 Periodic jobs (`PeriodicSpec`: due-touch tick, CRM poll, inbox relay, ...) are run by a `Scheduler`
 thread that only *enqueues* messages; every job is safe to run twice, because two worker processes each
 run a scheduler.
@@ -18,7 +21,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
@@ -56,6 +59,17 @@ class PeriodicSpec:
     interval: Callable[[Any], float]  # interval(settings) -> seconds
 
 
+class Feed(Protocol):
+    """A thread of a worker process that turns outside signals into messages (e.g. inbox commits)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+FeedFactory = Callable[[Any, "Runtime"], Feed | None]
+"""Declared in a module's `FEEDS`: given the container and the runtime, the feed to run, or None."""
+
+
 @dataclass
 class Runtime:
     container: Any
@@ -63,8 +77,10 @@ class Runtime:
     actors: dict[str, dramatiq.Actor[Any, Any]]
     periodic: list[PeriodicSpec]
     in_process: bool
+    feed_factories: list[FeedFactory] = field(default_factory=list)
     _worker: dramatiq.Worker | None = None
     _scheduler: Scheduler | None = None
+    _feeds: list[Feed] = field(default_factory=list)
     _extra_threads: list[Any] = field(default_factory=list)
 
     def send(self, actor_name: str, *args: Any, **kwargs: Any) -> None:
@@ -84,6 +100,11 @@ class Runtime:
         if scheduler:
             self._scheduler = Scheduler(self)
             self._scheduler.start()
+        for make in self.feed_factories:
+            feed = make(self.container, self)
+            if feed is not None:
+                feed.start()
+                self._feeds.append(feed)
 
     def join(self, *, timeout_ms: int = 30_000) -> None:
         """Wait until every queued message has been processed (in-memory broker: tests and the demo).
@@ -105,6 +126,9 @@ class Runtime:
                 return
 
     def stop(self) -> None:
+        for feed in self._feeds:  # first: they send to the broker
+            feed.stop()
+        self._feeds.clear()
         if self._scheduler is not None:
             self._scheduler.stop()
         if self._worker is not None:
@@ -169,17 +193,20 @@ def build_runtime(container: Any, *, broker: dramatiq.Broker | None = None) -> R
         broker.emit_after("process_boot")
     actors: dict[str, dramatiq.Actor[Any, Any]] = {}
     periodic: list[PeriodicSpec] = []
+    feeds: list[FeedFactory] = []
     for module_name in ACTOR_MODULES:
         module = importlib.import_module(module_name)
         for spec in getattr(module, "ACTORS", []):
             actors[spec.name] = _declare(broker, container, spec)
         periodic.extend(getattr(module, "PERIODIC", []))
+        feeds.extend(getattr(module, "FEEDS", []))
     runtime = Runtime(
         container=container,
         broker=broker,
         actors=actors,
         periodic=periodic,
         in_process=isinstance(broker, StubBroker),
+        feed_factories=feeds,
     )
     container.extras["runtime"] = runtime
     return runtime

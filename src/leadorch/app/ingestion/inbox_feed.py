@@ -1,0 +1,67 @@
+"""Wakes a worker process the moment a delivery is committed to the inbox, without the webhook touching Redis.
+
+The webhook handler's job is a durable acknowledgement: it commits the delivery and answers. On
+PostgreSQL that commit also NOTIFYs `INBOX_CHANNEL`; this thread, one per worker process, LISTENs on a
+connection of its own and, when woken, sends every delivery that is due to `process_inbox_delivery`
+(`WebhookInbox.take_due_for_relay` reschedules each row as it takes it, so two workers woken together
+rarely send the same row, and if they do the processing claim makes the second a no-op). Nothing
+depends on a notification arriving: a lost one (a dropped connection, a worker restarting) only delays
+the row until the periodic relay sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import psycopg
+
+from leadorch.app.ingestion.inbox import INBOX_CHANNEL, WebhookInbox
+
+log = logging.getLogger(__name__)
+
+PROCESS_ACTOR = "process_inbox_delivery"
+WAKE_CHECK_SECONDS = 1.0  # how often the thread looks up from waiting to see whether it must stop
+RECONNECT_SECONDS = 2.0
+
+
+class InboxFeed(threading.Thread):
+    """LISTEN for committed deliveries and hand them to the workers at once."""
+
+    def __init__(self, container: Any, runtime: Any) -> None:
+        super().__init__(name="leadorch-inbox-feed", daemon=True)
+        self.container = container
+        self.runtime = runtime
+        self.inbox = WebhookInbox(container.db)
+        self.sent = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                with psycopg.connect(self.container.db.url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {INBOX_CHANNEL}")
+                    self.feed()  # whatever was committed while nobody listened
+                    while not self._stop_event.is_set():
+                        woken = any(True for _ in conn.notifies(timeout=WAKE_CHECK_SECONDS, stop_after=1))
+                        if woken:
+                            self.feed()
+            except Exception:  # the database restarting, most likely: listen again shortly
+                if not self._stop_event.is_set():
+                    log.warning("inbox feed lost its connection; listening again shortly", exc_info=True)
+                    self._stop_event.wait(RECONNECT_SECONDS)
+
+    def feed(self) -> int:
+        """Send every delivery that is due now; how many were sent."""
+        due = self.inbox.take_due_for_relay(now=self.container.clock.now())
+        for request_id in due:
+            self.runtime.send(PROCESS_ACTOR, request_id)
+        self.sent += len(due)
+        if due:
+            log.debug("inbox feed sent %d deliveries", len(due))
+        return len(due)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=WAKE_CHECK_SECONDS + 2)
