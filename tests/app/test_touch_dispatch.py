@@ -21,6 +21,7 @@ from tests.support.touch_world import (
 from tests.support.touch_world import shared_database_url as shared_database_url
 from tests.support.touch_world import shared_providers as shared_providers
 
+from leadorch.app.leads import record_reply
 from leadorch.domain.schedule import TouchOutcome
 from leadorch.domain.values import Channel, LeadStatus
 
@@ -297,3 +298,26 @@ def test_demo_mode_suppresses_recipients_outside_the_allow_list(
         }
         assert world.lead(allowed_lead).status is LeadStatus.CONTACTING
         assert world.lead(stranger_lead).status is LeadStatus.NEW  # nobody was actually contacted
+
+
+def test_a_reply_saved_while_a_message_is_on_its_way_is_kept_and_the_outcome_still_recorded(
+    world: TouchWorld,
+) -> None:
+    """Dispatch records outcomes on the schedule and lead it claimed with; a change made meanwhile by
+    someone else makes that save lose its race, and the outcome is recorded on fresh copies instead."""
+    lead_id, schedule_id = world.new_lead()
+    world.providers.twilio.stall_next(0.6)  # the SMS is accepted, its answer takes a while
+    replier = threading.Timer(
+        0.2, lambda: record_reply(world.container, world.tenant_id, lead_id, Channel.EMAIL, "Tuesday?")
+    )
+    replier.start()
+
+    result = world.dispatch(schedule_id)
+    replier.join()
+
+    assert result.outcomes["sms"] == "sent"
+    lead = world.lead(lead_id)
+    assert lead.status is LeadStatus.ENGAGED, "the reply saved meanwhile is not lost"
+    touch = world.schedule(schedule_id).touches[0]
+    assert touch.outcomes[Channel.SMS] is TouchOutcome.SENT
+    assert touch.provider_message_ids[Channel.SMS] == world.texts_to(world.phone)[0].sid

@@ -55,6 +55,20 @@ CHANNEL_ORDER = (Channel.SMS, Channel.EMAIL)
 
 
 @dataclass
+class Held:
+    """The schedule and lead as this dispatch last saved or loaded them.
+
+    Recording an outcome starts from these instead of loading both again: if anyone else changed
+    either meanwhile (a reply, a status callback), the save loses the optimistic-concurrency race and
+    the outcome is recorded on freshly loaded ones instead, so holding them never hides a change.
+    """
+
+    schedule: TouchPointSchedule
+    lead: Lead
+    fresh: bool = True  # False once a save from them failed: load again
+
+
+@dataclass
 class DispatchResult:
     """What one dispatch did: the claimed touch (None if nothing was claimed) and each channel's outcome."""
 
@@ -79,7 +93,10 @@ def dispatch_touch(
     claim_id = str(uuid4())
     now = container.clock.now()
 
+    held: list[Held] = []
+
     def claim() -> tuple[tuple[ClaimedTouch | None, Lead | None, bool, str, list[str]], list[Any]]:
+        held.clear()
         schedule = store.load(schedule_uuid, TouchPointSchedule, tenant_id)
         due = schedule.next_due_at
         if due is None or due > now:
@@ -93,6 +110,7 @@ def dispatch_touch(
             schedule.pause(by=lead.paused_by or "staff", now=now)
             return (None, None, False, "automation is paused for the lead", []), [schedule]
         claimed = schedule.claim_next_touch(now=now, claim_id=claim_id)
+        held.append(Held(schedule, lead))
         note = "" if claimed else "skipped or moved into the sending window"
         skipped = _skipped_channels(schedule)
         return (claimed, lead, _texted_before(schedule, claimed), note, skipped), [schedule]
@@ -109,7 +127,7 @@ def dispatch_touch(
             return DispatchResult(note=note)
         with bind(lead_id=lead.id, touch=claimed.touch_number):
             result = _send_claimed(
-                container, tenant_id, lead, claimed, texted_before=texted_before, sleep=sleep
+                container, tenant_id, lead, claimed, held[0], texted_before=texted_before, sleep=sleep
             )
             for channel_name, outcome in result.outcomes.items():
                 TOUCHES.labels(channel=channel_name, outcome=outcome).inc()
@@ -126,6 +144,7 @@ def _send_claimed(
     tenant_id: str,
     lead: Lead,
     claimed: ClaimedTouch,
+    held: Held,
     *,
     texted_before: bool,
     sleep: Callable[[float], None],
@@ -138,13 +157,13 @@ def _send_claimed(
     except ConfigNotFound as error:
         for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
             result.outcomes[channel.value] = _fail(
-                container, tenant_id, claimed, channel, f"not sent: {error}", retriable=True
+                container, tenant_id, claimed, channel, f"not sent: {error}", retriable=True, held=held
             )
         wake_projections(container)
         return result
     for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
         try:
-            outcome = _deliver(container, envelope, channel, first_text=not texted_before, sleep=sleep)
+            outcome = _deliver(container, envelope, channel, held, first_text=not texted_before, sleep=sleep)
         except DeliveryUnconfirmed as error:
             # The provider may have taken it: never re-sent automatically; a callback or a person settles it.
             log.warning(
@@ -154,7 +173,7 @@ def _send_claimed(
                 channel,
                 error,
             )
-            _mark_uncertain(container, tenant_id, claimed)
+            _mark_uncertain(container, tenant_id, claimed, held)
             result.outcomes[channel.value] = TouchOutcome.UNCERTAIN.value
             break
         except Exception:
@@ -165,7 +184,7 @@ def _send_claimed(
                 schedule_id,
                 channel,
             )
-            _mark_uncertain(container, tenant_id, claimed)
+            _mark_uncertain(container, tenant_id, claimed, held)
             result.outcomes[channel.value] = TouchOutcome.UNCERTAIN.value
             break
         first_answer = claimed.touch_number == 1 and TouchOutcome.SENT.value not in result.outcomes.values()
@@ -193,6 +212,7 @@ def _deliver(
     container: Any,
     envelope: TouchEnvelope,
     channel: Channel,
+    held: Held,
     *,
     first_text: bool,
     sleep: Callable[[float], None],
@@ -203,7 +223,7 @@ def _deliver(
     schedule_uuid = claimed.schedule_id
 
     def failed(reason: str, *, retriable: bool) -> str:
-        return _fail(container, tenant.tenant_id, claimed, channel, reason, retriable=retriable)
+        return _fail(container, tenant.tenant_id, claimed, channel, reason, retriable=retriable, held=held)
 
     address = lead.contact.address_for(channel)
     if address is None or not lead.can_contact(channel):
@@ -215,6 +235,7 @@ def _deliver(
             tenant.tenant_id,
             schedule_uuid,
             lambda s, _l, at: s.record_suppressed(touch_number=touch, channel=channel, reason=reason, now=at),
+            held=held,
         )
         return TouchOutcome.SUPPRESSED.value
     messenger = messenger_for(container)
@@ -239,7 +260,7 @@ def _deliver(
             )
             lead.opt_out(channel=channel, reason=reason, at=at)
 
-        _record(container, tenant.tenant_id, schedule_uuid, opted_out, with_lead=True)
+        _record(container, tenant.tenant_id, schedule_uuid, opted_out, with_lead=True, held=held)
         return TouchOutcome.FAILED.value
     except PermanentDeliveryError as error:
         return failed(str(error), retriable=False)
@@ -253,7 +274,7 @@ def _deliver(
         schedule.record_sent(touch_number=touch, channel=channel, provider_message_id=message_id, now=at)
         lead.record_contacted(at=at)
 
-    _record(container, tenant.tenant_id, schedule_uuid, sent, with_lead=True)
+    _record(container, tenant.tenant_id, schedule_uuid, sent, with_lead=True, held=held)
     return TouchOutcome.SENT.value
 
 
@@ -285,17 +306,30 @@ def _record(
     change: Callable[[TouchPointSchedule, Lead, Any], None],
     *,
     with_lead: bool = False,
+    held: Held | None = None,
 ) -> None:
-    """Save one outcome on a freshly loaded schedule (and lead), retrying lost concurrency races."""
+    """Save one outcome, retrying lost concurrency races on freshly loaded aggregates.
+
+    The first attempt starts from `held` (what this dispatch last saved) when it is still fresh; after
+    the save, `held` is what was saved, ready for the next channel's outcome.
+    """
     store: EventStore = container.store
 
     def command() -> list[Any]:
-        schedule = store.load(schedule_uuid, TouchPointSchedule, tenant_id)
-        lead = store.load(UUID(schedule.lead_id), Lead, tenant_id) if with_lead else None
-        change(schedule, lead, container.clock.now())  # type: ignore[arg-type]
-        return [schedule, lead]
+        if held is not None and held.fresh:
+            held.fresh = False  # until this save succeeds
+            schedule, lead = held.schedule, held.lead
+        else:
+            schedule = store.load(schedule_uuid, TouchPointSchedule, tenant_id)
+            lead = store.load(UUID(schedule.lead_id), Lead, tenant_id)
+        change(schedule, lead, container.clock.now())
+        if held is not None:
+            held.schedule, held.lead = schedule, lead
+        return [schedule, lead if with_lead else None]
 
     store.run(command, attempts=8)
+    if held is not None:
+        held.fresh = True
 
 
 def _envelope(container: Any, tenant_id: str, lead: Lead, claimed: ClaimedTouch) -> TouchEnvelope:
@@ -322,18 +356,26 @@ def _texted_before(schedule: TouchPointSchedule, claimed: ClaimedTouch | None) -
     )
 
 
-def _mark_uncertain(container: Any, tenant_id: str, claimed: ClaimedTouch) -> None:
+def _mark_uncertain(container: Any, tenant_id: str, claimed: ClaimedTouch, held: Held) -> None:
     touch = claimed.touch_number
     _record(
         container,
         tenant_id,
         claimed.schedule_id,
         lambda s, _l, at: s.mark_uncertain(touch_number=touch, now=at),
+        held=held,
     )
 
 
 def _fail(
-    container: Any, tenant_id: str, claimed: ClaimedTouch, channel: Channel, reason: str, *, retriable: bool
+    container: Any,
+    tenant_id: str,
+    claimed: ClaimedTouch,
+    channel: Channel,
+    reason: str,
+    *,
+    retriable: bool,
+    held: Held | None = None,
 ) -> str:
     touch = claimed.touch_number
     _record(
@@ -343,5 +385,6 @@ def _fail(
         lambda s, _l, at: s.record_failed(
             touch_number=touch, channel=channel, reason=reason, retriable=retriable, now=at
         ),
+        held=held,
     )
     return TouchOutcome.FAILED.value
