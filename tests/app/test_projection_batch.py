@@ -79,6 +79,29 @@ def test_batched_changes_equal_the_same_changes_applied_one_by_one(
     assert _table(db, COUNTS) == {key: tuple(values) for key, values in counts.items()}
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=st.lists(OPERATIONS, max_size=40), cuts=st.sets(st.integers(0, 40), max_size=6))
+def test_a_batch_following_empty_tables_through_many_transactions_ends_where_the_changes_lead(
+    db: Database, operations: list[tuple[Any, ...]], cuts: set[int]
+) -> None:
+    """A rebuild's batch: it keeps what it read, inserts rows new to the table (COPY on PostgreSQL),
+    rewrites or deletes the ones written in an earlier transaction, and forgets unread tables' rows."""
+    _reset(db)
+    rows: dict[str, tuple[Any, ...]] = {}
+    counts: dict[str, list[int]] = {}
+    batch = Batch.following(db, (ROWS, COUNTS), PREFIX)
+    index = 0
+    for end in sorted({*cuts, len(operations)}):
+        for operation in operations[index:end]:
+            _apply(batch, operation, rows, counts)
+        with db.transaction() as cur:
+            batch.flush(cur)
+        index = max(index, end)
+
+    assert _table(db, ROWS) == rows
+    assert _table(db, COUNTS) == {key: tuple(values) for key, values in counts.items()}
+
+
 def _apply(
     batch: Batch, operation: tuple[Any, ...], rows: dict[str, tuple[Any, ...]], counts: dict[str, list[int]]
 ) -> None:

@@ -239,6 +239,31 @@ def test_verify_prints_every_difference_and_fails_until_a_rebuild_repairs_them_a
     assert f"leads          at #{head:<10} lag 0" in status
 
 
+def test_a_rebuild_leaves_the_live_tables_indexed_as_the_schema_makes_them_and_can_run_again(
+    history: Container,
+) -> None:
+    made_by_the_schema = _live_indexes(history)
+
+    rebuild(history.db, history.store, all_projections())
+    rebuild(history.db, history.store, all_projections())
+
+    assert _live_indexes(history) == made_by_the_schema
+    assert verify(history.db, history.store, all_projections()) == []
+
+
+def _live_indexes(container: Container) -> set[tuple[str, str]]:
+    """(table, index) of every live read-model table, primary keys included."""
+    if container.db.dialect == "postgres":
+        sql = "SELECT tablename, indexname FROM pg_indexes"
+    else:
+        sql = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'"
+    with container.db.transaction() as cur:
+        cur.execute(sql)
+        found = {(str(table), str(index)) for table, index in cur.fetchall() if str(table).startswith("rm_")}
+    assert len(found) > 20  # every table's primary key and the indexes the queries need
+    return found
+
+
 def test_rebuilding_one_read_model_leaves_the_others_alone(
     history: Container, capsys: pytest.CaptureFixture[str]
 ) -> None:

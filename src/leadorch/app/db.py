@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -137,6 +137,13 @@ class _PostgresCursor:
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityViolation(str(exc)) from exc
         return self
+
+    def copy_rows(self, copy_sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Stream `rows` into a table with `COPY … FROM STDIN` (PostgreSQL's fastest way to load rows)."""
+        with self._cursor.copy(copy_sql) as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
 
     def insert_each(self, sql: str, params: Sequence[Sequence[Any]]) -> list[bool]:
         """Run `sql` (an INSERT … RETURNING) once per parameter row, pipelined in one round trip;

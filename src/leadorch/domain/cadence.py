@@ -82,6 +82,10 @@ class PlannedTouch:
             ) from None
 
 
+_PARSED_PLANS: dict[tuple[Any, ...], TouchPlan] = {}
+_MAX_PARSED_PLANS = 256
+
+
 @dataclass(frozen=True)
 class TouchPlan:
     """The touches of a cadence, in order: numbered 1..n, days strictly increasing."""
@@ -120,10 +124,26 @@ class TouchPlan:
 
     @classmethod
     def from_data(cls, data: Sequence[Mapping[str, Any]]) -> TouchPlan:
-        """The plan described by `to_data()`'s output."""
+        """The plan described by `to_data()`'s output.
+
+        Every schedule load parses its plan, and nearly all schedules share a handful of plans: a plan
+        is immutable, so equal data gets the same, already validated, `TouchPlan`.
+        """
         if isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
             raise InvalidValue(f"a touch plan must be a list of touches, not {type(data).__name__}")
-        return cls(tuple(PlannedTouch.from_data(item) for item in data))
+        try:
+            key = tuple((item["number"], item["day"], tuple(item["channels"])) for item in data)
+            known = _PARSED_PLANS.get(key)
+        except (KeyError, TypeError):  # malformed: let the full parse name what is wrong
+            key, known = None, None
+        if known is not None:
+            return known
+        plan = cls(tuple(PlannedTouch.from_data(item) for item in data))
+        if key is not None:
+            if len(_PARSED_PLANS) >= _MAX_PARSED_PLANS:
+                _PARSED_PLANS.clear()
+            _PARSED_PLANS[key] = plan
+        return plan
 
     @classmethod
     def of(cls, days_and_channels: Iterable[tuple[int, Iterable[Channel | str]]]) -> TouchPlan:

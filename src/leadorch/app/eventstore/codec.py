@@ -27,8 +27,22 @@ _EXT_TIME = 3
 _EXT_DECIMAL = 4
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None), bytes, datetime})
+
+
 def _tag(obj: Any) -> Any:
-    """Replace the values msgspec would flatten to strings by extension types (encode side only)."""
+    """Replace the values msgspec would flatten to strings by extension types (encode side only).
+
+    Dispatches on the exact type first: nearly every value is a string, a number or a datetime, and
+    this walk runs for every event written.
+    """
+    kind = type(obj)
+    if kind in _AS_IS:
+        return obj
+    if kind is dict:
+        return {key: _tag(value) for key, value in obj.items()}
+    if kind is list or kind is tuple:
+        return [_tag(value) for value in obj]
     if isinstance(obj, dict):
         return {key: _tag(value) for key, value in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):

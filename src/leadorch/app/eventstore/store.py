@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from leadorch.app.db import postgres_env
 from leadorch.app.eventstore.codec import build_transcoder
@@ -47,12 +47,32 @@ class EventStore(Application[UUID]):
     def load(self, aggregate_id: UUID, cls: type[A], tenant_id: str) -> A:
         """Load one aggregate, checking it belongs to `tenant_id` (tenant first, always)."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate = self.repository.get(aggregate_id, projector_func=_replay)
         except AggregateNotFoundError:
             raise NotFound(f"{cls.__name__} {aggregate_id} not found") from None
         if not isinstance(aggregate, cls) or getattr(aggregate, "tenant_id", None) != tenant_id:
             raise NotFound(f"{cls.__name__} {aggregate_id} not found")
         return aggregate
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's `save`, minus its runtime `Protocol` checks on every object saved.
+
+        Those checks (`isinstance` against runtime-checkable protocols) cost more than encoding the
+        events; everything saved here is one of our `Aggregate`s (or None, skipped), so the events are
+        collected from it directly. Recording, snapshots and notification are the library's own.
+        """
+        aggregates = [obj for obj in objs if obj is not None]
+        if not all(isinstance(obj, Aggregate) for obj in aggregates):
+            return super().save(*objs, **kwargs)  # anything else: the library's general path
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in aggregates:
+            processing_event.events.extend(obj.collect_events())
+            processing_event.aggregates[obj.id] = obj
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
 
     def exists(self, aggregate_id: UUID) -> bool:
         return bool(list(self.events.get(aggregate_id, lte=1)))
@@ -85,6 +105,14 @@ class EventStore(Application[UUID]):
 
         self.run(wrapped, attempts=attempts)
         return result[0]
+
+
+def _replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The library's projector without its per-event runtime `Protocol` check (costly on every load):
+    our stored events are always the library's own mutable-aggregate events."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def event_store_env(database_url: str) -> dict[str, str]:

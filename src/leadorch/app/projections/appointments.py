@@ -86,7 +86,7 @@ class AppointmentsProjection(Projection):
     def _changed(self, event: AppointmentChange, batch: Batch) -> None:
         changes = _changes(event)
         changes["updated_at"] = instant(event.timestamp)
-        batch.update("appointments", (aggregate_id(event),), **changes)
+        batch.update("appointments", (aggregate_id(event),), changes)
 
 
 def _changes(event: Any) -> dict[str, Any]:

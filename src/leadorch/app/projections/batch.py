@@ -3,8 +3,9 @@
 Why: replay speed. A lead's history is dozens of events that all touch the same few rows; writing each
 event's change as its own statement would make a rebuild one round trip per event. Handlers instead
 describe changes here (`put` a whole row, `update` some columns, `delete`, `add` to a counter) and read
-rows back with `row`; each row ends the batch with exactly one pending operation, and `flush` writes
-them grouped into a handful of `executemany` calls.
+rows back with `row`; each row ends the batch with exactly one pending write, and `flush` writes them
+grouped into a handful of statements. A row the batch holds in memory (read, or put) is written whole
+however many updates it saw; only a row it never read gets a partial `UPDATE`.
 
 The result is the same as executing every change in order (an `update` of a row that does not exist
 changes nothing, a `put` replaces every column, a `delete` wins over earlier changes), so splitting a
@@ -19,14 +20,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from leadorch.app.db import Cursor, Database
+from leadorch.app.projections.row_writer import RowWriter
 from leadorch.app.projections.tables import Table
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]
 
-_PUT = "put"
-_UPDATE = "update"
-_DELETE = "delete"
+_WHOLE = object()  # pending write: the row as the batch holds it (or its deletion, when it holds None)
 _UNKNOWN = object()  # not read from the database yet
 _PREFETCH_CHUNK = 500
 
@@ -36,7 +36,9 @@ class Batch:
 
     Usually a batch lives for one transaction (`cursor`). A rebuild's batch may instead follow its
     scratch tables from empty through many transactions (`Batch.following`): it then knows every row
-    of the tables its handlers read, so it needs no reads at all, and each transaction only writes.
+    of the tables its handlers read and the key of every row written, so it needs no reads at all,
+    writes rows it has not written before with plain inserts (`COPY` on PostgreSQL), and each
+    transaction only writes.
     """
 
     def __init__(
@@ -52,15 +54,18 @@ class Batch:
         self._db = db
         self._prefix = prefix
         self._tables = {table.name: table for table in tables}
-        # table -> key -> (operation, values); one pending operation per row
-        self._pending: dict[str, dict[Key, tuple[str, Row | None]]] = defaultdict(dict)
         # table -> key -> the row as it stands now (None: no such row); rows read or written so far
-        self._known: dict[str, dict[Key, Row | None]] = defaultdict(dict)
+        self._known: dict[str, dict[Key, Row | None]] = {name: {} for name in self._tables}
+        # table -> key -> what to write: `_WHOLE` (the known row, or its deletion) or some columns of a
+        # row not known (a partial update)
+        self._dirty: dict[str, dict[Key, Any]] = {name: {} for name in self._tables}
         # table -> column -> key -> delta
         self._counters: dict[str, dict[str, dict[Key, int]]] = defaultdict(lambda: defaultdict(dict))
         # tables whose every row is in `_known` (a missing key is a missing row), and tables read
         self._complete: set[str] = set(self._tables) if empty else set()
         self._read: set[str] = set()
+        # following empty tables: table -> keys of the rows written to the database so far
+        self._stored: dict[str, set[Key]] | None = {name: set() for name in self._tables} if empty else None
 
     @classmethod
     def following(cls, db: Database, tables: Iterable[Table], prefix: str) -> Batch:
@@ -74,11 +79,13 @@ class Batch:
 
         The row is the batch's own: read it, never change it (change rows with `update`).
         """
+        known = self._known.get(table)
+        if known is None:
+            raise KeyError(f"no read-model table {table!r} in this batch (known: {sorted(self._tables)})")
         self._read.add(table)
-        known = self._known[table]
         current = known.get(key, _UNKNOWN)
         if current is _UNKNOWN:
-            if table in self._complete:
+            if table in self._complete or (self._stored is not None and key not in self._stored[table]):
                 return None
             self.prefetch({table: [key]})
             current = known[key]
@@ -99,13 +106,20 @@ class Batch:
                 for key in chunk:
                     if key not in known:
                         known[key] = None
-                    self._apply_pending_update(table_name, key)
+                    self._apply_partial_update(table_name, key)
 
-    def _apply_pending_update(self, table: str, key: Key) -> None:
-        pending = self._pending[table].get(key)
+    def _apply_partial_update(self, table: str, key: Key) -> None:
+        """A row updated before it was read: the update joins the row read, which is then written whole."""
+        dirty = self._dirty[table]
+        columns = dirty.get(key)
+        if columns is None:
+            return
         stored = self._known[table][key]
-        if pending is not None and pending[0] == _UPDATE and stored is not None:
-            stored.update(pending[1] or {})
+        if stored is None:
+            del dirty[key]  # it updated nothing
+        else:
+            stored.update(columns)
+            dirty[key] = _WHOLE
 
     def _select(self, table: Table, keys: list[Key]) -> dict[Key, Row]:
         columns = table.column_names
@@ -140,14 +154,21 @@ class Batch:
             raise KeyError(f"table {table} has no columns {sorted(set(row) - spec.column_set)}")
         full = dict.fromkeys(spec.column_names)
         full.update(row)
-        key = tuple([full[column] for column in spec.key])
+        key = spec.key_of(full)
         if None in key:
             raise ValueError(f"table {table}: key {dict(zip(spec.key, key, strict=True))} has an empty part")
-        self._pending[table][key] = (_PUT, full)
-        self._known[table][key] = full  # one dict: later updates change both, deletes replace both
+        self._known[table][key] = full
+        self._dirty[table][key] = _WHOLE
 
-    def update(self, table: str, key: Key, **values: Any) -> None:
-        """Set some columns of an existing row; nothing happens when there is no such row."""
+    def update(
+        self, table: str, key: Key, columns: Mapping[str, Any] | None = None, /, **values: Any
+    ) -> None:
+        """Set some columns of an existing row; nothing happens when there is no such row.
+
+        The columns are given as keywords, or as a mapping (cheaper for a dict the caller already has).
+        """
+        if columns is not None:
+            values = {**columns, **values} if values else columns  # type: ignore[assignment]  # only read
         spec = self._tables.get(table) or self._table(table)  # (the common case without a call)
         if not spec.updatable.issuperset(values):
             if not spec.column_set.issuperset(values):
@@ -158,25 +179,29 @@ class Batch:
             return
         if current is not _UNKNOWN:
             current.update(values)  # type: ignore[attr-defined]
-        pending = self._pending[table]
-        operation = pending.get(key)
-        if operation is None:
-            pending[key] = (_UPDATE, values)
-        elif operation[0] is not _DELETE:
-            operation[1].update(values)  # type: ignore[union-attr]
+            self._dirty[table][key] = _WHOLE
+            return
+        if table in self._complete or (self._stored is not None and key not in self._stored[table]):
+            return  # no such row anywhere
+        dirty = self._dirty[table]
+        pending = dirty.get(key)
+        if pending is None:
+            dirty[key] = dict(values)
+        else:
+            pending.update(values)
 
     def delete(self, table: str, key: Key) -> None:
         """Remove the row (if there is one)."""
         self._table(table)
-        self._pending[table][key] = (_DELETE, None)
         self._known[table][key] = None
+        self._dirty[table][key] = _WHOLE
 
     def add(self, table: str, key: Key, column: str, delta: int = 1) -> None:
         """Add `delta` to a counter column, creating the row (other counters zero) when missing."""
         spec = self._table(table)
         if column not in spec.column_names or column in spec.key:
             raise KeyError(f"table {table} has no counter column {column!r}")
-        if self._pending[table] or key in self._known[table]:
+        if self._dirty[table] or key in self._known[table]:
             raise ValueError(f"table {table} mixes counters and row changes; keep counter tables separate")
         counters = self._counters[table][column]
         counters[key] = counters.get(key, 0) + delta
@@ -185,7 +210,7 @@ class Batch:
 
     @property
     def pending_rows(self) -> int:
-        return sum(len(rows) for rows in self._pending.values())
+        return sum(len(rows) for rows in self._dirty.values())
 
     def flush(self, cursor: Cursor | None = None) -> None:
         """Write every pending change: deletes, then whole rows, then column updates, then counters.
@@ -194,63 +219,56 @@ class Batch:
         """
         writer = cursor if cursor is not None else self._cursor
         assert writer is not None, "flush needs a transaction's cursor"
-        self._write(writer)
-        self._pending.clear()
+        self._write(RowWriter(writer, self._prefix))
+        for dirty in self._dirty.values():
+            dirty.clear()
         self._counters.clear()
         # Rows of tables no handler reads only cost memory once written: forget them (and that the
         # batch knew all of them, so a later read of such a table asks the database).
-        for table in [name for name in self._known if name not in self._read]:
-            del self._known[table]
-            self._complete.discard(table)
+        for table, known in self._known.items():
+            if table not in self._read and known:
+                known.clear()
+                self._complete.discard(table)
 
-    def _write(self, cursor: Cursor) -> None:
-        for table_name, rows in self._pending.items():
+    def _write(self, writer: RowWriter) -> None:
+        for table_name, dirty in self._dirty.items():
+            if not dirty:
+                continue
             table = self._table(table_name)
-            physical = table.physical(self._prefix)
-            where = " AND ".join(f"{column} = %s" for column in table.key)
-            deletes = [key for key, (operation, _) in rows.items() if operation == _DELETE]
-            if deletes:
-                cursor.executemany(f"DELETE FROM {physical} WHERE {where}", deletes)
-            puts = [values for operation, values in rows.values() if operation == _PUT]
-            if puts:
-                cursor.executemany(_upsert_sql(table, physical), [tuple(row.values()) for row in puts])  # type: ignore[union-attr]
+            known = self._known[table_name]
+            stored = None if self._stored is None else self._stored[table_name]
+            deletes: list[Key] = []
+            new: list[Row] = []
+            replaced: list[Row] = []
             updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
-            for key, (operation, values) in rows.items():
-                if operation == _UPDATE and values:
-                    columns = tuple(sorted(values))
-                    updates[columns].append((*(values[c] for c in columns), *key))
+            for key, change in dirty.items():
+                if change is not _WHOLE:
+                    columns = tuple(sorted(change))
+                    updates[columns].append((*(change[c] for c in columns), *key))
+                    continue
+                row = known[key]
+                if row is None:
+                    if stored is None or key in stored:  # (a row never written needs no delete)
+                        deletes.append(key)
+                        if stored is not None:
+                            stored.discard(key)
+                elif stored is None or key in stored:
+                    replaced.append(row)
+                else:
+                    new.append(row)
+                    stored.add(key)
+            writer.delete(table, deletes)
+            writer.insert(table, new)
+            writer.upsert(table, replaced)
             for columns, params in updates.items():
-                assignments = ", ".join(f"{column} = %s" for column in columns)
-                cursor.executemany(f"UPDATE {physical} SET {assignments} WHERE {where}", params)
+                writer.update(table, columns, params)
         for table_name, by_column in self._counters.items():
             table = self._table(table_name)
-            physical = table.physical(self._prefix)
             for column, deltas in by_column.items():
-                keys = ", ".join(table.key)
-                placeholders = ", ".join(["%s"] * (len(table.key) + 1))
-                sql = (
-                    f"INSERT INTO {physical} ({keys}, {column}) VALUES ({placeholders}) "
-                    f"ON CONFLICT ({keys}) DO UPDATE SET {column} = {physical}.{column} + excluded.{column}"
-                )
-                cursor.executemany(sql, [(*key, delta) for key, delta in deltas.items()])
+                writer.add(table, column, deltas)
 
     def _table(self, name: str) -> Table:
         table = self._tables.get(name)
         if table is None:
             raise KeyError(f"no read-model table {name!r} in this batch (known: {sorted(self._tables)})")
         return table
-
-
-def _upsert_sql(table: Table, physical: str) -> str:
-    columns = table.column_names
-    placeholders = ", ".join(["%s"] * len(columns))
-    others = [column for column in columns if column not in table.key]
-    keys = ", ".join(table.key)
-    action = (
-        "DO UPDATE SET " + ", ".join(f"{column} = excluded.{column}" for column in others)
-        if others
-        else "DO NOTHING"
-    )
-    return (
-        f"INSERT INTO {physical} ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT ({keys}) {action}"
-    )

@@ -51,7 +51,7 @@ class DueTouchesProjection(Projection):
     def _started(self, event: Schedule.Started, batch: Batch) -> None:
         state = schedule_state.started(event)
         batch.put("schedules", state)
-        _show_due(state, batch)
+        _show_due(state, schedule_state.next_due_at(state), batch)
 
     @handle.register
     def _changed(self, event: ScheduleChange, batch: Batch) -> None:
@@ -63,9 +63,10 @@ class DueTouchesProjection(Projection):
         if not changes:
             return
         was_due = schedule_state.next_due_at(state)
-        batch.update("schedules", key, **changes)  # `state` is the batch's row: it now shows them
-        if schedule_state.next_due_at(state) != was_due or "next_touch_number" in changes:
-            _show_due(state, batch)
+        batch.update("schedules", key, changes)  # `state` is the batch's row: it now shows them
+        due = schedule_state.next_due_at(state)
+        if due != was_due or "next_touch_number" in changes:
+            _show_due(state, due, batch)
 
     @singledispatchmethod
     def needs(self, event: object) -> Iterable[RowRef]:
@@ -76,8 +77,8 @@ class DueTouchesProjection(Projection):
         return (("schedules", (aggregate_id(event),)),)
 
 
-def _show_due(state: Row, batch: Batch) -> None:
-    due_at = schedule_state.next_due_at(state)
+def _show_due(state: Row, due_at: str | None, batch: Batch) -> None:
+    """The schedule's `due_touches` row as its state says (`due_at`: when its next touch is due)."""
     if due_at is None:
         batch.delete("due_touches", (state["schedule_id"],))
         return

@@ -113,7 +113,7 @@ class FunnelProjection(Projection):
         lead = batch.row("funnel_leads", key)
         if lead is None or lead[stage]:
             return
-        batch.update("funnel_leads", key, **{stage: True})
+        batch.update("funnel_leads", key, {stage: True})
         if stage == "booked" and not lead["engaged"]:  # booking is a response too
             batch.update("funnel_leads", key, engaged=True)
             batch.add("funnel_daily", (lead["tenant_id"], lead["location_id"], lead["day"]), "engaged")

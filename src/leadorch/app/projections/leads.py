@@ -155,7 +155,7 @@ class LeadsProjection(Projection):
         changes["updated_at"] = instant(event.timestamp)
         if any(name in changes for name in _CONTACT_AND_VEHICLE):
             changes["search_text"] = search_text({**lead, **changes})
-        batch.update("leads", key, **changes)
+        batch.update("leads", key, changes)
 
     @handle.register
     def _schedule_started(self, event: Schedule.Started, batch: Batch) -> None:
@@ -178,10 +178,17 @@ class LeadsProjection(Projection):
         if not changes:
             return
         before = _shown(state)
-        batch.update("lead_schedules", key, **changes)  # `state` is the batch's row: it now shows them
+        batch.update("lead_schedules", key, changes)  # `state` is the batch's row: it now shows them
         after = _shown(state)
         if after != before:
-            batch.update("leads", (state["lead_id"],), **dict(zip(_SHOWN, after, strict=True)))
+            due, cadence, sent, last_sent = after
+            shown = {
+                "next_touch_due_at": due,
+                "cadence": cadence,
+                "touches_sent": sent,
+                "last_contact_at": last_sent,
+            }
+            batch.update("leads", (state["lead_id"],), shown)
 
     @singledispatchmethod
     def needs(self, event: object) -> Iterable[RowRef]:
@@ -196,17 +203,10 @@ class LeadsProjection(Projection):
         return (("lead_schedules", (aggregate_id(event),)),)
 
 
-_SHOWN = ("next_touch_due_at", "cadence", "touches_sent", "last_contact_at")
-
-
 def _shown(schedule: dict[str, Any]) -> tuple[Any, ...]:
-    """What the lead list shows of its schedule, in the order of `_SHOWN`."""
-    return (
-        schedule_state.next_due_at(schedule),
-        schedule_state.status(schedule),
-        schedule["sent_count"],
-        schedule["last_sent_at"],
-    )
+    """What the lead list shows of its schedule: next touch due, cadence, touches sent, last contact."""
+    due, cadence = schedule_state.due_and_status(schedule)
+    return due, cadence, schedule["sent_count"], schedule["last_sent_at"]
 
 
 def _lead_changes(event: Any, lead: dict[str, Any]) -> dict[str, Any]:

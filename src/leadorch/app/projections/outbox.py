@@ -155,12 +155,6 @@ def _settle(batch: Batch, event: Any, channels: Iterable[str], *, status: str, *
     """Record the outcome of the touch's message on each of `channels`."""
     at = instant(event.timestamp)
     number = event.touch_number
+    changes = {"status": status, "settled_at": at, "updated_at": at, **columns}
     for channel in channels:
-        batch.update(
-            "outbox",
-            (aggregate_id(event), number, str(channel)),
-            status=status,
-            settled_at=at,
-            updated_at=at,
-            **columns,
-        )
+        batch.update("outbox", (aggregate_id(event), number, str(channel)), changes)

@@ -1,11 +1,11 @@
 """Rebuild read models from the event log, without readers ever seeing a half-built table.
 
-The rebuild replays the whole log into scratch copies of the tables (same DDL, another prefix, primary
-keys only), then swaps them in with one transaction: live tables dropped and recreated from the current
-DDL (so a changed schema is picked up), rows copied from the scratch copies, the other indexes built
-over the copied rows, live positions set to where the scratch copies got. Events saved during the
-rebuild are simply applied afterwards by the normal runner, from that position. Until the swap
-commits, readers keep seeing the old tables.
+The rebuild replays the whole log into scratch copies of the tables (made from the current DDL, so a
+changed schema is picked up; another prefix, primary keys only), then swaps them in with one
+transaction: live tables dropped, the scratch copies renamed to their names (no rows copied), the other
+indexes built over all rows at once, live positions set to where the scratch copies got. Events saved
+during the rebuild are simply applied afterwards by the normal runner, from that position. Until the
+swap commits, readers keep seeing the old tables.
 
 With `workers` > 1 the read models are split into groups replayed by that many processes at once
 (each reads and decodes the log itself, and owns its scratch tables), which is what a big log on a
@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
-from leadorch.app.db import Database, open_database
+from leadorch.app.db import Cursor, Database, open_database
 from leadorch.app.eventstore.store import EventStore, open_event_store
 from leadorch.app.projections import positions
 from leadorch.app.projections.projection import Projection
@@ -144,6 +144,7 @@ def _replay_group(
 
 
 def _swap_in(db: Database, projections: Sequence[Projection], reached: dict[str, int]) -> None:
+    """Replace the live tables by the scratch copies: renamed, not copied, then indexed once."""
     names = [projection.name for projection in projections]
     positions.ensure(db, names)
     with db.transaction() as cur:
@@ -151,13 +152,20 @@ def _swap_in(db: Database, projections: Sequence[Projection], reached: dict[str,
         for projection in projections:
             for table in projection.tables:
                 live = table.physical(LIVE_PREFIX)
-                columns = ", ".join(table.column_names)
                 cur.execute(table.drop(LIVE_PREFIX))
-                for statement in table.ddl(LIVE_PREFIX, indexes=False):
-                    cur.execute(statement)
-                cur.execute(
-                    f"INSERT INTO {live} ({columns}) SELECT {columns} FROM {table.physical(SCRATCH_PREFIX)}"
-                )
+                cur.execute(f"ALTER TABLE {table.physical(SCRATCH_PREFIX)} RENAME TO {live}")
+                if db.dialect == "postgres":
+                    _name_primary_key_after(cur, live)
                 for statement in table.index_ddl(LIVE_PREFIX):  # built once over all rows: faster
                     cur.execute(statement)
         positions.write(cur, reached)
+
+
+def _name_primary_key_after(cur: Cursor, table: str) -> None:
+    """PostgreSQL keeps a renamed table's primary key under the old table's name: give it the usual one
+    (`<table>_pkey`), so live tables look the same however they were made and the next scratch copy
+    gets its own usual name too."""
+    cur.execute("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'", (table,))
+    found = cur.fetchone()
+    if found is not None and found[0] != f"{table}_pkey":
+        cur.execute(f"ALTER TABLE {table} RENAME CONSTRAINT {found[0]} TO {table}_pkey")

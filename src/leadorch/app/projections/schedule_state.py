@@ -99,6 +99,17 @@ def next_due_at(state: Row) -> str | None:
     return state["due_at"]  # type: ignore[no-any-return]
 
 
+def due_and_status(state: Row) -> tuple[str | None, str]:
+    """`next_due_at` and `status` in one look at the state (the lead list shows both, on every change)."""
+    if state["stop_reason"] is not None:
+        return None, "stopped"
+    if state["finished_at"] is not None:
+        return None, "finished"
+    if state["paused_by"] is not None:
+        return None, "paused"
+    return (state["due_at"] if state["claimed_touch"] is None else None), "active"
+
+
 def status(state: Row) -> str:
     """active, paused, stopped or finished."""
     if state["stop_reason"] is not None:

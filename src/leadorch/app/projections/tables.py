@@ -8,8 +8,11 @@ TEXT in one fixed-width ISO-8601 UTC form (see `instant`) so they sort and compa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
+from typing import Any
 
 LIVE_PREFIX = "rm_"
 
@@ -33,11 +36,13 @@ class Table:
         object.__setattr__(self, "column_set", frozenset(names))
         object.__setattr__(self, "key_set", frozenset(self.key))
         object.__setattr__(self, "updatable", frozenset(names) - frozenset(self.key))
+        object.__setattr__(self, "key_of", _key_getter(self.key))
 
     column_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     column_set: frozenset[str] = field(init=False, repr=False, compare=False)
     key_set: frozenset[str] = field(init=False, repr=False, compare=False)
     updatable: frozenset[str] = field(init=False, repr=False, compare=False)
+    key_of: Callable[[Mapping[str, Any]], tuple[Any, ...]] = field(init=False, repr=False, compare=False)
 
     def physical(self, prefix: str) -> str:
         return f"{prefix}{self.name}"
@@ -61,8 +66,20 @@ class Table:
         return f"DROP TABLE IF EXISTS {self.physical(prefix)}"
 
 
+def _key_getter(key: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function giving a row's key as a tuple (the batch asks it of every row put)."""
+    if len(key) == 1:
+        (column,) = key
+        return lambda row: (row[column],)
+    return itemgetter(*key)  # several items: a tuple
+
+
 def instant(moment: datetime | None) -> str | None:
     """A timestamp as stored in read models: ISO-8601 in UTC with microseconds (fixed width, sortable)."""
+    global _last
+    last = _last  # (one tuple, replaced whole: threads never see a moment with another's text)
+    if moment is last[0]:  # the same event's timestamp, asked by the next read model
+        return last[1]
     if moment is None:
         return None
     # Remembered: several read models format the same event's instants in turn, on the replay's hot
@@ -74,11 +91,13 @@ def instant(moment: datetime | None) -> str | None:
         if len(_INSTANTS) >= _INSTANTS_KEPT:
             _INSTANTS.clear()
         _INSTANTS[moment] = text
+    _last = (moment, text)
     return text
 
 
 _INSTANTS_KEPT = 4096
 _INSTANTS: dict[datetime, str] = {}
+_last: tuple[datetime | None, str | None] = (None, None)
 
 
 def _instant(moment: datetime) -> str:
