@@ -1,6 +1,7 @@
-"""Run every benchmark in quick mode, one after the other, and print every figure against its target.
+"""Run every benchmark, one after the other, and print every figure against its target.
 
-    uv run python bench/run_all.py
+    uv run python bench/run_all.py          # quick mode: fewer, shorter runs (a few minutes)
+    uv run python bench/run_all.py --full   # the full sizes BENCHMARKS.md reports (about half an hour)
 
 Each benchmark runs as its own process (as it would by hand); a failing one is reported and the rest
 still run. PostgreSQL is started the way the tests start it when `TEST_DATABASE_URL` is not set. The
@@ -9,6 +10,7 @@ replay and codec benchmarks (`bench_replay.py`, `bench_codec.py`) print their ow
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -18,10 +20,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 WITH_FIGURES = ("bench_ingest", "bench_speed_to_lead", "bench_append", "bench_scheduler", "bench_chat")
-PRINTING = (("bench_replay", []), ("bench_codec", []))
+QUICK_PRINTING = (("bench_replay", []), ("bench_codec", []))
+FULL_PRINTING = (("bench_replay", ["--events", "1000000"]), ("bench_codec", []))
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description="every benchmark, one after the other")
+    parser.add_argument("--full", action="store_true", help="full sizes instead of quick mode")
+    args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="leadorch-bench-all-"))
     failed = []
     for name in WITH_FIGURES:
@@ -29,15 +35,16 @@ def main() -> int:
         argv = [
             sys.executable,
             str(HERE / f"{name}.py"),
-            "--quick",
+            *([] if args.full else ["--quick"]),
             "--json",
             str(out / f"{name}.json"),
             *extra,
         ]
         failed += _run(name, argv)
-    for name, args in PRINTING:
-        failed += _run(name, [sys.executable, str(HERE / f"{name}.py"), *args])
-    print("\n=== summary (quick mode; see BENCHMARKS.md for the full runs) ===")
+    for name, extra_args in FULL_PRINTING if args.full else QUICK_PRINTING:
+        failed += _run(name, [sys.executable, str(HERE / f"{name}.py"), *extra_args])
+    mode = "full sizes" if args.full else "quick mode; see BENCHMARKS.md for the full runs"
+    print(f"\n=== summary ({mode}) ===")
     for path in sorted(out.glob("*.json")):
         report = json.loads(path.read_text())
         for figure in report["figures"]:
