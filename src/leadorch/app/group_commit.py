@@ -26,6 +26,19 @@ Outcome = R | BaseException
 """What one request ends with: its result, or the exception it must raise."""
 
 
+def _outcomes(
+    commit_batch: Callable[[Sequence[T]], Sequence[R | BaseException]], items: list[T]
+) -> Sequence[R | BaseException]:
+    """One outcome per item; a failure of the batch as a whole is every item's outcome."""
+    try:
+        outcomes = commit_batch(items)
+        if len(outcomes) != len(items):
+            raise RuntimeError(f"commit_batch gave {len(outcomes)} outcomes for {len(items)} requests")
+    except BaseException as exc:
+        return [exc] * len(items)
+    return outcomes
+
+
 class _Request(Generic[T, R]):
     __slots__ = ("item", "leads", "outcome", "settled", "wake")
 
@@ -76,12 +89,7 @@ class GroupCommit(Generic[T, R]):
         """Commit one batch (which holds this thread's own request), then pass the lead on."""
         with self._lock:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
-        try:
-            outcomes: Sequence[R | BaseException] = self._commit_batch([r.item for r in batch])
-            if len(outcomes) != len(batch):
-                raise RuntimeError(f"commit_batch gave {len(outcomes)} outcomes for {len(batch)} requests")
-        except BaseException as exc:  # the batch's own failure is every member's
-            outcomes = [exc] * len(batch)
+        outcomes = _outcomes(self._commit_batch, [r.item for r in batch])
         with self._lock:
             self.batches += 1
             self.requests += len(batch)
@@ -169,12 +177,7 @@ class GroupCommitWriter(Generic[T, R]):
                 return
 
     def _commit(self, batch: list[_Submitted[T, R]]) -> None:
-        try:
-            outcomes: Sequence[R | BaseException] = self._commit_batch([s.item for s in batch])
-            if len(outcomes) != len(batch):
-                raise RuntimeError(f"commit_batch gave {len(outcomes)} outcomes for {len(batch)} requests")
-        except BaseException as exc:  # the batch's own failure is every member's
-            outcomes = [exc] * len(batch)
+        outcomes = _outcomes(self._commit_batch, [s.item for s in batch])
         self.batches += 1
         self.requests += len(batch)
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[R], R | BaseException]]] = {}
