@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+STALE_RETRIES = 2
+
 
 @dataclass
 class Outcome:
@@ -45,8 +47,10 @@ class Connection:
         self.reader = reader
         self.writer = writer
         self.open = True
+        self.exchanges = 0  # answers received on it so far: above 0, the server may have closed it idle
 
     async def exchange(self, raw: bytes) -> tuple[int, bytes]:
+        self.exchanges += 1
         self.writer.write(raw)
         await self.writer.drain()
         head = await self.reader.readuntil(b"\r\n\r\n")
@@ -119,18 +123,28 @@ async def send_one(
 ) -> Outcome:
     sent_perf, sent_wall = time.perf_counter(), time.time()
     status, body = 0, b""
-    conn: Connection | None = None
-    try:
-        conn = await asyncio.wait_for(pool.acquire(), timeout)
-        sent_perf, sent_wall = time.perf_counter(), time.time()
-        status, body = await asyncio.wait_for(conn.exchange(raw), timeout)
-    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-        body = f"{type(exc).__name__}: {exc}".encode()
-        if conn is not None:
-            conn.open = False
-    finally:
-        if conn is not None:
-            await pool.release(conn)
+    for _attempt in range(STALE_RETRIES + 1):
+        conn: Connection | None = None
+        stale = False
+        try:
+            conn = await asyncio.wait_for(pool.acquire(), timeout)
+            sent_perf, sent_wall = time.perf_counter(), time.time()
+            status, body = await asyncio.wait_for(conn.exchange(raw), timeout)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            body = f"{type(exc).__name__}: {exc}".encode()
+            # A kept-alive connection the server closed while it was idle (uvicorn closes them after 5 s)
+            # answers nothing at all: like any HTTP client, send again on a new connection.
+            stale = (
+                isinstance(exc, asyncio.IncompleteReadError) and not exc.partial and conn is not None
+                and conn.exchanges > 1
+            )  # fmt: skip
+            if conn is not None:
+                conn.open = False
+        finally:
+            if conn is not None:
+                await pool.release(conn)
+        if not stale:
+            break
     done = time.perf_counter()
     return Outcome(
         index,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -176,14 +177,19 @@ def sign_delivery(
     }
 
 
+@functools.lru_cache(maxsize=1024)
 def _signer(secret: str) -> Webhook:
+    """The package's signer for `secret` (decoding a secret once, not on every delivery)."""
     try:
         return Webhook(secret)
     except Exception as exc:  # the package raises binascii.Error, EmptyWebhookSecretError, RuntimeError
         raise ValueError("the ShopMonkey webhook secret is not a valid `whsec_…` base64 secret") from exc
 
 
-def _lower(headers: Mapping[str, str]) -> dict[str, str]:
+def _lower(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """Header names in lower case (an ASGI server's are already: then the mapping is used as it is)."""
+    if all(name.islower() for name in headers):
+        return headers
     return {name.lower(): value for name, value in headers.items()}
 
 

@@ -55,11 +55,15 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 PROCESS_ACTOR = "process_inbox_delivery"
 MAX_ID_LENGTH = 128
+_COUNTERS: dict[str, Any] = {}  # the counter of each outcome, looked up once
 
 
 def _answer(status_code: int, outcome: str, **content: str) -> Response[dict[str, str]]:
     """The answer to ShopMonkey, counted and logged by outcome (the one place every delivery ends)."""
-    WEBHOOK_DELIVERIES.labels(outcome=outcome).inc()
+    counter = _COUNTERS.get(outcome)
+    if counter is None:
+        counter = _COUNTERS[outcome] = WEBHOOK_DELIVERIES.labels(outcome=outcome)
+    counter.inc()
     log.info("webhook delivery %s", outcome, extra={"fields": {"status_code": status_code}})
     return Response(content=content, status_code=status_code, media_type=MediaType.JSON)
 
