@@ -87,8 +87,12 @@ class Pool:
         async with self.available:
             while not self.idle and self.opened >= self.limit:
                 await self.available.wait()
-            if self.idle:
-                return self.idle.pop()
+            while self.idle:
+                conn = self.idle.pop()
+                if not conn.reader.at_eof():
+                    return conn
+                conn.close()  # the server closed it while it was idle
+                self.opened -= 1
             self.opened += 1
         try:
             reader, writer = await asyncio.open_connection(self.host, self.port)

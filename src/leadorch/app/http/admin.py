@@ -10,12 +10,12 @@ everything else is also open to the tenant's own token, for its own tenant only.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from leadorch.app.config import config_service
@@ -167,7 +167,10 @@ class TenantsController(Controller):
 
     @post("/", guards=[require_super_admin], status_code=HTTP_201_CREATED, sync_to_thread=True)
     def create(
-        self, data: TenantCreate, admin: NamedDependency[Principal], config: NamedDependency[ConfigService]
+        self,
+        data: JSONBody[TenantCreate],
+        admin: NamedDependency[Principal],
+        config: NamedDependency[ConfigService],
     ) -> TenantCreated:
         """Create a tenant (demo mode on) and issue its API token."""
         created = config.create_tenant(
@@ -197,7 +200,7 @@ class TenantsController(Controller):
     def update(
         self,
         tenant_id: FromPath[str],
-        data: TenantUpdate,
+        data: JSONBody[TenantUpdate],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> TenantConfig:
@@ -213,7 +216,7 @@ class TenantsController(Controller):
     def demo_mode(
         self,
         tenant_id: FromPath[str],
-        data: DemoMode,
+        data: JSONBody[DemoMode],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> TenantConfig:
@@ -224,7 +227,7 @@ class TenantsController(Controller):
     def allow(
         self,
         tenant_id: FromPath[str],
-        data: AllowedAddress,
+        data: JSONBody[AllowedAddress],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> TenantConfig:
@@ -244,7 +247,7 @@ class TenantsController(Controller):
     def crm_credentials(
         self,
         tenant_id: FromPath[str],
-        data: CrmCredentials,
+        data: JSONBody[CrmCredentials],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> TenantConfig:
@@ -267,7 +270,7 @@ class TenantsController(Controller):
     def templates(
         self,
         tenant_id: FromPath[str],
-        data: Templates,
+        data: JSONBody[Templates],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> TenantConfig:
@@ -277,7 +280,7 @@ class TenantsController(Controller):
     def touch_plan(
         self,
         tenant_id: FromPath[str],
-        data: TouchPlanBody,
+        data: JSONBody[TouchPlanBody],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> TenantConfig:
@@ -290,8 +293,8 @@ class TenantsController(Controller):
         tenant_id: FromPath[str],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
-        limit: int = Parameter(default=100, ge=1, le=1000),
-        before_seq: int | None = Parameter(default=None, ge=1),
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        before_seq: Annotated[int | None, QueryParameter(ge=1)] = None,
     ) -> list[AuditEntry]:
         """The tenant's configuration changes, newest first (page with `before_seq`)."""
         return config.audit(tenant_id, limit=limit, before_seq=before_seq)
@@ -302,7 +305,7 @@ class TenantsController(Controller):
         tenant_id: FromPath[str],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
-        location_id: str | None = None,
+        location_id: FromQuery[str | None] = None,
     ) -> list[CatalogEntry]:
         """The active services, with a location's effective prices when `location_id` is given."""
         return config.catalog(tenant_id, location_id)
@@ -320,7 +323,7 @@ class LocationsController(Controller):
     def create(
         self,
         tenant_id: FromPath[str],
-        data: LocationCreate,
+        data: JSONBody[LocationCreate],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> LocationConfig:
@@ -366,7 +369,7 @@ class LocationsController(Controller):
         self,
         tenant_id: FromPath[str],
         location_id: FromPath[str],
-        data: LocationUpdate,
+        data: JSONBody[LocationUpdate],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> LocationConfig:
@@ -379,7 +382,7 @@ class LocationsController(Controller):
         self,
         tenant_id: FromPath[str],
         location_id: FromPath[str],
-        data: WeeklyHours,
+        data: JSONBody[WeeklyHours],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> LocationConfig:
@@ -391,7 +394,7 @@ class LocationsController(Controller):
         tenant_id: FromPath[str],
         location_id: FromPath[str],
         day: FromPath[date],
-        data: SpecialHours,
+        data: JSONBody[SpecialHours],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> LocationConfig:
@@ -416,7 +419,7 @@ class LocationsController(Controller):
         self,
         tenant_id: FromPath[str],
         location_id: FromPath[str],
-        data: SendingWindowConfig,
+        data: JSONBody[SendingWindowConfig],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> LocationConfig:
@@ -430,7 +433,7 @@ class LocationsController(Controller):
         tenant_id: FromPath[str],
         location_id: FromPath[str],
         name: FromPath[str],
-        data: StaffContactBody,
+        data: JSONBody[StaffContactBody],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> LocationConfig:
@@ -462,7 +465,7 @@ class LocationsController(Controller):
         tenant_id: FromPath[str],
         location_id: FromPath[str],
         service_id: FromPath[str],
-        data: LocationPrice,
+        data: JSONBody[LocationPrice],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> CatalogEntry:
@@ -496,8 +499,8 @@ class LocationsController(Controller):
 )
 def audit_all(
     config: NamedDependency[ConfigService],
-    limit: int = Parameter(default=100, ge=1, le=1000),
-    before_seq: int | None = Parameter(default=None, ge=1),
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    before_seq: Annotated[int | None, QueryParameter(ge=1)] = None,
 ) -> list[AuditEntry]:
     """Every configuration change, all tenants, newest first."""
     return config.audit(None, limit=limit, before_seq=before_seq)

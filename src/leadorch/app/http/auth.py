@@ -9,7 +9,7 @@ the ids did not exist, so probing never reveals another tenant's data or even it
 Usage in a controller whose path has `{tenant_id:str}`:
 
     dependencies = {"access": Provide(tenant_access, sync_to_thread=True)}
-    def handler(self, tenant_id: str, access: Principal) -> ...
+    def handler(self, tenant_id: FromPath[str], access: NamedDependency[Principal]) -> ...
 
 `access.actor` names the caller for the configuration audit (an `X-Actor` header, if given, names
 the person behind the token).

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import MediaType, Request, Response, Router, get, post
+from litestar.params import FromPath, JSONBody
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
@@ -66,7 +67,7 @@ def _address(request: Request[Any, Any, Any]) -> str:
     request_max_body_size=MAX_BODY_BYTES,
     summary="Open the chat session of a chat link",
 )
-def open_session(request: Request[Any, Any, Any], data: OpenSessionRequest) -> SessionView:
+def open_session(request: Request[Any, Any, Any], data: JSONBody[OpenSessionRequest]) -> SessionView:
     """Verify the link's token and open (or reopen) its lead's chat; records the visit."""
     container = _container(request)
     chat_rate_limits(container).open(_address(request))
@@ -74,7 +75,7 @@ def open_session(request: Request[Any, Any, Any], data: OpenSessionRequest) -> S
 
 
 @get("/api/chat/sessions/{session_id:str}", sync_to_thread=True, summary="A chat session and its transcript")
-def get_session(request: Request[Any, Any, Any], session_id: str) -> SessionView:
+def get_session(request: Request[Any, Any, Any], session_id: FromPath[str]) -> SessionView:
     """The session's first name, shop, transcript and current appointment."""
     container = _container(request)
     chat_rate_limits(container).address(_address(request))
@@ -88,7 +89,9 @@ def get_session(request: Request[Any, Any, Any], session_id: str) -> SessionView
     request_max_body_size=MAX_BODY_BYTES,
     summary="Send a message and get the assistant's reply",
 )
-def post_message(request: Request[Any, Any, Any], session_id: str, data: PostMessageRequest) -> MessageReply:
+def post_message(
+    request: Request[Any, Any, Any], session_id: FromPath[str], data: JSONBody[PostMessageRequest]
+) -> MessageReply:
     """Record the customer's message and answer it (the reply carries any slots offered or booking made)."""
     container = _container(request)
     limits, service = chat_rate_limits(container), chat_service(container)
@@ -99,7 +102,7 @@ def post_message(request: Request[Any, Any, Any], session_id: str, data: PostMes
 
 
 @get("/chat/{token:str}", include_in_schema=False, sync_to_thread=False)
-def chat_page(token: str) -> Response[bytes]:
+def chat_page(token: FromPath[str]) -> Response[bytes]:
     """The chat page; its script reads the token from the URL and opens the session."""
     return Response(
         content=(STATIC_DIR / "chat.html").read_bytes(), media_type=MediaType.HTML, headers=_PAGE_HEADERS

@@ -15,9 +15,8 @@ from uuid import UUID
 
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import File, Redirect, Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -71,7 +70,6 @@ from leadorch.domain.errors import DomainError
 
 STATIC = Path(__file__).parent / "static"
 Form = dict[str, Any]
-FORM_BODY = Body(media_type=RequestEncodingType.URL_ENCODED)
 _TENANT = Provide(tenant_session, sync_to_thread=True)
 
 # ------------------------------------------------------------------------------------ logging in
@@ -87,7 +85,7 @@ def login_form(request: Request[Any, Any, Any], next: FromQuery[str | None] = No
 
 
 @post("/login", sync_to_thread=True)
-def login(request: Request[Any, Any, Any], data: Form = FORM_BODY) -> Template | Redirect:
+def login(request: Request[Any, Any, Any], data: URLEncodedBody[Form]) -> Template | Redirect:
     """Check the token, start a session, and go where the visitor was heading."""
     container = container_of(request)
     fields = {key: value[-1] if isinstance(value, list) else value for key, value in (data or {}).items()}
@@ -113,7 +111,7 @@ def login(request: Request[Any, Any, Any], data: Form = FORM_BODY) -> Template |
 
 
 @post("/logout", sync_to_thread=True)
-def logout(request: Request[Any, Any, Any], data: Form = FORM_BODY) -> Redirect:
+def logout(request: Request[Any, Any, Any], data: URLEncodedBody[Form]) -> Redirect:
     session = current_session(request)
     read_form(request, session, data)
     response = Redirect(path=f"{CONSOLE}/login", status_code=303)
@@ -158,7 +156,7 @@ def home(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 
 @get("/leads/{lead_id:str}", sync_to_thread=True)
-def lead_by_id(request: Request[Any, Any, Any], lead_id: str) -> Redirect:
+def lead_by_id(request: Request[Any, Any, Any], lead_id: FromPath[str]) -> Redirect:
     """The short link staff alerts carry: finds the lead among the tenants this login may see."""
     from leadorch.app.readmodels.leads import get_lead
 
@@ -335,7 +333,7 @@ def pause(
     tenant_id: FromPath[str],
     lead_id: FromPath[str],
     session: NamedDependency[ConsoleSession],
-    data: Form = FORM_BODY,
+    data: URLEncodedBody[Form],
 ) -> Redirect:
     form = read_form(request, session, data)
     reason = settings_forms.one(form, "reason").strip()[:500]
@@ -355,7 +353,7 @@ def resume(
     tenant_id: FromPath[str],
     lead_id: FromPath[str],
     session: NamedDependency[ConsoleSession],
-    data: Form = FORM_BODY,
+    data: URLEncodedBody[Form],
 ) -> Redirect:
     read_form(request, session, data)
     container = container_of(request)
@@ -378,7 +376,7 @@ def hand_to_shop(
     tenant_id: FromPath[str],
     lead_id: FromPath[str],
     session: NamedDependency[ConsoleSession],
-    data: Form = FORM_BODY,
+    data: URLEncodedBody[Form],
 ) -> Redirect:
     form = read_form(request, session, data)
     reason = settings_forms.one(form, "reason").strip()[:500]
@@ -407,7 +405,7 @@ def resolve_touch(
     lead_id: FromPath[str],
     touch_number: FromPath[int],
     session: NamedDependency[ConsoleSession],
-    data: Form = FORM_BODY,
+    data: URLEncodedBody[Form],
 ) -> Redirect:
     form = read_form(request, session, data)
     outcome = settings_forms.one(form, "outcome")
@@ -440,7 +438,7 @@ def save_tenant_form(
     tenant_id: FromPath[str],
     form_name: FromPath[str],
     session: NamedDependency[ConsoleSession],
-    data: Form = FORM_BODY,
+    data: URLEncodedBody[Form],
 ) -> Template | Redirect:
     """One of the tenant's forms: `tenant`, `demo-mode`, `allow-list`, `allow-list-remove`."""
     if form_name not in settings_forms.TENANT_FORMS:
@@ -462,7 +460,7 @@ def save_location_form(
     location_id: FromPath[str],
     form_name: FromPath[str],
     session: NamedDependency[ConsoleSession],
-    data: Form = FORM_BODY,
+    data: URLEncodedBody[Form],
 ) -> Template | Redirect:
     """One of a location's forms: `shop`, `hours`, `window`, `prices`."""
     if form_name not in settings_forms.LOCATION_FORMS:
@@ -490,7 +488,7 @@ def save_template_form(
     touch_number: FromPath[int],
     action: FromPath[str],
     session: NamedDependency[ConsoleSession],
-    data: Form = FORM_BODY,
+    data: URLEncodedBody[Form],
 ) -> Template | Redirect:
     """A touch's templates: `save` the parts typed, or `reset` to the defaults."""
     plan = config_service(container_of(request)).tenant(tenant_id).touch_plan()
@@ -532,7 +530,7 @@ async def simulate_quote(
     request: Request[Any, Any, Any],
     tenant_id: FromPath[str],
     session: NamedDependency[ConsoleSession],
-    data: Form = FORM_BODY,
+    data: URLEncodedBody[Form],
 ) -> Redirect:
     """Demo only: a customer asks for a quote on the website (ShopMonkey order + signed webhook)."""
     from leadorch.app.demo.simulate import (

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import JSONBody
 
 from leadorch.app.config import config_service
 from leadorch.app.demo.environment import DemoEnvironment
@@ -46,7 +47,7 @@ def _env(request: Request[Any, Any, Any]) -> DemoEnvironment:
 
 
 @post("/quotes", status_code=200)
-async def simulate_quote(request: Request[Any, Any, Any], data: QuoteRequest) -> dict[str, Any]:
+async def simulate_quote(request: Request[Any, Any, Any], data: JSONBody[QuoteRequest]) -> dict[str, Any]:
     """A customer asks for a quote on the website: ShopMonkey creates the order and sends the webhook."""
     env = _env(request)
     container = request.app.state.container
@@ -58,7 +59,7 @@ async def simulate_quote(request: Request[Any, Any, Any], data: QuoteRequest) ->
 
 
 @post("/replies", status_code=200, sync_to_thread=True)
-def simulate_reply(request: Request[Any, Any, Any], data: ReplyRequest) -> dict[str, Any]:
+def simulate_reply(request: Request[Any, Any, Any], data: JSONBody[ReplyRequest]) -> dict[str, Any]:
     """The customer texts back from their phone."""
     env = _env(request)
     container = request.app.state.container
@@ -83,7 +84,7 @@ def simulate_reply(request: Request[Any, Any, Any], data: ReplyRequest) -> dict[
 
 
 @post("/clock", status_code=200, sync_to_thread=False)
-def simulate_clock(request: Request[Any, Any, Any], data: ClockRequest) -> dict[str, Any]:
+def simulate_clock(request: Request[Any, Any, Any], data: JSONBody[ClockRequest]) -> dict[str, Any]:
     """Move the demo clock forward so the cadence's later touches come due."""
     env = _env(request)
     try:

@@ -12,7 +12,8 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from leadorch.app.http.auth import Principal, tenant_access
@@ -69,10 +70,10 @@ class LeadActionsController(Controller):
     def pause(
         self,
         request: Request[Any, Any, Any],
-        tenant_id: str,
-        lead_id: UUID,
-        access: Principal,
-        data: PauseRequest | None = None,
+        tenant_id: FromPath[str],
+        lead_id: FromPath[UUID],
+        access: NamedDependency[Principal],
+        data: JSONBody[PauseRequest | None] = None,
     ) -> LeadAutomation:
         """A person takes over: no automated message goes out until resumed."""
         container = request.app.state.container
@@ -82,7 +83,11 @@ class LeadActionsController(Controller):
 
     @post("/resume", sync_to_thread=True, status_code=HTTP_200_OK)
     def resume(
-        self, request: Request[Any, Any, Any], tenant_id: str, lead_id: UUID, access: Principal
+        self,
+        request: Request[Any, Any, Any],
+        tenant_id: FromPath[str],
+        lead_id: FromPath[UUID],
+        access: NamedDependency[Principal],
     ) -> LeadAutomation:
         """Hand the lead back to the automation; the next touch is rescheduled from now."""
         container = request.app.state.container
@@ -93,10 +98,10 @@ class LeadActionsController(Controller):
     def hand_to_shop(
         self,
         request: Request[Any, Any, Any],
-        tenant_id: str,
-        lead_id: UUID,
-        access: Principal,
-        data: HandToShopRequest,
+        tenant_id: FromPath[str],
+        lead_id: FromPath[UUID],
+        access: NamedDependency[Principal],
+        data: JSONBody[HandToShopRequest],
     ) -> LeadAutomation:
         """The shop takes the lead over for good: the cadence stops."""
         container = request.app.state.container

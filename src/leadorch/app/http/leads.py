@@ -9,13 +9,13 @@ unless `full=true`; secrets are never shown.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from leadorch.app.audit import lead_history
 from leadorch.app.eventstore.store import NotFound
@@ -60,13 +60,13 @@ class LeadsController(Controller):
     def list_page(
         self,
         request: Request[Any, Any, Any],
-        tenant_id: str,
-        access: Principal,
-        location_id: str | None = None,
-        status: str | None = None,
-        search: str | None = Parameter(default=None, max_length=200),
-        limit: int = Parameter(default=50, ge=1, le=MAX_PAGE),
-        offset: int = Parameter(default=0, ge=0),
+        tenant_id: FromPath[str],
+        access: NamedDependency[Principal],
+        location_id: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        search: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> LeadPage:
         """The tenant's leads (optionally one location or status; `search` matches name, email, phone…)."""
         db = request.app.state.container.db
@@ -75,7 +75,11 @@ class LeadsController(Controller):
 
     @get("/{lead_id:uuid}", sync_to_thread=True)
     def show(
-        self, request: Request[Any, Any, Any], tenant_id: str, lead_id: UUID, access: Principal
+        self,
+        request: Request[Any, Any, Any],
+        tenant_id: FromPath[str],
+        lead_id: FromPath[UUID],
+        access: NamedDependency[Principal],
     ) -> LeadView:
         """One lead as the read model shows it."""
         lead = get_lead(request.app.state.container.db, tenant_id, str(lead_id))
@@ -87,10 +91,10 @@ class LeadsController(Controller):
     def events(
         self,
         request: Request[Any, Any, Any],
-        tenant_id: str,
-        lead_id: UUID,
-        access: Principal,
-        full: bool = False,
+        tenant_id: FromPath[str],
+        lead_id: FromPath[UUID],
+        access: NamedDependency[Principal],
+        full: FromQuery[bool] = False,
     ) -> LeadHistoryView:
         """The lead's complete history (contact details masked unless `full=true`)."""
         history = lead_history(request.app.state.container.store, lead_id, tenant_id=tenant_id, full=full)

@@ -15,6 +15,7 @@ from typing import Any
 
 from anyio import to_thread
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 
 from leadorch.app.config import config_service
@@ -71,7 +72,7 @@ def _refused(error: Exception) -> Response[str]:
 
 
 @get("/unsubscribe/{token:str}", tags=["unsubscribe"], include_in_schema=False)
-async def confirm_unsubscribe(request: Request[Any, Any, Any], token: str) -> Response[str]:
+async def confirm_unsubscribe(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[str]:
     """A page asking to confirm, with the one button that unsubscribes."""
     container = request.app.state["container"]
     return await to_thread.run_sync(_confirmation_page, container, token)
@@ -97,7 +98,7 @@ def _confirmation_page(container: Any, token: str) -> Response[str]:
 
 
 @post("/unsubscribe/{token:str}", status_code=HTTP_200_OK, tags=["unsubscribe"], include_in_schema=False)
-async def unsubscribe(request: Request[Any, Any, Any], token: str) -> Response[str]:
+async def unsubscribe(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[str]:
     """Opt the lead out of email now (the button, or an RFC 8058 one-click POST)."""
     container = request.app.state["container"]
     return await to_thread.run_sync(_unsubscribe, container, token)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from litestar import Request, Response, post
 from litestar.datastructures import MultiDict
+from litestar.params import RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_403_FORBIDDEN
 
 from leadorch.adapters.twilio import twiml_reply, validate_twilio_signature
@@ -63,7 +64,7 @@ def _forbidden() -> Response[str]:
     tags=["webhooks"],
     summary="Receive an inbound SMS from Twilio",
 )
-def receive_twilio_sms(request: Request[Any, Any, Any], body: bytes) -> Response[str]:
+def receive_twilio_sms(request: Request[Any, Any, Any], body: RawBody) -> Response[str]:
     """Opt out / opt in / help / reply, answered with TwiML (see `app/leads/inbound.py`)."""
     params = _form(body)
     if not _genuine(request, params):
@@ -106,7 +107,7 @@ def receive_twilio_sms(request: Request[Any, Any, Any], body: bytes) -> Response
     tags=["webhooks"],
     summary="Receive an SMS delivery report from Twilio (answers 204)",
 )
-def receive_twilio_status(request: Request[Any, Any, Any], body: bytes) -> Response[Any]:
+def receive_twilio_status(request: Request[Any, Any, Any], body: RawBody) -> Response[Any]:
     """Record the delivery status on the touch named in the (signed) callback URL's query."""
     params = _form(body)
     if not _genuine(request, params):
