@@ -10,7 +10,9 @@ What is "booked" is the union of the appointments read model and the claims tabl
 claim winning (it is written in the critical section, so it is never behind; the read model may be a
 few milliseconds behind the log). The claim is written before the appointment's events are saved and
 removed again if that save fails; a crash in between leaves a claim that holds a slot without an
-appointment — the safe direction (a slot lost until cleaned up, never a slot sold twice).
+appointment — the safe direction (a slot lost until cleaned up, never a slot sold twice). The orphan
+sweep (`app/booking/orphan_claims.py`) does that clean-up: `orphan_candidates` lists old claims the read
+model does not know, `drop_orphans` deletes, under the same lock, those whose appointment was never saved.
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ class Claim:
     lead_id: str
     start: datetime
     end: datetime
+
+
+@dataclass(frozen=True)
+class StandingClaim:
+    """A claim as it stands in the table, with when it was last written."""
+
+    claim: Claim
+    claimed_at: datetime
 
 
 def location_lock_key(tenant_id: str, location_id: str) -> int:
@@ -123,6 +133,61 @@ class SlotClaims:
         with self.db.transaction() as cur:
             return self._booked(cur, tenant_id, location_id, start - _MARGIN, end + _MARGIN, exclude=None)
 
+    def orphan_candidates(self, claimed_before: datetime, *, limit: int) -> list[StandingClaim]:
+        """Confirmed claims last written before `claimed_before` whose appointment the read model lacks.
+
+        No lock: a shortlist, oldest first. The read model only holds appointments whose events were
+        saved, so a claim it knows is never an orphan; one it lacks may still be (it lags the log), which
+        `drop_orphans` settles against the event store.
+        """
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT c.appointment_id, c.tenant_id, c.location_id, c.lead_id, c.start_at, c.end_at, "
+                f"c.updated_at FROM location_bookings c LEFT JOIN {_READ_MODEL} a "
+                "ON a.appointment_id = c.appointment_id WHERE a.appointment_id IS NULL "
+                "AND c.status = 'confirmed' AND c.updated_at < %s ORDER BY c.updated_at LIMIT %s",
+                (instant(claimed_before), limit),
+            )
+            rows = cur.fetchall()
+        return [_standing(row) for row in rows]
+
+    def drop_orphans(
+        self,
+        tenant_id: str,
+        location_id: str,
+        appointment_ids: list[str],
+        *,
+        claimed_before: datetime,
+        has_appointment: Callable[[str], bool],
+    ) -> list[StandingClaim]:
+        """Under the location's lock, delete the listed claims `has_appointment` denies; those deleted.
+
+        Only a claim still confirmed and still last written before `claimed_before` is considered: one
+        written since (a retried booking) is in progress again. Holding the lock keeps a booking's
+        check-and-claim at this location from interleaving; a second sweep finds nothing left to drop.
+        """
+        dropped: list[StandingClaim] = []
+        with self.db.transaction() as cur:
+            self._lock(cur, tenant_id, location_id)
+            for appointment_id in appointment_ids:
+                cur.execute(
+                    "SELECT appointment_id, tenant_id, location_id, lead_id, start_at, end_at, updated_at "
+                    "FROM location_bookings WHERE appointment_id = %s AND tenant_id = %s "
+                    "AND location_id = %s AND status = 'confirmed' AND updated_at < %s",
+                    (appointment_id, tenant_id, location_id, instant(claimed_before)),
+                )
+                row = cur.fetchone()
+                if row is None or has_appointment(appointment_id):
+                    continue
+                cur.execute(
+                    "DELETE FROM location_bookings WHERE appointment_id = %s AND updated_at = %s "
+                    "RETURNING appointment_id",
+                    (appointment_id, row[6]),
+                )
+                if cur.fetchone() is not None:
+                    dropped.append(_standing(row))
+        return dropped
+
     # ------------------------------------------------------------------------------------------------
 
     def _lock(self, cur: Cursor, tenant_id: str, location_id: str) -> None:
@@ -174,3 +239,10 @@ class SlotClaims:
             if begin is not None and finish is not None:
                 intervals.append((begin, finish))
         return sorted(intervals)
+
+
+def _standing(row: tuple[Any, ...]) -> StandingClaim:
+    """(appointment_id, tenant_id, location_id, lead_id, start_at, end_at, updated_at) as a claim."""
+    start, end, claimed_at = parse_instant(row[4]), parse_instant(row[5]), parse_instant(row[6])
+    assert start is not None and end is not None and claimed_at is not None  # NOT NULL columns
+    return StandingClaim(Claim(row[0], row[1], row[2], row[3], start, end), claimed_at)

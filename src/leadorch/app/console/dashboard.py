@@ -1,7 +1,8 @@
 """The tenant dashboard: the funnel per location and for the tenant, speed-to-lead, over a date range.
 
-Leads are counted in the cohort of the (UTC) day they arrived, as the `funnel` read model keeps them:
-"of the leads received in these days, how many were contacted, engaged, booked, lost, opted out".
+Leads are counted in the cohort of the day they arrived on their location's clocks, as the `funnel`
+read model keeps them: "of the leads received in these days, how many were contacted, engaged,
+booked, lost, opted out".
 Conversion is booked ÷ received; speed-to-lead is webhook received → first touch accepted by a
 provider, its median over the leads that were reached.
 """
@@ -36,7 +37,7 @@ class InvalidDateRange(ValueError):
 
 @dataclass(frozen=True)
 class DateRange:
-    """Days first..last, both included (UTC days, as the funnel counts them)."""
+    """Days first..last, both included (each location's local dates, as the funnel counts them)."""
 
     first: date
     last: date

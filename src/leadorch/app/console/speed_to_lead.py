@@ -49,7 +49,7 @@ BUCKETS: tuple[Bucket, ...] = (
 
 
 def speeds_by_location(db: Database, tenant_id: str, day_from: date, day_to: date) -> dict[str, list[int]]:
-    """Each location's speed-to-lead values (ms, sorted) for leads received in [day_from, day_to] (UTC days)."""
+    """Each location's speed-to-lead values (ms, sorted) for leads received in [day_from, day_to] (local days)."""
     first = arguments.day(day_from, "day_from")
     last = arguments.day(day_to, "day_to")
     if last < first:

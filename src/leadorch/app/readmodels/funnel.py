@@ -1,4 +1,8 @@
-"""Query on the `funnel` read model: per location and day, leads received and how far they got."""
+"""Query on the `funnel` read model: per location and day, leads received and how far they got.
+
+Days are the location's local dates (see `leadorch.app.projections.funnel`). A lead counted on its UTC
+day and then moved to its local day leaves a row of zeros behind; such rows are left out here.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ MAX_DAYS = 400
 
 
 class FunnelDay(msgspec.Struct, frozen=True, kw_only=True):
-    """Of the leads a location received on `day` (UTC), how many reached each stage.
+    """Of the leads a location received on `day` (its local date there), how many reached each stage.
 
     Speed-to-lead is webhook received → first touch accepted by a provider, over the leads contacted.
     """
@@ -56,7 +60,9 @@ def funnel(
         params.append(location_id)
     counters = ", ".join(("received", *STAGES))
     with db.transaction() as cur:
-        cur.execute(f"SELECT location_id, day, {counters} FROM {_DAILY} WHERE {where}", params)
+        cur.execute(
+            f"SELECT location_id, day, {counters} FROM {_DAILY} WHERE {where} AND received > 0", params
+        )
         daily = cur.fetchall()
         cur.execute(
             f"SELECT location_id, day, speed_to_lead_ms FROM {_LEADS} "

@@ -1,0 +1,199 @@
+"""A booking that crashed between claiming its slot and saving its appointment gives the slot back.
+
+Runs on the embedded SQLite store and on PostgreSQL. The shop has two bays; an orphan claim is written
+through `SlotClaims` exactly as the booking service writes one, and the appointment is never saved, as
+if the process had been killed in between. The sweep frees it once it is older than the grace period,
+and touches nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from tests.support.chat_world import LOCATION, PREMIUM, ChatWorld
+from tests.support.chat_world import chat_servers_on as chat_servers_on
+from tests.support.chat_world import shared_database_url as shared_database_url
+from tests.support.chat_world import world as world
+
+from leadorch.app.booking import actors
+from leadorch.app.booking.orphan_claims import ORPHAN_GRACE, release_orphan_claims
+from leadorch.app.booking.service import SlotTaken, booking_service
+from leadorch.app.booking.slot_claims import Claim, SlotClaims
+from leadorch.app.config import config_service
+from leadorch.domain.availability import ServiceLine
+
+FRIDAY_10AM = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # 10:00 in San Diego
+PREMIUM_LINE = ServiceLine(
+    service_id=PREMIUM, name="Premium Tint Package", duration_minutes=120, price_cents=30000
+)
+PAST_GRACE = ORPHAN_GRACE + timedelta(minutes=1)
+
+
+def book(world: ChatWorld, lead_id: str, start: datetime = FRIDAY_10AM) -> str:
+    location = config_service(world.container).location(world.tenant_id, LOCATION)
+    appointment = booking_service(world.container).book(
+        tenant_id=world.tenant_id, lead_id=lead_id, location=location, services=[PREMIUM_LINE], start=start
+    )
+    return str(appointment.id)
+
+
+def crashed_booking(world: ChatWorld, start: datetime = FRIDAY_10AM) -> str:
+    """The claim a booking writes before saving its appointment, and no appointment: the crash's leftover."""
+    appointment_id = str(uuid4())
+    claim = Claim(
+        appointment_id=appointment_id,
+        tenant_id=world.tenant_id,
+        location_id=LOCATION,
+        lead_id=world.new_lead(first_name="Crash"),
+        start=start,
+        end=start + PREMIUM_LINE.duration,
+    )
+    SlotClaims(world.container.db).claim(claim, refuse=lambda booked: None, now=world.clock.now())
+    return appointment_id
+
+
+def sweep(world: ChatWorld) -> list[Claim]:
+    """Run the sweep; the claims it released for this test's tenant (the database is shared by the module)."""
+    return [c for c in release_orphan_claims(world.container) if c.tenant_id == world.tenant_id]
+
+
+def claim_rows(world: ChatWorld) -> list[tuple[Any, ...]]:
+    with world.container.db.transaction() as cur:
+        cur.execute(
+            "SELECT appointment_id, status, start_at, end_at, updated_at FROM location_bookings "
+            "WHERE tenant_id = %s ORDER BY appointment_id",
+            (world.tenant_id,),
+        )
+        rows: list[tuple[Any, ...]] = cur.fetchall()
+    return rows
+
+
+def test_an_old_orphan_claim_is_released_and_its_slot_can_be_booked_again(
+    world: ChatWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    book(world, world.new_lead(first_name="Ana"))
+    orphan = crashed_booking(world)  # with Ana's, both bays at 10:00 look taken
+    with pytest.raises(SlotTaken, match="already taken"):
+        book(world, world.new_lead(first_name="Ben"))
+    world.clock.advance(PAST_GRACE)
+
+    with caplog.at_level(logging.WARNING, logger="leadorch.app.booking.orphan_claims"):
+        released = sweep(world)
+
+    assert [(c.appointment_id, c.location_id, c.start) for c in released] == [(orphan, LOCATION, FRIDAY_10AM)]
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "leadorch.app.booking.orphan_claims" and world.tenant_id in r.getMessage()
+    ]
+    assert len(warnings) == 1
+    assert all(part in warnings[0] for part in (orphan, world.tenant_id, LOCATION, "27 Nov 2026 18:00 UTC"))
+    assert "Crash" not in warnings[0] and "Ortega" not in warnings[0]
+    assert orphan not in [row[0] for row in claim_rows(world)]
+    book(world, world.new_lead(first_name="Ben"))  # the bay is free again
+
+
+def test_a_young_claim_without_appointment_is_a_booking_in_progress_and_is_kept(world: ChatWorld) -> None:
+    book(world, world.new_lead(first_name="Ana"))
+    orphan = crashed_booking(world)
+    world.clock.advance(ORPHAN_GRACE - timedelta(seconds=30))
+
+    assert sweep(world) == []
+
+    assert orphan in [row[0] for row in claim_rows(world)]
+    with pytest.raises(SlotTaken, match="already taken"):
+        book(world, world.new_lead(first_name="Ben"))
+
+
+def test_claims_of_saved_appointments_are_kept_even_before_the_read_model_knows_them(
+    world: ChatWorld,
+) -> None:
+    book(world, world.new_lead(first_name="Ana"))
+    book(world, world.new_lead(first_name="Ben"))  # no catch_up: the read model knows neither
+    before = claim_rows(world)
+    world.clock.advance(timedelta(hours=1))
+
+    assert sweep(world) == []
+    world.catch_up()
+    assert sweep(world) == []
+
+    assert claim_rows(world) == before
+    with pytest.raises(SlotTaken, match="already taken"):
+        book(world, world.new_lead(first_name="Cy"))
+
+
+def test_cancelled_and_rescheduled_appointments_keep_their_claims_as_booking_left_them(
+    world: ChatWorld,
+) -> None:
+    ana, ben = world.new_lead(first_name="Ana"), world.new_lead(first_name="Ben")
+    book(world, ana)
+    book(world, ben)
+    service = booking_service(world.container)
+    location = config_service(world.container).location(world.tenant_id, LOCATION)
+    service.cancel(tenant_id=world.tenant_id, lead_id=ana, reason="plans changed")
+    service.reschedule(
+        tenant_id=world.tenant_id, lead_id=ben, location=location, start=FRIDAY_10AM + timedelta(hours=4)
+    )
+    before = claim_rows(world)
+    world.clock.advance(timedelta(hours=1))
+
+    assert sweep(world) == []
+
+    assert claim_rows(world) == before
+    assert sorted(row[1] for row in before) == ["cancelled", "confirmed"]
+
+
+def test_running_the_sweep_twice_or_from_two_workers_at_once_releases_each_orphan_once(
+    world: ChatWorld,
+) -> None:
+    first, second = crashed_booking(world), crashed_booking(world, FRIDAY_10AM + timedelta(hours=2))
+    world.clock.advance(PAST_GRACE)
+    barrier = threading.Barrier(2)
+    results: list[list[Claim]] = []
+    errors: list[Exception] = []
+
+    def one_worker() -> None:
+        barrier.wait()
+        try:
+            results.append(sweep(world))
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=one_worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == [] and len(results) == 2
+    assert sorted(c.appointment_id for result in results for c in result) == sorted([first, second])
+    kept = book(world, world.new_lead(first_name="Ana"))
+    world.clock.advance(PAST_GRACE)
+    assert sweep(world) == []
+    assert [row[0] for row in claim_rows(world)] == [kept]
+
+
+def test_the_sweep_is_a_periodic_job_of_every_worker() -> None:
+    assert actors.RELEASE_ORPHAN_CLAIMS in actors.ACTORS
+    intervals = {spec.actor_name: spec.interval(None) for spec in actors.PERIODIC}
+    assert intervals[actors.RELEASE_ORPHAN_CLAIMS.name] == 60.0
+    assert actors.RELEASE_ORPHAN_CLAIMS.max_retries == 0  # the next run is the retry
+
+
+def test_the_periodic_job_releases_an_orphan(world: ChatWorld) -> None:
+    orphan = crashed_booking(world)
+    world.clock.advance(PAST_GRACE)
+
+    actors.RELEASE_ORPHAN_CLAIMS.fn(world.container)
+
+    assert orphan not in [row[0] for row in claim_rows(world)]
+
+
+def test_a_negative_grace_period_is_refused(world: ChatWorld) -> None:
+    with pytest.raises(ValueError, match="older_than must not be negative"):
+        release_orphan_claims(world.container, older_than=timedelta(minutes=-1))
