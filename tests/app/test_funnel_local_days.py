@@ -16,6 +16,8 @@ import pytest
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
+from leadorch.app.config import config_service
+from leadorch.app.console.dashboard import tenant_today
 from leadorch.app.projections.funnel import FUNNEL_DAILY, FUNNEL_LEADS
 from leadorch.app.projections.rebuild import rebuild
 from leadorch.app.projections.registry import all_projections
@@ -194,3 +196,27 @@ def test_a_rebuild_from_the_log_gives_the_live_local_days_with_no_differences(co
         ("san-diego", JUNE_2): 2,
         ("shinjuku", JUNE_2): 2,
     }
+
+
+def test_the_dashboards_today_is_the_newest_local_date_among_the_tenants_locations(
+    container: Container,
+) -> None:
+    """At 20:00 UTC on 2 June it is already 3 June in Tokyo: a Tokyo lead of this morning must be in range."""
+    service = config_service(container)
+    service.create_tenant("two-zones", name="Two Zones Tint", actor="test")
+    service.create_tenant("no-shops", name="Not Open Yet", actor="test")
+    for location, zone in (("la", LOS_ANGELES), ("tokyo", TOKYO)):
+        service.add_location(
+            "two-zones",
+            location,
+            name=location,
+            crm_location_id=f"crm-{location}",
+            time_zone=zone,
+            actor="test",
+        )
+    clock = container.clock
+    assert isinstance(clock, AdjustableClock)
+    clock.set(datetime(2025, 6, 2, 20, 0, tzinfo=UTC))
+
+    assert tenant_today(container, "two-zones") == date(2025, 6, 3)
+    assert tenant_today(container, "no-shops") == date(2025, 6, 2)

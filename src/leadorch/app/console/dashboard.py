@@ -10,8 +10,9 @@ provider, its median over the leads that were reached.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from leadorch.app.config import config_service
 from leadorch.app.console import display
@@ -49,6 +50,16 @@ class DateRange:
     @classmethod
     def ending(cls, last: date, days: int = DEFAULT_DAYS) -> DateRange:
         return cls(last - timedelta(days=days - 1), last)
+
+
+def tenant_today(container: Any, tenant_id: str) -> date:
+    """The newest local date among the tenant's locations: "today" for a dashboard whose days are the
+    locations' local days (a Tokyo shop's morning is already tomorrow in UTC terms, and its leads are
+    counted there). UTC's date when the tenant has no location yet."""
+    now = container.clock.now()
+    zones = {location.time_zone for location in config_service(container).locations(tenant_id)}
+    local_dates = [now.astimezone(ZoneInfo(zone)).date() for zone in zones if zone]
+    return max(local_dates, default=now.astimezone(UTC).date())
 
 
 def parse_date_range(raw_from: str | None, raw_to: str | None, *, today: date) -> DateRange:

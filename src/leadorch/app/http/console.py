@@ -28,7 +28,13 @@ from litestar.status_codes import (
 from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigConflict, ConfigNotFound
 from leadorch.app.console import settings_forms
-from leadorch.app.console.dashboard import DateRange, InvalidDateRange, build_dashboard, parse_date_range
+from leadorch.app.console.dashboard import (
+    DateRange,
+    InvalidDateRange,
+    build_dashboard,
+    parse_date_range,
+    tenant_today,
+)
 from leadorch.app.console.lead_list import build_lead_list, locations_of, parse_lead_filters
 from leadorch.app.console.lead_page import build_lead_page
 from leadorch.app.console.login import LoginRefused, tenant_for_token
@@ -180,7 +186,7 @@ def dashboard(
 ) -> Template:
     """Funnel and speed-to-lead for the tenant and each location over `?from=&to=`."""
     container = container_of(request)
-    today = container.clock.now().date()
+    today = tenant_today(container, tenant_id)
     error = ""
     raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
     try:
