@@ -93,16 +93,20 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from leadorch.app.projections.shape import out_of_shape
     from leadorch.app.projections.wiring import projection_runner
 
     with _container() as container:
         runner = projection_runner(container)
         positions = runner.positions()
         head = runner.head()
+        stale = out_of_shape(container.db, runner.projections)
     print(f"event log head: #{head}")
     for name, position in positions.items():
         print(f"{name:<14} at #{position:<10} lag {head - position}")
-    return 0
+    for name, differences in sorted(stale.items()):
+        print(f"{name}: needs `leadorch projections rebuild {name}` ({'; '.join(differences)})")
+    return 1 if stale else 0
 
 
 class ProgressBar:

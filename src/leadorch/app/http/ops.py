@@ -1,7 +1,9 @@
 """Readiness and metrics for the person on call.
 
 `GET /health` (in app.py) says the process is alive; `GET /ready` says it can do its job: the database
-answers, Redis answers (when configured), and the read models are caught up with the log within a bound.
+answers, Redis answers (when configured), every live read-model table has the columns its projection
+declares (else it names the `projections rebuild` to run), and the read models are caught up with the
+log within a bound.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from leadorch.app.observability.metrics import PROJECTION_LAG, REGISTRY
+from leadorch.app.projections.registry import all_projections
+from leadorch.app.projections.shape import out_of_shape
 
 MAX_PROJECTION_LAG = 1000
 
@@ -39,6 +43,19 @@ def _check_redis(container: Any) -> str | None:
     return None
 
 
+def _check_read_model_shapes(container: Any) -> str | None:
+    """A read model whose live table lacks declared columns fails every write: name the fix."""
+    try:
+        stale = out_of_shape(container.db, all_projections())
+    except Exception as exc:
+        return f"read models: {type(exc).__name__}"
+    if not stale:
+        return None
+    names = " ".join(sorted(stale))
+    details = "; ".join(difference for differences in stale.values() for difference in differences)
+    return f"read models need a rebuild ({details}): run `leadorch projections rebuild {names}`"
+
+
 def _check_projections(container: Any) -> tuple[str | None, dict[str, int]]:
     daemon = container.extras.get("projections")
     if daemon is None:
@@ -58,6 +75,10 @@ def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     """Readiness: database, Redis and projection lag."""
     container = request.app.state.container
     problems = [p for p in (_check_database(container), _check_redis(container)) if p]
+    if not problems:
+        shape_problem = _check_read_model_shapes(container)
+        if shape_problem:
+            problems.append(shape_problem)
     projection_problem, lags = _check_projections(container)
     if projection_problem:
         problems.append(projection_problem)
