@@ -7,9 +7,18 @@ job `release_orphan_claims` deletes such a claim once it is older than `ORPHAN_G
 under the location's lock, the critical section every booking's check-and-claim uses, and logs one
 warning naming the tenant, location, slot and appointment (never the customer).
 
-Claims with an appointment, whatever its state, are never touched: a cancelled appointment's claim is
-kept (marked cancelled) and a reschedule moves its claim, both by the booking service. Running the sweep
-twice, even at once in two workers, is harmless: the second finds nothing left to delete.
+The same run then repairs claims that disagree with their appointment (`reconcile_claims`). A
+cancellation saves the appointment and only then marks its claim cancelled; a crash in between leaves a
+confirmed claim that blocks a free slot forever. A reschedule moves the claim and then saves the new
+time; a crash in between leaves the claim at the new slot, hiding the appointment's real (old) slot, which
+could then be sold twice. For each claim older than the grace period that the read model contradicts (or
+that the read model does not know yet), the Appointment is loaded from the event store, the source of
+truth, and under the location's lock the claim is marked cancelled or moved back to the appointment's
+start and end, with one warning each. Claims that agree, young claims (a change in progress) and claims
+whose appointment belongs to another tenant are left alone.
+
+Running the sweep twice, even at once in two workers, is harmless: every change is conditional on the
+row being exactly as it was read, under the lock, so the second finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -20,9 +29,10 @@ from itertools import groupby
 from typing import Any
 from uuid import UUID
 
-from leadorch.app.booking.slot_claims import Claim, SlotClaims, StandingClaim
-from leadorch.app.eventstore.store import EventStore
+from leadorch.app.booking.slot_claims import BookedAs, Claim, Reconciled, SlotClaims, StandingClaim
+from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.observability.logging import bind
+from leadorch.domain.appointment import Appointment, AppointmentStatus
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +56,81 @@ def release_orphan_claims(
     older_than: timedelta = ORPHAN_GRACE,
     limit: int = SWEEP_LIMIT,
 ) -> list[Claim]:
-    """Delete the claims older than `older_than` whose appointment was never saved; the claims released."""
+    """Delete the claims older than `older_than` whose appointment was never saved; the claims released.
+
+    Then repairs the claims that disagree with their appointment (see `reconcile_claims`), so the one
+    periodic job covers every crash of a booking, cancellation or reschedule.
+    """
+    _check(older_than, limit)
+    moment = now if now is not None else container.clock.now()
+    released = _release(container, moment, older_than, limit)
+    reconcile_claims(container, now=moment, older_than=older_than, limit=limit)
+    return released
+
+
+def reconcile_claims(
+    container: Any,
+    *,
+    now: datetime | None = None,
+    older_than: timedelta = ORPHAN_GRACE,
+    limit: int = SWEEP_LIMIT,
+) -> list[Reconciled]:
+    """Bring claims older than `older_than` in line with their appointment's log; the claims changed."""
+    _check(older_than, limit)
+    moment = now if now is not None else container.clock.now()
+    cutoff = moment - older_than
+    claims = SlotClaims(container.db)
+    store: EventStore = container.store
+    shortlist = claims.disagreeing_candidates(cutoff, limit=limit) + claims.orphan_candidates(
+        cutoff, limit=limit
+    )
+    changed: list[Reconciled] = []
+    for (tenant_id, location_id), group in groupby(sorted(shortlist, key=_by_location), key=_by_location):
+
+        def booked_as(appointment_id: str, tenant_id: str = tenant_id) -> BookedAs | None:
+            try:
+                appointment = store.load(UUID(appointment_id), Appointment, tenant_id)
+            except (NotFound, ValueError):
+                return None  # never saved (the orphan pass's business) or not this tenant's
+            cancelled = appointment.status is AppointmentStatus.CANCELLED
+            return BookedAs(cancelled=cancelled, start=appointment.start, end=appointment.end)
+
+        ids = list(dict.fromkeys(standing.claim.appointment_id for standing in group))
+        for change in claims.reconcile(
+            tenant_id, location_id, ids, claimed_before=cutoff, booked_as=booked_as, now=moment
+        ):
+            claim = change.was.claim
+            with bind(tenant_id=tenant_id, location_id=location_id, appointment_id=claim.appointment_id):
+                log.warning(
+                    "reconciled slot claim: appointment %s, tenant %s, location %s, claim for %s to %s "
+                    "claimed %s ago, %s",
+                    claim.appointment_id,
+                    tenant_id,
+                    location_id,
+                    _utc_words(claim.start),
+                    _utc_words(claim.end),
+                    moment - change.was.claimed_at,
+                    "marked cancelled as its appointment is"
+                    if change.now.cancelled
+                    else f"moved back to the appointment's {_utc_words(change.now.start)} to "
+                    f"{_utc_words(change.now.end)}",
+                )
+            changed.append(change)
+    return changed
+
+
+def _check(older_than: timedelta, limit: int) -> None:
     if older_than < timedelta(0):
         raise ValueError(f"older_than must not be negative, got {older_than}")
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    moment = now if now is not None else container.clock.now()
+
+
+def _by_location(standing: StandingClaim) -> tuple[str, str]:
+    return standing.claim.tenant_id, standing.claim.location_id
+
+
+def _release(container: Any, moment: datetime, older_than: timedelta, limit: int) -> list[Claim]:
     cutoff = moment - older_than
     claims = SlotClaims(container.db)
     store: EventStore = container.store
@@ -66,10 +145,7 @@ def release_orphan_claims(
     candidates = claims.orphan_candidates(cutoff, limit=limit)
     released: list[Claim] = []
 
-    def by_location(standing: StandingClaim) -> tuple[str, str]:
-        return standing.claim.tenant_id, standing.claim.location_id
-
-    for (tenant_id, location_id), group in groupby(sorted(candidates, key=by_location), key=by_location):
+    for (tenant_id, location_id), group in groupby(sorted(candidates, key=_by_location), key=_by_location):
         dropped = claims.drop_orphans(
             tenant_id,
             location_id,

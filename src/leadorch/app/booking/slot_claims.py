@@ -6,13 +6,18 @@ PostgreSQL takes `pg_advisory_xact_lock` on a key derived from (tenant, location
 `BEGIN IMMEDIATE` (which every transaction of `app/db.py` starts with) already serialises all writers.
 The second transaction waits, then sees the first one's claim, and refuses: exactly one booking wins.
 
-What is "booked" is the union of the appointments read model and the claims table, per appointment the
-claim winning (it is written in the critical section, so it is never behind; the read model may be a
-few milliseconds behind the log). The claim is written before the appointment's events are saved and
+What is "booked" is the union of the appointments read model and the claims table (the claim is written
+in the critical section, so it is never behind; the read model may be a few milliseconds behind the log).
+A cancelled claim frees its appointment's slot whatever the read model says; a confirmed claim at another
+time than the read model's row (a reschedule not yet saved, or whose save crashed) holds BOTH slots, so
+the old one is never sold while the appointment may still be there. The claim is written before the appointment's events are saved and
 removed again if that save fails; a crash in between leaves a claim that holds a slot without an
 appointment — the safe direction (a slot lost until cleaned up, never a slot sold twice). The orphan
 sweep (`app/booking/orphan_claims.py`) does that clean-up: `orphan_candidates` lists old claims the read
 model does not know, `drop_orphans` deletes, under the same lock, those whose appointment was never saved.
+A cancellation saves its appointment before marking the claim, a reschedule moves the claim before saving
+the new time; a crash in between leaves a claim that disagrees with its appointment, which the same sweep
+repairs: `disagreeing_candidates` lists them, `reconcile` rewrites them, under the lock, from the log.
 """
 
 from __future__ import annotations
@@ -57,6 +62,23 @@ class StandingClaim:
 
     claim: Claim
     claimed_at: datetime
+
+
+@dataclass(frozen=True)
+class BookedAs:
+    """An appointment's slot as its event log has it: what its claim must agree with."""
+
+    cancelled: bool
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """A claim as it stood before `reconcile` brought it in line with the appointment (`now`)."""
+
+    was: StandingClaim
+    now: BookedAs
 
 
 def location_lock_key(tenant_id: str, location_id: str) -> int:
@@ -188,6 +210,77 @@ class SlotClaims:
                     dropped.append(_standing(row))
         return dropped
 
+    def disagreeing_candidates(self, claimed_before: datetime, *, limit: int) -> list[StandingClaim]:
+        """Confirmed claims last written before `claimed_before` that the read model contradicts.
+
+        No lock: a shortlist, oldest first, of claims whose appointment the read model shows cancelled
+        or at another start or end (a cancellation or a reschedule that crashed halfway). The read
+        model may lag, so `reconcile` settles each against the event store.
+        """
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT c.appointment_id, c.tenant_id, c.location_id, c.lead_id, c.start_at, c.end_at, "
+                f"c.updated_at FROM location_bookings c JOIN {_READ_MODEL} a "
+                "ON a.appointment_id = c.appointment_id AND a.tenant_id = c.tenant_id "
+                "WHERE c.status = 'confirmed' AND c.updated_at < %s "
+                "AND (a.status = 'cancelled' OR a.start_at <> c.start_at OR a.end_at <> c.end_at) "
+                "ORDER BY c.updated_at LIMIT %s",
+                (instant(claimed_before), limit),
+            )
+            rows = cur.fetchall()
+        return [_standing(row) for row in rows]
+
+    def reconcile(
+        self,
+        tenant_id: str,
+        location_id: str,
+        appointment_ids: list[str],
+        *,
+        claimed_before: datetime,
+        booked_as: Callable[[str], BookedAs | None],
+        now: datetime,
+    ) -> list[Reconciled]:
+        """Under the location's lock, bring the listed claims in line with `booked_as`; those changed.
+
+        `booked_as(appointment_id)` is the appointment as the event store has it (None: no such
+        appointment of this tenant, left alone). A cancelled appointment's claim is marked cancelled; one
+        at another start or end is moved back there. Only a claim still confirmed and still last written
+        before `claimed_before` is considered (one written since belongs to a change in progress), and
+        each update is conditional on the row's `updated_at`, so a second sweep finds nothing to change.
+        """
+        changed: list[Reconciled] = []
+        with self.db.transaction() as cur:
+            self._lock(cur, tenant_id, location_id)
+            for appointment_id in appointment_ids:
+                cur.execute(
+                    "SELECT appointment_id, tenant_id, location_id, lead_id, start_at, end_at, updated_at "
+                    "FROM location_bookings WHERE appointment_id = %s AND tenant_id = %s "
+                    "AND location_id = %s AND status = 'confirmed' AND updated_at < %s",
+                    (appointment_id, tenant_id, location_id, instant(claimed_before)),
+                )
+                row = cur.fetchone()
+                truth = None if row is None else booked_as(appointment_id)
+                if row is None or truth is None:
+                    continue
+                standing = _standing(row)
+                if truth.cancelled:
+                    cur.execute(
+                        "UPDATE location_bookings SET status = 'cancelled', updated_at = %s "
+                        "WHERE appointment_id = %s AND updated_at = %s RETURNING appointment_id",
+                        (instant(now), appointment_id, row[6]),
+                    )
+                elif (truth.start, truth.end) != (standing.claim.start, standing.claim.end):
+                    cur.execute(
+                        "UPDATE location_bookings SET start_at = %s, end_at = %s, updated_at = %s "
+                        "WHERE appointment_id = %s AND updated_at = %s RETURNING appointment_id",
+                        (instant(truth.start), instant(truth.end), instant(now), appointment_id, row[6]),
+                    )
+                else:
+                    continue  # the read model lagged; the claim already agrees with the appointment
+                if cur.fetchone() is not None:
+                    changed.append(Reconciled(standing, truth))
+        return changed
+
     # ------------------------------------------------------------------------------------------------
 
     def _lock(self, cur: Cursor, tenant_id: str, location_id: str) -> None:
@@ -214,7 +307,7 @@ class SlotClaims:
         )
         for appointment_id, status, starts, ends in cur.fetchall():
             by_id[appointment_id] = (status, starts, ends)
-        # Claims win: they are written under the lock, the read model follows the log a little later.
+        # Claims are written under the lock; the read model follows the log a little later.
         cur.execute(
             "SELECT appointment_id, status, start_at, end_at FROM location_bookings "
             "WHERE tenant_id = %s AND location_id = %s AND start_at < %s AND end_at > %s",
@@ -222,7 +315,7 @@ class SlotClaims:
         )
         claimed = {row[0]: (row[1], row[2], row[3]) for row in cur.fetchall()}
         for appointment_id in by_id.keys() - claimed.keys():
-            # A claim moved out of the window (rescheduled elsewhere) must hide the read model's old row.
+            # A claim moved out of the window: cancelled, it frees the read model's old row; confirmed, not.
             cur.execute(
                 "SELECT status, start_at, end_at FROM location_bookings WHERE appointment_id = %s",
                 (appointment_id,),
@@ -230,14 +323,25 @@ class SlotClaims:
             moved = cur.fetchone()
             if moved is not None:
                 claimed[appointment_id] = (moved[0], moved[1], moved[2])
-        by_id.update(claimed)
         intervals: list[Interval] = []
-        for appointment_id, (status, starts, ends) in by_id.items():
-            if status != "confirmed" or appointment_id == exclude:
+        for appointment_id in by_id.keys() | claimed.keys():
+            if appointment_id == exclude:
                 continue
-            begin, finish = parse_instant(starts), parse_instant(ends)
-            if begin is not None and finish is not None:
-                intervals.append((begin, finish))
+            held: list[tuple[str, Any, Any]] = []
+            claim = claimed.get(appointment_id)
+            if claim is not None:
+                if claim[0] != "confirmed":
+                    continue  # cancelled under the lock: the read model's row is merely behind
+                held.append(claim)
+            logged = by_id.get(appointment_id)
+            if logged is not None and logged[0] == "confirmed" and (claim is None or logged[1:] != claim[1:]):
+                # A confirmed claim elsewhere is a reschedule in progress (or one that crashed before its
+                # save): the appointment holds its old slot until the log says otherwise.
+                held.append(logged)
+            for _status, starts, ends in held:
+                begin, finish = parse_instant(starts), parse_instant(ends)
+                if begin is not None and finish is not None:
+                    intervals.append((begin, finish))
         return sorted(intervals)
 
 
