@@ -33,7 +33,7 @@ from leadorch.app.ingestion.service import CLAIM_LEASE, IngestionService
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.timeout(180)]
 
-TRIALS = 3
+TRIALS = 10
 QUOTES_PER_TRIAL = 6
 CRM_LATENCY = 0.05  # each CRM call takes this long, so a kill lands inside ingestion
 
