@@ -142,3 +142,17 @@ def test_the_embedded_default_does_not_listen(inbox: WebhookInbox) -> None:
     in_process.in_process = True
     assert not workers_listen(Container(inbox.db, in_process))
     assert not workers_listen(Container(inbox.db, None))
+
+
+def test_workers_woken_together_take_disjoint_deliveries(inbox: WebhookInbox) -> None:
+    """While one worker is taking due rows (its transaction open), another takes the rest, not the same."""
+    now = datetime.now(UTC)
+    inbox.commit_rows([row(f"req-{n}", f"o-{n}", due_now=True, at=now) for n in range(6)])
+    with inbox.db.transaction() as first:
+        first.execute(
+            "SELECT request_id FROM webhook_inbox WHERE request_id IN ('req-0', 'req-1', 'req-2') FOR UPDATE"
+        )
+        second = inbox.take_due_for_relay(now=now, limit=10)
+
+    assert sorted(second) == ["req-3", "req-4", "req-5"]
+    assert sorted(inbox.take_due_for_relay(now=now, limit=10)) == ["req-0", "req-1", "req-2"]

@@ -380,15 +380,21 @@ class WebhookInbox:
             )
 
     def take_due_for_relay(self, *, now: datetime, limit: int = 200) -> list[str]:
-        """Pending rows nobody is working on whose rest is over; each is rescheduled as it is taken."""
+        """Pending rows nobody is working on whose rest is over; each is rescheduled as it is taken.
+
+        Workers woken by the same commit take disjoint rows: on PostgreSQL the rows one is taking are
+        locked and skipped by the others (SQLite's single writer serialises them anyway).
+        """
         stamp = timestamp_text(now)
+        skip_taken = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgres" else ""
         with self.db.transaction() as cur:
             cur.execute(
                 """
                 SELECT request_id, attempts FROM webhook_inbox
                 WHERE status = 'pending' AND next_relay_at <= %s AND (claimed_until IS NULL OR claimed_until < %s)
                 ORDER BY next_relay_at LIMIT %s
-                """,
+                """
+                + skip_taken,
                 (stamp, stamp, limit),
             )
             due = [(str(request_id), int(attempts)) for request_id, attempts in cur.fetchall()]
