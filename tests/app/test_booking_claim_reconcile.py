@@ -11,13 +11,19 @@ claim never hides the appointment's old slot: the read model still shows it book
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
-from tests.app.test_booking_orphan_claims import FRIDAY_10AM, PAST_GRACE, PREMIUM_LINE, book, claim_rows
+from tests.support.booking_claims import (
+    FRIDAY_10AM,
+    PAST_GRACE,
+    PREMIUM_LINE,
+    book,
+    claim_rows,
+    in_two_workers_at_once,
+)
 from tests.support.chat_world import LOCATION, ChatWorld
 from tests.support.chat_world import chat_servers_on as chat_servers_on
 from tests.support.chat_world import shared_database_url as shared_database_url
@@ -198,24 +204,8 @@ def test_two_workers_at_once_repair_each_claim_once(world: ChatWorld) -> None:
     crashed_reschedule(world, ben, bens, FRIDAY_10AM + timedelta(days=4))
     world.catch_up()
     world.clock.advance(PAST_GRACE)
-    barrier = threading.Barrier(2)
-    results: list[list[Reconciled]] = []
-    errors: list[Exception] = []
+    results = in_two_workers_at_once(lambda: reconcile(world))
 
-    def one_worker() -> None:
-        barrier.wait()
-        try:
-            results.append(reconcile(world))
-        except Exception as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=one_worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert errors == [] and len(results) == 2
     assert sorted(c.was.claim.appointment_id for result in results for c in result) == sorted([anas, bens])
     rows = {row[0]: row[1:3] for row in claim_rows(world)}
     assert rows[anas][0] == "cancelled"

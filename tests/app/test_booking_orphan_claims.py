@@ -9,13 +9,19 @@ and touches nothing else.
 from __future__ import annotations
 
 import logging
-import threading
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from tests.support.chat_world import LOCATION, PREMIUM, ChatWorld
+from tests.support.booking_claims import (
+    FRIDAY_10AM,
+    PAST_GRACE,
+    PREMIUM_LINE,
+    book,
+    claim_rows,
+    in_two_workers_at_once,
+)
+from tests.support.chat_world import LOCATION, ChatWorld
 from tests.support.chat_world import chat_servers_on as chat_servers_on
 from tests.support.chat_world import shared_database_url as shared_database_url
 from tests.support.chat_world import world as world
@@ -25,21 +31,6 @@ from leadorch.app.booking.orphan_claims import ORPHAN_GRACE, release_orphan_clai
 from leadorch.app.booking.service import SlotTaken, booking_service
 from leadorch.app.booking.slot_claims import Claim, SlotClaims
 from leadorch.app.config import config_service
-from leadorch.domain.availability import ServiceLine
-
-FRIDAY_10AM = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # 10:00 in San Diego
-PREMIUM_LINE = ServiceLine(
-    service_id=PREMIUM, name="Premium Tint Package", duration_minutes=120, price_cents=30000
-)
-PAST_GRACE = ORPHAN_GRACE + timedelta(minutes=1)
-
-
-def book(world: ChatWorld, lead_id: str, start: datetime = FRIDAY_10AM) -> str:
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    appointment = booking_service(world.container).book(
-        tenant_id=world.tenant_id, lead_id=lead_id, location=location, services=[PREMIUM_LINE], start=start
-    )
-    return str(appointment.id)
 
 
 def crashed_booking(world: ChatWorld, start: datetime = FRIDAY_10AM) -> str:
@@ -60,17 +51,6 @@ def crashed_booking(world: ChatWorld, start: datetime = FRIDAY_10AM) -> str:
 def sweep(world: ChatWorld) -> list[Claim]:
     """Run the sweep; the claims it released for this test's tenant (the database is shared by the module)."""
     return [c for c in release_orphan_claims(world.container) if c.tenant_id == world.tenant_id]
-
-
-def claim_rows(world: ChatWorld) -> list[tuple[Any, ...]]:
-    with world.container.db.transaction() as cur:
-        cur.execute(
-            "SELECT appointment_id, status, start_at, end_at, updated_at FROM location_bookings "
-            "WHERE tenant_id = %s ORDER BY appointment_id",
-            (world.tenant_id,),
-        )
-        rows: list[tuple[Any, ...]] = cur.fetchall()
-    return rows
 
 
 def test_an_old_orphan_claim_is_released_and_its_slot_can_be_booked_again(
@@ -153,24 +133,8 @@ def test_running_the_sweep_twice_or_from_two_workers_at_once_releases_each_orpha
 ) -> None:
     first, second = crashed_booking(world), crashed_booking(world, FRIDAY_10AM + timedelta(hours=2))
     world.clock.advance(PAST_GRACE)
-    barrier = threading.Barrier(2)
-    results: list[list[Claim]] = []
-    errors: list[Exception] = []
+    results = in_two_workers_at_once(lambda: sweep(world))
 
-    def one_worker() -> None:
-        barrier.wait()
-        try:
-            results.append(sweep(world))
-        except Exception as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=one_worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert errors == [] and len(results) == 2
     assert sorted(c.appointment_id for result in results for c in result) == sorted([first, second])
     kept = book(world, world.new_lead(first_name="Ana"))
     world.clock.advance(PAST_GRACE)
