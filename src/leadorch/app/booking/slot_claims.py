@@ -36,6 +36,9 @@ Interval = tuple[datetime, datetime]
 # Looks this far around the asked range, so appointments overlapping its edges are seen.
 _MARGIN = timedelta(days=1)
 _READ_MODEL = APPOINTMENTS.physical(LIVE_PREFIX)
+# A standing claim's columns, in the order `_standing` reads them.
+_STANDING_COLUMNS = "appointment_id, tenant_id, location_id, lead_id, start_at, end_at, updated_at"
+_STANDING_COLUMNS_OF_C = ", ".join(f"c.{column}" for column in _STANDING_COLUMNS.split(", "))
 
 
 class SlotTaken(Exception):
@@ -164,8 +167,7 @@ class SlotClaims:
         """
         with self.db.transaction() as cur:
             cur.execute(
-                "SELECT c.appointment_id, c.tenant_id, c.location_id, c.lead_id, c.start_at, c.end_at, "
-                f"c.updated_at FROM location_bookings c LEFT JOIN {_READ_MODEL} a "
+                f"SELECT {_STANDING_COLUMNS_OF_C} FROM location_bookings c LEFT JOIN {_READ_MODEL} a "
                 "ON a.appointment_id = c.appointment_id WHERE a.appointment_id IS NULL "
                 "AND c.status = 'confirmed' AND c.updated_at < %s ORDER BY c.updated_at LIMIT %s",
                 (instant(claimed_before), limit),
@@ -193,8 +195,7 @@ class SlotClaims:
             self._lock(cur, tenant_id, location_id)
             for appointment_id in appointment_ids:
                 cur.execute(
-                    "SELECT appointment_id, tenant_id, location_id, lead_id, start_at, end_at, updated_at "
-                    "FROM location_bookings WHERE appointment_id = %s AND tenant_id = %s "
+                    f"SELECT {_STANDING_COLUMNS} FROM location_bookings WHERE appointment_id = %s AND tenant_id = %s "
                     "AND location_id = %s AND status = 'confirmed' AND updated_at < %s",
                     (appointment_id, tenant_id, location_id, instant(claimed_before)),
                 )
@@ -219,8 +220,7 @@ class SlotClaims:
         """
         with self.db.transaction() as cur:
             cur.execute(
-                "SELECT c.appointment_id, c.tenant_id, c.location_id, c.lead_id, c.start_at, c.end_at, "
-                f"c.updated_at FROM location_bookings c JOIN {_READ_MODEL} a "
+                f"SELECT {_STANDING_COLUMNS_OF_C} FROM location_bookings c JOIN {_READ_MODEL} a "
                 "ON a.appointment_id = c.appointment_id AND a.tenant_id = c.tenant_id "
                 "WHERE c.status = 'confirmed' AND c.updated_at < %s "
                 "AND (a.status = 'cancelled' OR a.start_at <> c.start_at OR a.end_at <> c.end_at) "
@@ -253,8 +253,7 @@ class SlotClaims:
             self._lock(cur, tenant_id, location_id)
             for appointment_id in appointment_ids:
                 cur.execute(
-                    "SELECT appointment_id, tenant_id, location_id, lead_id, start_at, end_at, updated_at "
-                    "FROM location_bookings WHERE appointment_id = %s AND tenant_id = %s "
+                    f"SELECT {_STANDING_COLUMNS} FROM location_bookings WHERE appointment_id = %s AND tenant_id = %s "
                     "AND location_id = %s AND status = 'confirmed' AND updated_at < %s",
                     (appointment_id, tenant_id, location_id, instant(claimed_before)),
                 )
