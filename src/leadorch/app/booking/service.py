@@ -149,16 +149,9 @@ class BookingService:
             raise BookingRefused("this customer's quote is for another location")
         duration = sum((service.duration for service in services), timedelta(0))
         appointment_id = uuid4()
-        claim = Claim(
-            appointment_id=str(appointment_id),
-            tenant_id=tenant_id,
-            location_id=location.location_id,
-            lead_id=str(lead_key),
-            start=start,
-            end=start + duration,
+        self._claim_slot(
+            appointment_id, tenant_id, location.location_id, location, lead_key, start, duration, now
         )
-        rule = Availability(location)
-        self.claims.claim(claim, refuse=lambda booked: rule.why_not(duration, start, booked, now), now=now)
 
         def command() -> tuple[Appointment, list[Aggregate | None]]:
             lead = self.store.load(lead_key, Lead, tenant_id)
@@ -185,6 +178,29 @@ class BookingService:
         self._announce(tenant_id, appointment, "booked")
         return appointment
 
+    def _claim_slot(
+        self,
+        appointment_id: UUID,
+        tenant_id: str,
+        location_id: str,
+        location: LocationConfig,
+        lead_key: UUID,
+        start: datetime,
+        duration: timedelta,
+        now: datetime,
+    ) -> None:
+        """Check the slot against `location`'s rules and the booked slots, and claim it, atomically."""
+        claim = Claim(
+            appointment_id=str(appointment_id),
+            tenant_id=tenant_id,
+            location_id=location_id,
+            lead_id=str(lead_key),
+            start=start,
+            end=start + duration,
+        )
+        rule = Availability(location)
+        self.claims.claim(claim, refuse=lambda booked: rule.why_not(duration, start, booked, now), now=now)
+
     def reschedule(
         self, *, tenant_id: str, lead_id: UUID | str, location: LocationConfig, start: datetime
     ) -> Appointment:
@@ -198,16 +214,7 @@ class BookingService:
         if current.start == start:
             return current
         duration = current.duration
-        moved = Claim(
-            appointment_id=str(current.id),
-            tenant_id=tenant_id,
-            location_id=current.location_id,
-            lead_id=str(lead_key),
-            start=start,
-            end=start + duration,
-        )
-        rule = Availability(location)
-        self.claims.claim(moved, refuse=lambda booked: rule.why_not(duration, start, booked, now), now=now)
+        self._claim_slot(current.id, tenant_id, current.location_id, location, lead_key, start, duration, now)
 
         def command() -> tuple[Appointment, list[Aggregate | None]]:
             appointment = self.store.load(current.id, Appointment, tenant_id)
@@ -219,7 +226,7 @@ class BookingService:
         except BaseException:
             self.claims.restore(
                 Claim(
-                    moved.appointment_id,
+                    str(current.id),
                     tenant_id,
                     current.location_id,
                     str(lead_key),

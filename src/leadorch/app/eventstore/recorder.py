@@ -121,7 +121,10 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
         return call
 
     def _commit_alone(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | BaseException:
+        """One save in its own transaction (the same statement; the library's insert for huge saves)."""
         try:
-            return list(super().insert_events(stored_events) or [])
+            if len(stored_events) > MAX_EVENTS_PER_BATCH:
+                return list(super().insert_events(stored_events) or [])
+            return self._insert_in_one_round_trip(stored_events)
         except Exception as exc:
             return exc

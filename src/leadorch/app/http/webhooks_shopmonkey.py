@@ -46,6 +46,7 @@ from leadorch.app.ingestion.inbox import (
     unusable_row,
     workers_listen,
 )
+from leadorch.app.ingestion.inbox_feed import PROCESS_DELIVERY
 from leadorch.app.ingestion.tenancy import UnknownWebhookTenant, webhook_secrets
 from leadorch.app.observability.logging import bind
 from leadorch.app.observability.metrics import WEBHOOK_DELIVERIES
@@ -53,7 +54,6 @@ from leadorch.app.observability.metrics import WEBHOOK_DELIVERIES
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
-PROCESS_ACTOR = "process_inbox_delivery"
 MAX_ID_LENGTH = 128
 _COUNTERS: dict[str, Any] = {}  # the counter of each outcome, looked up once
 
@@ -197,9 +197,9 @@ async def _enqueue(container: Any, request_id: str) -> None:
         return
     try:
         if runtime.in_process:  # an in-memory queue: nothing to wait for
-            runtime.send(PROCESS_ACTOR, request_id)
+            runtime.send(PROCESS_DELIVERY, request_id)
         else:
-            await anyio.to_thread.run_sync(runtime.send, PROCESS_ACTOR, request_id)
+            await anyio.to_thread.run_sync(runtime.send, PROCESS_DELIVERY, request_id)
     except Exception:
         log.warning("could not enqueue delivery %s; the inbox relay will send it", request_id, exc_info=True)
 

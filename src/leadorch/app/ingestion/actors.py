@@ -12,7 +12,7 @@ from typing import Any
 
 from leadorch.app.ingestion.catalog import sync_catalog
 from leadorch.app.ingestion.inbox import WebhookInbox, workers_listen
-from leadorch.app.ingestion.inbox_feed import InboxFeed
+from leadorch.app.ingestion.inbox_feed import PROCESS_DELIVERY, InboxFeed, send_due_deliveries
 from leadorch.app.ingestion.poller import CrmPoller, tenants_to_poll
 from leadorch.app.ingestion.service import IngestionService
 from leadorch.app.observability.logging import bind
@@ -48,9 +48,7 @@ def process_inbox_delivery(container: Any, request_id: str) -> None:
 def relay_inbox(container: Any) -> int:
     """Re-send pending deliveries nobody is working on: an acknowledged delivery is never lost."""
     runtime = container.extras["runtime"]
-    due = WebhookInbox(container.db).take_due_for_relay(now=container.clock.now())
-    for request_id in due:
-        runtime.send("process_inbox_delivery", request_id)
+    due = send_due_deliveries(WebhookInbox(container.db), runtime, now=container.clock.now())
     if due:
         log.info("relayed %d pending deliveries", len(due))
     return len(due)
@@ -95,7 +93,7 @@ def sync_tenant_catalog(container: Any, tenant_id: str) -> None:
 
 
 ACTORS: list[ActorSpec] = [
-    ActorSpec("process_inbox_delivery", process_inbox_delivery, queue="ingest"),
+    ActorSpec(PROCESS_DELIVERY, process_inbox_delivery, queue="ingest"),
     ActorSpec("relay_inbox", relay_inbox, queue="ingest", max_retries=0),
     ActorSpec("poll_crm", poll_crm, queue="ingest", max_retries=0),
     ActorSpec("poll_tenant", poll_tenant, queue="ingest", max_retries=0, time_limit_ms=15 * 60_000),

@@ -293,21 +293,9 @@ class WebhookInbox:
 
     # ------------------------------------------------------------------------------------ writes
 
-    def record_order(self, **fields: Any) -> bool:
-        """Store an order delivery as pending (see `order_row`); False when this delivery or this order
-        version is already known."""
-        return self.record(order_row(**fields))
-
-    def record_unusable(self, **fields: Any) -> bool:
-        """Keep a well-signed delivery we cannot read (see `unusable_row`)."""
-        return self.record(unusable_row(**fields))
-
-    def record_ignored(self, **fields: Any) -> bool:
-        """Keep a delivery about something we do not act on (see `ignored_row`)."""
-        return self.record(ignored_row(**fields))
-
     def record(self, row: NewRow) -> bool:
-        """Insert one row in a transaction of its own; whether it was new."""
+        """Insert one row (`order_row`, `unusable_row`, `ignored_row`) in a transaction of its own;
+        False when this delivery or this order version is already known."""
         (fresh,) = self.commit_rows([row])
         if isinstance(fresh, BaseException):
             raise fresh

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -21,9 +22,22 @@ from leadorch.app.ingestion.inbox import INBOX_CHANNEL, WebhookInbox
 
 log = logging.getLogger(__name__)
 
-PROCESS_ACTOR = "process_inbox_delivery"
+PROCESS_DELIVERY = "process_inbox_delivery"
+"""The actor that turns one inbox row into a decision (declared in `ingestion/actors.py`)."""
 WAKE_CHECK_SECONDS = 1.0  # how often the thread looks up from waiting to see whether it must stop
 RECONNECT_SECONDS = 2.0
+
+
+def send_due_deliveries(inbox: WebhookInbox, runtime: Any, *, now: datetime) -> list[str]:
+    """Take the inbox rows due for processing (rescheduling each) and send each to processing.
+
+    The one way rows leave the inbox for the workers after the webhook answered: the feed calls it when
+    a commit wakes it, the periodic relay on its interval.
+    """
+    due = inbox.take_due_for_relay(now=now)
+    for request_id in due:
+        runtime.send(PROCESS_DELIVERY, request_id)
+    return due
 
 
 class InboxFeed(threading.Thread):
@@ -54,9 +68,7 @@ class InboxFeed(threading.Thread):
 
     def feed(self) -> int:
         """Send every delivery that is due now; how many were sent."""
-        due = self.inbox.take_due_for_relay(now=self.container.clock.now())
-        for request_id in due:
-            self.runtime.send(PROCESS_ACTOR, request_id)
+        due = send_due_deliveries(self.inbox, self.runtime, now=self.container.clock.now())
         self.sent += len(due)
         if due:
             log.debug("inbox feed sent %d deliveries", len(due))

@@ -29,7 +29,7 @@ from typing import Any
 
 import msgspec
 
-from leadorch.app.ingestion.inbox import WebhookInbox, parse_timestamp, timestamp_text
+from leadorch.app.ingestion.inbox import WebhookInbox, order_row, parse_timestamp, timestamp_text
 from leadorch.app.ingestion.service import IngestionService
 from leadorch.app.ingestion.tenancy import config_repository
 from leadorch.ports.crm import Crm, CrmOrder
@@ -128,15 +128,17 @@ class CrmPoller:
             if (order_id, updated) in known:
                 continue
             request_id = f"poll:{tenant_id}:{order_id}:{timestamp_text(updated)}"
-            fresh = self.inbox.record_order(
-                request_id=request_id,
-                tenant_id=tenant_id,
-                source="poll",
-                received_at=self.clock.now(),
-                headers={},
-                raw_body=msgspec.json.encode(order).decode(),  # the order as the CRM port read it
-                operation="UPDATE",
-                order=order,
+            fresh = self.inbox.record(
+                order_row(
+                    request_id=request_id,
+                    tenant_id=tenant_id,
+                    source="poll",
+                    received_at=self.clock.now(),
+                    headers={},
+                    raw_body=msgspec.json.encode(order).decode(),  # the order as the CRM port read it
+                    operation="UPDATE",
+                    order=order,
+                )
             )
             if not fresh:
                 continue  # the webhook (or another poller) recorded this version a moment ago

@@ -12,24 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from leadorch.app.db import Database
+from leadorch.app.db import Cursor, Database
 from leadorch.app.projections.projection import Projection
 from leadorch.app.projections.tables import LIVE_PREFIX, Table
 
 
 def out_of_shape(db: Database, projections: Sequence[Projection]) -> dict[str, list[str]]:
     """For each projection whose live tables differ from its declaration: what differs, in words."""
-    found: dict[str, list[str]] = {}
     with db.transaction() as cur:
-        for projection in projections:
-            differences = []
-            for table in projection.tables:
-                existing = _columns(cur, db.dialect, table.physical(LIVE_PREFIX))
-                if existing is None:
-                    continue  # not created yet: the schema set-up creates it in its current shape
-                differences += _differences(table, existing)
-            if differences:
-                found[projection.name] = differences
+        existing = _live_columns(cur, db.dialect)  # one catalog query: `/ready` asks on every probe
+    found: dict[str, list[str]] = {}
+    for projection in projections:
+        differences = [
+            difference
+            for table in projection.tables
+            if table.physical(LIVE_PREFIX) in existing  # not created yet: set-up creates it as declared
+            for difference in _differences(table, existing[table.physical(LIVE_PREFIX)])
+        ]
+        if differences:
+            found[projection.name] = differences
     return found
 
 
@@ -40,14 +41,21 @@ def _differences(table: Table, existing: set[str]) -> list[str]:
     return words + [f"{table.name} has undeclared column {name}" for name in extra]
 
 
-def _columns(cur: object, dialect: str, physical: str) -> set[str] | None:
+def _live_columns(cur: Cursor, dialect: str) -> dict[str, set[str]]:
+    """Every live read-model table's column names, by table."""
     if dialect == "postgres":
-        cur.execute(  # type: ignore[attr-defined]
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = %s",
-            (physical,),
+        cur.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND starts_with(table_name, %s)",
+            (LIVE_PREFIX,),
         )
     else:
-        cur.execute(f"SELECT name FROM pragma_table_info('{physical}')")  # type: ignore[attr-defined]
-    names = {str(row[0]) for row in cur.fetchall()}  # type: ignore[attr-defined]
-    return names or None
+        cur.execute(
+            "SELECT m.name, p.name FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p "
+            "WHERE m.type = 'table' AND substr(m.name, 1, length(%s)) = %s",
+            (LIVE_PREFIX, LIVE_PREFIX),
+        )
+    columns: dict[str, set[str]] = {}
+    for table, column in cur.fetchall():
+        columns.setdefault(str(table), set()).add(str(column))
+    return columns
