@@ -78,6 +78,11 @@ def label(value: str | None) -> str:
     return NOTHING if not value else value.replace("_", " ")
 
 
+def delivery(status: str | None, error: str | None) -> str:
+    """What the provider last said about a message: "undelivered (error 30003)"."""
+    return f"{status or ''} (error {error})" if error else status or ""
+
+
 def contact_name(first: str | None, last: str | None, *, reveal: bool) -> str:
     """The customer's name, or its initials masked ("M*** O***") unless `reveal`."""
     parts = [part.strip() for part in (first, last) if part and part.strip()]

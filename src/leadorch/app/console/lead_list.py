@@ -6,17 +6,18 @@ its field rather than failing the page. Names are masked unless the viewer asks 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from leadorch.app.config import config_service
 from leadorch.app.console import display
+from leadorch.app.console.filters import kept_query, known_location, one_of, page_number
 from leadorch.app.projections.leads import LEADS
 from leadorch.app.projections.tables import LIVE_PREFIX
 from leadorch.app.readmodels.leads import STATUSES, LeadView, list_leads
 
 PAGE_SIZE = 50
-MAX_PAGE_NUMBER = 1000
 MAX_SEARCH_LENGTH = 200
 _LEADS = LEADS.physical(LIVE_PREFIX)
 
@@ -31,35 +32,22 @@ class LeadFilters:
 
 
 def parse_lead_filters(
-    *,
-    q: str | None,
-    status: str | None,
-    location: str | None,
-    page: str | None,
-    reveal: bool,
-    locations: dict[str, str],
+    query: Mapping[str, str], *, locations: dict[str, str]
 ) -> tuple[LeadFilters, dict[str, str]]:
-    """The filters asked for, and an error per field that could not be used (that filter is dropped)."""
+    """The filters `query` asks for, and an error per field that could not be used (that filter is dropped)."""
     errors: dict[str, str] = {}
-    text = (q or "").strip()
+    text = (query.get("q") or "").strip()
     if len(text) > MAX_SEARCH_LENGTH:
         errors["q"] = f"search is at most {MAX_SEARCH_LENGTH} characters"
         text = text[:MAX_SEARCH_LENGTH]
-    chosen_status = status or None
-    if chosen_status is not None and chosen_status not in STATUSES:
-        errors["status"] = f"status must be one of {', '.join(STATUSES)}"
-        chosen_status = None
-    chosen_location = location or None
-    if chosen_location is not None and chosen_location not in locations:
-        errors["location"] = f"no location {chosen_location[:64]!r} in this tenant"
-        chosen_location = None
-    number = 1
-    if page:
-        if page.isdigit() and 1 <= int(page) <= MAX_PAGE_NUMBER:
-            number = int(page)
-        else:
-            errors["page"] = f"page must be a whole number from 1 to {MAX_PAGE_NUMBER}"
-    return LeadFilters(text, chosen_status, chosen_location, number, reveal), errors
+    filters = LeadFilters(
+        q=text,
+        status=one_of("status", query.get("status"), STATUSES, errors),
+        location=known_location(query.get("location"), locations, errors),
+        page=page_number(query.get("page"), errors),
+        reveal=query.get("show") == "1",
+    )
+    return filters, errors
 
 
 @dataclass(frozen=True)
@@ -108,16 +96,9 @@ def build_lead_list(
         (filters.page - 1) * PAGE_SIZE,
     )
     rows = [_row(view, names, zones, reveal=filters.reveal) for view in views[:PAGE_SIZE]]
-    query = {
-        key: value
-        for key, value in (
-            ("q", filters.q),
-            ("status", filters.status or ""),
-            ("location", filters.location or ""),
-            ("show", "1" if filters.reveal else ""),
-        )
-        if value
-    }
+    query = kept_query(
+        ("q", filters.q), ("status", filters.status), ("location", filters.location), reveal=filters.reveal
+    )
     return LeadListPage(
         tenant_id=tenant_id,
         filters=filters,

@@ -172,9 +172,6 @@ def _vehicle(view: LeadView) -> str:
 
 
 def _touch(message: OutboxMessage, zone: str | None) -> TouchRow:
-    delivery = message.delivery_status or ""
-    if message.delivery_error:
-        delivery = f"{delivery} (error {message.delivery_error})"
     detail = message.detail or ""
     if message.permanent:
         detail = f"{detail} — the address is bad, this channel is off".strip(" —")
@@ -184,7 +181,7 @@ def _touch(message: OutboxMessage, zone: str | None) -> TouchRow:
         status=message.status,
         detail=detail,
         provider_message_id=message.provider_message_id or "",
-        delivery=delivery,
+        delivery=display.delivery(message.delivery_status, message.delivery_error),
         claimed=display.local_time(message.claimed_at, zone),
         settled=display.local_time(message.settled_at, zone),
         uncertain=message.status == "uncertain",

@@ -6,16 +6,17 @@ to its field and that filter dropped. Customer names are masked unless the viewe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from leadorch.app.config import config_service
 from leadorch.app.console import display
+from leadorch.app.console.filters import kept_query, known_location, one_of, page_number
 from leadorch.app.console.outbox import CHANNELS, OutboxMessage, outbox_messages
 from leadorch.app.projections.outbox import STATUSES
 
 PAGE_SIZE = 100
-MAX_PAGE_NUMBER = 1000
 
 
 @dataclass(frozen=True)
@@ -28,31 +29,18 @@ class OutboxFilters:
 
 
 def parse_outbox_filters(
-    *,
-    status: str | None,
-    channel: str | None,
-    location: str | None,
-    page: str | None,
-    reveal: bool,
-    locations: dict[str, str],
+    query: Mapping[str, str], *, locations: dict[str, str]
 ) -> tuple[OutboxFilters, dict[str, str]]:
+    """The filters `query` asks for, and an error per field that could not be used (that filter is dropped)."""
     errors: dict[str, str] = {}
-    if status and status not in STATUSES:
-        errors["status"] = f"status must be one of {', '.join(STATUSES)}"
-        status = None
-    if channel and channel not in CHANNELS:
-        errors["channel"] = f"channel must be one of {', '.join(CHANNELS)}"
-        channel = None
-    if location and location not in locations:
-        errors["location"] = f"no location {location[:64]!r} in this tenant"
-        location = None
-    number = 1
-    if page:
-        if page.isdigit() and 1 <= int(page) <= MAX_PAGE_NUMBER:
-            number = int(page)
-        else:
-            errors["page"] = f"page must be a whole number from 1 to {MAX_PAGE_NUMBER}"
-    return OutboxFilters(status or None, channel or None, location or None, number, reveal), errors
+    filters = OutboxFilters(
+        status=one_of("status", query.get("status"), STATUSES, errors),
+        channel=one_of("channel", query.get("channel"), CHANNELS, errors),
+        location=known_location(query.get("location"), locations, errors),
+        page=page_number(query.get("page"), errors),
+        reveal=query.get("show") == "1",
+    )
+    return filters, errors
 
 
 @dataclass(frozen=True)
@@ -98,16 +86,12 @@ def build_outbox_page(
         limit=PAGE_SIZE + 1,
         offset=(filters.page - 1) * PAGE_SIZE,
     )
-    query = {
-        key: value
-        for key, value in (
-            ("status", filters.status or ""),
-            ("channel", filters.channel or ""),
-            ("location", filters.location or ""),
-            ("show", "1" if filters.reveal else ""),
-        )
-        if value
-    }
+    query = kept_query(
+        ("status", filters.status),
+        ("channel", filters.channel),
+        ("location", filters.location),
+        reveal=filters.reveal,
+    )
     return OutboxPage(
         tenant_id=tenant_id,
         filters=filters,
@@ -122,9 +106,6 @@ def build_outbox_page(
 
 def _row(message: OutboxMessage, names: dict[str, str], zones: dict[str, str], reveal: bool) -> OutboxRow:
     zone = zones.get(message.location_id)
-    delivery = message.delivery_status or ""
-    if message.delivery_error:
-        delivery = f"{delivery} (error {message.delivery_error})"
     return OutboxRow(
         lead_id=message.lead_id,
         customer=display.contact_name(message.first_name, message.last_name, reveal=reveal),
@@ -134,7 +115,7 @@ def _row(message: OutboxMessage, names: dict[str, str], zones: dict[str, str], r
         status=message.status,
         detail=message.detail or "",
         provider_message_id=message.provider_message_id or "",
-        delivery=delivery,
+        delivery=display.delivery(message.delivery_status, message.delivery_error),
         claimed=display.local_time(message.claimed_at, zone),
         claimed_iso=display.iso(message.claimed_at),
         settled=display.local_time(message.settled_at, zone),

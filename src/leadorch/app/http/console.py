@@ -214,15 +214,7 @@ def leads(
 ) -> Template:
     """The tenant's leads, by location and status, searchable."""
     container = container_of(request)
-    params = request.query_params
-    filters, errors = parse_lead_filters(
-        q=params.get("q"),
-        status=params.get("status"),
-        location=params.get("location"),
-        page=params.get("page"),
-        reveal=params.get("show") == "1",
-        locations=locations_of(container, tenant_id),
-    )
+    filters, errors = parse_lead_filters(request.query_params, locations=locations_of(container, tenant_id))
     return page(
         request,
         session,
@@ -261,15 +253,7 @@ def outbox(
 ) -> Template:
     """Every message sent, suppressed, failed or in doubt, newest first."""
     container = container_of(request)
-    params = request.query_params
-    filters, errors = parse_outbox_filters(
-        status=params.get("status"),
-        channel=params.get("channel"),
-        location=params.get("location"),
-        page=params.get("page"),
-        reveal=params.get("show") == "1",
-        locations=locations_of(container, tenant_id),
-    )
+    filters, errors = parse_outbox_filters(request.query_params, locations=locations_of(container, tenant_id))
     return page(
         request,
         session,
