@@ -6,10 +6,11 @@ or an outage that outlasts the retries, flags the appointment for staff and neve
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from tests.support.chat_world import LOCATION, MAYA_CUSTOMER, MAYA_VEHICLE, PREMIUM, ChatWorld
+from tests.support.booking_claims import FRIDAY_10AM, book
+from tests.support.chat_world import LOCATION, MAYA_CUSTOMER, MAYA_VEHICLE, ChatWorld
 from tests.support.chat_world import chat_servers_on as chat_servers_on
 from tests.support.chat_world import world as world
 
@@ -24,13 +25,7 @@ from leadorch.app.booking.crm_sync import (
 from leadorch.app.booking.service import booking_service
 from leadorch.app.config import config_service
 from leadorch.app.readmodels.appointments import AppointmentView, appointments_of_lead
-from leadorch.domain.availability import ServiceLine
 from leadorch.domain.values import LeadStatus
-
-FRIDAY_10AM = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
-PREMIUM_LINE = ServiceLine(
-    service_id=PREMIUM, name="Premium Tint Package", duration_minutes=120, price_cents=30000
-)
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +38,6 @@ def calendar_row(world: ChatWorld, lead_id: str | None = None) -> AppointmentVie
     world.catch_up()
     (row,) = appointments_of_lead(world.container.db, world.tenant_id, lead_id or world.lead_id)
     return row
-
-
-def book(world: ChatWorld, lead_id: str | None = None) -> str:
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    appointment = booking_service(world.container).book(
-        tenant_id=world.tenant_id,
-        lead_id=lead_id or world.lead_id,
-        location=location,
-        services=[PREMIUM_LINE],
-        start=FRIDAY_10AM,
-    )
-    return str(appointment.id)
 
 
 def test_a_chat_booking_appears_in_shopmonkey_with_what_the_customer_asked(world: ChatWorld) -> None:

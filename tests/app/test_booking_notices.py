@@ -7,10 +7,11 @@ cancellation, and one reminder 24 hours ahead inside the sending window; each at
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from tests.support.chat_world import LOCATION, MAYA_EMAIL, MAYA_PHONE, PREMIUM, ChatWorld
+from tests.support.booking_claims import FRIDAY_10AM, book
+from tests.support.chat_world import LOCATION, MAYA_EMAIL, MAYA_PHONE, ChatWorld
 from tests.support.chat_world import chat_servers_on as chat_servers_on
 from tests.support.chat_world import world as world
 
@@ -18,30 +19,13 @@ from leadorch.app.booking.notices import NoticeLedger, send_appointment_notice
 from leadorch.app.booking.reminders import send_due_reminders
 from leadorch.app.booking.service import booking_service
 from leadorch.app.config import config_service
-from leadorch.domain.availability import ServiceLine
 
-FRIDAY_10AM = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # 10:00 in San Diego
 THURSDAY_10AM = FRIDAY_10AM - timedelta(days=1)
-PREMIUM_LINE = ServiceLine(
-    service_id=PREMIUM, name="Premium Tint Package", duration_minutes=120, price_cents=30000
-)
 
 
 @pytest.fixture(scope="module")
 def shared_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('notices') / 'events.db'}"
-
-
-def book(world: ChatWorld, lead_id: str | None = None, start: datetime = FRIDAY_10AM) -> str:
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    appointment = booking_service(world.container).book(
-        tenant_id=world.tenant_id,
-        lead_id=lead_id or world.lead_id,
-        location=location,
-        services=[PREMIUM_LINE],
-        start=start,
-    )
-    return str(appointment.id)
 
 
 def test_a_booking_is_confirmed_by_email_and_text_with_a_link_back_to_the_chat(world: ChatWorld) -> None:

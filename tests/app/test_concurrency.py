@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from tests.support.sample_leads import AT, registered_lead
 
 from leadorch.app.eventstore.store import ConcurrencyConflict, EventStore, open_event_store
 from leadorch.domain import ids
 from leadorch.domain.lead import Lead
-from leadorch.domain.values import Contact
-
-AT = datetime(2025, 6, 2, 17, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -31,22 +29,6 @@ def stores(pg_url: str) -> Iterator[Callable[[], EventStore]]:
     yield open_one
     for store in opened:
         store.close()
-
-
-def new_lead(order: str = "o-1") -> Lead:
-    return Lead.register(
-        tenant_id="tint-co",
-        location_id="san-diego",
-        crm_order_id=order,
-        crm_customer_id="c-1",
-        crm_vehicle_id=None,
-        contact=Contact("Maria", "Lopez", "maria@example.com", None),
-        vehicle=None,
-        services=["Premium Tint"],
-        email_consent=True,
-        sms_consent=False,
-        at=AT,
-    )
 
 
 def run_together(*commands: Callable[[], object]) -> list[object]:
@@ -69,7 +51,7 @@ def run_together(*commands: Callable[[], object]) -> list[object]:
 def test_two_writers_on_one_lead_both_succeed_because_the_loser_retries_from_a_fresh_load(
     stores: Callable[[], EventStore],
 ) -> None:
-    lead = new_lead()
+    lead = registered_lead()
     stores().save(lead)
     both_loaded = threading.Barrier(2, timeout=10)
     attempts: dict[str, int] = {"staff": 0, "assistant": 0}
@@ -103,7 +85,7 @@ def test_importing_the_same_order_twice_at_once_makes_one_lead(stores: Callable[
             if store.exists(ids.lead_id("tint-co", "o-7")):
                 created.append(False)
                 return []
-            lead = new_lead("o-7")
+            lead = registered_lead("o-7")
             if not created:
                 both_decided.wait()
             created.append(True)
@@ -121,7 +103,7 @@ def test_importing_the_same_order_twice_at_once_makes_one_lead(stores: Callable[
 def test_a_writer_that_keeps_losing_gives_up_with_a_concurrency_conflict(
     stores: Callable[[], EventStore],
 ) -> None:
-    lead = new_lead()
+    lead = registered_lead()
     loser, rival = stores(), stores()
     loser.save(lead)
     attempts = 0

@@ -12,18 +12,14 @@ import asyncio
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import pytest
 from eventsourcing.persistence import IntegrityError
+from tests.support.sample_leads import AT, registered_lead
 
 from leadorch.app.eventstore.recorder import GroupCommitRecorder
 from leadorch.app.eventstore.store import open_event_store
 from leadorch.app.group_commit import GroupCommit, GroupCommitWriter
-from leadorch.domain.lead import Lead
-from leadorch.domain.values import Contact
-
-AT = datetime(2025, 6, 2, 17, 0, tzinfo=UTC)
 
 
 class Refused(Exception):
@@ -110,22 +106,6 @@ def test_batches_never_exceed_their_limit() -> None:
     assert max(sizes) <= 3
 
 
-def lead(order: str) -> Lead:
-    return Lead.register(
-        tenant_id="tint-co",
-        location_id="san-diego",
-        crm_order_id=order,
-        crm_customer_id="c-1",
-        crm_vehicle_id=None,
-        contact=Contact("Maria", "Lopez", "maria@example.com", None),
-        vehicle=None,
-        services=["Premium Tint"],
-        email_consent=True,
-        sms_consent=False,
-        at=AT,
-    )
-
-
 def test_the_postgres_store_group_commits_concurrent_saves_with_their_own_notification_ids(
     pg_url: str,
 ) -> None:
@@ -133,7 +113,7 @@ def test_the_postgres_store_group_commits_concurrent_saves_with_their_own_notifi
     try:
         recorder = store.recorder
         assert isinstance(recorder, GroupCommitRecorder)
-        leads = [lead(f"o-{i}") for i in range(32)]
+        leads = [registered_lead(f"o-{i}") for i in range(32)]
 
         def save(index: int) -> list[int]:
             recordings = store.save(leads[index])
@@ -158,7 +138,7 @@ def test_a_save_that_loses_a_race_inside_a_batch_fails_alone(pg_url: str) -> Non
     try:
         recorder = store.recorder
         assert isinstance(recorder, GroupCommitRecorder)
-        winner, others = lead("o-win"), [lead(f"o-{i}") for i in range(3)]
+        winner, others = registered_lead("o-win"), [registered_lead(f"o-{i}") for i in range(3)]
         store.save(winner)
         stale = store.repository.get(winner.id)
         fresh = store.repository.get(winner.id)

@@ -4,10 +4,10 @@ Through the sync function and through `leadorch catalog sync --tenant`. SQLite a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from tests.support.shopmonkey_world import LOCATION, TENANT, ShopMonkeyWorld, backend_world
+from tests.support.shopmonkey_world import LOCATION, TENANT, ShopMonkeyWorld
+from tests.support.shopmonkey_world import shared_world as shared_world
+from tests.support.shopmonkey_world import world_reset_for_each_test as world_reset_for_each_test
 
 from leadorch.app.cli import main
 from leadorch.app.config import config_service
@@ -16,21 +16,6 @@ from leadorch.app.ingestion.catalog import sync_catalog
 ULTIMATE = "66a0cs000000000000000000"
 SUPREME = "66a0cs000000000000000001"
 REMOVAL = "66a0cs000000000000000005"
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def shared_world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ShopMonkeyWorld]:
-    with backend_world(request.param, request, tmp_path_factory) as world:
-        yield world
-
-
-@pytest.fixture
-def world(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
-    """The module's world, back to a freshly configured state for each test."""
-    shared_world.reset()
-    return shared_world
 
 
 def catalog(world: ShopMonkeyWorld, location: str | None = None) -> dict[str, tuple]:

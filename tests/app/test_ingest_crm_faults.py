@@ -5,7 +5,6 @@ Runs on SQLite and PostgreSQL against the fake ShopMonkey on a real socket."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,30 +12,15 @@ from litestar.testing import TestClient
 from tests.support.shopmonkey_world import (
     CUSTOMER,
     ShopMonkeyWorld,
-    backend_world,
     deliver,
-    forget_runtime,
     inbox_row,
 )
+from tests.support.shopmonkey_world import client_kept_for_the_module as client_kept_for_the_module
+from tests.support.shopmonkey_world import shared_world as shared_world
+from tests.support.shopmonkey_world import world_kept_for_the_module as world_kept_for_the_module
 
-from leadorch.app.http.app import create_app
 from leadorch.app.ingestion.inbox import InboxStatus, WebhookInbox
 from leadorch.domain.intake import IntakeOutcome
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ShopMonkeyWorld]:
-    with backend_world(request.param, request, tmp_path_factory) as world:
-        yield world
-
-
-@pytest.fixture(scope="module")
-def client(world: ShopMonkeyWorld) -> Iterator[TestClient]:
-    with TestClient(create_app(world.container)) as client:
-        yield client
-    forget_runtime(world)
 
 
 def customer_requests(world: ShopMonkeyWorld) -> int:

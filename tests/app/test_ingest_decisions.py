@@ -8,7 +8,6 @@ PostgreSQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from uuid import uuid4
 
@@ -21,31 +20,16 @@ from tests.support.shopmonkey_world import (
     STAFF_PHONE,
     TENANT,
     ShopMonkeyWorld,
-    backend_world,
     deliver,
-    forget_runtime,
     inbox_row,
 )
+from tests.support.shopmonkey_world import client_kept_for_the_module as client_kept_for_the_module
+from tests.support.shopmonkey_world import shared_world as shared_world
+from tests.support.shopmonkey_world import world_kept_for_the_module as world_kept_for_the_module
 
-from leadorch.app.http.app import create_app
 from leadorch.app.ingestion.inbox import InboxStatus
 from leadorch.domain.intake import IntakeOutcome
 from leadorch.domain.values import Channel, LeadStatus
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ShopMonkeyWorld]:
-    with backend_world(request.param, request, tmp_path_factory) as world:
-        yield world
-
-
-@pytest.fixture(scope="module")
-def client(world: ShopMonkeyWorld) -> Iterator[TestClient]:
-    with TestClient(create_app(world.container)) as client:
-        yield client
-    forget_runtime(world)
 
 
 def seen_events(world: ShopMonkeyWorld, order_id: str) -> list:

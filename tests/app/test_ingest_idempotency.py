@@ -5,19 +5,18 @@ one touch 1. Runs on SQLite and PostgreSQL with the in-process worker."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 from tests.support.shopmonkey_world import (
     LEAD_ORDER,
     TENANT,
     ShopMonkeyWorld,
-    backend_world,
     drain,
     start_runtime,
 )
+from tests.support.shopmonkey_world import shared_world as shared_world
+from tests.support.shopmonkey_world import world_reset_for_each_test as world_reset_for_each_test
 
 from leadorch.adapters.shopmonkey_webhook import parse_delivery
 from leadorch.adapters.standins.server import serve_in_thread
@@ -26,21 +25,6 @@ from leadorch.app.ingestion.actors import ingestion_service
 from leadorch.app.ingestion.poller import CrmPoller
 from leadorch.app.ingestion.service import IngestionService
 from leadorch.domain.intake import IntakeOutcome, IntakeSource
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def shared_world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ShopMonkeyWorld]:
-    with backend_world(request.param, request, tmp_path_factory) as world:
-        yield world
-
-
-@pytest.fixture
-def world(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
-    """The module's world, back to a freshly configured state for each test."""
-    shared_world.reset()
-    return shared_world
 
 
 def touch_one_claims(world: ShopMonkeyWorld) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,8 +14,9 @@ from tests.support.shopmonkey_world import (
     REPAIR_ORDER,
     TENANT,
     ShopMonkeyWorld,
-    backend_world,
 )
+from tests.support.shopmonkey_world import shared_world as shared_world
+from tests.support.shopmonkey_world import world_reset_for_each_test as world_reset_for_each_test
 
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.app.ingestion.inbox import WebhookInbox
@@ -31,21 +31,6 @@ class CarelessShopMonkey(FakeShopMonkey):
 
     def _list_orders(self, query: dict[str, str]) -> Any:
         return super()._list_orders({name: value for name, value in query.items() if name != "where"})
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def shared_world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ShopMonkeyWorld]:
-    with backend_world(request.param, request, tmp_path_factory) as world:
-        yield world
-
-
-@pytest.fixture
-def world(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
-    """The module's world, back to a freshly configured state for each test."""
-    shared_world.reset()
-    return shared_world
 
 
 def seen(world: ShopMonkeyWorld) -> Counter[tuple[str, datetime]]:

@@ -14,11 +14,12 @@ from tests.support.shopmonkey_world import (
     LEAD_ORDER,
     TENANT,
     ShopMonkeyWorld,
-    backend_world,
     drain,
     forget_runtime,
     start_runtime,
 )
+from tests.support.shopmonkey_world import shared_world as shared_world
+from tests.support.shopmonkey_world import world_kept_for_the_module as world_kept_for_the_module
 
 from leadorch.app.http.app import create_app
 from leadorch.app.ingestion.actors import relay_inbox
@@ -27,14 +28,6 @@ from leadorch.app.worker.runtime import build_runtime
 from leadorch.domain.values import LeadStatus
 
 URL = f"/webhooks/shopmonkey/{TENANT}"
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ShopMonkeyWorld]:
-    with backend_world(request.param, request, tmp_path_factory) as world:
-        yield world
 
 
 @pytest.fixture(scope="module")

@@ -8,38 +8,24 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.histories import save_whole_lives
+from tests.support.projection_history import container as container
+from tests.support.projection_history import write_history
 
-from leadorch.adapters.clocks import AdjustableClock
-from leadorch.app.bootstrap import Container, bootstrap
+from leadorch.app.bootstrap import Container
 from leadorch.app.projections.batch import Batch
 from leadorch.app.projections.daemon import ProjectionDaemon
 from leadorch.app.projections.leads import LeadsProjection
 from leadorch.app.projections.registry import all_projections
 from leadorch.app.projections.runner import ProjectionFailed, ProjectionRunner
 from leadorch.app.projections.verify import verify
-from leadorch.app.settings import load_settings
 from leadorch.domain.lead import Lead
 
 ROOT = Path(__file__).resolve().parents[2]
-START = datetime(2025, 1, 6, 16, tzinfo=UTC)
-
-
-@pytest.fixture
-def container(database_url: str) -> Iterator[Container]:
-    built = bootstrap(load_settings({}, database_url=database_url), clock=AdjustableClock(START))
-    yield built
-    built.close()
-
-
-def write_history(container: Container, leads: int) -> int:
-    return save_whole_lives(container.store, leads, start=START)
 
 
 class FailingLeads(LeadsProjection):

@@ -3,37 +3,14 @@ incremental processing gave."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
-import pytest
 from bench.histories import save_whole_lives
+from tests.support.projection_history import START, read_model_tables
+from tests.support.projection_history import container as container
 
-from leadorch.adapters.clocks import AdjustableClock
-from leadorch.app.bootstrap import Container, bootstrap
+from leadorch.app.bootstrap import Container
 from leadorch.app.projections.rebuild import balanced_groups, rebuild
 from leadorch.app.projections.registry import all_projections
 from leadorch.app.projections.runner import ProjectionRunner
-from leadorch.app.settings import load_settings
-
-START = datetime(2025, 1, 6, 16, tzinfo=UTC)
-
-
-@pytest.fixture
-def container(database_url: str) -> Iterator[Container]:
-    built = bootstrap(load_settings({}, database_url=database_url), clock=AdjustableClock(START))
-    yield built
-    built.close()
-
-
-def read_model_tables(container: Container) -> dict[str, list[tuple[object, ...]]]:
-    tables = {}
-    with container.db.transaction() as cur:
-        for projection in all_projections():
-            for table in projection.tables:
-                cur.execute(f"SELECT * FROM {table.physical('rm_')} ORDER BY {', '.join(table.key)}")
-                tables[table.name] = cur.fetchall()
-    return tables
 
 
 def test_a_rebuild_shared_between_two_processes_gives_the_same_tables(

@@ -6,45 +6,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from bench.histories import save_whole_lives
+from tests.support.projection_history import START, read_model_tables, write_history
+from tests.support.projection_history import container as container
 
-from leadorch.adapters.clocks import AdjustableClock
-from leadorch.app.bootstrap import Container, bootstrap
+from leadorch.app.bootstrap import Container
 from leadorch.app.projections import positions
 from leadorch.app.projections.daemon import ProjectionDaemon
 from leadorch.app.projections.registry import all_projections
 from leadorch.app.projections.runner import ProjectionRunner
 from leadorch.app.projections.verify import verify
 from leadorch.app.readmodels.funnel import funnel
-from leadorch.app.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-START = datetime(2025, 1, 6, 16, tzinfo=UTC)
-
-
-@pytest.fixture
-def container(database_url: str) -> Iterator[Container]:
-    built = bootstrap(load_settings({}, database_url=database_url), clock=AdjustableClock(START))
-    yield built
-    built.close()
-
-
-def write_history(container: Container, leads: int) -> int:
-    return save_whole_lives(container.store, leads, start=START)
-
-
-def read_model_tables(container: Container) -> dict[str, list[tuple[object, ...]]]:
-    tables = {}
-    with container.db.transaction() as cur:
-        for projection in all_projections():
-            for table in projection.tables:
-                cur.execute(f"SELECT * FROM {table.physical('rm_')} ORDER BY {', '.join(table.key)}")
-                tables[table.name] = cur.fetchall()
-    return tables
 
 
 def test_catching_up_twice_applies_nothing_twice(container: Container) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,16 +19,11 @@ from tests.support.touch_world import (
 )
 from tests.support.touch_world import shared_database_url as shared_database_url
 from tests.support.touch_world import shared_providers as shared_providers
+from tests.support.touch_world import world as world
 
 from leadorch.app.leads import record_reply
 from leadorch.domain.schedule import TouchOutcome
 from leadorch.domain.values import Channel, LeadStatus
-
-
-@pytest.fixture
-def world(shared_database_url: str, shared_providers: Providers) -> Iterator[TouchWorld]:
-    with world_on(shared_database_url, shared_providers) as world:
-        yield world
 
 
 def test_touch_one_goes_out_on_both_channels_with_ids_links_and_opt_out_notice(world: TouchWorld) -> None:

@@ -7,17 +7,18 @@ SDK's validator with the stand-in's auth token); what changes is read back from 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from uuid import uuid4
 from xml.etree import ElementTree
 
 import pytest
 from litestar.testing import TestClient
-from tests.support.touch_world import SHOP_NUMBER, Providers, TouchWorld, client_for, world_on
+from tests.support.touch_world import SHOP_NUMBER, TouchWorld
+from tests.support.touch_world import client as client
 from tests.support.touch_world import shared_client as shared_client
 from tests.support.touch_world import shared_database_url as shared_database_url
 from tests.support.touch_world import shared_providers as shared_providers
+from tests.support.touch_world import world as world
 from twilio.request_validator import RequestValidator
 
 from leadorch.app.http.app import create_app
@@ -28,17 +29,6 @@ from leadorch.domain.schedule import TouchOutcome
 from leadorch.domain.values import Channel, LeadStatus
 
 PUBLIC = "https://leads.sunshield.example.com"
-
-
-@pytest.fixture
-def world(shared_database_url: str, shared_providers: Providers) -> Iterator[TouchWorld]:
-    with world_on(shared_database_url, shared_providers) as world:
-        yield world
-
-
-@pytest.fixture
-def client(world: TouchWorld, shared_client: TestClient) -> TestClient:
-    return client_for(shared_client, world)
 
 
 def signed_post(

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from litestar.testing import TestClient
-from tests.support.touch_world import Providers, TouchWorld, client_for, world_on
+from tests.support.touch_world import Providers, TouchWorld
+from tests.support.touch_world import client as client
 from tests.support.touch_world import shared_client as shared_client
 from tests.support.touch_world import shared_database_url as shared_database_url
 from tests.support.touch_world import shared_providers as shared_providers
+from tests.support.touch_world import world as world
 
 from leadorch.app.cli import main as cli_main
 from leadorch.domain.values import LeadStatus
-
-
-@pytest.fixture
-def world(shared_database_url: str, shared_providers: Providers) -> Iterator[TouchWorld]:
-    with world_on(shared_database_url, shared_providers) as world:
-        yield world
-
-
-@pytest.fixture
-def client(world: TouchWorld, shared_client: TestClient) -> TestClient:
-    return client_for(shared_client, world)
 
 
 def auth(world: TouchWorld, actor: str = "ana") -> dict[str, str]:

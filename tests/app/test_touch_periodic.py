@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from dramatiq import Message
 from dramatiq.brokers.stub import StubBroker
-from tests.support.touch_world import Providers, TouchWorld, world_on
+from tests.support.touch_world import TouchWorld
 from tests.support.touch_world import shared_database_url as shared_database_url
 from tests.support.touch_world import shared_providers as shared_providers
+from tests.support.touch_world import world as world
 
 from leadorch.app.config import config_service
 from leadorch.app.leads import record_reply
@@ -26,12 +25,6 @@ from leadorch.domain.schedule import DEFAULT_LOST_GRACE
 from leadorch.domain.values import LeadStatus
 
 TWO_TOUCHES = [{"number": 1, "day": 0, "channels": ["email"]}, {"number": 2, "day": 1, "channels": ["sms"]}]
-
-
-@pytest.fixture
-def world(shared_database_url: str, shared_providers: Providers) -> Iterator[TouchWorld]:
-    with world_on(shared_database_url, shared_providers) as world:
-        yield world
 
 
 def queued_dispatches(broker: StubBroker) -> list[tuple[str, str]]:

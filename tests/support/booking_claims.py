@@ -1,5 +1,5 @@
-"""What the slot-claim sweep tests share: a booking on the demo shop, the claim rows, and running a
-job in two workers at once.
+"""What the booking tests share: a booking on the demo shop, and for the slot-claim sweep tests the
+claim rows and running a job in two workers at once.
 
 The shop (`chat_world`) has two bays; bookings are made through the real booking service.
 """
@@ -26,11 +26,16 @@ PREMIUM_LINE = ServiceLine(
 PAST_GRACE = ORPHAN_GRACE + timedelta(minutes=1)
 
 
-def book(world: ChatWorld, lead_id: str, start: datetime = FRIDAY_10AM) -> str:
-    """A booking through the service, as the chat makes one; the appointment's id."""
+def book(world: ChatWorld, lead_id: str | None = None, start: datetime = FRIDAY_10AM) -> str:
+    """A booking through the service, as the chat makes one (for the world's own lead unless `lead_id`
+    is given); the appointment's id."""
     location = config_service(world.container).location(world.tenant_id, LOCATION)
     appointment = booking_service(world.container).book(
-        tenant_id=world.tenant_id, lead_id=lead_id, location=location, services=[PREMIUM_LINE], start=start
+        tenant_id=world.tenant_id,
+        lead_id=lead_id or world.lead_id,
+        location=location,
+        services=[PREMIUM_LINE],
+        start=start,
     )
     return str(appointment.id)
 

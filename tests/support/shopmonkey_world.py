@@ -18,8 +18,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
+from litestar.testing import TestClient
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.adapters.shopmonkey_webhook import sign_delivery
@@ -27,6 +29,7 @@ from leadorch.adapters.standins.server import RunningServer, serve_in_thread
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.config import config_service
+from leadorch.app.http.app import create_app
 from leadorch.app.settings import load_settings
 from leadorch.app.worker.runtime import Runtime, build_runtime
 from leadorch.domain import ids
@@ -186,6 +189,36 @@ def backend_world(
             yield world
     finally:
         drop_database(admin, url)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def shared_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ShopMonkeyWorld]:
+    """One world per backend for a whole test module: its tests run on SQLite, then on PostgreSQL."""
+    with backend_world(request.param, request, tmp_path_factory) as world:
+        yield world
+
+
+@pytest.fixture(scope="module", name="world")
+def world_kept_for_the_module(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
+    """The module's world as the previous test left it (each test uses its own order ids)."""
+    return shared_world
+
+
+@pytest.fixture(name="world")
+def world_reset_for_each_test(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
+    """The module's world, back to a freshly configured state for each test."""
+    shared_world.reset()
+    return shared_world
+
+
+@pytest.fixture(scope="module", name="client")
+def client_kept_for_the_module(world: ShopMonkeyWorld) -> Iterator[TestClient]:
+    """One HTTP client on the module's world; the worker runtime a test started is dropped at the end."""
+    with TestClient(create_app(world.container)) as client:
+        yield client
+    forget_runtime(world)
 
 
 def forget_runtime(world: ShopMonkeyWorld) -> None:

@@ -320,3 +320,16 @@ def client_for(client: Any, world: TouchWorld) -> Any:
     """`client`, now serving `world`'s container."""
     client.app.state["container"] = world.container
     return client
+
+
+@pytest.fixture
+def world(shared_database_url: str, shared_providers: Providers) -> Iterator[TouchWorld]:
+    """A fresh tenant of its own on the module's database and provider stand-ins, for one test."""
+    with world_on(shared_database_url, shared_providers) as world:
+        yield world
+
+
+@pytest.fixture
+def client(world: TouchWorld, shared_client: Any) -> Any:
+    """The module's HTTP client, serving this test's world."""
+    return client_for(shared_client, world)
