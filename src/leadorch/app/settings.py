@@ -98,6 +98,9 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     return settings
 
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def _validate(settings: Settings) -> None:
     if not settings.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise SettingsError(
@@ -111,6 +114,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("setting LEADORCH_SECRET_KEY must be at least 32 characters")
     if len(settings.admin_token) < 8:
         raise SettingsError("setting LEADORCH_ADMIN_TOKEN must be at least 8 characters")
+    if settings.log_level.upper() not in _LOG_LEVELS:
+        raise SettingsError(f"setting LEADORCH_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
     if settings.poll_interval_seconds <= 0 or settings.tick_interval_seconds <= 0:
         raise SettingsError("poll and tick intervals must be positive")
     if not 64 <= settings.anthropic_max_tokens <= 64_000:

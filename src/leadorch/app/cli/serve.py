@@ -28,9 +28,12 @@ def run(args: argparse.Namespace) -> int:
     from leadorch.app.cli.worker import close_after_runtime
     from leadorch.app.http.app import create_app
     from leadorch.app.observability.logging import configure_logging
+    from leadorch.app.settings import load_settings
 
-    container = bootstrap(sends_messages=True)
-    configure_logging(container.settings.log_level, json_lines=container.settings.log_json)
+    settings = load_settings()
+    # Logging first: the warnings bootstrap writes (stand-ins, checks) are JSON lines like the rest.
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    container = bootstrap(settings, sends_messages=True)
     runtime = start_api_background(container)
     app = create_app(container)
     print(

@@ -49,13 +49,16 @@ def run(args: argparse.Namespace) -> int:
     from leadorch.app.bootstrap import bootstrap
     from leadorch.app.cli import CliError
     from leadorch.app.observability.logging import configure_logging
+    from leadorch.app.settings import load_settings
 
     if not 0 <= args.metrics_port <= 65535:
         raise CliError(f"--metrics-port must be between 0 and 65535 (0 disables), not {args.metrics_port}")
     if args.threads < 1:
         raise CliError(f"--threads must be at least 1, not {args.threads}")
-    container = bootstrap(sends_messages=True)
-    configure_logging(container.settings.log_level, json_lines=container.settings.log_json)
+    settings = load_settings()
+    # Logging first: the warnings bootstrap writes (stand-ins, checks) are JSON lines like the rest.
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    container = bootstrap(settings, sends_messages=True)
     if not container.settings.redis_url:
         raise CliError(
             "REDIS_URL is not set: without Redis the worker runs inside `leadorch serve`/`leadorch demo`"

@@ -21,7 +21,17 @@ from typing import Any
 _context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("leadorch_log_context", default={})  # noqa: B039
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+# Phone numbers as they are written, and nothing else made of digits: E.164 (`+16195550142`, also with
+# spaces or dashes between groups) and the North American ways of writing one (`(619) 555-0142`,
+# `619-555-0142`, `619.555.0142`). Never a bare digit run, so IP addresses, dates, UUIDs, Unix times,
+# Twilio SIDs and delivery ids stay readable: an operator follows a delivery by them. The look-arounds
+# keep a match from starting or ending inside a longer token (a UUID's groups, an IP's octets).
+_PHONE = re.compile(
+    r"(?<![\w.+-])"
+    r"(?:(?:\+|%2[Bb])[1-9](?:[\s-]?\d){6,14}"
+    r"|(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4})"
+    r"(?![\w-]|\.\d)"
+)
 _SECRET = re.compile(
     r"(whsec_[A-Za-z0-9+/=]+|sk-ant-[A-Za-z0-9_-]+|SG\.[A-Za-z0-9_.-]+|Bearer\s+[A-Za-z0-9._~+/=-]+|AC[0-9a-f]{32})"
 )
@@ -102,6 +112,9 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True, stream: A
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # A library's `warnings.warn` at start-up (a deprecation, an insecure setting) is a log line like
+    # any other: JSON, masked, on the same stream, not a bare line on stderr.
+    logging.captureWarnings(True)
     for noisy in (
         "httpx",
         "httpcore",
