@@ -1,15 +1,19 @@
-"""Sends SMS through Twilio's Messages API with the official `twilio` SDK, and checks Twilio's webhooks.
+"""Sends SMS through Twilio's Messages API with the official `twilio` SDK, and reads Twilio's webhooks.
 
 The SDK's `Client` takes an `http_client`; ours is the SDK's own `TwilioHttpClient` with one change:
 when `base_url` is given, requests for `https://api.twilio.com` go there instead, so the stand-in (or a
 proxy) receives exactly what Twilio would. One `send_sms` is one HTTP attempt (the SDK does not retry
 plain-HTTP requests and we configure no retries); retrying after a `TransientDeliveryError` is the
 caller's decision.
+
+Twilio's webhooks (inbound texts, status callbacks) are form posts signed in `X-Twilio-Signature`; their
+field names, status words and error codes are read here into the messaging port's `InboundSms` and
+`SmsDeliveryReport`, so the application never sees them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,9 +27,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from leadorch.ports.messaging import (
     DeliveryUnconfirmed,
+    InboundSms,
     PermanentDeliveryError,
     RecipientOptedOut,
     SendReceipt,
+    SmsDeliveryReport,
+    SmsFate,
     SmsMessage,
     TransientDeliveryError,
 )
@@ -34,6 +41,18 @@ PROVIDER = "twilio"
 
 UNSUBSCRIBED_RECIPIENT = 21610
 TOO_MANY_REQUESTS = 20429
+
+SIGNATURE_HEADER = "x-twilio-signature"
+FINAL_STATUSES = {
+    "delivered": SmsFate.DELIVERED,
+    "undelivered": SmsFate.UNDELIVERED,
+    "failed": SmsFate.FAILED,
+    "read": SmsFate.READ,
+}
+IN_FLIGHT_STATUSES = frozenset({"accepted", "scheduled", "queued", "sending", "sent"})
+# 30005: unknown or inactive number; 30006: landline or unreachable carrier. Either means the number
+# will never receive a text, unlike 30003 (handset off) or 30008 (unknown error), which may pass later.
+UNREACHABLE_NUMBER_CODES = frozenset({"30005", "30006"})
 
 
 class TwilioSmsSender:
@@ -158,6 +177,61 @@ def _reason(error: TwilioRestException | TwilioServiceException) -> str:
         return str(error.detail or error.title)
     # The SDK prefixes Twilio's message with "Unable to create record: ".
     return str(error.msg).removeprefix("Unable to create record: ") or f"HTTP {error.status}"
+
+
+def signed_by_twilio(
+    auth_token: str, urls: Iterable[str], params: Mapping[str, Any], headers: Mapping[str, str]
+) -> bool:
+    """True when the request's `X-Twilio-Signature` is Twilio's signature of its form `params` for one of
+    `urls` (the public URL Twilio requested, the URL as received: behind a proxy they differ).
+
+    `headers` must find the header by its lower-cased name (Litestar's `request.headers` does).
+    """
+    signature = headers.get(SIGNATURE_HEADER, "")
+    if not auth_token or not signature:
+        return False
+    return any(validate_twilio_signature(auth_token, url, params, signature) for url in urls)
+
+
+def read_inbound_sms(params: Mapping[str, str]) -> InboundSms | None:
+    """The text in an inbound-message webhook's form fields; None when it names no sender."""
+    from_number = (params.get("From") or "").strip()
+    if not from_number:
+        return None
+    return InboundSms(
+        provider=PROVIDER,
+        message_id=(params.get("MessageSid") or "").strip() or None,
+        from_number=from_number,
+        to_number=(params.get("To") or "").strip() or None,
+        body=params.get("Body") or "",
+    )
+
+
+def read_status_callback(params: Mapping[str, str]) -> SmsDeliveryReport | None:
+    """The delivery report in a status callback's form fields, or None when there is nothing to record.
+
+    None for a callback without `MessageSid` or `MessageStatus`, for a status this adapter does not know
+    (Twilio adds some over time: ignored rather than guessed at), and for `canceled` (a scheduled
+    message cancelled before it was sent: it proves nothing was delivered, nor taken).
+    """
+    message_sid = (params.get("MessageSid") or "").strip()
+    status = (params.get("MessageStatus") or "").strip().lower()
+    if not message_sid or (status not in FINAL_STATUSES and status not in IN_FLIGHT_STATUSES):
+        return None
+    fate = FINAL_STATUSES.get(status)
+    error_code = (params.get("ErrorCode") or "").strip() or None
+    unreachable = fate in (SmsFate.UNDELIVERED, SmsFate.FAILED) and error_code in UNREACHABLE_NUMBER_CODES
+    if unreachable:
+        reason: str | None = f"the number cannot receive texts (Twilio {error_code})"
+    else:
+        reason = f"Twilio error {error_code}" if error_code else None
+    return SmsDeliveryReport(
+        message_id=message_sid,
+        fate=fate,
+        number_unreachable=unreachable,
+        error_code=error_code,
+        reason=reason,
+    )
 
 
 def validate_twilio_signature(auth_token: str, url: str, params: Mapping[str, Any], signature: str) -> bool:

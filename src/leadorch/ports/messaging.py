@@ -14,6 +14,7 @@ events can be tied back to the exact attempt.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Protocol
 
 import msgspec
@@ -82,6 +83,41 @@ class InboundEmail(msgspec.Struct, frozen=True, kw_only=True):
     envelope_from: str | None
     envelope_to: list[str]
     """SMTP recipients: the address the mail was really delivered to (e.g. a per-lead reply address)."""
+
+
+class SmsFate(StrEnum):
+    """How a text's journey ended, as the touch history records it."""
+
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    READ = "read"
+
+
+class SmsDeliveryReport(msgspec.Struct, frozen=True, kw_only=True):
+    """The SMS provider's report on one message it took (a delivery-status webhook), read by its adapter.
+
+    Any report is proof the provider accepted the message. `fate` is None while the message is still on
+    its way; `number_unreachable` says the number can never receive texts (not merely this one failed),
+    with `reason` the provider's words for why.
+    """
+
+    message_id: str
+    fate: SmsFate | None
+    number_unreachable: bool = False
+    error_code: str | None = None
+    reason: str | None = None
+
+
+class InboundSms(msgspec.Struct, frozen=True, kw_only=True):
+    """A text a customer sent to one of our numbers, as its provider's webhook delivered it."""
+
+    provider: str
+    message_id: str | None
+    """The provider's id for the message: a re-delivery of the same webhook carries the same one."""
+    from_number: str
+    to_number: str | None
+    body: str
 
 
 class DeliveryError(Exception):

@@ -1,9 +1,10 @@
 """Twilio's webhooks: inbound texts (`POST /webhooks/twilio/sms`) and delivery reports (`/status`).
 
-Both are signed by Twilio (`X-Twilio-Signature`, an HMAC of the URL it requested and the form fields
-with the account's auth token) and checked with the Twilio SDK's validator before anything is read:
-a forged or unsigned request is 403 and changes nothing. Behind a proxy the URL Twilio requested is
-the public one, so the check uses `LEADORCH_PUBLIC_BASE_URL` first and the URL as received second.
+Both are signed by Twilio (an HMAC of the URL it requested and the form fields with the account's auth
+token) and checked by the Twilio adapter before anything is read: a forged or unsigned request is 403
+and changes nothing. Behind a proxy the URL Twilio requested is the public one, so the check accepts
+`LEADORCH_PUBLIC_BASE_URL` first and the URL as received second. The adapter also reads the form into
+the messaging port's values (`InboundSms`, `SmsDeliveryReport`): no Twilio field name is read here.
 
 Inbound texts always get valid TwiML back: empty, or one message (a help text, or the single
 confirmation of a plain-language opt-out). What a text means is decided in `app/leads/inbound.py`.
@@ -12,7 +13,7 @@ confirmation of a plain-language opt-out). What a text means is decided in `app/
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from litestar import Request, Response, post
@@ -20,11 +21,14 @@ from litestar.datastructures import MultiDict
 from litestar.params import RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_403_FORBIDDEN
 
-from leadorch.adapters.twilio import twiml_reply, validate_twilio_signature
+from leadorch.adapters.twilio import read_inbound_sms, read_status_callback, signed_by_twilio, twiml_reply
 from leadorch.app.leads.inbound import handle_inbound_sms
 from leadorch.app.leads.inbound_receipts import give_back_receipt, take_receipt
 from leadorch.app.messaging import twilio_auth_token
 from leadorch.app.touches.delivery import record_sms_status
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +42,15 @@ def _form(body: bytes) -> MultiDict[str]:
 
 def _genuine(request: Request[Any, Any, Any], params: MultiDict[str]) -> bool:
     """Whether Twilio signed this request (for the public URL, or the URL as received)."""
-    container = request.app.state["container"]
+    container: Container = request.app.state["container"]
     token = twilio_auth_token(container)
-    signature = request.headers.get("x-twilio-signature", "")
-    if not token or not signature:
+    if not token:
         return False
     query = request.url.query
     public = (
         container.settings.public_base_url.rstrip("/") + request.url.path + (f"?{query}" if query else "")
     )
-    return any(validate_twilio_signature(token, url, params, signature) for url in (public, str(request.url)))
+    return signed_by_twilio(token, (public, str(request.url)), params, request.headers)
 
 
 def _forbidden() -> Response[str]:
@@ -69,29 +72,25 @@ def receive_twilio_sms(request: Request[Any, Any, Any], body: RawBody) -> Respon
     params = _form(body)
     if not _genuine(request, params):
         return _forbidden()
-    from_number = (params.get("From") or "").strip()
-    text = params.get("Body") or ""
-    if not from_number:
+    sms = read_inbound_sms(params)
+    if sms is None:
         return Response(content=twiml_reply(None), status_code=HTTP_200_OK, media_type=TWIML)
-    container = request.app.state["container"]
-    message_sid = (params.get("MessageSid") or "").strip()
-    if message_sid and not take_receipt(container.db, "twilio", message_sid, container.clock.now()):
-        log.info("inbound SMS %s: a re-delivery, already acted on", message_sid)
+    container: Container = request.app.state["container"]
+    message_id = sms.message_id
+    if message_id and not take_receipt(container.db, sms.provider, message_id, container.clock.now()):
+        log.info("inbound SMS %s: a re-delivery, already acted on", message_id)
         return Response(content=twiml_reply(None), status_code=HTTP_200_OK, media_type=TWIML)
     try:
         outcome = handle_inbound_sms(
-            container,
-            from_number=from_number,
-            body=text,
-            to_number=(params.get("To") or "").strip() or None,
+            container, from_number=sms.from_number, body=sms.body, to_number=sms.to_number
         )
     except Exception:
-        if message_sid:
-            give_back_receipt(container.db, "twilio", message_sid)
+        if message_id:
+            give_back_receipt(container.db, sms.provider, message_id)
         raise
     log.info(
         "inbound SMS %s: %s for %d lead(s)%s",
-        params.get("MessageSid", "?"),
+        message_id or "?",
         outcome.intent.value,
         len(outcome.lead_ids),
         f" ({outcome.note})" if outcome.note else "",
@@ -112,22 +111,26 @@ def receive_twilio_status(request: Request[Any, Any, Any], body: RawBody) -> Res
     params = _form(body)
     if not _genuine(request, params):
         return _forbidden()
+    # Our own query, from the callback URL the touch was sent with (`app/touches/compose.py`).
     query = request.query_params
     tenant_id, schedule_id, touch = query.get("tenant"), query.get("schedule"), query.get("touch")
-    sid, status = params.get("MessageSid"), params.get("MessageStatus")
-    if not (tenant_id and schedule_id and touch and touch.isdigit() and sid and status):
+    if not (tenant_id and schedule_id and touch and touch.isdigit()):
         # A genuine callback for a message that is not a touch (e.g. a staff alert): nothing to record.
+        return Response(content=b"", status_code=HTTP_204_NO_CONTENT)
+    report = read_status_callback(params)
+    if report is None:
+        log.info("SMS status callback for %s touch %s: nothing to record", schedule_id, touch)
         return Response(content=b"", status_code=HTTP_204_NO_CONTENT)
     done = record_sms_status(
         request.app.state["container"],
         tenant_id=tenant_id,
         schedule_id=schedule_id,
         touch_number=int(touch),
-        message_sid=sid,
-        status=status,
-        error_code=params.get("ErrorCode") or None,
+        report=report,
     )
-    log.info("Twilio status %s for %s touch %s: %s", status, schedule_id, touch, done)
+    log.info(
+        "SMS delivery report %s for %s touch %s: %s", report.fate or "on its way", schedule_id, touch, done
+    )
     return Response(content=b"", status_code=HTTP_204_NO_CONTENT)
 
 

@@ -1,15 +1,15 @@
-"""Twilio's delivery reports for our texts: what became of each touch's SMS after Twilio took it.
+"""Delivery reports for our texts: what became of each touch's SMS after the provider took it.
 
-A report is also proof that Twilio accepted the message, so it settles a touch whose worker died before
-recording the send: a claimed or *uncertain* SMS becomes *sent*. Final statuses (delivered, undelivered,
-failed, read) are recorded on the touch; an undelivered text to a number that cannot receive SMS
-(Twilio 30005 unknown or inactive, 30006 landline or unreachable carrier) disables SMS for the lead's
-cadence, as a permanent send failure would.
+A report is also proof that the provider accepted the message, so it settles a touch whose worker died
+before recording the send: a claimed or *uncertain* SMS becomes *sent*. A journey's end (delivered,
+undelivered, failed, read) is recorded on the touch; a report that the number can never receive texts
+(the adapter decides which of its provider's error codes mean that) disables SMS for the lead's cadence,
+as a permanent send failure would.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
@@ -17,29 +17,22 @@ from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel
+from leadorch.ports.messaging import SmsDeliveryReport
 
-FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "read"})
-KNOWN_STATUSES = FINAL_STATUSES | {"accepted", "scheduled", "queued", "sending", "sent", "canceled"}
-UNREACHABLE_NUMBER_CODES = frozenset({"30005", "30006"})
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 
 def record_sms_status(
-    container: Any,
+    container: Container,
     *,
     tenant_id: str,
     schedule_id: str,
     touch_number: int,
-    message_sid: str,
-    status: str,
-    error_code: str | None = None,
+    report: SmsDeliveryReport,
 ) -> str:
-    """Apply one status callback to its touch; returns what was done (for logs and tests)."""
+    """Apply one delivery report to its touch; returns what was done (for logs and tests)."""
     store: EventStore = container.store
-    status = status.strip().lower()
-    if status not in KNOWN_STATUSES:
-        return f"ignored unknown status {status!r}"
-    if status == "canceled":
-        return "ignored: canceled messages were never sent"
     try:
         schedule_uuid = UUID(schedule_id)
     except ValueError:
@@ -56,20 +49,27 @@ def record_sms_status(
         done = []
         if outcome is None or outcome is TouchOutcome.UNCERTAIN:
             schedule.record_sent(
-                touch_number=touch_number, channel=Channel.SMS, provider_message_id=message_sid, now=now
+                touch_number=touch_number,
+                channel=Channel.SMS,
+                provider_message_id=report.message_id,
+                now=now,
             )
             lead = store.load(UUID(schedule.lead_id), Lead, tenant_id)
             lead.record_contacted(at=now)
             done.append("confirmed sent")
         elif outcome is not TouchOutcome.SENT:
             return f"ignored: the touch's SMS is {outcome}", []
-        if status in FINAL_STATUSES:
+        if report.fate is not None:
             schedule.record_delivery(
-                touch_number=touch_number, channel=Channel.SMS, status=status, error_code=error_code, now=now
+                touch_number=touch_number,
+                channel=Channel.SMS,
+                status=report.fate.value,
+                error_code=report.error_code,
+                now=now,
             )
-            done.append(f"delivery {status}")
-            if status in ("undelivered", "failed") and error_code in UNREACHABLE_NUMBER_CODES:
-                reason = f"the number cannot receive texts (Twilio {error_code})"
+            done.append(f"delivery {report.fate.value}")
+            if report.number_unreachable:
+                reason = report.reason or "the number cannot receive texts"
                 schedule.disable_channel(channel=Channel.SMS, reason=reason, now=now)
                 done.append("SMS disabled")
         return ", ".join(done) or "nothing to record", [schedule, lead]
