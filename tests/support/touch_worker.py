@@ -9,13 +9,16 @@ the child's pid. Nothing runs in this process but the imports, so forking it is 
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import sys
 
-from leadorch.app.cli import main
-from leadorch.app.worker.runtime import ACTOR_MODULES
+# Imported once here, before any fork: the command, and the runtime with every job it registers.
+from leadorch.app import background  # noqa: F401
+from leadorch.app.cli import (
+    main,
+    worker,  # noqa: F401
+)
 
 
 def _child(argv: list[str]) -> None:
@@ -31,9 +34,6 @@ def _child(argv: list[str]) -> None:
 
 
 def run(argv: list[str]) -> int:
-    for module in ACTOR_MODULES:
-        importlib.import_module(module)
-    importlib.import_module("leadorch.app.cli.worker")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     print("ready", flush=True)
     for line in sys.stdin:

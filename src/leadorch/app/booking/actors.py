@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadorch.app.worker.runtime import ActorSpec, PeriodicSpec
+from leadorch.app.worker.specs import ActorSpec, PeriodicSpec
 
 REMINDER_INTERVAL_SECONDS = 60.0
 SYNC_SWEEP_INTERVAL_SECONDS = 60.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from leadorch.app.worker.runtime import ActorSpec
+from leadorch.app.worker.specs import ActorSpec
 
 log = logging.getLogger(__name__)
 

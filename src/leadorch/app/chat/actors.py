@@ -9,4 +9,3 @@ from __future__ import annotations
 from leadorch.app.chat.handoff import ALERT_STAFF
 
 ACTORS = [ALERT_STAFF]
-PERIODIC: list[object] = []

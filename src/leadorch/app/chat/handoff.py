@@ -24,7 +24,7 @@ from leadorch.app.messaging import messenger_for
 from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.staff_alerts import AlertOutcome, StaffAlertMessage, console_link, send_staff_alert
 from leadorch.app.touches.compose import default_sender
-from leadorch.app.worker.runtime import ActorSpec
+from leadorch.app.worker.specs import ActorSpec
 from leadorch.domain.conversation import Conversation, conversation_id
 from leadorch.domain.lead import Lead
 

@@ -504,6 +504,3 @@ def audit_all(
 ) -> list[AuditEntry]:
     """Every configuration change, all tenants, newest first."""
     return config.audit(None, limit=limit, before_seq=before_seq)
-
-
-ROUTES: list[Any] = [TenantsController, LocationsController, audit_all]

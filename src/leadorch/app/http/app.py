@@ -1,34 +1,35 @@
-"""The Litestar application factory: routers from each resource module, one error mapping."""
+"""The Litestar application factory: every controller and router imported by name, one error mapping.
+
+Registration is by import (as litestar-fullstack's `on_app_init` does), so "go to definition" on any
+name in `ROUTE_HANDLERS` leads to the resource module that serves it. The container reaches handlers
+through Litestar's dependency injection: a handler that declares `container: Container` gets this app's.
+"""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Any
 
 from litestar import Litestar, get
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
 
 from leadorch.app.bootstrap import Container
+from leadorch.app.http.admin import LocationsController, TenantsController, audit_all
+from leadorch.app.http.chat import chat_api, chat_page, chat_static
+from leadorch.app.http.console import console_router
+from leadorch.app.http.demo import demo_api
 from leadorch.app.http.errors import EXCEPTION_HANDLERS
-
-# Each module exposes `ROUTES: list` of Litestar route handlers / controllers / routers.
-ROUTE_MODULES: list[str] = [
-    "leadorch.app.http.leads",
-    "leadorch.app.http.ops",
-    "leadorch.app.http.demo",
-    "leadorch.app.http.admin",
-    "leadorch.app.http.webhooks_shopmonkey",
-    "leadorch.app.http.webhooks_twilio",
-    "leadorch.app.http.webhooks_sendgrid",
-    "leadorch.app.http.unsubscribe",
-    "leadorch.app.http.lead_actions",
-    "leadorch.app.http.chat",
-    "leadorch.app.http.console",
-]
+from leadorch.app.http.lead_actions import LeadActionsController
+from leadorch.app.http.leads import LeadsController
+from leadorch.app.http.ops import metrics, ready
+from leadorch.app.http.unsubscribe import confirm_unsubscribe, unsubscribe
+from leadorch.app.http.webhooks_sendgrid import receive_inbound_email
+from leadorch.app.http.webhooks_shopmonkey import receive_shopmonkey_webhook
+from leadorch.app.http.webhooks_twilio import receive_twilio_sms, receive_twilio_status
 
 # Server-rendered pages (the ops console) find their Jinja2 templates here, e.g. "console/lead.html".
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -40,13 +41,37 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
+    health,
+    ready,
+    metrics,
+    LeadsController,
+    LeadActionsController,
+    TenantsController,
+    LocationsController,
+    audit_all,
+    demo_api,
+    receive_shopmonkey_webhook,
+    receive_twilio_sms,
+    receive_twilio_status,
+    receive_inbound_email,
+    confirm_unsubscribe,
+    unsubscribe,
+    chat_api,
+    chat_page,
+    chat_static,
+    console_router,
+]
+
+
 def create_app(container: Container, *, debug: bool = False) -> Litestar:
-    handlers: list[Any] = [health]
-    for module_name in ROUTE_MODULES:
-        handlers.extend(importlib.import_module(module_name).ROUTES)
+    def provide_container() -> Container:
+        return container
+
     return Litestar(
-        route_handlers=handlers,
-        dependencies={},
+        route_handlers=ROUTE_HANDLERS,
+        dependencies={"container": Provide(provide_container, use_cache=True, sync_to_thread=False)},
+        # Guards and middleware see connections, not dependencies: they read the container from state.
         state=State({"container": container}),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Lead Orchestrator", version="0.1.0", path="/schema"),

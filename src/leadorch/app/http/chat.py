@@ -144,8 +144,4 @@ chat_api = Router(
     exception_handlers={ChatError: _chat_error},
 )
 
-ROUTES: list[Any] = [
-    chat_api,
-    chat_page,
-    create_static_files_router(path="/static", directories=[STATIC_DIR], name="chat-static"),
-]
+chat_static = create_static_files_router(path="/static", directories=[STATIC_DIR], name="chat-static")

@@ -584,38 +584,36 @@ def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     return html_error(request, HTTP_403_FORBIDDEN, "Form refused", str(exc))
 
 
-ROUTES: list[Any] = [
-    Router(
-        path=CONSOLE,
-        route_handlers=[
-            login_form,
-            login,
-            logout,
-            home,
-            lead_by_id,
-            dashboard,
-            leads,
-            lead,
-            outbox,
-            settings,
-            pause,
-            resume,
-            hand_to_shop,
-            resolve_touch,
-            save_tenant_form,
-            save_location_form,
-            save_template_form,
-            simulate_quote,
-            stylesheet,
-        ],
-        include_in_schema=False,
-        exception_handlers={
-            LoginRequired: _to_login,
-            CsrfRejected: _forbidden,
-            NotFound: _not_found,
-            ConfigNotFound: _not_found,
-            NotFoundException: _not_found,
-            InvalidQuery: _bad_request,
-        },
-    )
-]
+console_router = Router(
+    path=CONSOLE,
+    route_handlers=[
+        login_form,
+        login,
+        logout,
+        home,
+        lead_by_id,
+        dashboard,
+        leads,
+        lead,
+        outbox,
+        settings,
+        pause,
+        resume,
+        hand_to_shop,
+        resolve_touch,
+        save_tenant_form,
+        save_location_form,
+        save_template_form,
+        simulate_quote,
+        stylesheet,
+    ],
+    include_in_schema=False,
+    exception_handlers={
+        LoginRequired: _to_login,
+        CsrfRejected: _forbidden,
+        NotFound: _not_found,
+        ConfigNotFound: _not_found,
+        NotFoundException: _not_found,
+        InvalidQuery: _bad_request,
+    },
+)

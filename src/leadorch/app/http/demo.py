@@ -127,12 +127,10 @@ def _location_phone(container: Any, location_id: str) -> str:
     return str(location.phone or "+16195550100")
 
 
-ROUTES = [
-    Router(
-        path="/api/demo",
-        route_handlers=[simulate_quote, simulate_reply, simulate_clock, outbox],
-        guards=[require_super_admin],
-        tags=["demo"],
-        include_in_schema=False,
-    )
-]
+demo_api = Router(
+    path="/api/demo",
+    route_handlers=[simulate_quote, simulate_reply, simulate_clock, outbox],
+    guards=[require_super_admin],
+    tags=["demo"],
+    include_in_schema=False,
+)

@@ -107,6 +107,3 @@ class LeadActionsController(Controller):
         container = request.app.state.container
         use_cases.hand_to_shop(container, tenant_id, lead_id, reason=f"{data.reason} ({access.actor})")
         return _state(container, tenant_id, lead_id)
-
-
-ROUTES: list[Any] = [LeadActionsController]

@@ -113,6 +113,3 @@ class LeadsController(Controller):
                 for entry in history.entries
             ],
         )
-
-
-ROUTES: list[Any] = [LeadsController]

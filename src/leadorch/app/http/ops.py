@@ -90,6 +90,3 @@ def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 def metrics() -> Response[bytes]:
     """Prometheus exposition of this process's metrics."""
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
-
-
-ROUTES = [ready, metrics]

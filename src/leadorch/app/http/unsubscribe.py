@@ -113,6 +113,3 @@ def _unsubscribe(container: Any, token: str) -> Response[str]:
     log.info("lead %s unsubscribed from email", lead.id)
     sender = escape(_sender(container, tenant_id, lead))
     return _page("You're unsubscribed", f"<p>You will get no more emails from {sender} about your quote.</p>")
-
-
-ROUTES = [confirm_unsubscribe, unsubscribe]

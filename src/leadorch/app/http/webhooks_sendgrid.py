@@ -69,6 +69,3 @@ async def receive_inbound_email(request: Request[Any, Any, Any]) -> Response[dic
     status = "recorded" if outcome.lead_ids else "unmatched"
     log.info("inbound email from a lead: %s, %s %s", outcome.intent.value, status, outcome.note)
     return _answer(HTTP_200_OK, status=status, intent=outcome.intent.value)
-
-
-ROUTES = [receive_inbound_email]

@@ -202,6 +202,3 @@ async def _enqueue(container: Any, request_id: str) -> None:
             await anyio.to_thread.run_sync(runtime.send, PROCESS_DELIVERY, request_id)
     except Exception:
         log.warning("could not enqueue delivery %s; the inbox relay will send it", request_id, exc_info=True)
-
-
-ROUTES: list[Any] = [receive_shopmonkey_webhook]

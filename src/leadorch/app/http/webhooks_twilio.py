@@ -132,6 +132,3 @@ def receive_twilio_status(request: Request[Any, Any, Any], body: RawBody) -> Res
         "SMS delivery report %s for %s touch %s: %s", report.fate or "on its way", schedule_id, touch, done
     )
     return Response(content=b"", status_code=HTTP_204_NO_CONTENT)
-
-
-ROUTES = [receive_twilio_sms, receive_twilio_status]

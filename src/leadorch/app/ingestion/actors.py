@@ -16,7 +16,7 @@ from leadorch.app.ingestion.inbox_feed import PROCESS_DELIVERY, InboxFeed, send_
 from leadorch.app.ingestion.poller import CrmPoller, tenants_to_poll
 from leadorch.app.ingestion.service import IngestionService
 from leadorch.app.observability.logging import bind
-from leadorch.app.worker.runtime import ActorSpec, PeriodicSpec
+from leadorch.app.worker.specs import ActorSpec, PeriodicSpec
 
 log = logging.getLogger(__name__)
 

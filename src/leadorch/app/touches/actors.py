@@ -14,7 +14,7 @@ from leadorch.app.touches.dispatch import dispatch_touch
 from leadorch.app.touches.lost import mark_lost_leads
 from leadorch.app.touches.sweep import sweep_stale_claims
 from leadorch.app.touches.tick import DISPATCH_ACTOR, tick_due_touches, tick_interval
-from leadorch.app.worker.runtime import ActorSpec, PeriodicSpec
+from leadorch.app.worker.specs import ActorSpec, PeriodicSpec
 
 SWEEP_INTERVAL_SECONDS = 60.0
 LOST_INTERVAL_SECONDS = 300.0

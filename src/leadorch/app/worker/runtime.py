@@ -1,12 +1,12 @@
 """Dramatiq wiring: the broker, the actors bound to one container, and the worker threads.
 
 Features declare their background jobs as plain functions `fn(container, *args)` in an `ACTORS` list of
-`ActorSpec`s (module listed in `ACTOR_MODULES`); the runtime binds each to the container and registers it
-as a Dramatiq actor on this runtime's broker. With `REDIS_URL` set the broker is Redis (API and worker are
+`ActorSpec`s (`specs.py`), imported by name in `registry.py`; the runtime binds each to the container and
+registers it as a Dramatiq actor on this runtime's broker. With `REDIS_URL` set the broker is Redis (API and worker are
 separate processes); without it (the embedded default) Dramatiq's in-memory `StubBroker` is used and the
 worker threads run inside the same process, so the demo needs no server.
 
-Feeds (`FEEDS`: factories of threads such as the inbox feed, which turns inbox commits into messages)
+Feeds (`registry.FEEDS`: factories of threads such as the inbox feed, which turns inbox commits into messages)
 start with the worker threads and stop before them.
 
 Periodic jobs (`PeriodicSpec`: due-touch tick, CRM poll, inbox relay, ...) are run by a `Scheduler`
@@ -16,63 +16,35 @@ run a scheduler.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
+from leadorch.app.worker import registry
 from leadorch.app.worker.middleware import ActorFailureCounter, JobLogContext
+from leadorch.app.worker.specs import ActorSpec, Feed, PeriodicSpec
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
 IDLE_POLL_MS = 40
 
-ACTOR_MODULES: list[str] = [
-    "leadorch.app.ingestion.actors",
-    "leadorch.app.touches.actors",
-    "leadorch.app.booking.actors",
-    "leadorch.app.chat.actors",
-]
-
-
-@dataclass(frozen=True)
-class ActorSpec:
-    name: str
-    fn: Callable[..., Any]  # fn(container, *args, **kwargs)
-    queue: str = "default"
-    max_retries: int = 5
-    min_backoff_ms: int = 200
-    max_backoff_ms: int = 30_000
-    time_limit_ms: int = 120_000
-
-
-@dataclass(frozen=True)
-class PeriodicSpec:
-    actor_name: str
-    interval: Callable[[Any], float]  # interval(settings) -> seconds
-
-
-class Feed(Protocol):
-    """A thread of a worker process that turns outside signals into messages (e.g. inbox commits)."""
-
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-
-
-FeedFactory = Callable[[Any, "Runtime"], Feed | None]
-"""Declared in a module's `FEEDS`: given the container and the runtime, the feed to run, or None."""
+FeedFactory = Callable[["Container", "Runtime"], Feed | None]
+"""Listed in `registry.FEEDS`: given the container and the runtime, the feed to run, or None."""
 
 
 @dataclass
 class Runtime:
-    container: Any
+    container: Container
     broker: dramatiq.Broker
     actors: dict[str, dramatiq.Actor[Any, Any]]
     periodic: list[PeriodicSpec]
@@ -186,33 +158,27 @@ def build_broker(redis_url: str | None) -> dramatiq.Broker:
     return StubBroker(middleware=_middleware())
 
 
-def build_runtime(container: Any, *, broker: dramatiq.Broker | None = None) -> Runtime:
+def build_runtime(container: Container, *, broker: dramatiq.Broker | None = None) -> Runtime:
     """Bind every declared actor to `container` on a fresh broker."""
     broker = broker or build_broker(container.settings.redis_url)
     if isinstance(broker, StubBroker):
         broker.emit_after("process_boot")
     actors: dict[str, dramatiq.Actor[Any, Any]] = {}
-    periodic: list[PeriodicSpec] = []
-    feeds: list[FeedFactory] = []
-    for module_name in ACTOR_MODULES:
-        module = importlib.import_module(module_name)
-        for spec in getattr(module, "ACTORS", []):
-            actors[spec.name] = _declare(broker, container, spec)
-        periodic.extend(getattr(module, "PERIODIC", []))
-        feeds.extend(getattr(module, "FEEDS", []))
+    for spec in registry.ACTORS:
+        actors[spec.name] = _declare(broker, container, spec)
     runtime = Runtime(
         container=container,
         broker=broker,
         actors=actors,
-        periodic=periodic,
+        periodic=list(registry.PERIODIC),
         in_process=isinstance(broker, StubBroker),
-        feed_factories=feeds,
+        feed_factories=list(registry.FEEDS),
     )
     container.extras["runtime"] = runtime
     return runtime
 
 
-def _declare(broker: dramatiq.Broker, container: Any, spec: ActorSpec) -> dramatiq.Actor[Any, Any]:
+def _declare(broker: dramatiq.Broker, container: Container, spec: ActorSpec) -> dramatiq.Actor[Any, Any]:
     def bound(*args: Any, **kwargs: Any) -> None:
         spec.fn(container, *args, **kwargs)  # results are not kept: jobs record what they did as events
 
