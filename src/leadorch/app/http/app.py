@@ -20,7 +20,7 @@ from litestar.types import ControllerRouterHandler
 from leadorch.app.bootstrap import Container
 from leadorch.app.http.admin import LocationsController, TenantsController, audit_all
 from leadorch.app.http.chat import chat_api, chat_page, chat_static
-from leadorch.app.http.console import console_router
+from leadorch.app.http.console.router import console_router
 from leadorch.app.http.demo import demo_api
 from leadorch.app.http.errors import EXCEPTION_HANDLERS
 from leadorch.app.http.lead_actions import LeadActionsController
