@@ -64,14 +64,20 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
 ]
 
 
-def create_app(container: Container, *, debug: bool = False) -> Litestar:
-    def provide_container() -> Container:
-        return container
+def provide_container(state: State) -> Container:
+    """The app's container, for handlers that declare `container: NamedDependency[Container]`.
 
+    It lives in the app's state, the one place guards and middleware (which see a connection, not
+    dependencies) can read it too.
+    """
+    container: Container = state["container"]
+    return container
+
+
+def create_app(container: Container, *, debug: bool = False) -> Litestar:
     return Litestar(
         route_handlers=ROUTE_HANDLERS,
-        dependencies={"container": Provide(provide_container, use_cache=True, sync_to_thread=False)},
-        # Guards and middleware see connections, not dependencies: they read the container from state.
+        dependencies={"container": Provide(provide_container, sync_to_thread=False)},
         state=State({"container": container}),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Lead Orchestrator", version="0.1.0", path="/schema"),

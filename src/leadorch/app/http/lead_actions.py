@@ -7,15 +7,16 @@ is recorded as who paused or resumed. A refused transition ("already paused") is
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from leadorch.app.bootstrap import Container
 from leadorch.app.http.auth import Principal, tenant_access
 from leadorch.app.leads import use_cases
 from leadorch.domain.lead import Lead
@@ -41,7 +42,7 @@ class LeadAutomation(msgspec.Struct, frozen=True, kw_only=True):
     cadence: str
 
 
-def _state(container: Any, tenant_id: str, lead_id: UUID) -> LeadAutomation:
+def _state(container: Container, tenant_id: str, lead_id: UUID) -> LeadAutomation:
     lead = container.store.load(lead_id, Lead, tenant_id)
     schedule = use_cases.load_schedule(container.store, tenant_id, lead_id)
     if schedule is None:
@@ -69,14 +70,13 @@ class LeadActionsController(Controller):
     @post("/pause", sync_to_thread=True, status_code=HTTP_200_OK)
     def pause(
         self,
-        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
         tenant_id: FromPath[str],
         lead_id: FromPath[UUID],
         access: NamedDependency[Principal],
         data: JSONBody[PauseRequest | None] = None,
     ) -> LeadAutomation:
         """A person takes over: no automated message goes out until resumed."""
-        container = request.app.state.container
         reason = data.reason if data is not None else ""
         use_cases.pause(container, tenant_id, lead_id, by=access.actor, reason=reason)
         return _state(container, tenant_id, lead_id)
@@ -84,26 +84,24 @@ class LeadActionsController(Controller):
     @post("/resume", sync_to_thread=True, status_code=HTTP_200_OK)
     def resume(
         self,
-        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
         tenant_id: FromPath[str],
         lead_id: FromPath[UUID],
         access: NamedDependency[Principal],
     ) -> LeadAutomation:
         """Hand the lead back to the automation; the next touch is rescheduled from now."""
-        container = request.app.state.container
         use_cases.resume(container, tenant_id, lead_id, by=access.actor)
         return _state(container, tenant_id, lead_id)
 
     @post("/hand-to-shop", sync_to_thread=True, status_code=HTTP_200_OK)
     def hand_to_shop(
         self,
-        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
         tenant_id: FromPath[str],
         lead_id: FromPath[UUID],
         access: NamedDependency[Principal],
         data: JSONBody[HandToShopRequest],
     ) -> LeadAutomation:
         """The shop takes the lead over for good: the cadence stops."""
-        container = request.app.state.container
         use_cases.hand_to_shop(container, tenant_id, lead_id, reason=f"{data.reason} ({access.actor})")
         return _state(container, tenant_id, lead_id)

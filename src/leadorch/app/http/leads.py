@@ -13,11 +13,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from leadorch.app.audit import lead_history
+from leadorch.app.bootstrap import Container
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.http.auth import Principal, tenant_access
 from leadorch.app.readmodels.arguments import MAX_PAGE
@@ -59,7 +60,7 @@ class LeadsController(Controller):
     @get("/", sync_to_thread=True)
     def list_page(
         self,
-        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
         tenant_id: FromPath[str],
         access: NamedDependency[Principal],
         location_id: FromQuery[str | None] = None,
@@ -69,20 +70,19 @@ class LeadsController(Controller):
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> LeadPage:
         """The tenant's leads (optionally one location or status; `search` matches name, email, phone…)."""
-        db = request.app.state.container.db
-        items = list_leads(db, tenant_id, location_id, status, search, limit, offset)
+        items = list_leads(container.db, tenant_id, location_id, status, search, limit, offset)
         return LeadPage(items=items, limit=limit, offset=offset)
 
     @get("/{lead_id:uuid}", sync_to_thread=True)
     def show(
         self,
-        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
         tenant_id: FromPath[str],
         lead_id: FromPath[UUID],
         access: NamedDependency[Principal],
     ) -> LeadView:
         """One lead as the read model shows it."""
-        lead = get_lead(request.app.state.container.db, tenant_id, str(lead_id))
+        lead = get_lead(container.db, tenant_id, str(lead_id))
         if lead is None:
             raise NotFound(f"lead {lead_id} not found")
         return lead
@@ -90,14 +90,14 @@ class LeadsController(Controller):
     @get("/{lead_id:uuid}/events", sync_to_thread=True)
     def events(
         self,
-        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
         tenant_id: FromPath[str],
         lead_id: FromPath[UUID],
         access: NamedDependency[Principal],
         full: FromQuery[bool] = False,
     ) -> LeadHistoryView:
         """The lead's complete history (contact details masked unless `full=true`)."""
-        history = lead_history(request.app.state.container.store, lead_id, tenant_id=tenant_id, full=full)
+        history = lead_history(container.store, lead_id, tenant_id=tenant_id, full=full)
         return LeadHistoryView(
             lead_id=history.lead_id,
             tenant_id=history.tenant_id,
