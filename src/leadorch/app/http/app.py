@@ -2,14 +2,15 @@
 
 Registration is by import (as litestar-fullstack's `on_app_init` does), so "go to definition" on any
 name in `ROUTE_HANDLERS` leads to the resource module that serves it. The container reaches handlers
-through Litestar's dependency injection: a handler that declares `container: Container` gets this app's.
+through Litestar's dependency injection: a handler that declares `container: NamedDependency[Container]`
+gets this app's.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -19,14 +20,14 @@ from litestar.types import ControllerRouterHandler
 
 from leadorch.app.bootstrap import Container
 from leadorch.app.http.admin import LocationsController, TenantsController, audit_all
-from leadorch.app.http.chat import chat_api, chat_page, chat_static
+from leadorch.app.http.chat import ChatSessionsController, chat_page, chat_static
 from leadorch.app.http.console.router import console_router
-from leadorch.app.http.demo import demo_api
+from leadorch.app.http.demo import DemoController
 from leadorch.app.http.errors import EXCEPTION_HANDLERS
 from leadorch.app.http.lead_actions import LeadActionsController
 from leadorch.app.http.leads import LeadsController
-from leadorch.app.http.ops import metrics, ready
-from leadorch.app.http.unsubscribe import confirm_unsubscribe, unsubscribe
+from leadorch.app.http.ops import OpsController
+from leadorch.app.http.unsubscribe import UnsubscribeController
 from leadorch.app.http.webhooks_sendgrid import receive_inbound_email
 from leadorch.app.http.webhooks_shopmonkey import receive_shopmonkey_webhook
 from leadorch.app.http.webhooks_twilio import receive_twilio_sms, receive_twilio_status
@@ -35,29 +36,20 @@ from leadorch.app.http.webhooks_twilio import receive_twilio_sms, receive_twilio
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
-@get("/health", sync_to_thread=False, tags=["ops"])
-def health() -> dict[str, str]:
-    """Liveness: the process is up and serving."""
-    return {"status": "ok"}
-
-
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
-    health,
-    ready,
-    metrics,
+    OpsController,
     LeadsController,
     LeadActionsController,
     TenantsController,
     LocationsController,
     audit_all,
-    demo_api,
+    DemoController,
     receive_shopmonkey_webhook,
     receive_twilio_sms,
     receive_twilio_status,
     receive_inbound_email,
-    confirm_unsubscribe,
-    unsubscribe,
-    chat_api,
+    UnsubscribeController,
+    ChatSessionsController,
     chat_page,
     chat_static,
     console_router,

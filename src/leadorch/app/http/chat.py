@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from litestar import MediaType, Request, Response, Router, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import (
@@ -27,6 +28,7 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
+from leadorch.app.bootstrap import Container
 from leadorch.app.chat.errors import (
     ChatError,
     ChatLinkRefused,
@@ -36,8 +38,8 @@ from leadorch.app.chat.errors import (
     SessionExpired,
     SessionNotFound,
 )
-from leadorch.app.chat.rate_limits import chat_rate_limits
-from leadorch.app.chat.service import chat_service
+from leadorch.app.chat.rate_limits import ChatRateLimits, chat_rate_limits
+from leadorch.app.chat.service import ChatService, chat_service
 from leadorch.app.chat.views import MessageReply, OpenSessionRequest, PostMessageRequest, SessionView
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -50,63 +52,6 @@ _PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
 }
-
-
-def _container(request: Request[Any, Any, Any]) -> Any:
-    return request.app.state["container"]
-
-
-def _address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-@post(
-    "/api/chat/sessions",
-    status_code=201,
-    sync_to_thread=True,
-    request_max_body_size=MAX_BODY_BYTES,
-    summary="Open the chat session of a chat link",
-)
-def open_session(request: Request[Any, Any, Any], data: JSONBody[OpenSessionRequest]) -> SessionView:
-    """Verify the link's token and open (or reopen) its lead's chat; records the visit."""
-    container = _container(request)
-    chat_rate_limits(container).open(_address(request))
-    return chat_service(container).open_session(data.token)
-
-
-@get("/api/chat/sessions/{session_id:str}", sync_to_thread=True, summary="A chat session and its transcript")
-def get_session(request: Request[Any, Any, Any], session_id: FromPath[str]) -> SessionView:
-    """The session's first name, shop, transcript and current appointment."""
-    container = _container(request)
-    chat_rate_limits(container).address(_address(request))
-    return chat_service(container).session_view(session_id)
-
-
-@post(
-    "/api/chat/sessions/{session_id:str}/messages",
-    status_code=200,
-    sync_to_thread=True,
-    request_max_body_size=MAX_BODY_BYTES,
-    summary="Send a message and get the assistant's reply",
-)
-def post_message(
-    request: Request[Any, Any, Any], session_id: FromPath[str], data: JSONBody[PostMessageRequest]
-) -> MessageReply:
-    """Record the customer's message and answer it (the reply carries any slots offered or booking made)."""
-    container = _container(request)
-    limits, service = chat_rate_limits(container), chat_service(container)
-    limits.address(_address(request))
-    service.sessions.resolve(session_id, container.clock.now())  # a made-up id spends no session allowance
-    limits.message(session_id)
-    return MessageReply(reply=service.post_message(session_id, data.text))
-
-
-@get("/chat/{token:str}", include_in_schema=False, sync_to_thread=False)
-def chat_page(token: FromPath[str]) -> Response[bytes]:
-    """The chat page; its script reads the token from the URL and opens the session."""
-    return Response(
-        content=(STATIC_DIR / "chat.html").read_bytes(), media_type=MediaType.HTML, headers=_PAGE_HEADERS
-    )
 
 
 def _problem(
@@ -137,11 +82,88 @@ def _chat_error(_: Request[Any, Any, Any], error: Exception) -> Response[dict[st
     return _problem(HTTP_422_UNPROCESSABLE_ENTITY, error)
 
 
-chat_api = Router(
-    path="/",
-    route_handlers=[open_session, get_session, post_message],
-    tags=["chat"],
-    exception_handlers={ChatError: _chat_error},
-)
+def _address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def provide_limits(container: NamedDependency[Container]) -> ChatRateLimits:
+    return chat_rate_limits(container)
+
+
+def provide_chat(container: NamedDependency[Container]) -> ChatService:
+    return chat_service(container)
+
+
+class ChatSessionsController(Controller):
+    path = "/api/chat/sessions"
+    tags = ["chat"]
+    dependencies = {
+        "limits": Provide(provide_limits, sync_to_thread=False),
+        "service": Provide(provide_chat, sync_to_thread=False),
+    }
+    exception_handlers = {ChatError: _chat_error}
+
+    @post(
+        "/",
+        status_code=201,
+        sync_to_thread=True,
+        request_max_body_size=MAX_BODY_BYTES,
+        summary="Open the chat session of a chat link",
+    )
+    def open_session(
+        self,
+        request: Request[Any, Any, Any],
+        limits: NamedDependency[ChatRateLimits],
+        service: NamedDependency[ChatService],
+        data: JSONBody[OpenSessionRequest],
+    ) -> SessionView:
+        """Verify the link's token and open (or reopen) its lead's chat; records the visit."""
+        limits.open(_address(request))
+        return service.open_session(data.token)
+
+    @get("/{session_id:str}", sync_to_thread=True, summary="A chat session and its transcript")
+    def get_session(
+        self,
+        request: Request[Any, Any, Any],
+        limits: NamedDependency[ChatRateLimits],
+        service: NamedDependency[ChatService],
+        session_id: FromPath[str],
+    ) -> SessionView:
+        """The session's first name, shop, transcript and current appointment."""
+        limits.address(_address(request))
+        return service.session_view(session_id)
+
+    @post(
+        "/{session_id:str}/messages",
+        status_code=200,
+        sync_to_thread=True,
+        request_max_body_size=MAX_BODY_BYTES,
+        summary="Send a message and get the assistant's reply",
+    )
+    def post_message(
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        limits: NamedDependency[ChatRateLimits],
+        service: NamedDependency[ChatService],
+        session_id: FromPath[str],
+        data: JSONBody[PostMessageRequest],
+    ) -> MessageReply:
+        """Record the customer's message and answer it (the reply carries any slots offered or booking made)."""
+        limits.address(_address(request))
+        service.sessions.resolve(
+            session_id, container.clock.now()
+        )  # a made-up id spends no session allowance
+        limits.message(session_id)
+        return MessageReply(reply=service.post_message(session_id, data.text))
+
+
+@get("/chat/{token:str}", include_in_schema=False, sync_to_thread=False)
+def chat_page(token: FromPath[str]) -> Response[bytes]:
+    """The chat page; its script reads the token from the URL and opens the session."""
+    return Response(
+        content=(STATIC_DIR / "chat.html").read_bytes(), media_type=MediaType.HTML, headers=_PAGE_HEADERS
+    )
+
 
 chat_static = create_static_files_router(path="/static", directories=[STATIC_DIR], name="chat-static")

@@ -1,6 +1,6 @@
 """Readiness and metrics for the person on call.
 
-`GET /health` (in app.py) says the process is alive; `GET /ready` says it can do its job: the database
+`GET /health` says the process is alive; `GET /ready` says it can do its job: the database
 answers, Redis answers (when configured), every live read-model table has the columns its projection
 declares (else it names the `projections rebuild` to run), and the read models are caught up with the
 log within a bound.
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from leadorch.app.bootstrap import Container
 from leadorch.app.observability.metrics import PROJECTION_LAG, REGISTRY
 from leadorch.app.projections.registry import all_projections
 from leadorch.app.projections.shape import out_of_shape
@@ -21,7 +23,7 @@ from leadorch.app.projections.shape import out_of_shape
 MAX_PROJECTION_LAG = 1000
 
 
-def _check_database(container: Any) -> str | None:
+def _check_database(container: Container) -> str | None:
     try:
         with container.db.transaction() as cur:
             cur.execute("SELECT 1")
@@ -31,7 +33,7 @@ def _check_database(container: Any) -> str | None:
     return None
 
 
-def _check_redis(container: Any) -> str | None:
+def _check_redis(container: Container) -> str | None:
     if not container.settings.redis_url:
         return None
     try:
@@ -43,7 +45,7 @@ def _check_redis(container: Any) -> str | None:
     return None
 
 
-def _check_read_model_shapes(container: Any) -> str | None:
+def _check_read_model_shapes(container: Container) -> str | None:
     """A read model whose live table lacks declared columns fails every write: name the fix."""
     try:
         stale = out_of_shape(container.db, all_projections())
@@ -56,7 +58,7 @@ def _check_read_model_shapes(container: Any) -> str | None:
     return f"read models need a rebuild ({details}): run `leadorch projections rebuild {names}`"
 
 
-def _check_projections(container: Any) -> tuple[str | None, dict[str, int]]:
+def _check_projections(container: Container) -> tuple[str | None, dict[str, int]]:
     daemon = container.extras.get("projections")
     if daemon is None:
         return None, {}
@@ -70,23 +72,34 @@ def _check_projections(container: Any) -> tuple[str | None, dict[str, int]]:
     return (f"projections behind: {', '.join(sorted(behind))}" if behind else None), lags
 
 
-@get("/ready", sync_to_thread=True, tags=["ops"])
-def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    """Readiness: database, Redis and projection lag."""
-    container = request.app.state.container
-    problems = [p for p in (_check_database(container), _check_redis(container)) if p]
-    if not problems:
-        shape_problem = _check_read_model_shapes(container)
-        if shape_problem:
-            problems.append(shape_problem)
-    projection_problem, lags = _check_projections(container)
-    if projection_problem:
-        problems.append(projection_problem)
-    body = {"status": "ready" if not problems else "not ready", "problems": problems, "projection_lag": lags}
-    return Response(body, status_code=HTTP_200_OK if not problems else HTTP_503_SERVICE_UNAVAILABLE)
+class OpsController(Controller):
+    path = "/"
+    tags = ["ops"]
 
+    @get("/health", sync_to_thread=False)
+    def health(self) -> dict[str, str]:
+        """Liveness: the process is up and serving."""
+        return {"status": "ok"}
 
-@get("/metrics", sync_to_thread=False, tags=["ops"], include_in_schema=False)
-def metrics() -> Response[bytes]:
-    """Prometheus exposition of this process's metrics."""
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    @get("/ready", sync_to_thread=True)
+    def ready(self, container: NamedDependency[Container]) -> Response[dict[str, Any]]:
+        """Readiness: database, Redis and projection lag."""
+        problems = [p for p in (_check_database(container), _check_redis(container)) if p]
+        if not problems:
+            shape_problem = _check_read_model_shapes(container)
+            if shape_problem:
+                problems.append(shape_problem)
+        projection_problem, lags = _check_projections(container)
+        if projection_problem:
+            problems.append(projection_problem)
+        body = {
+            "status": "ready" if not problems else "not ready",
+            "problems": problems,
+            "projection_lag": lags,
+        }
+        return Response(body, status_code=HTTP_200_OK if not problems else HTTP_503_SERVICE_UNAVAILABLE)
+
+    @get("/metrics", sync_to_thread=False, include_in_schema=False)
+    def metrics(self) -> Response[bytes]:
+        """Prometheus exposition of this process's metrics."""
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

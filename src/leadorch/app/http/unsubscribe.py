@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from html import escape
-from typing import Any
 
 from anyio import to_thread
-from litestar import Request, Response, get, post
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 
+from leadorch.app.bootstrap import Container
 from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.eventstore.store import NotFound
@@ -44,13 +45,13 @@ def _page(title: str, body: str, status: int = HTTP_200_OK) -> Response[str]:
     )
 
 
-def _lead(container: Any, token: str) -> tuple[str, Lead]:
+def _lead(container: Container, token: str) -> tuple[str, Lead]:
     """The tenant and lead a valid token names (`InvalidLink`, `NotFound` otherwise)."""
     tenant_id, lead_id = links_for(container).verify_unsubscribe_token(token, container.clock.now())
     return tenant_id, container.store.load(use_cases.lead_uuid(lead_id), Lead, tenant_id)
 
 
-def _sender(container: Any, tenant_id: str, lead: Lead) -> str:
+def _sender(container: Container, tenant_id: str, lead: Lead) -> str:
     try:
         return str(config_service(container).location(tenant_id, lead.location_id).name)
     except ConfigNotFound:
@@ -71,14 +72,23 @@ def _refused(error: Exception) -> Response[str]:
 # sync (`sync_to_thread`) GET handler that shares its path with a POST handler.
 
 
-@get("/unsubscribe/{token:str}", tags=["unsubscribe"], include_in_schema=False)
-async def confirm_unsubscribe(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[str]:
-    """A page asking to confirm, with the one button that unsubscribes."""
-    container = request.app.state["container"]
-    return await to_thread.run_sync(_confirmation_page, container, token)
+class UnsubscribeController(Controller):
+    path = "/unsubscribe/{token:str}"
+    tags = ["unsubscribe"]
+    include_in_schema = False
+
+    @get("/")
+    async def confirm(self, container: NamedDependency[Container], token: FromPath[str]) -> Response[str]:
+        """A page asking to confirm, with the one button that unsubscribes."""
+        return await to_thread.run_sync(_confirmation_page, container, token)
+
+    @post("/", status_code=HTTP_200_OK)
+    async def unsubscribe(self, container: NamedDependency[Container], token: FromPath[str]) -> Response[str]:
+        """Opt the lead out of email now (the button, or an RFC 8058 one-click POST)."""
+        return await to_thread.run_sync(_unsubscribe, container, token)
 
 
-def _confirmation_page(container: Any, token: str) -> Response[str]:
+def _confirmation_page(container: Container, token: str) -> Response[str]:
     try:
         tenant_id, lead = _lead(container, token)
     except (InvalidLink, NotFound) as error:
@@ -97,14 +107,7 @@ def _confirmation_page(container: Any, token: str) -> Response[str]:
     return _page("Unsubscribe", body)
 
 
-@post("/unsubscribe/{token:str}", status_code=HTTP_200_OK, tags=["unsubscribe"], include_in_schema=False)
-async def unsubscribe(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[str]:
-    """Opt the lead out of email now (the button, or an RFC 8058 one-click POST)."""
-    container = request.app.state["container"]
-    return await to_thread.run_sync(_unsubscribe, container, token)
-
-
-def _unsubscribe(container: Any, token: str) -> Response[str]:
+def _unsubscribe(container: Container, token: str) -> Response[str]:
     try:
         tenant_id, lead = _lead(container, token)
     except (InvalidLink, NotFound) as error:
