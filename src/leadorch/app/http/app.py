@@ -32,6 +32,9 @@ from leadorch.app.http.webhooks_sendgrid import receive_inbound_email
 from leadorch.app.http.webhooks_shopmonkey import receive_shopmonkey_webhook
 from leadorch.app.http.webhooks_twilio import receive_twilio_sms, receive_twilio_status
 
+# Every JSON body is small; routes that take more (SendGrid's parsed mail) raise their own limit.
+MAX_REQUEST_BODY_BYTES = 1024 * 1024
+
 # Server-rendered pages (the ops console) find their Jinja2 templates here, e.g. "console/lead.html".
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -77,4 +80,5 @@ def create_app(container: Container, *, debug: bool = False) -> Litestar:
         logging_config=None,  # logging is configured once per process (observability/logging.py)
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         on_shutdown=[],
+        request_max_body_size=MAX_REQUEST_BODY_BYTES,
     )

@@ -43,6 +43,12 @@ ACTOR_FAILURES = Counter(
     ["actor"],
     registry=REGISTRY,
 )
+HTTP_ERRORS = Counter(
+    "leadorch_http_errors_total",
+    "Requests that ended in an unexpected server error (a bug: see the log line with its error id)",
+    ["route", "status"],
+    registry=REGISTRY,
+)
 LEADS_CREATED = Counter("leadorch_leads_created_total", "Leads created", ["source"], registry=REGISTRY)
 
 
