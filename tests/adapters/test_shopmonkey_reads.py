@@ -72,7 +72,7 @@ async def test_an_order_maps_every_field_the_lead_rule_reads(crm: ShopMonkeyCrm)
     )
 
 
-async def test_listing_orders_asks_with_a_bare_gte_filter_ordered_by_id(
+async def test_listing_orders_asks_with_a_bare_gte_filter_sorted_by_lowercase_orderby(
     crm: ShopMonkeyCrm, fake: FakeShopMonkey
 ) -> None:
     page = await crm.list_orders(datetime(2026, 11, 20, 9, 30, tzinfo=UTC), skip=0, limit=100)
@@ -81,7 +81,8 @@ async def test_listing_orders_asks_with_a_bare_gte_filter_ordered_by_id(
     assert (page.has_more, page.total) == (False, 2)
     [request] = fake.requests_to("/v3/order", "GET")
     assert json.loads(request.query["where"]) == {"updatedDate": {"gte": "2026-11-20T09:30:00.000Z"}}
-    assert json.loads(request.query["orderBy"]) == {"id": "asc"}
+    assert json.loads(request.query["orderby"]) == {"updatedDate": "asc"}
+    assert "orderBy" not in request.query  # ShopMonkey ignores the camelCase key in a query string
     assert (request.query["limit"], request.query["skip"]) == ("100", "0")
     assert request.headers["authorization"] == f"Bearer {fake.api_key}"
 

@@ -74,8 +74,8 @@ def test_dollar_operators_and_unknown_filters_are_silently_ignored(
 
 
 def test_limit_is_silently_capped_at_100_and_skip_pages(client: httpx.Client) -> None:
-    first = orders(client, limit=500, orderBy={"id": "asc"})
-    rest = orders(client, limit=500, skip=100, orderBy={"id": "asc"})
+    first = orders(client, limit=500, orderby={"id": "asc"})
+    rest = orders(client, limit=500, skip=100, orderby={"id": "asc"})
     assert (len(first["data"]), first["meta"]["hasMore"]) == (100, True)
     assert (len(rest["data"]), rest["meta"]["hasMore"]) == (52, False)
     ids = [row["id"] for row in first["data"] + rest["data"]]

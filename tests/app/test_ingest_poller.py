@@ -27,10 +27,12 @@ from leadorch.ports.crm import CrmCustomer
 
 
 class CarelessShopMonkey(FakeShopMonkey):
-    """Answers order listings as if it did not understand the filter: every order, every time."""
+    """Answers order listings as if it understood neither the filter nor the sort: every order, every
+    time, in whatever order (shuffled between calls when `shuffle_pages`)."""
 
     def _list_orders(self, query: dict[str, str]) -> Any:
-        return super()._list_orders({name: value for name, value in query.items() if name != "where"})
+        understood = {name: value for name, value in query.items() if name not in ("where", "orderby")}
+        return super()._list_orders(understood)
 
 
 def seen(world: ShopMonkeyWorld) -> Counter[tuple[str, datetime]]:

@@ -7,12 +7,20 @@ non-idempotent call: it is retried only when ShopMonkey certainly did not act on
 connection that never opened), so a slow answer can never book the same slot twice here. A create
 that failed after ShopMonkey may have applied it is the caller's to settle: `appointments_on_order`
 finds it again.
+
+The order listing's traps stay here too (see the fixtures README): `limit` silently capped at 100,
+paging only by `skip`, an ignored filter answering with the whole table, sorting only through the
+lowercase `orderby` query key, and walks that can repeat or miss rows. `list_orders_updated_since`
+sorts by `updatedDate`, pages with `skip` until a short page, drops rows older than asked for, keeps
+each version (id + `updatedDate`) once, and reads the listing again (up to `MAX_LISTING_PASSES`) while
+fewer distinct orders came back than its own total claims.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -50,16 +58,27 @@ from leadorch.ports.crm import (
     CrmService,
     CrmUnavailable,
     CrmVehicle,
-    OrderPage,
+    OrderListing,
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 PAGE_LIMIT = 100  # ShopMonkey silently caps `limit` at 100
 MAX_SERVICE_PAGES = 50  # a menu longer than 5,000 services means the paging is broken, not the menu
 MAX_LISTING_PAGES = 50  # likewise for one order's appointments
+MAX_ORDER_PAGES = 100  # per pass: 10,000 orders updated in one window means the filter is being ignored
+MAX_LISTING_PASSES = 5
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 30.0
+
+
+class OrderPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of ShopMonkey's order listing, exactly as it came back (no de-duplication)."""
+
+    orders: list[CrmOrder]
+    has_more: bool
+    total: int | None
 
 
 class ShopMonkeyCrm:
@@ -111,9 +130,42 @@ class ShopMonkeyCrm:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
+    async def list_orders_updated_since(self, since: datetime) -> OrderListing:
+        """Every order version updated at or after `since`, read until the listing is complete (bounded)."""
+        versions: dict[tuple[str, datetime], CrmOrder] = {}
+        ids_returned: set[str] = set()
+        rows = 0
+        complete = False
+        passes = 0
+        for passes in range(1, MAX_LISTING_PASSES + 1):  # noqa: B007 (the count is reported)
+            total: int | None = None
+            truncated = True
+            skip = 0
+            for _ in range(MAX_ORDER_PAGES):
+                page = await self.list_orders(since, skip=skip, limit=PAGE_LIMIT)
+                rows += len(page.orders)
+                total = page.total
+                for order in page.orders:
+                    ids_returned.add(order.id)
+                    if order.updated_date >= since:  # the filter may have been ignored
+                        versions[(order.id, order.updated_date)] = order
+                if len(page.orders) < PAGE_LIMIT:
+                    truncated = False
+                    break
+                skip += len(page.orders)
+            if truncated:
+                log.warning("ShopMonkey order listing still had rows after %d pages", MAX_ORDER_PAGES)
+                break
+            if total is None or len(ids_returned) >= total:
+                complete = True
+                break
+        ordered = [versions[key] for key in sorted(versions, key=lambda key: key[1])]
+        return OrderListing(orders=ordered, complete=complete, rows_returned=rows, passes=passes)
+
     async def list_orders(
         self, updated_since: datetime, *, skip: int = 0, limit: int = PAGE_LIMIT
     ) -> OrderPage:
+        """One page of the listing, as ShopMonkey answered it (`list_orders_updated_since` reads them all)."""
         if updated_since.tzinfo is None:
             raise ValueError("updated_since must be timezone-aware")
         if skip < 0:
@@ -125,8 +177,9 @@ class ShopMonkeyCrm:
             "where": json.dumps({"updatedDate": {"gte": wire_datetime(updated_since)}}),
             "limit": str(limit),
             "skip": str(skip),
-            # Only `id` is orderable; a stable order is what makes skip-paging meaningful at all.
-            "orderBy": json.dumps({"id": "asc"}),
+            # Lowercase in a query string: ShopMonkey ignores `orderBy` there, and unsorted skip-paging
+            # repeats and misses rows. Oldest first: an order updated mid-walk moves to the end, still ahead.
+            "orderby": json.dumps({"updatedDate": "asc"}),
         }
         body = await self._send("GET", "/v3/order", params=params)
         page = _decode(body, Envelope[list[WireOrder]], "order list")

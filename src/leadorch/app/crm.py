@@ -27,7 +27,7 @@ from leadorch.ports.crm import (
     CrmOrder,
     CrmService,
     CrmVehicle,
-    OrderPage,
+    OrderListing,
 )
 
 T = TypeVar("T")
@@ -82,9 +82,9 @@ class LoopBoundCrm:
             return await coroutine
         return await asyncio.wrap_future(self._loop.submit(coroutine))
 
-    async def list_orders(self, updated_since: datetime, *, skip: int = 0, limit: int = 100) -> OrderPage:
-        page: OrderPage = await self._run(self._inner.list_orders(updated_since, skip=skip, limit=limit))
-        return page
+    async def list_orders_updated_since(self, since: datetime) -> OrderListing:
+        listing: OrderListing = await self._run(self._inner.list_orders_updated_since(since))
+        return listing
 
     async def get_order(self, order_id: str) -> CrmOrder:
         order: CrmOrder = await self._run(self._inner.get_order(order_id))

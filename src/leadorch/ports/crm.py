@@ -99,12 +99,19 @@ class CrmService(msgspec.Struct, frozen=True, kw_only=True):
     location_id: str | None
 
 
-class OrderPage(msgspec.Struct, frozen=True, kw_only=True):
-    """One page of an order listing, exactly as the CRM returned it (no de-duplication)."""
+class OrderListing(msgspec.Struct, frozen=True, kw_only=True):
+    """Every order version the CRM listed as updated at or after a moment: each (id, `updated_date`) once,
+    oldest first, none older than asked for.
+
+    `complete` is False when the listing could not be read to its end (it kept growing, or kept
+    disagreeing with its own total): a caller keeping a cursor must not move it past such a listing.
+    `rows_returned` and `passes` say how much reading that took (for the poll's record).
+    """
 
     orders: list[CrmOrder]
-    has_more: bool
-    total: int | None
+    complete: bool
+    rows_returned: int = 0
+    passes: int = 0
 
 
 class CrmAppointmentRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -159,8 +166,8 @@ class Crm(Protocol):
     another `CrmError`; nothing vendor-specific escapes.
     """
 
-    async def list_orders(self, updated_since: datetime, *, skip: int = 0, limit: int = 100) -> OrderPage:
-        """One page of orders updated at or after `updated_since`, as the CRM returned it."""
+    async def list_orders_updated_since(self, since: datetime) -> OrderListing:
+        """Every order version updated at or after `since` (timezone-aware), however the CRM pages it."""
         ...
 
     async def get_order(self, order_id: str) -> CrmOrder: ...

@@ -2,8 +2,9 @@
 
 It speaks ShopMonkey's wire shapes (bearer auth, `{success, data, meta}` envelopes, `where` JSON
 filters, `limit`/`skip` paging) and reproduces the production traps integrators have met: `limit`
-silently capped at 100, `$gte` and unknown filters silently ignored (the whole set comes back), only
-`id` orderable, and optionally a different row order on identical calls. Faults can be injected per
+silently capped at 100, `$gte` and unknown filters silently ignored (the whole set comes back), sorting
+only through the lowercase `orderby` query key (camelCase `orderBy` ignored), and optionally a different
+row order on identical unsorted calls. Faults can be injected per
 path: 5xx answers, 429 with `Retry-After`, latency, malformed JSON, and a request that is applied but
 answered with a 5xx (the create the caller believes failed). Every request is recorded.
 
@@ -303,12 +304,20 @@ class FakeShopMonkey:
         try:
             limit = min(MAX_LIMIT, max(1, int(query.get("limit", DEFAULT_LIMIT))))
             skip = max(0, int(query.get("skip", 0)))
-            order_by = json.loads(query["orderBy"]) if "orderBy" in query else {}
+            # Only the lowercase key sorts in a query string; camelCase `orderBy` is ignored, as ShopMonkey does.
+            order_by = json.loads(query["orderby"]) if "orderby" in query else {}
         except ValueError:
-            return _fail(400, "limit, skip and orderBy must be numbers and JSON", "BAD_REQUEST")
-        if isinstance(order_by, dict) and order_by.get("id") in ("asc", "desc"):
-            rows = sorted(rows, key=lambda r: r["id"], reverse=order_by["id"] == "desc")
-        if self.shuffle_pages:
+            return _fail(400, "limit, skip and orderby must be numbers and JSON", "BAD_REQUEST")
+        sort = (
+            [(name, way) for name, way in order_by.items() if way in ("asc", "desc")]
+            if isinstance(order_by, dict)
+            else []
+        )
+        if sort:
+            rows = sorted(rows, key=lambda r: r["id"])  # ties fall back to one fixed order: repeatable walks
+            for name, way in reversed(sort):  # the first key is the primary one
+                rows = sorted(rows, key=lambda r, name=name: _sort_key(r.get(name)), reverse=way == "desc")
+        elif self.shuffle_pages:  # an unsorted walk is what disagrees with itself between calls
             rows = self._random.sample(rows, len(rows))
         window = rows[skip : skip + limit]
         meta = {"total": len(rows), "hasMore": skip + len(window) < len(rows)}
@@ -417,6 +426,18 @@ class FakeShopMonkey:
 
     def _company_id(self) -> str | None:
         return next((o.get("companyId") for o in self.orders.values()), None)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    """Dates sort as instants, other values as themselves; rows without the field sort last."""
+    if value is None:
+        return (2, 0)
+    if isinstance(value, str):
+        try:
+            return (0, _instant(value))
+        except ValueError:
+            return (1, value)
+    return (0, value)
 
 
 def _instant(text: str) -> datetime:

@@ -1,14 +1,12 @@
 """The polling backup: orders whose webhook never came are found by listing recently updated orders.
 
-ShopMonkey's order listing has traps (see the fixtures README): `limit` silently capped at 100, paging
-only by `skip`, unknown filters silently ignored (the whole set comes back), `orderBy` honoured only on
-`id`, and identical paged calls returning different rows. So the poller trusts nothing about a listing:
+How the CRM's listing is read to its end (paging, sorting, re-reads, rows outside the filter) is the CRM
+adapter's business (`Crm.list_orders_updated_since`); this module decides *which window* to ask for and
+what to do with what came back:
 
 - windows overlap: each poll starts `OVERLAP` before the cursor, and every `SWEEP_EVERY`-th poll
-  re-scans the last `SWEEP_WINDOW`, so a row a listing skipped is found by a later one;
-- rows are checked against the filter (an `updatedDate` before the window is dropped);
-- pages are read with `skip` until a short page, and the listing is read again (up to `MAX_PASSES`)
-  while fewer distinct orders came back than the listing's own total claims;
+  re-scans the last `SWEEP_WINDOW`, so an order the CRM made visible late, or a listing missed, is
+  found by a later one;
 - each order version goes into the webhook inbox under its natural key (order id + `updatedDate`), so a
   version the webhook or an earlier poll already brought is never processed twice;
 - the cursor advances only after the batch is processed, and only past a complete listing.
@@ -25,14 +23,17 @@ import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from leadorch.app.ingestion.inbox import WebhookInbox, order_row, parse_timestamp, timestamp_text
 from leadorch.app.ingestion.service import IngestionService
 from leadorch.app.ingestion.tenancy import config_repository
-from leadorch.ports.crm import Crm, CrmOrder
+from leadorch.ports.crm import Crm, OrderListing
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,10 @@ SCHEMA: list[str] = [
     """,
 ]
 
-PAGE_SIZE = 100  # ShopMonkey's silent cap
 OVERLAP = timedelta(minutes=5)
 SWEEP_EVERY = 10
 SWEEP_WINDOW = timedelta(hours=24)
 FIRST_LOOKBACK = timedelta(hours=24)
-MAX_PAGES = 100  # per pass: 10,000 orders updated in one window means the filter is being ignored
-MAX_PASSES = 5
 LEASE = timedelta(minutes=10)
 
 
@@ -78,18 +76,10 @@ class PollResult:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
-class _Listing:
-    versions: dict[tuple[str, datetime], CrmOrder]
-    rows_returned: int
-    passes: int
-    complete: bool
-
-
 class CrmPoller:
     """Polls one tenant's CRM for updated orders and sends each new version down the webhook's path."""
 
-    def __init__(self, container: Any, service: IngestionService | None = None) -> None:
+    def __init__(self, container: Container, service: IngestionService | None = None) -> None:
         self.container = container
         self.clock = container.clock
         self.db = container.db
@@ -122,9 +112,10 @@ class CrmPoller:
             listing.passes,
             listing.complete,
         )
-        result.versions_matching = len(listing.versions)
+        result.versions_matching = len(listing.orders)
         known = self.inbox.order_versions_since(tenant_id, since)
-        for (order_id, updated), order in sorted(listing.versions.items(), key=lambda item: item[0][1]):
+        for order in listing.orders:  # oldest first
+            order_id, updated = order.id, order.updated_date
             if (order_id, updated) in known:
                 continue
             request_id = f"poll:{tenant_id}:{order_id}:{timestamp_text(updated)}"
@@ -146,45 +137,17 @@ class CrmPoller:
             decision = self.service.process_delivery(request_id)
             key = str(decision.outcome) if decision is not None else "retry_later"
             result.outcomes[key] = result.outcomes.get(key, 0) + 1
-        if listing.complete and listing.versions:
-            newest = max(updated for _, updated in listing.versions)
+        if listing.complete and listing.orders:
+            newest = max(order.updated_date for order in listing.orders)
             if cursor is None or newest > cursor:
                 result.cursor_after = newest
         elif listing.complete and cursor is None:
             result.cursor_after = since
 
-    def _list(self, tenant_id: str, since: datetime) -> _Listing:
-        """Every order version updated at or after `since`, read until the listing is complete (bounded)."""
+    def _list(self, tenant_id: str, since: datetime) -> OrderListing:
         crm: Crm = self.service.crm_for_tenant(tenant_id)
-        run: Callable[[Coroutine[Any, Any, Any]], Any] = self.service.run_crm
-        versions: dict[tuple[str, datetime], CrmOrder] = {}
-        ids_returned: set[str] = set()
-        rows = 0
-        complete = False
-        passes = 0
-        for passes in range(1, MAX_PASSES + 1):  # noqa: B007 (the count is reported)
-            total: int | None = None
-            truncated = True
-            skip = 0
-            for _ in range(MAX_PAGES):
-                page = run(crm.list_orders(since, skip=skip, limit=PAGE_SIZE))
-                rows += len(page.orders)
-                total = page.total
-                for order in page.orders:
-                    ids_returned.add(order.id)
-                    if order.updated_date >= since:  # the filter may have been ignored
-                        versions[(order.id, order.updated_date)] = order
-                if len(page.orders) < PAGE_SIZE:
-                    truncated = False
-                    break
-                skip += len(page.orders)
-            if truncated:
-                log.warning("order listing of tenant %s still had rows after %d pages", tenant_id, MAX_PAGES)
-                break
-            if total is None or len(ids_returned) >= total:
-                complete = True
-                break
-        return _Listing(versions=versions, rows_returned=rows, passes=passes, complete=complete)
+        run: Callable[[Coroutine[Any, Any, OrderListing]], OrderListing] = self.service.run_crm
+        return run(crm.list_orders_updated_since(since))
 
     # -------------------------------------------------------------------------------------- lease
 
@@ -231,6 +194,6 @@ class CrmPoller:
         return parse_timestamp(row[0]) if row and row[0] else None
 
 
-def tenants_to_poll(container: Any) -> list[str]:
+def tenants_to_poll(container: Container) -> list[str]:
     """Tenants with a CRM API key: the others have nothing to poll."""
     return [tenant.tenant_id for tenant in config_repository(container).tenants() if tenant.crm_api_key_set]
