@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install --quiet uv || python3 -m pip install --quiet --break-system-packages uv
 fi
-uv sync --frozen --quiet
-exec uv run --frozen leadorch demo "$@"
+uv sync --frozen --no-dev --quiet   # the demo needs no test or lint tools
+exec uv run --frozen --no-dev leadorch demo "$@"

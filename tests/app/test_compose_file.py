@@ -39,8 +39,31 @@ def test_the_commands_compose_runs_exist_in_the_cli() -> None:
         parser.parse_args(command[1:])  # exits (SystemExit) on an unknown subcommand or option
 
 
+README = (ROOT / "README.md").read_text()
+# Variables the README's commands name for the CLI to read (`--api-key-env SHOPMONKEY_API_KEY`).
+README_CLI_VARIABLES = set(re.findall(r"--[a-z-]+-env ([A-Z][A-Z0-9_]+)", README))
+
+
+def test_env_example_lists_every_variable_the_readme_uses() -> None:
+    used = set(re.findall(r"`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)", README)) | README_CLI_VARIABLES
+    assert {"SHOPMONKEY_API_KEY", "SHOPMONKEY_WEBHOOK_SECRET", "LEADORCH_SECRET_KEY"} <= used
+    assert used <= set(_env_example()), used - set(_env_example())
+
+
+def test_the_image_installs_from_the_lock_without_dev_tools_and_the_worker_is_checked_on_its_own_port() -> (
+    None
+):
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "uv sync --frozen --no-dev" in dockerfile
+    assert "uv pip install" not in dockerfile
+    worker = COMPOSE["services"]["worker"]
+    port = worker["command"][worker["command"].index("--metrics-port") + 1]
+    assert f"127.0.0.1:{port}/" in " ".join(worker["healthcheck"]["test"])
+    assert "redis" not in " ".join(worker["healthcheck"]["test"]).lower()
+
+
 def test_every_variable_compose_and_env_example_name_is_a_setting_the_code_reads() -> None:
-    known = set(ENV_NAMES.values()) | {"POSTGRES_PASSWORD"}
+    known = set(ENV_NAMES.values()) | {"POSTGRES_PASSWORD"} | README_CLI_VARIABLES
     example = _env_example()
     assert set(example) <= known, set(example) - known
     referenced = set(re.findall(r"\$\{([A-Z_]+)", (ROOT / "compose.yaml").read_text()))

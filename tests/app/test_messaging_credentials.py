@@ -17,6 +17,7 @@ from leadorch.app.messaging import messenger_for, missing_messaging_settings
 from leadorch.app.settings import Settings, SettingsError, load_settings
 
 REAL_SECRET = "a-real-deployment-secret-key-0123456789"
+REAL_ADMIN_TOKEN = "a-real-operator-token-0123456789"
 EVERY_CREDENTIAL = "SENDGRID_API_KEY, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN"
 
 
@@ -50,6 +51,7 @@ def test_a_deployment_without_messaging_credentials_refuses_to_start(
     command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("LEADORCH_SECRET_KEY", REAL_SECRET)
+    monkeypatch.setenv("LEADORCH_ADMIN_TOKEN", REAL_ADMIN_TOKEN)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'events.db'}")
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
 
@@ -69,7 +71,11 @@ def test_a_deployment_may_run_on_the_stand_ins_when_it_says_so_and_is_warned(
     with caplog.at_level(logging.WARNING, logger="leadorch.app.messaging"):
         container = bootstrap(
             settings(
-                tmp_path, secret_key=REAL_SECRET, allow_messaging_standins="true", sendgrid_api_key="SG.x"
+                tmp_path,
+                secret_key=REAL_SECRET,
+                admin_token=REAL_ADMIN_TOKEN,
+                allow_messaging_standins="true",
+                sendgrid_api_key="SG.x",
             ),
             sends_messages=True,
         )
@@ -88,6 +94,7 @@ def test_a_deployment_with_every_credential_starts_without_a_word(
     complete = settings(
         tmp_path,
         secret_key=REAL_SECRET,
+        admin_token=REAL_ADMIN_TOKEN,
         sendgrid_api_key="SG.x",
         twilio_account_sid="AC" + "0" * 32,
         twilio_auth_token="t" * 32,
@@ -111,6 +118,7 @@ def test_operator_commands_still_run_in_a_deployment_missing_messaging_credentia
 ) -> None:
     """Only the processes that contact customers refuse; an operator can still inspect and fix config."""
     monkeypatch.setenv("LEADORCH_SECRET_KEY", REAL_SECRET)
+    monkeypatch.setenv("LEADORCH_ADMIN_TOKEN", REAL_ADMIN_TOKEN)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'events.db'}")
 
     assert main(["projections", "status"]) == 0

@@ -13,7 +13,7 @@ from leadorch.adapters.clocks import AdjustableClock, SystemClock
 from leadorch.app.db import Database, open_database
 from leadorch.app.eventstore.store import EventStore, open_event_store
 from leadorch.app.messaging import check_messaging_settings
-from leadorch.app.settings import Settings, load_settings
+from leadorch.app.settings import Settings, check_deployment_secrets, load_settings
 from leadorch.ports.clock import Clock
 
 
@@ -45,6 +45,7 @@ def bootstrap(
     """
     settings = settings or load_settings()
     if sends_messages:
+        check_deployment_secrets(settings)  # no demo or placeholder secret opens a real deployment
         check_messaging_settings(settings)  # before anything starts: never send into the void
     db = open_database(settings.database_url)
     store = open_event_store(settings.database_url, codec=settings.event_codec)

@@ -22,7 +22,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis_url: str | None = None
     event_codec: str = "msgspec"
     secret_key: str = "dev-only-secret-key-change-me-0000000000"
-    admin_token: str = "dev-admin-token"
+    admin_token: str = "dev-admin-token"  # DEV_ADMIN_TOKEN
     public_base_url: str = "http://127.0.0.1:8000"
     shopmonkey_base_url: str = "https://api.shopmonkey.cloud"
     sendgrid_api_key: str | None = None
@@ -126,6 +126,36 @@ def _validate(settings: Settings) -> None:
         )
     if not 0 < settings.provider_timeout_seconds <= 120:
         raise SettingsError("setting LEADORCH_PROVIDER_TIMEOUT_SECONDS must be between 0 and 120 seconds")
+
+
+# The demo's defaults and .env.example's placeholders: fine on a laptop, an open door in a deployment.
+DEV_ADMIN_TOKEN = "dev-admin-token"
+_PLACEHOLDER_MARKS = ("change-me", "changeme", "dev-only-", DEV_ADMIN_TOKEN)
+
+
+def is_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return any(mark in lowered for mark in _PLACEHOLDER_MARKS)
+
+
+def check_deployment_secrets(settings: Settings) -> None:
+    """Refuse a deployment (a real LEADORCH_SECRET_KEY) whose secrets are the demo's or a placeholder.
+
+    The demo banner prints the default admin token, so a deployment that kept it would let anyone list
+    every tenant; `.env.example`'s placeholders are as public. The embedded demo is unaffected.
+    """
+    if not settings.is_production_secret:
+        return
+    if is_placeholder(settings.secret_key):
+        raise SettingsError(
+            "setting LEADORCH_SECRET_KEY is the .env.example placeholder: set a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if is_placeholder(settings.admin_token):
+        raise SettingsError(
+            "setting LEADORCH_ADMIN_TOKEN is missing, the demo default or a placeholder: a deployment "
+            "needs its own (python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
 
 
 def sqlite_path(database_url: str) -> Path:

@@ -260,6 +260,22 @@ def _demo_mode(args: argparse.Namespace, config: ConfigService) -> int:
     return 0
 
 
+def _require_deployment_key() -> None:
+    """A CRM secret sealed with the demo key is unreadable by a deployment's server (every webhook of the
+    tenant would fail): outside the embedded demo, storing one needs the server's LEADORCH_SECRET_KEY."""
+    from leadorch.app.cli import CliError
+    from leadorch.app.settings import load_settings
+
+    settings = load_settings()
+    if settings.is_production_secret or settings.database_url.startswith("sqlite:///"):
+        return
+    raise CliError(
+        "LEADORCH_SECRET_KEY is not set: the secret would be sealed with the demo key and the server could "
+        "not read it. Run this in the server's environment (under compose: docker compose exec api "
+        "leadorch tenants crm …)"
+    )
+
+
 def _allow(args: argparse.Namespace, config: ConfigService) -> int:
     if args.change == "add":
         tenant = config.allow_address(args.tenant_id, args.address, actor=actor_of(args))
@@ -271,6 +287,7 @@ def _allow(args: argparse.Namespace, config: ConfigService) -> int:
 
 
 def _crm(args: argparse.Namespace, config: ConfigService) -> int:
+    _require_deployment_key()
     webhook_secret = args.webhook_secret or secret_from_env(args.webhook_secret_env, "--webhook-secret-env")
     api_key = secret_from_env(args.api_key_env, "--api-key-env")
     tenant = config.set_crm_credentials(

@@ -30,6 +30,7 @@ from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
     HTTP_404_NOT_FOUND,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from leadorch.adapters.shopmonkey_webhook import (
@@ -38,6 +39,7 @@ from leadorch.adapters.shopmonkey_webhook import (
     parse_delivery,
     verify_delivery,
 )
+from leadorch.app.config.errors import SecretUnreadable
 from leadorch.app.ingestion.inbox import (
     RELAY_FIRST_DELAY,
     ignored_row,
@@ -49,7 +51,7 @@ from leadorch.app.ingestion.inbox import (
 from leadorch.app.ingestion.inbox_feed import PROCESS_DELIVERY
 from leadorch.app.ingestion.tenancy import UnknownWebhookTenant, webhook_secrets
 from leadorch.app.observability.logging import bind
-from leadorch.app.observability.metrics import WEBHOOK_DELIVERIES
+from leadorch.app.observability.metrics import TENANT_SECRETS_UNREADABLE, WEBHOOK_DELIVERIES
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,20 @@ async def _receive(
             secret = await anyio.to_thread.run_sync(secrets.secret_for, tenant_id)
     except UnknownWebhookTenant:
         return _answer(HTTP_404_NOT_FOUND, "unknown_tenant", detail=f"unknown tenant {tenant_id!r}")
+    except SecretUnreadable:
+        # Sealed under another LEADORCH_SECRET_KEY (stored from a shell without the server's key): ours
+        # to fix, not ShopMonkey's, so a 503 it retries, and a line and a metric naming the tenant.
+        TENANT_SECRETS_UNREADABLE.labels(tenant=tenant_id).inc()
+        log.error(
+            "tenant %s: its stored ShopMonkey webhook secret cannot be decrypted with this "
+            "LEADORCH_SECRET_KEY; store it again with `leadorch tenants crm` in the server's environment",
+            tenant_id,
+        )
+        return _answer(
+            HTTP_503_SERVICE_UNAVAILABLE,
+            "secret_unreadable",
+            detail="this tenant's webhook secret cannot be read by the server; the operator is told",
+        )
     if secret is None:
         return _answer(
             HTTP_401_UNAUTHORIZED,

@@ -15,7 +15,7 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 WEBHOOK_DELIVERIES = Counter(
     "leadorch_webhook_deliveries_total",
     "CRM webhook deliveries by outcome "
-    "(accepted, duplicate, ignored, malformed, unauthorized, unknown_tenant, too_large)",
+    "(accepted, duplicate, ignored, malformed, unauthorized, unknown_tenant, too_large, secret_unreadable)",
     ["outcome"],
     registry=REGISTRY,
 )
@@ -41,6 +41,12 @@ ACTOR_FAILURES = Counter(
     "leadorch_actor_failures_total",
     "Background job failures (each retry counts)",
     ["actor"],
+    registry=REGISTRY,
+)
+TENANT_SECRETS_UNREADABLE = Counter(
+    "leadorch_tenant_secret_unreadable_total",
+    "A tenant's stored secret could not be decrypted with this LEADORCH_SECRET_KEY (store it again)",
+    ["tenant"],
     registry=REGISTRY,
 )
 HTTP_ERRORS = Counter(
