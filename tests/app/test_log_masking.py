@@ -58,10 +58,11 @@ def test_start_up_warnings_are_json_lines_too() -> None:
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     stream = io.StringIO()
-    configure_logging("INFO", json_lines=True, stream=stream)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
+            logging.captureWarnings(False)  # as in a fresh process (pytest and earlier tests hook warnings)
+            configure_logging("INFO", json_lines=True, stream=stream)
             warnings.warn("a deprecated setting for +16195550142", DeprecationWarning, stacklevel=1)
     finally:
         root.handlers[:] = saved[0]
