@@ -10,14 +10,15 @@ everything else is also open to the tenant's own token, for its own tenant only.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from leadorch.app.bootstrap import Container
 from leadorch.app.config import config_service
 from leadorch.app.config.models import (
     AuditEntry,
@@ -146,8 +147,8 @@ class LocationPrice(msgspec.Struct, frozen=True, kw_only=True):
 # -- dependencies ---------------------------------------------------------------------------------------
 
 
-def _config(request: Request[Any, Any, Any]) -> ConfigService:
-    return config_service(request.app.state["container"])
+def _config(container: NamedDependency[Container]) -> ConfigService:
+    return config_service(container)
 
 
 _DEPENDENCIES = {

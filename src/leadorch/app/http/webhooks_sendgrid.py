@@ -15,9 +15,11 @@ import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response, post
+from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_403_FORBIDDEN
 
 from leadorch.adapters.sendgrid_inbound import MalformedInboundEmail, parse_inbound_email
+from leadorch.app.bootstrap import Container
 from leadorch.app.leads.inbound import handle_inbound_email
 from leadorch.app.links import links_for
 
@@ -28,7 +30,7 @@ INBOUND_PATH = "/webhooks/sendgrid/inbound"
 KEY_PURPOSE = "sendgrid-inbound-parse"
 
 
-def inbound_parse_url(container: Any) -> str:
+def inbound_parse_url(container: Container) -> str:
     """The URL to configure as the Inbound Parse destination in SendGrid."""
     key = links_for(container).webhook_key(KEY_PURPOSE)
     return f"{container.settings.public_base_url.rstrip('/')}{INBOUND_PATH}?key={key}"
@@ -45,9 +47,10 @@ def _answer(status_code: int, **content: str) -> Response[dict[str, str]]:
     tags=["webhooks"],
     summary="Receive an emailed reply from SendGrid Inbound Parse",
 )
-async def receive_inbound_email(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+async def receive_inbound_email(
+    request: Request[Any, Any, Any], container: NamedDependency[Container]
+) -> Response[dict[str, str]]:
     """Record the reply (or the opt-out written in it) on the sender's lead."""
-    container = request.app.state["container"]
     expected = links_for(container).webhook_key(KEY_PURPOSE)
     given = request.query_params.get("key") or ""
     if not hmac.compare_digest(given.encode(), expected.encode()):
