@@ -98,3 +98,22 @@ def test_the_demo_clock_starts_inside_the_shops_sending_window() -> None:
     assert demo_start_time(late).astimezone(la) == datetime(2026, 11, 26, 10, 0, tzinfo=la)
     afternoon = datetime(2026, 11, 25, 14, 0, tzinfo=la).astimezone(UTC)
     assert demo_start_time(afternoon) == afternoon
+
+
+def test_clock_jumps_are_bounded_in_every_unit_and_never_overflow(demo: tuple[str, Container]) -> None:
+    url, container = demo
+    clock = f"{url}/api/demo/clock"
+    for too_far in ("+91d", "+2161h", "+129601m", "+7776001s", "+100000d", "+7000000d", "+999999999d"):
+        refused = httpx.post(clock, json={"advance": too_far}, headers=TOKEN)
+        assert refused.status_code == 400, (too_far, refused.text)
+        assert "at most 90 days" in refused.json()["detail"]
+    before = container.clock.now()
+    for _ in range(4):  # 4 x 90 days fits in the 400 days the demo may run ahead
+        assert httpx.post(clock, json={"advance": "+90d"}, headers=TOKEN).status_code == 200
+    refused = httpx.post(clock, json={"advance": "+90d"}, headers=TOKEN)
+    assert refused.status_code == 400
+    assert "at most 400 days ahead" in refused.json()["detail"]
+    assert httpx.post(clock, json={"advance": "+1d"}, headers=TOKEN).status_code == 200
+    assert 361 <= (container.clock.now() - before).days <= 362
+    # The later ticks still work: the demo is not broken by its own CLI.
+    assert httpx.get(f"{url}/api/demo/outbox", headers=TOKEN).status_code == 200

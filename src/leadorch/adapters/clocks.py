@@ -24,6 +24,12 @@ class AdjustableClock:
             base = self._fixed if self._fixed is not None else datetime.now(UTC)
             return base + self._offset
 
+    @property
+    def offset(self) -> timedelta:
+        """How far `advance` has moved the clock so far."""
+        with self._lock:
+            return self._offset
+
     def advance(self, delta: timedelta) -> datetime:
         if delta < timedelta():
             raise ValueError("the clock only moves forward")

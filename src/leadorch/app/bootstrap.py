@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadorch.adapters.clocks import AdjustableClock, SystemClock
-from leadorch.app.db import Database, open_database
+from leadorch.app.db import Database, open_database, schema_lock
 from leadorch.app.eventstore.store import EventStore, open_event_store
 from leadorch.app.messaging import check_messaging_settings
 from leadorch.app.settings import Settings, check_deployment_secrets, load_settings
@@ -47,12 +47,14 @@ def bootstrap(
     if sends_messages:
         check_deployment_secrets(settings)  # no demo or placeholder secret opens a real deployment
         check_messaging_settings(settings)  # before anything starts: never send into the void
-    db = open_database(settings.database_url)
-    store = open_event_store(settings.database_url, codec=settings.event_codec)
+    from leadorch.app.schema import create_tables
+
+    # One process at a time creates the schema (and it fails in seconds if the database is unreachable).
+    with schema_lock(settings.database_url):
+        db = open_database(settings.database_url)
+        store = open_event_store(settings.database_url, codec=settings.event_codec)
+        create_tables(db)
     if clock is None:
         clock = AdjustableClock() if settings.demo_clock else SystemClock()
     container = Container(settings=settings, db=db, store=store, clock=clock)
-    from leadorch.app.schema import create_tables
-
-    create_tables(db)
     return container

@@ -191,6 +191,43 @@ class PostgresDatabase:
         self.pool.close()
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+# pg_advisory_lock key of schema creation (any constant; "leadorch" in ASCII).
+SCHEMA_LOCK_KEY = 0x6C6561646F726368
+
+
+class DatabaseUnreachable(Exception):
+    """The database does not answer at start-up; the message is the one line for the operator."""
+
+
+@contextmanager
+def schema_lock(database_url: str, *, timeout: float = CONNECT_TIMEOUT_SECONDS) -> Iterator[None]:
+    """Hold PostgreSQL's schema advisory lock for the block: processes starting together on an empty
+    database create tables, functions and seed rows one after another instead of racing (a
+    `UniqueViolation` on a catalog row). Also the start-up's reachability check: an unreachable server
+    is `DatabaseUnreachable` within `timeout` seconds, not a pool's 30 s wait and a traceback."""
+    if database_url.startswith("sqlite:///"):
+        yield  # SQLite serialises writers itself
+        return
+    import psycopg
+
+    url = _normalise_pg_url(database_url)
+    try:
+        conn = psycopg.connect(url, connect_timeout=max(1, int(timeout)), autocommit=True)
+    except psycopg.OperationalError as error:
+        parts = urlsplit(url)
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise DatabaseUnreachable(
+            f"cannot reach the database at {parts.hostname}:{parts.port or 5432} (DATABASE_URL) "
+            f"within {timeout:g} s: {reason}"
+        ) from None
+    try:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        yield
+    finally:
+        conn.close()  # closing the session releases the lock
+
+
 def open_database(database_url: str, *, pool_size: int = 20) -> SQLiteDatabase | PostgresDatabase:
     if database_url.startswith("sqlite:///"):
         return SQLiteDatabase(Path(database_url.removeprefix("sqlite:///")))

@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from leadorch.app.db import DatabaseUnreachable
 from leadorch.app.settings import SettingsError
 
 COMMAND_MODULES: list[str] = [
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (CliError, SettingsError) as exc:
+    except (CliError, SettingsError, DatabaseUnreachable) as exc:
         print(f"leadorch: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -28,19 +28,22 @@ def run(args: argparse.Namespace) -> int:
 
     from leadorch.app.background import start_api_background
     from leadorch.app.bootstrap import bootstrap
+    from leadorch.app.cli.listen import bind_listener, bound_port
     from leadorch.app.demo.environment import start_demo_environment
     from leadorch.app.demo.seed import seed_demo
     from leadorch.app.http.app import create_app
     from leadorch.app.observability.logging import configure_logging
     from leadorch.app.settings import load_settings
 
+    listener = bind_listener(args.host, args.port)  # first: a taken port is one line, and we learn ours
+    port = bound_port(listener)
     data_dir = Path(args.data_dir)
     if args.fresh and data_dir.exists():
         shutil.rmtree(data_dir)
     base = load_settings(
         os.environ,
-        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'leadorch.db'}",
-        public_base_url=os.environ.get("LEADORCH_PUBLIC_BASE_URL") or f"http://{args.host}:{args.port}",
+        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{(data_dir / 'leadorch.db').resolve()}",
+        public_base_url=os.environ.get("LEADORCH_PUBLIC_BASE_URL") or f"http://{args.host}:{port}",
     )
     env = start_demo_environment(base)
     settings = load_settings(os.environ, **{**_as_overrides(base), **env.overrides})
@@ -52,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     start_api_background(container)
     app = create_app(container)
     url = settings.public_base_url
+    local = f"http://{args.host}:{port}"
+    at = "" if local == "http://127.0.0.1:8000" else f" --url {local}"
     print(
         "\n".join(
             [
@@ -59,11 +64,13 @@ def run(args: argparse.Namespace) -> int:
                 f"  Console:        {url}/console   (operator token: {settings.admin_token})",
                 f"  API schema:     {url}/schema",
                 f"  Health:         {url}/health  ·  {url}/ready  ·  {url}/metrics",
+                f"  Listening on:   {local}",
                 "  Try it (in another terminal):",
-                "    uv run leadorch simulate webhook        # a customer asks for a quote on the website",
-                "    uv run leadorch simulate outbox         # touch 1 went out within a second",
-                '    uv run leadorch simulate reply "STOP"   # the customer texts back',
-                "    uv run leadorch simulate clock +3d      # move the demo clock: the cadence goes on",
+                f"    export DATABASE_URL={settings.database_url}   # so `leadorch tenants|audit|…` see the demo",
+                f"    uv run leadorch simulate{at} webhook        # a customer asks for a quote on the website",
+                f"    uv run leadorch simulate{at} outbox         # touch 1 went out within a second",
+                f'    uv run leadorch simulate{at} reply "STOP"   # the customer texts back',
+                f"    uv run leadorch simulate{at} clock +3d      # move the demo clock (at most 90 days a jump)",
                 f"  Demo tenant: demo-tint (tenant API token: {tenant_token})"
                 if tenant_token
                 else "  Demo tenant: demo-tint",
@@ -72,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=10)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=10))
+    server.run(sockets=[listener])
     container.close()
     return 0
 

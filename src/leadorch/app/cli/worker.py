@@ -112,4 +112,6 @@ def close_after_runtime(container: Any, runtime: Any) -> None:
     if runtime.stop in closers:
         closers.remove(runtime.stop)
     runtime.stop()
+    log.info("worker runtime stopped: jobs in flight finished")
     container.close()
+    log.info("clients and database closed")

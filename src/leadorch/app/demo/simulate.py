@@ -122,18 +122,32 @@ def send_customer_text(
     return {"webhook_status": response.status_code, "twiml": response.text}
 
 
-_DURATION = re.compile(r"^\+?(\d+)([smhd])$")
+_DURATION = re.compile(r"^\+?(\d{1,9})([smhd])$")  # nine digits: never an overflow, whatever the unit
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+MAX_ADVANCE = timedelta(days=90)  # one jump: three cadences
+MAX_AHEAD = timedelta(days=400)  # all jumps together: past it the demo is showing nothing new
 
 
 def parse_advance(text: str) -> timedelta:
-    """`+3d`, `+12h`, `+30m`, `+45s` → a positive timedelta (the demo clock only moves forward)."""
+    """`+3d`, `+12h`, `+30m`, `+45s` → a positive timedelta of at most `MAX_ADVANCE`, in any unit."""
     match = _DURATION.match(text.strip())
     if not match:
         raise ValueError(f"cannot read {text!r}: use +Nd, +Nh, +Nm or +Ns, e.g. +3d")
     amount, unit = int(match.group(1)), match.group(2)
-    if amount <= 0 or amount > 90 * 86400:
-        raise ValueError("the advance must be positive and at most 90 days")
-    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+    delta = timedelta(**{_UNITS[unit]: amount})
+    if amount <= 0 or delta > MAX_ADVANCE:
+        raise ValueError(f"the advance must be positive and at most {MAX_ADVANCE.days} days")
+    return delta
+
+
+def check_ahead(ahead: timedelta, delta: timedelta) -> None:
+    """Refuse a jump that would put the demo clock more than `MAX_AHEAD` past real time."""
+    if ahead + delta > MAX_AHEAD:
+        left = max(MAX_AHEAD - ahead, timedelta())
+        raise ValueError(
+            f"the demo clock may run at most {MAX_AHEAD.days} days ahead; {left.days} day(s) are left "
+            "(restart the demo to start over)"
+        )
 
 
 def _json_or_text(response: httpx.Response) -> Any:

@@ -19,6 +19,7 @@ from leadorch.app.demo.environment import DemoEnvironment
 from leadorch.app.demo.simulate import (
     DEMO_TENANT,
     DemoUnavailable,
+    check_ahead,
     create_website_order,
     deliver_order_webhook,
     parse_advance,
@@ -107,6 +108,7 @@ class DemoController(Controller):
         """Move the demo clock forward so the cadence's later touches come due."""
         try:
             delta = parse_advance(data.advance)
+            check_ahead(env.clock.offset, delta)
         except ValueError as exc:
             raise ClientException(str(exc)) from None
         now = env.clock.advance(delta)
