@@ -4,13 +4,15 @@ exit 0; ten processes starting together on an empty PostgreSQL all start; start-
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
-from tests.support.processes import ROOT, child_environment, start_api
+from tests.support.processes import ROOT, child_environment, free_port, start_api
 
 pytestmark = pytest.mark.postgres
 
@@ -89,3 +91,28 @@ def test_a_start_up_failure_is_one_line_within_seconds(
     assert time.monotonic() - started < 15
     lines = [line for line in done.stderr.decode().splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(says), done.stderr.decode()
+
+
+def test_two_api_processes_serve_one_port_and_stop_cleanly(
+    pg_url: str, clean_redis: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = child_environment({"DATABASE_URL": pg_url, "REDIS_URL": clean_redis})
+    argv = [sys.executable, "-m", "leadorch.app.cli", "serve", "--workers", "2", "--port", str(port)]
+    log_path = tmp_path / "api.log"
+    with log_path.open("wb") as log_file:
+        parent = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while log_path.read_text().count("leadorch: serving on") < 2:
+            assert parent.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.1)
+        children = Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()
+        assert len(children) == 2
+        for _ in range(20):
+            assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+    finally:
+        parent.send_signal(signal.SIGTERM)
+        code = parent.wait(timeout=60)
+    assert code == 0, log_path.read_text()
+    assert _messages(log_path.read_text()).count("clients and database closed") == 2
