@@ -11,6 +11,7 @@ from datetime import timedelta
 from uuid import uuid4
 from xml.etree import ElementTree
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 from tests.support.touch_world import SHOP_NUMBER, TouchWorld
@@ -79,7 +80,7 @@ def test_a_forged_text_is_refused_and_changes_nothing(world: TouchWorld, client:
     assert world.lead(lead_id).can_contact(Channel.SMS)
 
 
-@pytest.mark.parametrize("keyword", ["STOP", " stop ", "Unsubscribe.", "QUIT!", "optout", "Revoke"])
+@pytest.mark.parametrize("keyword", ["STOP", " stop ", "Unsubscribe", "QUIT", "optout", "Revoke"])
 def test_carrier_keywords_opt_out_of_sms_with_no_reply_of_our_own(
     world: TouchWorld, client: TestClient, keyword: str
 ) -> None:
@@ -107,6 +108,19 @@ def test_a_revocation_in_plain_words_opts_out_with_exactly_one_confirmation(
     assert not world.lead(lead_id).can_contact(Channel.SMS)
 
 
+@pytest.mark.parametrize("text", ["STOP.", "Stop!", "STOP 🙏", "I said stop", "no más", "Ya no me escribas"])
+def test_a_revocation_twilio_does_not_answer_itself_gets_our_one_confirmation(
+    world: TouchWorld, client: TestClient, text: str
+) -> None:
+    lead_id, _ = started_lead(world)
+
+    response = text_from(client, world, text)
+
+    [confirmation] = twiml_messages(response.text)
+    assert "unsubscribed" in confirmation
+    assert not world.lead(lead_id).can_contact(Channel.SMS)
+
+
 def test_start_opts_back_in_and_sms_goes_on(world: TouchWorld, client: TestClient) -> None:
     lead_id, schedule_id = started_lead(world)
     text_from(client, world, "STOP")
@@ -128,8 +142,24 @@ def test_yes_from_someone_who_never_opted_out_is_an_answer(world: TouchWorld, cl
     assert world.schedule(schedule_id).is_stopped
 
 
-def test_help_answers_with_the_shops_name_and_phone(world: TouchWorld, client: TestClient) -> None:
+def test_help_is_left_to_twilio_when_its_keyword_handling_answers_help(
+    world: TouchWorld, client: TestClient
+) -> None:
     lead_id, _ = started_lead(world)
+    assert world.container.settings.twilio_answers_help  # Twilio's own default
+
+    response = text_from(client, world, "HELP")
+
+    assert twiml_messages(response.text) == []
+    assert world.lead(lead_id).status is LeadStatus.CONTACTING
+
+
+def test_help_answers_with_the_shops_name_and_phone_when_twilio_does_not(
+    world: TouchWorld, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lead_id, _ = started_lead(world)
+    settings = msgspec.structs.replace(world.container.settings, twilio_answers_help=False)
+    monkeypatch.setattr(world.container, "settings", settings)
 
     response = text_from(client, world, "HELP")
 

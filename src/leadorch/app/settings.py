@@ -31,6 +31,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     twilio_auth_token: str | None = None
     twilio_base_url: str | None = None
     allow_messaging_standins: bool = False
+    # Twilio's default keyword handling (and Advanced Opt-Out as shipped) answers HELP/INFO itself.
+    twilio_answers_help: bool = True
     anthropic_api_key: str | None = None
     anthropic_model: str = "claude-sonnet-4-6"
     anthropic_base_url: str | None = None
@@ -63,6 +65,7 @@ _ENV_NAMES: dict[str, str] = {
     "twilio_auth_token": "TWILIO_AUTH_TOKEN",
     "twilio_base_url": "TWILIO_BASE_URL",
     "allow_messaging_standins": "LEADORCH_ALLOW_MESSAGING_STANDINS",
+    "twilio_answers_help": "TWILIO_ANSWERS_HELP",
     "anthropic_api_key": "ANTHROPIC_API_KEY",
     "anthropic_model": "ANTHROPIC_MODEL",
     "anthropic_base_url": "ANTHROPIC_BASE_URL",

@@ -33,6 +33,7 @@ from litestar import Litestar, Request, Response, post
 from twilio.request_validator import RequestValidator
 
 from leadorch.adapters.standins.provider import ProviderStandIn
+from leadorch.adapters.twilio_keywords import HELP_KEYWORDS, OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS
 from leadorch.domain.sms_segments import sms_segments
 
 ACCOUNT_SID = "AC" + "5a" * 16
@@ -53,9 +54,14 @@ ERROR_MESSAGES = {
     21701: "The Messaging Service Sid is invalid.",
     20500: "Internal Server Error",
 }
-# Twilio's default Advanced Opt-Out keywords, matched on the whole trimmed message.
-OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
-OPT_IN_KEYWORDS = frozenset({"START", "YES", "UNSTOP"})
+# Twilio's own answers to its default keywords (the texts of its default handling).
+KEYWORD_REPLIES = {
+    "opt_out": "You have successfully been unsubscribed. You will not receive any more messages from this "
+    "number. Reply START to resubscribe.",
+    "opt_in": "You have successfully been re-subscribed to messages from this number. Reply HELP for help. "
+    "Reply STOP to unsubscribe. Msg&Data Rates May Apply.",
+    "help": "Reply STOP to unsubscribe. Msg&Data Rates May Apply.",
+}
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
@@ -98,9 +104,14 @@ class TwilioRejection(Exception):
 class TwilioStandIn(ProviderStandIn[AcceptedSms]):
     """Fake Twilio: `app` is the ASGI app; `outbox` holds accepted messages; methods inject faults."""
 
-    def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
+    def __init__(
+        self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN, *, answers_help: bool = True
+    ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
+        self.answers_help = answers_help
+        # (to, body) of every reply Twilio itself sent to a keyword, as a customer's phone would show it.
+        self.keyword_replies: list[tuple[str, str]] = []
         super().__init__()
         self._rejected_recipients: dict[str, int] = {}
         self._opted_out: set[str] = set()
@@ -124,6 +135,7 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
             self._rejected_recipients.clear()
             self._opted_out.clear()
             self._reported_status.clear()
+            self.keyword_replies.clear()
 
     def deliver_status_callbacks(self, status: str = "delivered", *, error_code: int | None = None) -> int:
         """Post a signed status callback (`MessageStatus=status`) for every accepted message that asked
@@ -171,14 +183,20 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
         """Post a signed inbound-message webhook, as Twilio does when `from_number` texts `to`.
 
         STOP-style keywords opt the number out of later sends (21610) and START-style keywords opt it
-        back in, as Twilio's default opt-out handling does before forwarding the message.
+        back in, as Twilio's default opt-out handling does before forwarding the message; it answers
+        those, and HELP/INFO when `answers_help`, itself (`keyword_replies`). Only a body that is exactly
+        one keyword once trimmed counts: "STOP." is forwarded like any other text.
         """
         keyword = body.strip().upper()
         with self._lock:
             if keyword in OPT_OUT_KEYWORDS:
                 self._opted_out.add(from_number)
-            elif keyword in OPT_IN_KEYWORDS:
+                self.keyword_replies.append((from_number, KEYWORD_REPLIES["opt_out"]))
+            elif keyword in OPT_IN_KEYWORDS and from_number in self._opted_out:
                 self._opted_out.discard(from_number)
+                self.keyword_replies.append((from_number, KEYWORD_REPLIES["opt_in"]))
+            elif keyword in HELP_KEYWORDS and self.answers_help:
+                self.keyword_replies.append((from_number, KEYWORD_REPLIES["help"]))
         sid = _sid("SM")
         params = {
             "AccountSid": self.account_sid,

@@ -4,21 +4,23 @@ The meaning comes from `domain.reply_intent.classify_reply` (which leans towards
 FCC's 2024 revocation rule asks); the message is matched to its lead(s) through the `leads` read model.
 
 - Opt-out: every lead with that number (or address) is opted out of the channel. Twilio itself answers
-  its own keywords (STOP, UNSUBSCRIBE, ...), so we add nothing to those; a revocation in plain words
-  gets one short confirmation, the one text the rule allows.
+  its own keywords when they are the whole message (STOP, UNSUBSCRIBE, ...), so we add nothing to
+  those; any other revocation ("STOP.", "stop texting me", "no más") gets one short confirmation, the
+  one text the rule allows (`adapters/twilio_keywords.py` says which texts Twilio answers).
 - Opt-in (START, UNSTOP, YES): leads opted out of the channel are opted back in. "Yes" from someone
   who never opted out is an ordinary answer.
-- Help (HELP, INFO): the shop's name and phone number.
+- Help (HELP, INFO): the shop's name and phone number, unless Twilio answers HELP itself
+  (`TWILIO_ANSWERS_HELP`, true by default as in Twilio's own default handling): never two answers.
 - Anything else is a reply: the newest open lead with that number is engaged and its cadence stops.
 """
 
 from __future__ import annotations
 
 import logging
-import string
 from dataclasses import dataclass
 from typing import Any
 
+from leadorch.adapters.twilio_keywords import twilio_answers
 from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.leads import use_cases
@@ -29,10 +31,6 @@ from leadorch.domain.values import Channel
 
 log = logging.getLogger(__name__)
 
-# Twilio's default opt-out and opt-in keywords: it answers these itself, on the whole trimmed message.
-TWILIO_HANDLED_KEYWORDS = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "START", "UNSTOP", "YES"}
-)
 GENERIC_HELP = "Reply STOP to opt out of these texts, START to opt back in."
 
 
@@ -65,7 +63,7 @@ def handle_inbound_sms(
                 container, lead.tenant_id, lead.lead_id, Channel.SMS, _quoted(body)
             ),
         )
-        answer = None if _twilio_keyword(body) else _opt_out_confirmation(container, leads)
+        answer = None if _twilio_answers(container, body) else _opt_out_confirmation(container, leads)
         return InboundOutcome(intent, touched, answer)
     if intent is ReplyIntent.OPT_IN:
         opted_out = [lead for lead in leads if not lead.sms_consent]
@@ -75,9 +73,12 @@ def handle_inbound_sms(
                 container, lead.tenant_id, lead.lead_id, Channel.SMS, _quoted(body)
             ),
         )
-        return InboundOutcome(intent, touched, None if _twilio_keyword(body) else "You're opted back in.")
+        answer = None if _twilio_answers(container, body) else "You're opted back in."
+        return InboundOutcome(intent, touched, answer)
     if intent is ReplyIntent.HELP:
-        return InboundOutcome(intent, (), _help(container, leads))
+        return InboundOutcome(
+            intent, (), None if _twilio_answers(container, body) else _help(container, leads)
+        )
     return _reply(container, leads, Channel.SMS, body)
 
 
@@ -130,8 +131,8 @@ def _texts_from(container: Any, lead: LeadMatch, to_number: str | None) -> bool:
     return sender is None or sender == to_number
 
 
-def _twilio_keyword(body: str) -> bool:
-    return body.strip().strip(string.punctuation + " ").upper() in TWILIO_HANDLED_KEYWORDS
+def _twilio_answers(container: Any, body: str) -> bool:
+    return twilio_answers(body, answers_help=container.settings.twilio_answers_help)
 
 
 def _quoted(text: str) -> str:
