@@ -120,8 +120,7 @@ def quote_customer(serial: int, at: datetime) -> dict[str, Any]:
             "number": f"({phone[2:5]}) {phone[5:8]}-{phone[8:]}",
             "type": "Mobile",
             "primary": True,
-            "subscribed": True,
-            "smsPreferred": True,
+            "optIn": True,
         }
     ]
     return row

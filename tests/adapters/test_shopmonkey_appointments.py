@@ -51,6 +51,8 @@ def the_fixture_booking(**changes: object) -> CrmAppointmentRequest:
         "name": "Ultimate Tint Package - Maya Ortega",
         "color": "blue",
         "note": "Booked online via chat",
+        "technician_ids": ("5f1b2c3d4e5f607182930t01",),
+        "our_id": "0d6f3c9e-2b5a-4d8e-9a61-3f7c2e1b8a40",
     }
     return CrmAppointmentRequest(**(fields | changes))  # type: ignore[arg-type]
 
@@ -94,6 +96,8 @@ async def test_optional_fields_are_left_out_and_times_are_sent_in_utc(
         order_id=None,
         location_id=None,
         note=None,
+        technician_ids=(),
+        our_id=None,
         start=datetime(2026, 11, 24, 9, 0, 0, 250000, tzinfo=pacific),
         end=datetime(2026, 11, 24, 11, 30, tzinfo=pacific),
     )
@@ -106,8 +110,14 @@ async def test_optional_fields_are_left_out_and_times_are_sent_in_utc(
         "vehicleId": VEHICLE_ID,
         "startDate": "2026-11-24T17:00:00.250Z",
         "endDate": "2026-11-24T19:30:00.000Z",
+        "allDay": False,
         "name": "Ultimate Tint Package - Maya Ortega",
         "color": "blue",
+        # never left to ShopMonkey's defaults: we send our own confirmation and reminder
+        "sendConfirmation": False,
+        "sendReminder": False,
+        "useEmail": False,
+        "useSMS": False,
     }
 
 
@@ -130,7 +140,11 @@ async def test_the_documented_create_response_maps_to_an_appointment() -> None:
         vehicle_id=VEHICLE_ID,
         location_id=LOCATION_ID,
         note="Booked online via chat",
-        confirmation_status="Unconfirmed",
+        confirmation_status="NoResponse",
+        confirmed=False,
+        pending_confirmation=False,
+        technician_ids=("5f1b2c3d4e5f607182930t01",),
+        our_id="0d6f3c9e-2b5a-4d8e-9a61-3f7c2e1b8a40",
     )
 
 

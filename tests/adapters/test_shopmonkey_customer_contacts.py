@@ -6,6 +6,7 @@ import copy
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -46,10 +47,9 @@ async def fetch_variant(crm: ShopMonkeyCrm, fake: FakeShopMonkey, **changes: Any
     return await crm.get_customer(row["id"])
 
 
-def phone(
-    number: str, *, kind: str = "Mobile", primary: bool = False, subscribed: bool = True
-) -> dict[str, Any]:
-    return {"id": number, "number": number, "type": kind, "primary": primary, "subscribed": subscribed}
+def phone(number: str, *, kind: str = "Mobile", primary: bool = False, opt_in: bool = True) -> dict[str, Any]:
+    """A phone number as ShopMonkey writes one: `type` and `optIn`, no `subscribed`."""
+    return {"id": number, "number": number, "type": kind, "primary": primary, "optIn": opt_in}
 
 
 def email(address: str, *, primary: bool = False, subscribed: bool = True) -> dict[str, Any]:
@@ -79,11 +79,50 @@ async def test_a_mobile_is_preferred_over_a_primary_landline(
         crm,
         fake,
         phoneNumbers=[
-            phone("(619) 555-0100", kind="Home", primary=True, subscribed=True),
-            phone("(619) 555-0177", kind="Mobile", subscribed=False),
+            phone("(619) 555-0100", kind="Landline", primary=True, opt_in=True),
+            phone("(619) 555-0177", kind="Mobile", opt_in=False),
         ],
     )
     assert (customer.phone, customer.sms_subscribed) == ("+16195550177", False)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("kind", "opt_in", "texted"),
+    [
+        ("Mobile", True, True),
+        ("VoIP", True, True),
+        ("Mobile", False, False),
+        ("Mobile", None, False),
+        ("Landline", True, False),
+    ],
+)
+async def test_sms_consent_is_the_numbers_opt_in_and_never_for_a_landline(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey, kind: str, opt_in: bool | None, texted: bool
+) -> None:
+    number = {"id": "p1", "number": "(619) 555-0142", "type": kind, "primary": True, "optIn": opt_in}
+    customer = await fetch_variant(crm, fake, phoneNumbers=[number])
+    assert (customer.phone, customer.sms_subscribed) == ("+16195550142", texted)
+
+
+@pytest.mark.anyio
+async def test_the_orders_phone_number_and_email_are_used_instead_of_the_primary_ones(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey
+) -> None:
+    row = copy.deepcopy(fake.customers[CUSTOMER_ID])
+    row.update(
+        id="variant-order-contacts",
+        phoneNumbers=[phone("(619) 555-0101", primary=True), phone("(619) 555-0102", opt_in=False)],
+        emails=[email("main@example.com", primary=True), email("work@example.com", subscribed=False)],
+    )
+    fake.add_customer(row)
+
+    customer = await crm.get_customer(
+        row["id"], email_id="work@example.com", phone_number_id="(619) 555-0102"
+    )
+
+    assert (customer.phone, customer.sms_subscribed) == ("+16195550102", False)
+    assert (customer.email, customer.email_subscribed) == ("work@example.com", False)
 
 
 @pytest.mark.anyio
@@ -228,9 +267,9 @@ raw_text = st.text(st.characters(codec="utf-8"), max_size=30)
             number=st.none()
             | raw_text
             | st.from_regex(r"\+?1? ?\(?[2-9]\d\d\)? ?\d{3}-?\d{4}", fullmatch=True),
-            type=st.sampled_from([None, "Mobile", "Home", "Work"]),
+            type=st.sampled_from([None, "Mobile", "Landline", "VoIP", "Other"]),
             primary=st.none() | st.booleans(),
-            subscribed=st.none() | st.booleans(),
+            opt_in=st.none() | st.booleans(),
         ),
         max_size=4,
     ),
@@ -249,3 +288,29 @@ def test_whatever_the_contacts_the_customer_is_normalised_or_absent(
         assert not customer.sms_subscribed
     else:
         assert customer.phone.startswith("+") and customer.phone[1:].isdigit()
+    if customer.sms_subscribed:  # only ever from an opted-in number that is not a landline
+        assert any(p.opt_in is True and p.type != "Landline" for p in phones)
+
+
+@pytest.mark.anyio
+async def test_the_landline_customer_fixture_reads_with_no_sms_and_no_email_consent() -> None:
+    """`customer-landline-not-opted-in.json` byte for byte: a landline without optIn is never texted."""
+    answer = (shared_fixtures_dir() / "customer-landline-not-opted-in.json").read_bytes()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=answer))
+
+    async with ShopMonkeyCrm("key", "https://api.example.test", transport=transport) as crm:
+        customer = await crm.get_customer("66a1f0c1b7e4d9a1c2f3e3c7")
+
+    assert customer.phone is not None
+    assert (customer.sms_subscribed, customer.email_subscribed) == (False, False)
+
+
+@pytest.mark.anyio
+async def test_the_corrected_customer_fixture_reads_with_sms_consent_from_opt_in() -> None:
+    answer = (shared_fixtures_dir() / "customer.json").read_bytes()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=answer))
+
+    async with ShopMonkeyCrm("key", "https://api.example.test", transport=transport) as crm:
+        customer = await crm.get_customer(CUSTOMER_ID)
+
+    assert (customer.phone, customer.sms_subscribed) == ("+16195550142", True)

@@ -49,8 +49,9 @@ def fixture_time(name: str) -> datetime:
     return datetime.fromtimestamp(int(fixture(name)["headers"]["webhook-timestamp"]), UTC)
 
 
-def test_all_four_webhook_fixtures_are_present() -> None:
-    assert len(FIXTURES) == 4
+def test_all_five_webhook_fixtures_are_present() -> None:
+    assert len(FIXTURES) == 5
+    assert [path.stem.split("-")[1] for path in FIXTURES] == ["appointment", *["order"] * 4]
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
@@ -79,12 +80,16 @@ def test_each_fixture_resigned_now_verifies_and_parses(path: Path) -> None:
     verify_delivery(body, headers, SECRET)
     delivery = parse_delivery(body, headers)
 
-    row = json.loads(body)["data"]
-    assert (delivery.table, delivery.api_version, delivery.attempt) == ("order", "3", 1)
+    payload = json.loads(body)
+    row = payload["data"]
+    assert (delivery.table, delivery.api_version, delivery.attempt) == (payload["table"], "3", 1)
     assert delivery.request_id == fixture(path.name)["headers"]["X-Request-Id"]
-    assert delivery.order is not None
-    assert (delivery.order.id, delivery.order.message_count) == (row["id"], row["messageCount"])
     assert delivery.data == row
+    if delivery.table == "order":
+        assert delivery.order is not None
+        assert (delivery.order.id, delivery.order.message_count) == (row["id"], row["messageCount"])
+    else:  # an appointment row is no order
+        assert (delivery.table, delivery.order) == ("appointment", None)
 
 
 def test_the_website_lead_insert_reads_as_a_fresh_estimate() -> None:

@@ -87,7 +87,7 @@ def test_the_cursor_moves_only_after_the_batch_is_processed(world: ShopMonkeyWor
         def __getattr__(self, name: str) -> Any:
             return getattr(self.inner, name)
 
-        async def get_customer(self, customer_id: str) -> CrmCustomer:
+        async def get_customer(self, customer_id: str, **contact_ids: str | None) -> CrmCustomer:
             raise RuntimeError("database of customers on fire")
 
     healthy = IngestionService(world.container)

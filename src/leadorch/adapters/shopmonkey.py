@@ -194,9 +194,12 @@ class ShopMonkeyCrm:
         body = await self._send("GET", f"/v3/order/{_path_id(order_id, 'order')}", entity="order")
         return order_from_wire(_decode(body, Envelope[WireOrder], "order").data)
 
-    async def get_customer(self, customer_id: str) -> CrmCustomer:
+    async def get_customer(
+        self, customer_id: str, *, email_id: str | None = None, phone_number_id: str | None = None
+    ) -> CrmCustomer:
         body = await self._send("GET", f"/v3/customer/{_path_id(customer_id, 'customer')}", entity="customer")
-        return customer_from_wire(_decode(body, Envelope[WireCustomer], "customer").data, self._region)
+        row = _decode(body, Envelope[WireCustomer], "customer").data
+        return customer_from_wire(row, self._region, email_id=email_id, phone_number_id=phone_number_id)
 
     async def get_vehicle(self, vehicle_id: str) -> CrmVehicle:
         body = await self._send("GET", f"/v3/vehicle/{_path_id(vehicle_id, 'vehicle')}", entity="vehicle")

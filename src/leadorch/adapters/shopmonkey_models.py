@@ -66,19 +66,26 @@ class WireOrder(msgspec.Struct, rename="camel"):
     complaint: str | None = None
     number: int | None = None
     generated_vehicle_name: str | None = None
+    email_id: str | None = None
+    phone_number_id: str | None = None
 
 
 class WireEmail(msgspec.Struct, rename="camel"):
+    id: str | None = None
     email: str | None = None
     primary: bool | None = None
     subscribed: bool | None = None
 
 
 class WirePhoneNumber(msgspec.Struct, rename="camel"):
+    id: str | None = None
     number: str | None = None
+    # `Mobile` | `Landline` | `VoIP` | `Other`
     type: str | None = None
     primary: bool | None = None
-    subscribed: bool | None = None
+    # The number's consent to automatic texts (phone numbers have no `subscribed` flag).
+    opt_in: bool | None = None
+    opt_in_verified_date: str | None = None
 
 
 class WireCustomer(msgspec.Struct, rename="camel"):
@@ -126,6 +133,14 @@ class WireAppointment(msgspec.Struct, rename="camel"):
     location_id: str | None = None
     note: str | None = None
     confirmation_status: str | None = None
+    confirmed: bool | None = None
+    pending_confirmation: bool | None = None
+    technician_ids: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+# Where our own appointment id travels in an appointment's free `metadata`.
+OUR_ID_KEY = "leadorchAppointmentId"
 
 
 def order_from_wire(row: WireOrder) -> CrmOrder:
@@ -148,19 +163,26 @@ def order_from_wire(row: WireOrder) -> CrmOrder:
         complaint=row.complaint,
         number=row.number,
         generated_vehicle_name=row.generated_vehicle_name,
+        email_id=row.email_id,
+        phone_number_id=row.phone_number_id,
     )
 
 
-def customer_from_wire(row: WireCustomer, region: str) -> CrmCustomer:
-    email = _pick_email(row)
-    phone = _pick_phone(row, region)
+def customer_from_wire(
+    row: WireCustomer, region: str, *, email_id: str | None = None, phone_number_id: str | None = None
+) -> CrmCustomer:
+    """The customer's contact for one order: the order's `emailId` / `phoneNumberId` when set, else the
+    customer's primary (a mobile first, for the phone)."""
+    email = _pick_email(row, email_id)
+    phone = _pick_phone(row, region, phone_number_id)
     return CrmCustomer(
         id=row.id,
         first_name=_clean(row.first_name),
         last_name=_clean(row.last_name),
         email=email[0] if email else None,
         phone=phone[0] if phone else None,
-        # A missing `subscribed` flag is read as "not subscribed": consent is never assumed.
+        # Email: the address's `subscribed`. SMS: the number's `optIn`, and never a landline. A missing
+        # flag is read as "no": consent is never assumed.
         email_subscribed=bool(email and email[1]),
         sms_subscribed=bool(phone and phone[1]),
         preferred_contact_method=row.preferred_contact_method,
@@ -205,7 +227,16 @@ def appointment_from_wire(row: WireAppointment) -> CrmAppointment:
         location_id=row.location_id,
         note=row.note,
         confirmation_status=row.confirmation_status,
+        confirmed=row.confirmed,
+        pending_confirmation=row.pending_confirmation,
+        technician_ids=tuple(row.technician_ids or ()),
+        our_id=_our_id(row.metadata),
     )
+
+
+def _our_id(metadata: dict[str, Any] | None) -> str | None:
+    value = (metadata or {}).get(OUR_ID_KEY)
+    return value if isinstance(value, str) and value else None
 
 
 def appointment_body(request: CrmAppointmentRequest) -> dict[str, Any]:
@@ -218,11 +249,19 @@ def appointment_body(request: CrmAppointmentRequest) -> dict[str, Any]:
     body |= {
         "startDate": wire_datetime(request.start),
         "endDate": wire_datetime(request.end),
+        "allDay": False,
         "name": request.name,
         "color": request.color,  # required by ShopMonkey, so always sent
     }
     if request.note:
         body["note"] = request.note
+    if request.technician_ids:
+        # An array: a singular `technicianId` is accepted with 200 and dropped ("Unassigned").
+        body["technicianIds"] = list(request.technician_ids)
+    # We send our own confirmation and reminder: ShopMonkey's would make the customer get two of each.
+    body |= {"sendConfirmation": False, "sendReminder": False, "useEmail": False, "useSMS": False}
+    if request.our_id:
+        body["metadata"] = {OUR_ID_KEY: request.our_id}
     return body
 
 
@@ -237,11 +276,13 @@ def _clean(text: str | None) -> str | None:
     return stripped or None
 
 
-def _pick_email(row: WireCustomer) -> tuple[str, bool] | None:
-    """Primary email, else the first subscribed one, else the first; blanks and non-addresses skipped."""
+def _pick_email(row: WireCustomer, email_id: str | None = None) -> tuple[str, bool] | None:
+    """The order's email, else primary, else the first subscribed one, else the first; blanks and
+    non-addresses skipped."""
     usable = [(address, entry) for entry in row.emails or [] if (address := _normal_email(entry.email))]
     chosen = (
-        next((pair for pair in usable if pair[1].primary), None)
+        next((pair for pair in usable if email_id and pair[1].id == email_id), None)
+        or next((pair for pair in usable if pair[1].primary), None)
         or next((pair for pair in usable if pair[1].subscribed), None)
         or next(iter(usable), None)
     )
@@ -257,18 +298,23 @@ def _normal_email(raw: str | None) -> str | None:
     return address if "@" in address.strip("@") else None
 
 
-def _pick_phone(row: WireCustomer, region: str) -> tuple[str, bool] | None:
-    """Primary mobile, else the first mobile, else the primary, else the first: the first that is valid."""
+def _pick_phone(
+    row: WireCustomer, region: str, phone_number_id: str | None = None
+) -> tuple[str, bool] | None:
+    """The order's number, else primary mobile, else the first mobile, else the primary, else the first:
+    the first that is valid. Its consent to texts is its `optIn`, never for a landline."""
     entries = list(row.phone_numbers or [])
 
     def rank(entry: WirePhoneNumber) -> int:
+        if phone_number_id and entry.id == phone_number_id:
+            return -1
         mobile = (entry.type or "").lower() == "mobile"
         return (0 if mobile else 2) + (0 if entry.primary else 1)
 
     for entry in sorted(entries, key=rank):  # sorted() is stable: ties keep ShopMonkey's order
         normal = _e164(entry.number, region)
         if normal:
-            return normal, bool(entry.subscribed)
+            return normal, entry.opt_in is True and (entry.type or "").lower() != "landline"
     legacy = _e164(row.phone, region)
     return (legacy, False) if legacy else None
 

@@ -90,8 +90,12 @@ class LoopBoundCrm:
         order: CrmOrder = await self._run(self._inner.get_order(order_id))
         return order
 
-    async def get_customer(self, customer_id: str) -> CrmCustomer:
-        customer: CrmCustomer = await self._run(self._inner.get_customer(customer_id))
+    async def get_customer(
+        self, customer_id: str, *, email_id: str | None = None, phone_number_id: str | None = None
+    ) -> CrmCustomer:
+        customer: CrmCustomer = await self._run(
+            self._inner.get_customer(customer_id, email_id=email_id, phone_number_id=phone_number_id)
+        )
         return customer
 
     async def get_vehicle(self, vehicle_id: str) -> CrmVehicle:

@@ -59,6 +59,9 @@ class CrmOrder(msgspec.Struct, frozen=True, kw_only=True):
     complaint: str | None = None
     number: int | None = None
     generated_vehicle_name: str | None = None
+    # The customer's email / phone number to use for this order instead of the primary one.
+    email_id: str | None = None
+    phone_number_id: str | None = None
 
 
 class CrmCustomer(msgspec.Struct, frozen=True, kw_only=True):
@@ -126,6 +129,10 @@ class CrmAppointmentRequest(msgspec.Struct, frozen=True, kw_only=True):
     location_id: str | None = None
     color: str = "blue"
     note: str | None = None
+    # The technicians the appointment is assigned to (empty: the calendar's unassigned column).
+    technician_ids: tuple[str, ...] = ()
+    # Our own appointment id, stored with the CRM's appointment so a retried create can find it.
+    our_id: str | None = None
 
     def __post_init__(self) -> None:
         if not self.customer_id:
@@ -157,6 +164,10 @@ class CrmAppointment(msgspec.Struct, frozen=True, kw_only=True):
     location_id: str | None = None
     note: str | None = None
     confirmation_status: str | None = None
+    confirmed: bool | None = None
+    pending_confirmation: bool | None = None
+    technician_ids: tuple[str, ...] = ()
+    our_id: str | None = None
 
 
 class Crm(Protocol):
@@ -172,7 +183,12 @@ class Crm(Protocol):
 
     async def get_order(self, order_id: str) -> CrmOrder: ...
 
-    async def get_customer(self, customer_id: str) -> CrmCustomer: ...
+    async def get_customer(
+        self, customer_id: str, *, email_id: str | None = None, phone_number_id: str | None = None
+    ) -> CrmCustomer:
+        """The customer, with the contact an order names (`email_id` / `phone_number_id`) or else the
+        primary one."""
+        ...
 
     async def get_vehicle(self, vehicle_id: str) -> CrmVehicle: ...
 

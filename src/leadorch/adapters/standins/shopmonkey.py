@@ -383,8 +383,11 @@ class FakeShopMonkey:
             "updatedDate": now,
             "companyId": self._company_id(),
             "locationId": payload.get("locationId"),
-            "confirmationStatus": "Unconfirmed",
-            **payload,
+            "technicianIds": [],
+            "confirmed": False,
+            "pendingConfirmation": False,
+            "confirmationStatus": "NoResponse",
+            **_known_appointment_fields(payload),
         }
         self.appointments[appointment["id"]] = appointment
         self._link_to_order(appointment)
@@ -397,7 +400,7 @@ class FakeShopMonkey:
         if not isinstance(payload, dict):
             return _fail(400, "body must be a JSON object", "BAD_REQUEST")
         self._unlink_from_order(appointment)
-        appointment.update(payload, updatedDate=_now_iso(self._clock))
+        appointment.update(_known_appointment_fields(payload), updatedDate=_now_iso(self._clock))
         self._link_to_order(appointment)
         return _ok(copy.deepcopy(appointment))
 
@@ -442,3 +445,9 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _known_appointment_fields(payload: Json) -> Json:
+    """What ShopMonkey keeps of an appointment write: a singular `technicianId` is accepted and dropped
+    (the appointment lands "Unassigned"); only the `technicianIds` array assigns."""
+    return {name: value for name, value in payload.items() if name != "technicianId"}

@@ -76,8 +76,7 @@ def create_website_order(env: DemoEnvironment, *, stranger: bool = False) -> dic
                     "number": phone,
                     "type": "Mobile",
                     "primary": True,
-                    "subscribed": True,
-                    "smsPreferred": True,
+                    "optIn": True,
                 }
             ],
         )

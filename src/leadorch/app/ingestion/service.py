@@ -229,7 +229,7 @@ class IngestionService:
         latest_or_error, customer_or_error, vehicle_or_error = self._call(
             _gather(
                 crm.get_order(order.id),
-                _maybe(crm.get_customer(order.customer_id) if order.customer_id else None),
+                _maybe(_customer_of(crm, order)),
                 _maybe(crm.get_vehicle(order.vehicle_id) if order.vehicle_id else None),
             )
         )
@@ -241,7 +241,7 @@ class IngestionService:
             if (latest.customer_id, latest.vehicle_id) != (order.customer_id, order.vehicle_id):
                 customer_or_error, vehicle_or_error = self._call(
                     _gather(
-                        _maybe(crm.get_customer(latest.customer_id) if latest.customer_id else None),
+                        _maybe(_customer_of(crm, latest)),
                         _maybe(crm.get_vehicle(latest.vehicle_id) if latest.vehicle_id else None),
                     )
                 )
@@ -458,7 +458,7 @@ class IngestionService:
         contact = vehicle = None
         if order.customer_id and order.customer_id != lead.crm_customer_id:
             try:
-                contact = contact_of(self._call(crm.get_customer(order.customer_id)))
+                contact = contact_of(self._call(_customer_of(crm, order)))
             except CrmNotFound:
                 contact = None
         if order.vehicle_id and order.vehicle_id != lead.crm_vehicle_id:
@@ -609,3 +609,10 @@ def _version(order: CrmOrder, source: IntakeSource) -> OrderVersion:
     return OrderVersion(
         order_id=order.id, location_id=order.location_id, updated_date=order.updated_date, source=source
     )
+
+
+def _customer_of(crm: Crm, order: CrmOrder) -> Coroutine[Any, Any, CrmCustomer] | None:
+    """The read of the order's customer, with the contact the order names (None: no customer)."""
+    if not order.customer_id:
+        return None
+    return crm.get_customer(order.customer_id, email_id=order.email_id, phone_number_id=order.phone_number_id)
