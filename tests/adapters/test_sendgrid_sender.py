@@ -19,6 +19,7 @@ from leadorch.ports.messaging import (
     DeliveryUnconfirmed,
     EmailMessage,
     PermanentDeliveryError,
+    ProviderRefusedCredentials,
     RecipientOptedOut,
     TransientDeliveryError,
 )
@@ -114,13 +115,16 @@ def test_a_recipient_without_a_name_is_sent_as_a_bare_address(
     assert sent.reply_to is None
 
 
-def test_a_wrong_api_key_is_a_permanent_error(standin_server: tuple[SendGridStandIn, RunningServer]) -> None:
+def test_a_wrong_api_key_is_our_credentials_refused_not_the_recipients_fault(
+    standin_server: tuple[SendGridStandIn, RunningServer],
+) -> None:
     standin, server = standin_server
     standin.reset()
-    with pytest.raises(PermanentDeliveryError) as caught:
+    with pytest.raises(ProviderRefusedCredentials) as caught:
         SendGridEmailSender("SG.wrong.key", host=server.url).send_email(message())
 
     assert caught.value.code == "401"
+    assert caught.value.provider == "sendgrid"
     assert "authorization grant is invalid" in caught.value.reason
     assert standin.outbox == []
 

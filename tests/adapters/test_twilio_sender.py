@@ -18,6 +18,7 @@ from leadorch.ports.messaging import (
     DeliveryError,
     DeliveryUnconfirmed,
     PermanentDeliveryError,
+    ProviderRefusedCredentials,
     RecipientOptedOut,
     SmsMessage,
     TransientDeliveryError,
@@ -144,13 +145,16 @@ def test_a_number_that_is_not_e164_is_refused_by_twilio_as_invalid(sender: Twili
     assert caught.value.code == "21211"
 
 
-def test_wrong_credentials_are_a_permanent_error(base_url: str, standin: TwilioStandIn) -> None:
+def test_wrong_credentials_are_our_credentials_refused_not_the_recipients_fault(
+    base_url: str, standin: TwilioStandIn
+) -> None:
     sender = TwilioSmsSender(ACCOUNT_SID, "not-the-token", from_number=SHOP_NUMBER, base_url=base_url)
 
-    with pytest.raises(PermanentDeliveryError) as caught:
+    with pytest.raises(ProviderRefusedCredentials) as caught:
         sender.send_sms(sms())
 
     assert caught.value.code == "20003"
+    assert caught.value.provider == "twilio"
     assert standin.outbox == []
 
 

@@ -19,6 +19,7 @@ from leadorch.ports.messaging import (
     DeliveryUnconfirmed,
     EmailMessage,
     PermanentDeliveryError,
+    ProviderRefusedCredentials,
     SendReceipt,
     TransientDeliveryError,
 )
@@ -81,10 +82,12 @@ def mail_for(msg: EmailMessage) -> Mail:
 
 def delivery_error_for(
     status: int, body: bytes | str | None
-) -> TransientDeliveryError | PermanentDeliveryError:
+) -> TransientDeliveryError | PermanentDeliveryError | ProviderRefusedCredentials:
     """SendGrid's error answer as a delivery error: 408/429/5xx may pass, other 4xx will not."""
     reason = _error_messages(body) or f"HTTP {status}"
     code = str(status)
+    if status in (401, 403):  # a bad, revoked or under-scoped API key: ours, not the recipient's
+        return ProviderRefusedCredentials(f"SendGrid: {reason}", provider=PROVIDER, code=code)
     if status in (408, 429) or status >= 500:
         return TransientDeliveryError(f"SendGrid: {reason}", code=code)
     return PermanentDeliveryError(f"SendGrid rejected the message: {reason}", code=code)

@@ -29,6 +29,7 @@ from leadorch.ports.messaging import (
     DeliveryUnconfirmed,
     InboundSms,
     PermanentDeliveryError,
+    ProviderRefusedCredentials,
     RecipientOptedOut,
     SendReceipt,
     SmsDeliveryReport,
@@ -38,6 +39,7 @@ from leadorch.ports.messaging import (
 )
 
 PROVIDER = "twilio"
+AUTHENTICATION_FAILED = 20003  # "Authenticate": our account SID or auth token is wrong or revoked
 
 UNSUBSCRIBED_RECIPIENT = 21610
 TOO_MANY_REQUESTS = 20429
@@ -155,7 +157,7 @@ class RebasedTwilioHttpClient(TwilioHttpClient):
 
 def delivery_error_for(
     error: TwilioRestException | TwilioServiceException,
-) -> TransientDeliveryError | PermanentDeliveryError:
+) -> TransientDeliveryError | PermanentDeliveryError | ProviderRefusedCredentials:
     """Twilio's error answer as a delivery error.
 
     21610 (recipient replied STOP) is `RecipientOptedOut`; 429 / 20429 and 5xx are transient; every other
@@ -167,6 +169,8 @@ def delivery_error_for(
     code_text = str(code) if code is not None else str(status)
     if code == UNSUBSCRIBED_RECIPIENT:
         return RecipientOptedOut(f"Twilio: {reason}", code=code_text)
+    if status in (401, 403) or code == AUTHENTICATION_FAILED:
+        return ProviderRefusedCredentials(f"Twilio: {reason}", provider=PROVIDER, code=code_text)
     if status in (408, 429) or status >= 500 or code == TOO_MANY_REQUESTS:
         return TransientDeliveryError(f"Twilio: {reason}", code=code_text)
     return PermanentDeliveryError(f"Twilio rejected the message: {reason}", code=code_text)

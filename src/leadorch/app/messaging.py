@@ -26,6 +26,9 @@ from leadorch.ports.messaging import EmailMessage, EmailSender, Messenger, SendR
 
 log = logging.getLogger(__name__)
 
+# Which provider carries each channel (the key of its circuit, `touches/provider_circuit.py`).
+PROVIDER_FOR_CHANNEL: dict[str, str] = {"email": "sendgrid", "sms": "twilio"}
+
 # The stand-in's sender for a location that has no number of its own (the embedded default only).
 STANDIN_FROM_NUMBER = "+15005550006"
 

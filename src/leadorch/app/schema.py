@@ -18,6 +18,7 @@ SCHEMA_MODULES: list[str] = [
     "leadorch.app.ingestion.poller",
     "leadorch.app.booking.tables",
     "leadorch.app.chat.tables",
+    "leadorch.app.touches.provider_circuit",
 ]
 
 

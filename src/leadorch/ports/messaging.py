@@ -142,6 +142,19 @@ class TransientDeliveryError(DeliveryError):
     retriable = True
 
 
+class ProviderRefusedCredentials(DeliveryError):
+    """The provider refused *our* account (401/403, Twilio 20003): nothing is wrong with the recipient.
+
+    Retrying now cannot help and disabling the recipient's channel would be wrong; the caller pauses
+    sending through `provider` until the credentials work again."""
+
+    retriable = True
+
+    def __init__(self, reason: str, *, provider: str, code: str | None = None) -> None:
+        super().__init__(reason, code=code)
+        self.provider = provider
+
+
 class PermanentDeliveryError(DeliveryError):
     """Retrying the same message cannot help: invalid number or address, rejected content, bad credentials."""
 

@@ -23,6 +23,17 @@ from leadorch.app.projections.shape import out_of_shape
 MAX_PROJECTION_LAG = 1000
 
 
+def _degraded_providers(container: Container) -> list[str]:
+    """Providers refusing our credentials: the API still takes webhooks (200), but nothing goes out
+    through them until the operator fixes the key (`touches/provider_circuit.py`)."""
+    from leadorch.app.touches.provider_circuit import open_circuits
+
+    return [
+        f"{provider} refuses our credentials ({reason}); sending through it paused, retried after {until.isoformat()}"
+        for provider, (until, reason) in sorted(open_circuits(container.db).items())
+    ]
+
+
 def _check_database(container: Container) -> str | None:
     try:
         with container.db.transaction() as cur:
@@ -92,9 +103,11 @@ class OpsController(Controller):
         projection_problem, lags = _check_projections(container)
         if projection_problem:
             problems.append(projection_problem)
+        degraded = [] if problems else _degraded_providers(container)
         body = {
-            "status": "ready" if not problems else "not ready",
+            "status": "not ready" if problems else ("degraded" if degraded else "ready"),
             "problems": problems,
+            "degraded": degraded,
             "projection_lag": lags,
         }
         return Response(body, status_code=HTTP_200_OK if not problems else HTTP_503_SERVICE_UNAVAILABLE)

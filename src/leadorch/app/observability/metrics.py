@@ -49,6 +49,12 @@ TENANT_SECRETS_UNREADABLE = Counter(
     ["tenant"],
     registry=REGISTRY,
 )
+PROVIDER_AUTH_FAILURES = Counter(
+    "leadorch_provider_auth_failures_total",
+    "A messaging provider refused our credentials (401/403, Twilio 20003): sending through it paused",
+    ["provider"],
+    registry=REGISTRY,
+)
 HTTP_ERRORS = Counter(
     "leadorch_http_errors_total",
     "Requests that ended in an unexpected server error (a bug: see the log line with its error id)",

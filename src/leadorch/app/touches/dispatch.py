@@ -30,17 +30,19 @@ from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.links import links_for
 from leadorch.app.messages import MessageRenderingError
-from leadorch.app.messaging import messenger_for
+from leadorch.app.messaging import PROVIDER_FOR_CHANNEL, messenger_for
 from leadorch.app.observability.logging import bind
 from leadorch.app.observability.metrics import SPEED_TO_LEAD, TOUCHES
 from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
+from leadorch.app.touches.provider_circuit import close_circuit, open_circuit, open_circuits
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import ClaimedTouch, TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel
 from leadorch.ports.messaging import (
     DeliveryUnconfirmed,
     PermanentDeliveryError,
+    ProviderRefusedCredentials,
     RecipientOptedOut,
     SendReceipt,
     TransientDeliveryError,
@@ -94,6 +96,8 @@ def dispatch_touch(
     now = container.clock.now()
 
     held: list[Held] = []
+    circuits = open_circuits(container.db)  # one small read per dispatch; empty while all is well
+    paused = {p: until for p, (until, _) in circuits.items() if until > now}
 
     def claim() -> tuple[tuple[ClaimedTouch | None, Lead | None, bool, str, list[str]], list[Any]]:
         held.clear()
@@ -109,6 +113,10 @@ def dispatch_touch(
         if lead.automation_paused:
             schedule.pause(by=lead.paused_by or "staff", now=now)
             return (None, None, False, "automation is paused for the lead", []), [schedule]
+        waiting = _waiting_for(schedule, paused)
+        if waiting:
+            # Not claimed: the touch stays due and goes out once the provider accepts our key again.
+            return (None, None, False, f"waiting: {waiting} refuses our credentials (paused)", []), []
         claimed = schedule.claim_next_touch(now=now, claim_id=claim_id)
         held.append(Held(schedule, lead))
         note = "" if claimed else "skipped or moved into the sending window"
@@ -127,7 +135,14 @@ def dispatch_touch(
             return DispatchResult(note=note)
         with bind(lead_id=lead.id, touch=claimed.touch_number):
             result = _send_claimed(
-                container, tenant_id, lead, claimed, held[0], texted_before=texted_before, sleep=sleep
+                container,
+                tenant_id,
+                lead,
+                claimed,
+                held[0],
+                texted_before=texted_before,
+                sleep=sleep,
+                probing=frozenset(circuits),
             )
             for channel_name, outcome in result.outcomes.items():
                 TOUCHES.labels(channel=channel_name, outcome=outcome).inc()
@@ -148,6 +163,7 @@ def _send_claimed(
     *,
     texted_before: bool,
     sleep: Callable[[float], None],
+    probing: frozenset[str] = frozenset(),
 ) -> DispatchResult:
     """Send each claimed channel in turn and record its outcome (steps 3 and 4 of the protocol)."""
     schedule_id = str(claimed.schedule_id)
@@ -163,7 +179,9 @@ def _send_claimed(
         return result
     for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
         try:
-            outcome = _deliver(container, envelope, channel, held, first_text=not texted_before, sleep=sleep)
+            outcome = _deliver(
+                container, envelope, channel, held, first_text=not texted_before, sleep=sleep, probing=probing
+            )
         except DeliveryUnconfirmed as error:
             # The provider may have taken it: never re-sent automatically; a callback or a person settles it.
             log.warning(
@@ -195,6 +213,14 @@ def _send_claimed(
     return result
 
 
+def _waiting_for(schedule: TouchPointSchedule, paused: dict[str, Any]) -> str:
+    """The paused providers the schedule's next touch would go through ("" when none)."""
+    if not paused or schedule.next_touch_number is None:
+        return ""
+    channels = schedule.plan.touch(schedule.next_touch_number).channels & schedule.enabled_channels
+    return ", ".join(sorted({PROVIDER_FOR_CHANNEL[str(c)] for c in channels} & set(paused)))
+
+
 def _observe_speed_to_lead(container: Any, lead: Lead) -> None:
     """Touch 1's first channel a provider accepted: how long the customer waited for our first answer."""
     SPEED_TO_LEAD.observe(max(0.0, (container.clock.now() - lead.received_at).total_seconds()))
@@ -216,6 +242,7 @@ def _deliver(
     *,
     first_text: bool,
     sleep: Callable[[float], None],
+    probing: frozenset[str] = frozenset(),
 ) -> str:
     """Send one channel of the claimed touch and save its outcome; returns the outcome's name."""
     lead, claimed, tenant = envelope.lead, envelope.claimed, envelope.tenant
@@ -262,12 +289,18 @@ def _deliver(
 
         _record(container, tenant.tenant_id, schedule_uuid, opted_out, with_lead=True, held=held)
         return TouchOutcome.FAILED.value
+    except ProviderRefusedCredentials as error:
+        # Our key, not the customer's address: the channel stays enabled, the provider is paused.
+        open_circuit(container.db, error.provider, str(error), now=container.clock.now())
+        return failed(f"not sent: {error}", retriable=True)
     except PermanentDeliveryError as error:
         return failed(str(error), retriable=False)
     except TransientDeliveryError as error:
         return failed(f"gave up after {SEND_ATTEMPTS} attempts: {error}", retriable=True)
     except ValueError as error:  # e.g. no SMS sender number configured: nothing was sent
         return failed(f"not sent: {error}", retriable=True)
+    if PROVIDER_FOR_CHANNEL[str(channel)] in probing:  # the probe went through: the key works again
+        close_circuit(container.db, PROVIDER_FOR_CHANNEL[str(channel)])
     message_id = receipt.provider_message_id or f"{receipt.provider}:{claimed.idempotency_key(channel)}"
 
     def sent(schedule: TouchPointSchedule, lead: Lead, at: Any) -> None:
