@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.support.chat_world import MAYA_EMAIL, ChatWorld, chat_servers
+from tests.support.services import find_chromium
 
 from leadorch.adapters.standins.server import serve_in_thread
 from leadorch.app.http.app import create_app
@@ -24,7 +25,7 @@ from leadorch.domain.values import LeadStatus
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = find_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,10 @@ def world(servers: ChatWorld) -> ChatWorld:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is expected at {CHROMIUM} for the browser tests")
+    if CHROMIUM is None:
+        pytest.fail(
+            "Chromium not found on PATH (chromium, chromium-browser, google-chrome) for the browser tests"
+        )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.app.test_console_world import ADMIN_TOKEN, TENANT, ConsoleWorld, build_world
+from tests.support.services import find_chromium
 
 from leadorch.adapters.standins.server import serve_in_thread
 from leadorch.app.http.app import create_app
@@ -19,7 +20,7 @@ from leadorch.app.http.app import create_app
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = find_chromium()
 
 
 @pytest.fixture
@@ -38,8 +39,10 @@ def base_url(world: ConsoleWorld) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is expected at {CHROMIUM} for the browser tests")
+    if CHROMIUM is None:
+        pytest.fail(
+            "Chromium not found on PATH (chromium, chromium-browser, google-chrome) for the browser tests"
+        )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM,

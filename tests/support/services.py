@@ -26,6 +26,33 @@ PG_PORT = int(os.environ.get("TEST_PG_PORT", "54329"))
 REDIS_PORT = int(os.environ.get("TEST_REDIS_PORT", "63799"))
 
 
+def find_chromium() -> str | None:
+    """The Chromium (or Chrome) binary on PATH, whatever the distribution calls it."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+class ServerDidNotStart(RuntimeError):
+    """A test server failed to start; the message carries the server's own error output."""
+
+
+def _run_or_explain(cmd: list[str], what: str, log: Path | None = None) -> None:
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        own = (done.stderr or done.stdout).strip()
+        if log is not None and log.exists():
+            own += "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        raise ServerDidNotStart(f"{what} failed (exit {done.returncode}):\n{own}")
+
+
+def _started_marker(kind: str, port: int) -> Path:
+    """Written when this module starts a server, so `stop` ends only servers it started."""
+    return Path(tempfile.gettempdir()) / f"leadorch-test-{kind}-{port}.started-here"
+
+
 def _pg_bin(name: str) -> str:
     candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
     found = shutil.which(name)
@@ -68,16 +95,15 @@ def postgres_server() -> Iterator[str]:
     if os.geteuid() == 0:
         pw = pwd.getpwnam("postgres")
         os.chown(data_dir, pw.pw_uid, pw.pw_gid)
-    subprocess.run(
+    _run_or_explain(
         _as_postgres([_pg_bin("initdb"), "-D", str(data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8"]),
-        check=True,
-        capture_output=True,
+        "initdb",
     )
     options = (
         f"-p {PG_PORT} -k {data_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
     )
-    subprocess.run(
+    _run_or_explain(
         _as_postgres(
             [
                 _pg_bin("pg_ctl"),
@@ -91,9 +117,10 @@ def postgres_server() -> Iterator[str]:
                 "start",
             ]
         ),
-        check=True,
-        capture_output=True,
+        f"PostgreSQL on port {PG_PORT}",
+        data_dir / "log",
     )
+    _started_marker("pg", PG_PORT).touch()
     # Left running on purpose: parallel test runs share it; `python -m tests.support.services stop` ends it.
     yield url
 
@@ -125,7 +152,9 @@ def redis_server() -> Iterator[str]:
         return
     except redis.RedisError:
         pass
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise ServerDidNotStart("redis-server not found on PATH: install Debian's redis-server package")
     work = Path(tempfile.gettempdir()) / f"leadorch-test-redis-{REDIS_PORT}"
     work.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
@@ -145,9 +174,12 @@ def redis_server() -> Iterator[str]:
             "no",
             "--dir",
             str(work),
+            "--logfile",
+            str(work / "redis.log"),
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     client = redis.Redis.from_url(url)
     deadline = time.monotonic() + 10
@@ -157,10 +189,15 @@ def redis_server() -> Iterator[str]:
             break
         except redis.RedisError:
             if time.monotonic() > deadline or proc.poll() not in (None, 0):
-                raise RuntimeError(
-                    "redis-server did not start: install Debian's redis-server package"
+                own = proc.stdout.read() if proc.stdout and proc.poll() is not None else ""
+                log = work / "redis.log"
+                if log.exists():
+                    own += "\n".join(log.read_text(errors="replace").splitlines()[-10:])
+                raise ServerDidNotStart(
+                    f"redis-server on port {REDIS_PORT} did not start:\n{own.strip()}"
                 ) from None
             time.sleep(0.05)
+    _started_marker("redis", REDIS_PORT).touch()
     yield url  # left running for parallel runs, like PostgreSQL
 
 
@@ -169,15 +206,18 @@ def _pg_data_dir() -> Path:
 
 
 def stop_servers() -> None:
-    """Stop the servers this module started (used by scripts/test.sh at exit)."""
+    """Stop the servers this module started (used by scripts/test.sh at exit), never one it found running."""
     data_dir = _pg_data_dir()
-    if (data_dir / "postmaster.pid").exists():
+    pg_marker, redis_marker = _started_marker("pg", PG_PORT), _started_marker("redis", REDIS_PORT)
+    if pg_marker.exists() and (data_dir / "postmaster.pid").exists():
+        pg_marker.unlink()
         subprocess.run(
             _as_postgres([_pg_bin("pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"]),
             capture_output=True,
         )
     pid_file = Path(tempfile.gettempdir()) / f"leadorch-test-redis-{REDIS_PORT}" / "redis.pid"
-    if pid_file.exists():
+    if redis_marker.exists() and pid_file.exists():
+        redis_marker.unlink()
         with suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().strip()), 15)
 
