@@ -13,7 +13,6 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
@@ -27,6 +26,7 @@ from leadorch.app.http.errors import EXCEPTION_HANDLERS
 from leadorch.app.http.lead_actions import LeadActionsController
 from leadorch.app.http.leads import LeadsController
 from leadorch.app.http.ops import OpsController
+from leadorch.app.http.schema_pages import OPENAPI_CONFIG, schema_assets
 from leadorch.app.http.unsubscribe import UnsubscribeController
 from leadorch.app.http.webhooks_sendgrid import receive_inbound_email
 from leadorch.app.http.webhooks_shopmonkey import receive_shopmonkey_webhook
@@ -56,6 +56,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     chat_page,
     chat_static,
     console_router,
+    schema_assets,
 ]
 
 
@@ -75,7 +76,7 @@ def create_app(container: Container, *, debug: bool = False) -> Litestar:
         dependencies={"container": Provide(provide_container, sync_to_thread=False)},
         state=State({"container": container}),
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=OpenAPIConfig(title="Lead Orchestrator", version="0.1.0", path="/schema"),
+        openapi_config=OPENAPI_CONFIG,
         debug=debug,
         logging_config=None,  # logging is configured once per process (observability/logging.py)
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
