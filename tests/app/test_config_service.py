@@ -141,12 +141,13 @@ def test_templates_are_checked_when_saved_not_when_sent(config: ConfigService) -
 
 
 def test_a_shorter_sms_limit_must_still_fit_the_tenants_own_texts(config: ConfigService) -> None:
-    two_segments = "Hi {{ first_name }}! " + "Tint keeps your car cool. " * 7
-    config.set_templates("tintworld", {5: TouchTemplate(sms=two_segments)}, actor="ana")
+    config.update_tenant("tintworld", max_sms_segments=3, actor="ana")
+    three_segments = "Hi {{ first_name }}! " + "Tint keeps your car cool. " * 13
+    config.set_templates("tintworld", {5: TouchTemplate(sms=three_segments)}, actor="ana")
 
     with pytest.raises(InvalidConfiguration, match="template for touch 5"):
-        config.update_tenant("tintworld", max_sms_segments=1, actor="ana")
-    assert config.tenant("tintworld").max_sms_segments == 2
+        config.update_tenant("tintworld", max_sms_segments=2, actor="ana")  # the defaults fit in 2
+    assert config.tenant("tintworld").max_sms_segments == 3
 
 
 # -- locations ---------------------------------------------------------------------------------------
