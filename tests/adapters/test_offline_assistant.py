@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadorch.adapters.offline_assistant import OfflineAssistant
-from leadorch.app.chat.tools import TOOL_SPECS
+from leadorch.app.chat.tools import TOOL_SPECS, read_input
 from leadorch.ports.assistant import (
     AssistantTurn,
     ChatMessage,
@@ -31,7 +31,6 @@ TODAY = SystemPrompt(
     static="You are the booking assistant of Sunset Tint.",
     dynamic="Today: 2026-11-25 (Wednesday)\nCustomer: Dana",
 )
-SCHEMAS = {spec.name: spec.input_schema for spec in TOOL_SPECS}
 CATALOGUE = [
     {
         "id": "svc_std",
@@ -146,13 +145,8 @@ class Chat:
 
 
 def assert_valid_input(call: ToolUse) -> None:
-    """Tool inputs match the app's schemas: known tool, only declared keys, required keys present."""
-    schema = SCHEMAS[call.name]
-    assert set(call.input) <= set(schema["properties"]), call
-    assert set(schema.get("required", [])) <= set(call.input), call
-    for key, value in call.input.items():
-        expected = schema["properties"][key]["type"]
-        assert isinstance(value, {"string": str, "array": list}[expected]), call
+    """Tool inputs pass the app's own check: the tool's Struct (known tool, fields, types, dates)."""
+    read_input(call.name, call.input)  # raises InvalidToolInput, naming what is wrong
 
 
 def first_turn(text: str, system: SystemPrompt = TODAY) -> AssistantTurn:

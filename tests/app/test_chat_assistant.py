@@ -200,8 +200,9 @@ def test_a_model_turned_against_the_shop_cannot_set_prices_or_reach_other_leads(
 
     calls = world.events("Conversation.ToolCalled")
     assert [c.result["error"] for c in calls] == [
-        "unexpected field(s) price_cents; this tool takes start, service_ids",
-        "unexpected field(s) lead_id; this tool takes no input",
+        "book_appointment: Object contains unknown field `price_cents`; "
+        "book_appointment takes start (required), service_ids",
+        "cancel_appointment: Object contains unknown field `lead_id`; cancel_appointment takes no input: {}",
     ]
     assert all(c.is_error for c in calls)
     assert world.events("Appointment.Booked") == []

@@ -106,7 +106,15 @@ def test_find_slots_starts_after_the_minimum_lead_time(world: ChatWorld) -> None
     [
         ({"date": "2026-11-29", "service_ids": [PREMIUM]}, None),
         ({"date": "2026-11-20", "service_ids": [PREMIUM]}, "that time has passed (today is 2026-11-25"),
-        ({"date": "Friday", "service_ids": [PREMIUM]}, "date 'Friday' is not a date such as 2026-11-27"),
+        (
+            {"date": "Friday", "service_ids": [PREMIUM]},
+            "find_slots: Invalid RFC3339 encoded date - at `$.date`",
+        ),
+        (
+            {"date": "2026-11-27", "service_ids": [PREMIUM, 7]},
+            "Expected `str`, got `int` - at `$.service_ids[1]`",
+        ),
+        ({"date": "2026-11-27", "service_ids": []}, "Expected `array` of length >= 1 - at `$.service_ids`"),
         (
             {"date": "2026-11-27", "from": "2026-11-27T09:00:00-08:00"},
             "give either a date or a from/to range",
@@ -114,7 +122,11 @@ def test_find_slots_starts_after_the_minimum_lead_time(world: ChatWorld) -> None
         ({"service_ids": ["svc-made-up"]}, "there is no service with id 'svc-made-up' at this shop"),
         ({"service": "gold plating"}, "there is no single service called 'gold plating'"),
         ({"service_ids": [WINDSHIELD]}, "Windshield Ceramic Tint can't be booked online"),
-        ({"discount_percent": 90}, "unexpected field(s) discount_percent"),
+        (
+            {"discount_percent": 90},
+            "find_slots: Object contains unknown field `discount_percent`; "
+            "find_slots takes service_ids, service, date, from, to",
+        ),
     ],
 )
 def test_find_slots_explains_what_is_wrong_with_its_input(
@@ -167,13 +179,17 @@ def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(world: ChatWor
     [
         (
             {"start": FRIDAY_10AM, "service_ids": [PREMIUM], "price_cents": 100},
-            "unexpected field(s) price_cents",
+            "Object contains unknown field `price_cents`",
         ),
-        ({"start": FRIDAY_10AM, "lead_id": "someone-else"}, "unexpected field(s) lead_id"),
-        ({"service_ids": [PREMIUM]}, "missing required field(s): start"),
+        ({"start": FRIDAY_10AM, "lead_id": "someone-else"}, "Object contains unknown field `lead_id`"),
+        (
+            {"service_ids": [PREMIUM]},
+            "book_appointment: Object missing required field `start`; "
+            "book_appointment takes start (required), service_ids",
+        ),
         (
             {"start": "next Friday", "service_ids": [PREMIUM]},
-            "start 'next Friday' is not an ISO 8601 date-time",
+            "Invalid RFC3339 encoded datetime - at `$.start`",
         ),
         (
             {"start": "2026-11-24T10:00:00-08:00", "service_ids": [PREMIUM]},
@@ -187,7 +203,11 @@ def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(world: ChatWor
         ),
         ({"start": "2026-11-29T10:00:00-08:00", "service_ids": [PREMIUM]}, "not open for the whole 2 hours"),
         ({"start": FRIDAY_10AM, "service_ids": [WINDSHIELD]}, "can't be booked online"),
-        ({"start": FRIDAY_10AM, "service_ids": "premium"}, "service_ids must be a list of strings"),
+        (
+            {"start": FRIDAY_10AM, "service_ids": "premium"},
+            "Expected `array`, got `str` - at `$.service_ids`",
+        ),
+        ({"start": "2026-11-27T10:00", "service_ids": [PREMIUM]}, "Invalid RFC3339 encoded datetime"),
     ],
 )
 def test_booking_refuses_bad_requests_with_the_reason_and_books_nothing(
@@ -212,7 +232,7 @@ def test_a_refused_time_comes_with_the_nearest_free_times(world: ChatWorld) -> N
 
 def test_times_without_an_offset_are_the_shops_local_time(world: ChatWorld) -> None:
     outcome = tools_for(world).run(
-        "book_appointment", {"start": "2026-11-27T10:00", "service_ids": [PREMIUM]}
+        "book_appointment", {"start": "2026-11-27T10:00:00", "service_ids": [PREMIUM]}
     )
 
     assert outcome.result["appointment"]["start"] == FRIDAY_10AM
@@ -269,8 +289,14 @@ def test_handoff_pauses_the_automation_flags_the_lead_and_alerts_the_staff(world
     ("name", "tool_input", "reason"),
     [
         ("delete_all_leads", {}, "there is no tool called 'delete_all_leads'"),
-        ("list_services", ["not", "an", "object"], "list_services takes a JSON object as input"),
-        ("list_services", {"tenant_id": "other"}, "unexpected field(s) tenant_id; this tool takes no input"),
+        ("list_services", ["not", "an", "object"], "list_services: Expected `object`, got `array`"),
+        (
+            "list_services",
+            {"tenant_id": "other"},
+            "list_services: Object contains unknown field `tenant_id`; list_services takes no input: {}",
+        ),
+        ("handoff_to_human", {}, "handoff_to_human: Object missing required field `question`"),
+        ("handoff_to_human", {"question": ""}, "handoff_to_human: Expected `str` of length >= 1"),
         ("handoff_to_human", {"question": "   "}, "question must say what the customer needs"),
     ],
 )

@@ -30,13 +30,7 @@ from leadorch.ports.assistant import (
     ToolSpec,
     ToolUse,
 )
-
-LIST_SERVICES = "list_services"
-FIND_SLOTS = "find_slots"
-BOOK_APPOINTMENT = "book_appointment"
-RESCHEDULE_APPOINTMENT = "reschedule_appointment"
-CANCEL_APPOINTMENT = "cancel_appointment"
-HANDOFF_TO_HUMAN = "handoff_to_human"
+from leadorch.ports.chat_tools import ChatTool
 
 _NO_USAGE: dict[str, int] = {"input_tokens": 0, "output_tokens": 0}
 _MAX_SLOTS_SHOWN = 6
@@ -200,8 +194,9 @@ def _read_when(text: str, calendar: _Calendar) -> _When:
     rest = text
     if match := _INSTANT.search(rest):
         try:
-            found["day"] = datetime.fromisoformat(match.group(0).replace("Z", "+00:00")).date()
-            found["instant"] = match.group(0)
+            moment = datetime.fromisoformat(match.group(0).replace("Z", "+00:00"))
+            # Written out again with seconds: the tools take RFC 3339 date-times, "10:00" is not one.
+            found["day"], found["instant"] = moment.date(), moment.isoformat()
         except ValueError:
             pass
         rest = rest.replace(match.group(0), " ")
@@ -332,13 +327,13 @@ class _Conversation:
                 yield use, payload
 
     def catalogue(self) -> list[dict[str, Any]]:
-        for _, payload in self._successful(LIST_SERVICES):
+        for _, payload in self._successful(ChatTool.LIST_SERVICES):
             return [s for s in payload.get("services", []) if isinstance(s, dict)]
         return []
 
     def offered(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """The slots most recently offered, and the find_slots input that produced them."""
-        for use, payload in self._successful(FIND_SLOTS):
+        for use, payload in self._successful(ChatTool.FIND_SLOTS):
             slots = [s for s in payload.get("slots", []) if isinstance(s, dict) and "start" in s]
             return slots, use.input
         return [], {}
@@ -347,9 +342,9 @@ class _Conversation:
         for use, payload, is_error in reversed(self.results):
             if is_error or not isinstance(payload, dict) or "error" in payload:
                 continue
-            if use.name == CANCEL_APPOINTMENT:
+            if use.name == ChatTool.CANCEL_APPOINTMENT:
                 return False
-            if use.name in (BOOK_APPOINTMENT, RESCHEDULE_APPOINTMENT):
+            if use.name in (ChatTool.BOOK_APPOINTMENT, ChatTool.RESCHEDULE_APPOINTMENT):
                 status = (payload.get("appointment") or {}).get("status", "booked")
                 return status not in ("cancelled", "canceled")
         line = re.search(r"^\s*appointment:\s*(.*)$", self.system.dynamic, re.IGNORECASE | re.MULTILINE)
@@ -477,7 +472,7 @@ class _Turn:
     def use(self, name: str, tool_input: dict[str, Any], *, fallback: str) -> AssistantTurn:
         if name not in self.tools:
             return self.say(fallback)
-        call = ToolUse(id=self.conversation.next_tool_use_id(), name=name, input=tool_input)
+        call = ToolUse(id=self.conversation.next_tool_use_id(), name=str(name), input=tool_input)
         return AssistantTurn(text="", tool_calls=[call], stop_reason="tool_use", usage=dict(_NO_USAGE))
 
     # a new customer message
@@ -485,11 +480,11 @@ class _Turn:
     def answer(self, text: str) -> AssistantTurn:
         when = _read_when(text, self.calendar)
         if _HANDOFF.search(text):
-            return self.use(HANDOFF_TO_HUMAN, {"question": text.strip()}, fallback=_HELP)
+            return self.use(ChatTool.HANDOFF_TO_HUMAN, {"question": text.strip()}, fallback=_HELP)
         if _OUT_OF_BOUNDS.search(text):
             return self.say(_OUT_OF_BOUNDS_REPLY)
         if _CANCEL.search(text):
-            return self.use(CANCEL_APPOINTMENT, {}, fallback="Please call the shop to cancel.")
+            return self.use(ChatTool.CANCEL_APPOINTMENT, {}, fallback="Please call the shop to cancel.")
         if _RESCHEDULE.search(text):
             return self.choose(when, moving=True)
         offered, _ = self.conversation.offered()
@@ -497,11 +492,11 @@ class _Turn:
         if _BOOK.search(text) or when.instant or picks_offered:
             return self.choose(when, moving=self.conversation.has_appointment())
         if _PRICES.search(text):
-            return self.use(LIST_SERVICES, {}, fallback=_HELP)
+            return self.use(ChatTool.LIST_SERVICES, {}, fallback=_HELP)
         if _SLOTS.search(text) or when.names_a_day or when.part_of_day:
             return self.find_slots(when, text)
         if _CATALOGUE.search(text):
-            return self.use(LIST_SERVICES, {}, fallback=_HELP)
+            return self.use(ChatTool.LIST_SERVICES, {}, fallback=_HELP)
         if _YES.search(text) and "time" in self.conversation.last_assistant_text().lower():
             return self.find_slots(when, text)
         return self.say(_HELP)
@@ -515,7 +510,7 @@ class _Turn:
             tool_input["date"] = when.day.isoformat()
         elif when.span is not None:
             tool_input["from"], tool_input["to"] = (self.calendar.midnight(d) for d in when.span)
-        return self.use(FIND_SLOTS, tool_input, fallback="Please call the shop to find a time.")
+        return self.use(ChatTool.FIND_SLOTS, tool_input, fallback="Please call the shop to find a time.")
 
     def choose(self, when: _When, *, moving: bool) -> AssistantTurn:
         """Book (or move) at the slot the customer picked, or look for slots to pick from."""
@@ -525,12 +520,12 @@ class _Turn:
             return self.find_slots(when, self.conversation.customer_text())
         if moving:
             return self.use(
-                RESCHEDULE_APPOINTMENT, {"start": start}, fallback="Please call the shop to move it."
+                ChatTool.RESCHEDULE_APPOINTMENT, {"start": start}, fallback="Please call the shop to move it."
             )
         tool_input: dict[str, Any] = {"start": start}
         if service_ids := self.service_ids(query):
             tool_input["service_ids"] = service_ids
-        return self.use(BOOK_APPOINTMENT, tool_input, fallback="Please call the shop to book.")
+        return self.use(ChatTool.BOOK_APPOINTMENT, tool_input, fallback="Please call the shop to book.")
 
     def service_ids(self, slots_query: dict[str, Any]) -> list[str]:
         ids = slots_query.get("service_ids")
@@ -549,7 +544,7 @@ class _Turn:
         for use, payload, is_error in self.conversation.pending_results:
             if is_error or (isinstance(payload, dict) and "error" in payload):
                 replies.append(self.failed(use, payload))
-            elif use.name == FIND_SLOTS and isinstance(payload, dict):
+            elif use.name == ChatTool.FIND_SLOTS and isinstance(payload, dict):
                 follow_up = self.follow_up_slots(payload)
                 if follow_up is not None:
                     return follow_up
@@ -596,15 +591,15 @@ class _Turn:
 
     def result_text(self, use: ToolUse, payload: Any) -> str:
         data = payload if isinstance(payload, dict) else {}
-        if use.name == LIST_SERVICES:
+        if use.name == ChatTool.LIST_SERVICES:
             return self.services_text([s for s in data.get("services", []) if isinstance(s, dict)])
-        if use.name == BOOK_APPOINTMENT and isinstance(data.get("appointment"), dict):
+        if use.name == ChatTool.BOOK_APPOINTMENT and isinstance(data.get("appointment"), dict):
             return f"You're booked for {_appointment_words(data['appointment'])}. See you then!"
-        if use.name == RESCHEDULE_APPOINTMENT and isinstance(data.get("appointment"), dict):
+        if use.name == ChatTool.RESCHEDULE_APPOINTMENT and isinstance(data.get("appointment"), dict):
             return f"Done - your appointment is now {_appointment_words(data['appointment'])}."
-        if use.name == CANCEL_APPOINTMENT:
+        if use.name == ChatTool.CANCEL_APPOINTMENT:
             return "Your appointment is cancelled. If you'd like to pick a new time, just ask."
-        if use.name == HANDOFF_TO_HUMAN:
+        if use.name == ChatTool.HANDOFF_TO_HUMAN:
             return "Thanks - I've passed this to the team, and someone will get back to you shortly."
         return "Done."
 
@@ -630,9 +625,9 @@ class _Turn:
     def failed(self, use: ToolUse, payload: Any) -> str:
         reason = payload.get("error") if isinstance(payload, dict) else payload
         reason_text = f" ({reason})" if isinstance(reason, str) and reason.strip() else ""
-        if use.name in (BOOK_APPOINTMENT, RESCHEDULE_APPOINTMENT):
+        if use.name in (ChatTool.BOOK_APPOINTMENT, ChatTool.RESCHEDULE_APPOINTMENT):
             return f"Sorry, I couldn't book that time{reason_text}. Would you like me to look for another?"
-        if use.name == CANCEL_APPOINTMENT:
+        if use.name == ChatTool.CANCEL_APPOINTMENT:
             return f'Sorry, I couldn\'t cancel{reason_text}. Say "talk to someone" and the shop will help.'
         return f"Sorry, something went wrong on my side{reason_text}. Could you try again?"
 

@@ -54,6 +54,7 @@ from leadorch.domain.conversation import (
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import LeadStatus
 from leadorch.ports.assistant import AssistantUnavailable, ChatMessage, TextBlock, ToolResult, ToolUse
+from leadorch.ports.chat_tools import ChatTool
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,7 @@ class ChatService:
                 outcome = runner.run(call.name, call.input)
                 shown.absorb(outcome)
                 changed = changed or outcome.appointment is not None or outcome.handed_off
-                if call.name == "find_slots" and not outcome.is_error:
+                if call.name == ChatTool.FIND_SLOTS and not outcome.is_error:
                     context.previous_service_ids = list(outcome.result.get("service_ids", []))
                 self._record_tool_call(recorder, call, outcome, step)
                 results.append(ToolResult.of(call.id, outcome.result, is_error=outcome.is_error))
@@ -359,7 +360,7 @@ def checked_message(text: str) -> str:
 def previous_service_ids(conversation: Conversation) -> list[str]:
     """The services of the slots most recently offered (what "book the first one" is about)."""
     for entry in reversed(conversation.entries):
-        if isinstance(entry, ToolCall) and entry.name == "find_slots" and not entry.is_error:
+        if isinstance(entry, ToolCall) and entry.name == ChatTool.FIND_SLOTS and not entry.is_error:
             ids = entry.result.get("service_ids")
             return [str(i) for i in ids] if isinstance(ids, list) else []
     return []

@@ -1,7 +1,8 @@
 """Runs the tools the assistant asks for, on the server, for the session's own lead and location only.
 
-Whatever the model sends is validated here: unknown tools and fields, malformed dates, unknown or
-not-bookable services, past times, times outside opening hours or already taken all come back as an
+Whatever the model sends is validated here: unknown tools, and inputs that break the tool's Struct
+(`app/chat/tools.py`: unknown or missing fields, wrong types, malformed dates), unknown or not-bookable
+services, past times, times outside opening hours or already taken all come back as an
 `{"error": ...}` tool result the assistant can explain (never an exception, never a stack trace). The
 tenant, lead and location are fixed by the session, not by the tool input, and prices always come from
 the catalog: no tool input can carry a price, a discount or another customer's id.
@@ -11,21 +12,36 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+from msgspec import UNSET, UnsetType
 
 from leadorch.app.booking.service import BookingRefused, BookingService, SlotTaken
 from leadorch.app.booking.wording import appointment_view, local, local_iso, slot_label
 from leadorch.app.chat.handoff import hand_off
+from leadorch.app.chat.tools import (
+    BookAppointment,
+    CancelAppointment,
+    FindSlots,
+    HandoffToHuman,
+    InvalidToolInput,
+    ListServices,
+    RescheduleAppointment,
+    ToolInput,
+    read_input,
+)
 from leadorch.app.config.models import CatalogEntry, LocationConfig
 from leadorch.app.eventstore.store import NotFound
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.errors import DomainError
 from leadorch.domain.instants import first_instant_at_or_after, instant_at, zone
 from leadorch.domain.lead import Lead
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +52,6 @@ ALTERNATIVES_SEARCH = timedelta(days=7)
 MAX_QUESTION_CHARS = 1000
 _GENERIC_WORDS = {"the", "a", "and", "of", "with", "for", "package", "tint", "tinting", "window", "windows",
                   "film", "service", "install", "installation"}  # fmt: skip
-
-
-class InvalidToolInput(Exception):
-    """The tool input breaks the tool's schema or names something that does not exist."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ class ToolOutcome:
 class ChatContext:
     """The session's fixed facts: whose conversation it is and where they would come in."""
 
-    container: Any
+    container: Container
     tenant_id: str
     lead_id: UUID
     location: LocationConfig
@@ -80,24 +92,11 @@ class ToolRunner:
         self.location = context.location
         self.tz = context.location.time_zone
         self._by_id = {entry.service_id: entry for entry in context.catalog}
-        self._handlers: dict[str, Callable[[dict[str, Any]], ToolOutcome]] = {
-            "list_services": self.list_services,
-            "find_slots": self.find_slots,
-            "book_appointment": self.book_appointment,
-            "reschedule_appointment": self.reschedule_appointment,
-            "cancel_appointment": self.cancel_appointment,
-            "handoff_to_human": self.handoff_to_human,
-        }
 
-    def run(self, name: str, tool_input: Any) -> ToolOutcome:
-        """Run tool `name`; every failure becomes an error result."""
-        handler = self._handlers.get(name)
-        if handler is None:
-            return _error(f"there is no tool called {name!r}; the tools are {', '.join(self._handlers)}")
-        if not isinstance(tool_input, dict):
-            return _error(f"{name} takes a JSON object as input")
+    def run(self, name: str, tool_input: object) -> ToolOutcome:
+        """Run tool `name` on `tool_input` as the model sent it; every failure becomes an error result."""
         try:
-            return handler(tool_input)
+            return self._run(read_input(name, tool_input))
         except InvalidToolInput as problem:
             return _error(str(problem))
         except (DomainError, NotFound) as refused:
@@ -106,10 +105,25 @@ class ToolRunner:
             log.exception("chat tool %s failed", name, extra={"tenant_id": self.context.tenant_id})
             return _error("the tool failed unexpectedly; apologise and offer to have the team call back")
 
+    def _run(self, request: ToolInput) -> ToolOutcome:
+        match request:
+            case ListServices():
+                return self.list_services()
+            case FindSlots():
+                return self.find_slots(request)
+            case BookAppointment():
+                return self.book_appointment(request)
+            case RescheduleAppointment():
+                return self.reschedule_appointment(request)
+            case CancelAppointment():
+                return self.cancel_appointment()
+            case HandoffToHuman():
+                return self.handoff_to_human(request)
+        raise AssertionError(f"no handler for {type(request).__name__}")
+
     # ------------------------------------------------------------------------------------- tools
 
-    def list_services(self, tool_input: dict[str, Any]) -> ToolOutcome:
-        _fields(tool_input, {})
+    def list_services(self) -> ToolOutcome:
         return ToolOutcome(
             {
                 "services": [
@@ -126,13 +140,10 @@ class ToolRunner:
             }
         )
 
-    def find_slots(self, tool_input: dict[str, Any]) -> ToolOutcome:
-        fields = _fields(
-            tool_input, {"service_ids": list, "service": str, "date": str, "from": str, "to": str}
-        )
+    def find_slots(self, request: FindSlots) -> ToolOutcome:
         now = self._now()
-        start, end, single_day = self._range(fields, now)
-        services = self._services(fields)
+        start, end, single_day = self._range(request, now)
+        services = self._services(request.service_ids, request.service)
         duration = _duration(services)
         found = self.booking.open_slots(self.context.tenant_id, self.location, duration, start, end)
         chosen = _spread(found, MAX_SLOTS, self.tz, earliest_days=not single_day)
@@ -149,10 +160,9 @@ class ToolRunner:
             result["note"] = self._no_slots_note(start, end, single_day)
         return ToolOutcome(result, slots=[_button(slot) for slot in slots])
 
-    def book_appointment(self, tool_input: dict[str, Any]) -> ToolOutcome:
-        fields = _fields(tool_input, {"start": str, "service_ids": list}, required=("start",))
-        start = self._instant(fields["start"], "start")
-        services = self._services(fields)
+    def book_appointment(self, request: BookAppointment) -> ToolOutcome:
+        start = self._instant(request.start, "start")
+        services = self._services(request.service_ids, UNSET)
         try:
             appointment = self.booking.book(
                 tenant_id=self.context.tenant_id,
@@ -168,9 +178,8 @@ class ToolRunner:
         view = appointment_view(appointment, self.tz)
         return ToolOutcome({"appointment": view}, appointment=view)
 
-    def reschedule_appointment(self, tool_input: dict[str, Any]) -> ToolOutcome:
-        fields = _fields(tool_input, {"start": str}, required=("start",))
-        start = self._instant(fields["start"], "start")
+    def reschedule_appointment(self, request: RescheduleAppointment) -> ToolOutcome:
+        start = self._instant(request.start, "start")
         try:
             appointment = self.booking.reschedule(
                 tenant_id=self.context.tenant_id,
@@ -187,8 +196,7 @@ class ToolRunner:
         view = appointment_view(appointment, self.tz)
         return ToolOutcome({"appointment": view}, appointment=view)
 
-    def cancel_appointment(self, tool_input: dict[str, Any]) -> ToolOutcome:
-        _fields(tool_input, {})
+    def cancel_appointment(self) -> ToolOutcome:
         try:
             appointment = self.booking.cancel(
                 tenant_id=self.context.tenant_id,
@@ -200,9 +208,8 @@ class ToolRunner:
         view = appointment_view(appointment, self.tz)
         return ToolOutcome({"appointment": view}, appointment=view)
 
-    def handoff_to_human(self, tool_input: dict[str, Any]) -> ToolOutcome:
-        fields = _fields(tool_input, {"question": str}, required=("question",))
-        question = " ".join(fields["question"].split())
+    def handoff_to_human(self, request: HandoffToHuman) -> ToolOutcome:
+        question = " ".join(request.question.split())
         if not question:
             raise InvalidToolInput("question must say what the customer needs")
         hand_off(
@@ -223,15 +230,12 @@ class ToolRunner:
 
     # --------------------------------------------------------------------------------- services
 
-    def _services(self, fields: dict[str, Any]) -> list[CatalogEntry]:
+    def _services(self, ids: list[str] | UnsetType, service: str | UnsetType) -> list[CatalogEntry]:
         """The services a slot search or booking is for (see the order of the fallbacks below)."""
-        if "service_ids" in fields:
-            ids = fields["service_ids"]
-            if not ids or not all(isinstance(i, str) for i in ids):
-                raise InvalidToolInput("service_ids must be a non-empty list of ids from list_services")
+        if ids is not UNSET:
             return [self._bookable(self._known(i)) for i in dict.fromkeys(ids)]
-        if "service" in fields:
-            return [self._bookable(self._named(fields["service"]))]
+        if service is not UNSET:
+            return [self._bookable(self._named(service))]
         previous = [self._by_id.get(i) for i in self.context.previous_service_ids]
         if previous and all(entry is not None and entry.bookable for entry in previous):
             return [entry for entry in previous if entry is not None]
@@ -291,19 +295,19 @@ class ToolRunner:
         now: datetime = self.context.container.clock.now()
         return now
 
-    def _range(self, fields: dict[str, Any], now: datetime) -> tuple[datetime, datetime, bool]:
+    def _range(self, request: FindSlots, now: datetime) -> tuple[datetime, datetime, bool]:
         """[start, end) to search and whether it is one day, never starting before now."""
-        if "date" in fields and ("from" in fields or "to" in fields):
+        day, since, until = request.date, request.from_, request.to
+        if day is not UNSET and (since is not UNSET or until is not UNSET):
             raise InvalidToolInput("give either a date or a from/to range, not both")
-        single_day = "date" in fields
-        if single_day:
-            day = self._date(fields["date"])
+        single_day = day is not UNSET
+        if day is not UNSET:
             tz = zone(self.tz)
             start = first_instant_at_or_after(day, time(0), tz)
             end = first_instant_at_or_after(day + timedelta(days=1), time(0), tz)
-        elif "from" in fields or "to" in fields:
-            start = self._instant(fields["from"], "from") if "from" in fields else now
-            end = self._instant(fields["to"], "to") if "to" in fields else start + timedelta(days=7)
+        elif since is not UNSET or until is not UNSET:
+            start = self._instant(since, "from") if since is not UNSET else now
+            end = self._instant(until, "to") if until is not UNSET else start + timedelta(days=7)
             if end <= start:
                 raise InvalidToolInput("to must be after from")
         else:
@@ -318,25 +322,13 @@ class ToolRunner:
             raise InvalidToolInput(f"search at most {MAX_SEARCH.days} days at a time")
         return start, end, single_day
 
-    def _date(self, value: str) -> date:
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise InvalidToolInput(f"date {value!r} is not a date such as 2026-11-27") from None
-
-    def _instant(self, value: str, name: str) -> datetime:
-        text = value.strip()
-        try:
-            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-        except ValueError:
-            raise InvalidToolInput(
-                f"{name} {value!r} is not an ISO 8601 date-time such as 2026-11-27T10:00:00-08:00"
-            ) from None
+    def _instant(self, moment: datetime, name: str) -> datetime:
+        """`moment` as an instant: without an offset it is the shop's wall-clock time."""
         if moment.tzinfo is None:
             exact = instant_at(moment.date(), moment.time(), zone(self.tz))
             if exact is None:
                 raise InvalidToolInput(
-                    f"{name} {value!r} does not exist at the shop (a daylight-saving change)"
+                    f"{name} {moment.isoformat()} does not exist at the shop (a daylight-saving change)"
                 )
             return exact
         return moment.astimezone(UTC)
@@ -378,24 +370,6 @@ class ToolRunner:
     def _current(self) -> Appointment | None:
         lead = self.context.container.store.load(self.context.lead_id, Lead, self.context.tenant_id)
         return self.booking.current_appointment(self.context.tenant_id, lead)
-
-
-def _fields(
-    tool_input: dict[str, Any], allowed: dict[str, type], required: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    unknown = sorted(set(tool_input) - set(allowed))
-    if unknown:
-        takes = ", ".join(allowed) if allowed else "no input"
-        raise InvalidToolInput(f"unexpected field(s) {', '.join(unknown)}; this tool takes {takes}")
-    missing = [name for name in required if name not in tool_input]
-    if missing:
-        raise InvalidToolInput(f"missing required field(s): {', '.join(missing)}")
-    for name, value in tool_input.items():
-        expected = allowed[name]
-        if not isinstance(value, expected):
-            kind = "a list of strings" if expected is list else "a string"
-            raise InvalidToolInput(f"{name} must be {kind}")
-    return dict(tool_input)
 
 
 def _best_match(text: str, catalog: list[CatalogEntry]) -> CatalogEntry | None:
