@@ -46,6 +46,7 @@ def tools_for(world: ChatWorld, lead_id: str | None = None, said: tuple[str, ...
         catalog=config.catalog(world.tenant_id, LOCATION),
         requested=tuple(lead.services),
         customer_texts=said,
+        generic_words=frozenset(config.tenant(world.tenant_id).catalog_generic_words),
     )
     return ToolRunner(context, booking_service(world.container))
 
@@ -155,6 +156,19 @@ def test_a_service_the_customer_named_is_used_when_the_model_leaves_it_out(world
     outcome = tools_for(world, said=said).run("find_slots", {"date": "2026-11-27"})
 
     assert outcome.result["services"][0]["name"] == "Supreme Tint Package"  # the newest naming one
+
+
+def test_the_tenants_generic_words_decide_which_words_name_a_service(world: ChatWorld) -> None:
+    asked = {"date": "2026-11-27", "service": "premium ceramic"}
+    tie = tools_for(world).run("find_slots", asked)  # "premium" and "ceramic" each name one service
+    config = config_service(world.container)
+    words = config.tenant(world.tenant_id).catalog_generic_words
+    config.update_tenant(world.tenant_id, catalog_generic_words=[*words, "ceramic"], actor="test")
+
+    chosen = tools_for(world).run("find_slots", asked)
+
+    assert "there is no single service called 'premium ceramic'" in error_of(tie.result)
+    assert chosen.result["services"][0]["name"] == "Premium Tint Package"
 
 
 def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(world: ChatWorld) -> None:

@@ -105,6 +105,19 @@ def test_an_operator_sets_up_a_tenant_and_a_location(
     assert audit[-1].changes["crm_api_key"] == "(changed)"
 
 
+def test_tenants_update_sets_the_words_the_chat_ignores_in_service_names(
+    sqlite_database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _setup(capsys, monkeypatch)
+
+    code, out, _ = _run(
+        capsys, "tenants", "update", "tintworld", "--generic-word", "Wrap", "--generic-word", "vinyl"
+    )
+
+    assert code == 0
+    assert "  catalog generic words: wrap, vinyl" in out.splitlines()
+
+
 def test_location_commands_print_what_they_did_and_record_the_actor(
     sqlite_database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -235,6 +248,7 @@ def test_catalog_list_and_location_prices_in_dollars(
         (["tenants", "create", "Tint World", "--name", "x"], "tenant id 'Tint World' must be a slug"),
         (["tenants", "create", "tintworld", "--name", "x"], "tenant 'tintworld' already exists"),
         (["tenants", "show", "ghost"], "tenant 'ghost' not found"),
+        (["tenants", "update", "tintworld", "--generic-word", "window film"], "must be one word of letters"),
         (["tenants", "create", "t2", "--name", "x", "--api-key-env", "NOT_SET_ANYWHERE"],
          "--api-key-env: environment variable NOT_SET_ANYWHERE is not set"),
         (["tenants", "allow", "tintworld", "add", "not-an-address"], "address 'not-an-address' is not a valid phone"),

@@ -20,11 +20,13 @@ from leadorch.app.config.errors import (
     TenantAlreadyExists,
     UnknownTenant,
 )
+from leadorch.app.config.models import DEFAULT_CATALOG_GENERIC_WORDS
 from leadorch.app.config.repository import AuditRecord, ConfigRepository
 from leadorch.app.config.secrets import SecretBox
 from leadorch.app.config.service import ConfigService
 from leadorch.app.config.tables import SCHEMA
 from leadorch.app.db import Database, open_database
+from leadorch.app.schema import create_tables
 from leadorch.ports.crm import CrmService
 
 START = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
@@ -272,3 +274,18 @@ def test_effective_price_is_the_location_override_else_the_tenant_wide_price(con
     assert (cleared.price_cents, cleared.price_overridden) == (60000, False)
     line = config.catalog("tintworld", "la")[0].service_line()
     assert (line.service_id, line.duration_minutes, line.price_cents) == ("cs-1", 60, 60000)
+
+
+def test_a_database_made_before_catalog_generic_words_gets_the_column(database_url: str) -> None:
+    db = open_database(database_url)
+    old_tenants = next(sql for sql in SCHEMA if "config_tenants (" in sql)
+    with db.transaction() as cur:
+        cur.execute(old_tenants.replace("catalog_generic_words TEXT,", ""))
+
+    create_tables(db)
+    create_tables(db)  # and again: adding a column is done once
+    config = ConfigService(ConfigRepository(db, SecretBox(SECRET_KEY), AdjustableClock(START)))
+    config.create_tenant("tintworld", name="Tint World", actor="setup")
+
+    assert config.tenant("tintworld").catalog_generic_words == list(DEFAULT_CATALOG_GENERIC_WORDS)
+    db.close()

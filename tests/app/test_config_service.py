@@ -23,7 +23,12 @@ from leadorch.app.config.errors import (
     UnknownLocation,
     UnknownService,
 )
-from leadorch.app.config.models import CatalogService, TenantConfig, TouchTemplate
+from leadorch.app.config.models import (
+    DEFAULT_CATALOG_GENERIC_WORDS,
+    CatalogService,
+    TenantConfig,
+    TouchTemplate,
+)
 from leadorch.app.config.repository import AuditRecord, ConfigRepository
 from leadorch.app.config.service import ConfigService
 from leadorch.app.settings import load_settings
@@ -148,6 +153,36 @@ def test_a_shorter_sms_limit_must_still_fit_the_tenants_own_texts(config: Config
     with pytest.raises(InvalidConfiguration, match="template for touch 5"):
         config.update_tenant("tintworld", max_sms_segments=2, actor="ana")  # the defaults fit in 2
     assert config.tenant("tintworld").max_sms_segments == 3
+
+
+def test_catalog_generic_words_default_to_the_tint_trade_and_are_set_per_tenant(
+    config: ConfigService,
+) -> None:
+    assert config.tenant("tintworld").catalog_generic_words == list(DEFAULT_CATALOG_GENERIC_WORDS)
+
+    updated = config.update_tenant(
+        "tintworld", catalog_generic_words=["Wrap", "vinyl", "wrap", " full "], actor="ana"
+    )
+
+    assert updated.catalog_generic_words == ["wrap", "vinyl", "full"]
+    assert config.tenant("tintworld").catalog_generic_words == ["wrap", "vinyl", "full"]
+    change = config.audit("tintworld", limit=1)[0]
+    assert change.action == "tenant.update"
+    assert change.changes["catalog_generic_words"]["to"] == ["wrap", "vinyl", "full"]
+
+
+@pytest.mark.parametrize(
+    ("words", "reason"),
+    [
+        (["two words"], "catalog generic word 'two words' must be one word of letters or digits"),
+        (["tint-film"], "must be one word of letters or digits"),
+        ([""], "catalog generic word"),
+    ],
+)
+def test_catalog_generic_words_are_single_words(config: ConfigService, words: list[str], reason: str) -> None:
+    with pytest.raises(InvalidConfiguration, match=reason):
+        config.update_tenant("tintworld", catalog_generic_words=words, actor="ana")
+    assert config.tenant("tintworld").catalog_generic_words == list(DEFAULT_CATALOG_GENERIC_WORDS)
 
 
 # -- locations ---------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 Each module that owns tables exposes `SCHEMA: list[str]` (portable DDL: `CREATE TABLE IF NOT EXISTS`,
 `CREATE INDEX IF NOT EXISTS`, types TEXT/INTEGER/BIGINT/BOOLEAN/DOUBLE PRECISION) and is listed here.
+A column added to a table later is also named in the module's `ADDED_COLUMNS` (table, column, type),
+so a database created before it gets the column too (nullable: old rows read as the default).
 """
 
 from __future__ import annotations
@@ -28,3 +30,18 @@ def create_tables(db: Database) -> None:
         with db.transaction() as cur:
             for statement in module.SCHEMA:
                 cur.execute(statement)
+        for table, column, kind in getattr(module, "ADDED_COLUMNS", []):
+            if not _has_column(db, table, column):
+                with db.transaction() as cur:
+                    cur.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _has_column(db: Database, table: str, column: str) -> bool:
+    # Portable across SQLite and PostgreSQL: selecting a missing column fails (and rolls back only
+    # this transaction); both drivers' errors are DB-API errors with no common base class here.
+    try:
+        with db.transaction() as cur:
+            cur.execute(f"SELECT {column} FROM {table} WHERE 1 = 0")
+    except Exception:
+        return False
+    return True

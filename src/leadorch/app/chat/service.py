@@ -193,6 +193,7 @@ class ChatService:
             requested=tuple(lead.services),
             previous_service_ids=previous_service_ids(conversation),
             customer_texts=customer_texts(conversation),
+            generic_words=frozenset(tenant.catalog_generic_words),
         )
         runner = ToolRunner(context, self.booking)
         assistant, loop = assistant_for(self.container), assistant_loop(self.container)

@@ -33,7 +33,7 @@ from leadorch.app.chat.tools import (
     ToolInput,
     read_input,
 )
-from leadorch.app.config.models import CatalogEntry, LocationConfig
+from leadorch.app.config.models import DEFAULT_CATALOG_GENERIC_WORDS, CatalogEntry, LocationConfig
 from leadorch.app.eventstore.store import NotFound
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.errors import DomainError
@@ -50,8 +50,6 @@ DEFAULT_SEARCH = timedelta(days=14)
 MAX_SEARCH = timedelta(days=31)
 ALTERNATIVES_SEARCH = timedelta(days=7)
 MAX_QUESTION_CHARS = 1000
-_GENERIC_WORDS = {"the", "a", "and", "of", "with", "for", "package", "tint", "tinting", "window", "windows",
-                  "film", "service", "install", "installation"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -81,6 +79,8 @@ class ChatContext:
     previous_service_ids: list[str] = field(default_factory=list)
     customer_texts: tuple[str, ...] = ()
     """What the customer wrote, newest first."""
+    generic_words: frozenset[str] = frozenset(DEFAULT_CATALOG_GENERIC_WORDS)
+    """The tenant's words that do not tell its services apart (`TenantConfig.catalog_generic_words`)."""
 
 
 class ToolRunner:
@@ -243,7 +243,7 @@ class ToolRunner:
         for said in self.context.customer_texts:
             # The customer named it, even if the model did not pass it on ("how much is the premium?",
             # then "any time Friday?"): the most recent message naming exactly one service decides.
-            named = _best_match(said, bookable)
+            named = _best_match(said, bookable, self.context.generic_words)
             if named is not None:
                 return [named]
         asked = " ".join(self.context.requested).lower()
@@ -283,7 +283,7 @@ class ToolRunner:
         containing = [e for e in self.context.catalog if wanted in e.name.lower() or e.name.lower() in wanted]
         if len(containing) == 1:
             return containing[0]
-        best = _best_match(wanted, self.context.catalog)
+        best = _best_match(wanted, self.context.catalog, self.context.generic_words)
         if best is not None:
             return best
         names = ", ".join(entry.name for entry in self.context.catalog)
@@ -372,9 +372,9 @@ class ToolRunner:
         return self.booking.current_appointment(self.context.tenant_id, lead)
 
 
-def _best_match(text: str, catalog: list[CatalogEntry]) -> CatalogEntry | None:
+def _best_match(text: str, catalog: list[CatalogEntry], generic: frozenset[str]) -> CatalogEntry | None:
     """The one service whose distinctive words `text` uses most (None when none, or a tie)."""
-    words = {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _GENERIC_WORDS}
+    words = {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in generic}
     scored = sorted(
         ((len(words & set(re.findall(r"[a-z0-9]+", e.name.lower()))), e) for e in catalog),
         key=lambda pair: -pair[0],

@@ -130,6 +130,12 @@ def register(subparsers: Any) -> None:
         help="replaces the list of website-lead workflow status ids (repeatable)",
     )
     update.add_argument("--max-sms-segments", type=int, metavar="N")
+    update.add_argument(
+        "--generic-word",
+        action="append",
+        metavar="WORD",
+        help="replaces the words the chat ignores when matching a service name (repeatable)",
+    )
     add_actor(update)
     update.set_defaults(handler=config_command(_update))
 
@@ -242,6 +248,7 @@ def _update(args: argparse.Namespace, config: ConfigService) -> int:
         name=args.name,
         website_status_ids=args.website_status,
         max_sms_segments=args.max_sms_segments,
+        catalog_generic_words=args.generic_word,
         actor=actor_of(args),
     )
     print(f"updated tenant {tenant.tenant_id}")
@@ -342,6 +349,7 @@ def describe_tenant(tenant: TenantConfig) -> str:
         f"  CRM API key: {_set(tenant.crm_api_key_set)}; webhook secret: {_set(tenant.crm_webhook_secret_set)}",
         f"  touch plan: {plan}; own templates: {', '.join(map(str, sorted(tenant.templates))) or 'none'}",
         f"  max SMS segments: {tenant.max_sms_segments}",
+        f"  catalog generic words: {', '.join(tenant.catalog_generic_words) or '(none)'}",
     ]
     return "\n".join(lines)
 

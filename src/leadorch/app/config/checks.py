@@ -107,6 +107,24 @@ def status_ids(values: Sequence[str]) -> list[str]:
     return checked
 
 
+def catalog_words(values: Sequence[str]) -> list[str]:
+    """Words of service names, lower-case letters and digits only, de-duplicated in the order given."""
+    if isinstance(values, str):
+        values = [values]
+    checked: list[str] = []
+    for value in values:
+        word = validation.text(value, "catalog generic word", max_length=50).lower()
+        if not word.isalnum():
+            raise InvalidConfiguration(
+                f"catalog generic word {value!r} must be one word of letters or digits"
+            )
+        if word not in checked:
+            checked.append(word)
+    if len(checked) > 200:
+        raise InvalidConfiguration(f"at most 200 catalog generic words, not {len(checked)}")
+    return checked
+
+
 def service_id(value: str) -> str:
     """A catalog id: the CRM's canned-service id, or an operator's own (no spaces)."""
     checked = validation.text(value, "service id", max_length=100)

@@ -45,8 +45,19 @@ class TouchTemplate(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     sms: str | None = None
 
 
+DEFAULT_CATALOG_GENERIC_WORDS: tuple[str, ...] = (
+    "the", "a", "and", "of", "with", "for", "package", "tint", "tinting", "window", "windows", "film",
+    "service", "install", "installation",
+)  # fmt: skip
+"""Words in most service names of a tint shop (the first tenants' trade): a default, per tenant."""
+
+
 class TenantConfig(msgspec.Struct, frozen=True, kw_only=True):
-    """A franchise or shop group: its CRM binding, lead rule, cadence, templates and demo mode."""
+    """A franchise or shop group: its CRM binding, lead rule, cadence, templates and demo mode.
+
+    `catalog_generic_words` are the words its service names share ("package", "tint"…): the chat
+    ignores them when it works out which service a customer named, so only distinctive words count.
+    """
 
     tenant_id: str
     name: str
@@ -56,6 +67,9 @@ class TenantConfig(msgspec.Struct, frozen=True, kw_only=True):
     custom_touch_plan: list[PlannedTouchConfig] | None = None
     templates: dict[int, TouchTemplate] = msgspec.field(default_factory=dict)
     max_sms_segments: int = 2
+    catalog_generic_words: list[str] = msgspec.field(
+        default_factory=lambda: list(DEFAULT_CATALOG_GENERIC_WORDS)
+    )
     crm_api_key_set: bool = False
     crm_webhook_secret_set: bool = False
     version: int = 1

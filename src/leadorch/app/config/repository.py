@@ -137,9 +137,9 @@ class ConfigRepository:
             try:
                 cur.execute(
                     "INSERT INTO config_tenants (tenant_id, name, website_status_ids, demo_mode, allow_list, "
-                    "custom_touch_plan, templates, max_sms_segments, crm_api_key_sealed, crm_webhook_secret_sealed, "
-                    "api_token_sha256, version, created_at, updated_at) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "custom_touch_plan, templates, max_sms_segments, catalog_generic_words, crm_api_key_sealed, "
+                    "crm_webhook_secret_sealed, api_token_sha256, version, created_at, updated_at) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (
                         *rows.tenant_values(stored),
                         self._seal(crm_api_key),
@@ -163,7 +163,8 @@ class ConfigRepository:
         with self._db.transaction() as cur:
             row = cur.execute(
                 "UPDATE config_tenants SET name = %s, website_status_ids = %s, demo_mode = %s, allow_list = %s, "
-                "custom_touch_plan = %s, templates = %s, max_sms_segments = %s, version = version + 1, updated_at = %s "
+                "custom_touch_plan = %s, templates = %s, max_sms_segments = %s, catalog_generic_words = %s, "
+                "version = version + 1, updated_at = %s "
                 "WHERE tenant_id = %s AND version = %s RETURNING version",
                 (*rows.tenant_values(tenant)[1:], rows.iso(now), tenant.tenant_id, expected_version),
             ).fetchone()

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from leadorch.app.config.models import (
+    DEFAULT_CATALOG_GENERIC_WORDS,
     CatalogEntry,
     DateException,
     LocationConfig,
@@ -23,7 +24,8 @@ _json = msgspec.json.Encoder()
 
 TENANT_COLUMNS = (
     "tenant_id, name, website_status_ids, demo_mode, allow_list, custom_touch_plan, templates, max_sms_segments, "
-    "crm_api_key_sealed IS NOT NULL, crm_webhook_secret_sealed IS NOT NULL, version, created_at, updated_at"
+    "crm_api_key_sealed IS NOT NULL, crm_webhook_secret_sealed IS NOT NULL, version, created_at, updated_at, "
+    "catalog_generic_words"
 )
 LOCATION_COLUMNS = (
     "tenant_id, location_id, name, crm_location_id, time_zone, phone, address, weekly_hours, exceptions, "
@@ -54,6 +56,7 @@ def tenant_values(tenant: TenantConfig) -> tuple[Any, ...]:
         None if tenant.custom_touch_plan is None else json_text(tenant.custom_touch_plan),
         json_text(tenant.templates),
         tenant.max_sms_segments,
+        json_text(tenant.catalog_generic_words),
     )
 
 
@@ -74,6 +77,9 @@ def tenant_from_row(row: Sequence[Any]) -> TenantConfig:
         version=int(row[10]),
         created_at=datetime.fromisoformat(row[11]),
         updated_at=datetime.fromisoformat(row[12]),
+        catalog_generic_words=list(DEFAULT_CATALOG_GENERIC_WORDS)
+        if row[13] is None
+        else msgspec.json.decode(row[13], type=list[str]),
     )
 
 

@@ -18,6 +18,7 @@ SCHEMA: list[str] = [
         custom_touch_plan TEXT,
         templates TEXT NOT NULL,
         max_sms_segments INTEGER NOT NULL,
+        catalog_generic_words TEXT,
         crm_api_key_sealed TEXT,
         crm_webhook_secret_sealed TEXT,
         api_token_sha256 TEXT NOT NULL UNIQUE,
@@ -86,4 +87,9 @@ SCHEMA: list[str] = [
         name TEXT PRIMARY KEY,
         value BIGINT NOT NULL
     )""",
+]
+
+# Columns added after a table was first created: `create_tables` adds each one a database lacks.
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("config_tenants", "catalog_generic_words", "TEXT"),  # NULL: the default words
 ]

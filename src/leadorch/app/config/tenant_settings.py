@@ -108,6 +108,7 @@ class TenantSettings:
         name: str | None = None,
         website_status_ids: Sequence[str] | None = None,
         max_sms_segments: int | None = None,
+        catalog_generic_words: Sequence[str] | None = None,
         actor: str,
     ) -> TenantConfig:
         changes: dict[str, Any] = {}
@@ -119,9 +120,11 @@ class TenantSettings:
             changes["max_sms_segments"] = validation.whole_number(
                 max_sms_segments, "max SMS segments", minimum=1, maximum=10
             )
+        if catalog_generic_words is not None:
+            changes["catalog_generic_words"] = checks.catalog_words(catalog_generic_words)
         if not changes:
             raise InvalidConfiguration(
-                "nothing to update: give a name, website status ids or max SMS segments"
+                "nothing to update: give a name, website status ids, max SMS segments or catalog generic words"
             )
         if "max_sms_segments" in changes:  # the tenant's own SMS templates must still fit
             current = self.repository.tenant(tenant_id)

@@ -55,6 +55,7 @@ class TenantUpdate(msgspec.Struct, frozen=True, kw_only=True):
     name: str | None = None
     website_status_ids: list[str] | None = None
     max_sms_segments: int | None = None
+    catalog_generic_words: list[str] | None = None
 
 
 class DemoMode(msgspec.Struct, frozen=True, kw_only=True):
@@ -210,6 +211,7 @@ class TenantsController(Controller):
             name=data.name,
             website_status_ids=data.website_status_ids,
             max_sms_segments=data.max_sms_segments,
+            catalog_generic_words=data.catalog_generic_words,
             actor=access.actor,
         )
 
