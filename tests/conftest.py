@@ -1,4 +1,9 @@
-"""Shared fixtures: real PostgreSQL and Redis for the whole run, a fresh database per test."""
+"""Shared fixtures: real PostgreSQL and Redis for the whole run, a fresh database per test.
+
+The worlds the application tests start from live in `tests/support/` and are registered here as
+plugins, so a test asks for one by its fixture name (`chat_world`, `touch_world`, `shopmonkey_world`, …)
+and "go to definition" on the name's module in `pytest_plugins` finds it; no test module re-exports them.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.services import create_database, drop_database, postgres_server, redis_server
+
+pytest_plugins = [
+    "tests.support.touch_world",  # shared_database_url, shared_providers, shared_client, touch_world, touch_client
+    "tests.support.chat_world",  # chat_servers_on, chat_world (on touch_world's shared_database_url)
+    "tests.support.shopmonkey_world",  # shared_world, shopmonkey_world, shopmonkey_module_world, shopmonkey_client
+    "tests.support.projection_history",  # history_container
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 from litestar.testing import TestClient
+from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.audit import mask
@@ -22,12 +23,10 @@ from leadorch.app.http.app import create_app
 from leadorch.app.settings import load_settings
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.availability import ServiceLine
-from leadorch.domain.cadence import DEFAULT_PLAN, DEFAULT_WINDOW
 from leadorch.domain.conversation import Conversation
 from leadorch.domain.intake import OrderIntake, OrderVersion
 from leadorch.domain.lead import Lead
-from leadorch.domain.schedule import TouchPointSchedule
-from leadorch.domain.values import Contact, Vehicle
+from leadorch.domain.values import Vehicle
 
 ARRIVAL = datetime(2025, 6, 2, 17, 0, tzinfo=UTC)
 ADMIN = {"Authorization": "Bearer test-admin-token"}
@@ -47,33 +46,14 @@ def container(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Co
 def a_lead_with_a_full_history(container: Container) -> Lead:
     """Order accepted, first touch sent, an SMS reply, a chat, a booking synced to the CRM."""
     intake = OrderIntake.open(tenant_id="tint-co", order_id="o-77", at=ARRIVAL)
-    lead = Lead.register(
-        tenant_id="tint-co",
-        location_id="san-diego",
-        crm_order_id="o-77",
-        crm_customer_id="c-77",
-        crm_vehicle_id="v-77",
-        contact=Contact("Maria", "Lopez", "maria@example.com", "+16195550142"),
-        vehicle=Vehicle(2021, "Toyota", "Camry"),
-        services=["Premium Tint"],
-        email_consent=True,
-        sms_consent=True,
-        at=ARRIVAL,
+    builder = a_lead(
+        order="o-77", customer="c-77", vehicle_id="v-77", vehicle=Vehicle(2021, "Toyota", "Camry"), at=ARRIVAL
     )
+    lead = builder.registered()
     intake.record_lead_created(
         OrderVersion("o-77", "crm-sd", ARRIVAL, "webhook"), lead_id=lead.id, at=ARRIVAL
     )
-    schedule = TouchPointSchedule.start(
-        tenant_id="tint-co",
-        lead_id=str(lead.id),
-        location_id="san-diego",
-        plan=DEFAULT_PLAN,
-        window=DEFAULT_WINDOW,
-        time_zone="America/Los_Angeles",
-        email_ok=True,
-        sms_ok=True,
-        at=ARRIVAL + timedelta(seconds=1),
-    )
+    schedule = builder.schedule_of(lead, at=ARRIVAL + timedelta(seconds=1))
     container.store.save(intake, lead, schedule)
     sent_at = ARRIVAL + timedelta(seconds=20)
     schedule.claim_next_touch(now=sent_at - timedelta(seconds=2), claim_id="claim-1")

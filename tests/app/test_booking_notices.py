@@ -12,8 +12,6 @@ from datetime import timedelta
 import pytest
 from tests.support.booking_claims import FRIDAY_10AM, book
 from tests.support.chat_world import LOCATION, MAYA_EMAIL, MAYA_PHONE, ChatWorld
-from tests.support.chat_world import chat_servers_on as chat_servers_on
-from tests.support.chat_world import world as world
 
 from leadorch.app.booking.notices import NoticeLedger, send_appointment_notice
 from leadorch.app.booking.reminders import send_due_reminders
@@ -28,11 +26,11 @@ def shared_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('notices') / 'events.db'}"
 
 
-def test_a_booking_is_confirmed_by_email_and_text_with_a_link_back_to_the_chat(world: ChatWorld) -> None:
-    book(world)
+def test_a_booking_is_confirmed_by_email_and_text_with_a_link_back_to_the_chat(chat_world: ChatWorld) -> None:
+    book(chat_world)
 
-    (email,) = world.emails_to(MAYA_EMAIL)
-    (text,) = world.texts_to(MAYA_PHONE)
+    (email,) = chat_world.emails_to(MAYA_EMAIL)
+    (text,) = chat_world.texts_to(MAYA_PHONE)
     assert email.subject == "You're booked: Fri Nov 27, 10:00 AM at Demo Tint San Diego"
     for body in (email.text, text.body):
         assert (
@@ -42,50 +40,50 @@ def test_a_booking_is_confirmed_by_email_and_text_with_a_link_back_to_the_chat(w
         assert "To reschedule or cancel, reply in the chat: https://chat.demo-tint.example.com/chat/" in body
     token = re.search(r"/chat/(\S+) or call", text.body)
     assert token is not None
-    reopened = world.client.post("/api/chat/sessions", json={"token": token.group(1)})
+    reopened = chat_world.client.post("/api/chat/sessions", json={"token": token.group(1)})
     assert reopened.status_code == 201 and reopened.json()["appointment"]["label"] == "Fri Nov 27, 10:00 AM"
 
 
-def test_only_consented_channels_are_used(world: ChatWorld) -> None:
-    email_only = world.new_lead(first_name="Ana", phone=None)
+def test_only_consented_channels_are_used(chat_world: ChatWorld) -> None:
+    email_only = chat_world.new_lead(first_name="Ana", phone=None)
 
-    book(world, email_only)
+    book(chat_world, email_only)
 
-    assert len(world.emails_to(MAYA_EMAIL)) == 1
-    assert world.texts_to(MAYA_PHONE) == []
-
-
-def test_demo_mode_suppresses_addresses_off_the_allow_list(world: ChatWorld) -> None:
-    stranger = world.new_lead(first_name="Sam", email="sam@example.org", phone=None)
-
-    appointment_id = book(world, stranger)
-
-    assert world.emails_to("sam@example.org") == []
-    assert NoticeLedger(world.container.db).sent(appointment_id) == [("booked", "email", "suppressed")]
+    assert len(chat_world.emails_to(MAYA_EMAIL)) == 1
+    assert chat_world.texts_to(MAYA_PHONE) == []
 
 
-def test_moves_and_cancellations_are_announced_and_each_notice_goes_once(world: ChatWorld) -> None:
-    appointment_id = book(world)
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    service = booking_service(world.container)
+def test_demo_mode_suppresses_addresses_off_the_allow_list(chat_world: ChatWorld) -> None:
+    stranger = chat_world.new_lead(first_name="Sam", email="sam@example.org", phone=None)
+
+    appointment_id = book(chat_world, stranger)
+
+    assert chat_world.emails_to("sam@example.org") == []
+    assert NoticeLedger(chat_world.container.db).sent(appointment_id) == [("booked", "email", "suppressed")]
+
+
+def test_moves_and_cancellations_are_announced_and_each_notice_goes_once(chat_world: ChatWorld) -> None:
+    appointment_id = book(chat_world)
+    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
+    service = booking_service(chat_world.container)
     service.reschedule(
-        tenant_id=world.tenant_id,
-        lead_id=world.lead_id,
+        tenant_id=chat_world.tenant_id,
+        lead_id=chat_world.lead_id,
         location=location,
         start=FRIDAY_10AM + timedelta(days=1),
     )
-    service.cancel(tenant_id=world.tenant_id, lead_id=world.lead_id, reason="plans changed")
+    service.cancel(tenant_id=chat_world.tenant_id, lead_id=chat_world.lead_id, reason="plans changed")
 
-    again = send_appointment_notice(world.container, world.tenant_id, appointment_id, "booked")
+    again = send_appointment_notice(chat_world.container, chat_world.tenant_id, appointment_id, "booked")
 
-    subjects = [mail.subject for mail in world.emails_to(MAYA_EMAIL)]
+    subjects = [mail.subject for mail in chat_world.emails_to(MAYA_EMAIL)]
     assert subjects == [
         "You're booked: Fri Nov 27, 10:00 AM at Demo Tint San Diego",
         "Your appointment moved to Sat Nov 28, 10:00 AM at Demo Tint San Diego",
         "Your appointment at Demo Tint San Diego is cancelled",
     ]
     assert [outcome.status for outcome in again] == ["duplicate", "duplicate"]
-    assert len(world.texts_to(MAYA_PHONE)) == 3
+    assert len(chat_world.texts_to(MAYA_PHONE)) == 3
 
 
 def reminders_of(world: ChatWorld, appointment_id: str) -> list[str]:
@@ -98,51 +96,53 @@ def reminders_of(world: ChatWorld, appointment_id: str) -> list[str]:
     ]
 
 
-def test_a_reminder_goes_out_24_hours_ahead_once(world: ChatWorld) -> None:
-    appointment_id = book(world)
-    world.catch_up()
+def test_a_reminder_goes_out_24_hours_ahead_once(chat_world: ChatWorld) -> None:
+    appointment_id = book(chat_world)
+    chat_world.catch_up()
 
-    world.clock.set(THURSDAY_10AM - timedelta(minutes=1))
-    send_due_reminders(world.container)
-    too_early = reminders_of(world, appointment_id)
-    world.clock.set(THURSDAY_10AM)
-    send_due_reminders(world.container)
-    world.clock.set(THURSDAY_10AM + timedelta(minutes=5))
-    send_due_reminders(world.container)
+    chat_world.clock.set(THURSDAY_10AM - timedelta(minutes=1))
+    send_due_reminders(chat_world.container)
+    too_early = reminders_of(chat_world, appointment_id)
+    chat_world.clock.set(THURSDAY_10AM)
+    send_due_reminders(chat_world.container)
+    chat_world.clock.set(THURSDAY_10AM + timedelta(minutes=5))
+    send_due_reminders(chat_world.container)
 
     assert too_early == []
-    assert reminders_of(world, appointment_id) == ["reminder/email/sent", "reminder/sms/sent"]
+    assert reminders_of(chat_world, appointment_id) == ["reminder/email/sent", "reminder/sms/sent"]
     reminders = [
         mail
-        for mail in world.emails_to(MAYA_EMAIL)
-        if mail.subject.startswith("Reminder") and mail.custom_args.get("tenant_id") == world.tenant_id
+        for mail in chat_world.emails_to(MAYA_EMAIL)
+        if mail.subject.startswith("Reminder") and mail.custom_args.get("tenant_id") == chat_world.tenant_id
     ]
     assert [mail.subject for mail in reminders] == ["Reminder: Fri Nov 27, 10:00 AM at Demo Tint San Diego"]
 
 
-def test_a_reminder_due_before_the_sending_window_waits_for_it_to_open(world: ChatWorld) -> None:
-    config_service(world.container).set_sending_window(
-        world.tenant_id, LOCATION, start="11:00", end="20:00", actor="test"
+def test_a_reminder_due_before_the_sending_window_waits_for_it_to_open(chat_world: ChatWorld) -> None:
+    config_service(chat_world.container).set_sending_window(
+        chat_world.tenant_id, LOCATION, start="11:00", end="20:00", actor="test"
     )
-    appointment_id = book(world)  # Friday 10:00: 24 hours ahead is Thursday 10:00, before the window opens
-    world.catch_up()
+    appointment_id = book(
+        chat_world
+    )  # Friday 10:00: 24 hours ahead is Thursday 10:00, before the window opens
+    chat_world.catch_up()
 
-    world.clock.set(THURSDAY_10AM + timedelta(minutes=30))
-    send_due_reminders(world.container)
-    before_window = reminders_of(world, appointment_id)
-    world.clock.set(THURSDAY_10AM + timedelta(hours=1))
-    send_due_reminders(world.container)
+    chat_world.clock.set(THURSDAY_10AM + timedelta(minutes=30))
+    send_due_reminders(chat_world.container)
+    before_window = reminders_of(chat_world, appointment_id)
+    chat_world.clock.set(THURSDAY_10AM + timedelta(hours=1))
+    send_due_reminders(chat_world.container)
 
     assert before_window == []
-    assert reminders_of(world, appointment_id) == ["reminder/email/sent", "reminder/sms/sent"]
+    assert reminders_of(chat_world, appointment_id) == ["reminder/email/sent", "reminder/sms/sent"]
 
 
-def test_an_appointment_booked_less_than_a_day_ahead_gets_no_reminder(world: ChatWorld) -> None:
-    world.clock.set(THURSDAY_10AM + timedelta(hours=2))  # Thursday noon: booking Friday 10:00
-    appointment_id = book(world)
-    world.catch_up()
+def test_an_appointment_booked_less_than_a_day_ahead_gets_no_reminder(chat_world: ChatWorld) -> None:
+    chat_world.clock.set(THURSDAY_10AM + timedelta(hours=2))  # Thursday noon: booking Friday 10:00
+    appointment_id = book(chat_world)
+    chat_world.catch_up()
 
-    world.clock.set(THURSDAY_10AM + timedelta(hours=3))
-    send_due_reminders(world.container)
+    chat_world.clock.set(THURSDAY_10AM + timedelta(hours=3))
+    send_due_reminders(chat_world.container)
 
-    assert reminders_of(world, appointment_id) == []
+    assert reminders_of(chat_world, appointment_id) == []

@@ -22,9 +22,6 @@ from tests.support.booking_claims import (
     in_two_workers_at_once,
 )
 from tests.support.chat_world import LOCATION, ChatWorld
-from tests.support.chat_world import chat_servers_on as chat_servers_on
-from tests.support.chat_world import shared_database_url as shared_database_url
-from tests.support.chat_world import world as world
 
 from leadorch.app.booking import actors
 from leadorch.app.booking.orphan_claims import ORPHAN_GRACE, release_orphan_claims
@@ -54,92 +51,96 @@ def sweep(world: ChatWorld) -> list[Claim]:
 
 
 def test_an_old_orphan_claim_is_released_and_its_slot_can_be_booked_again(
-    world: ChatWorld, caplog: pytest.LogCaptureFixture
+    chat_world: ChatWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
-    book(world, world.new_lead(first_name="Ana"))
-    orphan = crashed_booking(world)  # with Ana's, both bays at 10:00 look taken
+    book(chat_world, chat_world.new_lead(first_name="Ana"))
+    orphan = crashed_booking(chat_world)  # with Ana's, both bays at 10:00 look taken
     with pytest.raises(SlotTaken, match="already taken"):
-        book(world, world.new_lead(first_name="Ben"))
-    world.clock.advance(PAST_GRACE)
+        book(chat_world, chat_world.new_lead(first_name="Ben"))
+    chat_world.clock.advance(PAST_GRACE)
 
     with caplog.at_level(logging.WARNING, logger="leadorch.app.booking.orphan_claims"):
-        released = sweep(world)
+        released = sweep(chat_world)
 
     assert [(c.appointment_id, c.location_id, c.start) for c in released] == [(orphan, LOCATION, FRIDAY_10AM)]
     warnings = [
         r.getMessage()
         for r in caplog.records
-        if r.name == "leadorch.app.booking.orphan_claims" and world.tenant_id in r.getMessage()
+        if r.name == "leadorch.app.booking.orphan_claims" and chat_world.tenant_id in r.getMessage()
     ]
     assert len(warnings) == 1
-    assert all(part in warnings[0] for part in (orphan, world.tenant_id, LOCATION, "27 Nov 2026 18:00 UTC"))
+    assert all(
+        part in warnings[0] for part in (orphan, chat_world.tenant_id, LOCATION, "27 Nov 2026 18:00 UTC")
+    )
     assert "Crash" not in warnings[0] and "Ortega" not in warnings[0]
-    assert orphan not in [row[0] for row in claim_rows(world)]
-    book(world, world.new_lead(first_name="Ben"))  # the bay is free again
+    assert orphan not in [row[0] for row in claim_rows(chat_world)]
+    book(chat_world, chat_world.new_lead(first_name="Ben"))  # the bay is free again
 
 
-def test_a_young_claim_without_appointment_is_a_booking_in_progress_and_is_kept(world: ChatWorld) -> None:
-    book(world, world.new_lead(first_name="Ana"))
-    orphan = crashed_booking(world)
-    world.clock.advance(ORPHAN_GRACE - timedelta(seconds=30))
+def test_a_young_claim_without_appointment_is_a_booking_in_progress_and_is_kept(
+    chat_world: ChatWorld,
+) -> None:
+    book(chat_world, chat_world.new_lead(first_name="Ana"))
+    orphan = crashed_booking(chat_world)
+    chat_world.clock.advance(ORPHAN_GRACE - timedelta(seconds=30))
 
-    assert sweep(world) == []
+    assert sweep(chat_world) == []
 
-    assert orphan in [row[0] for row in claim_rows(world)]
+    assert orphan in [row[0] for row in claim_rows(chat_world)]
     with pytest.raises(SlotTaken, match="already taken"):
-        book(world, world.new_lead(first_name="Ben"))
+        book(chat_world, chat_world.new_lead(first_name="Ben"))
 
 
 def test_claims_of_saved_appointments_are_kept_even_before_the_read_model_knows_them(
-    world: ChatWorld,
+    chat_world: ChatWorld,
 ) -> None:
-    book(world, world.new_lead(first_name="Ana"))
-    book(world, world.new_lead(first_name="Ben"))  # no catch_up: the read model knows neither
-    before = claim_rows(world)
-    world.clock.advance(timedelta(hours=1))
+    book(chat_world, chat_world.new_lead(first_name="Ana"))
+    book(chat_world, chat_world.new_lead(first_name="Ben"))  # no catch_up: the read model knows neither
+    before = claim_rows(chat_world)
+    chat_world.clock.advance(timedelta(hours=1))
 
-    assert sweep(world) == []
-    world.catch_up()
-    assert sweep(world) == []
+    assert sweep(chat_world) == []
+    chat_world.catch_up()
+    assert sweep(chat_world) == []
 
-    assert claim_rows(world) == before
+    assert claim_rows(chat_world) == before
     with pytest.raises(SlotTaken, match="already taken"):
-        book(world, world.new_lead(first_name="Cy"))
+        book(chat_world, chat_world.new_lead(first_name="Cy"))
 
 
 def test_cancelled_and_rescheduled_appointments_keep_their_claims_as_booking_left_them(
-    world: ChatWorld,
+    chat_world: ChatWorld,
 ) -> None:
-    ana, ben = world.new_lead(first_name="Ana"), world.new_lead(first_name="Ben")
-    book(world, ana)
-    book(world, ben)
-    service = booking_service(world.container)
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    service.cancel(tenant_id=world.tenant_id, lead_id=ana, reason="plans changed")
+    ana, ben = chat_world.new_lead(first_name="Ana"), chat_world.new_lead(first_name="Ben")
+    book(chat_world, ana)
+    book(chat_world, ben)
+    service = booking_service(chat_world.container)
+    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
+    service.cancel(tenant_id=chat_world.tenant_id, lead_id=ana, reason="plans changed")
     service.reschedule(
-        tenant_id=world.tenant_id, lead_id=ben, location=location, start=FRIDAY_10AM + timedelta(hours=4)
+        tenant_id=chat_world.tenant_id, lead_id=ben, location=location, start=FRIDAY_10AM + timedelta(hours=4)
     )
-    before = claim_rows(world)
-    world.clock.advance(timedelta(hours=1))
+    before = claim_rows(chat_world)
+    chat_world.clock.advance(timedelta(hours=1))
 
-    assert sweep(world) == []
+    assert sweep(chat_world) == []
 
-    assert claim_rows(world) == before
+    assert claim_rows(chat_world) == before
     assert sorted(row[1] for row in before) == ["cancelled", "confirmed"]
 
 
 def test_running_the_sweep_twice_or_from_two_workers_at_once_releases_each_orphan_once(
-    world: ChatWorld,
+    chat_world: ChatWorld,
 ) -> None:
-    first, second = crashed_booking(world), crashed_booking(world, FRIDAY_10AM + timedelta(hours=2))
-    world.clock.advance(PAST_GRACE)
-    results = in_two_workers_at_once(lambda: sweep(world))
+    first, second = crashed_booking(chat_world), crashed_booking(chat_world, FRIDAY_10AM + timedelta(hours=2))
+    chat_world.clock.advance(PAST_GRACE)
+    results = in_two_workers_at_once(lambda: sweep(chat_world))
 
     assert sorted(c.appointment_id for result in results for c in result) == sorted([first, second])
-    kept = book(world, world.new_lead(first_name="Ana"))
-    world.clock.advance(PAST_GRACE)
-    assert sweep(world) == []
-    assert [row[0] for row in claim_rows(world)] == [kept]
+    kept = book(chat_world, chat_world.new_lead(first_name="Ana"))
+    chat_world.clock.advance(PAST_GRACE)
+    assert sweep(chat_world) == []
+    assert [row[0] for row in claim_rows(chat_world)] == [kept]
 
 
 def test_the_sweep_is_a_periodic_job_of_every_worker() -> None:
@@ -149,15 +150,15 @@ def test_the_sweep_is_a_periodic_job_of_every_worker() -> None:
     assert actors.RELEASE_ORPHAN_CLAIMS.max_retries == 0  # the next run is the retry
 
 
-def test_the_periodic_job_releases_an_orphan(world: ChatWorld) -> None:
-    orphan = crashed_booking(world)
-    world.clock.advance(PAST_GRACE)
+def test_the_periodic_job_releases_an_orphan(chat_world: ChatWorld) -> None:
+    orphan = crashed_booking(chat_world)
+    chat_world.clock.advance(PAST_GRACE)
 
-    actors.RELEASE_ORPHAN_CLAIMS.fn(world.container)
+    actors.RELEASE_ORPHAN_CLAIMS.fn(chat_world.container)
 
-    assert orphan not in [row[0] for row in claim_rows(world)]
+    assert orphan not in [row[0] for row in claim_rows(chat_world)]
 
 
-def test_a_negative_grace_period_is_refused(world: ChatWorld) -> None:
+def test_a_negative_grace_period_is_refused(chat_world: ChatWorld) -> None:
     with pytest.raises(ValueError, match="older_than must not be negative"):
-        release_orphan_claims(world.container, older_than=timedelta(minutes=-1))
+        release_orphan_claims(chat_world.container, older_than=timedelta(minutes=-1))

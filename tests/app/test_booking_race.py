@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 from tests.support.chat_world import LOCATION, PREMIUM, ChatWorld
-from tests.support.chat_world import chat_servers_on as chat_servers_on
-from tests.support.chat_world import world as world
 from tests.support.services import create_database, drop_database
 
 from leadorch.adapters.offline_assistant import OfflineAssistant
@@ -61,21 +59,25 @@ def race(*attempts: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def test_of_many_bookings_for_the_last_bay_exactly_one_wins(world: ChatWorld) -> None:
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    service = booking_service(world.container)
+def test_of_many_bookings_for_the_last_bay_exactly_one_wins(chat_world: ChatWorld) -> None:
+    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
+    service = booking_service(chat_world.container)
     for round_number in range(3):
         start = FRIDAY_10AM + timedelta(hours=2 * round_number)
-        early = world.new_lead(first_name="Early")
+        early = chat_world.new_lead(first_name="Early")
         service.book(
-            tenant_id=world.tenant_id, lead_id=early, location=location, services=[PREMIUM_LINE], start=start
+            tenant_id=chat_world.tenant_id,
+            lead_id=early,
+            location=location,
+            services=[PREMIUM_LINE],
+            start=start,
         )
-        racers = [world.new_lead(first_name=f"Racer{i}") for i in range(4)]
+        racers = [chat_world.new_lead(first_name=f"Racer{i}") for i in range(4)]
 
         outcomes = race(
             *[
                 (lambda lead=lead, start=start: service.book(
-                    tenant_id=world.tenant_id, lead_id=lead, location=location, services=[PREMIUM_LINE], start=start
+                    tenant_id=chat_world.tenant_id, lead_id=lead, location=location, services=[PREMIUM_LINE], start=start
                 ))
                 for lead in racers
             ]
@@ -84,27 +86,29 @@ def test_of_many_bookings_for_the_last_bay_exactly_one_wins(world: ChatWorld) ->
         winners = [o for o in outcomes if not isinstance(o, Exception)]
         assert len(winners) == 1, outcomes
         assert all(isinstance(o, SlotTaken) for o in outcomes if isinstance(o, Exception)), outcomes
-        assert sum(world.lead(lead).status is LeadStatus.BOOKED for lead in racers) == 1
-    world.catch_up()
+        assert sum(chat_world.lead(lead).status is LeadStatus.BOOKED for lead in racers) == 1
+    chat_world.catch_up()
     calendar = appointments_for_location(
-        world.container.db, world.tenant_id, LOCATION, FRIDAY_10AM, FRIDAY_10AM + timedelta(hours=6)
+        chat_world.container.db, chat_world.tenant_id, LOCATION, FRIDAY_10AM, FRIDAY_10AM + timedelta(hours=6)
     )
     assert len(calendar) == 6  # two bays, three rounds
 
 
-def test_two_chats_racing_for_the_last_slot_one_books_the_other_gets_fresh_times(world: ChatWorld) -> None:
-    world.container.extras["assistant"] = OfflineAssistant()
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    booking_service(world.container).book(
-        tenant_id=world.tenant_id,
-        lead_id=world.new_lead(first_name="Early"),
+def test_two_chats_racing_for_the_last_slot_one_books_the_other_gets_fresh_times(
+    chat_world: ChatWorld,
+) -> None:
+    chat_world.container.extras["assistant"] = OfflineAssistant()
+    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
+    booking_service(chat_world.container).book(
+        tenant_id=chat_world.tenant_id,
+        lead_id=chat_world.new_lead(first_name="Early"),
         location=location,
         services=[PREMIUM_LINE],
         start=FRIDAY_10AM,
     )
-    ana, ben = world.new_lead(first_name="Ana"), world.new_lead(first_name="Ben")
-    sessions = [world.open(lead)["session_id"] for lead in (ana, ben)]
-    chat = chat_service(world.container)
+    ana, ben = chat_world.new_lead(first_name="Ana"), chat_world.new_lead(first_name="Ben")
+    sessions = [chat_world.open(lead)["session_id"] for lead in (ana, ben)]
+    chat = chat_service(chat_world.container)
     wanted = "Book the premium package Fri Nov 27, 10:00 AM (2026-11-27T10:00:00-08:00)"
 
     replies = race(*[(lambda s=session: chat.post_message(s, wanted)) for session in sessions])
@@ -117,4 +121,7 @@ def test_two_chats_racing_for_the_last_slot_one_books_the_other_gets_fresh_times
     assert "already taken" in refused[0].text
     fresh = [slot.label for slot in refused[0].slots or []]
     assert fresh and "Fri Nov 27, 10:00 AM" not in fresh
-    assert sorted(world.lead(lead).status for lead in (ana, ben)) == [LeadStatus.BOOKED, LeadStatus.ENGAGED]
+    assert sorted(chat_world.lead(lead).status for lead in (ana, ben)) == [
+        LeadStatus.BOOKED,
+        LeadStatus.ENGAGED,
+    ]

@@ -10,9 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.support.chat_world import LOCATION, PREMIUM, ChatWorld
-from tests.support.chat_world import chat_servers_on as chat_servers_on
-from tests.support.chat_world import shared_database_url as shared_database_url
-from tests.support.chat_world import world as world
 
 from leadorch.app.booking.service import BookingRefused, SlotTaken, booking_service
 from leadorch.app.config import config_service
@@ -41,19 +38,19 @@ def open_starts(world: ChatWorld, day_start: datetime) -> list[datetime]:
     )
 
 
-def test_a_booking_is_an_appointment_the_lead_booked_and_the_cadence_stopped(world: ChatWorld) -> None:
-    appointment_id = book(world, world.lead_id)
+def test_a_booking_is_an_appointment_the_lead_booked_and_the_cadence_stopped(chat_world: ChatWorld) -> None:
+    appointment_id = book(chat_world, chat_world.lead_id)
 
-    appointment = world.appointment(appointment_id)
+    appointment = chat_world.appointment(appointment_id)
     assert (appointment.start, appointment.end) == (FRIDAY_10AM, FRIDAY_10AM + timedelta(hours=2))
     assert appointment.price_cents == 30000 and appointment.is_confirmed
-    lead = world.lead()
+    lead = chat_world.lead()
     assert lead.status is LeadStatus.BOOKED and lead.appointment_id == appointment_id
-    assert world.schedule().is_stopped
-    world.catch_up()
+    assert chat_world.schedule().is_stopped
+    chat_world.catch_up()
     calendar = appointments_for_location(
-        world.container.db,
-        world.tenant_id,
+        chat_world.container.db,
+        chat_world.tenant_id,
         LOCATION,
         FRIDAY_10AM - timedelta(hours=1),
         FRIDAY_10AM + timedelta(hours=3),
@@ -63,62 +60,62 @@ def test_a_booking_is_an_appointment_the_lead_booked_and_the_cadence_stopped(wor
     ]
 
 
-def test_two_bays_take_two_bookings_at_once_and_refuse_a_third(world: ChatWorld) -> None:
-    leads = [world.new_lead(first_name=name) for name in ("Ana", "Ben", "Cy")]
-    book(world, leads[0])
-    book(world, leads[1])
+def test_two_bays_take_two_bookings_at_once_and_refuse_a_third(chat_world: ChatWorld) -> None:
+    leads = [chat_world.new_lead(first_name=name) for name in ("Ana", "Ben", "Cy")]
+    book(chat_world, leads[0])
+    book(chat_world, leads[1])
 
     with pytest.raises(SlotTaken, match="Fri Nov 27, 10:00 AM is already taken"):
-        book(world, leads[2])
+        book(chat_world, leads[2])
     with pytest.raises(SlotTaken, match="already taken"):  # overlapping, not only the same start
-        book(world, leads[2], FRIDAY_10AM + timedelta(hours=1))
-    assert world.lead(leads[2]).status is LeadStatus.NEW
-    assert FRIDAY_10AM not in open_starts(world, FRIDAY_10AM - timedelta(hours=1))
+        book(chat_world, leads[2], FRIDAY_10AM + timedelta(hours=1))
+    assert chat_world.lead(leads[2]).status is LeadStatus.NEW
+    assert FRIDAY_10AM not in open_starts(chat_world, FRIDAY_10AM - timedelta(hours=1))
 
 
-def test_slots_taken_before_the_read_model_catches_up_are_still_taken(world: ChatWorld) -> None:
-    first, second, third = (world.new_lead(first_name=name) for name in ("Ana", "Ben", "Cy"))
-    book(world, first)
-    book(world, second)  # no catch_up: the appointments read model knows neither yet
+def test_slots_taken_before_the_read_model_catches_up_are_still_taken(chat_world: ChatWorld) -> None:
+    first, second, third = (chat_world.new_lead(first_name=name) for name in ("Ana", "Ben", "Cy"))
+    book(chat_world, first)
+    book(chat_world, second)  # no catch_up: the appointments read model knows neither yet
 
-    starts = open_starts(world, FRIDAY_10AM - timedelta(hours=1))
+    starts = open_starts(chat_world, FRIDAY_10AM - timedelta(hours=1))
 
     assert FRIDAY_10AM not in starts
     with pytest.raises(SlotTaken):
-        book(world, third)
+        book(chat_world, third)
 
 
-def test_cancelling_frees_the_slot_and_the_lead_is_engaged_again(world: ChatWorld) -> None:
-    others = [world.new_lead(first_name=name) for name in ("Ana", "Ben")]
-    book(world, world.lead_id)
-    book(world, others[0])
+def test_cancelling_frees_the_slot_and_the_lead_is_engaged_again(chat_world: ChatWorld) -> None:
+    others = [chat_world.new_lead(first_name=name) for name in ("Ana", "Ben")]
+    book(chat_world, chat_world.lead_id)
+    book(chat_world, others[0])
 
-    cancelled = booking_service(world.container).cancel(
-        tenant_id=world.tenant_id, lead_id=world.lead_id, reason="plans changed"
+    cancelled = booking_service(chat_world.container).cancel(
+        tenant_id=chat_world.tenant_id, lead_id=chat_world.lead_id, reason="plans changed"
     )
-    book(world, others[1])
+    book(chat_world, others[1])
 
     assert cancelled.status_reason == "plans changed"
-    assert world.lead().status is LeadStatus.ENGAGED and world.lead().appointment_id is None
-    assert world.lead(others[1]).status is LeadStatus.BOOKED
+    assert chat_world.lead().status is LeadStatus.ENGAGED and chat_world.lead().appointment_id is None
+    assert chat_world.lead(others[1]).status is LeadStatus.BOOKED
 
 
-def test_rescheduling_moves_the_claim_and_frees_the_old_time(world: ChatWorld) -> None:
-    ana, ben, cy = (world.new_lead(first_name=name) for name in ("Ana", "Ben", "Cy"))
-    book(world, ana)
-    book(world, ben)
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
+def test_rescheduling_moves_the_claim_and_frees_the_old_time(chat_world: ChatWorld) -> None:
+    ana, ben, cy = (chat_world.new_lead(first_name=name) for name in ("Ana", "Ben", "Cy"))
+    book(chat_world, ana)
+    book(chat_world, ben)
+    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
 
-    moved = booking_service(world.container).reschedule(
-        tenant_id=world.tenant_id, lead_id=ben, location=location, start=FRIDAY_10AM + timedelta(hours=4)
+    moved = booking_service(chat_world.container).reschedule(
+        tenant_id=chat_world.tenant_id, lead_id=ben, location=location, start=FRIDAY_10AM + timedelta(hours=4)
     )
-    book(world, cy)  # the 10:00 bay Ben left
+    book(chat_world, cy)  # the 10:00 bay Ben left
 
     assert moved.start == FRIDAY_10AM + timedelta(hours=4)
     assert moved.end == FRIDAY_10AM + timedelta(hours=6)
-    world.catch_up()
+    chat_world.catch_up()
     calendar = appointments_for_location(
-        world.container.db, world.tenant_id, LOCATION, FRIDAY_10AM, FRIDAY_10AM + timedelta(hours=8)
+        chat_world.container.db, chat_world.tenant_id, LOCATION, FRIDAY_10AM, FRIDAY_10AM + timedelta(hours=8)
     )
     assert sorted(a.start_at for a in calendar) == [
         FRIDAY_10AM,
@@ -127,14 +124,14 @@ def test_rescheduling_moves_the_claim_and_frees_the_old_time(world: ChatWorld) -
     ]
 
 
-def test_a_lead_books_once_and_a_shops_lead_not_at_all(world: ChatWorld) -> None:
-    book(world, world.lead_id)
+def test_a_lead_books_once_and_a_shops_lead_not_at_all(chat_world: ChatWorld) -> None:
+    book(chat_world, chat_world.lead_id)
     with pytest.raises(BookingRefused, match="already an appointment booked for Fri Nov 27, 10:00 AM"):
-        book(world, world.lead_id, FRIDAY_10AM + timedelta(days=1))
+        book(chat_world, chat_world.lead_id, FRIDAY_10AM + timedelta(days=1))
 
     from leadorch.app.leads.use_cases import hand_to_shop
 
-    other = world.new_lead(first_name="Dee")
-    hand_to_shop(world.container, world.tenant_id, other, "staff called the customer")
+    other = chat_world.new_lead(first_name="Dee")
+    hand_to_shop(chat_world.container, chat_world.tenant_id, other, "staff called the customer")
     with pytest.raises(BookingRefused, match="the shop's team is handling this request"):
-        book(world, other)
+        book(chat_world, other)

@@ -7,8 +7,6 @@ from uuid import UUID
 
 import pytest
 from tests.support.chat_world import LOCATION, PREMIUM, WEDNESDAY_0930, ChatWorld
-from tests.support.chat_world import chat_servers_on as chat_servers_on
-from tests.support.chat_world import world as world
 
 from leadorch.app.booking.service import booking_service
 from leadorch.app.chat.prompt import system_prompt
@@ -35,12 +33,14 @@ def prompt_for(world: ChatWorld, lead_id: str | None = None) -> tuple[str, str]:
     return prompt.static, prompt.dynamic
 
 
-def test_the_static_part_holds_the_shops_name_address_hours_prices_and_policies(world: ChatWorld) -> None:
-    config_service(world.container).set_location_price(
-        world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
+def test_the_static_part_holds_the_shops_name_address_hours_prices_and_policies(
+    chat_world: ChatWorld,
+) -> None:
+    config_service(chat_world.container).set_location_price(
+        chat_world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
     )
 
-    static, _ = prompt_for(world)
+    static, _ = prompt_for(chat_world)
 
     assert "You are the online booking assistant of Demo Tint San Diego" in static
     assert "- Address: 2150 Camino del Rio S, San Diego, CA 92108" in static
@@ -55,18 +55,18 @@ def test_the_static_part_holds_the_shops_name_address_hours_prices_and_policies(
     assert "Never offer or agree to discounts" in static
 
 
-def test_the_static_part_is_the_same_for_every_customer_of_the_shop(world: ChatWorld) -> None:
-    other = world.new_lead(first_name="Jordan", last_name="Lee")
+def test_the_static_part_is_the_same_for_every_customer_of_the_shop(chat_world: ChatWorld) -> None:
+    other = chat_world.new_lead(first_name="Jordan", last_name="Lee")
 
-    (mine, my_details), (theirs, their_details) = prompt_for(world), prompt_for(world, other)
+    (mine, my_details), (theirs, their_details) = prompt_for(chat_world), prompt_for(chat_world, other)
 
     assert mine == theirs
     assert my_details != their_details
     assert "Maya" not in mine and "Jordan" not in theirs
 
 
-def test_the_dynamic_part_is_this_customer_now(world: ChatWorld) -> None:
-    _, dynamic = prompt_for(world)
+def test_the_dynamic_part_is_this_customer_now(chat_world: ChatWorld) -> None:
+    _, dynamic = prompt_for(chat_world)
 
     assert dynamic.splitlines() == [
         "Now: 2026-11-25T09:30:00-08:00",
@@ -78,20 +78,20 @@ def test_the_dynamic_part_is_this_customer_now(world: ChatWorld) -> None:
         "- Asked a quote for: Customer requested a quote online: ceramic tint",
         "Appointment: none",
     ]
-    assert world.clock.now() == WEDNESDAY_0930
+    assert chat_world.clock.now() == WEDNESDAY_0930
 
 
-def test_the_dynamic_part_names_the_booked_appointment(world: ChatWorld) -> None:
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    booking_service(world.container).book(
-        tenant_id=world.tenant_id,
-        lead_id=UUID(world.lead_id),
+def test_the_dynamic_part_names_the_booked_appointment(chat_world: ChatWorld) -> None:
+    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
+    booking_service(chat_world.container).book(
+        tenant_id=chat_world.tenant_id,
+        lead_id=UUID(chat_world.lead_id),
         location=location,
         services=[ServiceLine(PREMIUM, "Premium Tint Package", 120, 30000)],
         start=WEDNESDAY_0930.replace(day=27, hour=18, minute=0),
     )
 
-    _, dynamic = prompt_for(world)
+    _, dynamic = prompt_for(chat_world)
 
     assert (
         dynamic.splitlines()[-1]
@@ -99,13 +99,18 @@ def test_the_dynamic_part_names_the_booked_appointment(world: ChatWorld) -> None
     )
 
 
-def test_upcoming_closures_are_listed(world: ChatWorld) -> None:
-    config = config_service(world.container)
+def test_upcoming_closures_are_listed(chat_world: ChatWorld) -> None:
+    config = config_service(chat_world.container)
     config.set_date_exception(
-        world.tenant_id, LOCATION, date(2026, 12, 24), ["09:00-13:00"], note="Christmas Eve", actor="test"
+        chat_world.tenant_id,
+        LOCATION,
+        date(2026, 12, 24),
+        ["09:00-13:00"],
+        note="Christmas Eve",
+        actor="test",
     )
-    config.set_date_exception(world.tenant_id, LOCATION, date(2026, 11, 1), note="gone", actor="test")
+    config.set_date_exception(chat_world.tenant_id, LOCATION, date(2026, 11, 1), note="gone", actor="test")
 
-    static, _ = prompt_for(world)
+    static, _ = prompt_for(chat_world)
 
     assert "- Special dates: 2026-12-24 09:00-13:00 (Christmas Eve)" in static

@@ -18,8 +18,6 @@ from tests.support.chat_world import (
     WINDSHIELD,
     ChatWorld,
 )
-from tests.support.chat_world import chat_servers_on as chat_servers_on
-from tests.support.chat_world import world as world
 
 from leadorch.app.booking.service import booking_service
 from leadorch.app.chat.tool_runner import ChatContext, ToolRunner
@@ -56,12 +54,12 @@ def error_of(result: dict[str, Any]) -> str:
     return str(result["error"])
 
 
-def test_list_services_gives_the_locations_catalog_prices(world: ChatWorld) -> None:
-    config_service(world.container).set_location_price(
-        world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
+def test_list_services_gives_the_locations_catalog_prices(chat_world: ChatWorld) -> None:
+    config_service(chat_world.container).set_location_price(
+        chat_world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
     )
 
-    services = tools_for(world).run("list_services", {}).result["services"]
+    services = tools_for(chat_world).run("list_services", {}).result["services"]
 
     premium = next(s for s in services if s["id"] == PREMIUM)
     assert premium == {
@@ -75,8 +73,8 @@ def test_list_services_gives_the_locations_catalog_prices(world: ChatWorld) -> N
     assert {s["name"] for s in services} >= {"Ultimate Tint Package", "Windshield Ceramic Tint"}
 
 
-def test_find_slots_offers_free_times_inside_hours_spread_over_the_day(world: ChatWorld) -> None:
-    outcome = tools_for(world).run("find_slots", {"date": "2026-11-27", "service_ids": [PREMIUM]})
+def test_find_slots_offers_free_times_inside_hours_spread_over_the_day(chat_world: ChatWorld) -> None:
+    outcome = tools_for(chat_world).run("find_slots", {"date": "2026-11-27", "service_ids": [PREMIUM]})
 
     slots = outcome.result["slots"]
     assert [s["label"] for s in slots] == [
@@ -96,8 +94,10 @@ def test_find_slots_offers_free_times_inside_hours_spread_over_the_day(world: Ch
     assert outcome.slots == [{"start": s["start"], "label": s["label"]} for s in slots]
 
 
-def test_find_slots_starts_after_the_minimum_lead_time(world: ChatWorld) -> None:
-    slots = tools_for(world).run("find_slots", {"date": "2026-11-25", "service": "premium"}).result["slots"]
+def test_find_slots_starts_after_the_minimum_lead_time(chat_world: ChatWorld) -> None:
+    slots = (
+        tools_for(chat_world).run("find_slots", {"date": "2026-11-25", "service": "premium"}).result["slots"]
+    )
 
     assert slots[0]["label"] == "Wed Nov 25, 11:30 AM"  # it is 09:30; two hours ahead
 
@@ -131,9 +131,9 @@ def test_find_slots_starts_after_the_minimum_lead_time(world: ChatWorld) -> None
     ],
 )
 def test_find_slots_explains_what_is_wrong_with_its_input(
-    world: ChatWorld, tool_input: dict[str, Any], reason: str | None
+    chat_world: ChatWorld, tool_input: dict[str, Any], reason: str | None
 ) -> None:
-    outcome = tools_for(world).run("find_slots", tool_input)
+    outcome = tools_for(chat_world).run("find_slots", tool_input)
 
     if reason is None:  # a Sunday: no error, no slots, and why
         assert outcome.result["slots"] == []
@@ -142,8 +142,8 @@ def test_find_slots_explains_what_is_wrong_with_its_input(
         assert reason in error_of(outcome.result)
 
 
-def test_without_a_service_named_anywhere_the_assistant_is_asked_to_ask(world: ChatWorld) -> None:
-    reason = error_of(tools_for(world).run("find_slots", {"date": "2026-11-27"}).result)
+def test_without_a_service_named_anywhere_the_assistant_is_asked_to_ask(chat_world: ChatWorld) -> None:
+    reason = error_of(tools_for(chat_world).run("find_slots", {"date": "2026-11-27"}).result)
 
     assert reason == (
         "which service is it for? We can book these online: "
@@ -151,32 +151,32 @@ def test_without_a_service_named_anywhere_the_assistant_is_asked_to_ask(world: C
     )
 
 
-def test_a_service_the_customer_named_is_used_when_the_model_leaves_it_out(world: ChatWorld) -> None:
+def test_a_service_the_customer_named_is_used_when_the_model_leaves_it_out(chat_world: ChatWorld) -> None:
     said = ("any time Friday?", "how much for the supreme package?", "and the premium one?")
-    outcome = tools_for(world, said=said).run("find_slots", {"date": "2026-11-27"})
+    outcome = tools_for(chat_world, said=said).run("find_slots", {"date": "2026-11-27"})
 
     assert outcome.result["services"][0]["name"] == "Supreme Tint Package"  # the newest naming one
 
 
-def test_the_tenants_generic_words_decide_which_words_name_a_service(world: ChatWorld) -> None:
+def test_the_tenants_generic_words_decide_which_words_name_a_service(chat_world: ChatWorld) -> None:
     asked = {"date": "2026-11-27", "service": "premium ceramic"}
-    tie = tools_for(world).run("find_slots", asked)  # "premium" and "ceramic" each name one service
-    config = config_service(world.container)
-    words = config.tenant(world.tenant_id).catalog_generic_words
-    config.update_tenant(world.tenant_id, catalog_generic_words=[*words, "ceramic"], actor="test")
+    tie = tools_for(chat_world).run("find_slots", asked)  # "premium" and "ceramic" each name one service
+    config = config_service(chat_world.container)
+    words = config.tenant(chat_world.tenant_id).catalog_generic_words
+    config.update_tenant(chat_world.tenant_id, catalog_generic_words=[*words, "ceramic"], actor="test")
 
-    chosen = tools_for(world).run("find_slots", asked)
+    chosen = tools_for(chat_world).run("find_slots", asked)
 
     assert "there is no single service called 'premium ceramic'" in error_of(tie.result)
     assert chosen.result["services"][0]["name"] == "Premium Tint Package"
 
 
-def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(world: ChatWorld) -> None:
-    config_service(world.container).set_location_price(
-        world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
+def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(chat_world: ChatWorld) -> None:
+    config_service(chat_world.container).set_location_price(
+        chat_world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
     )
 
-    outcome = tools_for(world).run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
+    outcome = tools_for(chat_world).run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
 
     appointment = outcome.result["appointment"]
     assert appointment["price_cents"] == 27500
@@ -184,8 +184,8 @@ def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(world: ChatWor
     assert (appointment["start"], appointment["end"]) == (FRIDAY_10AM, "2026-11-27T12:00:00-08:00")
     assert appointment["label"] == "Fri Nov 27, 10:00 AM"
     assert outcome.appointment == appointment
-    assert world.lead().status is LeadStatus.BOOKED
-    assert world.schedule().stop_reason == "the customer booked an appointment"
+    assert chat_world.lead().status is LeadStatus.BOOKED
+    assert chat_world.schedule().stop_reason == "the customer booked an appointment"
 
 
 @pytest.mark.parametrize(
@@ -225,17 +225,17 @@ def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(world: ChatWor
     ],
 )
 def test_booking_refuses_bad_requests_with_the_reason_and_books_nothing(
-    world: ChatWorld, tool_input: dict[str, Any], reason: str
+    chat_world: ChatWorld, tool_input: dict[str, Any], reason: str
 ) -> None:
-    outcome = tools_for(world).run("book_appointment", tool_input)
+    outcome = tools_for(chat_world).run("book_appointment", tool_input)
 
     assert reason in error_of(outcome.result)
-    assert world.events("Appointment.Booked") == []
-    assert world.lead().status is LeadStatus.NEW
+    assert chat_world.events("Appointment.Booked") == []
+    assert chat_world.lead().status is LeadStatus.NEW
 
 
-def test_a_refused_time_comes_with_the_nearest_free_times(world: ChatWorld) -> None:
-    outcome = tools_for(world).run(
+def test_a_refused_time_comes_with_the_nearest_free_times(chat_world: ChatWorld) -> None:
+    outcome = tools_for(chat_world).run(
         "book_appointment", {"start": "2026-11-27T17:00:00-08:00", "service_ids": [PREMIUM]}
     )
 
@@ -244,16 +244,16 @@ def test_a_refused_time_comes_with_the_nearest_free_times(world: ChatWorld) -> N
     assert outcome.slots is not None and len(outcome.slots) == len(labels) > 0
 
 
-def test_times_without_an_offset_are_the_shops_local_time(world: ChatWorld) -> None:
-    outcome = tools_for(world).run(
+def test_times_without_an_offset_are_the_shops_local_time(chat_world: ChatWorld) -> None:
+    outcome = tools_for(chat_world).run(
         "book_appointment", {"start": "2026-11-27T10:00:00", "service_ids": [PREMIUM]}
     )
 
     assert outcome.result["appointment"]["start"] == FRIDAY_10AM
 
 
-def test_one_booking_per_lead_then_move_it_or_cancel_it(world: ChatWorld) -> None:
-    tools = tools_for(world)
+def test_one_booking_per_lead_then_move_it_or_cancel_it(chat_world: ChatWorld) -> None:
+    tools = tools_for(chat_world)
     tools.run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
 
     again = tools.run("book_appointment", {"start": "2026-11-27T13:00:00-08:00", "service_ids": [PREMIUM]})
@@ -268,35 +268,35 @@ def test_one_booking_per_lead_then_move_it_or_cancel_it(world: ChatWorld) -> Non
     assert cancelled.result["appointment"]["status"] == "cancelled"
     assert error_of(cancel_again.result) == "there is no booked appointment to cancel"
     assert "no booked appointment to move" in error_of(move_nothing.result)
-    assert world.lead().status is LeadStatus.ENGAGED
+    assert chat_world.lead().status is LeadStatus.ENGAGED
 
 
-def test_a_tool_acts_only_on_the_sessions_own_lead(world: ChatWorld) -> None:
-    other = world.new_lead(first_name="Jordan", last_name="Lee", email="jordan@example.com", phone=None)
-    tools_for(world, other).run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
+def test_a_tool_acts_only_on_the_sessions_own_lead(chat_world: ChatWorld) -> None:
+    other = chat_world.new_lead(first_name="Jordan", last_name="Lee", email="jordan@example.com", phone=None)
+    tools_for(chat_world, other).run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
 
-    outcome = tools_for(world).run("cancel_appointment", {})
+    outcome = tools_for(chat_world).run("cancel_appointment", {})
 
     assert error_of(outcome.result) == "there is no booked appointment to cancel"
-    assert world.lead(other).status is LeadStatus.BOOKED
+    assert chat_world.lead(other).status is LeadStatus.BOOKED
 
 
-def test_handoff_pauses_the_automation_flags_the_lead_and_alerts_the_staff(world: ChatWorld) -> None:
-    world.open()
+def test_handoff_pauses_the_automation_flags_the_lead_and_alerts_the_staff(chat_world: ChatWorld) -> None:
+    chat_world.open()
 
-    outcome = tools_for(world).run("handoff_to_human", {"question": "Can you do a matte wrap too?"})
+    outcome = tools_for(chat_world).run("handoff_to_human", {"question": "Can you do a matte wrap too?"})
 
     assert outcome.handed_off
     assert outcome.result["handed_off"] is True
-    lead = world.lead()
+    lead = chat_world.lead()
     assert lead.automation_paused and lead.paused_by == "chat assistant"
     assert lead.staff_flags == ("from the chat: Can you do a matte wrap too?",)
-    assert world.conversation().handoffs == 1
-    alert = world.emails_to(MANAGER_EMAIL)[0]
+    assert chat_world.conversation().handoffs == 1
+    alert = chat_world.emails_to(MANAGER_EMAIL)[0]
     assert "Maya Ortega" in alert.subject and "2024 Toyota Camry" in alert.subject
     assert '"Can you do a matte wrap too?"' in alert.text
-    assert f"/console/leads/{world.lead_id}" in alert.text
-    assert world.texts_to(MANAGER_PHONE) == []  # demo mode: the manager's phone is not allow-listed
+    assert f"/console/leads/{chat_world.lead_id}" in alert.text
+    assert chat_world.texts_to(MANAGER_PHONE) == []  # demo mode: the manager's phone is not allow-listed
 
 
 @pytest.mark.parametrize(
@@ -315,6 +315,6 @@ def test_handoff_pauses_the_automation_flags_the_lead_and_alerts_the_staff(world
     ],
 )
 def test_unknown_tools_and_malformed_inputs_are_errors_not_exceptions(
-    world: ChatWorld, name: str, tool_input: Any, reason: str
+    chat_world: ChatWorld, name: str, tool_input: Any, reason: str
 ) -> None:
-    assert error_of(tools_for(world).run(name, tool_input).result).startswith(reason)
+    assert error_of(tools_for(chat_world).run(name, tool_input).result).startswith(reason)

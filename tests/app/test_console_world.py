@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from litestar.testing import TestClient
+from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
@@ -40,7 +41,7 @@ from leadorch.domain.appointment import Appointment
 from leadorch.domain.availability import ServiceLine
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
-from leadorch.domain.values import Contact, Vehicle
+from leadorch.domain.values import Vehicle
 
 TENANT = "sunshield"
 OTHER_TENANT = "othertint"
@@ -214,31 +215,22 @@ def arrive(
 ) -> tuple[Lead, TouchPointSchedule]:
     config = config_service(world.container)
     location = config.location(tenant, location_id)
-    lead = Lead.register(
-        tenant_id=tenant,
-        location_id=location_id,
-        crm_order_id=order,
-        crm_customer_id=f"customer-{order}",
-        crm_vehicle_id=f"vehicle-{order}",
-        contact=Contact(
-            first, last, f"{first.lower()}@example.com" if email else None, f"+1512555{order[-4:]}"
-        ),
-        vehicle=Vehicle(2021, "Toyota", "Camry"),
-        services=["Ceramic Tint"],
-        email_consent=True,
-        sms_consent=True,
-        at=at,
-    )
-    schedule = TouchPointSchedule.start(
-        tenant_id=tenant,
-        lead_id=str(lead.id),
-        location_id=location_id,
-        plan=config.tenant(tenant).touch_plan(),
-        window=location.sending_window(),
-        time_zone=location.time_zone,
-        email_ok=lead.can_contact("email"),
-        sms_ok=lead.can_contact("sms"),
-        at=at,
+    lead, schedule = (
+        a_lead(
+            tenant_id=tenant,
+            order=order,
+            customer=f"customer-{order}",
+            vehicle_id=f"vehicle-{order}",
+            first_name=first,
+            last_name=last,
+            email=f"{first.lower()}@example.com" if email else None,
+            phone=f"+1512555{order[-4:]}",
+            vehicle=Vehicle(2021, "Toyota", "Camry"),
+            services=("Ceramic Tint",),
+            at=at,
+        )
+        .at_location(location, config.tenant(tenant).touch_plan())
+        .arrived()
     )
     if tenant == TENANT:
         world.leads[first] = str(lead.id)

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
@@ -26,10 +27,8 @@ from leadorch.app.projections.verify import verify
 from leadorch.app.projections.wiring import catch_up
 from leadorch.app.readmodels.funnel import FunnelDay, funnel
 from leadorch.app.settings import load_settings
-from leadorch.domain.cadence import DEFAULT_PLAN, DEFAULT_WINDOW
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
-from leadorch.domain.values import Contact
 
 LOS_ANGELES = "America/Los_Angeles"
 TOKYO = "Asia/Tokyo"
@@ -49,33 +48,15 @@ def container(database_url: str) -> Iterator[Container]:
 
 
 def register(order: str, location: str, at: datetime) -> Lead:
-    return Lead.register(
-        tenant_id="tint-co",
-        location_id=location,
-        crm_order_id=order,
-        crm_customer_id=f"cust-{order}",
-        crm_vehicle_id=None,
-        contact=Contact("Maria", "Lopez", f"maria.{order}@example.com", "+16195550142"),
-        vehicle=None,
-        services=["Premium Tint"],
-        email_consent=True,
-        sms_consent=True,
-        at=at.astimezone(UTC),
-    )
+    """Maria's lead for `order` at `location`, arriving at `at`."""
+    return a_lead(
+        order=order, location_id=location, email=f"maria.{order}@example.com", at=at.astimezone(UTC)
+    ).registered()
 
 
 def start_schedule(lead: Lead, time_zone: str) -> TouchPointSchedule:
-    return TouchPointSchedule.start(
-        tenant_id=lead.tenant_id,
-        lead_id=str(lead.id),
-        location_id=lead.location_id,
-        plan=DEFAULT_PLAN,
-        window=DEFAULT_WINDOW,
-        time_zone=time_zone,
-        email_ok=True,
-        sms_ok=True,
-        at=lead.received_at,
-    )
+    """`lead`'s schedule in `time_zone`, started when the lead arrived."""
+    return a_lead(time_zone=time_zone).schedule_of(lead, at=lead.received_at)
 
 
 def arrive(container: Container, order: str, location: str, at: datetime, time_zone: str) -> Lead:

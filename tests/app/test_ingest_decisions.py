@@ -23,9 +23,6 @@ from tests.support.shopmonkey_world import (
     deliver,
     inbox_row,
 )
-from tests.support.shopmonkey_world import client_kept_for_the_module as client_kept_for_the_module
-from tests.support.shopmonkey_world import shared_world as shared_world
-from tests.support.shopmonkey_world import world_kept_for_the_module as world_kept_for_the_module
 
 from leadorch.app.ingestion.inbox import InboxStatus
 from leadorch.domain.intake import IntakeOutcome
@@ -44,14 +41,14 @@ def later(row: dict, minutes: int = 5) -> str:
 
 
 def test_a_website_quote_becomes_a_lead_with_its_customer_vehicle_and_a_started_schedule(
-    world: ShopMonkeyWorld, client: TestClient
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
 ) -> None:
-    body = world.new_quote("o-quote")
+    body = shopmonkey_module_world.new_quote("o-quote")
 
-    decision = deliver(world, client, body, request_id="req_quote")
+    decision = deliver(shopmonkey_module_world, shopmonkey_client, body, request_id="req_quote")
 
     assert decision.outcome is IntakeOutcome.LEAD_CREATED and decision.lead_created
-    lead = world.lead("o-quote")
+    lead = shopmonkey_module_world.lead("o-quote")
     assert (lead.contact.first_name, lead.contact.last_name) == ("Maya", "Ortega")
     assert (lead.contact.email, lead.contact.phone) == ("maya.ortega@example.com", "+16195550142")
     assert lead.vehicle.description == "2024 Toyota Camry"
@@ -59,26 +56,28 @@ def test_a_website_quote_becomes_a_lead_with_its_customer_vehicle_and_a_started_
     assert lead.services == ("Ceramic tint, all windows except windshield",)
     assert (lead.location_id, lead.crm_customer_id) == ("san-diego", CUSTOMER)
     assert lead.can_contact(Channel.EMAIL) and lead.can_contact(Channel.SMS)
-    schedule = world.schedule("o-quote")
+    schedule = shopmonkey_module_world.schedule("o-quote")
     assert schedule.is_active and schedule.next_due_at is not None
-    assert schedule.next_due_at <= world.clock.now()  # touch 1 is due at once: inside the window
-    [seen] = seen_events(world, "o-quote")
+    assert (
+        schedule.next_due_at <= shopmonkey_module_world.clock.now()
+    )  # touch 1 is due at once: inside the window
+    [seen] = seen_events(shopmonkey_module_world, "o-quote")
     assert (seen.outcome, seen.accepted, seen.source, seen.lead_id) == (
         "lead_created",
         True,
         "webhook",
         str(lead.id),
     )
-    assert inbox_row(world, "req_quote").status is InboxStatus.PROCESSED
+    assert inbox_row(shopmonkey_module_world, "req_quote").status is InboxStatus.PROCESSED
 
 
 def test_the_staff_get_a_new_lead_alert_and_demo_mode_holds_back_what_is_not_allowed(
-    world: ShopMonkeyWorld, client: TestClient
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
 ) -> None:
-    deliver(world, client, world.new_quote("o-alerted"))
+    deliver(shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.new_quote("o-alerted"))
 
-    standins = world.container.extras["standins"]
-    lead_id = str(world.lead("o-alerted").id)
+    standins = shopmonkey_module_world.container.extras["standins"]
+    lead_id = str(shopmonkey_module_world.lead("o-alerted").id)
     [email] = [m for m in standins.sendgrid.outbox if m.custom_args.get("lead_id") == lead_id]
     assert email.to == [STAFF_EMAIL]
     assert "Maya" in email.subject and "2024 Toyota Camry" in email.subject
@@ -88,34 +87,40 @@ def test_the_staff_get_a_new_lead_alert_and_demo_mode_holds_back_what_is_not_all
     assert not [m for m in standins.twilio.outbox if m.to == STAFF_PHONE]
 
 
-def test_a_repair_order_is_rejected_with_every_reason(world: ShopMonkeyWorld, client: TestClient) -> None:
-    body = world.body("order-insert-repair-order")
+def test_a_repair_order_is_rejected_with_every_reason(
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
+) -> None:
+    body = shopmonkey_module_world.body("order-insert-repair-order")
 
-    decision = deliver(world, client, body, request_id="req_repair")
+    decision = deliver(shopmonkey_module_world, shopmonkey_client, body, request_id="req_repair")
 
     assert decision.outcome is IntakeOutcome.REJECTED
-    [seen] = seen_events(world, "66a1f0c2b7e4d9a1c2f3e4ff")
+    [seen] = seen_events(shopmonkey_module_world, "66a1f0c2b7e4d9a1c2f3e4ff")
     assert not seen.accepted
     assert any("workflow status" in reason for reason in seen.reasons)
     assert any("'RepairOrder'" in reason for reason in seen.reasons)
     assert any("authorized" in reason for reason in seen.reasons)
     assert any("3 message(s)" in reason for reason in seen.reasons)
     assert any("does not start with 'New Quote'" in reason for reason in seen.reasons)
-    row = inbox_row(world, "req_repair")
+    row = inbox_row(shopmonkey_module_world, "req_repair")
     assert row.status is InboxStatus.REJECTED and "RepairOrder" in row.reason
-    assert not world.container.store.exists(world.lead_id_of("66a1f0c2b7e4d9a1c2f3e4ff"))
+    assert not shopmonkey_module_world.container.store.exists(
+        shopmonkey_module_world.lead_id_of("66a1f0c2b7e4d9a1c2f3e4ff")
+    )
 
 
 def test_an_order_of_an_unknown_location_is_rejected_with_that_reason(
-    world: ShopMonkeyWorld, client: TestClient
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
 ) -> None:
-    body = world.new_quote("o-elsewhere", locationId="5f0000000000000000000000")
+    body = shopmonkey_module_world.new_quote("o-elsewhere", locationId="5f0000000000000000000000")
 
-    decision = deliver(world, client, body)
+    decision = deliver(shopmonkey_module_world, shopmonkey_client, body)
 
     assert decision.outcome is IntakeOutcome.REJECTED
     assert decision.reasons == ("location '5f0000000000000000000000' is not a configured location",)
-    assert not world.container.store.exists(world.lead_id_of("o-elsewhere"))
+    assert not shopmonkey_module_world.container.store.exists(
+        shopmonkey_module_world.lead_id_of("o-elsewhere")
+    )
 
 
 @pytest.mark.parametrize(
@@ -126,110 +131,143 @@ def test_an_order_of_an_unknown_location_is_rejected_with_that_reason(
     ],
 )
 def test_when_staff_take_the_order_over_the_lead_is_handed_to_the_shop_and_its_schedule_stops(
-    world: ShopMonkeyWorld, client: TestClient, fixture: str, reason: str
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient, fixture: str, reason: str
 ) -> None:
     order_id = f"o-takeover-{fixture[-5:]}"
-    row = world.add_order(order_id)
-    deliver(world, client, world.order_body(row))
-    update = json.loads(world.body(fixture))["data"]
+    row = shopmonkey_module_world.add_order(order_id)
+    deliver(shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(row))
+    update = json.loads(shopmonkey_module_world.body(fixture))["data"]
     update.update(id=order_id, updatedDate=later(row))
 
-    decision = deliver(world, client, world.order_body(update, "UPDATE"))
+    decision = deliver(
+        shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(update, "UPDATE")
+    )
 
     assert (decision.outcome, decision.reasons) == (IntakeOutcome.HANDED_TO_SHOP, (reason,))
-    lead = world.lead(order_id)
+    lead = shopmonkey_module_world.lead(order_id)
     assert (lead.status, lead.outcome_reason) == (LeadStatus.HANDLED_BY_SHOP, reason)
-    schedule = world.schedule(order_id)
+    schedule = shopmonkey_module_world.schedule(order_id)
     assert schedule.is_stopped and schedule.next_due_at is None
-    assert [e.outcome for e in seen_events(world, order_id)] == ["lead_created", "handed_to_shop"]
+    assert [e.outcome for e in seen_events(shopmonkey_module_world, order_id)] == [
+        "lead_created",
+        "handed_to_shop",
+    ]
 
 
 def test_a_lead_booked_through_the_assistant_is_not_handed_over_for_its_own_appointment(
-    world: ShopMonkeyWorld, client: TestClient
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
 ) -> None:
-    row = world.add_order("o-booked")
-    deliver(world, client, world.order_body(row))
-    lead = world.lead("o-booked")
-    lead.record_booking(appointment_id=uuid4(), at=world.clock.now())
-    world.container.store.save(lead)
+    row = shopmonkey_module_world.add_order("o-booked")
+    deliver(shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(row))
+    lead = shopmonkey_module_world.lead("o-booked")
+    lead.record_booking(appointment_id=uuid4(), at=shopmonkey_module_world.clock.now())
+    shopmonkey_module_world.container.store.save(lead)
     update = {**row, "appointmentDates": ["2026-11-24T16:00:00.000Z"], "updatedDate": later(row)}
 
-    decision = deliver(world, client, world.order_body(update, "UPDATE"))
+    decision = deliver(
+        shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(update, "UPDATE")
+    )
 
     assert decision.outcome is IntakeOutcome.UNCHANGED
     assert "booked through the assistant" in decision.reasons[0]
-    assert world.lead("o-booked").status is LeadStatus.BOOKED
+    assert shopmonkey_module_world.lead("o-booked").status is LeadStatus.BOOKED
 
 
-def test_other_changes_to_the_order_update_the_lead(world: ShopMonkeyWorld, client: TestClient) -> None:
-    row = world.add_order("o-details")
-    deliver(world, client, world.order_body(row))
+def test_other_changes_to_the_order_update_the_lead(
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
+) -> None:
+    row = shopmonkey_module_world.add_order("o-details")
+    deliver(shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(row))
     update = {**row, "complaint": "Ceramic tint on the windshield only", "updatedDate": later(row)}
 
-    decision = deliver(world, client, world.order_body(update, "UPDATE"))
+    decision = deliver(
+        shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(update, "UPDATE")
+    )
 
     assert (decision.outcome, decision.reasons) == (IntakeOutcome.LEAD_UPDATED, ("services",))
-    assert world.lead("o-details").services == ("Ceramic tint on the windshield only",)
+    assert shopmonkey_module_world.lead("o-details").services == ("Ceramic tint on the windshield only",)
     unchanged = {**update, "updatedDate": later(update)}
-    assert deliver(world, client, world.order_body(unchanged, "UPDATE")).outcome is IntakeOutcome.UNCHANGED
+    assert (
+        deliver(
+            shopmonkey_module_world,
+            shopmonkey_client,
+            shopmonkey_module_world.order_body(unchanged, "UPDATE"),
+        ).outcome
+        is IntakeOutcome.UNCHANGED
+    )
 
 
 def test_an_older_version_arriving_late_never_undoes_a_newer_one(
-    world: ShopMonkeyWorld, client: TestClient
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
 ) -> None:
-    older = world.add_order("o-late", minutes_ago=10)
+    older = shopmonkey_module_world.add_order("o-late", minutes_ago=10)
     newer = {**older, "complaint": "Full ceramic package", "updatedDate": later(older)}
-    world.shopmonkey.add_order(newer)
+    shopmonkey_module_world.shopmonkey.add_order(newer)
 
-    first = deliver(world, client, world.order_body(newer))
-    late = deliver(world, client, world.order_body(older))
+    first = deliver(shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(newer))
+    late = deliver(shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(older))
 
     assert first.outcome is IntakeOutcome.LEAD_CREATED
     assert late.outcome is IntakeOutcome.SUPERSEDED
-    assert world.lead("o-late").services == ("Full ceramic package",)
+    assert shopmonkey_module_world.lead("o-late").services == ("Full ceramic package",)
 
 
 def test_an_order_that_changed_before_it_was_processed_is_decided_on_its_newest_version(
-    world: ShopMonkeyWorld, client: TestClient
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
 ) -> None:
-    delivered = world.add_order("o-changed", minutes_ago=3)
-    world.shopmonkey.update_order("o-changed", messageCount=1)  # staff answered before the worker ran
-    current = world.shopmonkey.orders["o-changed"]
+    delivered = shopmonkey_module_world.add_order("o-changed", minutes_ago=3)
+    shopmonkey_module_world.shopmonkey.update_order(
+        "o-changed", messageCount=1
+    )  # staff answered before the worker ran
+    current = shopmonkey_module_world.shopmonkey.orders["o-changed"]
 
-    decision = deliver(world, client, world.order_body(delivered))
+    decision = deliver(
+        shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(delivered)
+    )
 
     assert decision.outcome is IntakeOutcome.REJECTED
     assert decision.reasons == ("the shop already exchanged 1 message(s) on the order",)
-    assert not world.container.store.exists(world.lead_id_of("o-changed"))
-    outcomes = {(e.source, e.outcome) for e in seen_events(world, "o-changed")}
+    assert not shopmonkey_module_world.container.store.exists(shopmonkey_module_world.lead_id_of("o-changed"))
+    outcomes = {(e.source, e.outcome) for e in seen_events(shopmonkey_module_world, "o-changed")}
     assert outcomes == {("webhook", "superseded"), ("fetch", "rejected")}
     # When the newer version's own webhook arrives it is recognised as already decided.
-    again = deliver(world, client, world.order_body(current, "UPDATE"))
+    again = deliver(
+        shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(current, "UPDATE")
+    )
     assert again.duplicate and again.outcome is IntakeOutcome.REJECTED
 
 
 def test_a_fetch_that_lags_behind_the_webhook_never_regresses_to_the_older_version(
-    world: ShopMonkeyWorld, client: TestClient
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
 ) -> None:
-    stale = world.add_order("o-lagging", minutes_ago=3)
+    stale = shopmonkey_module_world.add_order("o-lagging", minutes_ago=3)
     delivered = {**stale, "complaint": "Windshield strip", "updatedDate": later(stale, 1)}
 
-    decision = deliver(world, client, world.order_body(delivered))
+    decision = deliver(
+        shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(delivered)
+    )
 
     assert decision.outcome is IntakeOutcome.LEAD_CREATED
-    assert world.lead("o-lagging").services == ("Windshield strip",)
+    assert shopmonkey_module_world.lead("o-lagging").services == ("Windshield strip",)
 
 
-def test_a_deleted_order_hands_its_lead_to_the_shop(world: ShopMonkeyWorld, client: TestClient) -> None:
-    row = world.add_order("o-deleted")
-    deliver(world, client, world.order_body(row))
+def test_a_deleted_order_hands_its_lead_to_the_shop(
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
+) -> None:
+    row = shopmonkey_module_world.add_order("o-deleted")
+    deliver(shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(row))
 
-    decision = deliver(world, client, world.order_body(row, "DELETE"))
+    decision = deliver(
+        shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(row, "DELETE")
+    )
 
     assert decision.outcome is IntakeOutcome.DELETED
-    assert world.lead("o-deleted").status is LeadStatus.HANDLED_BY_SHOP
-    assert world.schedule("o-deleted").is_stopped
-    assert deliver(world, client, world.order_body(row, "DELETE")) is None  # the same deletion again
+    assert shopmonkey_module_world.lead("o-deleted").status is LeadStatus.HANDLED_BY_SHOP
+    assert shopmonkey_module_world.schedule("o-deleted").is_stopped
+    assert (
+        deliver(shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.order_body(row, "DELETE"))
+        is None
+    )  # the same deletion again
 
 
 @pytest.mark.parametrize(
@@ -240,24 +278,27 @@ def test_a_deleted_order_hands_its_lead_to_the_shop(world: ShopMonkeyWorld, clie
     ],
 )
 def test_a_customer_who_cannot_be_contacted_is_rejected_with_the_reason(
-    world: ShopMonkeyWorld, client: TestClient, customer_changes: dict, reason: str
+    shopmonkey_module_world: ShopMonkeyWorld,
+    shopmonkey_client: TestClient,
+    customer_changes: dict,
+    reason: str,
 ) -> None:
     customer_id = f"c-{uuid4().hex[:8]}"
-    world.shopmonkey.add_customer(
-        {**world.shopmonkey.customers[CUSTOMER], "id": customer_id, **customer_changes}
+    shopmonkey_module_world.shopmonkey.add_customer(
+        {**shopmonkey_module_world.shopmonkey.customers[CUSTOMER], "id": customer_id, **customer_changes}
     )
-    body = world.new_quote(f"o-{customer_id}", customerId=customer_id)
+    body = shopmonkey_module_world.new_quote(f"o-{customer_id}", customerId=customer_id)
 
-    decision = deliver(world, client, body)
+    decision = deliver(shopmonkey_module_world, shopmonkey_client, body)
 
     assert decision.outcome is IntakeOutcome.REJECTED
     assert decision.reasons == (f"the customer cannot be contacted: {reason}",)
 
 
-def test_the_location_lookup_uses_the_crm_location_id(world: ShopMonkeyWorld) -> None:
+def test_the_location_lookup_uses_the_crm_location_id(shopmonkey_module_world: ShopMonkeyWorld) -> None:
     from leadorch.app.ingestion.tenancy import tenant_view
 
-    view = tenant_view(world.container, TENANT)
+    view = tenant_view(shopmonkey_module_world.container, TENANT)
     location = view.location_for(CRM_LOCATION)
     assert location is not None and location.location_id == "san-diego"
     assert view.location_for("san-diego") is None

@@ -15,8 +15,6 @@ from tests.support.shopmonkey_world import (
     drain,
     start_runtime,
 )
-from tests.support.shopmonkey_world import shared_world as shared_world
-from tests.support.shopmonkey_world import world_reset_for_each_test as world_reset_for_each_test
 
 from leadorch.adapters.shopmonkey_webhook import parse_delivery
 from leadorch.adapters.standins.server import serve_in_thread
@@ -32,12 +30,12 @@ def touch_one_claims(world: ShopMonkeyWorld) -> int:
 
 
 def test_twenty_deliveries_and_a_poll_make_one_lead_one_schedule_and_one_touch_one(
-    world: ShopMonkeyWorld,
+    shopmonkey_world: ShopMonkeyWorld,
 ) -> None:
-    runtime, enqueued = start_runtime(world, threads=4)
-    server = serve_in_thread(create_app(world.container))
-    body = world.body("order-insert-website-lead")
-    headers = world.signed(body, request_id="req_same_delivery")
+    runtime, enqueued = start_runtime(shopmonkey_world, threads=4)
+    server = serve_in_thread(create_app(shopmonkey_world.container))
+    body = shopmonkey_world.body("order-insert-website-lead")
+    headers = shopmonkey_world.signed(body, request_id="req_same_delivery")
     url = f"{server.url}/webhooks/shopmonkey/{TENANT}"
     start = threading.Barrier(10)
 
@@ -51,9 +49,11 @@ def test_twenty_deliveries_and_a_poll_make_one_lead_one_schedule_and_one_touch_o
         sequential = [
             httpx.post(url, content=body, headers=headers, timeout=30).json()["status"] for _ in range(10)
         ]
-        other_id = httpx.post(url, content=body, headers=world.signed(body), timeout=30).json()["status"]
+        other_id = httpx.post(url, content=body, headers=shopmonkey_world.signed(body), timeout=30).json()[
+            "status"
+        ]
         drain(runtime)
-        poll = CrmPoller(world.container).poll(TENANT)
+        poll = CrmPoller(shopmonkey_world.container).poll(TENANT)
         drain(runtime)
     finally:
         server.stop()
@@ -61,31 +61,33 @@ def test_twenty_deliveries_and_a_poll_make_one_lead_one_schedule_and_one_touch_o
     assert sorted(concurrent + sequential) == ["accepted"] + ["duplicate"] * 19
     assert other_id == "duplicate"
     assert poll.versions_new == 1  # only the repair order, which came by no webhook
-    assert len(world.events_of("Lead.Registered")) == 1
-    assert len(world.events_of("TouchPointSchedule.Started")) == 1
+    assert len(shopmonkey_world.events_of("Lead.Registered")) == 1
+    assert len(shopmonkey_world.events_of("TouchPointSchedule.Started")) == 1
     assert [
-        e.outcome for e in world.events_of("OrderIntake.OrderVersionSeen") if e.order_id == LEAD_ORDER
+        e.outcome
+        for e in shopmonkey_world.events_of("OrderIntake.OrderVersionSeen")
+        if e.order_id == LEAD_ORDER
     ] == ["lead_created"]
     assert enqueued.counts["process_inbox_delivery"] == 1
     assert enqueued.counts["dispatch_touch"] == 1
-    assert touch_one_claims(world) == 1
+    assert touch_one_claims(shopmonkey_world) == 1
 
 
 def test_concurrent_imports_of_one_order_version_collide_and_only_one_creates_the_lead(
-    world: ShopMonkeyWorld,
+    shopmonkey_world: ShopMonkeyWorld,
 ) -> None:
     """Below the inbox: ten workers deciding on the same version at once (e.g. expired claims)."""
-    body = world.body("order-insert-website-lead")
-    delivery = parse_delivery(body, world.signed(body))
+    body = shopmonkey_world.body("order-insert-website-lead")
+    delivery = parse_delivery(body, shopmonkey_world.signed(body))
     assert delivery.order is not None
-    service = ingestion_service(world.container)
-    services = [service] + [IngestionService(world.container) for _ in range(3)]
+    service = ingestion_service(shopmonkey_world.container)
+    services = [service] + [IngestionService(shopmonkey_world.container) for _ in range(3)]
     start = threading.Barrier(10)
 
     def decide(i: int) -> tuple[IntakeOutcome, bool, bool]:
         start.wait(timeout=10)
         decision = services[i % len(services)].process_order(
-            TENANT, delivery.order, source=IntakeSource.WEBHOOK, received_at=world.clock.now()
+            TENANT, delivery.order, source=IntakeSource.WEBHOOK, received_at=shopmonkey_world.clock.now()
         )
         return decision.outcome, decision.lead_created, decision.duplicate
 
@@ -95,5 +97,5 @@ def test_concurrent_imports_of_one_order_version_collide_and_only_one_creates_th
     assert sorted(decisions) == [(IntakeOutcome.LEAD_CREATED, False, True)] * 9 + [
         (IntakeOutcome.LEAD_CREATED, True, False)
     ]
-    assert len(world.events_of("Lead.Registered")) == 1
-    assert len(world.events_of("TouchPointSchedule.Started")) == 1
+    assert len(shopmonkey_world.events_of("Lead.Registered")) == 1
+    assert len(shopmonkey_world.events_of("TouchPointSchedule.Started")) == 1

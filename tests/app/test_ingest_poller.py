@@ -15,8 +15,6 @@ from tests.support.shopmonkey_world import (
     TENANT,
     ShopMonkeyWorld,
 )
-from tests.support.shopmonkey_world import shared_world as shared_world
-from tests.support.shopmonkey_world import world_reset_for_each_test as world_reset_for_each_test
 
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.app.ingestion.inbox import WebhookInbox
@@ -43,41 +41,45 @@ def wire(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def test_the_poller_brings_in_an_order_whose_webhook_never_came(world: ShopMonkeyWorld) -> None:
-    poller = CrmPoller(world.container)
+def test_the_poller_brings_in_an_order_whose_webhook_never_came(shopmonkey_world: ShopMonkeyWorld) -> None:
+    poller = CrmPoller(shopmonkey_world.container)
 
     result = poller.poll(TENANT)
 
     assert result.complete and result.versions_new == 2
     assert result.outcomes == {"lead_created": 1, "rejected": 1}
-    assert world.lead(LEAD_ORDER).contact.first_name == "Maya"
-    [lead_seen] = [e for e in world.events_of("OrderIntake.OrderVersionSeen") if e.order_id == LEAD_ORDER]
+    assert shopmonkey_world.lead(LEAD_ORDER).contact.first_name == "Maya"
+    [lead_seen] = [
+        e for e in shopmonkey_world.events_of("OrderIntake.OrderVersionSeen") if e.order_id == LEAD_ORDER
+    ]
     assert (lead_seen.source, lead_seen.outcome) == ("poll", "lead_created")
     assert poller.cursor(TENANT) == datetime.fromisoformat("2026-11-20T17:42:05.118Z")
     # The next poll overlaps the last one and finds nothing new.
-    world.clock.advance(timedelta(seconds=30))
+    shopmonkey_world.clock.advance(timedelta(seconds=30))
     again = poller.poll(TENANT)
     assert again.versions_matching == 2 and again.versions_new == 0
-    assert set(seen(world).values()) == {1}
+    assert set(seen(shopmonkey_world).values()) == {1}
 
 
-def test_a_version_the_webhook_already_brought_is_not_processed_again(world: ShopMonkeyWorld) -> None:
+def test_a_version_the_webhook_already_brought_is_not_processed_again(
+    shopmonkey_world: ShopMonkeyWorld,
+) -> None:
     from litestar.testing import TestClient
     from tests.support.shopmonkey_world import deliver
 
     from leadorch.app.http.app import create_app
 
-    with TestClient(create_app(world.container)) as client:
-        deliver(world, client, world.body("order-insert-website-lead"))
+    with TestClient(create_app(shopmonkey_world.container)) as client:
+        deliver(shopmonkey_world, client, shopmonkey_world.body("order-insert-website-lead"))
 
-    result = CrmPoller(world.container).poll(TENANT)
+    result = CrmPoller(shopmonkey_world.container).poll(TENANT)
 
     assert result.versions_new == 1  # only the repair order, which had no webhook
-    assert seen(world)[(LEAD_ORDER, datetime.fromisoformat("2026-11-20T17:42:05.118Z"))] == 1
-    assert len(world.events_of("Lead.Registered")) == 1
+    assert seen(shopmonkey_world)[(LEAD_ORDER, datetime.fromisoformat("2026-11-20T17:42:05.118Z"))] == 1
+    assert len(shopmonkey_world.events_of("Lead.Registered")) == 1
 
 
-def test_the_cursor_moves_only_after_the_batch_is_processed(world: ShopMonkeyWorld) -> None:
+def test_the_cursor_moves_only_after_the_batch_is_processed(shopmonkey_world: ShopMonkeyWorld) -> None:
     class BrokenCustomerLookup:
         """Our own CRM port wrapped so that reading a customer fails unexpectedly."""
 
@@ -90,34 +92,38 @@ def test_the_cursor_moves_only_after_the_batch_is_processed(world: ShopMonkeyWor
         async def get_customer(self, customer_id: str, **contact_ids: str | None) -> CrmCustomer:
             raise RuntimeError("database of customers on fire")
 
-    healthy = IngestionService(world.container)
+    healthy = IngestionService(shopmonkey_world.container)
     broken = IngestionService(
-        world.container, crm=lambda tenant: BrokenCustomerLookup(healthy.crm_for_tenant(tenant))
+        shopmonkey_world.container, crm=lambda tenant: BrokenCustomerLookup(healthy.crm_for_tenant(tenant))
     )
 
     with pytest.raises(RuntimeError, match="on fire"):
-        CrmPoller(world.container, broken).poll(TENANT)
+        CrmPoller(shopmonkey_world.container, broken).poll(TENANT)
 
-    poller = CrmPoller(world.container, healthy)
+    poller = CrmPoller(shopmonkey_world.container, healthy)
     assert poller.cursor(TENANT) is None
-    pending = [row for row in WebhookInbox(world.container.db).rows(TENANT) if row.status == "pending"]
+    pending = [
+        row for row in WebhookInbox(shopmonkey_world.container.db).rows(TENANT) if row.status == "pending"
+    ]
     assert [row.order.id for row in pending] == [LEAD_ORDER]  # put back, for the relay
-    world.clock.advance(timedelta(minutes=1))
-    for request_id in WebhookInbox(world.container.db).take_due_for_relay(now=world.clock.now()):
+    shopmonkey_world.clock.advance(timedelta(minutes=1))
+    for request_id in WebhookInbox(shopmonkey_world.container.db).take_due_for_relay(
+        now=shopmonkey_world.clock.now()
+    ):
         healthy.process_delivery(request_id)
     result = poller.poll(TENANT)
     # The repair order was never reached by the failed poll; the quote is already in the inbox.
     assert (result.versions_new, result.outcomes, result.complete) == (1, {"rejected": 1}, True)
     assert poller.cursor(TENANT) is not None
-    assert world.lead(LEAD_ORDER).crm_order_id == LEAD_ORDER
+    assert shopmonkey_world.lead(LEAD_ORDER).crm_order_id == LEAD_ORDER
 
 
-def test_two_pollers_at_once_do_not_both_poll_a_tenant(world: ShopMonkeyWorld) -> None:
-    world.shopmonkey.add_latency("/v3/order", 0.4)
+def test_two_pollers_at_once_do_not_both_poll_a_tenant(shopmonkey_world: ShopMonkeyWorld) -> None:
+    shopmonkey_world.shopmonkey.add_latency("/v3/order", 0.4)
     results = []
 
     def poll() -> None:
-        results.append(CrmPoller(world.container).poll(TENANT))
+        results.append(CrmPoller(shopmonkey_world.container).poll(TENANT))
 
     threads = [threading.Thread(target=poll) for _ in range(2)]
     for thread in threads:
@@ -126,31 +132,34 @@ def test_two_pollers_at_once_do_not_both_poll_a_tenant(world: ShopMonkeyWorld) -
         thread.join(timeout=30)
 
     assert sorted(r.busy for r in results) == [False, True]
-    assert seen(world) == Counter({k: 1 for k in seen(world)}) and len(seen(world)) == 2
-    assert len(world.events_of("Lead.Registered")) == 1
+    assert (
+        seen(shopmonkey_world) == Counter({k: 1 for k in seen(shopmonkey_world)})
+        and len(seen(shopmonkey_world)) == 2
+    )
+    assert len(shopmonkey_world.events_of("Lead.Registered")) == 1
 
 
 def test_a_late_visible_order_behind_the_cursor_is_found_by_the_periodic_wider_sweep(
-    world: ShopMonkeyWorld,
+    shopmonkey_world: ShopMonkeyWorld,
 ) -> None:
-    poller = CrmPoller(world.container)
+    poller = CrmPoller(shopmonkey_world.container)
     poller.poll(TENANT)
     cursor = poller.cursor(TENANT)
     assert cursor is not None
-    hidden = world.add_order("o-late-visible")
+    hidden = shopmonkey_world.add_order("o-late-visible")
     hidden["updatedDate"] = wire(cursor - timedelta(hours=2))  # replicated late, dated well behind the cursor
-    world.shopmonkey.add_order(hidden)
+    shopmonkey_world.shopmonkey.add_order(hidden)
 
     found_at = None
     for poll_number in range(2, SWEEP_EVERY + 1):
-        world.clock.advance(timedelta(seconds=30))
+        shopmonkey_world.clock.advance(timedelta(seconds=30))
         result = poller.poll(TENANT)
         if result.versions_new:
             found_at = (poll_number, result.swept)
             break
 
     assert found_at == (SWEEP_EVERY, True)
-    assert world.lead("o-late-visible").crm_order_id == "o-late-visible"
+    assert shopmonkey_world.lead("o-late-visible").crm_order_id == "o-late-visible"
 
 
 def test_every_order_is_seen_exactly_once_through_shuffled_pages_and_an_ignored_filter(

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.projection_history import container as container
 from tests.support.projection_history import write_history
 
 from leadorch.app.bootstrap import Container
@@ -52,10 +51,12 @@ class FailingLeads(LeadsProjection):
 
 
 def test_a_batch_that_fails_changes_nothing_and_a_restart_resumes_after_the_last_good_one(
-    container: Container,
+    history_container: Container,
 ) -> None:
-    head = write_history(container, leads=8)
-    failing = ProjectionRunner(container.db, container.store, [FailingLeads(fail_on=5)], batch_size=40)
+    head = write_history(history_container, leads=8)
+    failing = ProjectionRunner(
+        history_container.db, history_container.store, [FailingLeads(fail_on=5)], batch_size=40
+    )
 
     with pytest.raises(
         ProjectionFailed, match=r"read model leads failed on event #\d+ \(Lead.Registered of .*disk full"
@@ -67,23 +68,23 @@ def test_a_batch_that_fails_changes_nothing_and_a_restart_resumes_after_the_last
     assert stopped_at % 40 == 0  # only whole batches were committed
     registered_before = [
         n
-        for n in container.store.recorder.select_notifications(start=1, limit=stopped_at)
+        for n in history_container.store.recorder.select_notifications(start=1, limit=stopped_at)
         if n.topic.endswith("Lead.Registered")
     ]
-    with container.db.transaction() as cur:
+    with history_container.db.transaction() as cur:
         cur.execute("SELECT COUNT(*) FROM rm_leads")
         assert cur.fetchone() == (len(registered_before),)
     assert len(registered_before) < 5  # the fifth registration's batch left no trace
 
-    ProjectionRunner(container.db, container.store, all_projections()).catch_up()
+    ProjectionRunner(history_container.db, history_container.store, all_projections()).catch_up()
 
-    assert verify(container.db, container.store, all_projections()) == []
+    assert verify(history_container.db, history_container.store, all_projections()) == []
 
 
 def test_a_projection_process_killed_mid_stream_resumes_to_the_same_tables_as_a_clean_rebuild(
-    container: Container, database_url: str
+    history_container: Container, database_url: str
 ) -> None:
-    head = write_history(container, leads=8)
+    head = write_history(history_container, leads=8)
     script = (
         "import time, sys\n"
         "from leadorch.app.bootstrap import bootstrap\n"
@@ -97,7 +98,7 @@ def test_a_projection_process_killed_mid_stream_resumes_to_the_same_tables_as_a_
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     process = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT)
     try:
-        runner = ProjectionRunner(container.db, container.store, all_projections())
+        runner = ProjectionRunner(history_container.db, history_container.store, all_projections())
         deadline = time.monotonic() + 30
         while min(runner.positions().values()) < head // 3:
             assert process.poll() is None, "the projection process ended before it was killed"
@@ -113,13 +114,15 @@ def test_a_projection_process_killed_mid_stream_resumes_to_the_same_tables_as_a_
     runner.catch_up()
 
     assert runner.lag() == dict.fromkeys(killed_at, 0)
-    assert verify(container.db, container.store, all_projections()) == []
+    assert verify(history_container.db, history_container.store, all_projections()) == []
 
 
-def test_the_daemon_survives_a_failing_batch_and_resumes_once_the_cause_is_gone(container: Container) -> None:
-    write_history(container, leads=4)
+def test_the_daemon_survives_a_failing_batch_and_resumes_once_the_cause_is_gone(
+    history_container: Container,
+) -> None:
+    write_history(history_container, leads=4)
     flaky = FailingLeads(fail_on=2)
-    runner = ProjectionRunner(container.db, container.store, [flaky], batch_size=1000)
+    runner = ProjectionRunner(history_container.db, history_container.store, [flaky], batch_size=1000)
     daemon = ProjectionDaemon(runner, poll_interval=0.05)
     daemon.start()
     try:
@@ -128,7 +131,7 @@ def test_the_daemon_survives_a_failing_batch_and_resumes_once_the_cause_is_gone(
     finally:
         daemon.stop()
 
-    assert verify(container.db, container.store, all_projections()) == []
+    assert verify(history_container.db, history_container.store, all_projections()) == []
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from bench.histories import save_whole_lives
 from tests.support.projection_history import START, read_model_tables
-from tests.support.projection_history import container as container
 
 from leadorch.app.bootstrap import Container
 from leadorch.app.projections.rebuild import balanced_groups, rebuild
@@ -14,17 +13,19 @@ from leadorch.app.projections.runner import ProjectionRunner
 
 
 def test_a_rebuild_shared_between_two_processes_gives_the_same_tables(
-    container: Container, database_url: str
+    history_container: Container, database_url: str
 ) -> None:
-    save_whole_lives(container.store, 8, start=START)
-    runner = ProjectionRunner(container.db, container.store, all_projections())
+    save_whole_lives(history_container.store, 8, start=START)
+    runner = ProjectionRunner(history_container.db, history_container.store, all_projections())
     runner.catch_up()
-    incremental = read_model_tables(container)
+    incremental = read_model_tables(history_container)
 
-    reached = rebuild(container.db, container.store, all_projections(), workers=2, database_url=database_url)
+    reached = rebuild(
+        history_container.db, history_container.store, all_projections(), workers=2, database_url=database_url
+    )
 
     assert reached == runner.positions()
-    assert read_model_tables(container) == incremental
+    assert read_model_tables(history_container) == incremental
 
 
 def test_the_processes_of_a_rebuild_get_about_equal_shares_of_the_work() -> None:

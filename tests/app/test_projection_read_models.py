@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
+from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
@@ -23,12 +24,11 @@ from leadorch.app.readmodels.leads import get_lead, list_leads
 from leadorch.app.settings import load_settings
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.availability import ServiceLine
-from leadorch.domain.cadence import DEFAULT_PLAN, DEFAULT_WINDOW
 from leadorch.domain.conversation import Conversation
 from leadorch.domain.intake import OrderIntake, OrderVersion
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
-from leadorch.domain.values import Contact, Vehicle
+from leadorch.domain.values import Vehicle
 
 MONDAY = datetime(2025, 6, 2, 17, 0, tzinfo=UTC)  # 10:00 in San Diego
 TINT = ServiceLine("svc-tint", "Premium Tint", 120, 30000)
@@ -51,30 +51,16 @@ def arrive(
     name: tuple[str, str] = ("Maria", "Lopez"),
     vehicle: Vehicle | None = None,
 ) -> tuple[Lead, TouchPointSchedule]:
-    lead = Lead.register(
+    lead, schedule = a_lead(
         tenant_id=tenant,
         location_id=location,
-        crm_order_id=order,
-        crm_customer_id=f"cust-{order}",
-        crm_vehicle_id=None,
-        contact=Contact(name[0], name[1], f"{name[0].lower()}.{order}@example.com", "+16195550142"),
+        order=order,
+        first_name=name[0],
+        last_name=name[1],
+        email=f"{name[0].lower()}.{order}@example.com",
         vehicle=vehicle,
-        services=["Premium Tint"],
-        email_consent=True,
-        sms_consent=True,
         at=at,
-    )
-    schedule = TouchPointSchedule.start(
-        tenant_id=tenant,
-        lead_id=str(lead.id),
-        location_id=location,
-        plan=DEFAULT_PLAN,
-        window=DEFAULT_WINDOW,
-        time_zone="America/Los_Angeles",
-        email_ok=True,
-        sms_ok=True,
-        at=at,
-    )
+    ).arrived()
     container.store.save(lead, schedule)
     return lead, schedule
 

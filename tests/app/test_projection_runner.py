@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tests.support.projection_history import START, read_model_tables, write_history
-from tests.support.projection_history import container as container
 
 from leadorch.app.bootstrap import Container
 from leadorch.app.projections import positions
@@ -22,24 +21,26 @@ from leadorch.app.readmodels.funnel import funnel
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_catching_up_twice_applies_nothing_twice(container: Container) -> None:
-    write_history(container, leads=6)
-    runner = ProjectionRunner(container.db, container.store, all_projections(), batch_size=17)
+def test_catching_up_twice_applies_nothing_twice(history_container: Container) -> None:
+    write_history(history_container, leads=6)
+    runner = ProjectionRunner(history_container.db, history_container.store, all_projections(), batch_size=17)
     runner.catch_up()
-    before = read_model_tables(container)
+    before = read_model_tables(history_container)
 
     assert runner.catch_up() == 0
-    assert read_model_tables(container) == before
+    assert read_model_tables(history_container) == before
 
 
-def test_runners_racing_over_the_same_read_models_never_count_an_event_twice(container: Container) -> None:
-    write_history(container, leads=15)
+def test_runners_racing_over_the_same_read_models_never_count_an_event_twice(
+    history_container: Container,
+) -> None:
+    write_history(history_container, leads=15)
     errors: list[BaseException] = []
 
     def race(batch_size: int) -> None:
         try:
             ProjectionRunner(
-                container.db, container.store, all_projections(), batch_size=batch_size
+                history_container.db, history_container.store, all_projections(), batch_size=batch_size
             ).catch_up()
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
@@ -51,20 +52,20 @@ def test_runners_racing_over_the_same_read_models_never_count_an_event_twice(con
         thread.join(60)
 
     assert errors == []
-    assert verify(container.db, container.store, all_projections()) == []
+    assert verify(history_container.db, history_container.store, all_projections()) == []
     received = sum(
         day.received
-        for day in funnel(container.db, "tint-co", None, START.date(), START.date().replace(month=3))
+        for day in funnel(history_container.db, "tint-co", None, START.date(), START.date().replace(month=3))
     )
-    assert received == sum(1 for _ in _registered_leads(container))
+    assert received == sum(1 for _ in _registered_leads(history_container))
 
 
-def test_the_daemon_follows_new_events_when_woken_and_reports_its_lag(container: Container) -> None:
-    runner = ProjectionRunner(container.db, container.store, all_projections())
+def test_the_daemon_follows_new_events_when_woken_and_reports_its_lag(history_container: Container) -> None:
+    runner = ProjectionRunner(history_container.db, history_container.store, all_projections())
     daemon = ProjectionDaemon(runner, poll_interval=30)
     daemon.start()
     try:
-        head = write_history(container, leads=3)
+        head = write_history(history_container, leads=3)
         assert max(daemon.lag().values()) <= head
         daemon.wake()
         _wait_until(lambda: daemon.lag() == dict.fromkeys(daemon.lag(), 0))
@@ -75,12 +76,12 @@ def test_the_daemon_follows_new_events_when_woken_and_reports_its_lag(container:
     assert runner.positions() == dict.fromkeys(runner.positions(), head)
 
 
-def test_a_new_read_model_starts_from_the_beginning_of_the_log(container: Container) -> None:
-    head = write_history(container, leads=2)
-    with container.db.transaction() as cur:
+def test_a_new_read_model_starts_from_the_beginning_of_the_log(history_container: Container) -> None:
+    head = write_history(history_container, leads=2)
+    with history_container.db.transaction() as cur:
         positions.forget(cur, ["funnel"])
 
-    runner = ProjectionRunner(container.db, container.store, all_projections())
+    runner = ProjectionRunner(history_container.db, history_container.store, all_projections())
 
     assert runner.positions()["funnel"] == 0
     assert runner.lag()["funnel"] == head

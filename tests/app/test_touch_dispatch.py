@@ -17,23 +17,22 @@ from tests.support.touch_world import (
     TouchWorld,
     world_on,
 )
-from tests.support.touch_world import shared_database_url as shared_database_url
-from tests.support.touch_world import shared_providers as shared_providers
-from tests.support.touch_world import world as world
 
 from leadorch.app.leads import record_reply
 from leadorch.domain.schedule import TouchOutcome
 from leadorch.domain.values import Channel, LeadStatus
 
 
-def test_touch_one_goes_out_on_both_channels_with_ids_links_and_opt_out_notice(world: TouchWorld) -> None:
-    lead_id, schedule_id = world.new_lead()
+def test_touch_one_goes_out_on_both_channels_with_ids_links_and_opt_out_notice(
+    touch_world: TouchWorld,
+) -> None:
+    lead_id, schedule_id = touch_world.new_lead()
 
-    result = world.dispatch(schedule_id)
+    result = touch_world.dispatch(schedule_id)
 
     assert result.touch_number == 1
     assert result.outcomes == {"sms": "sent", "email": "sent"}
-    [email] = world.emails_to(world.email)
+    [email] = touch_world.emails_to(touch_world.email)
     assert email.from_email == SHOP_EMAIL
     assert email.custom_args["idempotency_key"] == f"{schedule_id}:1:email"
     assert email.custom_args["lead_id"] == lead_id
@@ -42,42 +41,42 @@ def test_touch_one_goes_out_on_both_channels_with_ids_links_and_opt_out_notice(w
     assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "https://leads.sunshield.example.com/chat/" in (email.text or "")
     assert "12400 N Lamar Blvd" in (email.text or "")
-    [sms] = world.texts_to(world.phone)
+    [sms] = touch_world.texts_to(touch_world.phone)
     assert sms.from_number == SHOP_NUMBER
     assert sms.body.endswith("Reply STOP to opt out.")
     assert sms.status_callback is not None
     assert "/webhooks/twilio/status?" in sms.status_callback and "touch=1" in sms.status_callback
-    schedule = world.schedule(schedule_id)
+    schedule = touch_world.schedule(schedule_id)
     assert schedule.touches[0].outcomes == {Channel.EMAIL: TouchOutcome.SENT, Channel.SMS: TouchOutcome.SENT}
     assert schedule.touches[0].provider_message_ids[Channel.SMS] == sms.sid
     assert schedule.touches[0].provider_message_ids[Channel.EMAIL] == email.message_id
-    assert world.lead(lead_id).status is LeadStatus.CONTACTING
+    assert touch_world.lead(lead_id).status is LeadStatus.CONTACTING
 
 
 def test_a_touch_that_is_not_due_is_not_sent_and_dispatching_again_sends_nothing_more(
-    world: TouchWorld,
+    touch_world: TouchWorld,
 ) -> None:
-    _, schedule_id = world.new_lead()
-    world.dispatch(schedule_id)
+    _, schedule_id = touch_world.new_lead()
+    touch_world.dispatch(schedule_id)
 
-    again = world.dispatch(schedule_id)
-    world.clock.advance(timedelta(hours=2))
-    still_day_zero = world.dispatch(schedule_id)
+    again = touch_world.dispatch(schedule_id)
+    touch_world.clock.advance(timedelta(hours=2))
+    still_day_zero = touch_world.dispatch(schedule_id)
 
     assert again.touch_number is None and again.note == "nothing due"
     assert still_day_zero.touch_number is None
-    assert len(world.providers.sendgrid.outbox) == 1
-    assert len(world.providers.twilio.outbox) == 1
+    assert len(touch_world.providers.sendgrid.outbox) == 1
+    assert len(touch_world.providers.twilio.outbox) == 1
 
 
-def test_concurrent_dispatches_of_one_touch_send_each_message_once(world: TouchWorld) -> None:
-    _, schedule_id = world.new_lead()
+def test_concurrent_dispatches_of_one_touch_send_each_message_once(touch_world: TouchWorld) -> None:
+    _, schedule_id = touch_world.new_lead()
     barrier = threading.Barrier(6)
     results = []
 
     def dispatch() -> None:
         barrier.wait()
-        results.append(world.dispatch(schedule_id))
+        results.append(touch_world.dispatch(schedule_id))
 
     threads = [threading.Thread(target=dispatch) for _ in range(6)]
     for thread in threads:
@@ -86,40 +85,40 @@ def test_concurrent_dispatches_of_one_touch_send_each_message_once(world: TouchW
         thread.join(timeout=60)
 
     assert [r.touch_number for r in results].count(1) == 1
-    assert len(world.providers.sendgrid.outbox) == 1
-    assert len(world.providers.twilio.outbox) == 1
+    assert len(touch_world.providers.sendgrid.outbox) == 1
+    assert len(touch_world.providers.twilio.outbox) == 1
 
 
 def test_the_second_touch_goes_out_next_day_by_email_only_without_the_opt_out_notice_repeated(
-    world: TouchWorld,
+    touch_world: TouchWorld,
 ) -> None:
-    _, schedule_id = world.new_lead()
-    world.dispatch(schedule_id)
+    _, schedule_id = touch_world.new_lead()
+    touch_world.dispatch(schedule_id)
 
-    world.clock.advance(timedelta(days=1))
-    second = world.dispatch(schedule_id)
-    world.clock.advance(timedelta(days=2))
-    third = world.dispatch(schedule_id)
+    touch_world.clock.advance(timedelta(days=1))
+    second = touch_world.dispatch(schedule_id)
+    touch_world.clock.advance(timedelta(days=2))
+    third = touch_world.dispatch(schedule_id)
 
     assert (second.touch_number, second.outcomes) == (2, {"email": "sent"})
     assert (third.touch_number, third.outcomes) == (3, {"sms": "sent"})
-    texts = world.texts_to(world.phone)
+    texts = touch_world.texts_to(touch_world.phone)
     assert len(texts) == 2
     assert "Reply STOP" not in texts[1].body
 
 
-def test_a_provider_500_then_success_sends_one_message(world: TouchWorld) -> None:
-    _, schedule_id = world.new_lead()
-    world.providers.twilio.fail_next(1, status=500)
-    world.providers.sendgrid.fail_next(2, status=503)
+def test_a_provider_500_then_success_sends_one_message(touch_world: TouchWorld) -> None:
+    _, schedule_id = touch_world.new_lead()
+    touch_world.providers.twilio.fail_next(1, status=500)
+    touch_world.providers.sendgrid.fail_next(2, status=503)
 
-    result = world.dispatch(schedule_id)
+    result = touch_world.dispatch(schedule_id)
 
     assert result.outcomes == {"sms": "sent", "email": "sent"}
-    assert len(world.texts_to(world.phone)) == 1
-    assert len(world.emails_to(world.email)) == 1
-    assert world.providers.twilio.calls == 2
-    assert world.providers.sendgrid.calls == 3
+    assert len(touch_world.texts_to(touch_world.phone)) == 1
+    assert len(touch_world.emails_to(touch_world.email)) == 1
+    assert touch_world.providers.twilio.calls == 2
+    assert touch_world.providers.sendgrid.calls == 3
 
 
 def test_an_answer_that_never_comes_makes_the_touch_uncertain_and_nothing_is_sent_twice(
@@ -141,65 +140,67 @@ def test_an_answer_that_never_comes_makes_the_touch_uncertain_and_nothing_is_sen
         assert touch.number == 1 and Channel.EMAIL in touch.uncertain_channels
 
 
-def test_a_provider_down_for_every_attempt_fails_the_touch_but_keeps_the_channel(world: TouchWorld) -> None:
-    _, schedule_id = world.new_lead()
-    world.providers.twilio.fail_next(3, status=500)
+def test_a_provider_down_for_every_attempt_fails_the_touch_but_keeps_the_channel(
+    touch_world: TouchWorld,
+) -> None:
+    _, schedule_id = touch_world.new_lead()
+    touch_world.providers.twilio.fail_next(3, status=500)
 
-    result = world.dispatch(schedule_id)
+    result = touch_world.dispatch(schedule_id)
 
     assert result.outcomes == {"sms": "failed", "email": "sent"}
-    schedule = world.schedule(schedule_id)
+    schedule = touch_world.schedule(schedule_id)
     assert Channel.SMS in schedule.enabled_channels
-    assert world.providers.twilio.calls == 3
+    assert touch_world.providers.twilio.calls == 3
 
 
-def test_twilio_21610_opts_the_lead_out_of_sms_and_email_goes_on(world: TouchWorld) -> None:
-    lead_id, schedule_id = world.new_lead()
-    world.providers.twilio.reject_recipient(world.phone, 21610)
+def test_twilio_21610_opts_the_lead_out_of_sms_and_email_goes_on(touch_world: TouchWorld) -> None:
+    lead_id, schedule_id = touch_world.new_lead()
+    touch_world.providers.twilio.reject_recipient(touch_world.phone, 21610)
 
-    result = world.dispatch(schedule_id)
+    result = touch_world.dispatch(schedule_id)
 
     assert result.outcomes == {"sms": "failed", "email": "sent"}
-    lead = world.lead(lead_id)
+    lead = touch_world.lead(lead_id)
     assert not lead.can_contact(Channel.SMS)
     assert lead.can_contact(Channel.EMAIL)
-    schedule = world.schedule(schedule_id)
+    schedule = touch_world.schedule(schedule_id)
     assert schedule.enabled_channels == {Channel.EMAIL}
     assert schedule.is_active
 
 
-def test_an_invalid_number_disables_sms_for_the_rest_of_the_cadence(world: TouchWorld) -> None:
-    lead_id, schedule_id = world.new_lead()
-    world.providers.twilio.reject_recipient(world.phone, 21211)
+def test_an_invalid_number_disables_sms_for_the_rest_of_the_cadence(touch_world: TouchWorld) -> None:
+    lead_id, schedule_id = touch_world.new_lead()
+    touch_world.providers.twilio.reject_recipient(touch_world.phone, 21211)
 
-    world.dispatch(schedule_id)
-    world.clock.advance(timedelta(days=3))
-    world.dispatch(schedule_id)  # touch 2: email
-    third = world.dispatch(schedule_id)  # touch 3 is SMS only: skipped
+    touch_world.dispatch(schedule_id)
+    touch_world.clock.advance(timedelta(days=3))
+    touch_world.dispatch(schedule_id)  # touch 2: email
+    third = touch_world.dispatch(schedule_id)  # touch 3 is SMS only: skipped
 
-    assert world.schedule(schedule_id).enabled_channels == {Channel.EMAIL}
-    assert world.lead(lead_id).consent[Channel.SMS]  # a bad number is not an opt-out
+    assert touch_world.schedule(schedule_id).enabled_channels == {Channel.EMAIL}
+    assert touch_world.lead(lead_id).consent[Channel.SMS]  # a bad number is not an opt-out
     assert third.touch_number is None
-    assert world.providers.twilio.calls == 1
+    assert touch_world.providers.twilio.calls == 1
 
 
-def test_a_bounced_address_disables_email(world: TouchWorld) -> None:
-    _, schedule_id = world.new_lead()
-    world.providers.sendgrid.reject_address(world.email)
+def test_a_bounced_address_disables_email(touch_world: TouchWorld) -> None:
+    _, schedule_id = touch_world.new_lead()
+    touch_world.providers.sendgrid.reject_address(touch_world.email)
 
-    result = world.dispatch(schedule_id)
+    result = touch_world.dispatch(schedule_id)
 
     assert result.outcomes == {"sms": "sent", "email": "failed"}
-    assert world.schedule(schedule_id).enabled_channels == {Channel.SMS}
+    assert touch_world.schedule(schedule_id).enabled_channels == {Channel.SMS}
 
 
-def test_a_lead_without_a_phone_gets_email_only(world: TouchWorld) -> None:
-    _, schedule_id = world.new_lead(phone=None)
+def test_a_lead_without_a_phone_gets_email_only(touch_world: TouchWorld) -> None:
+    _, schedule_id = touch_world.new_lead(phone=None)
 
-    result = world.dispatch(schedule_id)
+    result = touch_world.dispatch(schedule_id)
 
     assert result.outcomes == {"email": "sent"}
-    assert world.providers.twilio.outbox == []
+    assert touch_world.providers.twilio.outbox == []
 
 
 def test_a_lead_created_at_23h_local_gets_touch_one_when_the_window_opens(
@@ -228,13 +229,13 @@ class _Crash(BaseException):
 
 
 def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertain_and_never_resent(
-    world: TouchWorld,
+    touch_world: TouchWorld,
 ) -> None:
     from leadorch.app.messaging import messenger_for
     from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
 
-    _, schedule_id = world.new_lead()
-    real = messenger_for(world.container)
+    _, schedule_id = touch_world.new_lead()
+    real = messenger_for(touch_world.container)
 
     class Dying:
         def send_sms(self, msg: object) -> object:
@@ -244,28 +245,28 @@ def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertai
         def send_email(self, msg: object) -> object:
             raise AssertionError("never reached")
 
-    world.container.extras["messenger"] = Dying()
+    touch_world.container.extras["messenger"] = Dying()
     with pytest.raises(_Crash):
-        world.dispatch(schedule_id)
-    world.container.extras["messenger"] = real
+        touch_world.dispatch(schedule_id)
+    touch_world.container.extras["messenger"] = real
 
-    world.clock.advance(timedelta(minutes=1))
-    assert sweep_stale_claims(world.container) == 0  # not stale yet: might still be running
-    assert world.dispatch(schedule_id).note == "nothing due"
-    world.clock.advance(STALE_CLAIM_AFTER)
-    world.catch_up()
-    assert sweep_stale_claims(world.container) == 1
-    world.catch_up()
+    touch_world.clock.advance(timedelta(minutes=1))
+    assert sweep_stale_claims(touch_world.container) == 0  # not stale yet: might still be running
+    assert touch_world.dispatch(schedule_id).note == "nothing due"
+    touch_world.clock.advance(STALE_CLAIM_AFTER)
+    touch_world.catch_up()
+    assert sweep_stale_claims(touch_world.container) == 1
+    touch_world.catch_up()
 
-    schedule = world.schedule(schedule_id)
+    schedule = touch_world.schedule(schedule_id)
     assert schedule.touches[0].outcomes == {
         Channel.SMS: TouchOutcome.UNCERTAIN,
         Channel.EMAIL: TouchOutcome.UNCERTAIN,
     }
     assert schedule.claimed is None and schedule.next_touch_number == 2
-    assert len(world.texts_to(world.phone)) == 1
-    assert world.emails_to(world.email) == []
-    assert world.dispatch(schedule_id).note == "nothing due"
+    assert len(touch_world.texts_to(touch_world.phone)) == 1
+    assert touch_world.emails_to(touch_world.email) == []
+    assert touch_world.dispatch(schedule_id).note == "nothing due"
 
 
 def test_demo_mode_suppresses_recipients_outside_the_allow_list(
@@ -295,23 +296,26 @@ def test_demo_mode_suppresses_recipients_outside_the_allow_list(
 
 
 def test_a_reply_saved_while_a_message_is_on_its_way_is_kept_and_the_outcome_still_recorded(
-    world: TouchWorld,
+    touch_world: TouchWorld,
 ) -> None:
     """Dispatch records outcomes on the schedule and lead it claimed with; a change made meanwhile by
     someone else makes that save lose its race, and the outcome is recorded on fresh copies instead."""
-    lead_id, schedule_id = world.new_lead()
-    world.providers.twilio.stall_next(0.6)  # the SMS is accepted, its answer takes a while
+    lead_id, schedule_id = touch_world.new_lead()
+    touch_world.providers.twilio.stall_next(0.6)  # the SMS is accepted, its answer takes a while
     replier = threading.Timer(
-        0.2, lambda: record_reply(world.container, world.tenant_id, lead_id, Channel.EMAIL, "Tuesday?")
+        0.2,
+        lambda: record_reply(
+            touch_world.container, touch_world.tenant_id, lead_id, Channel.EMAIL, "Tuesday?"
+        ),
     )
     replier.start()
 
-    result = world.dispatch(schedule_id)
+    result = touch_world.dispatch(schedule_id)
     replier.join()
 
     assert result.outcomes["sms"] == "sent"
-    lead = world.lead(lead_id)
+    lead = touch_world.lead(lead_id)
     assert lead.status is LeadStatus.ENGAGED, "the reply saved meanwhile is not lost"
-    touch = world.schedule(schedule_id).touches[0]
+    touch = touch_world.schedule(schedule_id).touches[0]
     assert touch.outcomes[Channel.SMS] is TouchOutcome.SENT
-    assert touch.provider_message_ids[Channel.SMS] == world.texts_to(world.phone)[0].sid
+    assert touch.provider_message_ids[Channel.SMS] == touch_world.texts_to(touch_world.phone)[0].sid

@@ -15,11 +15,6 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 from tests.support.touch_world import SHOP_NUMBER, TouchWorld
-from tests.support.touch_world import client as client
-from tests.support.touch_world import shared_client as shared_client
-from tests.support.touch_world import shared_database_url as shared_database_url
-from tests.support.touch_world import shared_providers as shared_providers
-from tests.support.touch_world import world as world
 from twilio.request_validator import RequestValidator
 
 from leadorch.app.http.app import create_app
@@ -69,137 +64,145 @@ def started_lead(world: TouchWorld) -> tuple[str, str]:
 # -- texts ------------------------------------------------------------------------------------------------
 
 
-def test_a_forged_text_is_refused_and_changes_nothing(world: TouchWorld, client: TestClient) -> None:
-    lead_id, _ = started_lead(world)
-    params = {"From": world.phone, "To": SHOP_NUMBER, "Body": "STOP"}
+def test_a_forged_text_is_refused_and_changes_nothing(
+    touch_world: TouchWorld, touch_client: TestClient
+) -> None:
+    lead_id, _ = started_lead(touch_world)
+    params = {"From": touch_world.phone, "To": SHOP_NUMBER, "Body": "STOP"}
 
-    forged = signed_post(client, world, "/webhooks/twilio/sms", params, token="not-the-auth-token")
-    unsigned = client.post("/webhooks/twilio/sms", data=params)
+    forged = signed_post(
+        touch_client, touch_world, "/webhooks/twilio/sms", params, token="not-the-auth-token"
+    )
+    unsigned = touch_client.post("/webhooks/twilio/sms", data=params)
 
     assert (forged.status_code, unsigned.status_code) == (403, 403)
-    assert world.lead(lead_id).can_contact(Channel.SMS)
+    assert touch_world.lead(lead_id).can_contact(Channel.SMS)
 
 
 @pytest.mark.parametrize("keyword", ["STOP", " stop ", "Unsubscribe", "QUIT", "optout", "Revoke"])
 def test_carrier_keywords_opt_out_of_sms_with_no_reply_of_our_own(
-    world: TouchWorld, client: TestClient, keyword: str
+    touch_world: TouchWorld, touch_client: TestClient, keyword: str
 ) -> None:
-    lead_id, schedule_id = started_lead(world)
+    lead_id, schedule_id = started_lead(touch_world)
 
-    response = text_from(client, world, keyword)
+    response = text_from(touch_client, touch_world, keyword)
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/xml")
     assert twiml_messages(response.text) == []
-    assert not world.lead(lead_id).can_contact(Channel.SMS)
-    assert world.lead(lead_id).can_contact(Channel.EMAIL)
-    assert world.schedule(schedule_id).enabled_channels == {Channel.EMAIL}
+    assert not touch_world.lead(lead_id).can_contact(Channel.SMS)
+    assert touch_world.lead(lead_id).can_contact(Channel.EMAIL)
+    assert touch_world.schedule(schedule_id).enabled_channels == {Channel.EMAIL}
 
 
 def test_a_revocation_in_plain_words_opts_out_with_exactly_one_confirmation(
-    world: TouchWorld, client: TestClient
+    touch_world: TouchWorld, touch_client: TestClient
 ) -> None:
-    lead_id, _ = started_lead(world)
+    lead_id, _ = started_lead(touch_world)
 
-    response = text_from(client, world, "Please stop texting me")
+    response = text_from(touch_client, touch_world, "Please stop texting me")
 
     [confirmation] = twiml_messages(response.text)
     assert "unsubscribed" in confirmation and "Sun Shield Austin" in confirmation
-    assert not world.lead(lead_id).can_contact(Channel.SMS)
+    assert not touch_world.lead(lead_id).can_contact(Channel.SMS)
 
 
 @pytest.mark.parametrize("text", ["STOP.", "Stop!", "STOP 🙏", "I said stop", "no más", "Ya no me escribas"])
 def test_a_revocation_twilio_does_not_answer_itself_gets_our_one_confirmation(
-    world: TouchWorld, client: TestClient, text: str
+    touch_world: TouchWorld, touch_client: TestClient, text: str
 ) -> None:
-    lead_id, _ = started_lead(world)
+    lead_id, _ = started_lead(touch_world)
 
-    response = text_from(client, world, text)
+    response = text_from(touch_client, touch_world, text)
 
     [confirmation] = twiml_messages(response.text)
     assert "unsubscribed" in confirmation
-    assert not world.lead(lead_id).can_contact(Channel.SMS)
+    assert not touch_world.lead(lead_id).can_contact(Channel.SMS)
 
 
-def test_start_opts_back_in_and_sms_goes_on(world: TouchWorld, client: TestClient) -> None:
-    lead_id, schedule_id = started_lead(world)
-    text_from(client, world, "STOP")
-    world.catch_up()
+def test_start_opts_back_in_and_sms_goes_on(touch_world: TouchWorld, touch_client: TestClient) -> None:
+    lead_id, schedule_id = started_lead(touch_world)
+    text_from(touch_client, touch_world, "STOP")
+    touch_world.catch_up()
 
-    response = text_from(client, world, "START")
+    response = text_from(touch_client, touch_world, "START")
 
     assert twiml_messages(response.text) == []
-    assert world.lead(lead_id).can_contact(Channel.SMS)
-    assert world.schedule(schedule_id).enabled_channels == {Channel.EMAIL, Channel.SMS}
+    assert touch_world.lead(lead_id).can_contact(Channel.SMS)
+    assert touch_world.schedule(schedule_id).enabled_channels == {Channel.EMAIL, Channel.SMS}
 
 
-def test_yes_from_someone_who_never_opted_out_is_an_answer(world: TouchWorld, client: TestClient) -> None:
-    lead_id, schedule_id = started_lead(world)
+def test_yes_from_someone_who_never_opted_out_is_an_answer(
+    touch_world: TouchWorld, touch_client: TestClient
+) -> None:
+    lead_id, schedule_id = started_lead(touch_world)
 
-    text_from(client, world, "Yes")
+    text_from(touch_client, touch_world, "Yes")
 
-    assert world.lead(lead_id).status is LeadStatus.ENGAGED
-    assert world.schedule(schedule_id).is_stopped
+    assert touch_world.lead(lead_id).status is LeadStatus.ENGAGED
+    assert touch_world.schedule(schedule_id).is_stopped
 
 
 def test_help_is_left_to_twilio_when_its_keyword_handling_answers_help(
-    world: TouchWorld, client: TestClient
+    touch_world: TouchWorld, touch_client: TestClient
 ) -> None:
-    lead_id, _ = started_lead(world)
-    assert world.container.settings.twilio_answers_help  # Twilio's own default
+    lead_id, _ = started_lead(touch_world)
+    assert touch_world.container.settings.twilio_answers_help  # Twilio's own default
 
-    response = text_from(client, world, "HELP")
+    response = text_from(touch_client, touch_world, "HELP")
 
     assert twiml_messages(response.text) == []
-    assert world.lead(lead_id).status is LeadStatus.CONTACTING
+    assert touch_world.lead(lead_id).status is LeadStatus.CONTACTING
 
 
 def test_help_answers_with_the_shops_name_and_phone_when_twilio_does_not(
-    world: TouchWorld, client: TestClient, monkeypatch: pytest.MonkeyPatch
+    touch_world: TouchWorld, touch_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lead_id, _ = started_lead(world)
-    settings = msgspec.structs.replace(world.container.settings, twilio_answers_help=False)
-    monkeypatch.setattr(world.container, "settings", settings)
+    lead_id, _ = started_lead(touch_world)
+    settings = msgspec.structs.replace(touch_world.container.settings, twilio_answers_help=False)
+    monkeypatch.setattr(touch_world.container, "settings", settings)
 
-    response = text_from(client, world, "HELP")
+    response = text_from(touch_client, touch_world, "HELP")
 
     [help_text] = twiml_messages(response.text)
     assert "Sun Shield Austin" in help_text and "+15125550100" in help_text and "STOP" in help_text
-    assert world.lead(lead_id).status is LeadStatus.CONTACTING
+    assert touch_world.lead(lead_id).status is LeadStatus.CONTACTING
 
 
 def test_any_other_text_is_a_reply_that_engages_the_lead_and_stops_the_cadence(
-    world: TouchWorld, client: TestClient
+    touch_world: TouchWorld, touch_client: TestClient
 ) -> None:
-    lead_id, schedule_id = started_lead(world)
+    lead_id, schedule_id = started_lead(touch_world)
 
-    response = text_from(client, world, "Do you have anything Saturday morning?")
-    world.clock.advance(timedelta(days=1))
+    response = text_from(touch_client, touch_world, "Do you have anything Saturday morning?")
+    touch_world.clock.advance(timedelta(days=1))
 
     assert twiml_messages(response.text) == []
-    lead = world.lead(lead_id)
+    lead = touch_world.lead(lead_id)
     assert lead.status is LeadStatus.ENGAGED
-    assert world.schedule(schedule_id).is_stopped
-    assert world.dispatch(schedule_id).note == "nothing due"
-    events = [type(e).__name__ for e in world.container.store.events.get(lead.id)]
+    assert touch_world.schedule(schedule_id).is_stopped
+    assert touch_world.dispatch(schedule_id).note == "nothing due"
+    events = [type(e).__name__ for e in touch_world.container.store.events.get(lead.id)]
     assert "ReplyRecorded" in events
 
 
-def test_a_redelivered_text_is_acted_on_once(world: TouchWorld, client: TestClient) -> None:
-    lead_id, _ = started_lead(world)
+def test_a_redelivered_text_is_acted_on_once(touch_world: TouchWorld, touch_client: TestClient) -> None:
+    lead_id, _ = started_lead(touch_world)
     sid = "SM" + uuid4().hex
 
-    first = text_from(client, world, "please stop texting me", sid=sid)
-    again = text_from(client, world, "please stop texting me", sid=sid)
+    first = text_from(touch_client, touch_world, "please stop texting me", sid=sid)
+    again = text_from(touch_client, touch_world, "please stop texting me", sid=sid)
 
     assert len(twiml_messages(first.text)) == 1  # the one confirmation
     assert twiml_messages(again.text) == []
-    events = [type(e).__name__ for e in world.container.store.events.get(world.lead(lead_id).id)]
+    events = [type(e).__name__ for e in touch_world.container.store.events.get(touch_world.lead(lead_id).id)]
     assert events.count("OptedOut") == 1
 
 
-def test_a_text_from_an_unknown_number_is_answered_and_ignored(world: TouchWorld, client: TestClient) -> None:
-    response = text_from(client, world, "hi", number="+15125559999")
+def test_a_text_from_an_unknown_number_is_answered_and_ignored(
+    touch_world: TouchWorld, touch_client: TestClient
+) -> None:
+    response = text_from(touch_client, touch_world, "hi", number="+15125559999")
 
     assert response.status_code == 200
     assert twiml_messages(response.text) == []
@@ -208,67 +211,77 @@ def test_a_text_from_an_unknown_number_is_answered_and_ignored(world: TouchWorld
 # -- delivery reports -------------------------------------------------------------------------------------
 
 
-def test_delivery_reports_are_recorded_on_the_touch(world: TouchWorld) -> None:
-    _, schedule_id = started_lead(world)
-    server = _serve(world)
+def test_delivery_reports_are_recorded_on_the_touch(touch_world: TouchWorld) -> None:
+    _, schedule_id = started_lead(touch_world)
+    server = _serve(touch_world)
     try:
-        posted = world.providers.twilio.deliver_status_callbacks("delivered")
+        posted = touch_world.providers.twilio.deliver_status_callbacks("delivered")
     finally:
         server.stop()
 
     assert posted == 1
-    record = world.schedule(schedule_id).touches[0]
+    record = touch_world.schedule(schedule_id).touches[0]
     assert record.delivery == {Channel.SMS: "delivered"}
 
 
-def test_undelivered_to_a_landline_disables_sms(world: TouchWorld, client: TestClient) -> None:
-    _, schedule_id = started_lead(world)
-    [sms] = world.texts_to(world.phone)
+def test_undelivered_to_a_landline_disables_sms(touch_world: TouchWorld, touch_client: TestClient) -> None:
+    _, schedule_id = started_lead(touch_world)
+    [sms] = touch_world.texts_to(touch_world.phone)
 
     response = signed_post(
-        client,
-        world,
+        touch_client,
+        touch_world,
         sms.status_callback.removeprefix(PUBLIC),  # type: ignore[union-attr]
-        {"MessageSid": sms.sid, "MessageStatus": "undelivered", "ErrorCode": "30006", "To": world.phone},
+        {
+            "MessageSid": sms.sid,
+            "MessageStatus": "undelivered",
+            "ErrorCode": "30006",
+            "To": touch_world.phone,
+        },
     )
 
     assert response.status_code == 204
-    schedule = world.schedule(schedule_id)
+    schedule = touch_world.schedule(schedule_id)
     assert schedule.touches[0].delivery == {Channel.SMS: "undelivered"}
     assert schedule.enabled_channels == {Channel.EMAIL}
 
 
-def test_a_delivery_report_settles_an_uncertain_text_as_sent(world: TouchWorld, client: TestClient) -> None:
-    _, schedule_id = world.new_lead()
-    schedule = world.schedule(schedule_id)
-    claimed = schedule.claim_next_touch(now=world.clock.now(), claim_id="crashed-worker")
-    world.container.store.save(schedule)
-    world.clock.advance(STALE_CLAIM_AFTER + timedelta(seconds=1))
-    world.catch_up()
-    sweep_stale_claims(world.container)
+def test_a_delivery_report_settles_an_uncertain_text_as_sent(
+    touch_world: TouchWorld, touch_client: TestClient
+) -> None:
+    _, schedule_id = touch_world.new_lead()
+    schedule = touch_world.schedule(schedule_id)
+    claimed = schedule.claim_next_touch(now=touch_world.clock.now(), claim_id="crashed-worker")
+    touch_world.container.store.save(schedule)
+    touch_world.clock.advance(STALE_CLAIM_AFTER + timedelta(seconds=1))
+    touch_world.catch_up()
+    sweep_stale_claims(touch_world.container)
     assert claimed is not None
-    path = f"/webhooks/twilio/status?tenant={world.tenant_id}&schedule={schedule_id}&touch=1"
+    path = f"/webhooks/twilio/status?tenant={touch_world.tenant_id}&schedule={schedule_id}&touch=1"
 
     response = signed_post(
-        client, world, path, {"MessageSid": "SM" + "9" * 32, "MessageStatus": "delivered", "To": world.phone}
+        touch_client,
+        touch_world,
+        path,
+        {"MessageSid": "SM" + "9" * 32, "MessageStatus": "delivered", "To": touch_world.phone},
     )
 
     assert response.status_code == 204
-    record = world.schedule(schedule_id).touches[0]
+    record = touch_world.schedule(schedule_id).touches[0]
     assert record.outcomes == {Channel.SMS: TouchOutcome.SENT, Channel.EMAIL: TouchOutcome.UNCERTAIN}
     assert record.delivery == {Channel.SMS: "delivered"}
 
 
-def test_a_forged_delivery_report_is_refused(world: TouchWorld, client: TestClient) -> None:
-    _, schedule_id = started_lead(world)
-    path = f"/webhooks/twilio/status?tenant={world.tenant_id}&schedule={schedule_id}&touch=1"
+def test_a_forged_delivery_report_is_refused(touch_world: TouchWorld, touch_client: TestClient) -> None:
+    _, schedule_id = started_lead(touch_world)
+    path = f"/webhooks/twilio/status?tenant={touch_world.tenant_id}&schedule={schedule_id}&touch=1"
 
     response = signed_post(
-        client, world, path, {"MessageSid": "SM1", "MessageStatus": "undelivered"}, token="x"
+        touch_client, touch_world, path, {"MessageSid": "SM1", "MessageStatus": "undelivered"}, token="x"
     )
 
     assert response.status_code == 403
-    assert world.schedule(schedule_id).touches[0].delivery == {}
+    assert touch_world.schedule(schedule_id).touches[0].delivery == {}
 
 
 # -- emailed replies --------------------------------------------------------------------------------------
@@ -285,79 +298,86 @@ def inbound_email(text: str, sender: str) -> dict[str, str]:
     }
 
 
-def test_an_emailed_reply_engages_the_lead(world: TouchWorld, client: TestClient) -> None:
-    lead_id, schedule_id = started_lead(world)
-    url = inbound_parse_url(world.container).removeprefix(PUBLIC)
+def test_an_emailed_reply_engages_the_lead(touch_world: TouchWorld, touch_client: TestClient) -> None:
+    lead_id, schedule_id = started_lead(touch_world)
+    url = inbound_parse_url(touch_world.container).removeprefix(PUBLIC)
 
-    response = client.post(
-        url, files={k: (None, v) for k, v in inbound_email("Can I come Friday?", world.email).items()}
+    response = touch_client.post(
+        url, files={k: (None, v) for k, v in inbound_email("Can I come Friday?", touch_world.email).items()}
     )
 
     assert response.status_code == 200 and response.json()["status"] == "recorded"
-    assert world.lead(lead_id).status is LeadStatus.ENGAGED
-    assert world.schedule(schedule_id).is_stopped
+    assert touch_world.lead(lead_id).status is LeadStatus.ENGAGED
+    assert touch_world.schedule(schedule_id).is_stopped
 
 
-def test_an_emailed_unsubscribe_opts_out_of_email_only(world: TouchWorld, client: TestClient) -> None:
-    lead_id, _ = started_lead(world)
-    url = inbound_parse_url(world.container).removeprefix(PUBLIC)
+def test_an_emailed_unsubscribe_opts_out_of_email_only(
+    touch_world: TouchWorld, touch_client: TestClient
+) -> None:
+    lead_id, _ = started_lead(touch_world)
+    url = inbound_parse_url(touch_world.container).removeprefix(PUBLIC)
 
-    client.post(
-        url, files={k: (None, v) for k, v in inbound_email("Please unsubscribe me", world.email).items()}
+    touch_client.post(
+        url,
+        files={k: (None, v) for k, v in inbound_email("Please unsubscribe me", touch_world.email).items()},
     )
 
-    lead = world.lead(lead_id)
+    lead = touch_world.lead(lead_id)
     assert not lead.can_contact(Channel.EMAIL) and lead.can_contact(Channel.SMS)
     assert lead.status is LeadStatus.CONTACTING
 
 
-def test_inbound_email_without_the_key_is_refused(world: TouchWorld, client: TestClient) -> None:
-    lead_id, _ = started_lead(world)
+def test_inbound_email_without_the_key_is_refused(touch_world: TouchWorld, touch_client: TestClient) -> None:
+    lead_id, _ = started_lead(touch_world)
 
-    response = client.post(
+    response = touch_client.post(
         "/webhooks/sendgrid/inbound?key=guess",
-        files={k: (None, v) for k, v in inbound_email("hi", world.email).items()},
+        files={k: (None, v) for k, v in inbound_email("hi", touch_world.email).items()},
     )
 
     assert response.status_code == 403
-    assert world.lead(lead_id).status is LeadStatus.CONTACTING
+    assert touch_world.lead(lead_id).status is LeadStatus.CONTACTING
 
 
 # -- unsubscribe links ------------------------------------------------------------------------------------
 
 
 def test_the_unsubscribe_page_asks_first_and_one_click_post_opts_out_at_once(
-    world: TouchWorld, client: TestClient
+    touch_world: TouchWorld, touch_client: TestClient
 ) -> None:
-    lead_id, schedule_id = started_lead(world)
-    [email] = world.emails_to(world.email)
+    lead_id, schedule_id = started_lead(touch_world)
+    [email] = touch_world.emails_to(touch_world.email)
     link = email.headers["List-Unsubscribe"].strip("<>").removeprefix(PUBLIC)
 
-    page = client.get(link)
-    still_subscribed = world.lead(lead_id).can_contact(Channel.EMAIL)
-    one_click = client.post(link, data={"List-Unsubscribe": "One-Click"})
-    again = client.post(link, data={"List-Unsubscribe": "One-Click"})
+    page = touch_client.get(link)
+    still_subscribed = touch_world.lead(lead_id).can_contact(Channel.EMAIL)
+    one_click = touch_client.post(link, data={"List-Unsubscribe": "One-Click"})
+    again = touch_client.post(link, data={"List-Unsubscribe": "One-Click"})
 
     assert page.status_code == 200 and '<form method="post"' in page.text and "Sun Shield Austin" in page.text
     assert still_subscribed
     assert one_click.status_code == 200 and "unsubscribed" in one_click.text
     assert again.status_code == 200
-    assert not world.lead(lead_id).can_contact(Channel.EMAIL)
-    assert world.schedule(schedule_id).enabled_channels == {Channel.SMS}
+    assert not touch_world.lead(lead_id).can_contact(Channel.EMAIL)
+    assert touch_world.schedule(schedule_id).enabled_channels == {Channel.SMS}
 
 
-def test_forged_and_expired_unsubscribe_links_are_refused(world: TouchWorld, client: TestClient) -> None:
-    lead_id, _ = started_lead(world)
-    links = links_for(world.container)
-    expired = links.unsubscribe_token(world.tenant_id, lead_id, world.clock.now() - timedelta(seconds=1))
+def test_forged_and_expired_unsubscribe_links_are_refused(
+    touch_world: TouchWorld, touch_client: TestClient
+) -> None:
+    lead_id, _ = started_lead(touch_world)
+    links = links_for(touch_world.container)
+    expired = links.unsubscribe_token(
+        touch_world.tenant_id, lead_id, touch_world.clock.now() - timedelta(seconds=1)
+    )
     assert timedelta(days=30) < UNSUBSCRIBE_LIFETIME
 
-    forged = client.post("/unsubscribe/AAAA.BBBB")
-    too_late = client.get(f"/unsubscribe/{expired}")
+    forged = touch_client.post("/unsubscribe/AAAA.BBBB")
+    too_late = touch_client.get(f"/unsubscribe/{expired}")
 
     assert forged.status_code == 400 and "not valid" in forged.text
     assert too_late.status_code == 400 and "expired" in too_late.text
-    assert world.lead(lead_id).can_contact(Channel.EMAIL)
+    assert touch_world.lead(lead_id).can_contact(Channel.EMAIL)
 
 
 def _serve(world: TouchWorld):

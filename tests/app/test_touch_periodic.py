@@ -7,9 +7,6 @@ from datetime import timedelta
 from dramatiq import Message
 from dramatiq.brokers.stub import StubBroker
 from tests.support.touch_world import TouchWorld
-from tests.support.touch_world import shared_database_url as shared_database_url
-from tests.support.touch_world import shared_providers as shared_providers
-from tests.support.touch_world import world as world
 
 from leadorch.app.config import config_service
 from leadorch.app.leads import record_reply
@@ -33,18 +30,18 @@ def queued_dispatches(broker: StubBroker) -> list[tuple[str, str]]:
     return [tuple(m.args) for m in messages if m.actor_name == "dispatch_touch"]  # type: ignore[misc]
 
 
-def test_the_tick_enqueues_each_due_touch_once_until_it_may_have_been_lost(world: TouchWorld) -> None:
-    runtime = build_runtime(world.container, broker=StubBroker())
-    _, due_now = world.new_lead()
-    world.clock.advance(timedelta(hours=1))
-    world.catch_up()
+def test_the_tick_enqueues_each_due_touch_once_until_it_may_have_been_lost(touch_world: TouchWorld) -> None:
+    runtime = build_runtime(touch_world.container, broker=StubBroker())
+    _, due_now = touch_world.new_lead()
+    touch_world.clock.advance(timedelta(hours=1))
+    touch_world.catch_up()
 
-    first = tick_due_touches(world.container)
-    second = tick_due_touches(world.container)
+    first = tick_due_touches(touch_world.container)
+    second = tick_due_touches(touch_world.container)
 
     assert (first, second) == (1, 0)
-    assert queued_dispatches(runtime.broker) == [(world.tenant_id, due_now)]
-    recent = world.container.extras["touches_recently_enqueued"]
+    assert queued_dispatches(runtime.broker) == [(touch_world.tenant_id, due_now)]
+    recent = touch_world.container.extras["touches_recently_enqueued"]
     assert isinstance(recent, RecentlyEnqueued)
     assert recent.first_time(("x", "t"), 0.0) and not recent.first_time(
         ("x", "t"), REENQUEUE_AFTER_SECONDS - 1
@@ -53,43 +50,45 @@ def test_the_tick_enqueues_each_due_touch_once_until_it_may_have_been_lost(world
     runtime.broker.close()
 
 
-def test_the_tick_is_never_slower_than_ten_seconds(world: TouchWorld) -> None:
-    slow = world.container.settings.__class__(tick_interval_seconds=60)
+def test_the_tick_is_never_slower_than_ten_seconds(touch_world: TouchWorld) -> None:
+    slow = touch_world.container.settings.__class__(tick_interval_seconds=60)
     assert tick_interval(slow) == 10
-    assert tick_interval(world.container.settings) == world.container.settings.tick_interval_seconds
+    assert (
+        tick_interval(touch_world.container.settings) == touch_world.container.settings.tick_interval_seconds
+    )
 
 
-def test_a_lead_whose_cadence_ran_out_is_lost_after_the_grace_and_only_once(world: TouchWorld) -> None:
-    config_service(world.container).set_touch_plan(world.tenant_id, TWO_TOUCHES, actor="test")
-    lead_id, schedule_id = world.new_lead()
-    world.dispatch(schedule_id)
-    world.clock.advance(timedelta(days=1))
-    world.dispatch(schedule_id)
-    world.catch_up()
-    assert world.schedule(schedule_id).is_finished
+def test_a_lead_whose_cadence_ran_out_is_lost_after_the_grace_and_only_once(touch_world: TouchWorld) -> None:
+    config_service(touch_world.container).set_touch_plan(touch_world.tenant_id, TWO_TOUCHES, actor="test")
+    lead_id, schedule_id = touch_world.new_lead()
+    touch_world.dispatch(schedule_id)
+    touch_world.clock.advance(timedelta(days=1))
+    touch_world.dispatch(schedule_id)
+    touch_world.catch_up()
+    assert touch_world.schedule(schedule_id).is_finished
 
-    before_grace = mark_lost_leads(world.container)
-    world.clock.advance(DEFAULT_LOST_GRACE)
-    world.catch_up()
-    after_grace = mark_lost_leads(world.container)
-    world.catch_up()
-    again = mark_lost_leads(world.container)
+    before_grace = mark_lost_leads(touch_world.container)
+    touch_world.clock.advance(DEFAULT_LOST_GRACE)
+    touch_world.catch_up()
+    after_grace = mark_lost_leads(touch_world.container)
+    touch_world.catch_up()
+    again = mark_lost_leads(touch_world.container)
 
     assert (before_grace, after_grace, again) == (0, 1, 0)
-    assert world.lead(lead_id).status is LeadStatus.LOST
-    assert world.schedule(schedule_id).is_stopped
+    assert touch_world.lead(lead_id).status is LeadStatus.LOST
+    assert touch_world.schedule(schedule_id).is_stopped
 
 
-def test_a_lead_that_answered_the_last_touch_is_not_lost(world: TouchWorld) -> None:
-    config_service(world.container).set_touch_plan(world.tenant_id, TWO_TOUCHES, actor="test")
-    lead_id, schedule_id = world.new_lead()
-    world.dispatch(schedule_id)
-    world.clock.advance(timedelta(days=1))
-    world.dispatch(schedule_id)
-    world.clock.advance(timedelta(hours=3))
-    record_reply(world.container, world.tenant_id, lead_id, "sms", "Sounds good, Friday?")
-    world.clock.advance(DEFAULT_LOST_GRACE)
-    world.catch_up()
+def test_a_lead_that_answered_the_last_touch_is_not_lost(touch_world: TouchWorld) -> None:
+    config_service(touch_world.container).set_touch_plan(touch_world.tenant_id, TWO_TOUCHES, actor="test")
+    lead_id, schedule_id = touch_world.new_lead()
+    touch_world.dispatch(schedule_id)
+    touch_world.clock.advance(timedelta(days=1))
+    touch_world.dispatch(schedule_id)
+    touch_world.clock.advance(timedelta(hours=3))
+    record_reply(touch_world.container, touch_world.tenant_id, lead_id, "sms", "Sounds good, Friday?")
+    touch_world.clock.advance(DEFAULT_LOST_GRACE)
+    touch_world.catch_up()
 
-    assert mark_lost_leads(world.container) == 0
-    assert world.lead(lead_id).status is LeadStatus.ENGAGED
+    assert mark_lost_leads(touch_world.container) == 0
+    assert touch_world.lead(lead_id).status is LeadStatus.ENGAGED

@@ -43,10 +43,9 @@ from leadorch.domain.appointment import Appointment
 from leadorch.domain.conversation import Conversation, conversation_id
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
-from leadorch.domain.values import Contact, Vehicle
-from tests.support.touch_world import Providers, shared_database_url, start_providers
-
-__all__ = ["shared_database_url"]
+from leadorch.domain.values import Vehicle
+from tests.support.leads import a_lead
+from tests.support.touch_world import Providers, start_providers
 
 LOCATION = DEMO_LOCATION
 TIME_ZONE = "America/Los_Angeles"
@@ -154,31 +153,26 @@ class ChatWorld:
         tenant = config.tenant(self.tenant_id)
         location = config.location(self.tenant_id, LOCATION)
         now = self.clock.now()
-        lead = Lead.register(
-            tenant_id=self.tenant_id,
-            location_id=LOCATION,
-            crm_order_id=f"order-{next(_orders)}",
-            crm_customer_id=MAYA_CUSTOMER,
-            crm_vehicle_id=vehicle_id,
-            contact=Contact(first_name, last_name, email, phone),
-            vehicle=Vehicle(2024, "Toyota", "Camry"),
-            services=services
-            if services is not None
-            else ["Customer requested a quote online: ceramic tint"],
-            email_consent=email is not None,
-            sms_consent=phone is not None,
-            at=now,
-        )
-        schedule = TouchPointSchedule.start(
-            tenant_id=self.tenant_id,
-            lead_id=str(lead.id),
-            location_id=LOCATION,
-            plan=tenant.touch_plan(),
-            window=location.sending_window(),
-            time_zone=location.time_zone,
-            email_ok=lead.can_contact("email"),
-            sms_ok=lead.can_contact("sms"),
-            at=now,
+        lead, schedule = (
+            a_lead(
+                tenant_id=self.tenant_id,
+                order=f"order-{next(_orders)}",
+                customer=MAYA_CUSTOMER,
+                vehicle_id=vehicle_id,
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                phone=phone,
+                vehicle=Vehicle(2024, "Toyota", "Camry"),
+                services=tuple(services)
+                if services is not None
+                else ("Customer requested a quote online: ceramic tint",),
+                email_consent=email is not None,
+                sms_consent=phone is not None,
+                at=now,
+            )
+            .at_location(location, tenant.touch_plan())
+            .arrived()
         )
         self.container.store.save(lead, schedule)
         return str(lead.id)
@@ -318,6 +312,6 @@ def chat_servers_on(shared_database_url: str) -> Iterator[ChatWorld]:
 
 
 @pytest.fixture
-def world(chat_servers_on: ChatWorld) -> ChatWorld:
+def chat_world(chat_servers_on: ChatWorld) -> ChatWorld:
     """A fresh tenant with Maya as its lead, on the module's servers."""
     return chat_servers_on.fresh_tenant()

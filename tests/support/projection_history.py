@@ -18,7 +18,7 @@ START = datetime(2025, 1, 6, 16, tzinfo=UTC)
 
 
 @pytest.fixture
-def container(database_url: str) -> Iterator[Container]:
+def history_container(database_url: str) -> Iterator[Container]:
     """A container on `database_url` (SQLite and PostgreSQL), its clock at `START`."""
     built = bootstrap(load_settings({}, database_url=database_url), clock=AdjustableClock(START))
     yield built

@@ -200,25 +200,25 @@ def shared_world(
         yield world
 
 
-@pytest.fixture(scope="module", name="world")
-def world_kept_for_the_module(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
+@pytest.fixture(scope="module")
+def shopmonkey_module_world(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
     """The module's world as the previous test left it (each test uses its own order ids)."""
     return shared_world
 
 
-@pytest.fixture(name="world")
-def world_reset_for_each_test(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
+@pytest.fixture(name="shopmonkey_world")
+def shopmonkey_world_reset(shared_world: ShopMonkeyWorld) -> ShopMonkeyWorld:
     """The module's world, back to a freshly configured state for each test."""
     shared_world.reset()
     return shared_world
 
 
-@pytest.fixture(scope="module", name="client")
-def client_kept_for_the_module(world: ShopMonkeyWorld) -> Iterator[TestClient]:
+@pytest.fixture(scope="module")
+def shopmonkey_client(shopmonkey_module_world: ShopMonkeyWorld) -> Iterator[TestClient]:
     """One HTTP client on the module's world; the worker runtime a test started is dropped at the end."""
-    with TestClient(create_app(world.container)) as client:
+    with TestClient(create_app(shopmonkey_module_world.container)) as client:
         yield client
-    forget_runtime(world)
+    forget_runtime(shopmonkey_module_world)
 
 
 def forget_runtime(world: ShopMonkeyWorld) -> None:

@@ -34,7 +34,8 @@ from leadorch.app.touches.dispatch import DispatchResult, dispatch_touch
 from leadorch.domain import ids
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
-from leadorch.domain.values import Contact, Vehicle
+from leadorch.domain.values import Vehicle
+from tests.support.leads import a_lead
 from tests.support.services import create_database, drop_database
 
 TENANT = "sunshield"
@@ -113,29 +114,23 @@ class TouchWorld:
         now = self.clock.now()
         tenant = config_service(self.container).tenant(self.tenant_id)
         location = config_service(self.container).location(self.tenant_id, LOCATION)
-        lead = Lead.register(
-            tenant_id=self.tenant_id,
-            location_id=LOCATION,
-            crm_order_id=order_id or f"order-{self._orders}",
-            crm_customer_id=f"customer-{self._orders}",
-            crm_vehicle_id=None,
-            contact=Contact(first_name, "Doe", email, phone),
-            vehicle=Vehicle(2021, "Toyota", "Camry"),
-            services=["Ceramic Tint"],
-            email_consent=email_consent,
-            sms_consent=sms_consent,
-            at=now,
-        )
-        schedule = TouchPointSchedule.start(
-            tenant_id=self.tenant_id,
-            lead_id=str(lead.id),
-            location_id=LOCATION,
-            plan=tenant.touch_plan(),
-            window=location.sending_window(),
-            time_zone=location.time_zone,
-            email_ok=lead.can_contact("email"),
-            sms_ok=lead.can_contact("sms"),
-            at=now,
+        lead, schedule = (
+            a_lead(
+                tenant_id=self.tenant_id,
+                order=order_id or f"order-{self._orders}",
+                customer=f"customer-{self._orders}",
+                first_name=first_name,
+                last_name="Doe",
+                email=email,
+                phone=phone,
+                vehicle=Vehicle(2021, "Toyota", "Camry"),
+                services=("Ceramic Tint",),
+                email_consent=email_consent,
+                sms_consent=sms_consent,
+                at=now,
+            )
+            .at_location(location, tenant.touch_plan())
+            .arrived()
         )
         self.container.store.save(lead, schedule)
         return str(lead.id), str(schedule.id)
@@ -322,14 +317,14 @@ def client_for(client: Any, world: TouchWorld) -> Any:
     return client
 
 
-@pytest.fixture
-def world(shared_database_url: str, shared_providers: Providers) -> Iterator[TouchWorld]:
+@pytest.fixture(name="touch_world")
+def fresh_touch_world(shared_database_url: str, shared_providers: Providers) -> Iterator[TouchWorld]:
     """A fresh tenant of its own on the module's database and provider stand-ins, for one test."""
     with world_on(shared_database_url, shared_providers) as world:
         yield world
 
 
 @pytest.fixture
-def client(world: TouchWorld, shared_client: Any) -> Any:
+def touch_client(touch_world: TouchWorld, shared_client: Any) -> Any:
     """The module's HTTP client, serving this test's world."""
-    return client_for(shared_client, world)
+    return client_for(shared_client, touch_world)
