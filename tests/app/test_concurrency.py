@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from tests.support.sample_leads import AT, registered_lead
+from tests.support.leads import AT, a_lead
 
 from leadorch.app.eventstore.store import ConcurrencyConflict, EventStore, open_event_store
 from leadorch.domain import ids
@@ -51,7 +51,7 @@ def run_together(*commands: Callable[[], object]) -> list[object]:
 def test_two_writers_on_one_lead_both_succeed_because_the_loser_retries_from_a_fresh_load(
     stores: Callable[[], EventStore],
 ) -> None:
-    lead = registered_lead()
+    lead = a_lead().registered()
     stores().save(lead)
     both_loaded = threading.Barrier(2, timeout=10)
     attempts: dict[str, int] = {"staff": 0, "assistant": 0}
@@ -85,7 +85,7 @@ def test_importing_the_same_order_twice_at_once_makes_one_lead(stores: Callable[
             if store.exists(ids.lead_id("tint-co", "o-7")):
                 created.append(False)
                 return []
-            lead = registered_lead("o-7")
+            lead = a_lead(order="o-7").registered()
             if not created:
                 both_decided.wait()
             created.append(True)
@@ -103,7 +103,7 @@ def test_importing_the_same_order_twice_at_once_makes_one_lead(stores: Callable[
 def test_a_writer_that_keeps_losing_gives_up_with_a_concurrency_conflict(
     stores: Callable[[], EventStore],
 ) -> None:
-    lead = registered_lead()
+    lead = a_lead().registered()
     loser, rival = stores(), stores()
     loser.save(lead)
     attempts = 0

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import pytest
 from eventsourcing.persistence import IntegrityError
-from tests.support.sample_leads import AT, registered_lead
+from tests.support.leads import AT, a_lead
 
 from leadorch.app.eventstore.recorder import GroupCommitRecorder
 from leadorch.app.eventstore.store import open_event_store
@@ -113,7 +113,7 @@ def test_the_postgres_store_group_commits_concurrent_saves_with_their_own_notifi
     try:
         recorder = store.recorder
         assert isinstance(recorder, GroupCommitRecorder)
-        leads = [registered_lead(f"o-{i}") for i in range(32)]
+        leads = [a_lead(order=f"o-{i}").registered() for i in range(32)]
 
         def save(index: int) -> list[int]:
             recordings = store.save(leads[index])
@@ -138,7 +138,10 @@ def test_a_save_that_loses_a_race_inside_a_batch_fails_alone(pg_url: str) -> Non
     try:
         recorder = store.recorder
         assert isinstance(recorder, GroupCommitRecorder)
-        winner, others = registered_lead("o-win"), [registered_lead(f"o-{i}") for i in range(3)]
+        winner, others = (
+            a_lead(order="o-win").registered(),
+            [a_lead(order=f"o-{i}").registered() for i in range(3)],
+        )
         store.save(winner)
         stale = store.repository.get(winner.id)
         fresh = store.repository.get(winner.id)

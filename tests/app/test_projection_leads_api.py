@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pytest
 from litestar.testing import TestClient
+from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
@@ -17,7 +18,7 @@ from leadorch.app.http.app import create_app
 from leadorch.app.projections.wiring import catch_up
 from leadorch.app.settings import load_settings
 from leadorch.domain.lead import Lead
-from leadorch.domain.values import Contact, Vehicle
+from leadorch.domain.values import Vehicle
 
 ARRIVAL = datetime(2025, 6, 2, 17, 0, tzinfo=UTC)
 ADMIN = {"Authorization": "Bearer test-admin-token"}
@@ -40,19 +41,17 @@ def client(container: Container) -> Iterator[TestClient]:  # type: ignore[type-a
 
 
 def register(container: Container, tenant: str, order: str, first: str, at: datetime) -> Lead:
-    lead = Lead.register(
+    lead = a_lead(
         tenant_id=tenant,
-        location_id="san-diego",
-        crm_order_id=order,
-        crm_customer_id=f"c-{order}",
-        crm_vehicle_id=None,
-        contact=Contact(first, "Lopez", f"{first.lower()}@example.com", "+16195550142"),
+        order=order,
+        customer=f"c-{order}",
+        first_name=first,
+        email=f"{first.lower()}@example.com",
         vehicle=Vehicle(2022, "Tesla", "Model 3"),
-        services=["Windshield Ceramic"],
-        email_consent=True,
+        services=("Windshield Ceramic",),
         sms_consent=False,
         at=at,
-    )
+    ).registered()
     container.store.save(lead)
     return lead
 

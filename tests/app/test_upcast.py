@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
+from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.audit import lead_history
@@ -20,7 +21,6 @@ from leadorch.app.readmodels.leads import get_lead
 from leadorch.app.settings import load_settings
 from leadorch.domain import ids
 from leadorch.domain.lead import Lead
-from leadorch.domain.values import Contact
 
 REGISTERED_AT = datetime(2024, 11, 4, 18, 30, tzinfo=UTC)
 
@@ -90,19 +90,17 @@ def test_read_models_and_the_audit_read_version_1_events_through_the_upcast(cont
 
 
 def test_new_registrations_are_stored_as_version_2(container: Container) -> None:
-    lead = Lead.register(
-        tenant_id="tint-co",
-        location_id="san-diego",
-        crm_order_id="o-2",
-        crm_customer_id="c-2",
-        crm_vehicle_id=None,
-        contact=Contact("Aiko", "Tanaka", "aiko@example.com", None),
-        vehicle=None,
-        services=[],
-        email_consent=True,
+    lead = a_lead(
+        order="o-2",
+        customer="c-2",
+        first_name="Aiko",
+        last_name="Tanaka",
+        email="aiko@example.com",
+        phone=None,
+        services=(),
         sms_consent=False,
         at=REGISTERED_AT,
-    )
+    ).registered()
     container.store.save(lead)
 
     (stored,) = container.store.recorder.select_events(lead.id)

@@ -12,25 +12,26 @@ from leadorch.domain.ids import lead_id
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle
 from tests.domain.event_replay import rebuilt, state_of
+from tests.support.leads import a_lead
 
 AT = datetime(2025, 6, 10, 17, 0, tzinfo=UTC)
 LATER = AT + timedelta(hours=1)
 
 
 def new_lead(*, email: str | None = "ada@example.com", phone: str | None = "+15551234567") -> Lead:
-    return Lead.register(
-        tenant_id="tint-co",
+    return a_lead(
         location_id="loc-1",
-        crm_order_id="order-1",
-        crm_customer_id="cust-1",
-        crm_vehicle_id="veh-1",
-        contact=Contact("Ada", "Lovelace", email, phone),
+        order="order-1",
+        customer="cust-1",
+        vehicle_id="veh-1",
+        first_name="Ada",
+        last_name="Lovelace",
+        email=email,
+        phone=phone,
         vehicle=Vehicle(2021, "Toyota", "Camry"),
-        services=["Full tint"],
-        email_consent=True,
-        sms_consent=True,
+        services=("Full tint",),
         at=AT,
-    )
+    ).registered()
 
 
 def test_a_registered_lead_is_new_and_reachable_on_both_channels() -> None:

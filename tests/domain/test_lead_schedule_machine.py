@@ -20,9 +20,10 @@ from leadorch.domain.cadence import SendingWindow, TouchPlan
 from leadorch.domain.errors import IllegalTransition, ScheduleStopped, TouchAlreadyClaimed, TouchNotDue
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
-from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle
+from leadorch.domain.values import Channel, LeadStatus, Vehicle
 from tests.domain.event_replay import Replica, state_of
 from tests.domain.strategies import instants_around_dst, local, sending_windows, touch_plans, zone_names
+from tests.support.leads import a_lead
 
 CHANNELS = st.sampled_from([Channel.EMAIL, Channel.SMS])
 
@@ -55,30 +56,23 @@ class LeadAndSchedule(RuleBasedStateMachine):
         self.now, self.tz_name, self.window, self.plan = arrival, tz_name, window, plan
         # Half the customers never react, so whole cadences run out and leads are lost.
         self.silent = silent
-        self.lead = Lead.register(
-            tenant_id="tint-co",
+        self.lead, self.schedule = a_lead(
             location_id="loc-1",
-            crm_order_id=f"order-{uuid4()}",
-            crm_customer_id="cust-1",
-            crm_vehicle_id=None,
-            contact=Contact("Ada", "Lovelace", "ada@example.com", "+15551234567"),
+            order=f"order-{uuid4()}",
+            customer="cust-1",
+            first_name="Ada",
+            last_name="Lovelace",
+            email="ada@example.com",
+            phone="+15551234567",
             vehicle=Vehicle(2021, "Toyota", "Camry"),
-            services=["Full tint"],
+            services=("Full tint",),
             email_consent=consent[0],
             sms_consent=consent[1],
             at=arrival,
-        )
-        self.schedule = TouchPointSchedule.start(
-            tenant_id="tint-co",
-            lead_id=str(self.lead.id),
-            location_id="loc-1",
             plan=plan,
             window=window,
             time_zone=tz_name,
-            email_ok=self.lead.can_contact(Channel.EMAIL),
-            sms_ok=self.lead.can_contact(Channel.SMS),
-            at=arrival,
-        )
+        ).arrived()
         # The model the invariants compare against.
         self.usable = {c for c in Channel if self.lead.can_contact(c)}
         self.expect_stopped = False

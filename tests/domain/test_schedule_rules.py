@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadorch.domain.cadence import DEFAULT_PLAN, DEFAULT_WINDOW, TouchPlan
+from leadorch.domain.cadence import DEFAULT_PLAN, TouchPlan
 from leadorch.domain.errors import (
     IllegalTransition,
     InvalidValue,
@@ -20,6 +20,7 @@ from leadorch.domain.ids import lead_id, schedule_id
 from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel
 from tests.domain.event_replay import rebuilt, state_of
+from tests.support.leads import a_lead
 
 LA = ZoneInfo("America/Los_Angeles")
 LEAD = str(lead_id("tint-co", "order-1"))
@@ -29,17 +30,16 @@ ARRIVAL = datetime(2025, 6, 10, 10, 30, tzinfo=LA).astimezone(UTC)  # a Tuesday 
 def start(
     plan: TouchPlan = DEFAULT_PLAN, *, email_ok: bool = True, sms_ok: bool = True
 ) -> TouchPointSchedule:
-    return TouchPointSchedule.start(
-        tenant_id="tint-co",
-        lead_id=LEAD,
+    """Lead `LEAD`'s schedule on `plan`, started at `ARRIVAL` on the channels it consented to."""
+    builder = a_lead(
+        order="order-1",
         location_id="loc-1",
+        email_consent=email_ok,
+        sms_consent=sms_ok,
         plan=plan,
-        window=DEFAULT_WINDOW,
-        time_zone="America/Los_Angeles",
-        email_ok=email_ok,
-        sms_ok=sms_ok,
         at=ARRIVAL,
     )
+    return builder.schedule_of(builder.registered())
 
 
 def send_due_touch(schedule: TouchPointSchedule, claim_id: str) -> int:

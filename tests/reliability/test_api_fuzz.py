@@ -20,14 +20,14 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
+from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.config import config_service
 from leadorch.app.http.app import create_app
 from leadorch.app.settings import load_settings
-from leadorch.domain.lead import Lead
-from leadorch.domain.values import Contact, Vehicle
+from leadorch.domain.values import Vehicle
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
@@ -61,19 +61,19 @@ def fuzz_container(request: pytest.FixtureRequest) -> Iterator[Container]:
         weekly_hours={"mon": ["09:00-18:00"]},
         actor="fuzz",
     )
-    lead = Lead.register(
+    lead = a_lead(
         tenant_id=TENANT,
         location_id=LOCATION,
-        crm_order_id="order-1",
-        crm_customer_id="customer-1",
-        crm_vehicle_id=None,
-        contact=Contact("Jane", "Doe", "jane@example.com", "+15125550123"),
+        order="order-1",
+        customer="customer-1",
+        first_name="Jane",
+        last_name="Doe",
+        email="jane@example.com",
+        phone="+15125550123",
         vehicle=Vehicle(2021, "Toyota", "Camry"),
-        services=["Ceramic Tint"],
-        email_consent=True,
-        sms_consent=True,
+        services=("Ceramic Tint",),
         at=START,
-    )
+    ).registered()
     container.store.save(lead)
     _KNOWN.update(tenant_id=TENANT, location_id=LOCATION, lead_id=str(lead.id))
     try:

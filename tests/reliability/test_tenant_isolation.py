@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
+from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.adapters.shopmonkey_webhook import sign_delivery
@@ -26,8 +27,7 @@ from leadorch.app.config import config_service
 from leadorch.app.http.app import create_app
 from leadorch.app.ingestion.inbox import WebhookInbox
 from leadorch.app.settings import load_settings
-from leadorch.domain.lead import Lead
-from leadorch.domain.values import Contact, Vehicle
+from leadorch.domain.values import Vehicle
 
 pytestmark = pytest.mark.postgres
 
@@ -69,19 +69,19 @@ def _tenant(container: Container, tenant_id: str, name: str, location: str, secr
 
 
 def _lead(container: Container, tenant_id: str, location: str, first: str, email: str, phone: str) -> str:
-    lead = Lead.register(
+    lead = a_lead(
         tenant_id=tenant_id,
         location_id=location,
-        crm_order_id=f"order-{tenant_id}",
-        crm_customer_id=f"customer-{tenant_id}",
-        crm_vehicle_id=None,
-        contact=Contact(first, "Doe", email, phone),
+        order=f"order-{tenant_id}",
+        customer=f"customer-{tenant_id}",
+        first_name=first,
+        last_name="Doe",
+        email=email,
+        phone=phone,
         vehicle=Vehicle(2021, "Toyota", "Camry"),
-        services=["Ceramic Tint"],
-        email_consent=True,
-        sms_consent=True,
+        services=("Ceramic Tint",),
         at=NOW,
-    )
+    ).registered()
     container.store.save(lead)
     return str(lead.id)
 
