@@ -186,7 +186,9 @@ def axis(largest: float, *, integer: bool, ticks: int = 4) -> tuple[float, float
     step = nice_step(largest / ticks)
     if integer:
         step = max(1.0, float(math.ceil(step)))
-    top = step * math.ceil(largest / step - 1e-9)
+    # The 1e-9 forgives float noise in the division (4.000000001 steps are 4), and max() the same noise
+    # in the product (4 × 2.5e-06 is 9.999999999999999e-06): the axis always reaches the largest value.
+    top = max(step * math.ceil(largest / step - 1e-9), largest)
     return top, step
 
 
