@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadorch.adapters.twilio_keywords import twilio_answers
 from leadorch.app.config import config_service
@@ -28,6 +28,9 @@ from leadorch.app.leads.lookup import LeadMatch, leads_by_email, leads_by_phone
 from leadorch.domain.errors import DomainError
 from leadorch.domain.reply_intent import ReplyIntent, classify_reply
 from leadorch.domain.values import Channel
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +134,7 @@ def _texts_from(container: Any, lead: LeadMatch, to_number: str | None) -> bool:
     return sender is None or sender == to_number
 
 
-def _twilio_answers(container: Any, body: str) -> bool:
+def _twilio_answers(container: Container, body: str) -> bool:
     return twilio_answers(body, answers_help=container.settings.twilio_answers_help)
 
 
