@@ -13,7 +13,7 @@ from tests.app.test_console_world import ARRIVAL, AUSTIN, TENANT, ConsoleWorld, 
 from leadorch.app.console.outbox import messages_of_lead, outbox_messages
 from leadorch.app.projections.outbox import OUTBOX, OUTBOX_SCHEDULES, OutboxProjection
 from leadorch.app.projections.rebuild import rebuild
-from leadorch.app.projections.runner import ProjectionRunner
+from leadorch.app.projections.runner import ReadModelRunner
 from leadorch.app.projections.tables import LIVE_PREFIX
 from leadorch.app.projections.verify import verify
 from leadorch.app.projections.wiring import catch_up
@@ -99,7 +99,7 @@ def test_the_outbox_rebuilt_from_the_log_equals_the_one_built_as_events_arrived(
     rebuild(container.db, container.store, [OutboxProjection()], batch_size=3)
     assert (_table(world, OUTBOX), _table(world, OUTBOX_SCHEDULES)) == live
 
-    one_by_one = ProjectionRunner(
+    one_by_one = ReadModelRunner(
         container.db, container.store, [OutboxProjection()], prefix="scratch_one_", batch_size=1
     )
     one_by_one.reset()

@@ -20,7 +20,7 @@ from leadorch.app.projections.batch import Batch
 from leadorch.app.projections.daemon import ProjectionDaemon
 from leadorch.app.projections.leads import LeadsProjection
 from leadorch.app.projections.registry import all_projections
-from leadorch.app.projections.runner import ProjectionFailed, ProjectionRunner
+from leadorch.app.projections.runner import ProjectionFailed, ReadModelRunner
 from leadorch.app.projections.verify import verify
 from leadorch.domain.lead import Lead
 
@@ -54,7 +54,7 @@ def test_a_batch_that_fails_changes_nothing_and_a_restart_resumes_after_the_last
     history_container: Container,
 ) -> None:
     head = write_history(history_container, leads=8)
-    failing = ProjectionRunner(
+    failing = ReadModelRunner(
         history_container.db, history_container.store, [FailingLeads(fail_on=5)], batch_size=40
     )
 
@@ -76,7 +76,7 @@ def test_a_batch_that_fails_changes_nothing_and_a_restart_resumes_after_the_last
         assert cur.fetchone() == (len(registered_before),)
     assert len(registered_before) < 5  # the fifth registration's batch left no trace
 
-    ProjectionRunner(history_container.db, history_container.store, all_projections()).catch_up()
+    ReadModelRunner(history_container.db, history_container.store, all_projections()).catch_up()
 
     assert verify(history_container.db, history_container.store, all_projections()) == []
 
@@ -90,15 +90,15 @@ def test_a_projection_process_killed_mid_stream_resumes_to_the_same_tables_as_a_
         "from leadorch.app.bootstrap import bootstrap\n"
         "from leadorch.app.settings import load_settings\n"
         "from leadorch.app.projections.registry import all_projections\n"
-        "from leadorch.app.projections.runner import ProjectionRunner\n"
+        "from leadorch.app.projections.runner import ReadModelRunner\n"
         f"c = bootstrap(load_settings({{}}, database_url={database_url!r}))\n"
-        "r = ProjectionRunner(c.db, c.store, all_projections(), batch_size=5)\n"
+        "r = ReadModelRunner(c.db, c.store, all_projections(), batch_size=5)\n"
         "r.catch_up(progress=lambda position, head: time.sleep(0.01))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     process = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT)
     try:
-        runner = ProjectionRunner(history_container.db, history_container.store, all_projections())
+        runner = ReadModelRunner(history_container.db, history_container.store, all_projections())
         deadline = time.monotonic() + 30
         while min(runner.positions().values()) < head // 3:
             assert process.poll() is None, "the projection process ended before it was killed"
@@ -122,7 +122,7 @@ def test_the_daemon_survives_a_failing_batch_and_resumes_once_the_cause_is_gone(
 ) -> None:
     write_history(history_container, leads=4)
     flaky = FailingLeads(fail_on=2)
-    runner = ProjectionRunner(history_container.db, history_container.store, [flaky], batch_size=1000)
+    runner = ReadModelRunner(history_container.db, history_container.store, [flaky], batch_size=1000)
     daemon = ProjectionDaemon(runner, poll_interval=0.05)
     daemon.start()
     try:

@@ -9,14 +9,14 @@ from tests.support.projection_history import START, read_model_tables
 from leadorch.app.bootstrap import Container
 from leadorch.app.projections.rebuild import balanced_groups, rebuild
 from leadorch.app.projections.registry import all_projections
-from leadorch.app.projections.runner import ProjectionRunner
+from leadorch.app.projections.runner import ReadModelRunner
 
 
 def test_a_rebuild_shared_between_two_processes_gives_the_same_tables(
     history_container: Container, database_url: str
 ) -> None:
     save_whole_lives(history_container.store, 8, start=START)
-    runner = ProjectionRunner(history_container.db, history_container.store, all_projections())
+    runner = ReadModelRunner(history_container.db, history_container.store, all_projections())
     runner.catch_up()
     incremental = read_model_tables(history_container)
 

@@ -14,7 +14,7 @@ from leadorch.app.bootstrap import Container
 from leadorch.app.projections import positions
 from leadorch.app.projections.daemon import ProjectionDaemon
 from leadorch.app.projections.registry import all_projections
-from leadorch.app.projections.runner import ProjectionRunner
+from leadorch.app.projections.runner import ReadModelRunner
 from leadorch.app.projections.verify import verify
 from leadorch.app.readmodels.funnel import funnel
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_catching_up_twice_applies_nothing_twice(history_container: Container) -> None:
     write_history(history_container, leads=6)
-    runner = ProjectionRunner(history_container.db, history_container.store, all_projections(), batch_size=17)
+    runner = ReadModelRunner(history_container.db, history_container.store, all_projections(), batch_size=17)
     runner.catch_up()
     before = read_model_tables(history_container)
 
@@ -39,7 +39,7 @@ def test_runners_racing_over_the_same_read_models_never_count_an_event_twice(
 
     def race(batch_size: int) -> None:
         try:
-            ProjectionRunner(
+            ReadModelRunner(
                 history_container.db, history_container.store, all_projections(), batch_size=batch_size
             ).catch_up()
         except BaseException as exc:  # reported below, in the test's thread
@@ -61,7 +61,7 @@ def test_runners_racing_over_the_same_read_models_never_count_an_event_twice(
 
 
 def test_the_daemon_follows_new_events_when_woken_and_reports_its_lag(history_container: Container) -> None:
-    runner = ProjectionRunner(history_container.db, history_container.store, all_projections())
+    runner = ReadModelRunner(history_container.db, history_container.store, all_projections())
     daemon = ProjectionDaemon(runner, poll_interval=30)
     daemon.start()
     try:
@@ -81,7 +81,7 @@ def test_a_new_read_model_starts_from_the_beginning_of_the_log(history_container
     with history_container.db.transaction() as cur:
         positions.forget(cur, ["funnel"])
 
-    runner = ProjectionRunner(history_container.db, history_container.store, all_projections())
+    runner = ReadModelRunner(history_container.db, history_container.store, all_projections())
 
     assert runner.positions()["funnel"] == 0
     assert runner.lag()["funnel"] == head

@@ -26,7 +26,7 @@ from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.cli import main
 from leadorch.app.projections.rebuild import rebuild
 from leadorch.app.projections.registry import all_projections
-from leadorch.app.projections.runner import ProjectionRunner
+from leadorch.app.projections.runner import ReadModelRunner
 from leadorch.app.projections.verify import verify
 from leadorch.app.readmodels.appointments import appointments_of_lead
 from leadorch.app.readmodels.conversations import conversation
@@ -90,7 +90,7 @@ def test_a_long_random_history_gives_the_same_read_models_incrementally_and_rebu
 ) -> None:
     tenant = f"tenant-{uuid.uuid4().hex[:8]}"  # each example writes a fresh tenant into the same store
     setups = [replace(setup, tenant_id=tenant) for setup in setups]
-    live = ProjectionRunner(container.db, container.store, all_projections(), batch_size=batch_size)
+    live = ReadModelRunner(container.db, container.store, all_projections(), batch_size=batch_size)
     records: list[LeadRecord] = []
     unsaved: dict[object, object] = {}
 
@@ -196,7 +196,7 @@ def history(container: Container, monkeypatch: pytest.MonkeyPatch, database_url:
     """A short history, projected, with the CLI pointed at the same database."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     save_whole_lives(container.store, 6, start=datetime(2025, 3, 3, 16, tzinfo=UTC))
-    ProjectionRunner(container.db, container.store, all_projections()).catch_up()
+    ReadModelRunner(container.db, container.store, all_projections()).catch_up()
     return container
 
 

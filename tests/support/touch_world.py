@@ -27,7 +27,7 @@ from leadorch.adapters.standins.twilio import AcceptedSms, TwilioStandIn
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.config import config_service
 from leadorch.app.projections.registry import all_projections
-from leadorch.app.projections.runner import ProjectionRunner
+from leadorch.app.projections.runner import ReadModelRunner
 from leadorch.app.readmodels.due_touches import due_touches
 from leadorch.app.settings import load_settings
 from leadorch.app.touches.dispatch import DispatchResult, dispatch_touch
@@ -86,7 +86,7 @@ class TouchWorld:
     container: Container
     clock: AdjustableClock
     providers: Providers
-    runner: ProjectionRunner
+    runner: ReadModelRunner
     tenant_id: str = TENANT
     api_token: str = ""
     email: str = JANE_EMAIL
@@ -248,7 +248,7 @@ def touch_world(
         clock=clock,
     )
     token = configure_tenant(container, tenant_id, demo_mode=demo_mode, allow=allow, time_zone=time_zone)
-    runner = ProjectionRunner(container.db, container.store, all_projections())
+    runner = ReadModelRunner(container.db, container.store, all_projections())
     world = TouchWorld(
         container=container, clock=clock, providers=providers, runner=runner, tenant_id=tenant_id
     )

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection, aggregate_id
+from leadorch.app.projections.projection import ReadModelProjection, aggregate_id
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.appointment import Appointment
 
@@ -54,7 +54,7 @@ AppointmentChange = (
 )
 
 
-class AppointmentsProjection(Projection):
+class AppointmentsProjection(ReadModelProjection):
     name = "appointments"
     tables = (APPOINTMENTS,)
 

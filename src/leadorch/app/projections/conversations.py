@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection, RowRef, aggregate_id
+from leadorch.app.projections.projection import ReadModelProjection, RowRef, aggregate_id
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.conversation import Conversation
 from leadorch.domain.lead import Lead
@@ -81,7 +81,7 @@ def message_id(event: Any) -> str:
     return f"{event.originator_id}:{event.originator_version:010d}"
 
 
-class ConversationsProjection(Projection):
+class ConversationsProjection(ReadModelProjection):
     name = "conversations"
     tables = (CONVERSATION_LEADS, CONVERSATION_COUNTS, CONVERSATION_MESSAGES)
 

@@ -13,7 +13,7 @@ import logging
 import threading
 
 from leadorch.app.observability.metrics import record_projection_lag
-from leadorch.app.projections.runner import ProjectionRunner
+from leadorch.app.projections.runner import ReadModelRunner
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ MAX_BACKOFF_SECONDS = 30.0
 class ProjectionDaemon:
     """Runs `runner.catch_up()` on a background thread, woken by `wake()` or every `poll_interval`."""
 
-    def __init__(self, runner: ProjectionRunner, *, poll_interval: float = 0.5) -> None:
+    def __init__(self, runner: ReadModelRunner, *, poll_interval: float = 0.5) -> None:
         if poll_interval <= 0:
             raise ValueError(f"poll interval must be positive, not {poll_interval}")
         self.runner = runner

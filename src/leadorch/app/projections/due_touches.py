@@ -12,7 +12,7 @@ from functools import singledispatchmethod
 
 from leadorch.app.projections import schedule_state
 from leadorch.app.projections.batch import Batch, Row
-from leadorch.app.projections.projection import Projection, RowRef, aggregate_id
+from leadorch.app.projections.projection import ReadModelProjection, RowRef, aggregate_id
 from leadorch.app.projections.schedule_state import ScheduleChange
 from leadorch.app.projections.tables import Table
 from leadorch.domain.schedule import TouchPointSchedule as Schedule
@@ -38,7 +38,7 @@ DUE_TOUCHES = Table(
 )
 
 
-class DueTouchesProjection(Projection):
+class DueTouchesProjection(ReadModelProjection):
     name = "due_touches"
     tables = (SCHEDULES, DUE_TOUCHES)
     replay_cost = 2.5

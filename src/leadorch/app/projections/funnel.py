@@ -39,7 +39,7 @@ from functools import cache, singledispatchmethod
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection, RowRef, aggregate_id
+from leadorch.app.projections.projection import ReadModelProjection, RowRef, aggregate_id
 from leadorch.app.projections.tables import Table, instant, parse_instant
 from leadorch.domain import ids
 from leadorch.domain.lead import Lead
@@ -106,7 +106,7 @@ StageEvent = (
 )
 
 
-class FunnelProjection(Projection):
+class FunnelProjection(ReadModelProjection):
     name = "funnel"
     tables = (FUNNEL_LEADS, FUNNEL_DAILY, FUNNEL_SCHEDULES)
     replay_cost = 1.5

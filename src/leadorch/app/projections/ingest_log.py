@@ -11,7 +11,7 @@ from functools import singledispatchmethod
 import msgspec
 
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection, aggregate_id
+from leadorch.app.projections.projection import ReadModelProjection, aggregate_id
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.intake import OrderIntake
 
@@ -36,7 +36,7 @@ INGEST_LOG = Table(
 )
 
 
-class IngestLogProjection(Projection):
+class IngestLogProjection(ReadModelProjection):
     name = "ingest_log"
     tables = (INGEST_LOG,)
 

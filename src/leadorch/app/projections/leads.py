@@ -16,7 +16,7 @@ import msgspec
 
 from leadorch.app.projections import schedule_state
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection, RowRef, aggregate_id
+from leadorch.app.projections.projection import ReadModelProjection, RowRef, aggregate_id
 from leadorch.app.projections.schedule_state import ScheduleChange
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.lead import Lead
@@ -107,7 +107,7 @@ def search_text(row: dict[str, Any]) -> str:
     return " ".join(str(part) for part in parts if part not in (None, "")).lower()
 
 
-class LeadsProjection(Projection):
+class LeadsProjection(ReadModelProjection):
     name = "leads"
     tables = (LEADS, LEAD_SCHEDULES)
     replay_cost = 3.0

@@ -15,7 +15,7 @@ from functools import singledispatchmethod
 from typing import Any
 
 from leadorch.app.projections.batch import Batch
-from leadorch.app.projections.projection import Projection, RowRef, aggregate_id
+from leadorch.app.projections.projection import ReadModelProjection, RowRef, aggregate_id
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.schedule import TouchPointSchedule as Schedule
 
@@ -61,7 +61,7 @@ OUTBOX_SCHEDULES = Table(
 UNCERTAIN_DETAIL = "claimed but never confirmed: it may or may not have gone out"
 
 
-class OutboxProjection(Projection):
+class OutboxProjection(ReadModelProjection):
     name = "outbox"
     tables = (OUTBOX, OUTBOX_SCHEDULES)
 

@@ -9,6 +9,13 @@ years of incremental processing.
 `needs` (also per event type) names the rows a handler will read, so the runner can fetch them for a
 whole batch in a few queries instead of one per event; a row it forgets is still read correctly, only
 more slowly.
+
+Why not the library's `eventsourcing.projection.Projection`: that one owns a view (a
+`TrackingRecorder`) and `process_event(event, tracking)` writes one event and its tracking record in
+its own transaction. Ours is handed a shared `Batch` instead, never sees a tracking record (the
+`ReadModelRunner` moves one position per read model for a whole batch of events) and declares its
+tables and `needs`, so one runner can prefetch, coalesce and write many read models' rows together and
+rebuild them into scratch copies. Different contract, so a different name.
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ def aggregate_id(event: Any) -> str:
         return str(originator)
 
 
-class Projection:
+class ReadModelProjection:
     """Base class: subclasses set `name` and `tables` and register handlers on `handle` (and `needs`)."""
 
     name: ClassVar[str]
@@ -99,7 +106,7 @@ class Projection:
         raise KeyError(f"read model {self.name} has no table {name!r}")
 
 
-def _bound(instance: Projection, method_name: str, event_type: type) -> Any:
+def _bound(instance: ReadModelProjection, method_name: str, event_type: type) -> Any:
     """The implementation of `method_name` registered for `event_type`, bound; None for the default."""
     descriptor = inspect.getattr_static(instance, method_name)
     dispatcher = descriptor.dispatcher

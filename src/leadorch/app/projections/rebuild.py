@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from leadorch.app.db import Cursor, Database, open_database
 from leadorch.app.eventstore.store import EventStore, open_event_store
 from leadorch.app.projections import positions
-from leadorch.app.projections.projection import Projection
-from leadorch.app.projections.runner import Progress, ProjectionRunner
+from leadorch.app.projections.projection import ReadModelProjection
+from leadorch.app.projections.runner import Progress, ReadModelRunner
 from leadorch.app.projections.tables import LIVE_PREFIX
 
 SCRATCH_PREFIX = "scratch_rebuild_"
@@ -34,7 +34,7 @@ REBUILD_BATCH_SIZE = 5000
 def rebuild(
     db: Database,
     store: EventStore,
-    projections: Sequence[Projection],
+    projections: Sequence[ReadModelProjection],
     *,
     progress: Progress | None = None,
     batch_size: int = REBUILD_BATCH_SIZE,
@@ -49,7 +49,7 @@ def rebuild(
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    everything = ProjectionRunner(db, store, projections, prefix=SCRATCH_PREFIX, batch_size=batch_size)
+    everything = ReadModelRunner(db, store, projections, prefix=SCRATCH_PREFIX, batch_size=batch_size)
     try:
         if workers == 1 or len(projections) == 1:
             everything.reset()
@@ -67,8 +67,8 @@ def rebuild(
 
 
 def _replay_in_processes(
-    everything: ProjectionRunner,
-    projections: Sequence[Projection],
+    everything: ReadModelRunner,
+    projections: Sequence[ReadModelProjection],
     workers: int,
     database_url: str,
     codec: str,
@@ -111,9 +111,11 @@ def cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def balanced_groups(projections: Sequence[Projection], count: int) -> list[list[Projection]]:
+def balanced_groups(
+    projections: Sequence[ReadModelProjection], count: int
+) -> list[list[ReadModelProjection]]:
     """`projections` split into at most `count` groups of about equal replay cost."""
-    groups: list[list[Projection]] = [[] for _ in range(min(count, len(projections)))]
+    groups: list[list[ReadModelProjection]] = [[] for _ in range(min(count, len(projections)))]
     costs = [0.0] * len(groups)
     for projection in sorted(projections, key=lambda p: p.replay_cost, reverse=True):
         lightest = costs.index(min(costs))
@@ -123,7 +125,7 @@ def balanced_groups(projections: Sequence[Projection], count: int) -> list[list[
 
 
 def _replay_group(
-    database_url: str, codec: str, classes: list[type[Projection]], until: int, batch_size: int
+    database_url: str, codec: str, classes: list[type[ReadModelProjection]], until: int, batch_size: int
 ) -> dict[str, int]:
     """In a worker process: replay one group of read models into their scratch tables."""
     db = open_database(database_url, pool_size=2)
@@ -131,7 +133,7 @@ def _replay_group(
     # races on PostgreSQL (`CREATE OR REPLACE FUNCTION`: "tuple concurrently updated").
     store = open_event_store(database_url, codec=codec, CREATE_TABLE="no")
     try:
-        runner = ProjectionRunner(
+        runner = ReadModelRunner(
             db, store, [cls() for cls in classes], prefix=SCRATCH_PREFIX, batch_size=batch_size
         )
         runner.reset()
@@ -143,7 +145,7 @@ def _replay_group(
         db.close()
 
 
-def _swap_in(db: Database, projections: Sequence[Projection], reached: dict[str, int]) -> None:
+def _swap_in(db: Database, projections: Sequence[ReadModelProjection], reached: dict[str, int]) -> None:
     """Replace the live tables by the scratch copies: renamed, not copied, then indexed once."""
     names = [projection.name for projection in projections]
     positions.ensure(db, names)

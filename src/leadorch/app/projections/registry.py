@@ -11,9 +11,9 @@ from leadorch.app.projections.funnel import FunnelProjection
 from leadorch.app.projections.ingest_log import IngestLogProjection
 from leadorch.app.projections.leads import LeadsProjection
 from leadorch.app.projections.outbox import OutboxProjection
-from leadorch.app.projections.projection import Projection
+from leadorch.app.projections.projection import ReadModelProjection
 
-PROJECTION_CLASSES: tuple[type[Projection], ...] = (
+PROJECTION_CLASSES: tuple[type[ReadModelProjection], ...] = (
     LeadsProjection,
     DueTouchesProjection,
     AppointmentsProjection,
@@ -30,11 +30,11 @@ class UnknownProjection(LookupError):
     """A read model name that does not exist; the message lists the ones that do."""
 
 
-def all_projections() -> list[Projection]:
+def all_projections() -> list[ReadModelProjection]:
     return [cls() for cls in PROJECTION_CLASSES]
 
 
-def projections_named(names: Iterable[str]) -> list[Projection]:
+def projections_named(names: Iterable[str]) -> list[ReadModelProjection]:
     """The read models `names` (all of them when empty), in the registry's order."""
     wanted = list(dict.fromkeys(names))
     unknown = [name for name in wanted if name not in NAMES]

@@ -9,6 +9,13 @@ this step start over from the new positions.
 
 A runner that created its tables itself (`reset`: a rebuild's scratch copies) owns them, and skips the
 reads: see `_step_owned`.
+
+Why not the library's `eventsourcing.projection.ProjectionRunner`: it needs the recorder's `subscribe`
+(PostgreSQL LISTEN/NOTIFY), which SQLite's recorder does not implement, and it runs one projection per
+runner, one event per transaction, each runner reading and decoding the log again. Ours polls
+`select_notifications` (so the embedded SQLite default works), reads and decodes each batch once for
+every read model of the group, writes a batch in one transaction with a few `executemany` calls, and
+can replay into scratch tables for a rebuild with a swap or a verify.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from leadorch.app.db import Database
 from leadorch.app.eventstore.store import EventStore
 from leadorch.app.projections import positions
 from leadorch.app.projections.batch import Batch, Key
-from leadorch.app.projections.projection import Handler, Projection, RowRef
+from leadorch.app.projections.projection import Handler, ReadModelProjection, RowRef
 from leadorch.app.projections.tables import LIVE_PREFIX
 
 Progress = Callable[[int, int], None]
@@ -41,14 +48,14 @@ def position_name(projection_name: str, prefix: str) -> str:
     return projection_name if prefix == LIVE_PREFIX else f"{prefix}{projection_name}"
 
 
-class ProjectionRunner:
+class ReadModelRunner:
     """Advances a group of projections (sharing reads and decoding) over one set of tables."""
 
     def __init__(
         self,
         db: Database,
         store: EventStore,
-        projections: Sequence[Projection],
+        projections: Sequence[ReadModelProjection],
         *,
         prefix: str = LIVE_PREFIX,
         batch_size: int = DEFAULT_BATCH_SIZE,
@@ -68,7 +75,7 @@ class ProjectionRunner:
         self._tables = [table for projection in self.projections for table in projection.tables]
         self._topic_wanted: dict[str, bool] = {}
         self._decoding: dict[str, _Decoding] = {}
-        self._handlers: dict[type, list[tuple[Projection, Handler]]] = {}
+        self._handlers: dict[type, list[tuple[ReadModelProjection, Handler]]] = {}
         self._row_needs: dict[type, list[tuple[str, Callable[[Any], Iterable[RowRef]]]]] = {}
         self._owned: Batch | None = None  # set by `reset`: the tables are this runner's alone
         self._owned_positions: dict[str, int] = {}
@@ -262,7 +269,7 @@ class ProjectionRunner:
             return False
         return any(projection.handler_for(event_type) is not None for projection in self.projections)
 
-    def _routes(self, event_type: type) -> list[tuple[Projection, Handler]]:
+    def _routes(self, event_type: type) -> list[tuple[ReadModelProjection, Handler]]:
         """The projections handling `event_type`, with their handlers (computed once per type)."""
         routes = self._handlers.get(event_type)
         if routes is None:

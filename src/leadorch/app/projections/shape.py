@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from leadorch.app.db import Cursor, Database
-from leadorch.app.projections.projection import Projection
+from leadorch.app.projections.projection import ReadModelProjection
 from leadorch.app.projections.tables import LIVE_PREFIX, Table
 
 
-def out_of_shape(db: Database, projections: Sequence[Projection]) -> dict[str, list[str]]:
+def out_of_shape(db: Database, projections: Sequence[ReadModelProjection]) -> dict[str, list[str]]:
     """For each projection whose live tables differ from its declaration: what differs, in words."""
     with db.transaction() as cur:
         existing = _live_columns(cur, db.dialect)  # one catalog query: `/ready` asks on every probe

@@ -15,8 +15,8 @@ from typing import Any
 from leadorch.app.db import Cursor, Database
 from leadorch.app.eventstore.store import EventStore
 from leadorch.app.projections import positions
-from leadorch.app.projections.projection import Projection
-from leadorch.app.projections.runner import Progress, ProjectionRunner, position_name
+from leadorch.app.projections.projection import ReadModelProjection
+from leadorch.app.projections.runner import Progress, ReadModelRunner, position_name
 from leadorch.app.projections.tables import LIVE_PREFIX, Table
 
 SCRATCH_PREFIX = "scratch_verify_"
@@ -55,17 +55,17 @@ class Difference:
 def verify(
     db: Database,
     store: EventStore,
-    projections: Sequence[Projection],
+    projections: Sequence[ReadModelProjection],
     *,
     progress: Progress | None = None,
     batch_size: int = VERIFY_BATCH_SIZE,
 ) -> list[Difference]:
     """Every difference between the live read models and a replay of the log (empty: they agree)."""
-    live = ProjectionRunner(db, store, projections)
+    live = ReadModelRunner(db, store, projections)
     live.create_tables()
     live.catch_up()
     head = max(live.positions().values(), default=0)
-    scratch = ProjectionRunner(db, store, projections, prefix=SCRATCH_PREFIX, batch_size=batch_size)
+    scratch = ReadModelRunner(db, store, projections, prefix=SCRATCH_PREFIX, batch_size=batch_size)
     scratch.reset()
     try:
         scratch.catch_up(until=head, progress=progress)
@@ -77,7 +77,9 @@ def verify(
         scratch.drop()
 
 
-def _verify_one(db: Database, store: EventStore, projection: Projection, batch_size: int) -> list[Difference]:
+def _verify_one(
+    db: Database, store: EventStore, projection: ReadModelProjection, batch_size: int
+) -> list[Difference]:
     live_name = position_name(projection.name, LIVE_PREFIX)
     scratch_name = position_name(projection.name, SCRATCH_PREFIX)
     for _ in range(_ATTEMPTS):
@@ -87,11 +89,11 @@ def _verify_one(db: Database, store: EventStore, projection: Projection, batch_s
             if live_position == scratch_position:
                 return [diff for table in projection.tables for diff in _compare(cur, projection.name, table)]
         if scratch_position < live_position:  # the live runner moved on meanwhile: replay as far
-            ProjectionRunner(db, store, [projection], prefix=SCRATCH_PREFIX, batch_size=batch_size).catch_up(
+            ReadModelRunner(db, store, [projection], prefix=SCRATCH_PREFIX, batch_size=batch_size).catch_up(
                 until=live_position
             )
         else:
-            ProjectionRunner(db, store, [projection]).catch_up(until=scratch_position)
+            ReadModelRunner(db, store, [projection]).catch_up(until=scratch_position)
     raise VerifyIncomplete(f"read model {projection.name} kept moving; try verify again")
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from leadorch.app.projections.daemon import ProjectionDaemon
 from leadorch.app.projections.registry import all_projections
-from leadorch.app.projections.runner import ProjectionRunner
+from leadorch.app.projections.runner import ReadModelRunner
 
 if TYPE_CHECKING:
     from leadorch.app.bootstrap import Container
@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 EXTRAS_KEY = "projections"
 
 
-def projection_runner(container: Container) -> ProjectionRunner:
+def projection_runner(container: Container) -> ReadModelRunner:
     """A runner over every live read model of this application."""
-    return ProjectionRunner(container.db, container.store, all_projections())
+    return ReadModelRunner(container.db, container.store, all_projections())
 
 
 def projection_daemon(container: Container, *, poll_interval: float = 0.5) -> ProjectionDaemon:
