@@ -14,6 +14,13 @@ lowercase `orderby` query key, and walks that can repeat or miss rows. `list_ord
 sorts by `updatedDate`, pages with `skip` until a short page, drops rows older than asked for, keeps
 each version (id + `updatedDate`) once, and reads the listing again (up to `MAX_LISTING_PASSES`) while
 fewer distinct orders came back than its own total claims.
+
+The calendar's traps too: `calendar` reads the location's appointments through `POST
+/v3/appointment/search` (the flat list ignores date filters) and the recurring blocks (lunch, office
+time) that both hide, through `POST /v3/appointment/search_replacement`, which takes no location, wants
+the technicians named, over-counts its total and repeats rows on its last page. Every occurrence is kept
+once (by id and start: a recurring block's occurrences share its id), and rows outside the location or
+the range are dropped here, whatever ShopMonkey's filters did.
 """
 
 from __future__ import annotations
@@ -21,8 +28,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -40,13 +47,16 @@ from leadorch.adapters.shopmonkey_models import (
     WireVehicle,
     appointment_body,
     appointment_from_wire,
+    calendar_entry_from_wire,
     customer_from_wire,
+    local_wire_datetime,
     order_from_wire,
     service_from_wire,
     vehicle_from_wire,
     wire_datetime,
 )
 from leadorch.ports.crm import (
+    CalendarEntry,
     CrmAppointment,
     CrmAppointmentRequest,
     CrmAuthError,
@@ -69,6 +79,9 @@ MAX_SERVICE_PAGES = 50  # a menu longer than 5,000 services means the paging is 
 MAX_LISTING_PAGES = 50  # likewise for one order's appointments
 MAX_ORDER_PAGES = 100  # per pass: 10,000 orders updated in one window means the filter is being ignored
 MAX_LISTING_PASSES = 5
+MAX_CALENDAR_PAGES = 50  # 5,000 appointments in one location-range means a filter is being ignored
+# How long before the asked range an appointment may start and still run into it (a car kept overnight).
+CALENDAR_LOOKBACK = timedelta(days=2)
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 30.0
 
@@ -243,6 +256,70 @@ class ShopMonkeyCrm:
             raise CrmContractError(f"appointment list still had more rows after {MAX_LISTING_PAGES} pages")
         # An ignored filter would hand us the whole calendar: keep only the order's appointments.
         return [appointment for appointment in found.values() if appointment.order_id == wanted]
+
+    async def calendar(
+        self, location_id: str, start: datetime, end: datetime, *, technician_ids: Sequence[str] = ()
+    ) -> list[CalendarEntry]:
+        wanted = _path_id(location_id, "location")
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("calendar start and end must be timezone-aware")
+        if end <= start:
+            raise ValueError(f"calendar end {end.isoformat()} is not after start {start.isoformat()}")
+        rows = await self._searched_appointments(wanted, start, end)
+        seen_technicians = {t for row in rows for t in (row.technician_ids or ())}
+        seen_technicians |= {t.id for row in rows for t in (row.technicians or ())}
+        technicians = sorted(set(technician_ids) | seen_technicians)
+        rows += await self._recurring_and_all(start, end, technicians)
+        entries: dict[tuple[str, datetime], CalendarEntry] = {}
+        for row in rows:
+            # Filters may have been ignored (search_replacement has none for the location at all).
+            if row.location_id not in (None, wanted) or not (row.start_date < end and row.end_date > start):
+                continue
+            entry = calendar_entry_from_wire(row)
+            entries.setdefault((entry.id, entry.start), entry)
+        return sorted(entries.values(), key=lambda entry: (entry.start, entry.end, entry.id))
+
+    async def _searched_appointments(
+        self, location_id: str, start: datetime, end: datetime
+    ) -> list[WireAppointment]:
+        """The location's (non-recurring) appointments starting in the range or shortly before it."""
+        where = {
+            "locationId": location_id,
+            "startDate": {"gte": wire_datetime(start - CALENDAR_LOOKBACK), "lte": wire_datetime(end)},
+        }
+        rows: list[WireAppointment] = []
+        for _ in range(MAX_CALENDAR_PAGES):
+            body = {"where": where, "orderBy": {"startDate": "asc"}, "limit": PAGE_LIMIT, "skip": len(rows)}
+            answer = await self._send("POST", "/v3/appointment/search", json_body=body)
+            page = _decode(answer, Envelope[list[WireAppointment]], "appointment search")
+            rows.extend(page.data)
+            if not page.data or not (page.meta and page.meta.has_more):
+                return rows
+        raise CrmContractError(f"appointment search still had more rows after {MAX_CALENDAR_PAGES} pages")
+
+    async def _recurring_and_all(
+        self, start: datetime, end: datetime, technicians: list[str]
+    ) -> list[WireAppointment]:
+        """What ShopMonkey's own calendar shows for the technicians (and the unassigned column),
+        recurring blocks expanded. Paged until `hasMore` is false: its total over-counts, so it is never
+        a reason to read on."""
+        rows: list[WireAppointment] = []
+        for _ in range(MAX_CALENDAR_PAGES):
+            body = {
+                "dateMin": local_wire_datetime(start),
+                "dateMax": local_wire_datetime(end),
+                "technicians": technicians,  # required: without it only unassigned rows come back
+                "limit": PAGE_LIMIT,
+                "skip": len(rows),
+            }
+            answer = await self._send("POST", "/v3/appointment/search_replacement", json_body=body)
+            page = _decode(answer, Envelope[list[WireAppointment]], "appointment search_replacement")
+            rows.extend(page.data)
+            if not page.data or not (page.meta and page.meta.has_more):
+                return rows
+        raise CrmContractError(
+            f"appointment search_replacement still had more rows after {MAX_CALENDAR_PAGES} pages"
+        )
 
     async def create_appointment(self, request: CrmAppointmentRequest) -> CrmAppointment:
         body = await self._send(

@@ -17,6 +17,7 @@ import msgspec
 import phonenumbers
 
 from leadorch.ports.crm import (
+    CalendarEntry,
     CrmAppointment,
     CrmAppointmentRequest,
     CrmCustomer,
@@ -122,6 +123,12 @@ class WireCannedService(msgspec.Struct, rename="camel"):
     labors: list[WireLabor] | None = None
 
 
+class WireTechnician(msgspec.Struct, rename="camel"):
+    id: str
+    first_name: str | None = None
+    last_name: str | None = None
+
+
 class WireAppointment(msgspec.Struct, rename="camel"):
     id: str
     start_date: datetime
@@ -137,6 +144,9 @@ class WireAppointment(msgspec.Struct, rename="camel"):
     pending_confirmation: bool | None = None
     technician_ids: list[str] | None = None
     metadata: dict[str, Any] | None = None
+    # The hydrated list's relation (the bare row carries only `technicianIds`).
+    technicians: list[WireTechnician] | None = None
+    recurring: bool | None = None
 
 
 # Where our own appointment id travels in an appointment's free `metadata`.
@@ -234,6 +244,21 @@ def appointment_from_wire(row: WireAppointment) -> CrmAppointment:
     )
 
 
+def calendar_entry_from_wire(row: WireAppointment) -> CalendarEntry:
+    """One occurrence on the calendar; its technicians from `technicianIds` and the hydrated
+    `technicians[]` together (either may be missing, depending on the surface that answered)."""
+    technicians = [*(row.technician_ids or ()), *(t.id for t in row.technicians or ())]
+    return CalendarEntry(
+        id=row.id,
+        start=row.start_date,
+        end=row.end_date,
+        technician_ids=tuple(sorted(set(technicians))),
+        recurring=bool(row.recurring),
+        our_id=_our_id(row.metadata),
+        name=row.name,
+    )
+
+
 def _our_id(metadata: dict[str, Any] | None) -> str | None:
     value = (metadata or {}).get(OUR_ID_KEY)
     return value if isinstance(value, str) and value else None
@@ -263,6 +288,13 @@ def appointment_body(request: CrmAppointmentRequest) -> dict[str, Any]:
     if request.our_id:
         body["metadata"] = {OUR_ID_KEY: request.our_id}
     return body
+
+
+def local_wire_datetime(moment: datetime) -> str:
+    """`search_replacement`'s form: the local wall-clock time with its offset (`2026-11-24T00:00:00-08:00`)."""
+    if moment.tzinfo is None:
+        raise ValueError("calendar bounds must be timezone-aware")
+    return moment.replace(microsecond=0).isoformat()
 
 
 def wire_datetime(moment: datetime) -> str:

@@ -13,12 +13,13 @@ import asyncio
 import contextlib
 import hashlib
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, TypeVar
 
 from leadorch.ports.crm import (
+    CalendarEntry,
     Crm,
     CrmAppointment,
     CrmAppointmentRequest,
@@ -109,6 +110,14 @@ class LoopBoundCrm:
     async def appointments_on_order(self, order_id: str) -> list[CrmAppointment]:
         found: list[CrmAppointment] = await self._run(self._inner.appointments_on_order(order_id))
         return found
+
+    async def calendar(
+        self, location_id: str, start: datetime, end: datetime, *, technician_ids: Sequence[str] = ()
+    ) -> list[CalendarEntry]:
+        entries: list[CalendarEntry] = await self._run(
+            self._inner.calendar(location_id, start, end, technician_ids=technician_ids)
+        )
+        return entries
 
     async def create_appointment(self, request: CrmAppointmentRequest) -> CrmAppointment:
         created: CrmAppointment = await self._run(self._inner.create_appointment(request))

@@ -8,6 +8,7 @@ envelopes and contact sub-resources stay in the adapter.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -170,6 +171,23 @@ class CrmAppointment(msgspec.Struct, frozen=True, kw_only=True):
     our_id: str | None = None
 
 
+class CalendarEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """Time the shop's calendar holds at a location: an appointment (staff's or ours) or one occurrence
+    of a recurring block (lunch, office time).
+
+    `technician_ids` empty: the calendar's unassigned column, which still takes a bay. `our_id` is our
+    own appointment id when we created it, so the application does not count our bookings twice.
+    """
+
+    id: str
+    start: datetime
+    end: datetime
+    technician_ids: tuple[str, ...] = ()
+    recurring: bool = False
+    our_id: str | None = None
+    name: str | None = None
+
+
 class Crm(Protocol):
     """Reads leads' context from the shop's CRM and keeps its calendar in step with our bookings.
 
@@ -201,6 +219,17 @@ class Crm(Protocol):
 
         How a create that failed in our eyes but was applied by the CRM is found again, so a retry
         adopts it instead of booking the slot twice.
+        """
+        ...
+
+    async def calendar(
+        self, location_id: str, start: datetime, end: datetime, *, technician_ids: Sequence[str] = ()
+    ) -> list[CalendarEntry]:
+        """Everything on the location's calendar overlapping [start, end), each occurrence once, by start.
+
+        `start` and `end` are timezone-aware, in the location's zone (the CRM reads local days).
+        `technician_ids`: whose recurring blocks to read, besides the technicians of the range's
+        appointments (a CRM may only show a technician's blocks when asked for that technician).
         """
         ...
 

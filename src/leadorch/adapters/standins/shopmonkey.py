@@ -4,7 +4,10 @@ It speaks ShopMonkey's wire shapes (bearer auth, `{success, data, meta}` envelop
 filters, `limit`/`skip` paging) and reproduces the production traps integrators have met: `limit`
 silently capped at 100, `$gte` and unknown filters silently ignored (the whole set comes back), sorting
 only through the lowercase `orderby` query key (camelCase `orderBy` ignored), and optionally a different
-row order on identical unsorted calls. Faults can be injected per
+row order on identical unsorted calls. The calendar's: recurring blocks (lunch, office time) hidden from
+the list and `/search` and shown, expanded, only by `search_replacement` (which takes no location,
+returns only unassigned rows unless `technicians` are named, over-counts `meta.total` and repeats a row
+on its last page), and a singular `technicianId` accepted and dropped. Faults can be injected per
 path: 5xx answers, 429 with `Retry-After`, latency, malformed JSON, and a request that is applied but
 answered with a 5xx (the create the caller believes failed). Every request is recorded.
 
@@ -22,10 +25,11 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 BUNDLED_FIXTURES = Path(__file__).resolve().parent / "data" / "shopmonkey"
 MAX_LIMIT = 100
@@ -99,6 +103,8 @@ class FakeShopMonkey:
         self.vehicles: dict[str, Row] = {}
         self.services: dict[str, Row] = {}
         self.appointments: dict[str, Row] = {}
+        # Staff as the hydrated appointment list names them (`technicians[]`).
+        self.technicians: dict[str, Row] = {}
         self.requests: list[RecordedRequest] = []
         self._clock = clock
         self._random = random.Random(seed)
@@ -138,6 +144,26 @@ class FakeShopMonkey:
 
     def add_service(self, row: Row) -> Row:
         return self._put(self.services, row)
+
+    def add_appointment(self, row: Row) -> Row:
+        """An appointment staff put on the calendar; with `recurring: true` and an `rruleset`
+        (`DTSTART;TZID=…:YYYYMMDDTHHMMSS` + `RRULE:FREQ=DAILY|WEEKLY[;BYDAY=MO,…]`), a recurring block
+        whose `startDate`/`endDate` give its length."""
+        for technician in row.get("technicians") or []:
+            self.technicians.setdefault(technician["id"], copy.deepcopy(technician))
+        stored = {key: value for key, value in row.items() if key != "technicians"}
+        return self._put(self.appointments, stored)
+
+    def add_fixture_calendar(self, fixtures_dir: Path | str = BUNDLED_FIXTURES) -> list[Row]:
+        """The fixtures' day: the phone booking, the walk-in and the recurring lunch and office-time blocks."""
+        directory = Path(fixtures_dir)
+        listed = json.loads((directory / "appointment-list.json").read_text(encoding="utf-8"))["data"]
+        replaced = json.loads((directory / "appointment-search-replacement.json").read_text(encoding="utf-8"))
+        rows = {row["id"]: row for row in listed}
+        for page in replaced["pages"]:
+            for row in page["data"]:
+                rows.setdefault(row["id"], row)
+        return [self.add_appointment(row) for row in rows.values()]
 
     def update_order(self, order_id: str, **changes: Any) -> Row:
         """Change an order as staff would; `updatedDate` moves to now unless given."""
@@ -283,6 +309,10 @@ class FakeShopMonkey:
         if entity == "appointment":
             if method == "POST" and not ident:
                 return self._create_appointment(request.json)
+            if method == "POST" and ident == "search":
+                return self._search_appointments(request.json)
+            if method == "POST" and ident == "search_replacement":
+                return self._search_replacement(request.json)
             if method == "GET" and not ident:
                 return self._list_appointments(request.query)
             if method == "GET" and ident:
@@ -358,13 +388,75 @@ class FakeShopMonkey:
             where = json.loads(query["where"]) if "where" in query else {}
         except ValueError:
             return _fail(400, "where must be JSON", "BAD_REQUEST")
-        rows = list(self.appointments.values())
+        # Recurring blocks are missing from the list, as in ShopMonkey (only search_replacement has them).
+        rows = [self._hydrated(r) for r in self.appointments.values() if not r.get("recurring")]
         if isinstance(where, dict):
-            # Bare equality on these fields filters; any other field is ignored, as ShopMonkey does.
+            # Bare equality on these fields filters; any other field (startDate too) is ignored.
             for name in ("orderId", "customerId", "vehicleId", "locationId"):
                 if isinstance(where.get(name), str):
                     rows = [r for r in rows if r.get(name) == where[name]]
         return self._page(rows, query)
+
+    def _search_appointments(self, payload: Json | None) -> _Answer:
+        """`POST /v3/appointment/search`: like the list, plus bare `gte`/`lte` on `startDate`."""
+        if not isinstance(payload, dict):
+            return _fail(400, "body must be a JSON object", "BAD_REQUEST")
+        where = payload.get("where") if isinstance(payload.get("where"), dict) else {}
+        rows = [self._hydrated(r) for r in self.appointments.values() if not r.get("recurring")]
+        for name in ("orderId", "customerId", "vehicleId", "locationId"):
+            if isinstance(where.get(name), str):
+                rows = [r for r in rows if r.get(name) == where[name]]
+        bounds = where.get("startDate")
+        if isinstance(bounds, dict):
+            try:
+                if isinstance(bounds.get("gte"), str):
+                    rows = [r for r in rows if _instant(r["startDate"]) >= _instant(bounds["gte"])]
+                if isinstance(bounds.get("lte"), str):
+                    rows = [r for r in rows if _instant(r["startDate"]) <= _instant(bounds["lte"])]
+            except ValueError:
+                return _fail(400, "startDate bounds must be ISO 8601 dates", "BAD_REQUEST")
+        order_by = payload.get("orderBy")
+        query = {"limit": str(payload.get("limit", DEFAULT_LIMIT)), "skip": str(payload.get("skip", 0))}
+        if isinstance(order_by, dict):
+            query["orderby"] = json.dumps(order_by)  # in a body the camelCase key is the one that sorts
+        return self._page(rows, query)
+
+    def _search_replacement(self, payload: Json | None) -> _Answer:
+        """What ShopMonkey's own calendar calls: every row and recurring occurrence between `dateMin` and
+        `dateMax` for the named `technicians` (unassigned rows always; no location filter), sorted by
+        start. `meta.total` says one more than there is and the last page repeats the row before it."""
+        if not isinstance(payload, dict):
+            return _fail(400, "body must be a JSON object", "BAD_REQUEST")
+        try:
+            low, high = _instant(str(payload["dateMin"])), _instant(str(payload["dateMax"]))
+            limit = min(MAX_LIMIT, max(1, int(payload.get("limit", MAX_LIMIT))))
+            skip = max(0, int(payload.get("skip", 0)))
+        except (KeyError, ValueError):
+            return _fail(400, "dateMin and dateMax (ISO dates), limit and skip are required", "BAD_REQUEST")
+        # A bound without an offset is silently read as UTC.
+        low, high = (moment if moment.tzinfo else moment.replace(tzinfo=UTC) for moment in (low, high))
+        asked = payload.get("technicians")
+        technicians = {t for t in asked if isinstance(t, str)} if isinstance(asked, list) else set()
+        rows: list[Row] = []
+        for row in self.appointments.values():
+            for occurrence in _occurrences(row, low, high):
+                assigned = set(occurrence.get("technicianIds") or [])
+                if not assigned or assigned & technicians:
+                    rows.append(self._hydrated(occurrence))
+        rows.sort(key=lambda r: (_instant(r["startDate"]), r["id"]))
+        window = rows[skip : skip + limit]
+        has_more = skip + len(window) < len(rows)
+        if not has_more and skip > 0 and rows:
+            window = [*window, rows[skip - 1]]  # the last page repeats the row before it
+        return _ok(copy.deepcopy(window), {"total": len(rows) + 1, "hasMore": has_more})
+
+    def _hydrated(self, row: Row) -> Row:
+        """The list's shape: the row with its `technicians[]` relation."""
+        technicians = [
+            copy.deepcopy(self.technicians.get(ident, {"id": ident}))
+            for ident in row.get("technicianIds") or []
+        ]
+        return {**row, "technicians": technicians}
 
     # --- appointments ------------------------------------------------------------------------------
 
@@ -441,6 +533,52 @@ def _sort_key(value: Any) -> tuple[int, Any]:
         except ValueError:
             return (1, value)
     return (0, value)
+
+
+def _occurrences(row: Row, low: datetime, high: datetime) -> list[Row]:
+    """The row's occurrences overlapping [low, high]: itself, or a recurring block's expansion (every
+    occurrence keeps the block's id, as ShopMonkey's calendar shows it)."""
+    starts, ends = _instant(row["startDate"]), _instant(row["endDate"])
+    if not row.get("recurring"):
+        return [row] if starts <= high and ends > low else []
+    rule = _recurrence(str(row.get("rruleset") or ""))
+    if rule is None:
+        return []
+    first, zone, weekdays = rule
+    length = ends - starts
+    found: list[Row] = []
+    day = max(first.date(), (low - length).astimezone(zone).date())
+    while day <= high.astimezone(zone).date():
+        if weekdays is None or day.weekday() in weekdays:
+            begin = datetime.combine(day, first.time(), zone)
+            if begin <= high and begin + length > low:
+                found.append({**row, "startDate": _wire_utc(begin), "endDate": _wire_utc(begin + length)})
+        day += timedelta(days=1)
+    return found
+
+
+_WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+
+
+def _recurrence(text: str) -> tuple[datetime, ZoneInfo, set[int] | None] | None:
+    """(first local start, zone, weekdays or None for every day) of a `DTSTART;TZID=…` + `RRULE:` set."""
+    lines = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    start = next((value for key, value in lines.items() if key.startswith("DTSTART")), None)
+    key = next((key for key in lines if key.startswith("DTSTART")), "")
+    rule = dict(part.split("=", 1) for part in lines.get("RRULE", "").split(";") if "=" in part)
+    if start is None or rule.get("FREQ") not in ("DAILY", "WEEKLY"):
+        return None
+    zone = ZoneInfo(key.partition("TZID=")[2] or "UTC")
+    first = datetime.strptime(start, "%Y%m%dT%H%M%S").replace(tzinfo=zone)
+    days = {_WEEKDAYS[d] for d in rule.get("BYDAY", "").split(",") if d in _WEEKDAYS}
+    if rule["FREQ"] == "WEEKLY" and not days:
+        days = {first.weekday()}
+    return first, zone, (days if rule["FREQ"] == "WEEKLY" else None)
+
+
+def _wire_utc(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _instant(text: str) -> datetime:
