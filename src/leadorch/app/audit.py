@@ -32,6 +32,9 @@ _EMAIL_KEYS = {"email", "email_address", "to_email", "from_email"}
 _PHONE_KEYS = {"phone", "phone_number", "mobile", "to_phone", "from_phone"}
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _PHONE = re.compile(r"\+\d{8,15}\b")
+# A North American number as people write it ("(512) 555-0142", "512-555-0142", "+1 512.555.0142"): the
+# separators are required, so an order number or a price is never taken for a phone number.
+_WRITTEN_PHONE = re.compile(r"(?<![\w+])(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b")
 # Aggregates in the order their same-instant events read best (a lead before its schedule, etc.).
 _KIND_ORDER = {"OrderIntake": 0, "Lead": 1, "TouchPointSchedule": 2, "Conversation": 3, "Appointment": 4}
 
@@ -197,9 +200,26 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Free text with any email address or E.164 number inside it masked."""
+    """Free text with any email address or phone number inside it masked (E.164, or written with
+    separators: "(512) 555-0142" → "(***) ***-0142", the same last four digits as its E.164 mask)."""
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
-    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
+    return _WRITTEN_PHONE.sub(lambda m: _mask_written_phone(m.group(0)), text)
+
+
+def _mask_written_phone(written: str) -> str:
+    """Every digit but the last four starred, the separators kept ("+1 (***) ***-0142")."""
+    digits = sum(char.isdigit() for char in written)
+    keep_country = written.startswith("+1")
+    seen = 0
+    masked = []
+    for char in written:
+        if char.isdigit():
+            seen += 1
+            if not (seen > digits - 4 or (keep_country and seen == 1)):
+                char = "*"
+        masked.append(char)
+    return "".join(masked)
 
 
 # ------------------------------------------------------------------------------------------ rendering

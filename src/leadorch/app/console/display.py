@@ -1,5 +1,10 @@
 """How the console writes values for people: local times, durations, money, rates, masked contacts.
 
+Contact details are masked by one function, `private`, wherever a page shows them (the contact box, the
+lead list, the outbox, a touch's detail, the conversation, the timeline and its raw fields), so an
+address is never masked in one place and written in full next to it. It applies the audit's masking
+rule (`leadorch.app.audit.mask`): the same "j***@example.com" and "+1******0142" as `leadorch audit`.
+
 Times are shown in the shop's own time zone (the one its sending window and hours are in), with the
 zone's abbreviation, because "09:02 PDT" is what the shop's staff compare with their own clocks.
 """
@@ -7,9 +12,10 @@ zone's abbreviation, because "09:02 PDT" is what the shop's staff compare with t
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from leadorch.app.audit import mask_email, mask_name, mask_phone
+from leadorch.app.audit import mask
 
 NOTHING = "—"
 
@@ -83,24 +89,37 @@ def delivery(status: str | None, error: str | None) -> str:
     return f"{status or ''} (error {error})" if error else status or ""
 
 
+def private(value: Any, *, reveal: bool, key: str = "") -> Any:
+    """`value` as the console may show it: contact details masked unless `reveal`, secrets always hidden.
+
+    `value` is free text (any email address or phone number in it masked), a field named `key`
+    ("email", "phone", "first_name"…), or event data (a dict or list, masked field by field).
+    """
+    return mask(value, full=reveal, key=key)
+
+
 def contact_name(first: str | None, last: str | None, *, reveal: bool) -> str:
     """The customer's name, or its initials masked ("M*** O***") unless `reveal`."""
     parts = [part.strip() for part in (first, last) if part and part.strip()]
     if not parts:
         return "(no name)"
-    return " ".join(parts if reveal else [mask_name(part) for part in parts])
+    return " ".join(private(part, reveal=reveal, key="first_name") for part in parts)
 
 
 def contact_email(email: str | None, *, reveal: bool) -> str:
-    if not email:
-        return NOTHING
-    return email if reveal else mask_email(email)
+    return private(email, reveal=reveal, key="email") if email else NOTHING
 
 
 def contact_phone(phone: str | None, *, reveal: bool) -> str:
-    if not phone:
-        return NOTHING
-    return phone if reveal else mask_phone(phone)
+    return private(phone, reveal=reveal, key="phone") if phone else NOTHING
+
+
+def contact(email: str | None, phone: str | None, *, reveal: bool) -> str:
+    """How to reach the customer, in one line: "j***@example.com · +1******1001"."""
+    shown = [
+        private(value, reveal=reveal, key=key) for key, value in (("email", email), ("phone", phone)) if value
+    ]
+    return " · ".join(shown) or NOTHING
 
 
 def _zone(name: str | None) -> ZoneInfo:

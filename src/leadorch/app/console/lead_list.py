@@ -1,7 +1,8 @@
 """The lead list: the tenant's leads by location and status, searchable, a page at a time.
 
 Filters come from the query string (`?q=&status=&location=&page=`); a bad value is reported next to
-its field rather than failing the page. Names are masked unless the viewer asks to see them.
+its field rather than failing the page. Names and contact details are masked unless the viewer asks to
+see them.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def parse_lead_filters(
 class LeadRow:
     lead_id: str
     name: str
+    contact: str
     vehicle: str
     services: str
     location: str
@@ -125,6 +127,7 @@ def _row(view: LeadView, names: dict[str, str], zones: dict[str, str], *, reveal
     return LeadRow(
         lead_id=view.lead_id,
         name=display.contact_name(view.first_name, view.last_name, reveal=reveal),
+        contact=display.contact(view.email, view.phone, reveal=reveal),
         vehicle=vehicle or display.NOTHING,
         services=", ".join(view.services) or display.NOTHING,
         location=names.get(view.location_id, view.location_id),
@@ -134,7 +137,7 @@ def _row(view: LeadView, names: dict[str, str], zones: dict[str, str], *, reveal
         next_touch=display.local_time(view.next_touch_due_at, zone),
         touches_sent=view.touches_sent,
         paused=view.automation_paused,
-        staff_flag=view.staff_flag,
+        staff_flag=display.private(view.staff_flag, reveal=reveal),
     )
 
 

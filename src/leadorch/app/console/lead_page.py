@@ -3,8 +3,9 @@ appointments and the complete audit timeline.
 
 The lead, its messages, its conversation and its appointments come from read models; the timeline from
 `leadorch.app.audit.lead_history` (the lead's own events and those of what belongs to it). Contact
-details are masked unless revealed, in what the customer wrote too. Which buttons show follows the domain's rules, which still have the last word when one
-is pressed.
+details are masked unless revealed, by `display.private` everywhere on the page: the contact box, a
+touch's detail (a suppression names the address), what the customer wrote and the timeline's fields.
+Which buttons show follows the domain's rules, which still have the last word when one is pressed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from leadorch.app.audit import AuditEntry, lead_history, mask_text
+from leadorch.app.audit import AuditEntry, lead_history
 from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.console import display
@@ -121,7 +122,7 @@ def build_lead_page(container: Any, tenant_id: str, lead_id: str, *, reveal: boo
     if view is None:
         raise NotFound(f"lead {lead_id} not found")
     location_name, zone = _location(container, tenant_id, view.location_id)
-    history = lead_history(container.store, lead_id, tenant_id=tenant_id, full=reveal)
+    history = lead_history(container.store, lead_id, tenant_id=tenant_id, full=True)  # masked below
     talk = conversation(container.db, tenant_id, view.lead_id)
     return LeadPage(
         tenant_id=tenant_id,
@@ -131,8 +132,8 @@ def build_lead_page(container: Any, tenant_id: str, lead_id: str, *, reveal: boo
         email=display.contact_email(view.email, reveal=reveal),
         phone=display.contact_phone(view.phone, reveal=reveal),
         status=view.status,
-        outcome_reason=view.outcome_reason,
-        staff_flag=view.staff_flag,
+        outcome_reason=display.private(view.outcome_reason, reveal=reveal),
+        staff_flag=display.private(view.staff_flag, reveal=reveal),
         location=location_name,
         time_zone=zone,
         vehicle=_vehicle(view),
@@ -147,14 +148,15 @@ def build_lead_page(container: Any, tenant_id: str, lead_id: str, *, reveal: boo
         touches_sent=view.touches_sent,
         last_contact=display.local_time(view.last_contact_at, zone),
         touches=[
-            _touch(message, zone) for message in messages_of_lead(container.db, tenant_id, view.lead_id)
+            _touch(message, zone, reveal)
+            for message in messages_of_lead(container.db, tenant_id, view.lead_id)
         ],
         conversation=[_conversation_line(m, zone, reveal) for m in (talk.messages if talk else [])],
         chat_link_opens=talk.link_opens if talk else 0,
         appointments=[
             _appointment(a, zone) for a in appointments_of_lead(container.db, tenant_id, view.lead_id)
         ],
-        timeline=[_timeline_entry(entry, zone) for entry in history.entries],
+        timeline=[_timeline_entry(entry, zone, reveal) for entry in history.entries],
     )
 
 
@@ -171,8 +173,8 @@ def _vehicle(view: LeadView) -> str:
     return " ".join(parts) or display.NOTHING
 
 
-def _touch(message: OutboxMessage, zone: str | None) -> TouchRow:
-    detail = message.detail or ""
+def _touch(message: OutboxMessage, zone: str | None, reveal: bool) -> TouchRow:
+    detail = display.private(message.detail or "", reveal=reveal)
     if message.permanent:
         detail = f"{detail} — the address is bad, this channel is off".strip(" —")
     return TouchRow(
@@ -202,7 +204,7 @@ def _appointment(appointment: AppointmentView, zone: str | None) -> AppointmentR
 
 
 def _conversation_line(message: ConversationMessage, zone: str | None, reveal: bool) -> ConversationLine:
-    text = message.text if reveal else mask_text(message.text)
+    text = display.private(message.text, reveal=reveal)
     if message.author == "tool":
         failed = bool(message.detail and message.detail.get("is_error"))
         text = f"ran {message.text}" + (" (it failed)" if failed else "")
@@ -211,8 +213,9 @@ def _conversation_line(message: ConversationMessage, zone: str | None, reveal: b
     return ConversationLine(display.local_time(message.at, zone), message.author, message.channel, text)
 
 
-def _timeline_entry(entry: AuditEntry, zone: str | None) -> TimelineEntry:
-    details = [(key, _shown(value)) for key, value in entry.data.items() if key != "tenant_id"]
+def _timeline_entry(entry: AuditEntry, zone: str | None, reveal: bool) -> TimelineEntry:
+    data = display.private(entry.data, reveal=reveal)
+    details = [(key, _shown(value)) for key, value in data.items() if key != "tenant_id"]
     return TimelineEntry(
         at=display.local_time(entry.at, zone),
         at_iso=display.iso(entry.at),

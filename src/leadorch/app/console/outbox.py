@@ -1,7 +1,7 @@
 """Queries on the `outbox` read model: a tenant's messages (sent, suppressed, failed…) and one lead's.
 
-Each message is joined with its lead's name from the `leads` read model for display only; the name is
-masked by the page unless someone asks to see it.
+Each message is joined with its lead's name and addresses from the `leads` read model for display only;
+the page masks them unless someone asks to see them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ CHANNELS = tuple(channel.value for channel in Channel)
 _OUTBOX = OUTBOX.physical(LIVE_PREFIX)
 _LEADS = LEADS.physical(LIVE_PREFIX)
 _COLUMNS = list(OUTBOX.column_names)
+_LEAD_COLUMNS = ("first_name", "last_name", "email", "phone")
 
 
 class OutboxMessage(msgspec.Struct, kw_only=True):
@@ -44,6 +45,8 @@ class OutboxMessage(msgspec.Struct, kw_only=True):
     updated_at: datetime
     first_name: str | None = None
     last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
 
 def outbox_messages(
@@ -87,7 +90,7 @@ def messages_of_lead(db: Database, tenant_id: str, lead_id: str) -> list[OutboxM
 def _select(db: Database, where: str, params: list[Any], order: str, tail: list[Any]) -> list[OutboxMessage]:
     selected = ", ".join(f"o.{name}" for name in _COLUMNS)
     sql = (
-        f"SELECT {selected}, l.first_name, l.last_name FROM {_OUTBOX} o "
+        f"SELECT {selected}, {', '.join(f'l.{name}' for name in _LEAD_COLUMNS)} FROM {_OUTBOX} o "
         f"LEFT JOIN {_LEADS} l ON l.lead_id = o.lead_id WHERE {where} ORDER BY {order}"
     )
     with db.transaction() as cur:
@@ -95,7 +98,7 @@ def _select(db: Database, where: str, params: list[Any], order: str, tail: list[
         rows = cur.fetchall()
     messages = []
     for row in rows:
-        values = dict(zip([*_COLUMNS, "first_name", "last_name"], row, strict=True))
+        values = dict(zip([*_COLUMNS, *_LEAD_COLUMNS], row, strict=True))
         for name in ("claimed_at", "settled_at", "updated_at"):
             values[name] = parse_instant(values[name])
         values["touch_number"] = int(values["touch_number"])

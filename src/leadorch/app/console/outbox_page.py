@@ -1,7 +1,8 @@
 """The outbox page: every message of the tenant's cadences (sent, suppressed, failed, in doubt), newest first.
 
 Filters come from the query string (`?status=&channel=&location=&page=`); a bad value is reported next
-to its field and that filter dropped. Customer names are masked unless the viewer asks to see them.
+to its field and that filter dropped. Customer names and addresses (also inside a message's detail, e.g.
+a suppression's reason) are masked unless the viewer asks to see them.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def parse_outbox_filters(
 class OutboxRow:
     lead_id: str
     customer: str
+    recipient: str
     location: str
     touch_number: int
     channel: str
@@ -109,11 +111,14 @@ def _row(message: OutboxMessage, names: dict[str, str], zones: dict[str, str], r
     return OutboxRow(
         lead_id=message.lead_id,
         customer=display.contact_name(message.first_name, message.last_name, reveal=reveal),
+        recipient=display.contact_email(message.email, reveal=reveal)
+        if message.channel == "email"
+        else display.contact_phone(message.phone, reveal=reveal),
         location=names.get(message.location_id, message.location_id),
         touch_number=message.touch_number,
         channel=message.channel,
         status=message.status,
-        detail=message.detail or "",
+        detail=display.private(message.detail or "", reveal=reveal),
         provider_message_id=message.provider_message_id or "",
         delivery=display.delivery(message.delivery_status, message.delivery_error),
         claimed=display.local_time(message.claimed_at, zone),
