@@ -29,6 +29,13 @@ def local_time(moment: datetime | None, time_zone: str | None) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or 'UTC'}"
 
 
+def day_and_time(moment: datetime, time_zone: str | None) -> str:
+    """`moment` as people say it, on the wall clock of `time_zone`: "Sat Dec 5, 9:00 AM"."""
+    local = moment.astimezone(_zone(time_zone))
+    hour = local.hour % 12 or 12
+    return f"{local:%a %b} {local.day}, {hour}:{local:%M %p}"
+
+
 def iso(moment: datetime | None) -> str:
     """The exact instant, for a `<time datetime=…>` attribute."""
     return "" if moment is None else moment.astimezone(UTC).isoformat(timespec="seconds")

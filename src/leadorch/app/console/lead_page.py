@@ -10,7 +10,6 @@ Which buttons show follows the domain's rules, which still have the last word wh
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.console import display
 from leadorch.app.console.outbox import OutboxMessage, messages_of_lead
+from leadorch.app.console.timeline import event_label, sentence
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.readmodels.appointments import AppointmentView, appointments_of_lead
 from leadorch.app.readmodels.conversations import ConversationMessage, conversation
@@ -28,7 +28,6 @@ from leadorch.app.readmodels.leads import LeadView, get_lead
 
 MAX_DETAIL_CHARS = 240
 _NOT_HANDED = ("booked", "handled_by_shop")
-_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,7 @@ class TimelineEntry:
     at_iso: str
     source: str
     event: str
+    sentence: str
     details: list[tuple[str, str]]
 
 
@@ -221,14 +221,9 @@ def _timeline_entry(entry: AuditEntry, zone: str | None, reveal: bool) -> Timeli
         at_iso=display.iso(entry.at),
         source=entry.aggregate,
         event=event_label(entry.event),
+        sentence=sentence(entry.aggregate, entry.event, data, zone),
         details=details,
     )
-
-
-def event_label(name: str) -> str:
-    """ "TouchSent" → "Touch sent"."""
-    words = _WORD_START.sub(" ", name).split()
-    return " ".join([words[0], *(word.lower() for word in words[1:])]) if words else name
 
 
 def _shown(value: Any) -> str:
