@@ -128,6 +128,8 @@ class ChatWorld:
         self.settle()
         self.clock.set(self.start)
         self.providers.reset()
+        self.shopmonkey.appointments.clear()  # a new shop: an empty calendar
+        self.shopmonkey.clear_faults()
         self.sessions.clear()
         self.container.extras.pop("chat_rate_limits", None)
         self.container.extras.pop("assistant", None)

@@ -160,11 +160,15 @@ class CrmClients:
 
     def run(self, coroutine: Coroutine[Any, Any, T], *, timeout: float = CALL_TIMEOUT_SECONDS) -> T:
         """Run a coroutine on the CRM loop from a plain thread and wait for its result."""
+        return self.submit(coroutine).result(timeout=timeout)
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
+        """Start a coroutine on the CRM loop; its future (to wait with a deadline of one's own, or cancel)."""
         with self._lock:
             if self._loop is None:
                 self._loop = CrmLoop()
             loop = self._loop
-        return loop.submit(coroutine).result(timeout=timeout)
+        return loop.submit(coroutine)
 
     def close(self) -> None:
         with self._lock:

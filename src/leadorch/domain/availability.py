@@ -7,7 +7,15 @@ A slot is a start instant such that:
   local date (a local time skipped by a DST change is never offered; a repeated one, only its first
   occurrence);
 - it is at least `min_lead` after `now`;
-- at every instant of the appointment, fewer than `capacity` booked (confirmed) appointments overlap.
+- there is room for it among what is busy then: our confirmed appointments and the shop's own calendar
+  (staff's bookings, walk-ins, recurring lunch or office-time blocks), each a `Busy` interval:
+  - without `technicians`, at every instant fewer than `capacity` places are taken, an entry taking one
+    place per technician on it (a lunch block for two technicians is two people away) and at least one
+    (an unassigned walk-in still takes a bay);
+  - with `technicians` (the location's bookable staff), one of them is free of every entry naming them
+    for the whole appointment, and at every instant enough of the others are free to take the entries
+    that name no technician (an unassigned appointment still needs someone). `technician_for` says which
+    one: the first in the listed order.
 
 `free_slots` lists them over a range; `is_slot_free` checks one with the same predicates, for booking.
 Checking that atomically with the save is the application's job.
@@ -18,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from leadorch.domain.errors import InvalidValue
@@ -27,6 +36,20 @@ from leadorch.domain.location import BusinessHours
 MAX_RANGE = timedelta(days=366)
 
 Booked = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Time taken on the calendar, by whom (no technicians: the unassigned column)."""
+
+    start: datetime
+    end: datetime
+    technician_ids: frozenset[str] = frozenset()
+
+    @property
+    def places(self) -> int:
+        """How many of a location's places it takes when places are counted, not technicians."""
+        return max(1, len(self.technician_ids))
 
 
 @dataclass(frozen=True)
@@ -66,8 +89,9 @@ class _Rule:
     min_lead: timedelta
     granularity: int
     duration: timedelta
-    booked: tuple[Booked, ...]
+    booked: tuple[Busy, ...]
     now: datetime
+    technicians: tuple[str, ...] = ()
 
     def fits_hours(self, slot: datetime) -> bool:
         local = wall_clock(slot, self.tz)
@@ -91,12 +115,14 @@ class _Rule:
         )
 
     def has_room(self, slot: datetime) -> bool:
+        if self.technicians:
+            return self.technician_for(slot) is not None
         slot_end = slot + self.duration
         changes: list[tuple[datetime, int]] = []
-        for starts, ends in self.booked:
-            if starts < slot_end and ends > slot:
-                changes.append((max(starts, slot), 1))
-                changes.append((min(ends, slot_end), -1))
+        for busy in self.booked:
+            if busy.start < slot_end and busy.end > slot:
+                changes.append((max(busy.start, slot), busy.places))
+                changes.append((min(busy.end, slot_end), -busy.places))
         # At equal instants an ending appointment frees its place before a starting one takes it.
         changes.sort()
         overlapping = 0
@@ -105,6 +131,39 @@ class _Rule:
             if overlapping >= self.capacity:
                 return False
         return True
+
+    def technician_for(self, slot: datetime) -> str | None:
+        """The first listed technician free for the whole visit with the unassigned entries still covered."""
+        slot_end = slot + self.duration
+        overlapping = [b for b in self.booked if b.start < slot_end and b.end > slot]
+        unassigned = [b for b in overlapping if not b.technician_ids]
+        # The instants where what is busy changes, within the visit: check each piece between them.
+        cuts = sorted(
+            {
+                slot,
+                slot_end,
+                *(max(b.start, slot) for b in overlapping),
+                *(min(b.end, slot_end) for b in overlapping),
+            }
+        )
+        pieces = list(pairwise(cuts))
+        for candidate in self.technicians:
+            if any(candidate in b.technician_ids for b in overlapping):
+                continue
+            others = [t for t in self.technicians if t != candidate]
+            if all(
+                sum(
+                    1
+                    for t in others
+                    if not any(
+                        t in b.technician_ids and b.start < ends and b.end > starts for b in overlapping
+                    )
+                )
+                >= sum(1 for b in unassigned if b.start < ends and b.end > starts)
+                for starts, ends in pieces
+            ):
+                return candidate
+        return None
 
     @property
     def earliest(self) -> datetime:
@@ -122,8 +181,9 @@ def _rule(
     min_lead: timedelta,
     granularity_minutes: int,
     duration: timedelta,
-    booked: Sequence[Booked],
+    booked: Sequence[Booked | Busy],
     now: datetime,
+    technicians: Sequence[str] = (),
 ) -> _Rule:
     if not isinstance(hours, BusinessHours):
         raise InvalidValue(f"hours must be BusinessHours, not {type(hours).__name__}")
@@ -136,13 +196,17 @@ def _rule(
         raise InvalidValue(f"granularity_minutes must be a whole number from 1 to 1440, not {granularity!r}")
     if not isinstance(duration, timedelta) or duration <= timedelta(0):
         raise InvalidValue(f"duration must be a positive duration, not {duration!r}")
-    intervals: list[Booked] = []
-    for position, pair in enumerate(booked):
-        starts = require_instant(pair[0], f"booked[{position}] start")
-        ends = require_instant(pair[1], f"booked[{position}] end")
+    intervals: list[Busy] = []
+    for position, entry in enumerate(booked):
+        busy = entry if isinstance(entry, Busy) else Busy(entry[0], entry[1])
+        starts = require_instant(busy.start, f"booked[{position}] start")
+        ends = require_instant(busy.end, f"booked[{position}] end")
         if not starts < ends:
             raise InvalidValue(f"booked[{position}] must start before it ends")
-        intervals.append((starts, ends))
+        intervals.append(Busy(starts, ends, frozenset(busy.technician_ids)))
+    listed = tuple(dict.fromkeys(technicians))
+    if any(not isinstance(t, str) or not t for t in listed):
+        raise InvalidValue(f"technicians must be non-empty ids, not {list(technicians)!r}")
     return _Rule(
         hours,
         zone(time_zone),
@@ -152,6 +216,7 @@ def _rule(
         duration,
         tuple(intervals),
         require_instant(now, "now"),
+        listed,
     )
 
 
@@ -163,10 +228,11 @@ def free_slots(
     min_lead: timedelta,
     granularity_minutes: int,
     duration: timedelta,
-    booked: Sequence[Booked],
+    booked: Sequence[Booked | Busy],
     start: datetime,
     end: datetime,
     now: datetime,
+    technicians: Sequence[str] = (),
 ) -> list[datetime]:
     """Every slot (UTC start instant) in [start, end) for an appointment lasting `duration`, in order."""
     rule = _rule(
@@ -178,6 +244,7 @@ def free_slots(
         duration=duration,
         booked=booked,
         now=now,
+        technicians=technicians,
     )
     start = require_instant(start, "start")
     end = require_instant(end, "end")
@@ -218,9 +285,10 @@ def is_slot_free(
     min_lead: timedelta,
     granularity_minutes: int,
     duration: timedelta,
-    booked: Sequence[Booked],
+    booked: Sequence[Booked | Busy],
     slot: datetime,
     now: datetime,
+    technicians: Sequence[str] = (),
 ) -> bool:
     """Whether an appointment lasting `duration` may start at `slot` (the rule of `free_slots`)."""
     rule = _rule(
@@ -232,5 +300,30 @@ def is_slot_free(
         duration=duration,
         booked=booked,
         now=now,
+        technicians=technicians,
     )
     return rule.admits(require_instant(slot, "slot"))
+
+
+def technician_for(
+    *,
+    duration: timedelta,
+    booked: Sequence[Booked | Busy],
+    slot: datetime,
+    technicians: Sequence[str],
+) -> str | None:
+    """Which listed technician takes a visit of `duration` at `slot` (the first free one), or None.
+
+    Only the calendar part of the rule: call it for a slot `is_slot_free` admitted."""
+    rule = _rule(
+        hours=BusinessHours(weekly={}),
+        time_zone="UTC",
+        capacity=1,
+        min_lead=timedelta(0),
+        granularity_minutes=1,
+        duration=duration,
+        booked=booked,
+        now=slot,
+        technicians=technicians,
+    )
+    return rule.technician_for(require_instant(slot, "slot")) if rule.technicians else None

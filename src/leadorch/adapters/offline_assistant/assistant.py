@@ -221,6 +221,13 @@ class _Turn:
     def failed(self, use: ToolUse, payload: Any) -> str:
         reason = payload.get("error") if isinstance(payload, dict) else payload
         reason_text = f" ({reason})" if isinstance(reason, str) and reason.strip() else ""
+        if isinstance(payload, dict) and payload.get("calendar_unavailable"):
+            phone = payload.get("shop_phone")
+            call = f", or you can call us at {phone}" if isinstance(phone, str) and phone else ""
+            return (
+                "Sorry, I can't check the shop's calendar right now, so I can't offer or book a time. "
+                f"I've asked the team to call you back{call}."
+            )
         if use.name in (ChatTool.BOOK_APPOINTMENT, ChatTool.RESCHEDULE_APPOINTMENT):
             return f"Sorry, I couldn't book that time{reason_text}. Would you like me to look for another?"
         if use.name == ChatTool.CANCEL_APPOINTMENT:

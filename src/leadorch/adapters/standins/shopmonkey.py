@@ -212,6 +212,11 @@ class FakeShopMonkey:
         with self._lock:
             self._faults.append(_Fault(path, method, times, status=200, malformed=True))
 
+    def clear_faults(self) -> None:
+        """Forget every injected fault that has not fired yet."""
+        with self._lock:
+            self._faults.clear()
+
     def add_latency(self, path: str, seconds: float) -> None:
         """Delay every answer whose path matches the glob `path` (0 removes the delay)."""
         with self._lock:

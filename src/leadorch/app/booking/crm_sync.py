@@ -316,6 +316,8 @@ def appointment_request(container: Any, tenant_id: str, appointment: Appointment
             name=f"{services} - {who}"[:200],
             color="blue",
             note=crm_note(container, tenant_id, appointment, location),
+            # Read back from the shop's calendar, it tells our booking from staff's (counted once).
+            our_id=str(appointment.id),
         )
     except ValueError as error:
         raise SyncImpossible(str(error)) from None

@@ -6,7 +6,11 @@ Every change follows the same order: check the slot and claim it under the locat
 and the customer's confirmation are handed to background jobs, so a slow provider never slows the chat.
 
 Time comes from the container's clock; slots follow the location's configuration (hours, bays,
-minimum lead time, granularity) through the domain's availability rule.
+minimum lead time, granularity) through the domain's availability rule, counting our own bookings and
+the shop's CRM calendar (`ShopCalendar`: staff's appointments and recurring blocks). Right before a
+booking or a move is claimed, the CRM calendar for that slot is read again, so a slot staff took a
+minute ago is refused (`SlotTaken`) rather than double-booked; a calendar that cannot be read refuses
+with `CalendarUnavailable`.
 """
 
 from __future__ import annotations
@@ -22,21 +26,22 @@ from eventsourcing.domain import Aggregate
 
 from leadorch.app.booking import actors
 from leadorch.app.booking.jobs import enqueue
-from leadorch.app.booking.slot_claims import Claim, Interval, SlotClaims, SlotTaken
+from leadorch.app.booking.shop_calendar import CalendarUnavailable, ShopCalendar, busy_time
+from leadorch.app.booking.slot_claims import Claim, SlotClaims, SlotTaken
 from leadorch.app.booking.wording import duration_words, slot_label
 from leadorch.app.config.models import LocationConfig
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import lead_uuid, load_schedule
 from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain.appointment import Appointment
-from leadorch.domain.availability import ServiceLine, free_slots, is_slot_free
+from leadorch.domain.availability import Busy, ServiceLine, free_slots, is_slot_free
 from leadorch.domain.errors import DomainError
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import LeadStatus
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BookingRefused", "BookingService", "SlotTaken"]
+__all__ = ["BookingRefused", "BookingService", "CalendarUnavailable", "SlotTaken"]
 
 
 class BookingRefused(DomainError):
@@ -59,13 +64,11 @@ class Availability:
         }
 
     def free(
-        self, duration: timedelta, booked: list[Interval], start: datetime, end: datetime, now: datetime
+        self, duration: timedelta, booked: list[Busy], start: datetime, end: datetime, now: datetime
     ) -> list[datetime]:
         return free_slots(**self.rule(), duration=duration, booked=booked, start=start, end=end, now=now)
 
-    def why_not(
-        self, duration: timedelta, slot: datetime, booked: list[Interval], now: datetime
-    ) -> str | None:
+    def why_not(self, duration: timedelta, slot: datetime, booked: list[Busy], now: datetime) -> str | None:
         """None when an appointment of `duration` may start at `slot`, else the reason in plain words."""
         rule = self.rule()
         if is_slot_free(**rule, duration=duration, booked=booked, slot=slot, now=now):
@@ -99,6 +102,7 @@ class BookingService:
         self.store: EventStore = container.store
         self.clock = container.clock
         self.claims = SlotClaims(container.db)
+        self.calendar = ShopCalendar(container)
 
     # ------------------------------------------------------------------------------------ reading
 
@@ -107,15 +111,17 @@ class BookingService:
     ) -> list[datetime]:
         """Every free start for an appointment of `duration` in [start, end), earliest first."""
         now = self.clock.now()
-        booked = self.claims.booked(tenant_id, location.location_id, start, end + duration)
-        return Availability(location).free(duration, booked, start, end, now)
+        shop = self.calendar.entries(tenant_id, location, start, end + duration)
+        ours = self.claims.booked(tenant_id, location.location_id, start, end + duration)
+        return Availability(location).free(duration, busy_time(ours, shop), start, end, now)
 
     def why_not(
         self, tenant_id: str, location: LocationConfig, duration: timedelta, slot: datetime
     ) -> str | None:
         """Why an appointment of `duration` cannot start at `slot` right now (None: it can)."""
-        booked = self.claims.booked(tenant_id, location.location_id, slot, slot + duration)
-        return Availability(location).why_not(duration, slot, booked, self.clock.now())
+        shop = self.calendar.entries(tenant_id, location, slot, slot + duration)
+        ours = self.claims.booked(tenant_id, location.location_id, slot, slot + duration)
+        return Availability(location).why_not(duration, slot, busy_time(ours, shop), self.clock.now())
 
     def current_appointment(self, tenant_id: str, lead: Lead) -> Appointment | None:
         """The lead's confirmed appointment, if it has one."""
@@ -189,7 +195,10 @@ class BookingService:
         duration: timedelta,
         now: datetime,
     ) -> None:
-        """Check the slot against `location`'s rules and the booked slots, and claim it, atomically."""
+        """Check the slot against `location`'s rules, the booked slots and the shop's calendar as it is
+        now (read again, outside the lock: a network call never holds the location's lock), and claim
+        it, atomically."""
+        shop = self.calendar.entries(tenant_id, location, start, start + duration)
         claim = Claim(
             appointment_id=str(appointment_id),
             tenant_id=tenant_id,
@@ -199,7 +208,11 @@ class BookingService:
             end=start + duration,
         )
         rule = Availability(location)
-        self.claims.claim(claim, refuse=lambda booked: rule.why_not(duration, start, booked, now), now=now)
+
+        def refuse(booked: list[tuple[datetime, datetime]]) -> str | None:
+            return rule.why_not(duration, start, busy_time(booked, shop, moving=str(appointment_id)), now)
+
+        self.claims.claim(claim, refuse=refuse, now=now)
 
     def reschedule(
         self, *, tenant_id: str, lead_id: UUID | str, location: LocationConfig, start: datetime

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from msgspec import UNSET, UnsetType
 
-from leadorch.app.booking.service import BookingRefused, BookingService, SlotTaken
+from leadorch.app.booking.service import BookingRefused, BookingService, CalendarUnavailable, SlotTaken
 from leadorch.app.booking.wording import appointment_view, local, local_iso, slot_label
 from leadorch.app.chat.handoff import hand_off
 from leadorch.app.chat.tools import (
@@ -92,6 +92,7 @@ class ToolRunner:
         self.location = context.location
         self.tz = context.location.time_zone
         self._by_id = {entry.service_id: entry for entry in context.catalog}
+        self._calendar_handed_off = False
 
     def run(self, name: str, tool_input: object) -> ToolOutcome:
         """Run tool `name` on `tool_input` as the model sent it; every failure becomes an error result."""
@@ -99,6 +100,8 @@ class ToolRunner:
             return self._run(read_input(name, tool_input))
         except InvalidToolInput as problem:
             return _error(str(problem))
+        except CalendarUnavailable as unread:
+            return self._calendar_unavailable(unread)
         except (DomainError, NotFound) as refused:
             return _error(str(refused))
         except Exception:
@@ -358,6 +361,30 @@ class ToolRunner:
         if slots:
             result["hint"] = "offer these free times instead"
         return ToolOutcome(result, slots=[_button(slot) for slot in slots])
+
+    def _calendar_unavailable(self, unread: CalendarUnavailable) -> ToolOutcome:
+        """No time can be verified: the customer is told, the staff are asked to call back (once a turn)."""
+        log.warning("chat: %s", unread.reason, extra={"tenant_id": self.context.tenant_id})
+        first = not self._calendar_handed_off
+        if first:
+            hand_off(
+                self.context.container,
+                tenant_id=self.context.tenant_id,
+                lead_id=self.context.lead_id,
+                question=f"{unread.reason[:300]}, so the chat could not offer or book a time; "
+                "please call the customer back to book.",
+                pause=False,
+            )
+            self._calendar_handed_off = True
+        result: dict[str, Any] = {
+            "error": "the shop's calendar cannot be checked right now, so no time can be offered or booked",
+            "calendar_unavailable": True,
+            "handed_off": True,
+            "message": f"Tell the customer; the team at {self.location.name} will call them back to book.",
+        }
+        if self.location.phone:
+            result["shop_phone"] = self.location.phone
+        return ToolOutcome(result, handed_off=first)
 
     def _no_slots_note(self, start: datetime, end: datetime, single_day: bool) -> str:
         if single_day:

@@ -1,0 +1,97 @@
+"""The shop's own calendar (its CRM's, through the `Crm` port) as busy time for the availability rule.
+
+Staff book by phone, take walk-ins and block lunch or office time in the CRM; a slot is only free when
+the CRM's calendar agrees. The CRM is read for whole local days of the location (the unit the CRM's
+calendar reads, and the unit a chat turn asks about). Our own bookings are in the CRM too once synced:
+an entry carrying our id at the time one of our bookings holds is that booking, counted once.
+
+A CRM that cannot be read leaves no slot verified: `CalendarUnavailable`, and the caller offers none.
+A tenant without a CRM configured has no shop calendar to consult: only our own bookings count.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from leadorch.app.config.models import LocationConfig
+from leadorch.app.crm import CrmNotConfigured, crm_clients, crm_for
+from leadorch.domain.availability import Busy
+from leadorch.domain.instants import first_instant_at_or_after, wall_clock, zone
+from leadorch.ports.crm import CalendarEntry, CrmError
+
+log = logging.getLogger(__name__)
+
+# A chat turn waits this long for the calendar at most (the adapter's own retries would take longer).
+READ_TIMEOUT_SECONDS = 5.0
+
+Interval = tuple[datetime, datetime]
+
+
+class CalendarUnavailable(Exception):
+    """The shop's calendar could not be read, so no slot can be verified; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ShopCalendar:
+    """Reads a location's CRM calendar for the local days around a range."""
+
+    def __init__(self, container: Any) -> None:
+        self.container = container
+
+    def entries(
+        self, tenant_id: str, location: LocationConfig, start: datetime, end: datetime
+    ) -> list[CalendarEntry]:
+        """Everything on the location's CRM calendar on the local days [start, end) touches."""
+        low, high = local_days(location.time_zone, start, end)
+        try:
+            crm = crm_for(self.container, tenant_id)
+        except CrmNotConfigured:
+            return []
+        call = crm.calendar(location.crm_location_id, low, high, technician_ids=())
+        future = crm_clients(self.container).submit(call)
+        try:
+            return future.result(timeout=READ_TIMEOUT_SECONDS)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise CalendarUnavailable(
+                f"the shop's calendar did not answer within {READ_TIMEOUT_SECONDS:.0f} s"
+            ) from None
+        except CrmError as error:
+            log.warning(
+                "calendar of %s unreadable: %s", location.location_id, error, extra={"tenant_id": tenant_id}
+            )
+            raise CalendarUnavailable(f"the shop's calendar could not be read ({error})") from error
+
+
+def local_days(time_zone: str, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """From the local midnight starting `start`'s day to the one ending `end`'s, in the local zone."""
+    tz = zone(time_zone)
+    first = first_instant_at_or_after(wall_clock(start, tz).date(), time(0), tz)
+    last_day = wall_clock(end - timedelta(microseconds=1), tz).date() + timedelta(days=1)
+    return first.astimezone(tz), first_instant_at_or_after(last_day, time(0), tz).astimezone(tz)
+
+
+def busy_time(
+    ours: Iterable[Interval], shop: Iterable[CalendarEntry], *, moving: str | None = None
+) -> list[Busy]:
+    """Our bookings and the shop's entries as one list, each appointment once.
+
+    A CRM entry carrying our id is our booking: left out when one of ours holds exactly its time (or
+    it is the appointment being moved, `moving`); kept when staff moved it elsewhere in the CRM, so
+    both places stay taken until the two agree again.
+    """
+    held = list(ours)
+    at = set(held)
+    busy = [Busy(starts, ends) for starts, ends in held]
+    for entry in shop:
+        if entry.our_id is not None and (entry.our_id == moving or (entry.start, entry.end) in at):
+            continue
+        busy.append(Busy(entry.start, entry.end, frozenset(entry.technician_ids)))
+    return busy

@@ -1,0 +1,156 @@
+"""The shop's own ShopMonkey calendar in every slot the chat offers or books, end to end.
+
+PostgreSQL, the workers (in-memory broker), the ShopMonkey stand-in on a real socket (as treacherous as
+ShopMonkey: recurring blocks only through `search_replacement`, its paging traps, filters ignored) and
+the chat over HTTP. The demo shop opens Friday 27 November 2026 09:00–18:00 (San Diego, UTC-8); the
+customer asks on Wednesday 25th at 09:30 for the Premium Tint Package (two hours).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from tests.conftest import shared_fixtures_dir
+from tests.support.chat_world import LOCATION, MANAGER_EMAIL, TIME_ZONE, ChatWorld, chat_servers
+from tests.support.services import create_database, drop_database
+
+from leadorch.app.booking.service import booking_service
+from leadorch.app.config import config_service
+from leadorch.app.config.demo_seed import DEMO_CRM_LOCATION
+from leadorch.domain.values import LeadStatus
+
+PACIFIC = ZoneInfo(TIME_ZONE)
+PREMIUM_HOURS = timedelta(hours=2)
+MINA = "5f1b2c3d4e5f607182930t01"
+
+
+@pytest.fixture(scope="module")
+def servers(pg_admin_url: str) -> Iterator[ChatWorld]:
+    url = create_database(pg_admin_url)
+    try:
+        with chat_servers(url, workers=True) as servers:
+            yield servers
+    finally:
+        drop_database(pg_admin_url, url)
+
+
+@pytest.fixture
+def world(servers: ChatWorld) -> ChatWorld:
+    world = servers.fresh_tenant()
+    # One bay, so one appointment at the shop fills a time.
+    config_service(world.container).update_location(world.tenant_id, LOCATION, capacity=1, actor="test")
+    return world
+
+
+def friday(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, 27, hour, minute, tzinfo=PACIFIC)
+
+
+def wire(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def fixture_row(name: str) -> dict[str, Any]:
+    """A row of the fixtures' day (Tuesday 24th) by its name, with the demo store's location."""
+    listed = json.loads((shared_fixtures_dir() / "appointment-list.json").read_text())["data"]
+    pages = json.loads((shared_fixtures_dir() / "appointment-search-replacement.json").read_text())["pages"]
+    rows = [*listed, *(row for page in pages for row in page["data"])]
+    row = copy.deepcopy(next(row for row in rows if row["name"] == name))
+    row["locationId"] = DEMO_CRM_LOCATION
+    return row
+
+
+def staff_book(world: ChatWorld, ident: str, start: datetime, length: timedelta, **changes: Any) -> None:
+    """Staff put an appointment on the shop's calendar in ShopMonkey (a phone booking)."""
+    row = fixture_row("Ceramic tint - phone booking")
+    row.update(id=ident, startDate=wire(start), endDate=wire(start + length), **changes)
+    world.shopmonkey.add_appointment(row)
+
+
+def daily_lunch(world: ChatWorld) -> None:
+    """The technicians' recurring lunch, 12:00–13:00 every day (hidden from ShopMonkey's list)."""
+    world.shopmonkey.add_appointment(fixture_row("Lunch"))
+
+
+def friday_slots(world: ChatWorld) -> list[time]:
+    location = config_service(world.container).location(world.tenant_id, LOCATION)
+    found = booking_service(world.container).open_slots(
+        world.tenant_id, location, PREMIUM_HOURS, friday(0), friday(0) + timedelta(days=1)
+    )
+    return [slot.astimezone(PACIFIC).time() for slot in found]
+
+
+def offered(reply: dict[str, Any]) -> list[datetime]:
+    """The starts of the slot buttons a reply shows, in the shop's local time."""
+    return [datetime.fromisoformat(slot["start"]) for slot in reply.get("slots") or []]
+
+
+def test_a_phone_booking_and_a_recurring_lunch_block_are_never_offered(world: ChatWorld) -> None:
+    staff_book(world, "phone-booking-fri", friday(9), PREMIUM_HOURS)
+    daily_lunch(world)
+
+    world.say("How much for the premium package?")
+    times = world.say("what times do you have Friday?")
+    at_lunch = world.say("Book Fri Nov 27, 12:00 PM (2026-11-27T12:00:00-08:00)")
+    world.settle()
+
+    # 09:00–11:00 is the phone booking; a two-hour visit from 10:30 to 12:30 would run into lunch.
+    assert friday_slots(world) == [time(h, m) for h in range(13, 17) for m in (0, 30)][:7]  # 13:00–16:00
+    assert offered(times) and all(start.time() >= time(13) for start in offered(times))
+    assert "couldn't book" in at_lunch["text"] and "appointment" not in at_lunch
+    assert world.lead().status is not LeadStatus.BOOKED
+    assert world.crm_appointments() == []
+
+
+def test_a_slot_staff_took_seconds_before_the_customer_picked_it_is_refused_with_alternatives(
+    world: ChatWorld,
+) -> None:
+    world.say("How much for the premium package?")
+    times = world.say("what times do you have Friday?")
+    chosen = times["slots"][1]
+    taken_at = datetime.fromisoformat(chosen["start"])
+    staff_book(world, "phone-booking-just-now", taken_at, PREMIUM_HOURS)  # the phone rang meanwhile
+
+    refused = world.say(f"Book {chosen['label']} ({chosen['start']})")
+    world.settle()
+
+    assert "couldn't book" in refused["text"] and "already taken" in refused["text"]
+    alternatives = offered(refused)
+    assert alternatives and taken_at not in alternatives
+    assert world.lead().status is not LeadStatus.BOOKED
+    assert world.crm_appointments() == []
+    assert list(world.shopmonkey.appointments) == ["phone-booking-just-now"]
+
+    rebooked = world.say(f"Book {refused['slots'][0]['label']} ({refused['slots'][0]['start']})")
+    world.settle()
+    assert rebooked["appointment"]["label"] == refused["slots"][0]["label"]
+    assert len(world.crm_appointments()) == 1
+
+
+def test_with_shopmonkey_unreachable_no_time_is_offered_and_the_team_is_asked_to_call_back(
+    world: ChatWorld,
+) -> None:
+    world.say("How much for the premium package?")
+    world.shopmonkey.rate_limit_next("/v3/appointment/search*", times=1_000, retry_after="3600")
+    try:
+        asked = world.say("what times do you have Friday?")
+        booking = world.say("Book Fri Nov 27, 1:00 PM (2026-11-27T13:00:00-08:00)")
+    finally:
+        world.shopmonkey.clear_faults()
+    world.settle()
+
+    for reply in (asked, booking):
+        assert "can't check the shop's calendar" in reply["text"], reply["text"]
+        assert "call you back" in reply["text"] and "+16195550100" in reply["text"]
+        assert not reply.get("slots") and "appointment" not in reply
+    assert asked["handoff"] is True
+    assert world.lead().status is not LeadStatus.BOOKED
+    assert world.crm_appointments() == []
+    alerts = [m for m in world.emails_to(MANAGER_EMAIL) if "calendar" in m.text]
+    assert alerts and "call the customer back" in alerts[0].text
