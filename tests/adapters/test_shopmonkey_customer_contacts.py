@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -303,6 +304,37 @@ async def test_the_landline_customer_fixture_reads_with_no_sms_and_no_email_cons
 
     assert customer.phone is not None
     assert (customer.sms_subscribed, customer.email_subscribed) == (False, False)
+    # the evidence names the ShopMonkey fields that say so, as data for people
+    assert customer.sms_consent_record is not None and customer.email_consent_record is not None
+    assert customer.sms_consent_record.source == "shopmonkey"
+    assert customer.sms_consent_record.fields["phoneNumbers[0].type"] == "Landline"
+    assert customer.sms_consent_record.fields["phoneNumbers[0].optIn"] is False
+    assert customer.sms_consent_record.verified_at is None
+    assert customer.email_consent_record.fields["emails[0].subscribed"] is False
+    assert customer.email_consent_record.fields["marketingOptIn"] is False
+
+
+@pytest.mark.anyio
+async def test_the_number_an_order_names_is_the_evidence_with_the_order_field_that_chose_it(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey
+) -> None:
+    row = copy.deepcopy(fake.customers[CUSTOMER_ID])
+    row.update(
+        id="c-chosen-number",
+        phoneNumbers=[
+            phone("(619) 555-0101", primary=True),
+            {**phone("(619) 555-0102"), "optInVerifiedDate": "2026-10-01T12:00:00.000Z"},
+        ],
+    )
+    fake.add_customer(row)
+
+    customer = await crm.get_customer("c-chosen-number", phone_number_id="(619) 555-0102")
+
+    record = customer.sms_consent_record
+    assert record is not None
+    assert record.fields["order.phoneNumberId"] == "(619) 555-0102"
+    assert (record.fields["phoneNumbers[1].optIn"], record.fields["phoneNumbers[1].type"]) == (True, "Mobile")
+    assert record.verified_at == datetime(2026, 10, 1, 12, tzinfo=UTC)
 
 
 @pytest.mark.anyio

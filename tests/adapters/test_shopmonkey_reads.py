@@ -12,7 +12,7 @@ from tests.conftest import shared_fixtures_dir
 from leadorch.adapters.shopmonkey import ShopMonkeyCrm
 from leadorch.adapters.standins.server import serve_in_thread
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
-from leadorch.ports.crm import CrmCustomer, CrmOrder, CrmService, CrmVehicle
+from leadorch.ports.crm import CrmConsentRecord, CrmCustomer, CrmOrder, CrmService, CrmVehicle
 
 pytestmark = pytest.mark.anyio
 
@@ -137,6 +137,29 @@ async def test_a_customer_comes_with_primary_contacts_normalised(crm: ShopMonkey
         sms_subscribed=True,
         preferred_contact_method="SMS",
         marketing_opt_in=True,
+        email_consent_record=CrmConsentRecord(
+            source="shopmonkey",
+            fields={
+                "emails[0].id": "66a1f0c1b7e4d9a1c2f3e3aa",
+                "emails[0].primary": True,
+                "emails[0].subscribed": True,
+                "preferredContactMethod": "SMS",
+                "marketingOptIn": True,
+            },
+        ),
+        sms_consent_record=CrmConsentRecord(
+            source="shopmonkey",
+            fields={
+                "phoneNumbers[0].id": "66a1f0c1b7e4d9a1c2f3e3ab",
+                "phoneNumbers[0].type": "Mobile",
+                "phoneNumbers[0].primary": True,
+                "phoneNumbers[0].optIn": True,
+                "phoneNumbers[0].optInVerifiedDate": "2026-11-20T17:42:04.551Z",
+                "preferredContactMethod": "SMS",
+                "marketingOptIn": True,
+            },
+            verified_at=datetime(2026, 11, 20, 17, 42, 4, 551000, tzinfo=UTC),
+        ),
     )
 
 

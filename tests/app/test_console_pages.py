@@ -179,6 +179,17 @@ def test_a_lead_page_shows_contact_masked_consent_touches_conversation_appointme
     assert 'id="hand-to-shop"' not in page  # a booked lead cannot be handed to the shop
 
 
+def test_a_lead_page_shows_where_each_channels_consent_came_from(
+    client: TestClient, world: ConsoleWorld
+) -> None:
+    jane = client.get(f"/console/t/{TENANT}/leads/{world.leads['Jane']}").text
+    evidence = text(section(jane, "consent-sms-evidence"))
+    assert "from shopmonkey: the phone number is opted in to automatic texts in the CRM" in evidence
+    assert "phoneNumbers[0].optIn = true" in evidence and "phoneNumbers[0].type = Mobile" in evidence
+    assert "verified 2025-06-02 10:00 CDT · read 2025-06-02 10:00 CDT" in evidence
+    assert "imported before consent evidence was kept" in text(section(jane, "consent-email-evidence"))
+
+
 def test_a_lead_page_shows_the_complete_timeline_in_order(client: TestClient, world: ConsoleWorld) -> None:
     page = client.get(f"/console/t/{TENANT}/leads/{world.leads['Jane']}").text
     events = re.findall(r'<li data-event="([^"]+)">', section(page, "timeline"))

@@ -39,9 +39,10 @@ from leadorch.app.readmodels.leads import get_lead
 from leadorch.app.settings import load_settings
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.availability import ServiceLine
+from leadorch.domain.consent import ConsentEvidence
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
-from leadorch.domain.values import Vehicle
+from leadorch.domain.values import Channel, Vehicle
 
 TENANT = "sunshield"
 OTHER_TENANT = "othertint"
@@ -134,7 +135,7 @@ def _script(world: ConsoleWorld) -> None:
     store = world.container.store
     t0 = ARRIVAL
 
-    jane, jane_schedule = arrive(world, "Jane", "Doe", AUSTIN, t0, order="1001")
+    jane, jane_schedule = arrive(world, "Jane", "Doe", AUSTIN, t0, order="1001", texts_verified=t0)
     _send_first(
         jane, jane_schedule, t0 + timedelta(seconds=30), channels={"email": "SG.jane", "sms": "SMjane"}
     )
@@ -212,7 +213,10 @@ def arrive(
     order: str,
     tenant: str = TENANT,
     email: bool = True,
+    texts_verified: datetime | None = None,
 ) -> tuple[Lead, TouchPointSchedule]:
+    """The lead arrived (with evidence of its SMS consent when `texts_verified` says when ShopMonkey
+    verified it; without, like leads imported before the evidence was kept)."""
     config = config_service(world.container)
     location = config.location(tenant, location_id)
     lead, schedule = (
@@ -227,6 +231,7 @@ def arrive(
             phone=f"+1512555{order[-4:]}",
             vehicle=Vehicle(2021, "Toyota", "Camry"),
             services=("Ceramic Tint",),
+            consent_evidence=_texts_evidence(texts_verified, at),
             at=at,
         )
         .at_location(location, config.tenant(tenant).touch_plan())
@@ -235,6 +240,22 @@ def arrive(
     if tenant == TENANT:
         world.leads[first] = str(lead.id)
     return lead, schedule
+
+
+def _texts_evidence(verified: datetime | None, at: datetime) -> tuple[ConsentEvidence, ...]:
+    if verified is None:
+        return ()
+    return (
+        ConsentEvidence(
+            channel=Channel.SMS,
+            granted=True,
+            source="shopmonkey",
+            reason="the phone number is opted in to automatic texts in the CRM",
+            fields={"phoneNumbers[0].optIn": True, "phoneNumbers[0].type": "Mobile"},
+            verified_at=verified,
+            observed_at=at,
+        ),
+    )
 
 
 def _send_first(

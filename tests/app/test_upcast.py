@@ -1,5 +1,6 @@
 """Schema evolution: a `Lead.Registered` stored before `received_at` existed (version 1) still loads,
-projects and audits, read as received at its registration time; new events are stored as version 2."""
+projects and audits, read as received at its registration time; one stored before consent evidence was
+kept (version 2) loads with none, and a later CRM read records it; new events are stored as version 3."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from leadorch.app.readmodels.funnel import funnel
 from leadorch.app.readmodels.leads import get_lead
 from leadorch.app.settings import load_settings
 from leadorch.domain import ids
+from leadorch.domain.consent import ConsentEvidence
 from leadorch.domain.lead import Lead
+from leadorch.domain.values import Channel
 
 REGISTERED_AT = datetime(2024, 11, 4, 18, 30, tzinfo=UTC)
 
@@ -33,8 +36,8 @@ def container(database_url: str, request: pytest.FixtureRequest) -> Iterator[Con
     built.close()
 
 
-def store_a_version_1_registration(container: Container) -> UUID:
-    """Write, by hand, the stored event an old release would have written."""
+def store_a_version_1_registration(container: Container, *, version: int = 1) -> UUID:
+    """Write, by hand, the stored event an old release would have written (version 1, or 2)."""
     lead_id = ids.lead_id("tint-co", "o-1")
     state = {
         "originator_topic": get_topic(Lead),
@@ -55,6 +58,8 @@ def store_a_version_1_registration(container: Container) -> UUID:
         "email_consent": True,
         "sms_consent": False,
     }  # no "received_at", no "class_version": that is what version 1 looked like
+    if version == 2:  # received_at, but no "consent_evidence"
+        state |= {"received_at": REGISTERED_AT, "class_version": 2}
     stored = StoredEvent(
         originator_id=lead_id,
         originator_version=1,
@@ -89,7 +94,33 @@ def test_read_models_and_the_audit_read_version_1_events_through_the_upcast(cont
     assert registered.data["received_at"] == REGISTERED_AT.isoformat()
 
 
-def test_new_registrations_are_stored_as_version_2(container: Container) -> None:
+def test_a_version_2_registration_loads_without_consent_evidence_until_a_crm_read_records_it(
+    container: Container,
+) -> None:
+    lead_id = store_a_version_1_registration(container, version=2)
+
+    lead = container.store.load(lead_id, Lead, "tint-co")
+    assert lead.consent_evidence == {} and lead.can_contact(Channel.EMAIL)
+    read = REGISTERED_AT + timedelta(days=2)
+    lead.record_crm_consent(
+        ConsentEvidence(
+            channel=Channel.EMAIL,
+            granted=True,
+            source="shopmonkey",
+            reason="the email address is subscribed in the CRM",
+            fields={"emails[0].subscribed": True},
+            observed_at=read,
+        ),
+        at=read,
+    )
+    container.store.save(lead)
+
+    reloaded = container.store.load(lead_id, Lead, "tint-co")
+    assert reloaded.consent_evidence[Channel.EMAIL].fields == {"emails[0].subscribed": True}
+    assert reloaded.consent_evidence[Channel.EMAIL].observed_at == read
+
+
+def test_new_registrations_are_stored_as_version_3(container: Container) -> None:
     lead = a_lead(
         order="o-2",
         customer="c-2",
@@ -105,5 +136,5 @@ def test_new_registrations_are_stored_as_version_2(container: Container) -> None
 
     (stored,) = container.store.recorder.select_events(lead.id)
     state = container.store.mapper.transcoder.decode(stored.state)
-    assert state["class_version"] == 2
-    assert "received_at" in state
+    assert state["class_version"] == 3
+    assert "received_at" in state and state["consent_evidence"] == []

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from leadorch.domain.cadence import DEFAULT_PLAN, DEFAULT_WINDOW, SendingWindow, TouchPlan
+from leadorch.domain.consent import ConsentEvidence
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
 from leadorch.domain.values import Channel, Contact, Vehicle
@@ -44,6 +45,8 @@ class LeadBuilder:
     services: tuple[str, ...] = ("Premium Tint",)
     email_consent: bool = True
     sms_consent: bool = True
+    consent_evidence: tuple[ConsentEvidence, ...] = ()
+    """What each channel's consent rests on (none unless given, as for leads imported before it was kept)."""
     at: datetime = AT
     plan: TouchPlan = DEFAULT_PLAN
     window: SendingWindow = DEFAULT_WINDOW
@@ -76,6 +79,7 @@ class LeadBuilder:
             services=list(self.services),
             email_consent=self.email_consent,
             sms_consent=self.sms_consent,
+            consent_evidence=self.consent_evidence,
             at=self.at,
         )
 

@@ -20,6 +20,7 @@ from leadorch.ports.crm import (
     CalendarEntry,
     CrmAppointment,
     CrmAppointmentRequest,
+    CrmConsentRecord,
     CrmCustomer,
     CrmOrder,
     CrmService,
@@ -149,6 +150,8 @@ class WireAppointment(msgspec.Struct, rename="camel"):
     recurring: bool | None = None
 
 
+# The name consent evidence read from ShopMonkey carries.
+CONSENT_SOURCE = "shopmonkey"
 # Where our own appointment id travels in an appointment's free `metadata`.
 OUR_ID_KEY = "leadorchAppointmentId"
 
@@ -182,21 +185,33 @@ def customer_from_wire(
     row: WireCustomer, region: str, *, email_id: str | None = None, phone_number_id: str | None = None
 ) -> CrmCustomer:
     """The customer's contact for one order: the order's `emailId` / `phoneNumberId` when set, else the
-    customer's primary (a mobile first, for the phone)."""
+    customer's primary (a mobile first, for the phone), with the fields each consent flag was read from."""
     email = _pick_email(row, email_id)
     phone = _pick_phone(row, region, phone_number_id)
+    preferences = {
+        "preferredContactMethod": row.preferred_contact_method,
+        "marketingOptIn": row.marketing_opt_in,
+    }
     return CrmCustomer(
         id=row.id,
         first_name=_clean(row.first_name),
         last_name=_clean(row.last_name),
-        email=email[0] if email else None,
-        phone=phone[0] if phone else None,
+        email=email.address if email else None,
+        phone=phone.address if phone else None,
         # Email: the address's `subscribed`. SMS: the number's `optIn`, and never a landline. A missing
         # flag is read as "no": consent is never assumed.
-        email_subscribed=bool(email and email[1]),
-        sms_subscribed=bool(phone and phone[1]),
+        email_subscribed=bool(email and email.consents),
+        sms_subscribed=bool(phone and phone.consents),
         preferred_contact_method=row.preferred_contact_method,
         marketing_opt_in=row.marketing_opt_in,
+        email_consent_record=CrmConsentRecord(
+            source=CONSENT_SOURCE, fields={**(email.fields if email else {"emails": None}), **preferences}
+        ),
+        sms_consent_record=CrmConsentRecord(
+            source=CONSENT_SOURCE,
+            fields={**(phone.fields if phone else {"phoneNumbers": None}), **preferences},
+            verified_at=phone.verified_at if phone else None,
+        ),
     )
 
 
@@ -308,21 +323,42 @@ def _clean(text: str | None) -> str | None:
     return stripped or None
 
 
-def _pick_email(row: WireCustomer, email_id: str | None = None) -> tuple[str, bool] | None:
+class _Chosen(msgspec.Struct, frozen=True):
+    """The address chosen for a channel, whether its own flag consents, and the fields that say so."""
+
+    address: str
+    consents: bool
+    fields: dict[str, str | bool | int | None]
+    verified_at: datetime | None = None
+
+
+def _pick_email(row: WireCustomer, email_id: str | None = None) -> _Chosen | None:
     """The order's email, else primary, else the first subscribed one, else the first; blanks and
     non-addresses skipped."""
-    usable = [(address, entry) for entry in row.emails or [] if (address := _normal_email(entry.email))]
+    usable = [
+        (address, index, entry)
+        for index, entry in enumerate(row.emails or [])
+        if (address := _normal_email(entry.email))
+    ]
     chosen = (
-        next((pair for pair in usable if email_id and pair[1].id == email_id), None)
-        or next((pair for pair in usable if pair[1].primary), None)
-        or next((pair for pair in usable if pair[1].subscribed), None)
+        next((item for item in usable if email_id and item[2].id == email_id), None)
+        or next((item for item in usable if item[2].primary), None)
+        or next((item for item in usable if item[2].subscribed), None)
         or next(iter(usable), None)
     )
     if chosen:
-        return chosen[0], bool(chosen[1].subscribed)
+        address, index, entry = chosen
+        fields: dict[str, str | bool | int | None] = {
+            f"emails[{index}].id": entry.id,
+            f"emails[{index}].primary": entry.primary,
+            f"emails[{index}].subscribed": entry.subscribed,
+        }
+        if email_id:
+            fields["order.emailId"] = email_id
+        return _Chosen(address, bool(entry.subscribed), fields)
     # Older records keep the address in the top-level field; nothing says it was subscribed.
     legacy = _normal_email(row.email)
-    return (legacy, False) if legacy else None
+    return _Chosen(legacy, False, {"email": "(set)", "emails": None}) if legacy else None
 
 
 def _normal_email(raw: str | None) -> str | None:
@@ -330,25 +366,45 @@ def _normal_email(raw: str | None) -> str | None:
     return address if "@" in address.strip("@") else None
 
 
-def _pick_phone(
-    row: WireCustomer, region: str, phone_number_id: str | None = None
-) -> tuple[str, bool] | None:
+def _pick_phone(row: WireCustomer, region: str, phone_number_id: str | None = None) -> _Chosen | None:
     """The order's number, else primary mobile, else the first mobile, else the primary, else the first:
     the first that is valid. Its consent to texts is its `optIn`, never for a landline."""
-    entries = list(row.phone_numbers or [])
+    entries = list(enumerate(row.phone_numbers or []))
 
-    def rank(entry: WirePhoneNumber) -> int:
+    def rank(item: tuple[int, WirePhoneNumber]) -> int:
+        entry = item[1]
         if phone_number_id and entry.id == phone_number_id:
             return -1
         mobile = (entry.type or "").lower() == "mobile"
         return (0 if mobile else 2) + (0 if entry.primary else 1)
 
-    for entry in sorted(entries, key=rank):  # sorted() is stable: ties keep ShopMonkey's order
+    for index, entry in sorted(entries, key=rank):  # sorted() is stable: ties keep ShopMonkey's order
         normal = _e164(entry.number, region)
         if normal:
-            return normal, entry.opt_in is True and (entry.type or "").lower() != "landline"
+            fields: dict[str, str | bool | int | None] = {
+                f"phoneNumbers[{index}].id": entry.id,
+                f"phoneNumbers[{index}].type": entry.type,
+                f"phoneNumbers[{index}].primary": entry.primary,
+                f"phoneNumbers[{index}].optIn": entry.opt_in,
+                f"phoneNumbers[{index}].optInVerifiedDate": entry.opt_in_verified_date,
+            }
+            if phone_number_id:
+                fields["order.phoneNumberId"] = phone_number_id
+            consents = entry.opt_in is True and (entry.type or "").lower() != "landline"
+            return _Chosen(normal, consents, fields, _instant_or_none(entry.opt_in_verified_date))
     legacy = _e164(row.phone, region)
-    return (legacy, False) if legacy else None
+    return _Chosen(legacy, False, {"phone": "(set)", "phoneNumbers": None}) if legacy else None
+
+
+def _instant_or_none(text: str | None) -> datetime | None:
+    """A ShopMonkey timestamp, or None when it is missing or unreadable (evidence, never a rule)."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _e164(raw: str | None, region: str) -> str | None:

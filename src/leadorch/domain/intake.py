@@ -19,9 +19,11 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from leadorch.domain.consent import decide_channel_consent
 from leadorch.domain.errors import IllegalTransition, InvalidValue
 from leadorch.domain.ids import NAMESPACE
 from leadorch.domain.instants import require_instant
+from leadorch.domain.values import Channel
 
 
 def intake_id(tenant_id: str, crm_order_id: str) -> UUID:
@@ -291,18 +293,17 @@ def contact_consent(
     preferred_contact_method: str | None,
     marketing_opt_in: bool | None,
 ) -> ContactConsent:
-    """The channels a website quote may be followed up on, from what the CRM holds about the customer.
+    """The channels a website quote may be followed up on (the rule: `consent.decide_channel_consent`)."""
 
-    - A channel needs an address and that address's own subscription flag (never assumed).
-    - `marketingOptIn: false` is an explicit "no" to follow-ups: neither channel.
-    - Texting needs the stronger consent: a customer whose preferred method is "Email" is not texted.
-      A preference for "SMS" does not withdraw email, which the customer gave us for exactly this quote
-      and can unsubscribe from in one click.
-    """
-    if marketing_opt_in is False:
-        return ContactConsent(email=False, sms=False)
-    preferred = (preferred_contact_method or "").strip().lower()
+    def granted(channel: Channel, address: str | None, flag: bool) -> bool:
+        return decide_channel_consent(
+            channel,
+            has_address=bool(address),
+            address_flag=flag,
+            preferred_contact_method=preferred_contact_method,
+            marketing_opt_in=marketing_opt_in,
+        ).granted
+
     return ContactConsent(
-        email=bool(email) and email_subscribed,
-        sms=bool(phone) and sms_subscribed and preferred != "email",
+        email=granted(Channel.EMAIL, email, email_subscribed), sms=granted(Channel.SMS, phone, sms_subscribed)
     )

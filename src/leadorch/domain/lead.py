@@ -7,11 +7,15 @@ because "lost" was only our guess that nobody would answer. `handled_by_shop` is
 automation: replies and bookings are refused so the app routes them to staff instead.
 
 Consent is per channel (`can_contact`); whether a touch goes out is decided by the schedule, which the
-app stops when `stops_cadence` becomes true.
+app stops when `stops_cadence` becomes true. The lead keeps the evidence each channel's consent rests on
+(`consent_evidence`: the CRM's fields as seen, when the CRM verified it, when we read it). A later read
+of the CRM that says something else is `ConsentChanged`; a customer's own opt-out (STOP, unsubscribe) is
+never undone by the CRM, only by the customer opting back in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,6 +23,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from leadorch.domain import ids
+from leadorch.domain.consent import ConsentEvidence
 from leadorch.domain.errors import IllegalTransition, InvalidValue
 from leadorch.domain.instants import require_instant
 from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle, parse_channel
@@ -49,13 +54,31 @@ def _contact_fields(contact: Contact) -> dict[str, Any]:
     return {name: getattr(contact, name) for name in _CONTACT_FIELDS}
 
 
+def _evidence_by_channel(
+    evidence: Sequence[ConsentEvidence], consent: dict[Channel, bool]
+) -> dict[Channel, ConsentEvidence]:
+    by_channel: dict[Channel, ConsentEvidence] = {}
+    for item in evidence:
+        if not isinstance(item, ConsentEvidence):
+            raise InvalidValue(f"consent evidence must be ConsentEvidence, not {type(item).__name__}")
+        if item.channel in by_channel:
+            raise InvalidValue(f"two records of {item.channel} consent given; one per channel")
+        if item.granted != consent[item.channel]:
+            raise InvalidValue(
+                f"{item.channel} consent is {consent[item.channel]} but its evidence says {item.granted}"
+            )
+        by_channel[item.channel] = item
+    return by_channel
+
+
 class Lead(Aggregate):
     """A customer who asked for a quote on the website, and everything that happened since."""
 
     class Registered(Aggregate.Created):
         # Schema evolution: version 1 had no `received_at`; such events are read as received at their
-        # registration time (`upcast_v1_v2`), so old stores keep loading. New events are version 2.
-        class_version = 2
+        # registration time (`upcast_v1_v2`). Version 2 had no `consent_evidence`: such leads carry no
+        # evidence (`upcast_v2_v3`) until a re-import records it. New events are version 3.
+        class_version = 3
 
         tenant_id: str
         location_id: str
@@ -73,10 +96,15 @@ class Lead(Aggregate):
         email_consent: bool
         sms_consent: bool
         received_at: datetime
+        consent_evidence: list[dict[str, Any]]
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state.setdefault("received_at", state["timestamp"])
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state.setdefault("consent_evidence", [])
 
         def apply(self, aggregate: Lead) -> None:
             aggregate.tenant_id = self.tenant_id
@@ -88,6 +116,11 @@ class Lead(Aggregate):
             aggregate.vehicle = Vehicle(self.vehicle_year, self.vehicle_make, self.vehicle_model)
             aggregate.services = tuple(self.services)
             aggregate.consent = {Channel.EMAIL: self.email_consent, Channel.SMS: self.sms_consent}
+            aggregate.consent_evidence = {
+                evidence.channel: evidence
+                for evidence in map(ConsentEvidence.from_data, self.consent_evidence)
+            }
+            aggregate.revoked_by_customer = frozenset()
             aggregate.received_at = self.received_at
             aggregate.status = LeadStatus.NEW
             aggregate.automation_paused = False
@@ -188,6 +221,7 @@ class Lead(Aggregate):
 
         def apply(self, aggregate: Lead) -> None:
             aggregate.consent = {**aggregate.consent, Channel(self.channel): False}
+            aggregate.revoked_by_customer = aggregate.revoked_by_customer | {Channel(self.channel)}
 
     class OptedIn(Aggregate.Event):
         tenant_id: str
@@ -196,6 +230,27 @@ class Lead(Aggregate):
 
         def apply(self, aggregate: Lead) -> None:
             aggregate.consent = {**aggregate.consent, Channel(self.channel): True}
+            aggregate.revoked_by_customer = aggregate.revoked_by_customer - {Channel(self.channel)}
+
+    class ConsentChanged(Aggregate.Event):
+        """What the CRM holds about a channel's consent changed (the flag, or the evidence behind it).
+
+        `evidence` is the new record as read (`ConsentEvidence.to_data()`); `granted` is the channel's
+        consent from now on, which stays off when the customer opted out through us.
+        """
+
+        tenant_id: str
+        channel: str
+        granted: bool
+        evidence: dict[str, Any]
+
+        def apply(self, aggregate: Lead) -> None:
+            channel = Channel(self.channel)
+            aggregate.consent = {**aggregate.consent, channel: self.granted}
+            aggregate.consent_evidence = {
+                **aggregate.consent_evidence,
+                channel: ConsentEvidence.from_data(self.evidence),
+            }
 
     class MarkedLost(Aggregate.Event):
         tenant_id: str
@@ -247,6 +302,8 @@ class Lead(Aggregate):
     vehicle: Vehicle
     services: tuple[str, ...]
     consent: dict[Channel, bool]
+    consent_evidence: dict[Channel, ConsentEvidence]
+    revoked_by_customer: frozenset[Channel]
     received_at: datetime
     status: LeadStatus
     automation_paused: bool
@@ -280,9 +337,17 @@ class Lead(Aggregate):
         email_consent: bool,
         sms_consent: bool,
         at: datetime,
+        consent_evidence: Sequence[ConsentEvidence] = (),
     ) -> Lead:
-        """A new lead for CRM order `crm_order_id`; its id is `ids.lead_id(tenant_id, crm_order_id)`."""
+        """A new lead for CRM order `crm_order_id`; its id is `ids.lead_id(tenant_id, crm_order_id)`.
+
+        `consent_evidence` (at most one per channel) is what each channel's consent rests on; it must
+        agree with `email_consent` / `sms_consent`.
+        """
         at = require_instant(at)
+        evidence = _evidence_by_channel(
+            consent_evidence, {Channel.EMAIL: bool(email_consent), Channel.SMS: bool(sms_consent)}
+        )
         if not isinstance(contact, Contact):
             raise InvalidValue(f"contact must be a Contact, not {type(contact).__name__}")
         if vehicle is not None and not isinstance(vehicle, Vehicle):
@@ -302,6 +367,7 @@ class Lead(Aggregate):
             email_consent=bool(email_consent),
             sms_consent=bool(sms_consent),
             received_at=at,
+            consent_evidence=[evidence[channel].to_data() for channel in Channel if channel in evidence],
         )
 
     # --------------------------------------------------------------------------------- properties
@@ -458,6 +524,28 @@ class Lead(Aggregate):
             self.trigger_event(
                 self.OptedIn, timestamp=at, tenant_id=self.tenant_id, channel=channel.value, reason=reason
             )
+
+    def record_crm_consent(self, evidence: ConsentEvidence, *, at: datetime) -> None:
+        """The CRM was read again: record its consent for `evidence.channel` if it says something new.
+
+        The same record read again changes nothing. A CRM that now grants a channel the customer opted
+        out of through us (STOP, unsubscribe) does not grant it: the customer said no to us directly,
+        and only they can undo that (START). A CRM that withdraws consent withdraws it.
+        """
+        at = require_instant(at)
+        if not isinstance(evidence, ConsentEvidence):
+            raise InvalidValue(f"evidence must be ConsentEvidence, not {type(evidence).__name__}")
+        channel = evidence.channel
+        if evidence.says_the_same_as(self.consent_evidence.get(channel)):
+            return
+        self.trigger_event(
+            self.ConsentChanged,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            channel=channel.value,
+            granted=evidence.granted and channel not in self.revoked_by_customer,
+            evidence=evidence.to_data(),
+        )
 
     def mark_lost(self, *, reason: str, at: datetime) -> None:
         """The cadence ran out with no response. Only a lead that never responded can be lost."""

@@ -65,11 +65,26 @@ class CrmOrder(msgspec.Struct, frozen=True, kw_only=True):
     phone_number_id: str | None = None
 
 
+class CrmConsentRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """Where one channel's consent flag was read in the CRM, as evidence for people.
+
+    `fields` are the CRM's own field paths and the values seen (e.g. the chosen phone number's opt-in
+    flag and type), plain data that nothing interprets; `verified_at` is when the CRM says the consent
+    was verified, when it says.
+    """
+
+    source: str
+    fields: dict[str, str | bool | int | None]
+    verified_at: datetime | None = None
+
+
 class CrmCustomer(msgspec.Struct, frozen=True, kw_only=True):
     """A customer with the one email and one phone we would contact, and their consent flags.
 
     `email` is stripped and lower-cased; `phone` is E.164. The flags are reported as the CRM holds
-    them; what they mean for messaging is the application's decision.
+    them; what they mean for messaging is the application's decision. `email_consent_record` /
+    `sms_consent_record` say which CRM fields the flags (and the customer-wide preferences) were read
+    from.
     """
 
     id: str
@@ -81,6 +96,8 @@ class CrmCustomer(msgspec.Struct, frozen=True, kw_only=True):
     sms_subscribed: bool
     preferred_contact_method: str | None
     marketing_opt_in: bool | None
+    email_consent_record: CrmConsentRecord | None = None
+    sms_consent_record: CrmConsentRecord | None = None
 
 
 class CrmVehicle(msgspec.Struct, frozen=True, kw_only=True):

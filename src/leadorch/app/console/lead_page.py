@@ -1,5 +1,5 @@
-"""One lead's page: contact (masked unless revealed), status, consent, touches, conversation,
-appointments and the complete audit timeline.
+"""One lead's page: contact (masked unless revealed), status, consent and the evidence it rests on,
+touches, conversation, appointments and the complete audit timeline.
 
 The lead, its messages, its conversation and its appointments come from read models; the timeline from
 `leadorch.app.audit.lead_history` (the lead's own events and those of what belongs to it). Contact
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import msgspec
 
@@ -25,6 +26,8 @@ from leadorch.app.eventstore.store import NotFound
 from leadorch.app.readmodels.appointments import AppointmentView, appointments_of_lead
 from leadorch.app.readmodels.conversations import ConversationMessage, conversation
 from leadorch.app.readmodels.leads import LeadView, get_lead
+from leadorch.domain.lead import Lead
+from leadorch.domain.values import Channel
 
 MAX_DETAIL_CHARS = 240
 _NOT_HANDED = ("booked", "handled_by_shop")
@@ -41,6 +44,20 @@ class TouchRow:
     claimed: str
     settled: str
     uncertain: bool
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    """One channel's consent and what it rests on, as the page shows it."""
+
+    channel: str
+    ok: bool
+    state: str  # may be contacted | opted out (the customer said so) | no consent
+    source: str | None  # None: the lead was imported before the evidence was kept
+    reason: str
+    fields: list[tuple[str, str]]
+    verified: str
+    observed: str
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,7 @@ class LeadPage:
     services: str
     crm_order_id: str
     received: str
-    consent: list[tuple[str, bool]]
+    consent: list[ConsentRow]
     automation_paused: bool
     paused_by: str | None
     cadence: str
@@ -140,7 +157,7 @@ def build_lead_page(container: Any, tenant_id: str, lead_id: str, *, reveal: boo
         services=", ".join(view.services) or display.NOTHING,
         crm_order_id=view.crm_order_id,
         received=display.local_time(view.received_at, zone),
-        consent=[("email", view.email_consent), ("sms", view.sms_consent)],
+        consent=_consent(container, tenant_id, view, zone),
         automation_paused=view.automation_paused,
         paused_by=view.paused_by,
         cadence=view.cadence or "none",
@@ -166,6 +183,36 @@ def _location(container: Any, tenant_id: str, location_id: str) -> tuple[str, st
     except ConfigNotFound:
         return location_id, None
     return location.name, location.time_zone
+
+
+def _consent(container: Any, tenant_id: str, view: LeadView, zone: str | None) -> list[ConsentRow]:
+    """Each channel's consent (from the read model) and its evidence (the lead aggregate keeps it)."""
+    lead = container.store.load(UUID(view.lead_id), Lead, tenant_id)
+    rows = []
+    for channel, ok in ((Channel.EMAIL, view.email_consent), (Channel.SMS, view.sms_consent)):
+        evidence = lead.consent_evidence.get(channel)
+        if ok:
+            state = "may be contacted"
+        elif channel in lead.revoked_by_customer:
+            state = "opted out"
+        else:
+            state = "no consent"
+        if evidence is None:
+            rows.append(ConsentRow(channel.value, ok, state, None, "", [], display.NOTHING, display.NOTHING))
+            continue
+        rows.append(
+            ConsentRow(
+                channel=channel.value,
+                ok=ok,
+                state=state,
+                source=evidence.source,
+                reason=evidence.reason,
+                fields=[(name, _shown(value)) for name, value in evidence.fields.items()],
+                verified=display.local_time(evidence.verified_at, zone),
+                observed=display.local_time(evidence.observed_at, zone),
+            )
+        )
+    return rows
 
 
 def _vehicle(view: LeadView) -> str:

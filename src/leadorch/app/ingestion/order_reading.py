@@ -10,10 +10,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from leadorch.domain.consent import ConsentEvidence, decide_channel_consent
 from leadorch.domain.errors import DomainError
-from leadorch.domain.values import Contact, Vehicle
+from leadorch.domain.values import Channel, Contact, Vehicle
 from leadorch.domain.website_lead import OrderSnapshot
-from leadorch.ports.crm import CrmCustomer, CrmOrder, CrmVehicle
+from leadorch.ports.crm import CrmConsentRecord, CrmCustomer, CrmOrder, CrmVehicle
+
+# The source named by evidence from a CRM adapter that does not say which fields it read.
+UNNAMED_CRM = "crm"
 
 
 def snapshot(order: CrmOrder) -> OrderSnapshot:
@@ -87,3 +91,33 @@ def unreachable_because(contact: Contact, customer: CrmCustomer) -> str:
     if contact.phone is not None:
         parts.append("the phone number is not subscribed to texts")
     return " and ".join(parts) or "no channel is allowed"
+
+
+def consent_evidence_of(contact: Contact, customer: CrmCustomer, *, at: datetime) -> list[ConsentEvidence]:
+    """Each channel's consent as the domain's rule decides it from the CRM's flags, with the CRM fields
+    it was read from and when (`at`). An address the domain refused counts as no address."""
+    evidence = []
+    for channel, flag, record in (
+        (Channel.EMAIL, customer.email_subscribed, customer.email_consent_record),
+        (Channel.SMS, customer.sms_subscribed, customer.sms_consent_record),
+    ):
+        decision = decide_channel_consent(
+            channel,
+            has_address=contact.address_for(channel) is not None,
+            address_flag=flag,
+            preferred_contact_method=customer.preferred_contact_method,
+            marketing_opt_in=customer.marketing_opt_in,
+        )
+        record = record or CrmConsentRecord(source=UNNAMED_CRM, fields={})
+        evidence.append(
+            ConsentEvidence(
+                channel=channel,
+                granted=decision.granted,
+                source=record.source,
+                reason=decision.reason,
+                fields=record.fields,
+                verified_at=record.verified_at,
+                observed_at=at,
+            )
+        )
+    return evidence

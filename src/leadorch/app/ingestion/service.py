@@ -30,6 +30,7 @@ from leadorch.app.crm import crm_clients, crm_for
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.ingestion.inbox import InboxRow, InboxStatus, OrderChange, WebhookInbox
 from leadorch.app.ingestion.order_reading import (
+    consent_evidence_of,
     contact_of,
     requested_services,
     snapshot,
@@ -40,18 +41,18 @@ from leadorch.app.ingestion.staff_alert import NewLeadFacts, send_new_lead_alert
 from leadorch.app.ingestion.tenancy import TenantView, TenantViews
 from leadorch.app.observability.metrics import LEADS_CREATED
 from leadorch.domain import ids
+from leadorch.domain.consent import ConsentEvidence
 from leadorch.domain.errors import DomainError
 from leadorch.domain.intake import (
     IntakeOutcome,
     IntakeSource,
     OrderIntake,
     OrderVersion,
-    contact_consent,
     intake_id,
 )
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
-from leadorch.domain.values import Contact, LeadStatus, Vehicle
+from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle
 from leadorch.domain.website_lead import evaluate, shop_takeover_reason
 from leadorch.ports.crm import Crm, CrmCustomer, CrmError, CrmNotFound, CrmOrder, CrmVehicle
 
@@ -91,9 +92,11 @@ class _NewLead:
     vehicle: CrmVehicle | None
     location: LocationConfig
     contact: Contact
-    email_ok: bool
-    sms_ok: bool
+    consent: list[ConsentEvidence]
     notes: list[str] = field(default_factory=list)
+
+    def granted(self, channel: Channel) -> bool:
+        return any(evidence.granted for evidence in self.consent if evidence.channel is channel)
 
 
 class _Raced(Exception):
@@ -265,15 +268,8 @@ class IngestionService:
             else:
                 vehicle = _value(vehicle_or_error)
         contact = contact_of(customer)
-        consent = contact_consent(
-            email=contact.email,
-            email_subscribed=customer.email_subscribed,
-            phone=contact.phone,
-            sms_subscribed=customer.sms_subscribed,
-            preferred_contact_method=customer.preferred_contact_method,
-            marketing_opt_in=customer.marketing_opt_in,
-        )
-        if not (consent.email or consent.sms):
+        consent = consent_evidence_of(contact, customer, at=self.clock.now())
+        if not any(evidence.granted for evidence in consent):
             reason = "the customer cannot be contacted: " + unreachable_because(contact, customer)
             return self._save_rejection(tenant_id, version, [reason], superseded=superseded)
         location = view.location_for(order.location_id)
@@ -286,8 +282,7 @@ class IngestionService:
             vehicle=vehicle,
             location=location,
             contact=contact,
-            email_ok=consent.email,
-            sms_ok=consent.sms,
+            consent=consent,
             notes=notes,
         )
 
@@ -314,8 +309,9 @@ class IngestionService:
                 contact=new.contact,
                 vehicle=vehicle_of(new.vehicle),
                 services=requested_services(new.order),
-                email_consent=new.email_ok,
-                sms_consent=new.sms_ok,
+                email_consent=new.granted(Channel.EMAIL),
+                sms_consent=new.granted(Channel.SMS),
+                consent_evidence=new.consent,
                 at=arrived,
             )
             schedule = TouchPointSchedule.start(
@@ -395,8 +391,9 @@ class IngestionService:
         takeover = shop_takeover_reason(snapshot(order))
         contact: Contact | None = None
         vehicle: Vehicle | None = None
+        consent: list[ConsentEvidence] = []
         if takeover is None and current.status is not LeadStatus.HANDLED_BY_SHOP:
-            contact, vehicle = self._changed_parties(tenant_id, order, current)
+            contact, consent, vehicle = self._current_parties(tenant_id, order, current)
         location = view.location_for(order.location_id)
         now = self.clock.now()
 
@@ -435,13 +432,22 @@ class IngestionService:
                 crm_vehicle_id=order.vehicle_id or None,
                 location_id=location.location_id if location else None,
             )
+            consent_changed = _record_crm_consent(lead, schedule, consent, now)
             changed = sorted(
                 {name for event in lead.pending_events for name in getattr(event, "changes", {})}
+                | {
+                    f"{event.channel}_consent"
+                    if Channel(event.channel) in consent_changed
+                    else f"{event.channel}_consent_evidence"
+                    for event in lead.pending_events
+                    if isinstance(event, Lead.ConsentChanged)
+                }
             )
             if changed:
                 intake.record_lead_updated(version, changed=changed, at=now)
                 return IngestDecision(IntakeOutcome.LEAD_UPDATED, tuple(changed), str(lead_id)), [
                     lead,
+                    schedule,
                     intake,
                 ]
             note = "nothing the lead uses changed"
@@ -450,23 +456,34 @@ class IngestionService:
 
         return self._decide_and_save(command)
 
-    def _changed_parties(
+    def _current_parties(
         self, tenant_id: str, order: CrmOrder, lead: Lead
-    ) -> tuple[Contact | None, Vehicle | None]:
-        """Re-read the customer or vehicle only when the order now points at another one."""
+    ) -> tuple[Contact | None, list[ConsentEvidence], Vehicle | None]:
+        """The order's customer as the CRM holds it now (contact and consent: a customer corrected in
+        the CRM, a number opted in or out, reaches the lead this way), and its vehicle when the order
+        now points at another one. A customer the CRM no longer has leaves the lead as it is."""
         crm = self.crm_for_tenant(tenant_id)
-        contact = vehicle = None
-        if order.customer_id and order.customer_id != lead.crm_customer_id:
+        contact: Contact | None = None
+        consent: list[ConsentEvidence] = []
+        vehicle = None
+        if order.customer_id:
             try:
-                contact = contact_of(self._call(_customer_of(crm, order)))
+                customer = self._call(
+                    crm.get_customer(
+                        order.customer_id, email_id=order.email_id, phone_number_id=order.phone_number_id
+                    )
+                )
             except CrmNotFound:
-                contact = None
+                customer = None
+            if customer is not None:
+                contact = contact_of(customer)
+                consent = consent_evidence_of(contact, customer, at=self.clock.now())
         if order.vehicle_id and order.vehicle_id != lead.crm_vehicle_id:
             try:
                 vehicle = vehicle_of(self._call(crm.get_vehicle(order.vehicle_id)))
             except CrmNotFound:
                 vehicle = None
-        return contact, vehicle
+        return contact, consent, vehicle
 
     # ------------------------------------------------------------------------------ simple records
 
@@ -603,6 +620,33 @@ def _value(result: Any) -> Any:
     if isinstance(result, BaseException):
         raise result
     return result
+
+
+def _record_crm_consent(
+    lead: Lead, schedule: TouchPointSchedule | None, consent: list[ConsentEvidence], now: datetime
+) -> list[Channel]:
+    """Record what the CRM now says about each channel's consent; the cadence follows (a channel
+    withdrawn is disabled, one granted is used again while the cadence runs). Returns the channels whose
+    consent changed."""
+    changed = []
+    for evidence in consent:
+        before = lead.can_contact(evidence.channel)
+        lead.record_crm_consent(evidence, at=now)
+        after = lead.can_contact(evidence.channel)
+        if before == after:
+            continue
+        changed.append(evidence.channel)
+        if schedule is None:
+            continue
+        if not after:
+            schedule.disable_channel(
+                channel=evidence.channel, reason=f"consent withdrawn in the CRM: {evidence.reason}", now=now
+            )
+        elif schedule.is_active:
+            schedule.enable_channel(channel=evidence.channel, now=now)
+    if schedule is not None and changed and not any(lead.can_contact(c) for c in Channel):
+        schedule.stop(reason="no channel has consent any more", now=now)
+    return changed
 
 
 def _version(order: CrmOrder, source: IntakeSource) -> OrderVersion:

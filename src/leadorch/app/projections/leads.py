@@ -88,6 +88,7 @@ LeadChange = (
     | Lead.ChatStarted
     | Lead.OptedOut
     | Lead.OptedIn
+    | Lead.ConsentChanged
     | Lead.FlaggedForStaff
     | Lead.Contacted
     | Lead.ChatLinkOpened
@@ -237,6 +238,8 @@ def _lead_changes(event: Any, lead: dict[str, Any]) -> dict[str, Any]:
         return {"status": "engaged", "appointment_id": None}
     if isinstance(event, (Lead.OptedOut, Lead.OptedIn)):
         return {f"{event.channel}_consent": isinstance(event, Lead.OptedIn)}
+    if isinstance(event, Lead.ConsentChanged):
+        return {f"{event.channel}_consent": bool(event.granted)}
     if isinstance(event, Lead.MarkedLost):
         return {"status": "lost", "outcome_reason": event.reason}
     if isinstance(event, Lead.HandedToShop):
