@@ -130,6 +130,16 @@ def _details_updated(f: Facts) -> str:
     return f"Details updated from the CRM: {changed or 'nothing'}."
 
 
+def _consent_changed(f: Facts) -> str:
+    evidence = f["evidence"] if isinstance(f["evidence"], dict) else {}
+    source = str(evidence.get("source") or "the CRM")
+    reason = str(evidence.get("reason") or "").strip()
+    allowed = "allowed" if f["granted"] else "not allowed"
+    return f"Consent on record changed ({source}): {f.channel()} messages {allowed}" + (
+        f" — {reason}." if reason else "."
+    )
+
+
 def _opted(direction: str) -> Callable[[Facts], str]:
     return lambda f: f"The customer opted {direction} {f.channel()} messages{f.because('reason')}."
 
@@ -217,6 +227,7 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
     ("Lead", "BookingCancelled"): lambda f: "The lead's booking was cancelled.",
     ("Lead", "OptedOut"): _opted("out of"),
     ("Lead", "OptedIn"): _opted("back in to"),
+    ("Lead", "ConsentChanged"): _consent_changed,
     ("Lead", "MarkedLost"): lambda f: f"Lead marked lost{f.because('reason')}.",
     ("Lead", "HandedToShop"): lambda f: f"Handed to the shop's staff{f.because('reason')}.",
     ("Lead", "AutomationPaused"): lambda f: f"Automation paused by {f.text('by')}{f.because('reason')}.",
