@@ -20,6 +20,7 @@ from leadorch.ports.messaging import (
     PermanentDeliveryError,
     ProviderRefusedCredentials,
     RecipientOptedOut,
+    SenderRefused,
     SmsMessage,
     TransientDeliveryError,
 )
@@ -27,13 +28,19 @@ from leadorch.ports.messaging import (
 ACCOUNT_SID = "AC" + "12ab" * 8
 AUTH_TOKEN = "test-auth-token-0123456789"
 SHOP_NUMBER = "+15125550100"
+OTHER_SHOP_NUMBER = "+15125550199"
 SERVICE_SID = "MG" + "0f" * 16
 JANE = "+15125550123"
 
 
 @pytest.fixture(scope="module")
 def standin_server() -> Iterator[tuple[TwilioStandIn, RunningServer]]:
-    standin = TwilioStandIn(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
+    standin = TwilioStandIn(
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        phone_numbers=[SHOP_NUMBER, OTHER_SHOP_NUMBER],
+        messaging_service_sids=[SERVICE_SID],
+    )
     server = serve_in_thread(standin.app)
     yield standin, server
     server.stop()
@@ -92,9 +99,24 @@ def test_a_messaging_service_sends_without_a_from_number(base_url: str, standin:
 
 
 def test_the_message_may_name_its_own_sender(sender: TwilioSmsSender, standin: TwilioStandIn) -> None:
-    sender.send_sms(sms(from_number="+15125550199"))
+    sender.send_sms(sms(from_number=OTHER_SHOP_NUMBER))
 
-    assert standin.outbox[0].from_number == "+15125550199"
+    assert standin.outbox[0].from_number == OTHER_SHOP_NUMBER
+
+
+@pytest.mark.parametrize(
+    "sender_fields",
+    [{"from_number": "+15125550142"}, {"messaging_service_sid": "MG" + "ab" * 16}],
+)
+def test_a_sender_twilio_refuses_is_sender_refused_not_the_recipients_fault(
+    sender: TwilioSmsSender, standin: TwilioStandIn, sender_fields: dict[str, str]
+) -> None:
+    with pytest.raises(SenderRefused) as refused:
+        sender.send_sms(sms(**sender_fields))
+
+    assert refused.value.code in ("21606", "21701")
+    assert refused.value.retriable
+    assert not isinstance(refused.value, PermanentDeliveryError)
 
 
 def test_a_message_without_any_sender_is_refused_before_calling_twilio(

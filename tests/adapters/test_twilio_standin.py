@@ -13,12 +13,19 @@ from leadorch.adapters.standins.twilio import TwilioStandIn
 ACCOUNT_SID = "AC" + "3c" * 16
 AUTH_TOKEN = "standin-shape-token"
 PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-VALID = {"To": "+15125550123", "From": "+15125550100", "Body": "Hello"}
+SHOP_NUMBER = "+15125550100"
+SERVICE_SID = "MG" + "0f" * 16
+VALID = {"To": "+15125550123", "From": SHOP_NUMBER, "Body": "Hello"}
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[TwilioStandIn, httpx.Client]]:
-    standin = TwilioStandIn(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
+    standin = TwilioStandIn(
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        phone_numbers=[SHOP_NUMBER],
+        messaging_service_sids=[SERVICE_SID],
+    )
     server = serve_in_thread(standin.app)
     with httpx.Client(base_url=server.url, timeout=5, auth=(ACCOUNT_SID, AUTH_TOKEN)) as client:
         yield standin, client
@@ -85,6 +92,8 @@ def test_a_path_naming_another_account_is_refused(client: httpx.Client) -> None:
         ({"To": "+15125550123", "From": "+15125550100", "Body": "x" * 1601}, 21617),
         ({"To": "(512) 555-0123", "From": "+15125550100", "Body": "Hi"}, 21211),
         ({"To": "+15125550123", "MessagingServiceSid": "MG-not-a-sid", "Body": "Hi"}, 21701),
+        ({"To": "+15125550123", "From": "+1 512 555 0100", "Body": "Hi"}, 21212),
+        ({"To": "+15125550123", "From": "Tint-World-Shop", "Body": "Hi"}, 21212),
     ],
 )
 def test_malformed_requests_get_twilios_error_code(
@@ -99,6 +108,52 @@ def test_malformed_requests_get_twilios_error_code(
     assert payload["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
     assert payload["message"]
     assert standin.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("sender", "code"),
+    [
+        ({"From": "+15125550199"}, 21606),  # a valid number, but not one this account owns
+        ({"From": "+15005550006"}, 21606),  # Twilio's test number, not owned unless listed
+        ({"MessagingServiceSid": "MG" + "ab" * 16}, 21701),  # well formed, but no such service here
+    ],
+)
+def test_a_sender_the_account_does_not_own_is_refused_like_twilio(
+    client: httpx.Client, standin: TwilioStandIn, sender: dict[str, str], code: int
+) -> None:
+    response = client.post(PATH, data={"To": "+15125550123", "Body": "Hi", **sender})
+
+    assert (response.status_code, response.json()["code"]) == (400, code)
+    assert next(iter(sender.values())) in response.json()["message"]
+    assert standin.outbox == []
+
+
+def test_the_accounts_own_number_and_messaging_service_are_accepted(
+    client: httpx.Client, standin: TwilioStandIn
+) -> None:
+    by_number = client.post(PATH, data=VALID)
+    by_service = client.post(
+        PATH, data={"To": "+15125550123", "Body": "Hi", "MessagingServiceSid": SERVICE_SID}
+    )
+
+    assert (by_number.status_code, by_number.json()["status"]) == (201, "queued")
+    assert (by_service.status_code, by_service.json()["status"]) == (201, "accepted")
+
+
+def test_a_number_added_to_the_account_may_send() -> None:
+    standin = TwilioStandIn()
+    server = serve_in_thread(standin.app)
+    try:
+        with httpx.Client(base_url=server.url, auth=(standin.account_sid, standin.auth_token)) as client:
+            path = f"/2010-04-01/Accounts/{standin.account_sid}/Messages.json"
+            form = {"To": "+15125550123", "From": SHOP_NUMBER, "Body": "Hi"}
+            refused = client.post(path, data=form)
+            standin.add_phone_number(SHOP_NUMBER)
+            accepted = client.post(path, data=form)
+    finally:
+        server.stop()
+
+    assert (refused.json()["code"], accepted.status_code) == (21606, 201)
 
 
 def test_a_json_body_is_refused(client: httpx.Client) -> None:

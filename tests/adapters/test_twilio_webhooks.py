@@ -207,7 +207,7 @@ class WebhookReceiver:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[TwilioStandIn, RunningServer, WebhookReceiver, RunningServer]]:
-    standin = TwilioStandIn(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
+    standin = TwilioStandIn(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, phone_numbers=[SHOP_NUMBER])
     receiver = WebhookReceiver()
     twilio_server = serve_in_thread(standin.app)
     app_server = serve_in_thread(receiver.app())

@@ -266,7 +266,7 @@ def chat_servers(database_url: str, *, workers: bool = False, **settings: Any) -
     """Servers, container and app on `database_url` (no tenant yet: call `fresh_tenant`).
 
     `workers` runs background jobs on an in-memory broker; without, they run inline."""
-    providers = start_providers()
+    providers = start_providers(SHOP_NUMBER)
     shopmonkey = FakeShopMonkey.from_fixtures(api_key=SHOPMONKEY_KEY)
     shopmonkey_server = serve_in_thread(shopmonkey)
     clock = AdjustableClock(WEDNESDAY_0930)

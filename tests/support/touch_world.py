@@ -76,8 +76,9 @@ class Providers:
         self.twilio_server.stop()
 
 
-def start_providers() -> Providers:
-    sendgrid, twilio = SendGridStandIn(), TwilioStandIn()
+def start_providers(shop_number: str = SHOP_NUMBER) -> Providers:
+    """The stand-ins, the Twilio account owning `shop_number` (the shop's texts come from it)."""
+    sendgrid, twilio = SendGridStandIn(), TwilioStandIn(phone_numbers=[shop_number])
     return Providers(sendgrid, twilio, serve_in_thread(sendgrid.app), serve_in_thread(twilio.app))
 
 

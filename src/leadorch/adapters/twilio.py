@@ -31,6 +31,7 @@ from leadorch.ports.messaging import (
     PermanentDeliveryError,
     ProviderRefusedCredentials,
     RecipientOptedOut,
+    SenderRefused,
     SendReceipt,
     SmsDeliveryReport,
     SmsFate,
@@ -42,6 +43,10 @@ PROVIDER = "twilio"
 AUTHENTICATION_FAILED = 20003  # "Authenticate": our account SID or auth token is wrong or revoked
 
 UNSUBSCRIBED_RECIPIENT = 21610
+# Our sender, not the recipient: no `From` (21603), a `From` that is no phone number, short code or
+# sender ID (21212), or not an SMS-capable number of this account (21606), an unknown or invalid
+# Messaging Service (21701), or one with no number in its pool (21704).
+SENDER_REFUSED = frozenset({21212, 21603, 21606, 21701, 21704})
 TOO_MANY_REQUESTS = 20429
 
 SIGNATURE_HEADER = "x-twilio-signature"
@@ -157,11 +162,12 @@ class RebasedTwilioHttpClient(TwilioHttpClient):
 
 def delivery_error_for(
     error: TwilioRestException | TwilioServiceException,
-) -> TransientDeliveryError | PermanentDeliveryError | ProviderRefusedCredentials:
+) -> TransientDeliveryError | PermanentDeliveryError | ProviderRefusedCredentials | SenderRefused:
     """Twilio's error answer as a delivery error.
 
-    21610 (recipient replied STOP) is `RecipientOptedOut`; 429 / 20429 and 5xx are transient; every other
-    4xx (21211 invalid 'To' number, 21614 not a mobile number, 20003 bad credentials, ...) is permanent.
+    21610 (recipient replied STOP) is `RecipientOptedOut`; 401/403 and 20003 are our credentials, the
+    `SENDER_REFUSED` codes our sender (neither the recipient's fault); 429 / 20429 and 5xx are transient;
+    every other 4xx (21211 invalid 'To' number, 21614 not a mobile number, ...) is permanent.
     """
     status = int(error.status)
     code = int(error.code) if error.code is not None else None
@@ -171,6 +177,8 @@ def delivery_error_for(
         return RecipientOptedOut(f"Twilio: {reason}", code=code_text)
     if status in (401, 403) or code == AUTHENTICATION_FAILED:
         return ProviderRefusedCredentials(f"Twilio: {reason}", provider=PROVIDER, code=code_text)
+    if code in SENDER_REFUSED:
+        return SenderRefused(f"Twilio refused our sender: {reason}", code=code_text)
     if status in (408, 429) or status >= 500 or code == TOO_MANY_REQUESTS:
         return TransientDeliveryError(f"Twilio: {reason}", code=code_text)
     return PermanentDeliveryError(f"Twilio rejected the message: {reason}", code=code_text)

@@ -13,7 +13,7 @@ from leadorch.adapters.clocks import AdjustableClock, SystemClock
 from leadorch.app.db import Database, open_database, schema_lock
 from leadorch.app.eventstore.store import EventStore, open_event_store
 from leadorch.app.messaging import check_messaging_settings
-from leadorch.app.settings import Settings, check_deployment_secrets, load_settings
+from leadorch.app.settings import Settings, SettingsError, check_deployment_secrets, load_settings
 from leadorch.ports.clock import Clock
 
 
@@ -57,4 +57,18 @@ def bootstrap(
     if clock is None:
         clock = AdjustableClock() if settings.demo_clock else SystemClock()
     container = Container(settings=settings, db=db, store=store, clock=clock)
+    if sends_messages:
+        _refuse_locations_without_senders(container)
     return container
+
+
+def _refuse_locations_without_senders(container: Container) -> None:
+    """With real credentials, a location without a sender would fail every message (`app/senders.py`)."""
+    from leadorch.app.config import config_service
+    from leadorch.app.senders import check_location_senders, every_location
+
+    try:
+        check_location_senders(every_location(config_service(container)), container.settings)
+    except SettingsError:
+        container.close()
+        raise

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 PROVIDER_FOR_CHANNEL: dict[str, str] = {"email": "sendgrid", "sms": "twilio"}
 
 # The stand-in's sender for a location that has no number of its own (the embedded default only).
-STANDIN_FROM_NUMBER = "+15005550006"
+STANDIN_FROM_NUMBER = "+15005550006"  # the stand-in's TEST_FROM_NUMBER, which its account owns
 
 _lock = threading.RLock()
 
@@ -130,7 +130,7 @@ def _build(container: Any) -> Messenger:
         email = SendGridEmailSender(standins.sendgrid_api_key, host=standins.sendgrid_url, timeout=timeout)
         to_standins.append(f"email to the SendGrid stand-in's outbox at {standins.sendgrid_url}")
     if settings.twilio_account_sid and settings.twilio_auth_token:
-        # The sender is each location's `sms_from_number`, set on every message.
+        # Every message names its sender: the location's, else the deployment's default (`app/senders.py`).
         sms: SmsSender = TwilioSmsSender(
             settings.twilio_account_sid,
             settings.twilio_auth_token,
@@ -165,13 +165,32 @@ def standins_for(container: Any) -> StandIns:
         return _start_standins(container)
 
 
+def _configured_sms_senders(container: Any) -> set[str]:
+    """The stand-in's own number, the default sender and every location's number, as configured now."""
+    from leadorch.app.config import config_service
+    from leadorch.app.senders import every_location
+
+    numbers = {STANDIN_FROM_NUMBER}
+    if container.settings.default_sms_from:
+        numbers.add(container.settings.default_sms_from)
+    numbers.update(
+        location.sms_from_number
+        for location in every_location(config_service(container))
+        if location.sms_from_number
+    )
+    return numbers
+
+
 def _start_standins(container: Any) -> StandIns:
     from leadorch.adapters.standins.sendgrid import SendGridStandIn
     from leadorch.adapters.standins.server import serve_in_thread
     from leadorch.adapters.standins.twilio import TwilioStandIn
 
     sendgrid = SendGridStandIn()
-    twilio = TwilioStandIn()
+    # The stand-in account owns what this deployment is configured to send from, as a real one would.
+    twilio = TwilioStandIn(phone_numbers=_configured_sms_senders(container))
+    if container.settings.default_messaging_service_sid:
+        twilio.add_messaging_service(container.settings.default_messaging_service_sid)
     sendgrid_server = serve_in_thread(sendgrid.app)
     twilio_server = serve_in_thread(twilio.app)
     standins = StandIns(

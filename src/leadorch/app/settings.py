@@ -7,6 +7,7 @@ rather than failing later at first use.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     twilio_auth_token: str | None = None
     twilio_base_url: str | None = None
     allow_messaging_standins: bool = False
+    # Who a location's texts and emails come from when it has no sender of its own (`app/senders.py`).
+    default_sms_from: str | None = None
+    default_messaging_service_sid: str | None = None
+    default_email_from: str | None = None
     # Twilio's default keyword handling (and Advanced Opt-Out as shipped) answers HELP/INFO itself.
     twilio_answers_help: bool = True
     anthropic_api_key: str | None = None
@@ -65,6 +70,9 @@ _ENV_NAMES: dict[str, str] = {
     "twilio_auth_token": "TWILIO_AUTH_TOKEN",
     "twilio_base_url": "TWILIO_BASE_URL",
     "allow_messaging_standins": "LEADORCH_ALLOW_MESSAGING_STANDINS",
+    "default_sms_from": "LEADORCH_DEFAULT_SMS_FROM",
+    "default_messaging_service_sid": "LEADORCH_DEFAULT_MESSAGING_SERVICE_SID",
+    "default_email_from": "LEADORCH_DEFAULT_EMAIL_FROM",
     "twilio_answers_help": "TWILIO_ANSWERS_HELP",
     "anthropic_api_key": "ANTHROPIC_API_KEY",
     "anthropic_model": "ANTHROPIC_MODEL",
@@ -102,6 +110,9 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
 
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _validate(settings: Settings) -> None:
@@ -129,6 +140,18 @@ def _validate(settings: Settings) -> None:
         )
     if not 0 < settings.provider_timeout_seconds <= 120:
         raise SettingsError("setting LEADORCH_PROVIDER_TIMEOUT_SECONDS must be between 0 and 120 seconds")
+    if settings.default_sms_from is not None and not _E164.match(settings.default_sms_from):
+        raise SettingsError(
+            "setting LEADORCH_DEFAULT_SMS_FROM must be a phone number in E.164, e.g. +16195550142"
+        )
+    if settings.default_messaging_service_sid is not None and not _MESSAGING_SERVICE_SID.match(
+        settings.default_messaging_service_sid
+    ):
+        raise SettingsError(
+            "setting LEADORCH_DEFAULT_MESSAGING_SERVICE_SID must be a Twilio Messaging Service SID (MG and 32 hex digits)"
+        )
+    if settings.default_email_from is not None and not _EMAIL.match(settings.default_email_from):
+        raise SettingsError("setting LEADORCH_DEFAULT_EMAIL_FROM must be an email address")
 
 
 # The demo's defaults and .env.example's placeholders: fine on a laptop, an open door in a deployment.

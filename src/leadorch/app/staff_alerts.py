@@ -2,8 +2,8 @@
 
 Staff hear about new leads and about customers who ask for a person; both alerts go the same way: one
 email and/or one text per contact who asked for that kind of alert, demo mode honoured exactly as for
-customers (an address off the tenant's allow-list is suppressed, not sent), the location's own sender
-when it has one, and a failed delivery reported as an outcome rather than raised, so one bad address
+customers (an address off the tenant's allow-list is suppressed, not sent), the location's senders
+(its own, else the deployment's defaults: `app/senders.py`), and a failed delivery reported as an outcome rather than raised, so one bad address
 or provider hiccup never silences the other contacts or undoes what caused the alert. Callers own only
 the words and the kind of alert.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from html import escape
 
 from leadorch.app.config.models import LocationConfig, StaffAlert, TenantConfig
+from leadorch.app.senders import Senders
 from leadorch.ports.messaging import DeliveryError, EmailMessage, Messenger, SendReceipt, SmsMessage
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ class AlertOutcome:
 class StaffAlertMessage:
     """One alert, worded: what every contact who wants this `kind` of alert receives.
 
-    `key` identifies this alert; each recipient's copy is keyed `{key}:{address}`. The email comes
-    from the location's `email_from`, else `fallback_sender`, under the name `sender_name`.
+    `key` identifies this alert; each recipient's copy is keyed `{key}:{address}`. It comes from
+    `senders` (the location's, defaults applied), the email under the name `sender_name`.
     """
 
     kind: StaffAlert
@@ -47,7 +48,7 @@ class StaffAlertMessage:
     body: str
     key: str
     sender_name: str
-    fallback_sender: str
+    senders: Senders
 
 
 def console_link(public_base_url: str, lead_id: str) -> str:
@@ -89,7 +90,7 @@ def _email(
     message = EmailMessage(
         to=address,
         to_name=name,
-        from_email=location.email_from or alert.fallback_sender,
+        from_email=alert.senders.email_from,
         from_name=alert.sender_name,
         subject=alert.subject,
         text=alert.body,
@@ -113,7 +114,8 @@ def _sms(
     message = SmsMessage(
         to=number,
         body=alert.body,
-        from_number=location.sms_from_number,
+        from_number=alert.senders.sms_from_number,
+        messaging_service_sid=alert.senders.messaging_service_sid,
         idempotency_key=f"{alert.key}:{number}",
     )
     return _deliver(alert, "sms", number, lambda: messenger.send_sms(message))

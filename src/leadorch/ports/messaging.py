@@ -155,6 +155,14 @@ class ProviderRefusedCredentials(DeliveryError):
         self.provider = provider
 
 
+class SenderRefused(DeliveryError):
+    """The provider refuses *our* sender (a `From` number that is not ours, an unknown Messaging Service):
+    our configuration, not the recipient's. The recipient's channel stays enabled; the same message goes
+    through once the sender is fixed."""
+
+    retriable = True
+
+
 class PermanentDeliveryError(DeliveryError):
     """Retrying the same message cannot help: invalid number or address, rejected content, bad credentials."""
 

@@ -7,6 +7,11 @@ token, the SID matching the URL), the form-encoded body (`To` in E.164, `From` o
 "queued", or "accepted" when only a Messaging Service is given), and errors with Twilio's
 `{"code", "message", "more_info", "status"}` body. Every accepted message lands in `outbox`.
 
+Like a real account, it sends only from what it owns: `phone_numbers` (Twilio's test number
+`TEST_FROM_NUMBER` unless told otherwise) and `messaging_service_sids`. A `From` that is no phone number,
+short code or alphanumeric sender ID answers 21212; one that is not the account's, 21606; an unknown
+Messaging Service, 21701.
+
 Faults are injected per call (the next N calls answer 500 or 429, or stall) and per recipient (a number
 answers 21610 unsubscribed, 21211 invalid, 21614 not mobile). Like Twilio's default opt-out handling,
 an inbound STOP sent through `send_inbound_sms` makes later sends to that number answer 21610 until the
@@ -22,7 +27,7 @@ import binascii
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -39,15 +44,19 @@ from leadorch.domain.sms_segments import sms_segments
 ACCOUNT_SID = "AC" + "5a" * 16
 AUTH_TOKEN = "standin-auth-token"
 API_VERSION = "2010-04-01"
+# Twilio's magic test number: a `From` that "always works" with test credentials.
+TEST_FROM_NUMBER = "+15005550006"
 MAX_BODY = 1600
 
 ERROR_MESSAGES = {
     20003: "Authenticate",
     20429: "Too Many Requests",
     21211: "Invalid 'To' Phone Number",
+    21212: "Invalid 'From' Number",
     21602: "Message body is required.",
     21603: "A 'From' phone number is required.",
     21604: "A 'To' phone number is required.",
+    21606: "The From phone number is not a valid, SMS-capable inbound phone number or short code for your account.",
     21610: "Attempt to send to unsubscribed recipient",
     21614: "'To' number is not a valid mobile number",
     21617: "The concatenated message body exceeds the 1600 character limit.",
@@ -65,6 +74,8 @@ KEYWORD_REPLIES = {
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+_SHORT_CODE = re.compile(r"^\d{5,6}$")
+_ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
 
 
 @dataclass(frozen=True)
@@ -105,11 +116,19 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
     """Fake Twilio: `app` is the ASGI app; `outbox` holds accepted messages; methods inject faults."""
 
     def __init__(
-        self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN, *, answers_help: bool = True
+        self,
+        account_sid: str = ACCOUNT_SID,
+        auth_token: str = AUTH_TOKEN,
+        *,
+        answers_help: bool = True,
+        phone_numbers: Iterable[str] = (TEST_FROM_NUMBER,),
+        messaging_service_sids: Iterable[str] = (),
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.answers_help = answers_help
+        self._phone_numbers = set(phone_numbers)
+        self._messaging_service_sids = set(messaging_service_sids)
         # (to, body) of every reply Twilio itself sent to a keyword, as a customer's phone would show it.
         self.keyword_replies: list[tuple[str, str]] = []
         super().__init__()
@@ -120,6 +139,18 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
         self.app = Litestar(
             route_handlers=[self._create_message_handler()], openapi_config=None, logging_config=None
         )
+
+    def add_phone_number(self, number: str) -> None:
+        """The account now owns `number` (as buying it in the Console would): it may be a `From`."""
+        with self._lock:
+            self._phone_numbers.add(number)
+
+    def add_messaging_service(self, sid: str) -> None:
+        """The account now has the Messaging Service `sid` (with numbers in its pool)."""
+        if not _MESSAGING_SERVICE_SID.match(sid):
+            raise ValueError(f"a Messaging Service SID is MG and 32 hex digits, got {sid!r}")
+        with self._lock:
+            self._messaging_service_sids.add(sid)
 
     def reject_recipient(self, number: str, code: int = 21610) -> None:
         """Messages to `number` answer 400 with Twilio error `code` (21610, 21211, 21614, ...)."""
@@ -266,8 +297,7 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
         service_sid = form.get("MessagingServiceSid") or None
         if not from_number and not service_sid:
             raise TwilioRejection(400, 21603)
-        if service_sid and not _MESSAGING_SERVICE_SID.match(service_sid):
-            raise TwilioRejection(400, 21701, f"The Messaging Service Sid {service_sid} is invalid.")
+        self._check_sender(from_number, service_sid)
         body = form.get("Body", "")
         if not body:
             raise TwilioRejection(400, 21602)
@@ -295,6 +325,31 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
             )
             self._outbox.append(accepted)
         return accepted
+
+    def _check_sender(self, from_number: str | None, service_sid: str | None) -> None:
+        with self._lock:
+            services, numbers = set(self._messaging_service_sids), set(self._phone_numbers)
+        if service_sid and service_sid not in services:
+            raise TwilioRejection(400, 21701, f"The Messaging Service Sid {service_sid} is invalid.")
+        if not from_number:
+            return
+        if not (
+            _E164.match(from_number)
+            or _SHORT_CODE.match(from_number)
+            or _ALPHANUMERIC_SENDER.match(from_number)
+        ):
+            raise TwilioRejection(
+                400,
+                21212,
+                f"The 'From' number {from_number} is not a valid phone number, shortcode, or alphanumeric sender ID.",
+            )
+        if from_number not in numbers:
+            raise TwilioRejection(
+                400,
+                21606,
+                f"The From phone number {from_number} is not a valid, SMS-capable inbound phone number or short "
+                "code for your account.",
+            )
 
 
 def _fault_rejection(status: int) -> TwilioRejection:

@@ -26,7 +26,7 @@ from leadorch.app.eventstore.store import NotFound
 from leadorch.app.links import links_for
 from leadorch.app.messaging import messenger_for
 from leadorch.app.projections.tables import instant
-from leadorch.app.touches.compose import default_sender
+from leadorch.app.senders import senders_for
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import Channel
@@ -178,6 +178,7 @@ def _deliver(
     if not tenant.may_message(address):
         return NoticeOutcome(channel.value, "suppressed", "demo mode: not on the allow-list")
     messenger = messenger_for(container)
+    senders = senders_for(location, container.settings)
     idempotency_key = f"appointment:{appointment.id}:{key}:{channel.value}"
     try:
         if channel is Channel.EMAIL:
@@ -185,7 +186,7 @@ def _deliver(
                 EmailMessage(
                     to=address,
                     to_name=lead.contact.full_name or None,
-                    from_email=location.email_from or default_sender(container.settings.public_base_url),
+                    from_email=senders.email_from,
                     from_name=location.name,
                     subject=notice.subject,
                     text=notice.body,
@@ -205,7 +206,8 @@ def _deliver(
                 SmsMessage(
                     to=address,
                     body=notice.body,
-                    from_number=location.sms_from_number,
+                    from_number=senders.sms_from_number,
+                    messaging_service_sid=senders.messaging_service_sid,
                     idempotency_key=idempotency_key,
                 )
             )

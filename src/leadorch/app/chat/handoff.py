@@ -22,8 +22,8 @@ from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import load_schedule
 from leadorch.app.messaging import messenger_for
 from leadorch.app.projections.wiring import wake_projections
+from leadorch.app.senders import senders_for
 from leadorch.app.staff_alerts import AlertOutcome, StaffAlertMessage, console_link, send_staff_alert
-from leadorch.app.touches.compose import default_sender
 from leadorch.app.worker.specs import ActorSpec
 from leadorch.domain.conversation import Conversation, conversation_id
 from leadorch.domain.lead import Lead
@@ -76,7 +76,7 @@ def alert_staff_of_handoff(
         body=body,
         key=f"staff-handoff:{lead_id}:{number}",
         sender_name=f"{location.name} chat",
-        fallback_sender=default_sender(public_base_url),
+        senders=senders_for(location, container.settings),
     )
     return send_staff_alert(messenger_for(container), tenant, location, alert)
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from leadorch.app.cli import CliError
 from leadorch.app.cli.tenants import actor_of, add_actor, config_command
 from leadorch.app.config import validation
 from leadorch.app.config.hours import format_days, format_weekly_hours, parse_days, parse_weekly_hours
 from leadorch.app.config.models import STAFF_ALERTS, LocationConfig, SendingWindowConfig
 from leadorch.app.config.service import ConfigService
+from leadorch.app.senders import senders_lacking
+from leadorch.app.settings import load_settings
 
 
 def register(subparsers: Any) -> None:
@@ -107,11 +110,20 @@ def _add_location_options(parser: argparse.ArgumentParser) -> None:
         "--min-lead-minutes", type=int, metavar="MINUTES", help="earliest booking from now (default 120)"
     )
     parser.add_argument("--slot-minutes", type=int, metavar="MINUTES", help="slot granularity (default 30)")
-    parser.add_argument("--sms-from", metavar="PHONE", help="the number texts are sent from")
-    parser.add_argument("--email-from", metavar="EMAIL", help="the address emails are sent from")
+    parser.add_argument(
+        "--sms-from",
+        metavar="PHONE",
+        help="the number texts are sent from (default LEADORCH_DEFAULT_SMS_FROM or _MESSAGING_SERVICE_SID)",
+    )
+    parser.add_argument(
+        "--email-from",
+        metavar="EMAIL",
+        help="the address emails are sent from (default LEADORCH_DEFAULT_EMAIL_FROM)",
+    )
 
 
 def _add(args: argparse.Namespace, config: ConfigService) -> int:
+    _refuse_missing_senders(args)
     window = SendingWindowConfig()
     if args.window or args.window_days:
         window = _window_config(args.window or f"{window.start}-{window.end}", args.window_days)
@@ -135,6 +147,15 @@ def _add(args: argparse.Namespace, config: ConfigService) -> int:
     print(f"added location {location.tenant_id}/{location.location_id}")
     print(describe_location(location))
     return 0
+
+
+def _refuse_missing_senders(args: argparse.Namespace) -> None:
+    """With real provider credentials a location without a sender fails every message: refuse it now."""
+    gaps = senders_lacking(args.sms_from, args.email_from, load_settings())
+    if gaps:
+        flags = " and ".join(gap.flag for gap in gaps)
+        reasons = "; ".join(f"{gap.credentials} is set and {gap.defaults} is not" for gap in gaps)
+        raise CliError(f"locations add: {flags} required ({reasons}): messages would have no sender")
 
 
 def _list(args: argparse.Namespace, config: ConfigService) -> int:

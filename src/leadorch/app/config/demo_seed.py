@@ -67,6 +67,9 @@ def _tenant(service: ConfigService) -> str | None:
     return token
 
 
+DEMO_SHOP_NUMBER = "+16195550100"  # the demo shop's phone, and the number its texts come from
+
+
 def _location(service: ConfigService) -> None:
     try:
         location = service.location(DEMO_TENANT, DEMO_LOCATION)
@@ -77,8 +80,8 @@ def _location(service: ConfigService) -> None:
             name="Demo Tint San Diego",
             crm_location_id=DEMO_CRM_LOCATION,
             time_zone="America/Los_Angeles",
-            phone="+16195550100",
-            sms_from_number="+16195550100",
+            phone=DEMO_SHOP_NUMBER,
+            sms_from_number=DEMO_SHOP_NUMBER,
             email_from="hello@demo-tint.example.com",
             address="2150 Camino del Rio S, San Diego, CA 92108",
             weekly_hours=parse_weekly_hours("mon-fri 09:00-18:00; sat 10:00-16:00; sun closed"),

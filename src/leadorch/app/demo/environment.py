@@ -20,7 +20,8 @@ from leadorch.adapters.standins.server import RunningServer, serve_in_thread
 from leadorch.adapters.standins.shopmonkey import BUNDLED_FIXTURES, FakeShopMonkey
 from leadorch.adapters.standins.twilio import ACCOUNT_SID as TWILIO_STANDIN_SID
 from leadorch.adapters.standins.twilio import AUTH_TOKEN as TWILIO_STANDIN_TOKEN
-from leadorch.adapters.standins.twilio import TwilioStandIn
+from leadorch.adapters.standins.twilio import TEST_FROM_NUMBER, TwilioStandIn
+from leadorch.app.config.demo_seed import DEMO_SHOP_NUMBER
 from leadorch.app.settings import Settings
 
 DEMO_SHOPMONKEY_KEY = "demo-shopmonkey-key"
@@ -80,7 +81,7 @@ def start_demo_environment(settings: Settings, *, now: datetime | None = None) -
         env.servers.append(server)
         overrides.update(sendgrid_api_key=SENDGRID_STANDIN_KEY, sendgrid_host=server.url)
     if not (settings.twilio_account_sid and settings.twilio_auth_token):
-        env.twilio = TwilioStandIn()
+        env.twilio = TwilioStandIn(phone_numbers=(TEST_FROM_NUMBER, DEMO_SHOP_NUMBER))
         server = serve_in_thread(env.twilio.app)
         env.servers.append(server)
         overrides.update(

@@ -3,7 +3,8 @@
 `GET /health` says the process is alive; `GET /ready` says it can do its job: the database
 answers, Redis answers (when configured), every live read-model table has the columns its projection
 declares (else it names the `projections rebuild` to run), and the read models are caught up with the
-log within a bound.
+log within a bound. It is `degraded` (still 200) while a provider refuses our credentials or a location
+has no sender for a provider whose real credentials are set, naming each.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ def _degraded_providers(container: Container) -> list[str]:
         f"{provider} refuses our credentials ({reason}); sending through it paused, retried after {until.isoformat()}"
         for provider, (until, reason) in sorted(open_circuits(container.db).items())
     ]
+
+
+def _locations_without_senders(container: Container) -> list[str]:
+    """Locations whose messages a provider with real credentials would refuse for want of a sender."""
+    from leadorch.app.config import config_service
+    from leadorch.app.senders import every_location, locations_without_senders
+
+    return locations_without_senders(every_location(config_service(container)), container.settings)
 
 
 def _check_database(container: Container) -> str | None:
@@ -103,7 +112,7 @@ class OpsController(Controller):
         projection_problem, lags = _check_projections(container)
         if projection_problem:
             problems.append(projection_problem)
-        degraded = [] if problems else _degraded_providers(container)
+        degraded = [] if problems else _degraded_providers(container) + _locations_without_senders(container)
         body = {
             "status": "not ready" if problems else ("degraded" if degraded else "ready"),
             "problems": problems,

@@ -377,7 +377,7 @@ class IngestionService:
             tenant=view.tenant,
             location=location,
             facts=facts,
-            public_base_url=self.container.settings.public_base_url,
+            settings=self.container.settings,
         )
 
     # ------------------------------------------------------------------------------- existing lead

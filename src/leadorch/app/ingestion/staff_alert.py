@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leadorch.app.config.models import LocationConfig, TenantConfig
+from leadorch.app.senders import senders_for
+from leadorch.app.settings import Settings
 from leadorch.app.staff_alerts import AlertOutcome, StaffAlertMessage, console_link, send_staff_alert
 from leadorch.ports.messaging import Messenger
-
-DEFAULT_ALERT_SENDER = "alerts@leadorch.invalid"
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,10 @@ def send_new_lead_alert(
     tenant: TenantConfig,
     location: LocationConfig,
     facts: NewLeadFacts,
-    public_base_url: str,
+    settings: Settings,
 ) -> list[AlertOutcome]:
     """Alert every staff contact of `location` who wants new-lead alerts; returns what happened."""
-    subject, body = alert_text(facts, location, console_link(public_base_url, facts.lead_id))
+    subject, body = alert_text(facts, location, console_link(settings.public_base_url, facts.lead_id))
     alert = StaffAlertMessage(
         kind="new_lead",
         lead_id=facts.lead_id,
@@ -54,6 +54,6 @@ def send_new_lead_alert(
         body=body,
         key=f"staff-new-lead:{facts.lead_id}",
         sender_name=f"{location.name} leads",
-        fallback_sender=DEFAULT_ALERT_SENDER,
+        senders=senders_for(location, settings),
     )
     return send_staff_alert(messenger, tenant, location, alert)

@@ -25,6 +25,7 @@ from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.leads import use_cases
 from leadorch.app.leads.lookup import LeadMatch, leads_by_email, leads_by_phone
+from leadorch.app.senders import senders_for
 from leadorch.domain.errors import DomainError
 from leadorch.domain.reply_intent import ReplyIntent, classify_reply
 from leadorch.domain.values import Channel
@@ -128,9 +129,11 @@ def _texts_from(container: Any, lead: LeadMatch, to_number: str | None) -> bool:
     if not to_number:
         return True
     try:
-        sender = config_service(container).location(lead.tenant_id, lead.location_id).sms_from_number
+        location = config_service(container).location(lead.tenant_id, lead.location_id)
     except ConfigNotFound:
         return False
+    # A Messaging Service texts from any number of its pool: it cannot tell us which one.
+    sender = senders_for(location, container.settings).sms_from_number
     return sender is None or sender == to_number
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from leadorch.app.config.models import LocationConfig, TenantConfig
 from leadorch.app.links import LinkSigner
 from leadorch.app.messages import MessageContext, render_email, render_sms
+from leadorch.app.senders import Senders
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import ClaimedTouch
 from leadorch.domain.values import Channel
@@ -34,6 +35,7 @@ class TouchEnvelope:
     claimed: ClaimedTouch
     links: LinkSigner
     now: datetime
+    senders: Senders  # the location's own, else the deployment's defaults (`app/senders.py`)
 
     @property
     def tenant_id(self) -> str:
@@ -72,7 +74,7 @@ def email_for(envelope: TouchEnvelope) -> EmailMessage:
     return EmailMessage(
         to=lead.contact.email,
         to_name=lead.contact.full_name or None,
-        from_email=location.email_from or default_sender(envelope.links.public_base_url),
+        from_email=envelope.senders.email_from,
         from_name=location.name,
         subject=rendered.subject,
         text=rendered.text,
@@ -94,7 +96,8 @@ def sms_for(envelope: TouchEnvelope, *, first_text: bool) -> SmsMessage:
     return SmsMessage(
         to=envelope.lead.contact.phone,
         body=body,
-        from_number=envelope.location.sms_from_number,
+        from_number=envelope.senders.sms_from_number,
+        messaging_service_sid=envelope.senders.messaging_service_sid,
         status_callback=status_callback_url(envelope),
         idempotency_key=envelope.claimed.idempotency_key(Channel.SMS),
     )
@@ -110,9 +113,3 @@ def status_callback_url(envelope: TouchEnvelope) -> str:
         }
     )
     return f"{envelope.links.public_base_url.rstrip('/')}{STATUS_CALLBACK_PATH}?{query}"
-
-
-def default_sender(public_base_url: str) -> str:
-    """The From address of a location without its own: `leads@` the deployment's host."""
-    host = urlsplit(public_base_url).hostname or "localhost"
-    return f"leads@{host if '.' in host else host + '.invalid'}"

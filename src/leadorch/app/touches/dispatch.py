@@ -34,6 +34,7 @@ from leadorch.app.messaging import PROVIDER_FOR_CHANNEL, messenger_for
 from leadorch.app.observability.logging import bind
 from leadorch.app.observability.metrics import SPEED_TO_LEAD, TOUCHES
 from leadorch.app.projections.wiring import wake_projections
+from leadorch.app.senders import senders_for
 from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
 from leadorch.app.touches.provider_circuit import close_circuit, open_circuit, open_circuits
 from leadorch.domain.lead import Lead
@@ -44,6 +45,7 @@ from leadorch.ports.messaging import (
     PermanentDeliveryError,
     ProviderRefusedCredentials,
     RecipientOptedOut,
+    SenderRefused,
     SendReceipt,
     TransientDeliveryError,
 )
@@ -293,6 +295,8 @@ def _deliver(
         # Our key, not the customer's address: the channel stays enabled, the provider is paused.
         open_circuit(container.db, error.provider, str(error), now=container.clock.now())
         return failed(f"not sent: {error}", retriable=True)
+    except SenderRefused as error:  # our configuration, not the recipient's: the channel stays enabled
+        return failed(f"not sent: {error}", retriable=True)
     except PermanentDeliveryError as error:
         return failed(str(error), retriable=False)
     except TransientDeliveryError as error:
@@ -367,13 +371,15 @@ def _record(
 
 def _envelope(container: Any, tenant_id: str, lead: Lead, claimed: ClaimedTouch) -> TouchEnvelope:
     config = config_service(container)
+    location = config.location(tenant_id, lead.location_id)
     return TouchEnvelope(
         tenant=config.tenant(tenant_id),
-        location=config.location(tenant_id, lead.location_id),
+        location=location,
         lead=lead,
         claimed=claimed,
         links=links_for(container),
         now=container.clock.now(),
+        senders=senders_for(location, container.settings),
     )
 
 
