@@ -6,6 +6,11 @@ no-show needs the start time to have come. The end and price follow from the ser
 
 Every booking, reschedule and cancellation must reach the CRM: `needs_crm_sync` stays true until
 `record_crm_synced`, or until a permanent failure that a person must look at.
+
+Changes the shop made in its CRM calendar come back as their own events (`RescheduledByShop`,
+`CancelledByShop`, `ShopConfirmationRecorded`): the CRM already holds them, so they need no sync. Each
+carries the CRM's `updatedDate` of the version it came from, and `is_news_from_the_crm` tells a version
+worth acting on from our own write echoing back (or an older version arriving late).
 """
 
 from __future__ import annotations
@@ -22,6 +27,14 @@ from leadorch.domain.errors import IllegalTransition, InvalidValue
 from leadorch.domain.instants import require_instant
 
 
+class ShopConfirmation(StrEnum):
+    """Whether the customer confirmed the visit to the shop, as the shop's CRM records it."""
+
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    NO_RESPONSE = "no_response"
+
+
 class AppointmentStatus(StrEnum):
     """Where an appointment stands."""
 
@@ -35,6 +48,10 @@ def _text(value: str, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(f"{name} must be non-empty text, not {value!r}")
     return value
+
+
+def _optional_instant(value: datetime | None) -> datetime | None:
+    return None if value is None else require_instant(value, "crm_updated_at")
 
 
 def _service_data(service: ServiceLine) -> dict[str, Any]:
@@ -71,6 +88,8 @@ class Appointment(Aggregate):
             aggregate.crm_appointment_id = None
             aggregate.needs_crm_sync = True
             aggregate.crm_sync_error = None
+            aggregate.crm_updated_at = None
+            aggregate.shop_confirmation = None
 
     class Rescheduled(Aggregate.Event):
         tenant_id: str
@@ -104,14 +123,63 @@ class Appointment(Aggregate):
         def apply(self, aggregate: Appointment) -> None:
             aggregate.status = AppointmentStatus.NO_SHOW
 
+    class RescheduledByShop(Aggregate.Event):
+        """Staff moved the visit in the shop's CRM calendar (the CRM already holds it: no sync)."""
+
+        tenant_id: str
+        start: datetime
+        end: datetime
+        previous_start: datetime
+        crm_updated_at: datetime | None
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.start = self.start
+            aggregate.end = self.end
+            aggregate.crm_updated_at = self.crm_updated_at or aggregate.crm_updated_at
+
+    class CancelledByShop(Aggregate.Event):
+        """Staff cancelled or deleted the visit in the shop's CRM (the CRM already holds it: no sync)."""
+
+        tenant_id: str
+        reason: str
+        crm_updated_at: datetime | None
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.status = AppointmentStatus.CANCELLED
+            aggregate.status_reason = self.reason
+            aggregate.crm_updated_at = self.crm_updated_at or aggregate.crm_updated_at
+
+    class ShopConfirmationRecorded(Aggregate.Event):
+        """The shop's CRM now says the customer confirmed, declined, or has not answered."""
+
+        tenant_id: str
+        confirmation: str
+        crm_updated_at: datetime | None
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.shop_confirmation = ShopConfirmation(self.confirmation)
+            aggregate.crm_updated_at = self.crm_updated_at or aggregate.crm_updated_at
+
     class CrmSynced(Aggregate.Event):
+        # Schema evolution: version 1 had no `crm_updated_at` (the CRM's `updatedDate` of what we
+        # wrote); such events are read as not knowing it (`upcast_v1_v2`). New events are version 2.
+        class_version = 2
+
         tenant_id: str
         crm_appointment_id: str
+        crm_updated_at: datetime | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("crm_updated_at", None)
 
         def apply(self, aggregate: Appointment) -> None:
             aggregate.crm_appointment_id = self.crm_appointment_id
             aggregate.needs_crm_sync = False
             aggregate.crm_sync_error = None
+            if self.crm_updated_at is not None:
+                latest = aggregate.crm_updated_at
+                aggregate.crm_updated_at = max(latest, self.crm_updated_at) if latest else self.crm_updated_at
 
     class CrmSyncFailed(Aggregate.Event):
         tenant_id: str
@@ -135,6 +203,9 @@ class Appointment(Aggregate):
     crm_appointment_id: str | None
     needs_crm_sync: bool
     crm_sync_error: str | None
+    # The CRM's `updatedDate` of the newest version we wrote or took from it (None: not known).
+    crm_updated_at: datetime | None
+    shop_confirmation: ShopConfirmation | None
 
     def __init__(self) -> None:
         """State is set by `Booked.apply`, so recording and replaying share one path."""
@@ -231,14 +302,94 @@ class Appointment(Aggregate):
         self._require_started("mark a no-show", at)
         self.trigger_event(self.NoShow, timestamp=at, tenant_id=self.tenant_id)
 
-    def record_crm_synced(self, *, crm_appointment_id: str, at: datetime) -> None:
-        """The CRM now holds the appointment's current state, under `crm_appointment_id`."""
+    def record_crm_synced(
+        self, *, crm_appointment_id: str, at: datetime, crm_updated_at: datetime | None = None
+    ) -> None:
+        """The CRM now holds the appointment's current state, under `crm_appointment_id`; `crm_updated_at`
+        is the CRM's `updatedDate` of that write, when it said (so its echo is recognised)."""
         at = require_instant(at)
+        if crm_updated_at is not None:
+            crm_updated_at = require_instant(crm_updated_at, "crm_updated_at")
         self.trigger_event(
             self.CrmSynced,
             timestamp=at,
             tenant_id=self.tenant_id,
             crm_appointment_id=_text(crm_appointment_id, "crm_appointment_id"),
+            crm_updated_at=crm_updated_at,
+        )
+
+    # ------------------------------------------------------------------ changes made at the shop
+
+    def is_news_from_the_crm(self, crm_updated_at: datetime | None) -> bool:
+        """Whether a version of our appointment read from the CRM may change it.
+
+        Not while a change of ours is still on its way to the CRM (ours is written over it), and not
+        a version no newer than one we wrote or already took (our own write echoing back, or a late
+        delivery of an older version).
+        """
+        if self.needs_crm_sync:
+            return False
+        if crm_updated_at is None or self.crm_updated_at is None:
+            return True
+        return require_instant(crm_updated_at, "crm_updated_at") > self.crm_updated_at
+
+    def reschedule_by_shop(
+        self, *, start: datetime, end: datetime, crm_updated_at: datetime | None, at: datetime
+    ) -> None:
+        """Staff moved the visit in the CRM to [start, end): ours follows, whatever our rules for the
+        customer (the shop decides its own calendar). Nothing happens if it is where it was."""
+        at = require_instant(at)
+        start = require_instant(start, "start")
+        end = require_instant(end, "end")
+        self._require_confirmed("take the shop's new time")
+        if end <= start:
+            raise InvalidValue(f"the shop's new time ends ({end.isoformat()}) before it starts")
+        if (start, end) == (self.start, self.end):
+            return
+        self.trigger_event(
+            self.RescheduledByShop,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            start=start,
+            end=end,
+            previous_start=self.start,
+            crm_updated_at=_optional_instant(crm_updated_at),
+        )
+
+    def cancel_by_shop(self, *, reason: str, crm_updated_at: datetime | None, at: datetime) -> None:
+        """Staff cancelled or deleted the visit in the CRM; ours is cancelled (once)."""
+        at = require_instant(at)
+        if self.status is AppointmentStatus.CANCELLED:
+            return
+        self._require_confirmed("take the shop's cancellation")
+        self.trigger_event(
+            self.CancelledByShop,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            reason=_text(reason, "reason"),
+            crm_updated_at=_optional_instant(crm_updated_at),
+        )
+
+    def record_shop_confirmation(
+        self, *, confirmation: ShopConfirmation, crm_updated_at: datetime | None, at: datetime
+    ) -> None:
+        """The CRM says the customer confirmed, declined or has not answered; recorded when it changed.
+
+        A decline is shown, not acted on: the shop decides what to do about it.
+        """
+        at = require_instant(at)
+        if not isinstance(confirmation, ShopConfirmation):
+            raise InvalidValue(f"confirmation must be a ShopConfirmation, not {confirmation!r}")
+        if confirmation is self.shop_confirmation:
+            return
+        if self.shop_confirmation is None and confirmation is ShopConfirmation.NO_RESPONSE:
+            return  # nothing was asked yet: "no response" is what we already knew
+        self.trigger_event(
+            self.ShopConfirmationRecorded,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            confirmation=confirmation.value,
+            crm_updated_at=_optional_instant(crm_updated_at),
         )
 
     def record_crm_sync_failed(self, *, reason: str, permanent: bool, at: datetime) -> None:
