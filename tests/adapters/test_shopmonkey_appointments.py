@@ -145,6 +145,8 @@ async def test_the_documented_create_response_maps_to_an_appointment() -> None:
         pending_confirmation=False,
         technician_ids=("5f1b2c3d4e5f607182930t01",),
         our_id="0d6f3c9e-2b5a-4d8e-9a61-3f7c2e1b8a40",
+        confirmation="no_response",
+        updated_date=None,  # the documented create answer has `updatedDate: null`
     )
 
 
@@ -234,6 +236,9 @@ async def test_an_orders_appointments_are_read_across_pages_and_no_other_orders(
     lists = fake.requests_to("/v3/appointment", "GET")
     assert [(r.query["skip"], r.query["limit"]) for r in lists] == [("0", "100"), ("100", "100")]
     assert json.loads(lists[0].query["where"]) == {"orderId": ORDER_ID}
+    # Sorted with the lowercase key: ShopMonkey ignores camelCase `orderBy` in a query string.
+    assert [json.loads(r.query["orderby"]) for r in lists] == [{"id": "asc"}] * 2
+    assert all("orderBy" not in r.query for r in lists)
 
 
 @pytest.mark.anyio

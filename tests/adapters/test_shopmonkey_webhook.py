@@ -242,6 +242,57 @@ def test_an_order_row_with_a_broken_field_names_it() -> None:
         parse_delivery(body, headers_for(body))
 
 
+def test_staff_moving_our_appointment_reads_as_that_appointment_with_our_id() -> None:
+    name = "webhook-appointment-update-moved-by-staff.json"
+    body, headers = resigned(name, fixture_time(name))
+
+    delivery = parse_delivery(body, headers)
+
+    appointment = delivery.appointment
+    assert (delivery.table, delivery.operation, delivery.order) == ("appointment", "UPDATE", None)
+    assert appointment is not None
+    assert (appointment.id, appointment.order_id) == ("66a2aa01b7e4d9a1c2f3f001", "66a1f0c2b7e4d9a1c2f3e401")
+    assert (appointment.start, appointment.end) == (
+        datetime(2026, 11, 25, 18, tzinfo=UTC),
+        datetime(2026, 11, 25, 21, tzinfo=UTC),
+    )
+    assert appointment.our_id == "0d6f3c9e-2b5a-4d8e-9a61-3f7c2e1b8a40"
+    assert appointment.updated_date == datetime(2026, 11, 22, 16, 20, tzinfo=UTC)
+    assert (appointment.confirmation, appointment.cancelled) == ("no_response", False)
+    assert delivery.diff == ["startDate", "endDate", "updatedDate"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "confirmation", "cancelled"),
+    [
+        ({"confirmationStatus": "Confirmed", "confirmed": True}, "confirmed", False),
+        ({"confirmationStatus": "Declined"}, "declined", False),
+        ({"cancellationNote": "customer called to cancel"}, "no_response", True),
+        ({"cancelationNote": "double booked"}, "no_response", True),
+    ],
+)
+def test_an_appointment_row_says_whether_it_was_confirmed_declined_or_cancelled(
+    changes: dict[str, Any], confirmation: str, cancelled: bool
+) -> None:
+    document = json.loads(fixture("webhook-appointment-update-moved-by-staff.json")["raw_body"])
+    document["data"].update(changes)
+    body = json.dumps(document).encode()
+
+    appointment = parse_delivery(body, headers_for(body)).appointment
+
+    assert appointment is not None
+    assert (appointment.confirmation, appointment.cancelled) == (confirmation, cancelled)
+
+
+def test_an_appointment_row_with_a_broken_field_names_it() -> None:
+    document = json.loads(fixture("webhook-appointment-update-moved-by-staff.json")["raw_body"])
+    document["data"]["startDate"] = "next tuesday"
+    body = json.dumps(document).encode()
+
+    with pytest.raises(WebhookPayloadError, match=r"appointment row .*\$\.data\.startDate"):
+        parse_delivery(body, headers_for(body))
+
+
 def test_another_table_parses_without_an_order() -> None:
     row = {"id": "66a1f0c1b7e4d9a1c2f3e3a9", "firstName": "Maya"}
     body = json.dumps(

@@ -243,7 +243,8 @@ class ShopMonkeyCrm:
                 "where": json.dumps({"orderId": wanted}),
                 "limit": str(PAGE_LIMIT),
                 "skip": str(skip),
-                "orderBy": json.dumps({"id": "asc"}),
+                # Lowercase in a query string: camelCase `orderBy` is ignored there (unstable pages).
+                "orderby": json.dumps({"id": "asc"}),
             }
             body = await self._send("GET", "/v3/appointment", params=params)
             page = _decode(body, Envelope[list[WireAppointment]], "appointment list")

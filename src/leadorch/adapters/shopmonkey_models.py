@@ -148,12 +148,18 @@ class WireAppointment(msgspec.Struct, rename="camel"):
     # The hydrated list's relation (the bare row carries only `technicianIds`).
     technicians: list[WireTechnician] | None = None
     recurring: bool | None = None
+    updated_date: datetime | None = None
+    # The schema documents `cancellationNote`; rows have been seen with `cancelationNote`: read both.
+    cancellation_note: str | None = None
+    cancelation_note: str | None = None
 
 
 # The name consent evidence read from ShopMonkey carries.
 CONSENT_SOURCE = "shopmonkey"
 # Where our own appointment id travels in an appointment's free `metadata`.
 OUR_ID_KEY = "leadorchAppointmentId"
+# ShopMonkey's `confirmationStatus` values, in the port's words.
+CONFIRMATION_STATUSES = {"Confirmed": "confirmed", "Declined": "declined", "NoResponse": "no_response"}
 
 
 def order_from_wire(row: WireOrder) -> CrmOrder:
@@ -256,6 +262,9 @@ def appointment_from_wire(row: WireAppointment) -> CrmAppointment:
         pending_confirmation=row.pending_confirmation,
         technician_ids=tuple(row.technician_ids or ()),
         our_id=_our_id(row.metadata),
+        confirmation=CONFIRMATION_STATUSES.get(row.confirmation_status or ""),
+        cancelled=bool(row.cancellation_note or row.cancelation_note),
+        updated_date=row.updated_date,
     )
 
 

@@ -24,8 +24,13 @@ from typing import Any, Literal
 import msgspec
 from standardwebhooks.webhooks import Webhook
 
-from leadorch.adapters.shopmonkey_models import WireOrder, order_from_wire
-from leadorch.ports.crm import CrmOrder
+from leadorch.adapters.shopmonkey_models import (
+    WireAppointment,
+    WireOrder,
+    appointment_from_wire,
+    order_from_wire,
+)
+from leadorch.ports.crm import CrmAppointment, CrmOrder
 
 WEBHOOK_VERSION = "3"
 USER_AGENT = "Shopmonkey (+https://shopmonkey.io)"
@@ -49,7 +54,9 @@ class WebhookPayloadError(Exception):
 
 
 class WebhookDelivery(msgspec.Struct, frozen=True, kw_only=True):
-    """One webhook delivery. `order` is set when the row is an order (`table == "order"`)."""
+    """One webhook delivery. `order` is set when the row is an order (`table == "order"`),
+    `appointment` when it is an appointment (`table == "appointment"`: staff moved, cancelled,
+    confirmed or deleted one in the calendar, or made a new one)."""
 
     request_id: str
     webhook_id: str
@@ -60,6 +67,7 @@ class WebhookDelivery(msgspec.Struct, frozen=True, kw_only=True):
     order: CrmOrder | None
     diff: list[str]
     data: dict[str, Any]
+    appointment: CrmAppointment | None = None
 
 
 class _WireBody(msgspec.Struct, rename="camel"):
@@ -130,6 +138,14 @@ def parse_delivery(raw_body: bytes, headers: Mapping[str, str]) -> WebhookDelive
             raise WebhookPayloadError(f"order row has the wrong shape: {_under_data(exc)}") from exc
         except RecursionError as exc:
             raise WebhookPayloadError("order row is nested too deeply") from exc
+    appointment = None
+    if body.table == "appointment":
+        try:
+            appointment = appointment_from_wire(msgspec.convert(body.data, WireAppointment))
+        except msgspec.ValidationError as exc:
+            raise WebhookPayloadError(f"appointment row has the wrong shape: {_under_data(exc)}") from exc
+        except RecursionError as exc:
+            raise WebhookPayloadError("appointment row is nested too deeply") from exc
     return WebhookDelivery(
         request_id=request_id,
         webhook_id=webhook_id,
@@ -140,6 +156,7 @@ def parse_delivery(raw_body: bytes, headers: Mapping[str, str]) -> WebhookDelive
         order=order,
         diff=list(body.diff or []),
         data=body.data,
+        appointment=appointment,
     )
 
 

@@ -170,7 +170,12 @@ class CrmAppointmentRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CrmAppointment(msgspec.Struct, frozen=True, kw_only=True):
-    """An appointment as the CRM stored it."""
+    """An appointment as the CRM stored it.
+
+    `confirmation` is the customer's answer as the CRM records it: "confirmed", "declined" or
+    "no_response" (None: not said). `cancelled` is true when staff cancelled it (a deleted one is not
+    listed at all). `updated_date` is the CRM's time of this version (None when the CRM did not say).
+    """
 
     id: str
     start: datetime
@@ -186,6 +191,9 @@ class CrmAppointment(msgspec.Struct, frozen=True, kw_only=True):
     pending_confirmation: bool | None = None
     technician_ids: tuple[str, ...] = ()
     our_id: str | None = None
+    confirmation: str | None = None
+    cancelled: bool = False
+    updated_date: datetime | None = None
 
 
 class CalendarEntry(msgspec.Struct, frozen=True, kw_only=True):
