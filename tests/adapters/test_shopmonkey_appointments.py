@@ -146,7 +146,8 @@ async def test_the_documented_create_response_maps_to_an_appointment() -> None:
         technician_ids=("5f1b2c3d4e5f607182930t01",),
         our_id="0d6f3c9e-2b5a-4d8e-9a61-3f7c2e1b8a40",
         confirmation="no_response",
-        updated_date=None,  # the documented create answer has `updatedDate: null`
+        # The documented create answer has `updatedDate: null`: the version is the creation.
+        updated_date=datetime(2026, 11, 21, 10, 3, 11, tzinfo=UTC),
     )
 
 

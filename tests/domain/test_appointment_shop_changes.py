@@ -72,7 +72,7 @@ def test_the_same_times_from_the_shop_record_nothing() -> None:
 
 def test_the_shop_may_move_it_to_any_length_but_not_end_before_it_starts() -> None:
     appointment = synced()
-    with pytest.raises(InvalidValue, match="ends .* before it starts"):
+    with pytest.raises(InvalidValue, match=r"ends .* before it starts"):
         appointment.reschedule_by_shop(start=START, end=START, crm_updated_at=None, at=AT)
     with pytest.raises(InvalidValue, match="timezone-aware"):
         appointment.reschedule_by_shop(
@@ -89,8 +89,12 @@ def test_a_cancellation_at_the_shop_cancels_ours_once_and_needs_no_sync() -> Non
     assert appointment.status is AppointmentStatus.CANCELLED
     assert appointment.status_reason == "cancelled at the shop"
     assert not appointment.needs_crm_sync
-    with pytest.raises(IllegalTransition, match="cannot take the shop's new time: the appointment is cancelled"):
-        appointment.reschedule_by_shop(start=START, end=START + timedelta(hours=1), crm_updated_at=None, at=AT)
+    with pytest.raises(
+        IllegalTransition, match="cannot take the shop's new time: the appointment is cancelled"
+    ):
+        appointment.reschedule_by_shop(
+            start=START, end=START + timedelta(hours=1), crm_updated_at=None, at=AT
+        )
 
 
 def test_a_completed_visit_is_not_cancelled_by_the_shop() -> None:
@@ -104,7 +108,9 @@ def test_a_confirmation_or_decline_at_the_shop_shows_on_ours_when_it_changes() -
     appointment = synced()
     appointment.collect_events()
 
-    appointment.record_shop_confirmation(confirmation=ShopConfirmation.NO_RESPONSE, crm_updated_at=None, at=AT)
+    appointment.record_shop_confirmation(
+        confirmation=ShopConfirmation.NO_RESPONSE, crm_updated_at=None, at=AT
+    )
     assert appointment.pending_events == [] and appointment.shop_confirmation is None
     appointment.record_shop_confirmation(confirmation=ShopConfirmation.CONFIRMED, crm_updated_at=None, at=AT)
     appointment.record_shop_confirmation(confirmation=ShopConfirmation.CONFIRMED, crm_updated_at=None, at=AT)

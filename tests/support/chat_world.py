@@ -267,9 +267,9 @@ def chat_servers(database_url: str, *, workers: bool = False, **settings: Any) -
 
     `workers` runs background jobs on an in-memory broker; without, they run inline."""
     providers = start_providers(SHOP_NUMBER)
-    shopmonkey = FakeShopMonkey.from_fixtures(api_key=SHOPMONKEY_KEY)
-    shopmonkey_server = serve_in_thread(shopmonkey)
     clock = AdjustableClock(WEDNESDAY_0930)
+    shopmonkey = FakeShopMonkey.from_fixtures(api_key=SHOPMONKEY_KEY, clock=clock.now)
+    shopmonkey_server = serve_in_thread(shopmonkey)
     container = bootstrap(
         load_settings(
             {},

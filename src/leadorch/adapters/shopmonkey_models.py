@@ -148,6 +148,7 @@ class WireAppointment(msgspec.Struct, rename="camel"):
     # The hydrated list's relation (the bare row carries only `technicianIds`).
     technicians: list[WireTechnician] | None = None
     recurring: bool | None = None
+    created_date: datetime | None = None
     updated_date: datetime | None = None
     # The schema documents `cancellationNote`; rows have been seen with `cancelationNote`: read both.
     cancellation_note: str | None = None
@@ -264,7 +265,9 @@ def appointment_from_wire(row: WireAppointment) -> CrmAppointment:
         our_id=_our_id(row.metadata),
         confirmation=CONFIRMATION_STATUSES.get(row.confirmation_status or ""),
         cancelled=bool(row.cancellation_note or row.cancelation_note),
-        updated_date=row.updated_date,
+        # A row never updated has `updatedDate: null` (the create's answer, its INSERT webhook): its
+        # version is its creation, so a late echo of the create is still known as older than an update.
+        updated_date=row.updated_date or row.created_date,
     )
 
 

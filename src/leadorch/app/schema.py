@@ -3,7 +3,8 @@
 Each module that owns tables exposes `SCHEMA: list[str]` (portable DDL: `CREATE TABLE IF NOT EXISTS`,
 `CREATE INDEX IF NOT EXISTS`, types TEXT/INTEGER/BIGINT/BOOLEAN/DOUBLE PRECISION) and is listed here.
 A column added to a table later is also named in the module's `ADDED_COLUMNS` (table, column, type),
-so a database created before it gets the column too (nullable: old rows read as the default).
+so a database created before it gets the column too (nullable: old rows read as the default); an
+index over such a column is named in `ADDED_INDEXES`, created once the columns exist.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def create_tables(db: Database) -> None:
             if not _has_column(db, table, column):
                 with db.transaction() as cur:
                     cur.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        added_indexes = getattr(module, "ADDED_INDEXES", [])
+        if added_indexes:
+            with db.transaction() as cur:
+                for statement in added_indexes:
+                    cur.execute(statement)
 
 
 def _has_column(db: Database, table: str, column: str) -> bool:

@@ -174,7 +174,8 @@ class CrmAppointment(msgspec.Struct, frozen=True, kw_only=True):
 
     `confirmation` is the customer's answer as the CRM records it: "confirmed", "declined" or
     "no_response" (None: not said). `cancelled` is true when staff cancelled it (a deleted one is not
-    listed at all). `updated_date` is the CRM's time of this version (None when the CRM did not say).
+    listed at all). `updated_date` is the CRM's time of this version (its last update, else its creation; None when
+    the CRM did not say).
     """
 
     id: str

@@ -11,6 +11,12 @@ on its last page), and a singular `technicianId` accepted and dropped. Faults ca
 path: 5xx answers, 429 with `Retry-After`, latency, malformed JSON, and a request that is applied but
 answered with a 5xx (the create the caller believes failed). Every request is recorded.
 
+Staff work in the calendar through `staff_update_appointment` / `staff_delete_appointment` /
+`staff_add_appointment`. Every appointment change, staff's or an API client's (ShopMonkey sends
+webhooks for its API's writes too, so an integrator hears its own writes echo back), is queued in
+`webhook_events` as the body ShopMonkey would post; `take_webhook_events` hands them over for a test
+(or the demo) to sign and deliver.
+
 Run it on a real socket with `leadorch.adapters.standins.server.serve_in_thread(fake)`.
 """
 
@@ -106,6 +112,7 @@ class FakeShopMonkey:
         # Staff as the hydrated appointment list names them (`technicians[]`).
         self.technicians: dict[str, Row] = {}
         self.requests: list[RecordedRequest] = []
+        self.webhook_events: list[Json] = []
         self._clock = clock
         self._random = random.Random(seed)
         self._faults: list[_Fault] = []
@@ -173,6 +180,52 @@ class FakeShopMonkey:
             if "updatedDate" not in changes:
                 order["updatedDate"] = _now_iso(self._clock)
             return copy.deepcopy(order)
+
+    def staff_add_appointment(self, row: Row) -> Row:
+        """Staff put an appointment on the calendar themselves (an INSERT webhook follows)."""
+        with self._lock:
+            appointment = {"updatedDate": _now_iso(self._clock), **copy.deepcopy(row)}
+            self.appointments[appointment["id"]] = appointment
+            self._link_to_order(appointment)
+            self._webhook("INSERT", appointment)
+            return copy.deepcopy(appointment)
+
+    def staff_update_appointment(self, appointment_id: str, **changes: Any) -> Row:
+        """Staff change an appointment in the calendar (move it, confirm it, cancel it with a note);
+        `updatedDate` moves to now, and an UPDATE webhook naming the changed fields follows."""
+        with self._lock:
+            appointment = self.appointments[appointment_id]
+            self._unlink_from_order(appointment)
+            before = copy.deepcopy(appointment)
+            appointment.update(changes, updatedDate=_now_iso(self._clock))
+            self._link_to_order(appointment)
+            self._webhook("UPDATE", appointment, before)
+            return copy.deepcopy(appointment)
+
+    def staff_delete_appointment(self, appointment_id: str) -> Row:
+        """Staff delete an appointment from the calendar (a DELETE webhook carrying the row follows)."""
+        with self._lock:
+            appointment = self.appointments.pop(appointment_id)
+            self._unlink_from_order(appointment)
+            self._webhook("DELETE", appointment)
+            return copy.deepcopy(appointment)
+
+    def take_webhook_events(self) -> list[Json]:
+        """The webhook bodies queued since the last call, oldest first (then the queue is empty)."""
+        with self._lock:
+            events, self.webhook_events = self.webhook_events, []
+            return events
+
+    def _webhook(self, operation: str, row: Row, before: Row | None = None) -> None:
+        body: dict[str, Json] = {
+            "apiVersion": "3",
+            "operation": operation,
+            "table": "appointment",
+            "data": copy.deepcopy(row),
+        }
+        if before is not None:
+            body["diff"] = sorted(name for name in row if row.get(name) != before.get(name))
+        self.webhook_events.append(body)
 
     def update_customer(self, customer_id: str, **changes: Any) -> Row:
         with self._lock:
@@ -477,7 +530,7 @@ class FakeShopMonkey:
         appointment = {
             "id": secrets.token_hex(12),
             "createdDate": now,
-            "updatedDate": now,
+            "updatedDate": None,  # as ShopMonkey answers a create: set by the first update
             "companyId": self._company_id(),
             "locationId": payload.get("locationId"),
             "technicianIds": [],
@@ -488,6 +541,7 @@ class FakeShopMonkey:
         }
         self.appointments[appointment["id"]] = appointment
         self._link_to_order(appointment)
+        self._webhook("INSERT", appointment)
         return _ok(copy.deepcopy(appointment))
 
     def _update_appointment(self, ident: str, payload: Json | None) -> _Answer:
@@ -497,8 +551,10 @@ class FakeShopMonkey:
         if not isinstance(payload, dict):
             return _fail(400, "body must be a JSON object", "BAD_REQUEST")
         self._unlink_from_order(appointment)
+        before = copy.deepcopy(appointment)
         appointment.update(_known_appointment_fields(payload), updatedDate=_now_iso(self._clock))
         self._link_to_order(appointment)
+        self._webhook("UPDATE", appointment, before)
         return _ok(copy.deepcopy(appointment))
 
     def _delete_appointment(self, ident: str, request: RecordedRequest) -> _Answer:
@@ -508,6 +564,7 @@ class FakeShopMonkey:
         if appointment is None:
             return _fail(404, "Appointment not found", "NOT_FOUND")
         self._unlink_from_order(appointment)
+        self._webhook("DELETE", appointment)
         return _ok({"id": ident})
 
     def _link_to_order(self, appointment: Row) -> None:

@@ -195,7 +195,7 @@ def _write(container: Any, tenant_id: str, appointment: Appointment, ledger: Syn
     appointment_id = str(appointment.id)
     state = crm_state(appointment)
     try:
-        outcome, crm_id = _call_crm(container, tenant_id, appointment)
+        outcome, crm_id, crm_updated = _call_crm(container, tenant_id, appointment)
     except CrmUnavailable as error:  # down, timing out, rate limiting: worth trying again later
         reason = _reason(error)
         attempts, delay = ledger.failed(appointment_id, reason, container.clock.now())
@@ -219,7 +219,7 @@ def _write(container: Any, tenant_id: str, appointment: Appointment, ledger: Syn
 
         def record() -> list[Any]:
             latest = container.store.load(appointment.id, Appointment, tenant_id)
-            latest.record_crm_synced(crm_appointment_id=crm_id, at=now)
+            latest.record_crm_synced(crm_appointment_id=crm_id, crm_updated_at=crm_updated, at=now)
             return [latest]
 
         container.store.run(record)
@@ -227,23 +227,26 @@ def _write(container: Any, tenant_id: str, appointment: Appointment, ledger: Syn
     return SyncOutcome(outcome, crm_id or "")
 
 
-def _call_crm(container: Any, tenant_id: str, appointment: Appointment) -> tuple[str, str | None]:
-    """Create, update or delete at the CRM; (what was done, the CRM's appointment id)."""
+def _call_crm(
+    container: Any, tenant_id: str, appointment: Appointment
+) -> tuple[str, str | None, datetime | None]:
+    """Create, update or delete at the CRM; (what was done, the CRM's appointment id, the CRM's
+    `updatedDate` of what it now holds, when it said: how the webhook echoing our write is known)."""
     crm = crm_for(container, tenant_id)
     existing = appointment.crm_appointment_id
     if appointment.status is AppointmentStatus.CANCELLED:
         if existing is None:
             existing = _leftover_of_failed_create(container, tenant_id, crm, appointment)
             if existing is None:
-                return "nothing to remove", None
+                return "nothing to remove", None, None
         with contextlib.suppress(CrmNotFound):  # already gone from the CRM: the state we wanted
             _run(container, crm.delete_appointment(existing))
-        return "deleted", existing
+        return "deleted", existing, None
     request = appointment_request(container, tenant_id, appointment)
     if existing is not None:
         try:
             updated = _run(container, crm.update_appointment(existing, request))
-            return "updated", str(updated.id)
+            return "updated", str(updated.id), updated.updated_date
         except CrmNotFound:
             pass  # staff deleted it in the CRM: put it back
     on_order = _run(container, crm.appointments_on_order(request.order_id)) if request.order_id else []
@@ -252,9 +255,9 @@ def _call_crm(container: Any, tenant_id: str, appointment: Appointment) -> tuple
         if (earlier.start, earlier.end) != (request.start, request.end):
             earlier = _run(container, crm.update_appointment(earlier.id, request))
         log.info("CRM sync of appointment %s adopted CRM appointment %s", appointment.id, earlier.id)
-        return "adopted", str(earlier.id)
+        return "adopted", str(earlier.id), earlier.updated_date
     created = _run(container, crm.create_appointment(request))
-    return "created", str(created.id)
+    return "created", str(created.id), created.updated_date
 
 
 def booking_reference(appointment: Appointment) -> str:
@@ -316,7 +319,8 @@ def appointment_request(container: Any, tenant_id: str, appointment: Appointment
             name=f"{services} - {who}"[:200],
             color="blue",
             note=crm_note(container, tenant_id, appointment, location),
-            # Read back from the shop's calendar, it tells our booking from staff's (counted once).
+            # Read back from the shop's calendar it tells our booking from staff's (counted once), and
+            # its webhooks are matched to ours by it.
             our_id=str(appointment.id),
         )
     except ValueError as error:

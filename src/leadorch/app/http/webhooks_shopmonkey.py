@@ -1,4 +1,8 @@
-"""`POST /webhooks/shopmonkey/{tenant_id}`: ShopMonkey's order webhook, verified, stored, acknowledged.
+"""`POST /webhooks/shopmonkey/{tenant_id}`: ShopMonkey's webhook, verified, stored, acknowledged.
+
+Order rows (website quotes, staff taking a lead over) and appointment rows (staff moving, cancelling,
+confirming or making appointments in the shop's calendar) are stored for processing; other tables are
+kept as ignored.
 
 The handler stays thin and fast: verify the Standard Webhooks signature with the tenant's secret,
 parse, commit the raw delivery to the inbox, answer. Everything else (the website-lead rule, CRM
@@ -42,6 +46,8 @@ from leadorch.adapters.shopmonkey_webhook import (
 from leadorch.app.config.errors import SecretUnreadable
 from leadorch.app.ingestion.inbox import (
     RELAY_FIRST_DELAY,
+    NewRow,
+    appointment_row,
     ignored_row,
     inbox_writer,
     order_row,
@@ -90,7 +96,7 @@ def _delivery_id(headers: dict[str, str]) -> str | None:
     exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _too_large},
     status_code=HTTP_200_OK,
     tags=["webhooks"],
-    summary="Receive a ShopMonkey order webhook",
+    summary="Receive a ShopMonkey webhook (orders and appointments)",
 )
 async def receive_shopmonkey_webhook(
     request: Request[Any, Any, Any], tenant_id: FromPath[str], body: RawBody
@@ -169,7 +175,7 @@ async def _receive(
             )
         )
         return _answer(HTTP_400_BAD_REQUEST, "malformed", detail=exc.reason)
-    if delivery.order is None:
+    if delivery.order is None and delivery.appointment is None:
         fresh = await writer.submit(
             ignored_row(
                 request_id=delivery.request_id,
@@ -185,8 +191,10 @@ async def _receive(
         outcome = "ignored" if fresh else "duplicate"
         return _answer(HTTP_200_OK, outcome, status=outcome)
     listening = workers_listen(container)
-    fresh = await writer.submit(
-        order_row(
+    relay_after = timedelta(0) if listening else RELAY_FIRST_DELAY
+    row: NewRow
+    if delivery.order is not None:
+        row = order_row(
             request_id=delivery.request_id,
             tenant_id=tenant_id,
             source="webhook",
@@ -195,9 +203,22 @@ async def _receive(
             raw_body=raw,
             operation=delivery.operation,
             order=delivery.order,
-            relay_after=timedelta(0) if listening else RELAY_FIRST_DELAY,
+            relay_after=relay_after,
         )
-    )
+    else:
+        assert delivery.appointment is not None
+        row = appointment_row(
+            request_id=delivery.request_id,
+            tenant_id=tenant_id,
+            source="webhook",
+            received_at=now,
+            headers=headers,
+            raw_body=raw,
+            operation=delivery.operation,
+            appointment=delivery.appointment,
+            relay_after=relay_after,
+        )
+    fresh = await writer.submit(row)
     if not fresh:
         return _answer(HTTP_200_OK, "duplicate", status="duplicate")
     if not listening:

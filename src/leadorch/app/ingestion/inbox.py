@@ -4,7 +4,9 @@ The webhook handler writes the raw delivery here and only then answers 2xx, so a
 delivery survives a crash or a broker outage; the relay re-sends whatever is still pending. Rows are
 keyed by the delivery's `X-Request-Id` (a redelivery is recognised) and, for orders, by the natural key
 (tenant, order id, `updatedDate`, upsert|delete), which the poller's rows share: the webhook and the
-poller can never both process the same order version.
+poller can never both process the same order version. Appointment rows (staff changing the shop's
+calendar) have the same kind of key over their own columns (tenant, appointment id, `updatedDate`,
+upsert|delete).
 
 A row is processed by whoever *claims* it (a short lease), so the original message, a Dramatiq retry
 and the relay never work on the same row at once; a claim left by a crashed worker simply expires.
@@ -24,7 +26,7 @@ import msgspec
 
 from leadorch.app.db import Database
 from leadorch.app.group_commit import GroupCommitWriter
-from leadorch.ports.crm import CrmOrder
+from leadorch.ports.crm import CrmAppointment, CrmOrder
 
 SCHEMA: list[str] = [
     """
@@ -41,6 +43,10 @@ SCHEMA: list[str] = [
         order_updated_date TEXT,
         order_change TEXT,
         order_json TEXT,
+        appointment_id TEXT,
+        appointment_updated_date TEXT,
+        appointment_change TEXT,
+        appointment_json TEXT,
         status TEXT NOT NULL,
         reason TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
@@ -56,6 +62,19 @@ SCHEMA: list[str] = [
     """,
     "CREATE INDEX IF NOT EXISTS webhook_inbox_relay ON webhook_inbox (status, next_relay_at)",
     "CREATE INDEX IF NOT EXISTS webhook_inbox_tenant_received ON webhook_inbox (tenant_id, received_at)",
+]
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("webhook_inbox", "appointment_id", "TEXT"),
+    ("webhook_inbox", "appointment_updated_date", "TEXT"),
+    ("webhook_inbox", "appointment_change", "TEXT"),
+    ("webhook_inbox", "appointment_json", "TEXT"),
+]
+ADDED_INDEXES: list[str] = [
+    # One row per appointment version, as for orders (NULLs, i.e. other rows, never collide).
+    """
+    CREATE UNIQUE INDEX IF NOT EXISTS webhook_inbox_appointment_version
+        ON webhook_inbox (tenant_id, appointment_id, appointment_updated_date, appointment_change)
+    """,
 ]
 
 # Headers worth keeping for diagnosis. The signature is left out (it proves nothing once stored) and
@@ -103,6 +122,7 @@ class InboxRow:
     order: CrmOrder | None
     headers: dict[str, str]
     raw_body: str
+    appointment: CrmAppointment | None = None
 
     @property
     def change(self) -> OrderChange:
@@ -132,12 +152,15 @@ def relay_backoff(attempts: int) -> timedelta:
     return min(RELAY_MAX_BACKOFF, timedelta(seconds=seconds))
 
 
-_COLUMNS = "request_id, tenant_id, source, received_at, status, reason, attempts, operation, order_json, headers, raw_body"
+_COLUMNS = (
+    "request_id, tenant_id, source, received_at, status, reason, attempts, operation, order_json, headers, "
+    "raw_body, appointment_json"
+)
 _INSERT = """
     INSERT INTO webhook_inbox (request_id, tenant_id, source, received_at, headers, raw_body, table_name,
         operation, order_id, order_updated_date, order_change, order_json, status, reason, next_relay_at,
-        processed_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        processed_at, appointment_id, appointment_updated_date, appointment_change, appointment_json)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT DO NOTHING
 """
 
@@ -179,6 +202,36 @@ def order_row(
         table_name="order",
         operation=operation,
         order=order,
+        change=OrderChange.DELETE if operation == "DELETE" else OrderChange.UPSERT,
+        status=InboxStatus.PENDING,
+        reason=None,
+        relay_after=relay_after,
+    )
+
+
+def appointment_row(
+    *,
+    request_id: str,
+    tenant_id: str,
+    source: str,
+    received_at: datetime,
+    headers: Mapping[str, str],
+    raw_body: str,
+    operation: str,
+    appointment: CrmAppointment,
+    relay_after: timedelta = RELAY_FIRST_DELAY,
+) -> NewRow:
+    """An appointment delivery (staff changed the shop's calendar), pending, like an order's."""
+    return _row_of(
+        request_id=request_id,
+        tenant_id=tenant_id,
+        source=source,
+        received_at=received_at,
+        headers=headers,
+        raw_body=raw_body,
+        table_name="appointment",
+        operation=operation,
+        appointment=appointment,
         change=OrderChange.DELETE if operation == "DELETE" else OrderChange.UPSERT,
         status=InboxStatus.PENDING,
         reason=None,
@@ -247,12 +300,14 @@ def _row_of(
     table_name: str | None = None,
     operation: str | None = None,
     order: CrmOrder | None = None,
+    appointment: CrmAppointment | None = None,
     change: OrderChange | None = None,
     relay_after: timedelta = RELAY_FIRST_DELAY,
 ) -> NewRow:
     if not request_id:
         raise ValueError("an inbox row needs a request id")
     pending = status is InboxStatus.PENDING
+    appointment_updated = appointment.updated_date if appointment else None
     params: tuple[Any, ...] = (
         request_id,
         tenant_id,
@@ -264,12 +319,16 @@ def _row_of(
         operation,
         order.id if order else None,
         timestamp_text(order.updated_date) if order else None,
-        change.value if change else None,
+        change.value if change and order else None,
         msgspec.json.encode(order).decode() if order else None,
         status.value,
         reason,
         timestamp_text(received_at + relay_after) if pending else None,
         None if pending else timestamp_text(received_at),
+        appointment.id if appointment else None,
+        timestamp_text(appointment_updated) if appointment_updated else None,
+        change.value if change and appointment else None,
+        msgspec.json.encode(appointment).decode() if appointment else None,
     )
     return NewRow(params, due_now=pending and relay_after <= timedelta(0))
 
@@ -413,6 +472,19 @@ class WebhookInbox:
             )
             return {(order_id, parse_timestamp(updated)) for order_id, updated in cur.fetchall()}
 
+    def appointment_versions_since(self, tenant_id: str, since: datetime) -> set[tuple[str, datetime]]:
+        """The (appointment id, `updatedDate`) of every appointment version with a row, updated at or
+        after `since` (what the poller need not bring again)."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                """
+                SELECT appointment_id, appointment_updated_date FROM webhook_inbox
+                WHERE tenant_id = %s AND appointment_change = 'upsert' AND appointment_updated_date >= %s
+                """,
+                (tenant_id, timestamp_text(since)),
+            )
+            return {(ident, parse_timestamp(updated)) for ident, updated in cur.fetchall()}
+
     def rows(self, tenant_id: str, *, limit: int = 100) -> list[InboxRow]:
         """The tenant's latest deliveries, newest first (for operators and tests)."""
         with self.db.transaction() as cur:
@@ -436,6 +508,7 @@ def _row(row: tuple[Any, ...]) -> InboxRow:
         order_json,
         headers,
         raw,
+        appointment_json,
     ) = row
     return InboxRow(
         request_id=request_id,
@@ -449,6 +522,7 @@ def _row(row: tuple[Any, ...]) -> InboxRow:
         order=msgspec.json.decode(order_json, type=CrmOrder) if order_json else None,
         headers=msgspec.json.decode(headers),
         raw_body=raw,
+        appointment=msgspec.json.decode(appointment_json, type=CrmAppointment) if appointment_json else None,
     )
 
 

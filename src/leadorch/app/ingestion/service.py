@@ -24,6 +24,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from leadorch.app.booking.shop_changes import ShopCalendarChanges
 from leadorch.app.config.errors import UnknownTenant
 from leadorch.app.config.models import LocationConfig
 from leadorch.app.crm import crm_clients, crm_for
@@ -120,6 +121,7 @@ class IngestionService:
         self.tenants = TenantViews(container)
         self.crm_for_tenant = crm or (lambda tenant_id: crm_for(container, tenant_id))
         self.run_crm = run or crm_clients(container).run
+        self.shop_changes = ShopCalendarChanges(container)
 
     # ---------------------------------------------------------------------------------- inbox rows
 
@@ -135,6 +137,9 @@ class IngestionService:
         return self.process_claimed(row)
 
     def process_claimed(self, row: InboxRow) -> IngestDecision | None:
+        if row.appointment is not None:
+            self._process_appointment(row)
+            return None
         if row.order is None:
             self.inbox.finish(
                 row.request_id, status=InboxStatus.REJECTED, reason="no order row", now=self.clock.now()
@@ -164,6 +169,26 @@ class IngestionService:
         status = InboxStatus.REJECTED if decision.outcome is IntakeOutcome.REJECTED else InboxStatus.PROCESSED
         self.inbox.finish(row.request_id, status=status, reason=decision.summary, now=self.clock.now())
         return decision
+
+    def _process_appointment(self, row: InboxRow) -> None:
+        """A change in the shop's calendar (see `booking/shop_changes.py`), closed with what it did."""
+        assert row.appointment is not None
+        try:
+            change = self.shop_changes.apply(
+                row.tenant_id, row.appointment, deleted=row.change is OrderChange.DELETE
+            )
+        except DomainError as exc:  # the row breaks a rule of ours (e.g. it ends before it starts)
+            self.inbox.finish(
+                row.request_id, status=InboxStatus.REJECTED, reason=str(exc), now=self.clock.now()
+            )
+            return
+        except BaseException as exc:
+            self.inbox.release(
+                row.request_id, reason=f"will retry: {type(exc).__name__}: {exc}", now=self.clock.now()
+            )
+            raise
+        status = InboxStatus.IGNORED if change.outcome == "ignored" else InboxStatus.PROCESSED
+        self.inbox.finish(row.request_id, status=status, reason=change.summary, now=self.clock.now())
 
     # ------------------------------------------------------------------------------ order versions
 

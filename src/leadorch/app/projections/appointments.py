@@ -46,7 +46,10 @@ APPOINTMENTS = Table(
 
 AppointmentChange = (
     Appointment.Rescheduled
+    | Appointment.RescheduledByShop
     | Appointment.Cancelled
+    | Appointment.CancelledByShop
+    | Appointment.ShopConfirmationRecorded
     | Appointment.Completed
     | Appointment.NoShow
     | Appointment.CrmSynced
@@ -93,8 +96,12 @@ def _changes(event: Any) -> dict[str, Any]:
     """The columns an appointment event changes; mirrors `Appointment`'s `apply` methods."""
     if isinstance(event, Appointment.Rescheduled):
         return {"start_at": instant(event.start), "end_at": instant(event.end), "crm_sync": "pending"}
+    if isinstance(event, Appointment.RescheduledByShop):  # the CRM already holds it: no sync pending
+        return {"start_at": instant(event.start), "end_at": instant(event.end)}
     if isinstance(event, Appointment.Cancelled):
         return {"status": "cancelled", "status_reason": event.reason, "crm_sync": "pending"}
+    if isinstance(event, Appointment.CancelledByShop):
+        return {"status": "cancelled", "status_reason": event.reason}
     if isinstance(event, Appointment.Completed):
         return {"status": "completed"}
     if isinstance(event, Appointment.NoShow):
