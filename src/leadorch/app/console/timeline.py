@@ -265,6 +265,13 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
         f"Appointment moved from {f.when('previous_start')} to {f.when('start')}."
     ),
     ("Appointment", "Cancelled"): lambda f: f"Appointment cancelled{f.because('reason')}.",
+    ("Appointment", "RescheduledByShop"): lambda f: (
+        f"The shop moved the appointment in the CRM from {f.when('previous_start')} to {f.when('start')}."
+    ),
+    ("Appointment", "CancelledByShop"): lambda f: f"The shop cancelled the appointment{f.because('reason')}.",
+    ("Appointment", "ShopConfirmationRecorded"): lambda f: (
+        f"The shop's CRM records the customer's answer to the appointment: {f.text('confirmation').replace('_', ' ')}."
+    ),
     ("Appointment", "Completed"): lambda f: "Appointment completed.",
     ("Appointment", "NoShow"): lambda f: "The customer did not come to the appointment.",
     ("Appointment", "CrmSynced"): lambda f: "The appointment is in the CRM's calendar.",
