@@ -289,6 +289,30 @@ def test_bad_input_is_a_clear_4xx_naming_the_problem(client: TestClient[Any]) ->
     assert bad_template.status_code == 422 and "unknown field 'nme'" in bad_template.json()["detail"]
 
 
+def test_a_tenant_token_cannot_turn_demo_mode_off_and_the_operator_confirms_with_the_tenants_id(
+    client: TestClient[Any],
+) -> None:
+    token = _create_tenant(client, "tintworld")
+    url = "/api/admin/tenants/tintworld/demo-mode"
+
+    refused = client.put(url, json={"enabled": False, "confirm": "tintworld"}, headers=_bearer(token))
+    assert refused.status_code == 403
+    assert "only the operator (the admin token) can turn demo mode off" in refused.json()["detail"]
+    unconfirmed = client.put(url, json={"enabled": False}, headers=ADMIN)
+    assert unconfirmed.status_code == 422
+    assert "confirm with the tenant's id ('tintworld')" in unconfirmed.json()["detail"]
+    assert client.get("/api/admin/tenants/tintworld", headers=ADMIN).json()["demo_mode"] is True
+
+    done = client.put(
+        url, json={"enabled": False, "confirm": "tintworld"}, headers={**ADMIN, "X-Actor": "Ana"}
+    )
+    assert done.status_code == 200 and done.json()["demo_mode"] is False
+    latest = client.get("/api/admin/tenants/tintworld/audit", headers=ADMIN).json()[0]
+    assert (latest["action"], latest["actor"]) == ("tenant.demo_mode.off", "Ana via admin-token")
+    # The tenant may always turn it back on: that only holds messages back.
+    assert client.put(url, json={"enabled": True}, headers=_bearer(token)).json()["demo_mode"] is True
+
+
 def test_demo_mode_allow_list_plan_templates_and_token_rotation(client: TestClient[Any]) -> None:
     token = _create_tenant(client, "tintworld")
     auth = _bearer(token)
@@ -299,7 +323,8 @@ def test_demo_mode_allow_list_plan_templates_and_token_rotation(client: TestClie
     assert (
         client.delete(f"{base}/allow-list/maya.ortega@example.com", headers=auth).json()["allow_list"] == []
     )
-    assert client.put(f"{base}/demo-mode", json={"enabled": False}, headers=auth).json()["demo_mode"] is False
+    off = {"enabled": False, "confirm": "tintworld"}
+    assert client.put(f"{base}/demo-mode", json=off, headers=ADMIN).json()["demo_mode"] is False
     plan = client.put(
         f"{base}/touch-plan", json={"touches": [{"number": 1, "day": 0, "channels": ["sms"]}]}, headers=auth
     )

@@ -137,7 +137,7 @@ def test_audit_rows_are_numbered_in_order_of_change_and_say_who_what_when(
     tables: Tables, config: ConfigService
 ) -> None:
     tables.clock.advance(timedelta(minutes=5))
-    config.set_demo_mode("tintworld", False, actor="maria")
+    config.set_demo_mode("tintworld", False, actor="maria", by_operator=True, confirm="tintworld")
 
     entries = config.audit("tintworld")
     assert [e.seq for e in entries] == sorted((e.seq for e in entries), reverse=True)

@@ -20,6 +20,7 @@ from leadorch.app.config.demo_seed import seed_demo_tenant
 from leadorch.app.config.errors import (
     ConcurrentEdit,
     InvalidConfiguration,
+    OperatorOnly,
     UnknownLocation,
     UnknownService,
 )
@@ -71,7 +72,7 @@ def test_a_new_tenant_is_in_demo_mode_and_turning_it_off_is_an_audited_act(confi
     assert config.tenant("tintworld").demo_mode is True
     assert config.tenant("tintworld").allow_list == []
 
-    live = config.set_demo_mode("tintworld", False, actor="maria")
+    live = config.set_demo_mode("tintworld", False, actor="maria", by_operator=True, confirm="tintworld")
 
     assert live.demo_mode is False
     off = config.audit("tintworld", limit=1)[0]
@@ -80,8 +81,30 @@ def test_a_new_tenant_is_in_demo_mode_and_turning_it_off_is_an_audited_act(confi
         "maria",
         {"demo_mode": {"from": True, "to": False}},
     )
-    config.set_demo_mode("tintworld", False, actor="maria")
+    config.set_demo_mode("tintworld", False, actor="maria", by_operator=True, confirm="tintworld")
     assert _actions(config).count("tenant.demo_mode.off") == 1  # nothing changed, nothing audited
+
+
+def test_only_the_operator_turns_demo_mode_off_and_only_once_they_confirm_with_the_tenants_id(
+    config: ConfigService,
+) -> None:
+    with pytest.raises(OperatorOnly, match=r"only the operator .* can turn demo mode off"):
+        config.set_demo_mode("tintworld", False, actor="tenant-token:tintworld", confirm="tintworld")
+    for confirm in (None, "", "yes", "othertint"):
+        with pytest.raises(InvalidConfiguration, match="confirm with the tenant's id \\('tintworld'\\)"):
+            config.set_demo_mode(
+                "tintworld", False, actor="Ana via admin-token", by_operator=True, confirm=confirm
+            )
+    assert config.tenant("tintworld").demo_mode is True
+    assert "tenant.demo_mode.off" not in _actions(config)
+
+    config.set_demo_mode(
+        "tintworld", False, actor="Ana via admin-token", by_operator=True, confirm="tintworld"
+    )
+    off = config.audit("tintworld", limit=1)[0]
+    assert (off.action, off.actor) == ("tenant.demo_mode.off", "Ana via admin-token")
+    # Turning it back on is always allowed: it only holds messages back.
+    assert config.set_demo_mode("tintworld", True, actor="tenant-token:tintworld").demo_mode is True
 
 
 def test_the_allow_list_holds_normalised_addresses(config: ConfigService) -> None:

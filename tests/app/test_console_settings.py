@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from litestar.testing import TestClient
+from tests.app.test_console_pages import section
 from tests.app.test_console_world import (
     ADMIN_TOKEN,
     AUSTIN,
@@ -108,13 +109,49 @@ def test_demo_mode_and_its_allow_list(client: TestClient, world: ConsoleWorld) -
     assert status == 200 and "owner@sunshield.example.com" not in config(world).tenant(TENANT).allow_list
 
     assert config(world).tenant(TENANT).demo_mode is True
-    status, page = submit(client, "demo-mode", {"demo_mode": "off"})
+    status, page = submit(client, "demo-mode", {"demo_mode": "off", "confirm": TENANT})
     assert status == 200 and "Demo mode is off: messages now go to real customers." in page
     assert config(world).tenant(TENANT).demo_mode is False
     status, page = submit(client, "demo-mode", {"demo_mode": "sideways"})
     assert status == 422 and "demo mode is 'on' or 'off', not 'sideways'" in html.unescape(page)
     submit(client, "demo-mode", {"demo_mode": "on"})
     assert config(world).tenant(TENANT).demo_mode is True
+
+
+def test_turning_demo_mode_off_is_not_one_click_the_operator_types_the_tenants_id(
+    client: TestClient, world: ConsoleWorld
+) -> None:
+    form = section(client.get(SETTINGS).text, "demo-mode-form")
+    assert '<input id="demo-confirm" name="confirm" type="text"' in form and "required" in form
+    for typed in ("", "yes", "othertint"):
+        status, page = submit(client, "demo-mode", {"demo_mode": "off", "confirm": typed})
+        assert status == 422
+        assert field_error(page, "demo-confirm").startswith(
+            f"to turn demo mode off, confirm with the tenant's id ('{TENANT}')"
+        )
+    assert config(world).tenant(TENANT).demo_mode is True
+
+    status, page = submit(client, "demo-mode", {"demo_mode": "off", "confirm": f" {TENANT} "})
+    assert status == 200 and "Demo mode is off" in page
+    latest = config(world).audit(TENANT, limit=1)[0]
+    assert (latest.action, latest.actor) == ("tenant.demo_mode.off", "Ana via console (admin-token)")
+    submit(client, "demo-mode", {"demo_mode": "on"})
+
+
+def test_a_tenant_login_cannot_turn_demo_mode_off(world: ConsoleWorld) -> None:
+    with TestClient(create_app(world.container), base_url="http://testserver.local") as tenant_client:
+        log_in(tenant_client, world.tenant_token, name="Sam")
+        page = tenant_client.get(SETTINGS).text
+        assert 'id="demo-mode-form"' not in page
+        assert "Only the operator can turn demo mode off" in page
+        csrf = csrf_of(page)
+        answer = tenant_client.post(
+            f"{SETTINGS}/demo-mode", data={"csrf": csrf, "demo_mode": "off", "confirm": TENANT}
+        )
+    assert answer.status_code == 403
+    assert "only the operator (the admin token) can turn demo mode off" in html.unescape(answer.text)
+    assert config(world).tenant(TENANT).demo_mode is True
+    assert config(world).audit(TENANT, limit=1)[0].action != "tenant.demo_mode.off"
 
 
 # ----------------------------------------------------------------------------------------- location

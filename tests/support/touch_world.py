@@ -216,7 +216,7 @@ def configure_tenant(
     for address in allow:
         service.allow_address(tenant_id, address, actor="test")
     if not demo_mode:
-        service.set_demo_mode(tenant_id, False, actor="test")
+        service.set_demo_mode(tenant_id, False, actor="test", by_operator=True, confirm=tenant_id)
     return created.api_token
 
 

@@ -257,7 +257,10 @@ def _update(args: argparse.Namespace, config: ConfigService) -> int:
 
 
 def _demo_mode(args: argparse.Namespace, config: ConfigService) -> int:
-    tenant = config.set_demo_mode(args.tenant_id, args.state == "on", actor=actor_of(args))
+    # Whoever runs the CLI on the server is the operator, and typing the tenant's id is the confirmation.
+    tenant = config.set_demo_mode(
+        args.tenant_id, args.state == "on", actor=actor_of(args), by_operator=True, confirm=args.tenant_id
+    )
     if tenant.demo_mode:
         print(
             f"demo mode is on for {tenant.tenant_id}: only {len(tenant.allow_list)} allow-listed address(es) get messages"

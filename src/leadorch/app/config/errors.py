@@ -47,5 +47,9 @@ class ConcurrentEdit(ConfigConflict):
     """Someone else changed the same tenant or location at the same moment, repeatedly."""
 
 
+class OperatorOnly(ConfigError):
+    """Only the operator (the admin token, or the CLI on the server) may do this, not a tenant's token."""
+
+
 class SecretUnreadable(ConfigError):
     """A stored secret cannot be decrypted: LEADORCH_SECRET_KEY is not the key it was stored with."""

@@ -17,7 +17,7 @@ import msgspec
 
 from leadorch.app.config import checks, validation
 from leadorch.app.config.changes import EDIT_ATTEMPTS, checked_actor, field_changes, secret_changes
-from leadorch.app.config.errors import ConcurrentEdit, InvalidConfiguration
+from leadorch.app.config.errors import ConcurrentEdit, InvalidConfiguration, OperatorOnly
 from leadorch.app.config.models import (
     PlannedTouchConfig,
     TenantConfig,
@@ -135,10 +135,35 @@ class TenantSettings:
             tenant_id, "tenant.update", actor, lambda t: msgspec.structs.replace(t, **changes)
         )
 
-    def set_demo_mode(self, tenant_id: str, enabled: bool, *, actor: str) -> TenantConfig:
-        """Demo mode on: only allow-listed addresses receive messages. Turning it off sends to real customers."""
+    def set_demo_mode(
+        self,
+        tenant_id: str,
+        enabled: bool,
+        *,
+        actor: str,
+        by_operator: bool = False,
+        confirm: str | None = None,
+    ) -> TenantConfig:
+        """Demo mode on: only allow-listed addresses receive messages. Turning it off sends to real customers.
+
+        Because that cannot be taken back (a message sent is sent), turning it off is the operator's act
+        (`by_operator`: the admin token, or the CLI on the server), never a tenant token's, and a deliberate
+        one: `confirm` must repeat the tenant's id, so no single click or replayed request does it. The
+        audit row names `actor`.
+        """
         if not isinstance(enabled, bool):
             raise InvalidConfiguration(f"demo mode must be on or off, not {enabled!r}")
+        if not enabled:
+            if not by_operator:
+                raise OperatorOnly(
+                    "only the operator (the admin token) can turn demo mode off: "
+                    "it sends messages to real customers"
+                )
+            if (confirm or "").strip() != tenant_id:
+                raise InvalidConfiguration(
+                    f"to turn demo mode off, confirm with the tenant's id ({tenant_id!r}): "
+                    "messages will go to real customers"
+                )
         action = "tenant.demo_mode.on" if enabled else "tenant.demo_mode.off"
         return self._edit_tenant(
             tenant_id, action, actor, lambda t: msgspec.structs.replace(t, demo_mode=enabled)

@@ -95,11 +95,20 @@ def save_tenant(container: Any, tenant_id: str, form: FormData, actor: str) -> F
     return FormOutcome(notice="Tenant settings saved.")
 
 
-def set_demo_mode(container: Any, tenant_id: str, form: FormData, actor: str) -> FormOutcome:
+def set_demo_mode(
+    container: Any, tenant_id: str, form: FormData, actor: str, *, by_operator: bool
+) -> FormOutcome:
+    """Demo mode on, or off: off only by the operator, who types the tenant's id in `confirm`
+    (`OperatorOnly` for anyone else: the page answers 403 with the reason)."""
     choice = one(form, "demo_mode")
     if choice not in ("on", "off"):
         return FormOutcome(errors={"demo_mode": f"demo mode is 'on' or 'off', not {choice[:20]!r}"})
-    config_service(container).set_demo_mode(tenant_id, choice == "on", actor=actor)
+    try:
+        config_service(container).set_demo_mode(
+            tenant_id, choice == "on", actor=actor, by_operator=by_operator, confirm=one(form, "confirm")
+        )
+    except InvalidConfiguration as error:
+        return FormOutcome(errors={"confirm": str(error)})
     if choice == "on":
         return FormOutcome(notice="Demo mode is on: only allow-listed addresses receive messages.")
     return FormOutcome(notice="Demo mode is off: messages now go to real customers.")
@@ -268,10 +277,11 @@ def _whole(text: str, words: str) -> tuple[int | None, str | None]:
     return int(cleaned), None
 
 
-# Which function handles each form, by the name in its URL, and the key its errors are shown under.
+# Which function handles each form, by the name in its URL, and the key its errors are shown under
+# (demo mode has its own handler: who may turn it off depends on the login, not only on the form).
+DEMO_FORM = "demo"
 TENANT_FORMS: dict[str, tuple[str, Any]] = {
     "tenant": ("tenant", save_tenant),
-    "demo-mode": ("demo", set_demo_mode),
     "allow-list": ("allow", allow_address),
     "allow-list-remove": ("allow", disallow_address),
 }

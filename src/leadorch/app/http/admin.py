@@ -59,7 +59,10 @@ class TenantUpdate(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class DemoMode(msgspec.Struct, frozen=True, kw_only=True):
+    """`enabled: false` needs the admin token and `confirm` repeating the tenant's id."""
+
     enabled: bool
+    confirm: str | None = None
 
 
 class AllowedAddress(msgspec.Struct, frozen=True, kw_only=True):
@@ -223,8 +226,15 @@ class TenantsController(Controller):
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
     ) -> TenantConfig:
-        """Demo mode on: only allow-listed addresses get messages. Off: real customers do."""
-        return config.set_demo_mode(tenant_id, data.enabled, actor=access.actor)
+        """Demo mode on: only allow-listed addresses get messages. Off (the operator's act, confirmed with
+        the tenant's id; a tenant token gets 403): real customers do."""
+        return config.set_demo_mode(
+            tenant_id,
+            data.enabled,
+            actor=access.actor,
+            by_operator=access.is_super_admin,
+            confirm=data.confirm,
+        )
 
     @post("/{tenant_id:str}/allow-list", status_code=HTTP_200_OK, sync_to_thread=True)
     def allow(

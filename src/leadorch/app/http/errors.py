@@ -14,6 +14,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -21,7 +22,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from leadorch.app.config.errors import ConfigConflict, ConfigNotFound, InvalidConfiguration
+from leadorch.app.config.errors import ConfigConflict, ConfigNotFound, InvalidConfiguration, OperatorOnly
 from leadorch.app.eventstore.store import ConcurrencyConflict, NotFound
 from leadorch.app.observability.metrics import HTTP_ERRORS
 from leadorch.app.readmodels.errors import InvalidQuery
@@ -49,6 +50,10 @@ def _bad_query(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, 
 
 def _domain(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     return _problem(HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
+
+
+def _forbidden(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    return _problem(HTTP_403_FORBIDDEN, str(exc))
 
 
 def _conflict(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -117,6 +122,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ConfigNotFound: _not_found,
     InvalidConfiguration: _domain,
     ConfigConflict: _conflict,
+    OperatorOnly: _forbidden,
     RecursionError: _too_deep,
     **_database_errors(),
     HTTP_500_INTERNAL_SERVER_ERROR: _unexpected,

@@ -14,7 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import File
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND
 
-from leadorch.app.config.errors import ConfigNotFound
+from leadorch.app.config.errors import ConfigNotFound, OperatorOnly
 from leadorch.app.console.web import CONSOLE, CsrfRejected, LoginRequired, html_error, login_redirect
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.http.console.dashboard import DashboardController
@@ -52,6 +52,10 @@ def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     return html_error(request, HTTP_403_FORBIDDEN, "Form refused", str(exc))
 
 
+def _operator_only(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return html_error(request, HTTP_403_FORBIDDEN, "Only the operator can do this", str(exc))
+
+
 console_router = Router(
     path=CONSOLE,
     route_handlers=[
@@ -69,6 +73,7 @@ console_router = Router(
     exception_handlers={
         LoginRequired: _to_login,
         CsrfRejected: _forbidden,
+        OperatorOnly: _operator_only,
         NotFound: _not_found,
         ConfigNotFound: _not_found,
         NotFoundException: _not_found,

@@ -43,6 +43,29 @@ class SettingsController(Controller):
     ) -> Template:
         return _settings_page(request, container, tenant_id, session)
 
+    @post("/demo-mode", sync_to_thread=True)
+    def set_demo_mode(
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        tenant_id: FromPath[str],
+        session: NamedDependency[ConsoleSession],
+        data: URLEncodedBody[Form],
+    ) -> Template | Redirect:
+        """Demo mode on, or off: off is the operator's act, confirmed by typing the tenant's id."""
+        operator = session.principal.is_super_admin
+        return _settings_action(
+            request,
+            container,
+            tenant_id,
+            session,
+            data,
+            settings_forms.DEMO_FORM,
+            lambda c, form, actor: settings_forms.set_demo_mode(
+                c, tenant_id, form, actor, by_operator=operator
+            ),
+        )
+
     @post("/{form_name:str}", sync_to_thread=True)
     def save_tenant_form(
         self,
@@ -53,7 +76,7 @@ class SettingsController(Controller):
         session: NamedDependency[ConsoleSession],
         data: URLEncodedBody[Form],
     ) -> Template | Redirect:
-        """One of the tenant's forms: `tenant`, `demo-mode`, `allow-list`, `allow-list-remove`."""
+        """One of the tenant's forms: `tenant`, `allow-list`, `allow-list-remove`."""
         if form_name not in settings_forms.TENANT_FORMS:
             raise NotFoundException(f"no settings form {form_name[:40]!r}")
         form_key, save = settings_forms.TENANT_FORMS[form_name]
