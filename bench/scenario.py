@@ -326,7 +326,7 @@ def configure_shop(database_url: str, *, shopmonkey_api_key: str, time_zone: str
             email_from="hello@benchtint.example.com",
             actor="bench",
         )
-        service.set_demo_mode(TENANT, False, actor="bench")
+        service.set_demo_mode(TENANT, False, actor="bench", by_operator=True, confirm=TENANT)
     finally:
         container.close()
 
