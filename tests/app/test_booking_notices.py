@@ -38,6 +38,10 @@ def test_a_booking_is_confirmed_by_email_and_text_with_a_link_back_to_the_chat(c
         )
         assert "Premium Tint Package: $300." in body
         assert "To reschedule or cancel, reply in the chat: https://chat.demo-tint.example.com/chat/" in body
+    # the email ends, in text and HTML, with the shop's name and postal address (as every automated email)
+    assert email.text is not None and email.html is not None
+    assert email.text.endswith("\n--\nDemo Tint San Diego\n2150 Camino del Rio S, San Diego, CA 92108\n")
+    assert "Demo Tint San Diego &middot; 2150 Camino del Rio S, San Diego, CA 92108" in email.html
     token = re.search(r"/chat/(\S+) or call", text.body)
     assert token is not None
     reopened = chat_world.client.post("/api/chat/sessions", json={"token": token.group(1)})

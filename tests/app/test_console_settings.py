@@ -191,6 +191,15 @@ def test_the_shop_form_saves(client: TestClient, world: ConsoleWorld) -> None:
     assert status == 200 and "Location saved." in page
     location = config(world).location(TENANT, DALLAS)
     assert (location.capacity, location.address) == (3, "1 Main St, Dallas")
+    assert "every marketing email carries it (CAN-SPAM)" in page
+
+
+def test_a_shop_without_a_postal_address_is_told_no_follow_up_email_goes_out(
+    client: TestClient, world: ConsoleWorld
+) -> None:
+    status, page = submit(client, f"locations/{DALLAS}/shop", shop(address=""))
+    assert status == 200 and config(world).location(TENANT, DALLAS).address is None
+    assert "missing: no follow-up email goes out until it is set (CAN-SPAM)" in html.unescape(page)
 
 
 def test_opening_hours_are_typed_compactly_and_checked(client: TestClient, world: ConsoleWorld) -> None:

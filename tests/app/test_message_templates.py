@@ -95,6 +95,14 @@ def test_emails_end_with_the_postal_address_and_unsubscribe_link() -> None:
     assert email.html.index("Unsubscribe") < email.html.index("</body>")
 
 
+@pytest.mark.parametrize("address", ["", "   "])
+def test_no_marketing_email_is_rendered_for_a_location_without_a_postal_address(address: str) -> None:
+    with pytest.raises(
+        MessageRenderingError, match=r"location_address: .* no postal address, which CAN-SPAM"
+    ):
+        render_email(DEFAULT_TEMPLATES[2].email, msgspec.structs.replace(JANE, location_address=address))
+
+
 def test_emails_carry_the_rfc_8058_one_click_unsubscribe_headers() -> None:
     email = render_email(DEFAULT_TEMPLATES[1].email, JANE)
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.support.touch_world import (
+    LOCATION,
     SHOP_EMAIL,
     SHOP_NUMBER,
     Providers,
@@ -18,8 +19,9 @@ from tests.support.touch_world import (
     world_on,
 )
 
+from leadorch.app.config import config_service
 from leadorch.app.leads import record_reply
-from leadorch.domain.schedule import TouchOutcome
+from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel, LeadStatus
 
 
@@ -152,6 +154,39 @@ def test_a_provider_down_for_every_attempt_fails_the_touch_but_keeps_the_channel
     schedule = touch_world.schedule(schedule_id)
     assert Channel.SMS in schedule.enabled_channels
     assert touch_world.providers.twilio.calls == 3
+
+
+def test_a_location_without_a_postal_address_sends_no_marketing_email_until_it_has_one(
+    touch_world: TouchWorld,
+) -> None:
+    config = config_service(touch_world.container)
+    config.update_location(touch_world.tenant_id, LOCATION, address="", actor="test")
+    _, schedule_id = touch_world.new_lead()
+
+    first = touch_world.dispatch(schedule_id)
+
+    assert first.outcomes == {"sms": "sent", "email": "failed"}
+    assert touch_world.emails_to(touch_world.email) == []
+    schedule = touch_world.schedule(schedule_id)
+    (failed,) = [
+        event
+        for event in touch_world.container.store.events.get(schedule.id)
+        if isinstance(event, TouchPointSchedule.TouchFailed)
+    ]
+    assert "no postal address, which CAN-SPAM requires" in failed.reason and failed.retriable
+    assert Channel.EMAIL in schedule.enabled_channels  # the shop's settings are at fault, not the address
+
+    config.update_location(
+        touch_world.tenant_id, LOCATION, address="12400 N Lamar Blvd, Austin, TX 78753", actor="test"
+    )
+    touch_world.clock.advance(timedelta(days=1))
+    second = touch_world.dispatch(schedule_id)  # touch 2: email
+
+    assert second.outcomes == {"email": "sent"}
+    [email] = touch_world.emails_to(touch_world.email)
+    assert "12400 N Lamar Blvd, Austin, TX 78753" in (email.text or "") and "12400 N Lamar Blvd" in (
+        email.html or ""
+    )
 
 
 def test_twilio_21610_opts_the_lead_out_of_sms_and_email_goes_on(touch_world: TouchWorld) -> None:

@@ -7,6 +7,11 @@ cadence (an address off the tenant's allow-list is recorded as suppressed, not s
 A notice is claimed in `appointment_notices` before it is handed to the provider, one row per
 (appointment, notice, channel), so however often the job runs the customer gets it once. A reschedule
 or reminder is keyed by the appointment's start, so moving the appointment earns a fresh one.
+
+Every notice email ends with the location's name and postal address, as the touches' emails do. Unlike
+a touch, a notice is still sent by a location that has no address yet: it is a transactional message
+about the customer's own booking (CAN-SPAM exempts those), and a customer left without their
+confirmation is worse off than one whose confirmation lacks the shop's address.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from leadorch.app.config.models import LocationConfig, TenantConfig
 from leadorch.app.db import Database, IntegrityViolation
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.links import links_for
+from leadorch.app.messages.rendering import postal_html_footer, postal_text_footer
 from leadorch.app.messaging import messenger_for
 from leadorch.app.projections.tables import instant
 from leadorch.app.senders import senders_for
@@ -189,8 +195,8 @@ def _deliver(
                     from_email=senders.email_from,
                     from_name=location.name,
                     subject=notice.subject,
-                    text=notice.body,
-                    html=f"<p>{escape(notice.body)}</p>",
+                    text=notice.body + _text_footer(location),
+                    html=f"<p>{escape(notice.body)}</p>" + _html_footer(location),
                     custom_args={
                         "tenant_id": tenant.tenant_id,
                         "lead_id": str(lead.id),
@@ -218,3 +224,11 @@ def _deliver(
         log.error("appointment notice by %s could not be sent: %s", channel.value, misconfigured)
         return NoticeOutcome(channel.value, "failed", str(misconfigured))
     return NoticeOutcome(channel.value, "sent", receipt.provider_message_id)
+
+
+def _text_footer(location: LocationConfig) -> str:
+    return postal_text_footer(location.name, location.address) if location.address else ""
+
+
+def _html_footer(location: LocationConfig) -> str:
+    return postal_html_footer(location.name, location.address) if location.address else ""

@@ -104,7 +104,10 @@ def register(subparsers: Any) -> None:
 
 def _add_location_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--phone", help="the shop's phone (message footers)")
-    parser.add_argument("--address", help="the shop's postal address (message footers)")
+    parser.add_argument(
+        "--address",
+        help="the shop's postal address: every marketing email carries it (CAN-SPAM), so without one no follow-up email goes out",
+    )
     parser.add_argument("--capacity", type=int, metavar="BAYS", help="appointments at once (default 1)")
     parser.add_argument(
         "--min-lead-minutes", type=int, metavar="MINUTES", help="earliest booking from now (default 120)"

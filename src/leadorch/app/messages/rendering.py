@@ -6,6 +6,14 @@ the one-click unsubscribe headers mailbox providers require of bulk senders (RFC
 `List-Unsubscribe: <https://…>` and `List-Unsubscribe-Post: List-Unsubscribe=One-Click`. RFC 8058
 only allows an HTTPS link for one-click, so for a plain-HTTP link (a local demo) only the
 `List-Unsubscribe` header is sent.
+
+A location without a postal address gets no marketing email at all: `render_email` refuses
+(`MessageRenderingError` naming `location_address`), so the touch is recorded as not sent with the
+reason and the channel stays on; once the operator adds the address (CLI `locations update --address`,
+the admin API or the console's settings) the next touches go out. Why refuse rather than send without
+it: a missing address is a CAN-SPAM violation per message, in the franchise's name, and the operator can
+fix it in a minute; the demo seed and the stand-ins are held to the same rule, so what works in the demo
+works with real credentials.
 """
 
 from __future__ import annotations
@@ -43,6 +51,12 @@ def render_email(template: EmailTemplate, ctx: MessageContext) -> RenderedEmail:
     """Render subject, text and HTML, append the address/unsubscribe footer, and set the headers."""
     values = msgspec.structs.asdict(ctx)
     link = _unsubscribe_link(ctx.unsubscribe_link)
+    if not ctx.location_address.strip():
+        raise MessageRenderingError(
+            "location_address",
+            f"{ctx.location_name} has no postal address, which CAN-SPAM requires in every marketing email; "
+            "add it to the location (`leadorch locations update … --address`, or the console's settings)",
+        )
     subject = " ".join(render_part("email.subject", template.subject, values, html=False).split())
     if not subject:
         raise MessageRenderingError("email.subject", "renders to an empty subject")
@@ -103,16 +117,29 @@ def _unsubscribe_link(link: str) -> str:
 
 
 def _text_footer(ctx: MessageContext, link: str) -> str:
-    return f"\n\n--\n{ctx.location_name}\n{ctx.location_address}\nUnsubscribe from these emails: {link}\n"
+    return (
+        postal_text_footer(ctx.location_name, ctx.location_address)
+        + f"Unsubscribe from these emails: {link}\n"
+    )
+
+
+def postal_text_footer(name: str, address: str) -> str:
+    """The plain-text footer naming the sender and its postal address (every automated email ends so)."""
+    return f"\n\n--\n{name}\n{address}\n"
+
+
+def postal_html_footer(name: str, address: str, extra_html: str = "") -> str:
+    """The HTML footer naming the sender and its postal address, then `extra_html` (already escaped)."""
+    return (
+        '<hr style="border:none;border-top:1px solid #e5e7eb;margin:24px 0 12px">'
+        '<p style="font-size:12px;line-height:1.5;color:#6b7280;margin:0">'
+        f"{escape(name)} &middot; {escape(address)}" + (f"<br>{extra_html}" if extra_html else "") + "</p>"
+    )
 
 
 def _with_html_footer(html: str, ctx: MessageContext, link: str) -> str:
-    footer = (
-        '<hr style="border:none;border-top:1px solid #e5e7eb;margin:24px 0 12px">'
-        '<p style="font-size:12px;line-height:1.5;color:#6b7280;margin:0">'
-        f"{escape(ctx.location_name)} &middot; {escape(ctx.location_address)}<br>"
-        f'<a href="{escape(link)}" style="color:#6b7280">Unsubscribe</a> from these emails.</p>'
-    )
+    unsubscribe = f'<a href="{escape(link)}" style="color:#6b7280">Unsubscribe</a> from these emails.'
+    footer = postal_html_footer(ctx.location_name, ctx.location_address, unsubscribe)
     closing = re.search(r"</body\s*>", html, re.IGNORECASE)
     if closing:
         return html[: closing.start()] + footer + html[closing.start() :]
