@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 
 import pytest
@@ -302,3 +303,18 @@ def test_the_stylesheet_is_served_by_the_app_itself(client: TestClient) -> None:
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/css")
     assert "svg.chart .bar-booked" in answer.text
+
+
+def test_every_console_page_links_the_icon_the_app_serves(client: TestClient, world: ConsoleWorld) -> None:
+    for path in (
+        "/console/login",
+        f"/console/t/{TENANT}/leads",
+        f"/console/t/{TENANT}/leads/{world.leads['Jane']}",
+    ):
+        assert '<link rel="icon" href="/favicon.svg" type="image/svg+xml">' in client.get(path).text, path
+    for path in ("/favicon.svg", "/favicon.ico"):
+        answer = client.get(path)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("image/svg+xml")
+        icon = ElementTree.fromstring(answer.content)
+        assert icon.tag == "{http://www.w3.org/2000/svg}svg" and icon.get("viewBox") == "0 0 32 32"

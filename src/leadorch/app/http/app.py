@@ -23,6 +23,7 @@ from leadorch.app.http.chat import ChatSessionsController, chat_page, chat_stati
 from leadorch.app.http.console.router import console_router
 from leadorch.app.http.demo import DemoController
 from leadorch.app.http.errors import EXCEPTION_HANDLERS
+from leadorch.app.http.favicon import favicon
 from leadorch.app.http.lead_actions import LeadActionsController
 from leadorch.app.http.leads import LeadsController
 from leadorch.app.http.ops import OpsController
@@ -57,6 +58,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     chat_static,
     console_router,
     schema_assets,
+    favicon,
 ]
 
 
