@@ -205,7 +205,9 @@ def test_locations_hours_holidays_window_staff_and_prices(client: TestClient[Any
     staff = client.put(
         f"{base}/staff/Ana Ruiz", json={"phone": "619 555 0101", "alerts": ["handoff"]}, headers=auth
     )
-    updated = client.patch(base, json={"capacity": 3, "min_lead_minutes": 60}, headers=auth)
+    updated = client.patch(
+        base, json={"capacity": 3, "min_lead_minutes": 60, "technician_ids": ["tech-mina"]}, headers=auth
+    )
 
     assert [r.status_code for r in (hours, holiday, window, staff, updated)] == [200] * 5
     location = client.get(base, headers=auth).json()
@@ -216,6 +218,7 @@ def test_locations_hours_holidays_window_staff_and_prices(client: TestClient[Any
         {"name": "Ana Ruiz", "email": None, "phone": "+16195550101", "alerts": ["handoff"]}
     ]
     assert (location["capacity"], location["min_lead_minutes"]) == (3, 60)
+    assert location["technician_ids"] == ["tech-mina"]
     assert client.delete(f"{base}/exceptions/2026-12-25", headers=auth).json()["exceptions"] == []
     listed = client.get("/api/admin/tenants/tintworld/locations", headers=auth).json()
     assert [loc["location_id"] for loc in listed] == ["san-diego"]

@@ -19,7 +19,7 @@ def entry(
 
 
 def test_our_synced_booking_is_counted_once() -> None:
-    busy = busy_time([(NINE, NINE + HOUR)], [entry("crm-1", NINE, our_id="ours-1")])
+    busy = busy_time([Busy(NINE, NINE + HOUR)], [entry("crm-1", NINE, our_id="ours-1")])
 
     assert busy == [Busy(NINE, NINE + HOUR)]
 
@@ -27,7 +27,7 @@ def test_our_synced_booking_is_counted_once() -> None:
 def test_our_booking_staff_moved_in_the_crm_holds_both_times_until_they_agree() -> None:
     moved = entry("crm-1", NINE + 3 * HOUR, our_id="ours-1")
 
-    busy = busy_time([(NINE, NINE + HOUR)], [moved])
+    busy = busy_time([Busy(NINE, NINE + HOUR)], [moved])
 
     assert [(b.start, b.end) for b in busy] == [(NINE, NINE + HOUR), (NINE + 3 * HOUR, NINE + 4 * HOUR)]
 

@@ -118,6 +118,31 @@ def test_tenants_update_sets_the_words_the_chat_ignores_in_service_names(
     assert "  catalog generic words: wrap, vinyl" in out.splitlines()
 
 
+def test_locations_update_lists_the_bookable_technicians_and_clears_them(
+    sqlite_database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _setup(capsys, monkeypatch)
+
+    code, out, _ = _run(
+        capsys,
+        "locations",
+        "update",
+        "tintworld",
+        "san-diego",
+        "--technician",
+        "tech-mina",
+        "--technician",
+        "tech-gus",
+    )
+    cleared_code, cleared, _ = _run(
+        capsys, "locations", "update", "tintworld", "san-diego", "--no-technicians"
+    )
+
+    assert (code, cleared_code) == (0, 0)
+    assert "  technicians: tech-mina, tech-gus" in out.splitlines()
+    assert "  technicians: none listed (capacity counts the bays)" in cleared.splitlines()
+
+
 def test_location_commands_print_what_they_did_and_record_the_actor(
     sqlite_database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

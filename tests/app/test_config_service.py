@@ -367,3 +367,25 @@ def test_demo_seed_matches_the_shopmonkey_fixtures_and_is_idempotent(database_ur
         assert catalog == expected
     finally:
         container.close()
+
+
+def test_a_locations_bookable_technicians_are_listed_once_each_in_order_and_audited(
+    config: ConfigService,
+) -> None:
+    assert config.location("tintworld", "san-diego").technician_ids == []
+
+    updated = config.update_location(
+        "tintworld", "san-diego", technician_ids=[" tech-mina ", "tech-gus", "tech-mina"], actor="ana"
+    )
+    cleared = config.update_location("tintworld", "san-diego", technician_ids=[], actor="ana")
+
+    assert updated.technician_ids == ["tech-mina", "tech-gus"]
+    assert cleared.technician_ids == [] == config.location("tintworld", "san-diego").technician_ids
+    change = config.audit("tintworld", limit=2)[1]
+    assert change.action == "location.update"
+    assert change.changes["technician_ids"]["to"] == ["tech-mina", "tech-gus"]
+
+
+def test_a_blank_technician_id_is_refused(config: ConfigService) -> None:
+    with pytest.raises(InvalidConfiguration, match="technician id"):
+        config.update_location("tintworld", "san-diego", technician_ids=["tech-mina", "  "], actor="ana")

@@ -28,6 +28,7 @@ from leadorch.domain.values import LeadStatus
 PACIFIC = ZoneInfo(TIME_ZONE)
 PREMIUM_HOURS = timedelta(hours=2)
 MINA = "5f1b2c3d4e5f607182930t01"
+GUS = "5f1b2c3d4e5f607182930t02"
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +155,35 @@ def test_with_shopmonkey_unreachable_no_time_is_offered_and_the_team_is_asked_to
     assert world.crm_appointments() == []
     alerts = [m for m in world.emails_to(MANAGER_EMAIL) if "calendar" in m.text]
     assert alerts and "call the customer back" in alerts[0].text
+
+
+def test_with_bookable_technicians_a_chat_booking_goes_to_one_who_is_free_with_technician_ids(
+    world: ChatWorld,
+) -> None:
+    config_service(world.container).update_location(
+        world.tenant_id, LOCATION, technician_ids=[GUS, MINA], actor="test"
+    )
+    world.shopmonkey.add_fixture_calendar(shared_fixtures_dir())  # lunch for both, Gus's office time
+    staff_book(world, "phone-booking-fri", friday(9), PREMIUM_HOURS)  # Mina, 09:00–11:00
+
+    free_before = friday_slots(world)
+    world.say("How much for the premium package?")
+    world.say("what times do you have Friday?")
+    booked = world.say("Book Fri Nov 27, 3:00 PM (2026-11-27T15:00:00-08:00)")
+    world.settle()
+
+    # 10:30–12:30 is gone (both at lunch); 09:00 is Gus's while Mina has the phone booking.
+    afternoon = [time(h, m) for h in range(13, 17) for m in (0, 30)][:7]  # 13:00–16:00
+    assert free_before == [time(9), time(9, 30), time(10), *afternoon]
+    # Mina now has 15:00–17:00 and Gus his office time: only 13:00–15:00 is left in the afternoon.
+    assert friday_slots(world) == [time(9), time(9, 30), time(10), time(13)]
+    assert booked["appointment"]["label"] == "Fri Nov 27, 3:00 PM"
+    (at_shop,) = world.crm_appointments()
+    # Gus is listed first but has office time from 15:00 (a recurring block the list hides): Mina.
+    assert at_shop["technicianIds"] == [MINA] and "technicianId" not in at_shop
+    (create,) = [
+        r
+        for r in world.shopmonkey.requests_to("/v3/appointment", "POST")
+        if r.json["metadata"]["leadorchAppointmentId"] == booked["appointment"]["id"]
+    ]
+    assert create.json["technicianIds"] == [MINA]

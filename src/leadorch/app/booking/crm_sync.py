@@ -32,6 +32,7 @@ from uuid import UUID
 
 from leadorch.app.booking import actors
 from leadorch.app.booking.jobs import enqueue
+from leadorch.app.booking.slot_claims import SlotClaims
 from leadorch.app.booking.wording import dollars, slot_label
 from leadorch.app.config import config_service
 from leadorch.app.config.models import LocationConfig
@@ -322,6 +323,8 @@ def appointment_request(container: Any, tenant_id: str, appointment: Appointment
             # Read back from the shop's calendar it tells our booking from staff's (counted once), and
             # its webhooks are matched to ours by it.
             our_id=str(appointment.id),
+            # The technician the booking was assigned to when its slot was claimed (an array on the wire).
+            technician_ids=tuple(filter(None, [SlotClaims(container.db).technician_of(str(appointment.id))])),
         )
     except ValueError as error:
         raise SyncImpossible(str(error)) from None

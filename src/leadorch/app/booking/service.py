@@ -34,7 +34,7 @@ from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import lead_uuid, load_schedule
 from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain.appointment import Appointment
-from leadorch.domain.availability import Busy, ServiceLine, free_slots, is_slot_free
+from leadorch.domain.availability import Busy, ServiceLine, free_slots, is_slot_free, technician_for
 from leadorch.domain.errors import DomainError
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import LeadStatus
@@ -61,6 +61,7 @@ class Availability:
             "capacity": self.location.capacity,
             "min_lead": self.location.min_lead,
             "granularity_minutes": self.location.slot_granularity_minutes,
+            "technicians": self.location.technician_ids,
         }
 
     def free(
@@ -208,11 +209,20 @@ class BookingService:
             end=start + duration,
         )
         rule = Availability(location)
+        moving = str(appointment_id)
 
-        def refuse(booked: list[tuple[datetime, datetime]]) -> str | None:
-            return rule.why_not(duration, start, busy_time(booked, shop, moving=str(appointment_id)), now)
+        def refuse(booked: list[Busy]) -> str | None:
+            return rule.why_not(duration, start, busy_time(booked, shop, moving=moving), now)
 
-        self.claims.claim(claim, refuse=refuse, now=now)
+        def assign(booked: list[Busy]) -> str | None:
+            if not location.technician_ids:
+                return None
+            busy = busy_time(booked, shop, moving=moving)
+            return technician_for(
+                duration=duration, booked=busy, slot=start, technicians=location.technician_ids
+            )
+
+        self.claims.claim(claim, refuse=refuse, assign=assign, now=now)
 
     def reschedule(
         self, *, tenant_id: str, lead_id: UUID | str, location: LocationConfig, start: datetime
@@ -227,6 +237,7 @@ class BookingService:
         if current.start == start:
             return current
         duration = current.duration
+        technician = self.claims.technician_of(str(current.id))
         self._claim_slot(current.id, tenant_id, current.location_id, location, lead_key, start, duration, now)
 
         def command() -> tuple[Appointment, list[Aggregate | None]]:
@@ -245,6 +256,7 @@ class BookingService:
                     str(lead_key),
                     current.start,
                     current.end,
+                    technician,
                 ),
                 now=now,
             )

@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 # A chat turn waits this long for the calendar at most (the adapter's own retries would take longer).
 READ_TIMEOUT_SECONDS = 5.0
 
-Interval = tuple[datetime, datetime]
-
 
 class CalendarUnavailable(Exception):
     """The shop's calendar could not be read, so no slot can be verified; `reason` says why."""
@@ -54,7 +52,7 @@ class ShopCalendar:
             crm = crm_for(self.container, tenant_id)
         except CrmNotConfigured:
             return []
-        call = crm.calendar(location.crm_location_id, low, high, technician_ids=())
+        call = crm.calendar(location.crm_location_id, low, high, technician_ids=location.technician_ids)
         future = crm_clients(self.container).submit(call)
         try:
             return future.result(timeout=READ_TIMEOUT_SECONDS)
@@ -79,7 +77,7 @@ def local_days(time_zone: str, start: datetime, end: datetime) -> tuple[datetime
 
 
 def busy_time(
-    ours: Iterable[Interval], shop: Iterable[CalendarEntry], *, moving: str | None = None
+    ours: Iterable[Busy], shop: Iterable[CalendarEntry], *, moving: str | None = None
 ) -> list[Busy]:
     """Our bookings and the shop's entries as one list, each appointment once.
 
@@ -87,9 +85,8 @@ def busy_time(
     it is the appointment being moved, `moving`); kept when staff moved it elsewhere in the CRM, so
     both places stay taken until the two agree again.
     """
-    held = list(ours)
-    at = set(held)
-    busy = [Busy(starts, ends) for starts, ends in held]
+    busy = list(ours)
+    at = {(held.start, held.end) for held in busy}
     for entry in shop:
         if entry.our_id is not None and (entry.our_id == moving or (entry.start, entry.end) in at):
             continue

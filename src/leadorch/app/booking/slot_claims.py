@@ -31,6 +31,7 @@ from typing import Any
 from leadorch.app.db import Cursor, Database
 from leadorch.app.projections.appointments import APPOINTMENTS
 from leadorch.app.projections.tables import LIVE_PREFIX, instant, parse_instant
+from leadorch.domain.availability import Busy
 
 Interval = tuple[datetime, datetime]
 # Looks this far around the asked range, so appointments overlapping its edges are seen.
@@ -57,6 +58,7 @@ class Claim:
     lead_id: str
     start: datetime
     end: datetime
+    technician_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,20 @@ class SlotClaims:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def claim(self, claim: Claim, *, refuse: Callable[[list[Interval]], str | None], now: datetime) -> None:
+    def claim(
+        self,
+        claim: Claim,
+        *,
+        refuse: Callable[[list[Busy]], str | None],
+        now: datetime,
+        assign: Callable[[list[Busy]], str | None] | None = None,
+    ) -> str | None:
         """Write `claim` if `refuse(booked)` finds nothing wrong with it, else raise `SlotTaken`.
 
         `booked` lists the other confirmed appointments around the claimed slot, read under the lock.
-        Claiming an appointment that already has a claim moves it (a reschedule).
+        `assign(booked)` names the technician the claim holds (under the same lock, so two bookings never
+        take the same technician); returned. Claiming an appointment that already has a claim moves it
+        (a reschedule).
         """
         with self.db.transaction() as cur:
             self._lock(cur, claim.tenant_id, claim.location_id)
@@ -115,11 +126,13 @@ class SlotClaims:
             reason = refuse(booked)
             if reason is not None:
                 raise SlotTaken(reason)
+            technician = assign(booked) if assign is not None else claim.technician_id
             cur.execute(
                 "INSERT INTO location_bookings (appointment_id, tenant_id, location_id, lead_id, start_at, "
-                "end_at, status, updated_at) VALUES (%s, %s, %s, %s, %s, %s, 'confirmed', %s) "
+                "end_at, status, updated_at, technician_id) VALUES (%s, %s, %s, %s, %s, %s, 'confirmed', %s, %s) "
                 "ON CONFLICT (appointment_id) DO UPDATE SET start_at = excluded.start_at, "
-                "end_at = excluded.end_at, status = 'confirmed', updated_at = excluded.updated_at",
+                "end_at = excluded.end_at, status = 'confirmed', updated_at = excluded.updated_at, "
+                "technician_id = excluded.technician_id",
                 (
                     claim.appointment_id,
                     claim.tenant_id,
@@ -128,17 +141,34 @@ class SlotClaims:
                     instant(claim.start),
                     instant(claim.end),
                     instant(now),
+                    technician,
                 ),
             )
+        return technician
 
     def restore(self, claim: Claim, *, now: datetime) -> None:
         """Put a claim back as it was (a reschedule whose save failed)."""
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE location_bookings SET start_at = %s, end_at = %s, status = 'confirmed', updated_at = %s "
-                "WHERE appointment_id = %s",
-                (instant(claim.start), instant(claim.end), instant(now), claim.appointment_id),
+                "UPDATE location_bookings SET start_at = %s, end_at = %s, status = 'confirmed', updated_at = %s, "
+                "technician_id = %s WHERE appointment_id = %s",
+                (
+                    instant(claim.start),
+                    instant(claim.end),
+                    instant(now),
+                    claim.technician_id,
+                    claim.appointment_id,
+                ),
             )
+
+    def technician_of(self, appointment_id: str) -> str | None:
+        """The technician the appointment's claim holds (None: unassigned, or no claim)."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT technician_id FROM location_bookings WHERE appointment_id = %s", (appointment_id,)
+            )
+            row = cur.fetchone()
+        return None if row is None else row[0]
 
     def forget(self, appointment_id: str) -> None:
         """Remove the claim of a booking whose save failed: the slot is free again."""
@@ -153,7 +183,7 @@ class SlotClaims:
                 (instant(now), appointment_id),
             )
 
-    def booked(self, tenant_id: str, location_id: str, start: datetime, end: datetime) -> list[Interval]:
+    def booked(self, tenant_id: str, location_id: str, start: datetime, end: datetime) -> list[Busy]:
         """Confirmed appointments at the location overlapping [start, end) (no lock: for offering slots)."""
         with self.db.transaction() as cur:
             return self._booked(cur, tenant_id, location_id, start - _MARGIN, end + _MARGIN, exclude=None)
@@ -296,7 +326,7 @@ class SlotClaims:
         end: datetime,
         *,
         exclude: str | None,
-    ) -> list[Interval]:
+    ) -> list[Busy]:
         window = (tenant_id, location_id, instant(end), instant(start))
         by_id: dict[str, tuple[str, Any, Any]] = {}
         cur.execute(
@@ -308,11 +338,13 @@ class SlotClaims:
             by_id[appointment_id] = (status, starts, ends)
         # Claims are written under the lock; the read model follows the log a little later.
         cur.execute(
-            "SELECT appointment_id, status, start_at, end_at FROM location_bookings "
+            "SELECT appointment_id, status, start_at, end_at, technician_id FROM location_bookings "
             "WHERE tenant_id = %s AND location_id = %s AND start_at < %s AND end_at > %s",
             window,
         )
-        claimed = {row[0]: (row[1], row[2], row[3]) for row in cur.fetchall()}
+        rows = cur.fetchall()
+        claimed = {row[0]: (row[1], row[2], row[3]) for row in rows}
+        technicians = {row[0]: row[4] for row in rows}
         for appointment_id in by_id.keys() - claimed.keys():
             # A claim moved out of the window: cancelled, it frees the read model's old row; confirmed, not.
             cur.execute(
@@ -322,26 +354,27 @@ class SlotClaims:
             moved = cur.fetchone()
             if moved is not None:
                 claimed[appointment_id] = (moved[0], moved[1], moved[2])
-        intervals: list[Interval] = []
+        busy: list[Busy] = []
         for appointment_id in by_id.keys() | claimed.keys():
             if appointment_id == exclude:
                 continue
-            held: list[tuple[str, Any, Any]] = []
+            held: list[tuple[str, Any, Any, str | None]] = []
             claim = claimed.get(appointment_id)
             if claim is not None:
                 if claim[0] != "confirmed":
                     continue  # cancelled under the lock: the read model's row is merely behind
-                held.append(claim)
+                held.append((*claim, technicians.get(appointment_id)))
             logged = by_id.get(appointment_id)
             if logged is not None and logged[0] == "confirmed" and (claim is None or logged[1:] != claim[1:]):
                 # A confirmed claim elsewhere is a reschedule in progress (or one that crashed before its
-                # save): the appointment holds its old slot until the log says otherwise.
-                held.append(logged)
-            for _status, starts, ends in held:
+                # save): the appointment holds its old slot until the log says otherwise, with whichever
+                # technician (unassigned: it still takes one of them).
+                held.append((*logged, None))
+            for _status, starts, ends, technician in held:
                 begin, finish = parse_instant(starts), parse_instant(ends)
                 if begin is not None and finish is not None:
-                    intervals.append((begin, finish))
-        return sorted(intervals)
+                    busy.append(Busy(begin, finish, frozenset({technician} if technician else ())))
+        return sorted(busy, key=lambda b: (b.start, b.end, sorted(b.technician_ids)))
 
 
 def _standing(row: tuple[Any, ...]) -> StandingClaim:

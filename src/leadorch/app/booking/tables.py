@@ -2,7 +2,8 @@
 
 - `location_bookings`: one row per appointment holding (or having held) a slot at a location, written
   inside the per-location critical section of every booking, reschedule and cancellation. It is what
-  makes "is this slot still free?" answerable before the appointments read model has caught up.
+  makes "is this slot still free?" answerable before the appointments read model has caught up, and it
+  holds the technician the booking was assigned to under that lock (what the CRM sync sends).
 - `appointment_crm_sync`: one row per appointment for the CRM sync: a short lease so two workers never
   write the same appointment to the CRM at once, the attempt count for the backoff, and the state the
   CRM was last given (so a change made while a sync was in flight is synced again).
@@ -23,7 +24,8 @@ SCHEMA: list[str] = [
         start_at TEXT NOT NULL,
         end_at TEXT NOT NULL,
         status TEXT NOT NULL,
-        updated_at TEXT NOT NULL
+        updated_at TEXT NOT NULL,
+        technician_id TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS location_bookings_by_calendar "
     "ON location_bookings (tenant_id, location_id, start_at)",
@@ -48,4 +50,10 @@ SCHEMA: list[str] = [
         at TEXT NOT NULL,
         PRIMARY KEY (appointment_id, notice, channel)
     )""",
+]
+
+# Columns added after a table was first created: `create_tables` adds each one a database lacks.
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    # The technician a booking is assigned to (NULL: none listed at the location when it was claimed).
+    ("location_bookings", "technician_id", "TEXT"),
 ]

@@ -56,6 +56,17 @@ def register(subparsers: Any) -> None:
     update.add_argument("--crm-location-id")
     update.add_argument("--time-zone")
     _add_location_options(update)
+    technicians = update.add_mutually_exclusive_group()
+    technicians.add_argument(
+        "--technician",
+        dest="technicians",
+        action="append",
+        metavar="CRM_USER_ID",
+        help="a bookable technician (repeat for each, in the order to book them); replaces the list",
+    )
+    technicians.add_argument(
+        "--no-technicians", action="store_true", help="list no technicians: capacity counts the bays"
+    )
     add_actor(update)
     update.set_defaults(handler=config_command(_update))
 
@@ -193,6 +204,7 @@ def _update(args: argparse.Namespace, config: ConfigService) -> int:
         slot_granularity_minutes=args.slot_minutes,
         sms_from_number=args.sms_from,
         email_from=args.email_from,
+        technician_ids=[] if args.no_technicians else args.technicians,
         actor=actor_of(args),
     )
     print(f"updated location {location.tenant_id}/{location.location_id}")
@@ -290,6 +302,7 @@ def describe_location(location: LocationConfig) -> str:
         f"  sending window: {_describe_window(location.window)}",
         f"  capacity: {location.capacity} bay(s); min lead time: {location.min_lead_minutes} min; "
         f"slots every {location.slot_granularity_minutes} min",
+        f"  technicians: {', '.join(location.technician_ids) or 'none listed (capacity counts the bays)'}",
         f"  senders: sms {location.sms_from_number or '(default)'}; email {location.email_from or '(default)'}",
         f"  staff: {'; '.join(_describe_contact(c) for c in location.staff) or 'none'}",
     ]

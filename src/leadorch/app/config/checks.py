@@ -36,6 +36,7 @@ def checked_location(location: LocationConfig) -> LocationConfig:
         weekly_hours=hours.weekly_hours(location.weekly_hours),
         window=checked_window(location.window),
         capacity=validation.whole_number(location.capacity, "capacity (bays)", minimum=1, maximum=100),
+        technician_ids=technician_ids(location.technician_ids),
         min_lead_minutes=validation.whole_number(
             location.min_lead_minutes, "minimum lead time in minutes", minimum=0, maximum=60 * 24 * 30
         ),
@@ -52,6 +53,16 @@ def checked_location(location: LocationConfig) -> LocationConfig:
     except InvalidValue as error:
         raise InvalidConfiguration(str(error)) from None
     return checked
+
+
+def technician_ids(ids: object) -> list[str]:
+    """Bookable technicians' CRM user ids: each once, in the given order (the first free one is booked)."""
+    if isinstance(ids, str) or not isinstance(ids, list | tuple):
+        raise InvalidConfiguration("technician ids must be a list of CRM user ids")
+    checked = [validation.text(ident, "technician id", max_length=100) for ident in ids]
+    if len(checked) > 100:
+        raise InvalidConfiguration("at most 100 technicians per location")
+    return list(dict.fromkeys(checked))
 
 
 def checked_window(window: SendingWindowConfig) -> SendingWindowConfig:

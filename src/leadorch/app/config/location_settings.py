@@ -89,10 +89,11 @@ class LocationSettings:
         self, tenant_id: str, location_id: str, *, actor: str, **changes: Any
     ) -> LocationConfig:
         """Change any of: name, crm_location_id, time_zone, phone, address, capacity, min_lead_minutes,
-        slot_granularity_minutes, sms_from_number, email_from ("" clears an optional one)."""
+        slot_granularity_minutes, sms_from_number, email_from ("" clears an optional one), technician_ids
+        (the bookable technicians' CRM user ids; [] lists none)."""
         editable = {
             "name", "crm_location_id", "time_zone", "phone", "address", "capacity", "min_lead_minutes",
-            "slot_granularity_minutes", "sms_from_number", "email_from",
+            "slot_granularity_minutes", "sms_from_number", "email_from", "technician_ids",
         }  # fmt: skip
         unknown = sorted(set(changes) - editable)
         if unknown:

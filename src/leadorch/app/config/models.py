@@ -148,6 +148,9 @@ class LocationConfig(msgspec.Struct, frozen=True, kw_only=True):
     capacity: int = 1
     min_lead_minutes: int = 120
     slot_granularity_minutes: int = 30
+    # The bookable technicians (CRM user ids): when listed, a slot needs one of them free and the booking
+    # is assigned to them; when empty, `capacity` counts the bays.
+    technician_ids: list[str] = msgspec.field(default_factory=list)
     staff: list[StaffContact] = msgspec.field(default_factory=list)
     sms_from_number: str | None = None
     email_from: str | None = None

@@ -46,6 +46,7 @@ SCHEMA: list[str] = [
         version INTEGER NOT NULL,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
+        technician_ids TEXT,
         PRIMARY KEY (tenant_id, location_id),
         UNIQUE (tenant_id, crm_location_id)
     )""",
@@ -92,4 +93,5 @@ SCHEMA: list[str] = [
 # Columns added after a table was first created: `create_tables` adds each one a database lacks.
 ADDED_COLUMNS: list[tuple[str, str, str]] = [
     ("config_tenants", "catalog_generic_words", "TEXT"),  # NULL: the default words
+    ("config_locations", "technician_ids", "TEXT"),  # NULL: none listed, capacity counts the bays
 ]

@@ -123,6 +123,8 @@ class LocationUpdate(msgspec.Struct, frozen=True, kw_only=True):
     slot_granularity_minutes: int | None = None
     sms_from_number: str | None = None
     email_from: str | None = None
+    # The bookable technicians' ShopMonkey user ids ([] lists none: capacity counts the bays).
+    technician_ids: list[str] | None = None
 
 
 class WeeklyHours(msgspec.Struct, frozen=True, kw_only=True):
