@@ -39,7 +39,7 @@ BRAVO_SECRET = "whsec_" + "YnJhdm8tc2VjcmV0LWtleS0xMjM0NTY3ODkwMTIzNA=="
 ALPHA_DATA = ("Alpha Tint", "Alpha Main Street", "Annabel", "annabel.alpha@example.com", "+15125550177")
 # Routes authenticated by something other than a bearer token (provider signatures, chat links).
 NOT_BEARER = re.compile(
-    r"^/(webhooks|unsubscribe|chat|api/chat|api/demo|console|static|health|ready|metrics|schema)"
+    r"^/(webhooks|unsubscribe|chat|api/chat|api/demo|console|static|favicon|health|ready|metrics|schema)"
 )
 
 
