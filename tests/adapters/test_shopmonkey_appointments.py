@@ -278,3 +278,47 @@ async def test_a_create_applied_but_answered_500_is_not_retried_and_can_be_found
 async def test_an_order_id_that_is_not_one_is_refused(crm: ShopMonkeyCrm) -> None:
     with pytest.raises(ValueError, match="order id"):
         await crm.appointments_on_order(" ")
+
+
+def changed_appointment(ident: str, *, created: str, updated: str | None) -> dict[str, object]:
+    return {**stored_appointment(ident, ORDER_ID), "createdDate": created, "updatedDate": updated}
+
+
+@pytest.mark.anyio
+async def test_appointments_changed_since_a_moment_include_new_ones_never_updated(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey
+) -> None:
+    since = datetime(2026, 11, 22, tzinfo=UTC)
+    fake.appointments["old"] = changed_appointment("old", created="2026-11-01T10:00:00.000Z", updated=None)
+    fake.appointments["moved"] = changed_appointment(
+        "moved", created="2026-11-01T10:00:00.000Z", updated="2026-11-22T16:20:00.000Z"
+    )
+    fake.appointments["new"] = changed_appointment("new", created="2026-11-22T09:00:00.000Z", updated=None)
+    for n in range(120):  # more than a page of changes
+        fake.appointments[f"p{n:03d}"] = changed_appointment(
+            f"p{n:03d}", created=f"2026-11-23T10:{n // 60:02d}:{n % 60:02d}.000Z", updated=None
+        )
+
+    listing = await crm.list_appointments_changed_since(since)
+
+    assert listing.complete
+    assert [a.id for a in listing.appointments][:2] == ["new", "moved"]  # oldest version first
+    assert len(listing.appointments) == 122 and "old" not in {a.id for a in listing.appointments}
+    searches = fake.requests_to("/v3/appointment/search", "POST")
+    assert [r.json["skip"] for r in searches] == [0, 100]
+    assert searches[0].json["orderBy"] == {"createdDate": "asc"}  # a key that never moves mid-walk
+
+
+@pytest.mark.anyio
+async def test_a_changed_since_filter_shopmonkey_ignored_is_applied_on_our_side() -> None:
+    rows = [
+        changed_appointment("kept", created="2026-11-01T10:00:00.000Z", updated="2026-11-22T16:20:00.000Z"),
+        changed_appointment("stale", created="2026-11-01T10:00:00.000Z", updated="2026-11-02T10:00:00.000Z"),
+    ]
+    answer = json.dumps({"success": True, "data": rows, "meta": {"total": 2, "hasMore": False}})
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=answer.encode()))
+
+    async with ShopMonkeyCrm("key", "https://api.example.test", transport=transport) as crm:
+        listing = await crm.list_appointments_changed_since(datetime(2026, 11, 22, tzinfo=UTC))
+
+    assert [a.id for a in listing.appointments] == ["kept"]

@@ -201,3 +201,43 @@ def test_every_order_is_seen_exactly_once_through_shuffled_pages_and_an_ignored_
     assert len(world.events_of("Lead.Registered")) == 7
     outcomes = Counter(e.outcome for e in world.events_of("OrderIntake.OrderVersionSeen"))
     assert outcomes[IntakeOutcome.LEAD_CREATED] == 7
+
+
+def test_a_staff_appointment_on_a_leads_order_whose_webhook_never_came_hands_the_lead_over(
+    shopmonkey_world: ShopMonkeyWorld,
+) -> None:
+    poller = CrmPoller(shopmonkey_world.container)
+    poller.poll(TENANT)  # the fixture quote becomes a lead
+    shopmonkey_world.clock.advance(timedelta(minutes=2))
+    shopmonkey_world.shopmonkey.staff_add_appointment(
+        {
+            "id": "66a2aa01b7e4d9a1c2f3f0cc",
+            "createdDate": wire(shopmonkey_world.clock.now()),
+            "orderId": LEAD_ORDER,
+            "locationId": "6198139a5391fa197fac13e7",
+            "startDate": "2026-11-24T17:00:00.000Z",
+            "endDate": "2026-11-24T19:00:00.000Z",
+            "name": "Ceramic tint - phone booking",
+            "confirmationStatus": "Confirmed",
+        }
+    )
+
+    result = poller.poll(TENANT)
+
+    assert result.appointments_complete and result.appointment_versions_new == 1
+    assert shopmonkey_world.lead(LEAD_ORDER).status.value == "handled_by_shop"
+    assert shopmonkey_world.schedule(LEAD_ORDER).is_stopped
+    assert poller.poll(TENANT).appointment_versions_new == 0
+
+
+def test_a_failing_appointment_listing_keeps_its_cursor_and_not_the_order_poll_from_finishing(
+    shopmonkey_world: ShopMonkeyWorld,
+) -> None:
+    poller = CrmPoller(shopmonkey_world.container)
+    shopmonkey_world.shopmonkey.fail_next("/v3/appointment/search", status=400)
+
+    result = poller.poll(TENANT)
+
+    assert result.complete and result.outcomes == {"lead_created": 1, "rejected": 1}
+    assert not result.appointments_complete and result.appointment_cursor_after is None
+    assert poller.cursor(TENANT) == datetime.fromisoformat("2026-11-20T17:42:05.118Z")

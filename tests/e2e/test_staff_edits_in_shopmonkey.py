@@ -21,6 +21,7 @@ from tests.support.services import create_database, drop_database
 from leadorch.adapters.shopmonkey_webhook import sign_delivery
 from leadorch.app.booking.reminders import send_due_reminders
 from leadorch.app.config import config_service
+from leadorch.app.ingestion.poller import CrmPoller
 from leadorch.app.readmodels.appointments import appointments_of_lead
 from leadorch.domain.appointment import ShopConfirmation
 from leadorch.domain.values import LeadStatus
@@ -191,3 +192,24 @@ def test_a_confirmation_or_decline_set_in_shopmonkey_shows_on_ours(world: ChatWo
         ShopConfirmation.DECLINED,
     )
     assert appointment.is_confirmed and appointment.start == FRIDAY_0900  # a decline is shown, not acted on
+
+
+def test_the_poller_brings_a_staff_move_whose_webhook_never_came(world: ChatWorld) -> None:
+    appointment_id = book_friday_nine(world)
+    (at_shop,) = world.crm_appointments()
+    world.clock.advance(timedelta(hours=1))
+    world.shopmonkey.staff_update_appointment(
+        at_shop["id"], startDate="2026-11-28T19:00:00.000Z", endDate="2026-11-28T22:00:00.000Z"
+    )
+    world.shopmonkey.take_webhook_events()  # the webhook is in an error state: nothing is delivered
+
+    first = CrmPoller(world.container).poll(world.tenant_id)
+    world.settle()
+    again = CrmPoller(world.container).poll(world.tenant_id)
+
+    assert world.appointment(appointment_id).start == SATURDAY_1100
+    assert shop_events(world) == ["Appointment.RescheduledByShop"]
+    assert first.appointments_complete and first.appointment_versions_new == 1
+    assert again.appointment_versions_new == 0  # each version once, however often it is polled
+    searches = world.shopmonkey.requests_to("/v3/appointment/search", "POST")
+    assert searches[-1].json["orderBy"] == {"createdDate": "asc"}

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from leadorch.ports.crm import (
+    AppointmentListing,
     CalendarEntry,
     Crm,
     CrmAppointment,
@@ -85,6 +86,10 @@ class LoopBoundCrm:
 
     async def list_orders_updated_since(self, since: datetime) -> OrderListing:
         listing: OrderListing = await self._run(self._inner.list_orders_updated_since(since))
+        return listing
+
+    async def list_appointments_changed_since(self, since: datetime) -> AppointmentListing:
+        listing: AppointmentListing = await self._run(self._inner.list_appointments_changed_since(since))
         return listing
 
     async def get_order(self, order_id: str) -> CrmOrder:

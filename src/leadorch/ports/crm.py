@@ -135,6 +135,16 @@ class OrderListing(msgspec.Struct, frozen=True, kw_only=True):
     passes: int = 0
 
 
+class AppointmentListing(msgspec.Struct, frozen=True, kw_only=True):
+    """Every appointment version the CRM lists as changed (updated, or created) at or after a moment:
+    each (id, `updated_date`) once, oldest first. Deleted appointments are not listed (only the
+    webhook tells of those). `complete` as for `OrderListing`."""
+
+    appointments: list[CrmAppointment]
+    complete: bool
+    rows_returned: int = 0
+
+
 class CrmAppointmentRequest(msgspec.Struct, frozen=True, kw_only=True):
     """What to put on the shop's calendar. Times must be timezone-aware and `end` after `start`."""
 
@@ -223,6 +233,11 @@ class Crm(Protocol):
 
     async def list_orders_updated_since(self, since: datetime) -> OrderListing:
         """Every order version updated at or after `since` (timezone-aware), however the CRM pages it."""
+        ...
+
+    async def list_appointments_changed_since(self, since: datetime) -> AppointmentListing:
+        """Every appointment version changed at or after `since` (timezone-aware): staff's edits in the
+        calendar, for a poller that must not depend on the webhook alone."""
         ...
 
     async def get_order(self, order_id: str) -> CrmOrder: ...

@@ -456,23 +456,16 @@ class FakeShopMonkey:
         return self._page(rows, query)
 
     def _search_appointments(self, payload: Json | None) -> _Answer:
-        """`POST /v3/appointment/search`: like the list, plus bare `gte`/`lte` on `startDate`."""
+        """`POST /v3/appointment/search`: like the list, plus bare `gte`/`lte` on the date fields and
+        Prisma's `AND`/`OR`; anything else in `where` is ignored (the row is kept), as ShopMonkey does."""
         if not isinstance(payload, dict):
             return _fail(400, "body must be a JSON object", "BAD_REQUEST")
         where = payload.get("where") if isinstance(payload.get("where"), dict) else {}
         rows = [self._hydrated(r) for r in self.appointments.values() if not r.get("recurring")]
-        for name in ("orderId", "customerId", "vehicleId", "locationId"):
-            if isinstance(where.get(name), str):
-                rows = [r for r in rows if r.get(name) == where[name]]
-        bounds = where.get("startDate")
-        if isinstance(bounds, dict):
-            try:
-                if isinstance(bounds.get("gte"), str):
-                    rows = [r for r in rows if _instant(r["startDate"]) >= _instant(bounds["gte"])]
-                if isinstance(bounds.get("lte"), str):
-                    rows = [r for r in rows if _instant(r["startDate"]) <= _instant(bounds["lte"])]
-            except ValueError:
-                return _fail(400, "startDate bounds must be ISO 8601 dates", "BAD_REQUEST")
+        try:
+            rows = [r for r in rows if _matches(r, where)]
+        except ValueError:
+            return _fail(400, "date bounds must be ISO 8601 dates", "BAD_REQUEST")
         order_by = payload.get("orderBy")
         query = {"limit": str(payload.get("limit", DEFAULT_LIMIT)), "skip": str(payload.get("skip", 0))}
         if isinstance(order_by, dict):
@@ -583,6 +576,39 @@ class FakeShopMonkey:
 
     def _company_id(self) -> str | None:
         return next((o.get("companyId") for o in self.orders.values()), None)
+
+
+_EQUALITY_FIELDS = ("orderId", "customerId", "vehicleId", "locationId")
+_DATE_FIELDS = ("startDate", "endDate", "createdDate", "updatedDate")
+
+
+def _matches(row: Row, where: Any) -> bool:
+    """Whether `row` passes a search's `where`: bare equality on the id fields, bare `gte`/`lte` on the
+    date fields (a null date passes no bound), `AND`/`OR` lists; unknown parts filter nothing."""
+    if not isinstance(where, dict):
+        return True
+    for name in _EQUALITY_FIELDS:
+        if isinstance(where.get(name), str) and row.get(name) != where[name]:
+            return False
+    for name in _DATE_FIELDS:
+        bounds = where.get(name)
+        if not isinstance(bounds, dict):
+            continue
+        low, high = bounds.get("gte"), bounds.get("lte")
+        if not isinstance(low, str) and not isinstance(high, str):
+            continue
+        value = row.get(name)
+        if not isinstance(value, str):
+            return False
+        if isinstance(low, str) and _instant(value) < _instant(low):
+            return False
+        if isinstance(high, str) and _instant(value) > _instant(high):
+            return False
+    if isinstance(where.get("AND"), list) and not all(_matches(row, part) for part in where["AND"]):
+        return False
+    if isinstance(where.get("OR"), list) and where["OR"]:
+        return any(_matches(row, part) for part in where["OR"])
+    return True
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

@@ -65,12 +65,13 @@ def poll_tenant(container: Any, tenant_id: str) -> None:
     result = CrmPoller(container, ingestion_service(container)).poll(tenant_id)
     if result.busy:
         log.info("tenant %s is being polled by another worker", tenant_id)
-    elif result.versions_new:
+    elif result.versions_new or result.appointment_versions_new:
         log.info(
-            "poll of tenant %s found %d new order versions: %s",
+            "poll of tenant %s found %d new order versions (%s) and %d appointment versions",
             tenant_id,
             result.versions_new,
             result.outcomes,
+            result.appointment_versions_new,
         )
 
 

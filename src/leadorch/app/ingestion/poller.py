@@ -11,6 +11,13 @@ what to do with what came back:
   version the webhook or an earlier poll already brought is never processed twice;
 - the cursor advances only after the batch is processed, and only past a complete listing.
 
+Appointments are polled the same way, with a cursor of their own (`appointment_cursor_at`): staff moving,
+cancelling or confirming one in the shop's calendar, or making one on a lead's order, reaches us even
+when the webhook is broken (it can sit in an error state in ShopMonkey and stop delivering). Each
+version goes into the inbox under its natural key (appointment id + `updatedDate`), down the webhook's
+path (`booking/shop_changes.py`). A failing appointment listing leaves its cursor where it was and does
+not stop the order poll. Deletions are not listed: only the webhook tells of those.
+
 Two pollers (two worker processes) cannot poll one tenant at once: a lease on the tenant's cursor row
 (taken with one conditional UPDATE, portable across PostgreSQL and SQLite) lets one through; the inbox
 key would still keep them from double-processing if a lease ever expired mid-poll.
@@ -27,10 +34,16 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from leadorch.app.ingestion.inbox import WebhookInbox, order_row, parse_timestamp, timestamp_text
+from leadorch.app.ingestion.inbox import (
+    WebhookInbox,
+    appointment_row,
+    order_row,
+    parse_timestamp,
+    timestamp_text,
+)
 from leadorch.app.ingestion.service import IngestionService
 from leadorch.app.ingestion.tenancy import config_repository
-from leadorch.ports.crm import Crm, OrderListing
+from leadorch.ports.crm import AppointmentListing, Crm, CrmError, OrderListing
 
 if TYPE_CHECKING:
     from leadorch.app.bootstrap import Container
@@ -46,10 +59,12 @@ SCHEMA: list[str] = [
         lease_owner TEXT,
         lease_until TEXT,
         last_poll_at TEXT,
-        last_result TEXT
+        last_result TEXT,
+        appointment_cursor_at TEXT
     )
     """,
 ]
+ADDED_COLUMNS: list[tuple[str, str, str]] = [("crm_poll_cursors", "appointment_cursor_at", "TEXT")]
 
 OVERLAP = timedelta(minutes=5)
 SWEEP_EVERY = 10
@@ -74,6 +89,9 @@ class PollResult:
     cursor_before: datetime | None = None
     cursor_after: datetime | None = None
     outcomes: dict[str, int] = field(default_factory=dict)
+    appointment_versions_new: int = 0
+    appointment_cursor_after: datetime | None = None
+    appointments_complete: bool = False
 
 
 class CrmPoller:
@@ -91,10 +109,16 @@ class CrmPoller:
         state = self._take_lease(tenant_id, owner)
         if state is None:
             return PollResult(tenant_id=tenant_id, busy=True)
-        cursor, polls = state
-        result = PollResult(tenant_id=tenant_id, cursor_before=cursor, cursor_after=cursor)
+        cursor, polls, appointment_cursor = state
+        result = PollResult(
+            tenant_id=tenant_id,
+            cursor_before=cursor,
+            cursor_after=cursor,
+            appointment_cursor_after=appointment_cursor,
+        )
         try:
             self._poll(tenant_id, cursor, polls, result)
+            self._poll_appointments(tenant_id, appointment_cursor, result)
         finally:
             self._give_back_lease(tenant_id, owner, result)
         return result
@@ -144,6 +168,49 @@ class CrmPoller:
         elif listing.complete and cursor is None:
             result.cursor_after = since
 
+    def _poll_appointments(self, tenant_id: str, cursor: datetime | None, result: PollResult) -> None:
+        """Staff's calendar changes since the appointment cursor, each new version down the webhook's path."""
+        now = self.clock.now()
+        since = now - FIRST_LOOKBACK if cursor is None else cursor - OVERLAP
+        if result.swept:
+            since = min(since, now - SWEEP_WINDOW)
+        crm: Crm = self.service.crm_for_tenant(tenant_id)
+        run: Callable[[Coroutine[Any, Any, AppointmentListing]], AppointmentListing] = self.service.run_crm
+        try:
+            listing = run(crm.list_appointments_changed_since(since))
+        except CrmError as exc:  # the order poll stands; this cursor stays for the next poll
+            log.warning("tenant %s: appointments not polled: %s", tenant_id, exc)
+            return
+        known = self.inbox.appointment_versions_since(tenant_id, since)
+        for appointment in listing.appointments:  # oldest first
+            updated = appointment.updated_date
+            assert updated is not None  # the listing holds versions with a time only
+            if (appointment.id, updated) in known:
+                continue
+            request_id = f"poll:{tenant_id}:appointment:{appointment.id}:{timestamp_text(updated)}"
+            fresh = self.inbox.record(
+                appointment_row(
+                    request_id=request_id,
+                    tenant_id=tenant_id,
+                    source="poll",
+                    received_at=self.clock.now(),
+                    headers={},
+                    raw_body=msgspec.json.encode(appointment).decode(),
+                    operation="UPDATE",
+                    appointment=appointment,
+                )
+            )
+            if fresh:
+                result.appointment_versions_new += 1
+                self.service.process_delivery(request_id)
+        result.appointments_complete = listing.complete
+        if listing.complete:
+            newest = max((a.updated_date for a in listing.appointments if a.updated_date), default=None)
+            if newest is not None and (cursor is None or newest > cursor):
+                result.appointment_cursor_after = newest
+            elif cursor is None:
+                result.appointment_cursor_after = since
+
     def _list(self, tenant_id: str, since: datetime) -> OrderListing:
         crm: Crm = self.service.crm_for_tenant(tenant_id)
         run: Callable[[Coroutine[Any, Any, OrderListing]], OrderListing] = self.service.run_crm
@@ -151,7 +218,7 @@ class CrmPoller:
 
     # -------------------------------------------------------------------------------------- lease
 
-    def _take_lease(self, tenant_id: str, owner: str) -> tuple[datetime | None, int] | None:
+    def _take_lease(self, tenant_id: str, owner: str) -> tuple[datetime | None, int, datetime | None] | None:
         now = self.clock.now()
         with self.db.transaction() as cur:
             cur.execute(
@@ -167,24 +234,44 @@ class CrmPoller:
             )
             if cur.rowcount != 1:
                 return None
-            cur.execute("SELECT cursor_at, polls FROM crm_poll_cursors WHERE tenant_id = %s", (tenant_id,))
+            cur.execute(
+                "SELECT cursor_at, polls, appointment_cursor_at FROM crm_poll_cursors WHERE tenant_id = %s",
+                (tenant_id,),
+            )
             row = cur.fetchone()
         assert row is not None
-        return (parse_timestamp(row[0]) if row[0] else None), int(row[1])
+        return (
+            (parse_timestamp(row[0]) if row[0] else None),
+            int(row[1]),
+            (parse_timestamp(row[2]) if row[2] else None),
+        )
 
     def _give_back_lease(self, tenant_id: str, owner: str, result: PollResult) -> None:
         summary = msgspec.json.encode(
-            {"complete": result.complete, "new": result.versions_new, "outcomes": result.outcomes}
+            {
+                "complete": result.complete,
+                "new": result.versions_new,
+                "outcomes": result.outcomes,
+                "appointments_new": result.appointment_versions_new,
+            }
         ).decode()
         cursor = timestamp_text(result.cursor_after) if result.cursor_after else None
+        appointments = result.appointment_cursor_after
         with self.db.transaction() as cur:
             cur.execute(
                 """
                 UPDATE crm_poll_cursors SET lease_owner = NULL, lease_until = NULL, polls = polls + 1,
-                    cursor_at = %s, last_poll_at = %s, last_result = %s
+                    cursor_at = %s, last_poll_at = %s, last_result = %s, appointment_cursor_at = %s
                 WHERE tenant_id = %s AND lease_owner = %s
                 """,
-                (cursor, timestamp_text(self.clock.now()), summary, tenant_id, owner),
+                (
+                    cursor,
+                    timestamp_text(self.clock.now()),
+                    summary,
+                    timestamp_text(appointments) if appointments else None,
+                    tenant_id,
+                    owner,
+                ),
             )
 
     def cursor(self, tenant_id: str) -> datetime | None:
