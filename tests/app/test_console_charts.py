@@ -19,6 +19,7 @@ from leadorch.app.console.charts import (
     column_chart,
     line_chart,
     nice_step,
+    text_width,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -149,3 +150,86 @@ def test_a_nice_step_is_one_two_two_and_a_half_or_five_times_a_power_of_ten(raw:
     mantissa = step / 10 ** math.floor(math.log10(step) + 1e-12)
     assert any(math.isclose(mantissa, nice, rel_tol=1e-9) for nice in (1, 2, 2.5, 5, 10))
     assert step < raw * 10
+
+
+# --------------------------------------------------------------------------------- nothing is cut
+
+
+def text_boxes(root: ET.Element) -> list[tuple[str, float, float, float, float]]:
+    """(text, left, right, top, bottom) of every text, from its anchor, baseline and estimated width."""
+    boxes = []
+    for el in root.iter(f"{SVG}text"):
+        content = el.text or ""
+        x, y, width = float(el.get("x", "0")), float(el.get("y", "0")), text_width(content)
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[el.get("text-anchor", "start")]
+        if el.get("dominant-baseline") == "middle":
+            top, bottom = y - 7, y + 7
+        else:  # an alphabetic baseline: ascenders above, descenders a little below
+            top, bottom = y - 12, y + 4
+        boxes.append((content, left, left + width, top, bottom))
+    return boxes
+
+
+def assert_inside_the_picture(svg: str) -> None:
+    root = parse(svg)
+    _, _, width, height = (float(n) for n in root.get("viewBox", "").split())
+    cut = [box for box in text_boxes(root) if box[1] < 0 or box[2] > width or box[3] < 0 or box[4] > height]
+    assert not cut, f"text outside the {width:g}×{height:g} picture: {cut}"
+
+
+LONG_LABELS = [
+    Bar("Handed to the shop's staff", 1234567, note="1234567 (100%)"),
+    Bar("Opted out of every channel", 3, note="3 (0.0%)"),
+]
+
+
+def test_a_bar_charts_left_margin_holds_its_longest_label_and_its_right_margin_the_longest_note() -> None:
+    svg = bar_chart(LONG_LABELS, title="Funnel", width=560, label_width=130)
+    assert_inside_the_picture(svg)
+    root = parse(svg)
+    first = marks(root)[0]
+    assert float(first.get("x", "0")) >= text_width("Handed to the shop's staff") + 8
+    assert_inside_the_picture(bar_chart(FUNNEL, title="Funnel"))
+
+
+def test_column_and_line_charts_keep_their_ticks_values_and_edge_labels_inside() -> None:
+    assert_inside_the_picture(
+        column_chart([Bar("Less than one minute", 1_250_000), Bar("More than a whole day", 3)], title="Speed")
+    )
+    labels = [f"Jun {day}" for day in range(1, 31)]
+    assert_inside_the_picture(
+        line_chart(
+            labels,
+            [
+                Series("Received", tuple(float(d * 1000) for d in range(30))),
+                Series("Booked by the chat", (1.0,) * 30),
+            ],
+            title="Daily",
+        )
+    )
+    assert_inside_the_picture(line_chart(["Sep 30"], [Series("Received", (4.0,))], title="One day"))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(
+                alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ %()0123456789–",
+                min_size=1,
+                max_size=40,
+            ),
+            st.integers(min_value=0, max_value=10**9),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_no_label_of_any_length_is_cut(rows: list[tuple[str, int]]) -> None:
+    bars = [Bar(label, value) for label, value in rows]
+    assert_inside_the_picture(bar_chart(bars, title="Bars"))
+    assert_inside_the_picture(column_chart(bars, title="Columns", width=2000))
+    assert_inside_the_picture(
+        line_chart(
+            [label for label, _ in rows], [Series("Values", tuple(float(v) for _, v in rows))], title="Lines"
+        )
+    )

@@ -6,6 +6,10 @@ trend) are a few dozen lines each. Every mark carries its label and value in `da
 `data-value` attributes and a `<title>`, so a screen reader, a test or a curious operator reads the
 exact numbers the picture shows. Colours come from CSS classes (`bar-<tone>`, `line-<tone>`), so the
 stylesheet owns the look. All text is escaped here: callers pass plain strings.
+
+No text is cut at the edge: the margins are sized from the longest label, tick and note each chart
+carries (`text_width`, a deliberately generous estimate for the 12 px sans-serif the charts use, since
+the server cannot measure the browser's font), and a bar chart widens to fit its labels.
 """
 
 from __future__ import annotations
@@ -19,7 +23,13 @@ MAX_WIDTH = 2000
 MAX_HEIGHT = 1200
 MAX_X_LABELS = 8
 _TINY = 1e-12
-_FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+FONT_SIZE = 12
+_FONT = f'font-family="system-ui, sans-serif" font-size="{FONT_SIZE}"'
+# Character widths in ems, rounded up from common sans-serif faces (Arial, Roboto, DejaVu Sans, Segoe UI).
+_NARROW = set("il.,:;|!'`()[]{}/\\-ftjrI1 ")
+_WIDE = set("mwMW%@—–")
+_LINE_HEIGHT = 1.25
+_EDGE = 4.0  # the least room between a text and the edge of the picture
 
 
 class ChartError(ValueError):
@@ -48,6 +58,21 @@ class Series:
 # ---------------------------------------------------------------------------------------- charts
 
 
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """How wide `text` can be drawn at `size` px, erring wide, so a margin sized by it never cuts it."""
+    ems = 0.0
+    for char in text:
+        if char in _NARROW:
+            ems += 0.4
+        elif char in _WIDE:
+            ems += 1.0
+        elif char.isupper():
+            ems += 0.75
+        else:
+            ems += 0.62
+    return ems * size
+
+
 def bar_chart(
     bars: Sequence[Bar], *, title: str, width: int = 560, row_height: int = 30, label_width: int = 130
 ) -> str:
@@ -59,7 +84,16 @@ def bar_chart(
     if not bars:
         return _empty(title, width, 60, "chart-bars")
     pad = 6
-    value_room = 90
+    # Room for the longest label on the left and the longest note on the right; the picture widens
+    # rather than cutting either (the page scales the SVG down to fit).
+    label_width = max(label_width, math.ceil(max(text_width(bar.label) for bar in bars) + 8 + _EDGE))
+    value_room = max(
+        90,
+        math.ceil(
+            max(text_width(bar.note or _number(v)) for bar, v in zip(bars, values, strict=True)) + 6 + _EDGE
+        ),
+    )
+    width = max(width, label_width + value_room + 120)
     height = pad * 2 + row_height * len(bars)
     track = width - label_width - value_room
     largest = max(values)
@@ -94,8 +128,14 @@ def column_chart(bars: Sequence[Bar], *, title: str, width: int = 560, height: i
     values = _checked_values([bar.value for bar in bars], "column")
     if not bars:
         return _empty(title, width, height, "chart-columns")
-    plot = _Plot(width, height)
     top, step = axis(max(values), integer=_all_whole(values))
+    plot = _Plot(
+        width,
+        height,
+        top=_EDGE + FONT_SIZE * _LINE_HEIGHT + 4,  # the value printed above the tallest column
+        ticks=_tick_labels(top, step),
+        x_labels=[bar.label for bar in bars],
+    )
     parts = [_open(title, width, height, "chart-columns"), *_y_axis(plot, top, step)]
     slot = plot.width / len(bars)
     column = slot * 0.7
@@ -133,8 +173,8 @@ def line_chart(
     every_value = _checked_values([value for line in series for value in line.values], "point")
     if not labels or not series:
         return _empty(title, width, height, "chart-lines")
-    plot = _Plot(width, height, top=28)
     top, step = axis(max(every_value), integer=_all_whole(every_value))
+    plot = _Plot(width, height, top=28, ticks=_tick_labels(top, step), x_labels=labels)
     parts = [_open(title, width, height, "chart-lines"), *_y_axis(plot, top, step)]
     gap = plot.width / (len(labels) - 1) if len(labels) > 1 else 0.0
 
@@ -144,6 +184,7 @@ def line_chart(
     label_every = max(1, math.ceil(len(labels) / MAX_X_LABELS))
     for index, label in enumerate(labels):
         if (len(labels) - 1 - index) % label_every == 0:  # counted from the newest, which always shows
+            # (the first label, which may be left out, was given room all the same: `_Plot`)
             parts.append(
                 f'<text class="label" x="{x_of(index):.1f}" y="{plot.bottom + 16:.1f}" '
                 f'text-anchor="middle">{escape(label)}</text>'
@@ -162,7 +203,7 @@ def line_chart(
                 f"{escape(_number(value))}</title></circle>"
             )
         parts.append("</g>")
-        legend_x = plot.left + number * 130
+        legend_x = plot.left + sum(text_width(s.name) + 40 for s in series[:number])
         parts.append(
             f'<rect class="{_classes("swatch", line.tone)}" x="{legend_x:.1f}" y="6" width="12" height="12" '
             f'rx="2"/><text class="legend" x="{legend_x + 18:.1f}" y="16">{escape(line.name)}</text>'
@@ -205,15 +246,33 @@ def nice_step(raw: float) -> float:
 
 
 class _Plot:
-    """The rectangle inside the margins where marks are drawn."""
+    """The rectangle inside the margins where marks are drawn.
 
-    def __init__(self, width: int, height: int, *, top: int = 12) -> None:
-        self.left = 44.0
-        self.right = width - 10.0
+    The left margin holds the widest tick label, and each margin half the widest x label (one may be
+    drawn next to either edge of the plot): no text reaches the edge of the picture.
+    """
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        *,
+        top: float = 12,
+        ticks: Sequence[str] = (),
+        x_labels: Sequence[str] = (),
+    ) -> None:
+        widest_tick = max((text_width(tick) for tick in ticks), default=0.0)
+        half_label = max((text_width(label) for label in x_labels), default=0.0) / 2
+        self.left = max(44.0, widest_tick + 6 + _EDGE, half_label + _EDGE)
+        self.right = width - max(10.0, half_label + _EDGE)
         self.top = float(top)
         self.bottom = height - 26.0
         self.width = self.right - self.left
         self.height = self.bottom - self.top
+
+
+def _tick_labels(top: float, step: float) -> list[str]:
+    return [_number(step * index) for index in range(round(top / step) + 1)]
 
 
 def _y_axis(plot: _Plot, top: float, step: float) -> list[str]:
