@@ -20,6 +20,7 @@ from tests.conftest import shared_fixtures_dir
 from tests.support.chat_world import LOCATION, MANAGER_EMAIL, TIME_ZONE, ChatWorld, chat_servers
 from tests.support.services import create_database, drop_database
 
+from leadorch.adapters.shopmonkey_webhook import sign_delivery
 from leadorch.app.booking.service import booking_service
 from leadorch.app.config import config_service
 from leadorch.app.config.demo_seed import DEMO_CRM_LOCATION
@@ -29,6 +30,7 @@ PACIFIC = ZoneInfo(TIME_ZONE)
 PREMIUM_HOURS = timedelta(hours=2)
 MINA = "5f1b2c3d4e5f607182930t01"
 GUS = "5f1b2c3d4e5f607182930t02"
+SECRET = "whsec_bGVhZG9yY2gtZml4dHVyZS1zZWNyZXQtMzItYnl0ZXMh"
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +189,47 @@ def test_with_bookable_technicians_a_chat_booking_goes_to_one_who_is_free_with_t
         if r.json["metadata"]["leadorchAppointmentId"] == booked["appointment"]["id"]
     ]
     assert create.json["technicianIds"] == [MINA]
+
+
+def calendar_reads(world: ChatWorld) -> int:
+    return len(world.shopmonkey.requests_to("/v3/appointment/search", "POST"))
+
+
+def test_one_calendar_read_serves_a_chat_turn_and_a_booking_reads_it_again(world: ChatWorld) -> None:
+    world.say("How much for the premium package?")
+    before = calendar_reads(world)
+
+    times = world.say("what times do you have Friday?")
+    after_asking = calendar_reads(world)
+    world.say("what times do you have Friday?")
+    after_asking_again = calendar_reads(world)
+    world.say(f"Book {times['slots'][0]['label']} ({times['slots'][0]['start']})")
+    world.settle()
+    after_booking = calendar_reads(world)
+    world.say("what times do you have Friday?")
+
+    assert after_asking - before == 1
+    assert after_asking_again == after_asking  # within the cache's life: no new read
+    assert after_booking - after_asking_again == 1  # the claim's own read, whatever the cache holds
+    assert calendar_reads(world) - after_booking == 1  # our write dropped the cached day
+
+
+def test_a_staff_change_shopmonkey_announces_by_webhook_is_seen_at_once(world: ChatWorld) -> None:
+    config_service(world.container).set_crm_credentials(world.tenant_id, webhook_secret=SECRET, actor="test")
+    world.shopmonkey.take_webhook_events()
+    world.say("How much for the premium package?")
+    times = world.say("what times do you have Friday?")
+    taken = datetime.fromisoformat(times["slots"][0]["start"])
+    row = fixture_row("Ceramic tint - phone booking")
+    row.update(id="staff-just-now", startDate=wire(taken), endDate=wire(taken + PREMIUM_HOURS))
+    world.shopmonkey.staff_add_appointment(row)
+
+    for event in world.shopmonkey.take_webhook_events():
+        body = json.dumps(event).encode()
+        headers = sign_delivery(SECRET, body, msg_id="msg_calendar_000001", timestamp=world.clock.now())
+        answer = world.client.post(f"/webhooks/shopmonkey/{world.tenant_id}", content=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+    again = world.say("what times do you have Friday?")
+
+    assert taken not in offered(again)
+    assert taken.time() not in friday_slots(world)

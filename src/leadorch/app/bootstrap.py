@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadorch.adapters.clocks import AdjustableClock, SystemClock
+from leadorch.app.booking.calendar_cache import CalendarCache
 from leadorch.app.db import Database, open_database, schema_lock
 from leadorch.app.eventstore.store import EventStore, open_event_store
 from leadorch.app.messaging import check_messaging_settings
@@ -23,6 +24,8 @@ class Container:
     db: Database
     store: EventStore
     clock: Clock
+    # The shop's CRM calendar per location-day, for a few seconds (one read serves a chat turn).
+    calendar_cache: CalendarCache = field(default_factory=CalendarCache)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -56,7 +59,7 @@ def bootstrap(
         create_tables(db)
     if clock is None:
         clock = AdjustableClock() if settings.demo_clock else SystemClock()
-    container = Container(settings=settings, db=db, store=store, clock=clock)
+    container = Container(settings=settings, db=db, store=store, clock=clock, calendar_cache=CalendarCache())
     if sends_messages:
         _refuse_locations_without_senders(container)
     return container

@@ -225,6 +225,7 @@ def _write(container: Any, tenant_id: str, appointment: Appointment, ledger: Syn
 
         container.store.run(record)
     ledger.written(appointment_id, state)
+    container.calendar_cache.forget(tenant_id, appointment.location_id)  # the shop's calendar changed
     return SyncOutcome(outcome, crm_id or "")
 
 

@@ -199,7 +199,7 @@ class BookingService:
         """Check the slot against `location`'s rules, the booked slots and the shop's calendar as it is
         now (read again, outside the lock: a network call never holds the location's lock), and claim
         it, atomically."""
-        shop = self.calendar.entries(tenant_id, location, start, start + duration)
+        shop = self.calendar.entries(tenant_id, location, start, start + duration, fresh=True)
         claim = Claim(
             appointment_id=str(appointment_id),
             tenant_id=tenant_id,
@@ -300,6 +300,7 @@ class BookingService:
     def _announce(self, tenant_id: str, appointment: Appointment, change: str) -> None:
         """After a change: read models, the CRM and the customer hear about it (in the background)."""
         wake_projections(self.container)
+        self.calendar.forget(tenant_id, appointment.location_id)  # our own write: read it again
         appointment_id = str(appointment.id)
         enqueue(self.container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id)
         enqueue(self.container, actors.SEND_NOTICE, tenant_id, appointment_id, change)

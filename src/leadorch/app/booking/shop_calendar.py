@@ -5,6 +5,9 @@ the CRM's calendar agrees. The CRM is read for whole local days of the location 
 calendar reads, and the unit a chat turn asks about). Our own bookings are in the CRM too once synced:
 an entry carrying our id at the time one of our bookings holds is that booking, counted once.
 
+Days are read through the container's `CalendarCache` (one CRM read per location-day serves a chat
+turn); `fresh=True` reads the CRM whatever the cache holds, as a booking does right before its claim.
+
 A CRM that cannot be read leaves no slot verified: `CalendarUnavailable`, and the caller offers none.
 A tenant without a CRM configured has no shop calendar to consult: only our own bookings count.
 """
@@ -14,9 +17,11 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from leadorch.app.booking.calendar_cache import CalendarCache
 from leadorch.app.config.models import LocationConfig
 from leadorch.app.crm import CrmNotConfigured, crm_clients, crm_for
 from leadorch.domain.availability import Busy
@@ -42,12 +47,38 @@ class ShopCalendar:
 
     def __init__(self, container: Any) -> None:
         self.container = container
+        self.cache: CalendarCache = container.calendar_cache
 
     def entries(
-        self, tenant_id: str, location: LocationConfig, start: datetime, end: datetime
+        self, tenant_id: str, location: LocationConfig, start: datetime, end: datetime, *, fresh: bool = False
     ) -> list[CalendarEntry]:
-        """Everything on the location's CRM calendar on the local days [start, end) touches."""
+        """Everything on the location's CRM calendar on the local days [start, end) touches, each once."""
         low, high = local_days(location.time_zone, start, end)
+        tz = zone(location.time_zone)
+        days = [low.date() + timedelta(days=n) for n in range((high.date() - low.date()).days)]
+        held = {day: None if fresh else self.cache.get(tenant_id, location.location_id, day) for day in days}
+        missing = [day for day, entries in held.items() if entries is None]
+        if missing:
+            generation = self.cache.generation(tenant_id)
+            first = first_instant_at_or_after(missing[0], time(0), tz).astimezone(tz)
+            after = first_instant_at_or_after(missing[-1] + timedelta(days=1), time(0), tz).astimezone(tz)
+            read = self._read(tenant_id, location, first, after)
+            by_day = _by_local_day(read, missing, tz)
+            self.cache.put(tenant_id, location.location_id, by_day, generation=generation)
+            held.update(by_day)
+        found: dict[tuple[str, datetime], CalendarEntry] = {}
+        for entries in held.values():
+            for entry in entries or []:
+                found.setdefault((entry.id, entry.start), entry)
+        return sorted(found.values(), key=lambda entry: (entry.start, entry.end, entry.id))
+
+    def forget(self, tenant_id: str, location_id: str | None = None) -> None:
+        """The calendar changed (we wrote to it, or staff did): read it again next time."""
+        self.cache.forget(tenant_id, location_id)
+
+    def _read(
+        self, tenant_id: str, location: LocationConfig, low: datetime, high: datetime
+    ) -> list[CalendarEntry]:
         try:
             crm = crm_for(self.container, tenant_id)
         except CrmNotConfigured:
@@ -66,6 +97,18 @@ class ShopCalendar:
                 "calendar of %s unreadable: %s", location.location_id, error, extra={"tenant_id": tenant_id}
             )
             raise CalendarUnavailable(f"the shop's calendar could not be read ({error})") from error
+
+
+def _by_local_day(
+    entries: list[CalendarEntry], days: list[date], tz: ZoneInfo
+) -> dict[date, list[CalendarEntry]]:
+    """Each day's entries: those overlapping it (an entry across midnight belongs to both days)."""
+    by_day: dict[date, list[CalendarEntry]] = {day: [] for day in days}
+    for day in days:
+        opens = first_instant_at_or_after(day, time(0), tz)
+        closes = first_instant_at_or_after(day + timedelta(days=1), time(0), tz)
+        by_day[day] = [entry for entry in entries if entry.start < closes and entry.end > opens]
+    return by_day
 
 
 def local_days(time_zone: str, start: datetime, end: datetime) -> tuple[datetime, datetime]:

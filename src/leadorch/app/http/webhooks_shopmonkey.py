@@ -207,6 +207,8 @@ async def _receive(
         )
     else:
         assert delivery.appointment is not None
+        # Staff changed the shop's calendar: slots are read from ShopMonkey again, not from the cache.
+        container.calendar_cache.forget(tenant_id)
         row = appointment_row(
             request_id=delivery.request_id,
             tenant_id=tenant_id,
