@@ -224,3 +224,38 @@ def test_an_empty_api_key_is_refused_at_construction() -> None:
 def test_a_non_positive_timeout_is_refused_at_construction() -> None:
     with pytest.raises(ValueError, match="timeout must be positive"):
         SendGridEmailSender("SG.key.x", timeout=0)
+
+
+def test_a_credentials_check_lists_the_keys_scopes_and_sends_nothing(
+    sender: SendGridEmailSender, standin: SendGridStandIn
+) -> None:
+    sender.check_email_credentials()
+
+    assert (standin.scope_checks, standin.calls, standin.outbox) == (1, 0, [])
+
+
+def test_a_credentials_check_with_a_revoked_key_is_our_credentials_refused(
+    standin_server: tuple[SendGridStandIn, RunningServer], standin: SendGridStandIn
+) -> None:
+    sender = SendGridEmailSender("SG.revoked", host=standin_server[1].url)
+
+    with pytest.raises(ProviderRefusedCredentials) as refused:
+        sender.check_email_credentials()
+
+    assert (refused.value.provider, refused.value.code) == ("sendgrid", "401")
+
+
+def test_a_key_that_may_not_send_mail_is_our_credentials_refused(
+    sender: SendGridEmailSender, standin: SendGridStandIn
+) -> None:
+    standin.scopes = ["alerts.read", "stats.read"]
+
+    with pytest.raises(ProviderRefusedCredentials, match=r"lacks the mail\.send scope"):
+        sender.check_email_credentials()
+
+
+def test_a_credentials_check_of_an_unreachable_sendgrid_is_transient() -> None:
+    sender = SendGridEmailSender("SG.key.x", host=f"http://127.0.0.1:{free_port()}", timeout=2)
+
+    with pytest.raises(TransientDeliveryError):
+        sender.check_email_credentials()

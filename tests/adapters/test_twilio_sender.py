@@ -275,3 +275,39 @@ def test_bad_configuration_is_refused_at_construction(
 ) -> None:
     with pytest.raises(ValueError, match=problem):
         TwilioSmsSender(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_credentials_check_fetches_the_account_and_sends_nothing(
+    sender: TwilioSmsSender, standin: TwilioStandIn
+) -> None:
+    sender.check_sms_credentials()
+
+    assert (standin.account_fetches, standin.calls, standin.outbox) == (1, 0, [])
+
+
+def test_a_credentials_check_with_a_wrong_token_is_our_credentials_refused(
+    base_url: str, standin: TwilioStandIn
+) -> None:
+    sender = TwilioSmsSender(ACCOUNT_SID, "not-the-token", from_number=SHOP_NUMBER, base_url=base_url)
+
+    with pytest.raises(ProviderRefusedCredentials) as refused:
+        sender.check_sms_credentials()
+
+    assert (refused.value.provider, refused.value.code) == ("twilio", "20003")
+    assert refused.value.reason == "Twilio: Authenticate"
+
+
+def test_a_suspended_account_is_our_credentials_refused(
+    sender: TwilioSmsSender, standin: TwilioStandIn
+) -> None:
+    standin.account_status = "suspended"
+
+    with pytest.raises(ProviderRefusedCredentials, match="the account is suspended"):
+        sender.check_sms_credentials()
+
+
+def test_a_credentials_check_of_an_unreachable_twilio_is_transient() -> None:
+    sender = TwilioSmsSender(ACCOUNT_SID, AUTH_TOKEN, base_url=f"http://127.0.0.1:{free_port()}", timeout=2)
+
+    with pytest.raises(TransientDeliveryError):
+        sender.check_sms_credentials()

@@ -25,6 +25,7 @@ from leadorch.ports.messaging import (
 )
 
 PROVIDER = "sendgrid"
+MAIL_SEND_SCOPE = "mail.send"  # what an API key needs to send; a restricted key may lack it
 # SendGrid rejects more than 10 categories per message; we never need more.
 MAX_CATEGORIES = 10
 
@@ -57,6 +58,24 @@ class SendGridEmailSender:
         # An accepted message without an id can still be matched by its custom args in event webhooks.
         message_id = response.headers.get("X-Message-Id") or ""
         return SendReceipt(provider=PROVIDER, provider_message_id=message_id, status="accepted")
+
+    def check_email_credentials(self) -> None:
+        """List our API key's scopes (`GET /v3/scopes`, sends nothing): 401/403, or a key without
+        `mail.send`, is `ProviderRefusedCredentials`; an unreachable SendGrid is `TransientDeliveryError`."""
+        try:
+            response = self._client.client.scopes.get(timeout=self._timeout)
+        except SendGridHTTPError as error:
+            raise delivery_error_for(error.status_code, error.body) from None
+        except (OSError, http.client.HTTPException) as error:
+            raise TransientDeliveryError(f"SendGrid unreachable: {error}") from error
+        try:
+            scopes = json.loads(response.body or b"{}").get("scopes") or []
+        except (ValueError, AttributeError):
+            raise TransientDeliveryError("SendGrid answered /v3/scopes with something unreadable") from None
+        if MAIL_SEND_SCOPE not in scopes:
+            raise ProviderRefusedCredentials(
+                f"SendGrid: the API key lacks the {MAIL_SEND_SCOPE} scope", provider=PROVIDER, code="403"
+            )
 
 
 def mail_for(msg: EmailMessage) -> Mail:

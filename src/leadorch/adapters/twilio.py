@@ -41,6 +41,7 @@ from leadorch.ports.messaging import (
 
 PROVIDER = "twilio"
 AUTHENTICATION_FAILED = 20003  # "Authenticate": our account SID or auth token is wrong or revoked
+ACTIVE_ACCOUNT = "active"  # an Account resource's status; "suspended" and "closed" send nothing
 
 UNSUBSCRIBED_RECIPIENT = 21610
 # Our sender, not the recipient: no `From` (21603), a `From` that is no phone number, short code or
@@ -91,6 +92,7 @@ class TwilioSmsSender:
             else TwilioHttpClient(timeout=timeout)
         )
         self._client = Client(account_sid, auth_token, http_client=http_client)
+        self._account_sid = account_sid
         self._from_number = from_number
         self._messaging_service_sid = messaging_service_sid
 
@@ -129,6 +131,20 @@ class TwilioSmsSender:
         return SendReceipt(
             provider=PROVIDER, provider_message_id=message.sid or "", status=message.status or ""
         )
+
+    def check_sms_credentials(self) -> None:
+        """Fetch our Account resource (sends nothing): 401/20003 or a suspended or closed account is
+        `ProviderRefusedCredentials`; an unreachable Twilio is `TransientDeliveryError`."""
+        try:
+            account = self._client.api.v2010.accounts(self._account_sid).fetch()
+        except (TwilioRestException, TwilioServiceException) as error:
+            raise delivery_error_for(error) from None
+        except (requests.RequestException, TwilioException) as error:
+            raise TransientDeliveryError(f"Twilio unreachable: {error}") from error
+        if account.status not in (None, ACTIVE_ACCOUNT):
+            raise ProviderRefusedCredentials(
+                f"Twilio: the account is {account.status}", provider=PROVIDER, code=str(account.status)
+            )
 
 
 def _never_connected(error: requests.ConnectionError) -> bool:
@@ -187,8 +203,11 @@ def delivery_error_for(
 def _reason(error: TwilioRestException | TwilioServiceException) -> str:
     if isinstance(error, TwilioServiceException):
         return str(error.detail or error.title)
-    # The SDK prefixes Twilio's message with "Unable to create record: ".
-    return str(error.msg).removeprefix("Unable to create record: ") or f"HTTP {error.status}"
+    # The SDK prefixes Twilio's message with "Unable to create record: " (or "fetch", for a GET).
+    message = (
+        str(error.msg).removeprefix("Unable to create record: ").removeprefix("Unable to fetch record: ")
+    )
+    return message or f"HTTP {error.status}"
 
 
 def signed_by_twilio(

@@ -48,6 +48,22 @@ class ChannelMessenger:
     def send_sms(self, msg: SmsMessage) -> SendReceipt:
         return self.sms.send_sms(msg)
 
+    def check_email_credentials(self) -> None:
+        self.email.check_email_credentials()
+
+    def check_sms_credentials(self) -> None:
+        self.sms.check_sms_credentials()
+
+
+def check_provider_credentials(messenger: Messenger, provider: str) -> None:
+    """Ask `provider` (a key of `PROVIDER_FOR_CHANNEL`'s values) whether it takes our credentials."""
+    if provider == PROVIDER_FOR_CHANNEL["email"]:
+        messenger.check_email_credentials()
+    elif provider == PROVIDER_FOR_CHANNEL["sms"]:
+        messenger.check_sms_credentials()
+    else:
+        raise ValueError(f"no messaging provider {provider!r}")
+
 
 @dataclass
 class StandIns:

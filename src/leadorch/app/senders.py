@@ -67,18 +67,22 @@ EMAIL_SENDER = MissingSender(
 
 def senders_for(location: LocationConfig, settings: Settings) -> Senders:
     """The location's own senders, else the deployment's; the email falls back to `leads@<public host>`."""
-    if location.sms_from_number:
-        sms_from, service_sid = location.sms_from_number, None
-    elif settings.default_messaging_service_sid:
-        sms_from, service_sid = None, settings.default_messaging_service_sid
-    else:
-        sms_from, service_sid = settings.default_sms_from, None
+    defaults = deployment_senders(settings)
     return Senders(
-        sms_from_number=sms_from,
+        sms_from_number=location.sms_from_number or defaults.sms_from_number,
+        messaging_service_sid=None if location.sms_from_number else defaults.messaging_service_sid,
+        email_from=location.email_from or defaults.email_from,
+    )
+
+
+def deployment_senders(settings: Settings) -> Senders:
+    """The deployment's default senders: the Messaging Service before the number (it picks from its
+    pool); the email falls back to `leads@<public host>`. What the operator's alerts come from."""
+    service_sid = settings.default_messaging_service_sid
+    return Senders(
+        sms_from_number=None if service_sid else settings.default_sms_from,
         messaging_service_sid=service_sid,
-        email_from=location.email_from
-        or settings.default_email_from
-        or fallback_email_sender(settings.public_base_url),
+        email_from=settings.default_email_from or fallback_email_sender(settings.public_base_url),
     )
 
 

@@ -36,6 +36,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     default_sms_from: str | None = None
     default_messaging_service_sid: str | None = None
     default_email_from: str | None = None
+    # Whom to tell when a provider refuses our credentials (`touches/circuit_alert.py`).
+    operator_alert_email: str | None = None
+    operator_alert_phone: str | None = None
     # Twilio's default keyword handling (and Advanced Opt-Out as shipped) answers HELP/INFO itself.
     twilio_answers_help: bool = True
     anthropic_api_key: str | None = None
@@ -73,6 +76,8 @@ _ENV_NAMES: dict[str, str] = {
     "default_sms_from": "LEADORCH_DEFAULT_SMS_FROM",
     "default_messaging_service_sid": "LEADORCH_DEFAULT_MESSAGING_SERVICE_SID",
     "default_email_from": "LEADORCH_DEFAULT_EMAIL_FROM",
+    "operator_alert_email": "LEADORCH_OPERATOR_ALERT_EMAIL",
+    "operator_alert_phone": "LEADORCH_OPERATOR_ALERT_PHONE",
     "twilio_answers_help": "TWILIO_ANSWERS_HELP",
     "anthropic_api_key": "ANTHROPIC_API_KEY",
     "anthropic_model": "ANTHROPIC_MODEL",
@@ -152,6 +157,12 @@ def _validate(settings: Settings) -> None:
         )
     if settings.default_email_from is not None and not _EMAIL.match(settings.default_email_from):
         raise SettingsError("setting LEADORCH_DEFAULT_EMAIL_FROM must be an email address")
+    if settings.operator_alert_email is not None and not _EMAIL.match(settings.operator_alert_email):
+        raise SettingsError("setting LEADORCH_OPERATOR_ALERT_EMAIL must be an email address")
+    if settings.operator_alert_phone is not None and not _E164.match(settings.operator_alert_phone):
+        raise SettingsError(
+            "setting LEADORCH_OPERATOR_ALERT_PHONE must be a phone number in E.164, e.g. +16195550142"
+        )
 
 
 # The demo's defaults and .env.example's placeholders: fine on a laptop, an open door in a deployment.

@@ -1,4 +1,4 @@
-"""Delivering one alert to a location's staff contacts, whatever it is about.
+"""Delivering one alert to a location's staff contacts, whatever it is about; and to the operator.
 
 Staff hear about new leads and about customers who ask for a person; both alerts go the same way: one
 email and/or one text per contact who asked for that kind of alert, demo mode honoured exactly as for
@@ -6,6 +6,9 @@ customers (an address off the tenant's allow-list is suppressed, not sent), the 
 (its own, else the deployment's defaults: `app/senders.py`), and a failed delivery reported as an outcome rather than raised, so one bad address
 or provider hiccup never silences the other contacts or undoes what caused the alert. Callers own only
 the words and the kind of alert.
+
+The operator (whoever runs the deployment: LEADORCH_OPERATOR_ALERT_EMAIL / _PHONE) is alerted the same
+way, without a tenant: no demo-mode allow-list applies, and the deployment's default senders are used.
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ def _email(
         categories=[f"staff-{alert.kind.replace('_', '-')}"],
         idempotency_key=f"{alert.key}:{address}",
     )
-    return _deliver(alert, "email", address, lambda: messenger.send_email(message))
+    return _deliver(alert.kind, "email", address, lambda: messenger.send_email(message))
 
 
 def _sms(
@@ -118,18 +121,59 @@ def _sms(
         messaging_service_sid=alert.senders.messaging_service_sid,
         idempotency_key=f"{alert.key}:{number}",
     )
-    return _deliver(alert, "sms", number, lambda: messenger.send_sms(message))
+    return _deliver(alert.kind, "sms", number, lambda: messenger.send_sms(message))
 
 
-def _deliver(
-    alert: StaffAlertMessage, channel: str, to: str, send: Callable[[], SendReceipt]
-) -> AlertOutcome:
+@dataclass(frozen=True)
+class OperatorAlertMessage:
+    """One alert for the operator; `kind` names it in logs, `key` makes each copy idempotent."""
+
+    kind: str
+    subject: str
+    body: str
+    key: str
+    senders: Senders
+
+
+def send_operator_alert(
+    messenger: Messenger, alert: OperatorAlertMessage, *, email: str | None, phone: str | None
+) -> list[AlertOutcome]:
+    """Send `alert` to the operator's email and/or phone (None: not that way); returns what happened."""
+    outcomes = []
+    if email:
+        message = EmailMessage(
+            to=email,
+            from_email=alert.senders.email_from,
+            from_name="Lead Orchestrator",
+            subject=alert.subject,
+            text=alert.body,
+            html="<p>" + "<br>".join(escape(line) for line in alert.body.splitlines()) + "</p>",
+            custom_args={"kind": f"operator_{alert.kind}"},
+            categories=[f"operator-{alert.kind.replace('_', '-')}"],
+            idempotency_key=f"{alert.key}:{email}",
+        )
+        outcomes.append(_deliver(alert.kind, "email", email, lambda: messenger.send_email(message)))
+    if phone:
+        text = SmsMessage(
+            to=phone,
+            body=f"{alert.subject}. {alert.body}",
+            from_number=alert.senders.sms_from_number,
+            messaging_service_sid=alert.senders.messaging_service_sid,
+            idempotency_key=f"{alert.key}:{phone}",
+        )
+        outcomes.append(_deliver(alert.kind, "sms", phone, lambda: messenger.send_sms(text)))
+    for outcome in outcomes:
+        log.info("operator alert %s by %s %s", alert.kind, outcome.channel, outcome.status)
+    return outcomes
+
+
+def _deliver(kind: str, channel: str, to: str, send: Callable[[], SendReceipt]) -> AlertOutcome:
     try:
         receipt = send()
     except DeliveryError as error:
-        log.warning("staff alert %s by %s failed: %s", alert.kind, channel, error.reason)
+        log.warning("alert %s by %s failed: %s", kind, channel, error.reason)
         return AlertOutcome(channel, to, "failed", error.reason)
     except ValueError as misconfigured:  # e.g. no SMS sender number configured for the location
-        log.error("staff alert %s by %s could not be sent: %s", alert.kind, channel, misconfigured)
+        log.error("alert %s by %s could not be sent: %s", kind, channel, misconfigured)
         return AlertOutcome(channel, to, "failed", str(misconfigured))
     return AlertOutcome(channel, to, "sent", receipt.provider_message_id)

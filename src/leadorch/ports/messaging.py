@@ -190,12 +190,22 @@ class EmailSender(Protocol):
         """Return the receipt, or raise a `DeliveryError` subclass."""
         ...
 
+    def check_email_credentials(self) -> None:
+        """Return if the provider would take mail with our credentials, sending nothing; else raise
+        `ProviderRefusedCredentials` (or `TransientDeliveryError` when it cannot tell now)."""
+        ...
+
 
 class SmsSender(Protocol):
     """Hands a rendered text message to an SMS provider."""
 
     def send_sms(self, msg: SmsMessage) -> SendReceipt:
         """Return the receipt, or raise a `DeliveryError` subclass."""
+        ...
+
+    def check_sms_credentials(self) -> None:
+        """Return if the provider would take texts with our credentials, sending nothing; else raise
+        `ProviderRefusedCredentials` (or `TransientDeliveryError` when it cannot tell now)."""
         ...
 
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar import Litestar, Request, Response, post
+from litestar import Litestar, Request, Response, get, post
 
 from leadorch.adapters.standins.provider import ProviderStandIn
 
@@ -83,9 +83,20 @@ class SendGridStandIn(ProviderStandIn[AcceptedEmail]):
         super().__init__()
         self._rejected_addresses: dict[str, str] = {}
         # No OpenAPI and no logging setup: a stand-in must not reconfigure the host process's logging.
+        # What `GET /v3/scopes` lists for the key: a restricted key without "mail.send" cannot send.
+        self.scopes: list[str] = ["mail.send"]
+        self._scope_checks = 0
         self.app = Litestar(
-            route_handlers=[self._mail_send_handler()], openapi_config=None, logging_config=None
+            route_handlers=[self._mail_send_handler(), self._scopes_handler()],
+            openapi_config=None,
+            logging_config=None,
         )
+
+    @property
+    def scope_checks(self) -> int:
+        """How many `GET /v3/scopes` requests arrived (credential checks: they send nothing)."""
+        with self._lock:
+            return self._scope_checks
 
     def reject_address(self, address: str, message: str = "Does not contain a valid address.") -> None:
         """Any message to `address` is refused with a 400 naming the recipient field."""
@@ -93,9 +104,11 @@ class SendGridStandIn(ProviderStandIn[AcceptedEmail]):
             self._rejected_addresses[address.lower()] = message
 
     def reset(self) -> None:
-        """Forget accepted messages and pending faults."""
+        """Forget accepted messages and pending faults; the key may send mail again."""
         with self._lock:
             self._reset_common()
+            self.scopes = ["mail.send"]
+            self._scope_checks = 0
             self._rejected_addresses.clear()
 
     def _mail_send_handler(self) -> Any:
@@ -117,6 +130,21 @@ class SendGridStandIn(ProviderStandIn[AcceptedEmail]):
             return Response(content=b"", status_code=202, headers={"X-Message-Id": accepted.message_id})
 
         return mail_send
+
+    def _scopes_handler(self) -> Any:
+        standin = self
+
+        @get("/v3/scopes")
+        async def scopes(request: Request[Any, Any, Any]) -> Response[Any]:
+            with standin._lock:
+                standin._scope_checks += 1
+            try:
+                standin._check_auth(request.headers.get("authorization"))
+            except SendGridRejection as rejection:
+                return _error_response(rejection)
+            return Response(content={"scopes": list(standin.scopes)}, status_code=200)
+
+        return scopes
 
     def _check_auth(self, authorization: str | None) -> None:
         if authorization is None:

@@ -34,7 +34,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import httpx
-from litestar import Litestar, Request, Response, post
+from litestar import Litestar, Request, Response, get, post
 from twilio.request_validator import RequestValidator
 
 from leadorch.adapters.standins.provider import ProviderStandIn
@@ -136,9 +136,20 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
         self._opted_out: set[str] = set()
         self._reported_status: dict[str, str] = {}
         # No OpenAPI and no logging setup: a stand-in must not reconfigure the host process's logging.
+        # What `GET /Accounts/{sid}.json` answers: "active", or "suspended" / "closed" (nothing is sent).
+        self.account_status = "active"
+        self._account_fetches = 0
         self.app = Litestar(
-            route_handlers=[self._create_message_handler()], openapi_config=None, logging_config=None
+            route_handlers=[self._create_message_handler(), self._fetch_account_handler()],
+            openapi_config=None,
+            logging_config=None,
         )
+
+    @property
+    def account_fetches(self) -> int:
+        """How many `GET /Accounts/{sid}.json` requests arrived (credential checks: they send nothing)."""
+        with self._lock:
+            return self._account_fetches
 
     def add_phone_number(self, number: str) -> None:
         """The account now owns `number` (as buying it in the Console would): it may be a `From`."""
@@ -160,9 +171,11 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
             self._rejected_recipients[number] = code
 
     def reset(self) -> None:
-        """Forget accepted messages, faults and opt-outs."""
+        """Forget accepted messages, faults and opt-outs; the account is active again."""
         with self._lock:
             self._reset_common()
+            self.account_status = "active"
+            self._account_fetches = 0
             self._rejected_recipients.clear()
             self._opted_out.clear()
             self._reported_status.clear()
@@ -283,6 +296,39 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
             )
 
         return create_message
+
+    def _fetch_account_handler(self) -> Any:
+        standin = self
+
+        # Litestar parameters are whole path segments: `{sid}.json` is read as one and split here.
+        @get(f"/{API_VERSION}/Accounts/{{account_file:str}}")
+        async def fetch_account(request: Request[Any, Any, Any]) -> Response[Any]:
+            account_file = str(request.path_params["account_file"])
+            if not account_file.endswith(".json"):
+                return Response(content=b"", status_code=404)
+            account_sid = account_file.removesuffix(".json")
+            with standin._lock:
+                standin._account_fetches += 1
+            try:
+                standin._check_auth(account_sid, request.headers.get("authorization"))
+            except TwilioRejection as rejection:
+                return Response(
+                    content=json.dumps(rejection.payload()).encode(),
+                    status_code=rejection.status,
+                    media_type="application/json",
+                )
+            account = {
+                "sid": account_sid,
+                "friendly_name": "Stand-in account",
+                "status": standin.account_status,
+                "type": "Full",
+                "uri": f"/{API_VERSION}/Accounts/{account_sid}.json",
+            }
+            return Response(
+                content=json.dumps(account).encode(), status_code=200, media_type="application/json"
+            )
+
+        return fetch_account
 
     def _check_auth(self, account_sid: str, authorization: str | None) -> None:
         username, password = _basic_credentials(authorization)

@@ -30,13 +30,14 @@ from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.links import links_for
 from leadorch.app.messages import MessageRenderingError
-from leadorch.app.messaging import PROVIDER_FOR_CHANNEL, messenger_for
+from leadorch.app.messaging import PROVIDER_FOR_CHANNEL, check_provider_credentials, messenger_for
 from leadorch.app.observability.logging import bind
 from leadorch.app.observability.metrics import SPEED_TO_LEAD, TOUCHES
 from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.senders import senders_for
+from leadorch.app.touches.circuit_alert import alert_operator_of_refusal
 from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
-from leadorch.app.touches.provider_circuit import close_circuit, open_circuit, open_circuits
+from leadorch.app.touches.provider_circuit import open_circuit, paused_providers
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import ClaimedTouch, TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel
@@ -98,8 +99,10 @@ def dispatch_touch(
     now = container.clock.now()
 
     held: list[Held] = []
-    circuits = open_circuits(container.db)  # one small read per dispatch; empty while all is well
-    paused = {p: until for p, (until, _) in circuits.items() if until > now}
+    # One small read per dispatch, empty while all is well; a circuit due for its probe is checked here.
+    paused = paused_providers(
+        container.db, lambda provider: check_provider_credentials(messenger_for(container), provider), now=now
+    )
 
     def claim() -> tuple[tuple[ClaimedTouch | None, Lead | None, bool, str, list[str]], list[Any]]:
         held.clear()
@@ -144,7 +147,6 @@ def dispatch_touch(
                 held[0],
                 texted_before=texted_before,
                 sleep=sleep,
-                probing=frozenset(circuits),
             )
             for channel_name, outcome in result.outcomes.items():
                 TOUCHES.labels(channel=channel_name, outcome=outcome).inc()
@@ -165,7 +167,6 @@ def _send_claimed(
     *,
     texted_before: bool,
     sleep: Callable[[float], None],
-    probing: frozenset[str] = frozenset(),
 ) -> DispatchResult:
     """Send each claimed channel in turn and record its outcome (steps 3 and 4 of the protocol)."""
     schedule_id = str(claimed.schedule_id)
@@ -181,9 +182,7 @@ def _send_claimed(
         return result
     for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
         try:
-            outcome = _deliver(
-                container, envelope, channel, held, first_text=not texted_before, sleep=sleep, probing=probing
-            )
+            outcome = _deliver(container, envelope, channel, held, first_text=not texted_before, sleep=sleep)
         except DeliveryUnconfirmed as error:
             # The provider may have taken it: never re-sent automatically; a callback or a person settles it.
             log.warning(
@@ -215,12 +214,12 @@ def _send_claimed(
     return result
 
 
-def _waiting_for(schedule: TouchPointSchedule, paused: dict[str, Any]) -> str:
+def _waiting_for(schedule: TouchPointSchedule, paused: set[str]) -> str:
     """The paused providers the schedule's next touch would go through ("" when none)."""
     if not paused or schedule.next_touch_number is None:
         return ""
     channels = schedule.plan.touch(schedule.next_touch_number).channels & schedule.enabled_channels
-    return ", ".join(sorted({PROVIDER_FOR_CHANNEL[str(c)] for c in channels} & set(paused)))
+    return ", ".join(sorted({PROVIDER_FOR_CHANNEL[str(c)] for c in channels} & paused))
 
 
 def _observe_speed_to_lead(container: Any, lead: Lead) -> None:
@@ -244,7 +243,6 @@ def _deliver(
     *,
     first_text: bool,
     sleep: Callable[[float], None],
-    probing: frozenset[str] = frozenset(),
 ) -> str:
     """Send one channel of the claimed touch and save its outcome; returns the outcome's name."""
     lead, claimed, tenant = envelope.lead, envelope.claimed, envelope.tenant
@@ -293,7 +291,9 @@ def _deliver(
         return TouchOutcome.FAILED.value
     except ProviderRefusedCredentials as error:
         # Our key, not the customer's address: the channel stays enabled, the provider is paused.
-        open_circuit(container.db, error.provider, str(error), now=container.clock.now())
+        circuit = open_circuit(container.db, error.provider, str(error), now=container.clock.now())
+        if circuit.opened:
+            alert_operator_of_refusal(container, error.provider, str(error), until=circuit.until)
         return failed(f"not sent: {error}", retriable=True)
     except SenderRefused as error:  # our configuration, not the recipient's: the channel stays enabled
         return failed(f"not sent: {error}", retriable=True)
@@ -303,8 +303,6 @@ def _deliver(
         return failed(f"gave up after {SEND_ATTEMPTS} attempts: {error}", retriable=True)
     except ValueError as error:  # e.g. no SMS sender number configured: nothing was sent
         return failed(f"not sent: {error}", retriable=True)
-    if PROVIDER_FOR_CHANNEL[str(channel)] in probing:  # the probe went through: the key works again
-        close_circuit(container.db, PROVIDER_FOR_CHANNEL[str(channel)])
     message_id = receipt.provider_message_id or f"{receipt.provider}:{claimed.idempotency_key(channel)}"
 
     def sent(schedule: TouchPointSchedule, lead: Lead, at: Any) -> None:
