@@ -69,6 +69,8 @@ def test_a_sentence_reads_even_when_an_old_event_lacks_fields(aggregate: str, ev
         ("TouchPointSchedule", "Started", {"plan": [{"number": 1, "day": 0}, {"number": 2, "day": 1}],
                                            "next_due_at": "2026-12-03T16:00:00+00:00"},
          "Follow-up cadence started: 2 touches, the first due Thu Dec 3, 8:00 AM."),
+        ("Lead", "QuoteJoined", {"crm_order_id": "o-2", "services": ["Tint", "Sunroof"], "added": ["Sunroof"]},
+         "Another quote from the customer for the same vehicle joined this lead (CRM order o-2): Sunroof added."),
         ("Lead", "ConsentChanged",
          {"channel": "sms", "granted": True,
           "evidence": {"source": "shopmonkey", "reason": "the phone number is opted in to automatic texts in the CRM"}},

@@ -1,7 +1,7 @@
 """A lead's complete history, for people: every event of the lead and of what belongs to it.
 
 The history is read from the event store by aggregate id (the lead, its touch schedule, the intake
-record of its CRM order, its appointments and chat sessions), never by scanning the log, and merged
+records of its CRM order and of the repeat quotes that joined it, its appointments and chat sessions), never by scanning the log, and merged
 in time order. Each entry carries the event's data as recorded. Secrets are always hidden; contact
 details (names, email addresses, phone numbers — also inside free text) are masked unless `full`.
 """
@@ -86,6 +86,8 @@ def lead_history(
     related: list[Any] = list(lead_events)
     related += _events_of(store, ids.schedule_id(lead_uuid), owner)
     related += _events_of(store, intake_id(owner, registered.crm_order_id), owner)
+    for joined_order in _mentioned(lead_events, Lead.QuoteJoined, "crm_order_id"):  # repeat quotes
+        related += _events_of(store, intake_id(owner, joined_order), owner)
     for appointment_id in _mentioned(lead_events, Lead.AppointmentBooked, "appointment_id"):
         related += _events_of(store, appointment_id, owner, Appointment)
     related += _events_of(store, conversation_id(lead_uuid), owner)

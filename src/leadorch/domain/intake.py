@@ -47,6 +47,7 @@ class IntakeOutcome(StrEnum):
     """What was decided about one order version."""
 
     LEAD_CREATED = "lead_created"
+    JOINED_LEAD = "joined_lead"  # a repeat quote of a customer and vehicle with an open lead joined it
     REJECTED = "rejected"
     HANDED_TO_SHOP = "handed_to_shop"
     LEAD_UPDATED = "lead_updated"
@@ -162,6 +163,7 @@ class OrderIntake(Aggregate):
 
     @property
     def made_lead(self) -> bool:
+        """Whether the order belongs to a lead (it made one, or joined one as a repeat quote)."""
         return self.lead_id is not None
 
     # -------------------------------------------------------------------------------- commands
@@ -180,6 +182,23 @@ class OrderIntake(Aggregate):
             )
         self._record(
             version, IntakeOutcome.LEAD_CREATED, accepted=True, reasons=[], lead_id=str(lead_id), at=at
+        )
+
+    def record_joined_lead(
+        self, version: OrderVersion, *, lead_id: UUID | str, reason: str, at: datetime
+    ) -> None:
+        """The version qualified as a repeat quote and joined the customer's open lead `lead_id`."""
+        if self.lead_id is not None:
+            raise IllegalTransition(
+                f"cannot join order {self.order_id} to lead {lead_id}: it already belongs to lead {self.lead_id}"
+            )
+        self._record(
+            version,
+            IntakeOutcome.JOINED_LEAD,
+            accepted=True,
+            reasons=_reasons([reason], required=True),
+            lead_id=str(lead_id),
+            at=at,
         )
 
     def record_handed_to_shop(self, version: OrderVersion, *, reason: str, at: datetime) -> None:

@@ -133,6 +133,23 @@ class Lead(Aggregate):
             aggregate.contacted_at = None
             aggregate.outcome_reason = None
             aggregate.staff_flags = ()
+            aggregate.joined_orders = ()
+
+    class QuoteJoined(Aggregate.Event):
+        """Another quote (CRM order `crm_order_id`) of the same customer and vehicle joined this open lead.
+
+        `services` are the lead's services from now on (the two requests merged), `added` the new ones.
+        """
+
+        tenant_id: str
+        crm_order_id: str
+        services: list[str]
+        added: list[str]
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.services = tuple(self.services)
+            if self.crm_order_id not in aggregate.joined_orders:
+                aggregate.joined_orders = (*aggregate.joined_orders, self.crm_order_id)
 
     class DetailsUpdated(Aggregate.Event):
         tenant_id: str
@@ -316,6 +333,7 @@ class Lead(Aggregate):
     contacted_at: datetime | None
     outcome_reason: str | None
     staff_flags: tuple[str, ...]
+    joined_orders: tuple[str, ...]
 
     def __init__(self) -> None:
         """State is set by `Registered.apply`, so recording and replaying share one path."""
@@ -438,6 +456,32 @@ class Lead(Aggregate):
         changes = {name: value for name, value in proposed.items() if current[name] != value}
         if changes:
             self.trigger_event(self.DetailsUpdated, timestamp=at, tenant_id=self.tenant_id, changes=changes)
+
+    def join_quote(self, *, crm_order_id: str, services: list[str], at: datetime) -> None:
+        """A repeat quote (CRM order `crm_order_id`) of this lead's customer and vehicle joins the lead:
+        its services are merged in and the lead's one cadence goes on, instead of a second lead with a
+        second 13-touch cadence writing to the same person about the same car.
+
+        Only an open lead takes a quote (a booked, lost or handed-over one is over: the quote is a new
+        lead). The same quote joining again records only services it adds; nothing new, nothing recorded.
+        """
+        at = require_instant(at)
+        crm_order_id = _require_text(crm_order_id, "crm_order_id")
+        if crm_order_id == self.crm_order_id:
+            raise InvalidValue(f"order {crm_order_id} is this lead's own order, not another quote")
+        if self.is_closed:
+            raise IllegalTransition(f"cannot join quote {crm_order_id}: the lead is {self.status}")
+        added = [name for name in dict.fromkeys(_services(services)) if name not in self.services]
+        if crm_order_id in self.joined_orders and not added:
+            return
+        self.trigger_event(
+            self.QuoteJoined,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            crm_order_id=crm_order_id,
+            services=[*self.services, *added],
+            added=added,
+        )
 
     def record_contacted(self, *, at: datetime) -> None:
         """The first touch reached a provider: `new → contacting`. Later calls change nothing."""

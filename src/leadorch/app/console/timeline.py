@@ -28,6 +28,7 @@ SOURCES = {
 _CHANNELS = {"email": "email", "sms": "text", "chat": "chat"}
 _INTAKE_OUTCOMES = {
     "lead_created": "it became this lead",
+    "joined_lead": "a repeat quote, it joined this lead",
     "rejected": "it was not taken as a website lead",
     "handed_to_shop": "the shop's staff had taken it over",
     "lead_updated": "the lead's details were updated from it",
@@ -130,6 +131,14 @@ def _details_updated(f: Facts) -> str:
     return f"Details updated from the CRM: {changed or 'nothing'}."
 
 
+def _quote_joined(f: Facts) -> str:
+    added = ", ".join(str(service) for service in f["added"] or [])
+    return (
+        f"Another quote from the customer for the same vehicle joined this lead (CRM order {f.text('crm_order_id')})"
+        + (f": {added} added." if added else ": nothing new requested.")
+    )
+
+
 def _consent_changed(f: Facts) -> str:
     evidence = f["evidence"] if isinstance(f["evidence"], dict) else {}
     source = str(evidence.get("source") or "the CRM")
@@ -228,6 +237,7 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
     ("Lead", "OptedOut"): _opted("out of"),
     ("Lead", "OptedIn"): _opted("back in to"),
     ("Lead", "ConsentChanged"): _consent_changed,
+    ("Lead", "QuoteJoined"): _quote_joined,
     ("Lead", "MarkedLost"): lambda f: f"Lead marked lost{f.because('reason')}.",
     ("Lead", "HandedToShop"): lambda f: f"Handed to the shop's staff{f.because('reason')}.",
     ("Lead", "AutomationPaused"): lambda f: f"Automation paused by {f.text('by')}{f.because('reason')}.",

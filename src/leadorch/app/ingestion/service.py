@@ -4,9 +4,11 @@ For every order version (from the webhook inbox or the poller) the service decid
 a version already decided on is a duplicate; an older version than one already used is only noted
 (never regress); a deletion hands the lead to the shop; an order that already made a lead is handed
 to the shop when staff took it over in the CRM (messaged, set an appointment, authorized, invoiced,
-paid), otherwise its details are mirrored; a new order goes through the website-lead rule and, when it
-qualifies, is re-read from the CRM (the newest version wins), its customer and vehicle are fetched,
-and the `Lead`, its `TouchPointSchedule` and the `OrderIntake` decision are saved in ONE transaction.
+paid), otherwise its details are mirrored (and the customer re-read: consent changes reach the lead);
+a new order goes through the website-lead rule and, when it qualifies, is re-read from the CRM (the
+newest version wins), its customer and vehicle are fetched, and either it joins the open lead of the
+same customer and vehicle (a repeat quote: one lead, one cadence) or the `Lead`, its
+`TouchPointSchedule` and the `OrderIntake` decision are saved in ONE transaction.
 Ids are deterministic, so a concurrent duplicate import collides in the event store; the retry then
 finds the decision already made. Only the import that created the lead enqueues touch 1 and alerts
 the staff.
@@ -40,6 +42,7 @@ from leadorch.app.ingestion.order_reading import (
 )
 from leadorch.app.ingestion.staff_alert import NewLeadFacts, send_new_lead_alert
 from leadorch.app.ingestion.tenancy import TenantView, TenantViews
+from leadorch.app.leads.lookup import open_leads_of
 from leadorch.app.observability.metrics import LEADS_CREATED
 from leadorch.domain import ids
 from leadorch.domain.consent import ConsentEvidence
@@ -102,6 +105,10 @@ class _NewLead:
 
 class _Raced(Exception):
     """Another worker decided on this order between our read and our save; decide again."""
+
+
+class _NothingToJoin(Exception):
+    """The open lead a repeat quote was to join has closed since the read model said it was open."""
 
 
 class IngestionService:
@@ -230,8 +237,8 @@ class IngestionService:
             seen = self._already_decided(intake, version)
             if seen is not None:
                 return seen
-            if intake.made_lead:
-                return self._update_existing_lead(view, order, version)
+            if intake.lead_id is not None:
+                return self._update_existing_lead(view, order, version, UUID(intake.lead_id))
         verdict = evaluate(snapshot(order), view.criteria)
         if not verdict.accepted:
             return self._save_rejection(tenant_id, version, list(verdict.reasons))
@@ -239,6 +246,9 @@ class IngestionService:
         if isinstance(prepared, IngestDecision):
             return prepared
         try:
+            joined = self._join_open_lead(tenant_id, prepared)
+            if joined is not None:
+                return joined
             return self._save_new_lead(tenant_id, prepared, received_at)
         except DomainError as exc:  # what the CRM holds breaks a rule of the lead: permanent, say which
             reason = f"the order cannot become a lead: {exc}"
@@ -359,6 +369,52 @@ class IngestionService:
 
         return self._decide_and_save(command)
 
+    def _join_open_lead(self, tenant_id: str, new: _NewLead) -> IngestDecision | None:
+        """A repeat quote: the same customer and vehicle already have an open lead at this location, so
+        the quote joins it (services merged, the one cadence goes on, the lead's timeline says so)
+        instead of starting a second lead with a second 13-touch cadence. None: no open lead to join.
+
+        The candidates come from the `leads` read model; a lead closed since is refused by the domain
+        (`Lead.join_quote`), and the quote then becomes a lead of its own.
+        """
+        candidates = open_leads_of(
+            self.container.db,
+            tenant_id,
+            location_id=new.location.location_id,
+            crm_customer_id=new.customer.id,
+            crm_vehicle_id=new.vehicle.id if new.vehicle else None,
+        )
+        if not candidates:
+            return None
+        lead_id = UUID(candidates[0].lead_id)
+        now = self.clock.now()
+
+        def command() -> tuple[IngestDecision, Sequence[Aggregate | None]]:
+            intake = self._intake(tenant_id, new.order.id) or OrderIntake.open(
+                tenant_id=tenant_id, order_id=new.order.id, at=now
+            )
+            if intake.made_lead or intake.has_seen(new.version.updated_date):
+                raise _Raced()
+            lead = self.store.load(lead_id, Lead, tenant_id)
+            if lead.is_closed:
+                raise _NothingToJoin()
+            for older in new.superseded:
+                if not intake.has_seen(older.updated_date):
+                    intake.record_superseded(older, by=new.version.updated_date, at=now)
+            lead.join_quote(crm_order_id=new.order.id, services=requested_services(new.order), at=now)
+            lead.update_details(at=now, contact=new.contact)
+            schedule = self._schedule(tenant_id, lead_id)
+            _record_crm_consent(lead, schedule, new.consent, now)
+            reason = f"a repeat quote: joined the customer's open lead for the same vehicle (order {lead.crm_order_id})"
+            intake.record_joined_lead(new.version, lead_id=lead_id, reason=reason, at=now)
+            decision = IngestDecision(IntakeOutcome.JOINED_LEAD, (reason, *new.notes), lead_id=str(lead_id))
+            return decision, [lead, schedule, intake]
+
+        try:
+            return self._decide_and_save(command)
+        except _NothingToJoin:
+            return None
+
     def _after_lead_created(self, tenant_id: str, lead_id: str | None) -> None:
         """Touch 1 right away (speed to lead), then the staff alert. Neither may undo the import."""
         if lead_id is None:
@@ -408,11 +464,14 @@ class IngestionService:
     # ------------------------------------------------------------------------------- existing lead
 
     def _update_existing_lead(
-        self, view: TenantView, order: CrmOrder, version: OrderVersion
+        self, view: TenantView, order: CrmOrder, version: OrderVersion, lead_id: UUID
     ) -> IngestDecision:
+        """A new version of an order that belongs to lead `lead_id`: its own order, or a repeat quote
+        that joined it (whose services are merged in; it never moves the lead to its customer, vehicle
+        or location)."""
         tenant_id = view.tenant.tenant_id
-        lead_id = ids.lead_id(tenant_id, order.id)
         current = self.store.load(lead_id, Lead, tenant_id)
+        repeat_quote = current.crm_order_id != order.id
         takeover = shop_takeover_reason(snapshot(order))
         contact: Contact | None = None
         vehicle: Vehicle | None = None
@@ -448,18 +507,24 @@ class IngestionService:
                     schedule,
                     intake,
                 ]
-            lead.update_details(
-                at=now,
-                contact=contact,
-                vehicle=vehicle,
-                services=requested_services(order),
-                crm_customer_id=order.customer_id or None,
-                crm_vehicle_id=order.vehicle_id or None,
-                location_id=location.location_id if location else None,
-            )
+            if repeat_quote:
+                if not lead.is_closed:
+                    lead.join_quote(crm_order_id=order.id, services=requested_services(order), at=now)
+                lead.update_details(at=now, contact=contact)
+            else:
+                lead.update_details(
+                    at=now,
+                    contact=contact,
+                    vehicle=vehicle,
+                    services=requested_services(order),
+                    crm_customer_id=order.customer_id or None,
+                    crm_vehicle_id=order.vehicle_id or None,
+                    location_id=location.location_id if location else None,
+                )
             consent_changed = _record_crm_consent(lead, schedule, consent, now)
             changed = sorted(
                 {name for event in lead.pending_events for name in getattr(event, "changes", {})}
+                | {"services" for event in lead.pending_events if isinstance(event, Lead.QuoteJoined)}
                 | {
                     f"{event.channel}_consent"
                     if Channel(event.channel) in consent_changed
@@ -567,7 +632,8 @@ class IngestionService:
             if intake.lead_id is not None:
                 lead_id = UUID(intake.lead_id)
                 lead = self.store.load(lead_id, Lead, tenant_id)
-                if lead.status not in (LeadStatus.HANDLED_BY_SHOP, LeadStatus.BOOKED):
+                own_order = lead.crm_order_id == version.order_id  # a deleted repeat quote leaves it be
+                if own_order and lead.status not in (LeadStatus.HANDLED_BY_SHOP, LeadStatus.BOOKED):
                     lead.hand_to_shop(reason=DELETED_REASON, at=now)
                     schedule = self._schedule(tenant_id, lead_id)
                     if schedule is not None:

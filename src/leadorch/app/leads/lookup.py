@@ -39,12 +39,12 @@ class LeadMatch:
 
 def leads_by_phone(db: Database, e164: str, tenant_id: str | None = None) -> list[LeadMatch]:
     """Every lead with phone number `e164` (of `tenant_id`, or of any tenant), newest first."""
-    return _matches(db, "phone = %s", e164.strip(), tenant_id)
+    return _matches(db, "phone = %s", [e164.strip()], tenant_id)
 
 
 def leads_by_email(db: Database, address: str, tenant_id: str | None = None) -> list[LeadMatch]:
     """Every lead with email `address` (compared case-insensitively), newest first."""
-    return _matches(db, "LOWER(email) = %s", address.strip().lower(), tenant_id)
+    return _matches(db, "LOWER(email) = %s", [address.strip().lower()], tenant_id)
 
 
 def find_lead_by_phone(db: Database, tenant_id: str | None, e164: str) -> LeadMatch | None:
@@ -57,14 +57,41 @@ def find_lead_by_email(db: Database, tenant_id: str | None, address: str) -> Lea
     return _best(leads_by_email(db, address, tenant_id))
 
 
+def open_leads_of(
+    db: Database,
+    tenant_id: str,
+    *,
+    location_id: str,
+    crm_customer_id: str,
+    crm_vehicle_id: str | None,
+) -> list[LeadMatch]:
+    """The open leads of a CRM customer and vehicle (None: no vehicle) at a location, newest first.
+
+    What a repeat quote joins. Read from the read model, so a lead saved a moment ago may not be in it
+    yet: the domain (`Lead.join_quote`) has the last word on whether the lead still takes a quote.
+    """
+    vehicle = "crm_vehicle_id IS NULL" if crm_vehicle_id is None else "crm_vehicle_id = %s"
+    condition = (
+        f"crm_customer_id = %s AND location_id = %s AND {vehicle} "
+        f"AND status NOT IN ({', '.join(['%s'] * len(_CLOSED))})"
+    )
+    values = [
+        crm_customer_id,
+        location_id,
+        *([crm_vehicle_id] if crm_vehicle_id is not None else []),
+        *_CLOSED,
+    ]
+    return _matches(db, condition, values, tenant_id)
+
+
 def _best(matches: list[LeadMatch]) -> LeadMatch | None:
     return next((match for match in matches if match.is_open), matches[0] if matches else None)
 
 
-def _matches(db: Database, condition: str, value: str, tenant_id: str | None) -> list[LeadMatch]:
-    if not value:
+def _matches(db: Database, condition: str, values: list[Any], tenant_id: str | None) -> list[LeadMatch]:
+    if not values or not values[0]:
         return []
-    params: list[Any] = [value]
+    params: list[Any] = list(values)
     sql = (
         "SELECT tenant_id, lead_id, location_id, status, received_at, email_consent, sms_consent "
         f"FROM {_TABLE} WHERE {condition}"

@@ -65,6 +65,7 @@ LEADS = Table(
         ("by_status", "tenant_id, status, received_at"),
         ("by_phone", "phone"),  # inbound SMS replies are matched to leads by number
         ("by_email", "LOWER(email)"),  # and emailed replies by address
+        ("by_customer", "tenant_id, crm_customer_id"),  # a repeat quote finds the customer's open lead
     ),
 )
 LEAD_SCHEDULES = Table("lead_schedules", columns=schedule_state.COLUMNS, key=("schedule_id",))
@@ -89,6 +90,7 @@ LeadChange = (
     | Lead.OptedOut
     | Lead.OptedIn
     | Lead.ConsentChanged
+    | Lead.QuoteJoined
     | Lead.FlaggedForStaff
     | Lead.Contacted
     | Lead.ChatLinkOpened
@@ -238,6 +240,8 @@ def _lead_changes(event: Any, lead: dict[str, Any]) -> dict[str, Any]:
         return {"status": "engaged", "appointment_id": None}
     if isinstance(event, (Lead.OptedOut, Lead.OptedIn)):
         return {f"{event.channel}_consent": isinstance(event, Lead.OptedIn)}
+    if isinstance(event, Lead.QuoteJoined):
+        return {"services": msgspec.json.encode(list(event.services)).decode()}
     if isinstance(event, Lead.ConsentChanged):
         return {f"{event.channel}_consent": bool(event.granted)}
     if isinstance(event, Lead.MarkedLost):
