@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import scenario
 from bench.stats import Figure, Report, Spread, percentile
 from tests.support.processes import free_port, start_python
-from tests.support.touch_world import LOCATION, TENANT, TouchWorld, touch_world
+from tests.support.touch_world import LOCATION, SHOP_NUMBER, TENANT, TouchWorld, touch_world
 
 from leadorch.adapters.standins.sendgrid import API_KEY as SENDGRID_KEY
 from leadorch.adapters.standins.twilio import ACCOUNT_SID, AUTH_TOKEN
@@ -58,7 +58,8 @@ class ProvidersProcess:
         self.child = start_python(
             "providers",
             [str(Path(__file__).with_name("providers.py")),
-             "--sendgrid-port", str(self.sendgrid_port), "--twilio-port", str(self.twilio_port)],
+             "--sendgrid-port", str(self.sendgrid_port), "--twilio-port", str(self.twilio_port),
+             "--twilio-number", SHOP_NUMBER],
             work / "providers.log",
         )  # fmt: skip
         self.child.wait_for_log("providers ready", timeout=60)
@@ -224,7 +225,7 @@ def measure(leads: int, runs: int, seconds: float, report: Report, providers: Pr
                 SmsMessage(
                     to=f"+1512300{n:04d}",
                     body="Hi from Sun Shield",
-                    from_number="+15125550100",
+                    from_number=SHOP_NUMBER,
                     idempotency_key=str(uuid4()),
                 )
                 for n in range(done)

@@ -44,6 +44,7 @@ if not FIXTURES.is_dir():
     FIXTURES = ROOT / "src" / "leadorch" / "adapters" / "standins" / "data" / "shopmonkey"
 TENANT = "bench-tint"
 LOCATION = "main-street"
+SMS_FROM = "+16195550100"  # the shop's sender: the Twilio account owns it, so it may be a From
 # Cities whose local hour decides the shop's time zone, so "now" is inside the sending window.
 _ZONES = (
     "Pacific/Honolulu", "America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York",
@@ -252,7 +253,7 @@ def start_vendors(*, crm_latency: float) -> Vendors:
     shopmonkey = FakeShopMonkey.from_fixtures(FIXTURES)
     if crm_latency:
         shopmonkey.add_latency("*", crm_latency)
-    sendgrid, twilio = SendGridStandIn(), TwilioStandIn()
+    sendgrid, twilio = SendGridStandIn(), TwilioStandIn(phone_numbers=[SMS_FROM])
     email_arrivals, sms_arrivals = Arrivals(), Arrivals()
     servers = {
         "shopmonkey": serve_in_thread(shopmonkey),
@@ -322,7 +323,7 @@ def configure_shop(database_url: str, *, shopmonkey_api_key: str, time_zone: str
             phone="+16195550199",
             address="100 Main St, San Diego, CA 92101",
             weekly_hours={day: ["08:00-20:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-            sms_from_number="+16195550100",
+            sms_from_number=SMS_FROM,
             email_from="hello@benchtint.example.com",
             actor="bench",
         )
