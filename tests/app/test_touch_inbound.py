@@ -169,6 +169,22 @@ def test_help_answers_with_the_shops_name_and_phone_when_twilio_does_not(
     assert touch_world.lead(lead_id).status is LeadStatus.CONTACTING
 
 
+def test_a_customer_without_sms_consent_is_never_texted_by_the_cadence_but_is_answered_when_they_text(
+    touch_world: TouchWorld, touch_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, schedule_id = touch_world.new_lead(sms_consent=False)  # e.g. a number ShopMonkey holds without optIn
+    assert touch_world.dispatch(schedule_id).outcomes == {"email": "sent"}
+    touch_world.catch_up()
+    settings = msgspec.structs.replace(touch_world.container.settings, twilio_answers_help=False)
+    monkeypatch.setattr(touch_world.container, "settings", settings)
+
+    response = text_from(touch_client, touch_world, "HELP")
+
+    [help_text] = twiml_messages(response.text)  # an answer to the customer's own message is allowed
+    assert "Sun Shield Austin" in help_text
+    assert touch_world.texts_to(touch_world.phone) == []
+
+
 def test_any_other_text_is_a_reply_that_engages_the_lead_and_stops_the_cadence(
     touch_world: TouchWorld, touch_client: TestClient
 ) -> None:
