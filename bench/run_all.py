@@ -19,7 +19,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-WITH_FIGURES = ("bench_ingest", "bench_speed_to_lead", "bench_append", "bench_scheduler", "bench_chat")
+WITH_FIGURES = (
+    "bench_ingest",
+    "bench_speed_to_lead",
+    "bench_append",
+    "bench_scheduler",
+    "bench_chat",
+    "bench_chat_calendar",
+)
 QUICK_PRINTING = (("bench_replay", []), ("bench_codec", []))
 FULL_PRINTING = (("bench_replay", ["--events", "1000000"]), ("bench_codec", []))
 

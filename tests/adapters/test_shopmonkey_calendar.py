@@ -8,6 +8,7 @@ recurring blocks; only `search_replacement` shows them.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -175,18 +176,32 @@ async def test_the_calendar_is_asked_for_with_local_bounds_and_the_technicians_n
     await crm.calendar(LOCATION, DAY_START, DAY_END, technician_ids=[GUS])
 
     [search] = fake.requests_to("/v3/appointment/search", "POST")
-    [replacement] = fake.requests_to("/v3/appointment/search_replacement", "POST")
+    asked, then = fake.requests_to("/v3/appointment/search_replacement", "POST")
     assert search.json["where"] == {
         "locationId": LOCATION,
         "startDate": {"gte": "2026-11-22T08:00:00.000Z", "lte": "2026-11-25T08:00:00.000Z"},
     }
-    assert replacement.json == {
+    assert asked.json == {
         "dateMin": "2026-11-24T00:00:00-08:00",
         "dateMax": "2026-11-25T00:00:00-08:00",
-        "technicians": [MINA, GUS],  # Gus as asked, Mina from the day's phone booking
+        "technicians": [GUS],  # as asked, at the same time as the search
         "limit": 100,
         "skip": 0,
     }
+    assert then.json["technicians"] == [MINA]  # named by the day's phone booking, not asked for
+
+
+async def test_with_the_technicians_known_the_calendar_is_one_round_trip(
+    crm: ShopMonkeyCrm, fake: FakeShopMonkey
+) -> None:
+    fake.add_latency("/v3/appointment/search*", 0.3)
+
+    started = asyncio.get_running_loop().time()
+    await crm.calendar(LOCATION, DAY_START, DAY_END, technician_ids=[MINA, GUS])
+    took = asyncio.get_running_loop().time() - started
+
+    assert len(fake.requests_to("/v3/appointment/search*", "POST")) == 2
+    assert took < 0.55  # both answered in parallel: one 0.3 s wait, not two
 
 
 async def test_a_calendar_that_keeps_failing_is_unavailable_not_empty(

@@ -294,11 +294,18 @@ class ShopMonkeyCrm:
             raise ValueError("calendar start and end must be timezone-aware")
         if end <= start:
             raise ValueError(f"calendar end {end.isoformat()} is not after start {start.isoformat()}")
-        rows = await self._searched_appointments(wanted, start, end)
-        seen_technicians = {t for row in rows for t in (row.technician_ids or ())}
-        seen_technicians |= {t.id for row in rows for t in (row.technicians or ())}
-        technicians = sorted(set(technician_ids) | seen_technicians)
-        rows += await self._recurring_and_all(start, end, technicians)
+        # Both at once (one round trip when the technicians are known); then the technicians the
+        # appointments name that were not asked for, whose recurring blocks only come back when named.
+        asked = list(dict.fromkeys(technician_ids))
+        rows, shown = await asyncio.gather(
+            self._searched_appointments(wanted, start, end), self._recurring_and_all(start, end, asked)
+        )
+        seen = {t for row in rows for t in (row.technician_ids or ())}
+        seen |= {t.id for row in rows for t in (row.technicians or ())}
+        unasked = sorted(seen - set(asked))
+        rows += shown
+        if unasked:
+            rows += await self._recurring_and_all(start, end, unasked)
         entries: dict[tuple[str, datetime], CalendarEntry] = {}
         for row in rows:
             # Filters may have been ignored (search_replacement has none for the location at all).
