@@ -37,7 +37,7 @@ def base_url(world: ConsoleWorld) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if CHROMIUM is None:
         pytest.fail(
@@ -145,3 +145,85 @@ def test_an_operator_logs_in_and_sees_the_funnel_the_timeline_and_the_outbox(
 
     page.click("text=Log out")
     expect(page).to_have_url(f"{base_url}/console/login")
+
+
+# ------------------------------------------------------------------------------------------ a phone
+
+PHONE = {"width": 375, "height": 812}
+# Every text of every chart, measured by the browser in its own font, against the chart's viewBox.
+_CUT_CHART_TEXT = """() => [...document.querySelectorAll('svg.chart')].flatMap(svg => {
+  const box = svg.viewBox.baseVal;
+  return [...svg.querySelectorAll('text')].map(t => ({text: t.textContent, b: t.getBBox()}))
+    .filter(({b}) => b.x < 0 || b.y < 0 || b.x + b.width > box.width || b.y + b.height > box.height)
+    .map(({text}) => `${svg.getAttribute('aria-label')}: ${text}`);
+})"""
+
+
+@pytest.fixture(scope="module")
+def phone_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ConsoleWorld]]:
+    """One server for the phone tests: they only read pages."""
+    built = build_world(f"sqlite:///{tmp_path_factory.mktemp('console-phone') / 'events.db'}")
+    server = serve_in_thread(create_app(built.container))
+    yield server.url, built
+    server.stop()
+    built.container.close()
+
+
+@pytest.fixture(scope="module")
+def phone(browser: Browser, phone_site: tuple[str, ConsoleWorld]) -> Iterator[Page]:
+    """A logged-in phone, 375 px wide, for the whole module."""
+    base_url, _ = phone_site
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    opened = context.new_page()
+    opened.set_default_timeout(10_000)
+    opened.goto(f"{base_url}/console/login")
+    opened.fill("#token", ADMIN_TOKEN)
+    opened.fill("#name", "Ana")
+    opened.click("button[type=submit]")
+    expect(opened.locator("h1")).to_have_text("Tenants")
+    yield opened
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "rows"),
+    [
+        ("tenants", "/console/", "table.list tbody tr"),
+        ("leads", f"/console/t/{TENANT}/leads", "#lead-list tbody tr"),
+        ("outbox", f"/console/t/{TENANT}/outbox", "#outbox tbody tr"),
+        ("dashboard", f"/console/t/{TENANT}", "svg.chart"),
+        ("lead", f"/console/t/{TENANT}/leads/{{john}}", "#touches tbody tr"),
+        ("settings", f"/console/t/{TENANT}/settings", "#demo"),
+    ],
+)
+def test_on_a_phone_no_page_scrolls_sideways_and_lists_read_as_cards(
+    phone: Page, phone_site: tuple[str, ConsoleWorld], name: str, path: str, rows: str
+) -> None:
+    base_url, world = phone_site
+    phone.goto(base_url + path.replace("{john}", world.leads["John"]))
+    expect(phone.locator(rows).first).to_be_visible()
+    width, inner = phone.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert inner == 375
+    assert width <= inner, f"the {name} page is {width} px wide on a {inner} px phone"
+    if rows.endswith("tbody tr"):  # a row is a card that fits, each cell named by its column
+        first = phone.locator(rows).first
+        assert first.bounding_box()["width"] <= inner  # type: ignore[index]
+        heading = phone.locator("table.list thead").first.bounding_box()
+        assert heading is not None and heading["width"] <= 1  # hidden from sight, kept for screen readers
+        cell = first.locator("td[data-label]").first
+        shown = phone.evaluate("td => getComputedStyle(td, '::before').content", cell.element_handle())
+        assert shown == f'"{cell.get_attribute("data-label")}: "'
+    assert phone.evaluate(_CUT_CHART_TEXT) == []
+    _shoot(phone, f"console-phone-{name}.png")
+
+
+def test_no_chart_label_is_cut_on_a_wide_screen(page: Page, phone_site: tuple[str, ConsoleWorld]) -> None:
+    base_url, _ = phone_site
+    page.goto(f"{base_url}/console/login")
+    page.fill("#token", ADMIN_TOKEN)
+    page.click("button[type=submit]")
+    for query in ("", "?from=2025-05-01&to=2025-06-10"):
+        page.goto(f"{base_url}/console/t/{TENANT}{query}")
+        expect(page.locator("svg.chart").first).to_be_visible()
+        assert page.evaluate("document.querySelectorAll('svg.chart text').length") > 40
+        assert page.evaluate(_CUT_CHART_TEXT) == []
