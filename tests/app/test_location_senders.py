@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -269,3 +270,61 @@ def test_a_sender_twilio_refuses_fails_the_touch_but_keeps_the_leads_sms_channel
     assert world.texts_to(world.phone) == []
     assert Channel.SMS in world.schedule(schedule_id).enabled_channels
     assert world.lead(lead_id).can_contact("sms")
+
+
+# -- the admin API ---------------------------------------------------------------------------------------
+
+ADMIN_TOKEN = "operator-admin-token-0001"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def _admin_api(sqlite_url: str, **settings: str) -> Iterator[TestClient[Any]]:
+    container = bootstrap(load_settings({}, database_url=sqlite_url, admin_token=ADMIN_TOKEN, **settings))
+    with TestClient(create_app(container)) as client:
+        assert client.post(
+            "/api/admin/tenants", json={"tenant_id": "tintworld", "name": "Tint World"}, headers=ADMIN
+        )
+        yield client
+    container.close()
+
+
+LOCATION_BODY = {
+    "location_id": "san-diego",
+    "name": "Tint World San Diego",
+    "crm_location_id": "crm-sd",
+    "time_zone": "America/Los_Angeles",
+}
+
+
+def test_with_real_credentials_the_admin_api_refuses_a_location_without_senders_with_a_422(
+    sqlite_url: str,
+) -> None:
+    credentials = {
+        "sendgrid_api_key": CREDENTIALS["SENDGRID_API_KEY"],
+        "twilio_account_sid": CREDENTIALS["TWILIO_ACCOUNT_SID"],
+        "twilio_auth_token": CREDENTIALS["TWILIO_AUTH_TOKEN"],
+    }
+    for client in _admin_api(sqlite_url, **credentials):
+        refused = client.post("/api/admin/tenants/tintworld/locations", json=LOCATION_BODY, headers=ADMIN)
+        accepted = client.post(
+            "/api/admin/tenants/tintworld/locations",
+            json={
+                **LOCATION_BODY,
+                "sms_from_number": "+16195550100",
+                "email_from": "sd@tintworld.example.com",
+            },
+            headers=ADMIN,
+        )
+        unknown_tenant = client.post("/api/admin/tenants/nobody/locations", json=LOCATION_BODY, headers=ADMIN)
+
+    assert refused.status_code == 422
+    assert "sms_from_number and email_from required" in refused.text
+    assert accepted.status_code == 201
+    assert unknown_tenant.status_code == 404
+
+
+def test_without_credentials_the_admin_api_needs_no_sender(sqlite_url: str) -> None:
+    for client in _admin_api(sqlite_url):
+        response = client.post("/api/admin/tenants/tintworld/locations", json=LOCATION_BODY, headers=ADMIN)
+
+    assert response.status_code == 201

@@ -15,7 +15,7 @@ Without credentials (the stand-ins, the embedded demo) nothing is required: the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -45,6 +45,7 @@ class MissingSender:
 
     channel: str  # "sms" | "email"
     flag: str  # the `locations add/update` option that sets it
+    field: str  # the location's field (admin API) that sets it
     defaults: str  # the settings that would cover every location
     credentials: str  # the setting that makes it needed
 
@@ -58,10 +59,18 @@ class MissingSender:
 
 
 SMS_SENDER = MissingSender(
-    channel="sms", flag="--sms-from", defaults=SMS_DEFAULTS, credentials=ENV_NAMES["twilio_account_sid"]
+    channel="sms",
+    flag="--sms-from",
+    field="sms_from_number",
+    defaults=SMS_DEFAULTS,
+    credentials=ENV_NAMES["twilio_account_sid"],
 )
 EMAIL_SENDER = MissingSender(
-    channel="email", flag="--email-from", defaults=EMAIL_DEFAULT, credentials=ENV_NAMES["sendgrid_api_key"]
+    channel="email",
+    flag="--email-from",
+    field="email_from",
+    defaults=EMAIL_DEFAULT,
+    credentials=ENV_NAMES["sendgrid_api_key"],
 )
 
 
@@ -115,6 +124,13 @@ def senders_lacking(sms_from: str | None, email_from: str | None, settings: Sett
     if sends_real_email(settings) and not (email_from or settings.default_email_from):
         missing.append(EMAIL_SENDER)
     return missing
+
+
+def refusal_for(gaps: list[MissingSender], *, named: Callable[[MissingSender], str]) -> str:
+    """One line saying which senders a new location needs and why (`named` picks flag or field)."""
+    names = " and ".join(named(gap) for gap in gaps)
+    reasons = "; ".join(f"{gap.credentials} is set and {gap.defaults} is not" for gap in gaps)
+    return f"{names} required ({reasons}): messages would have no sender"
 
 
 def every_location(config: ConfigService) -> list[LocationConfig]:

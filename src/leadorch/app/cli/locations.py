@@ -15,7 +15,7 @@ from leadorch.app.config import validation
 from leadorch.app.config.hours import format_days, format_weekly_hours, parse_days, parse_weekly_hours
 from leadorch.app.config.models import STAFF_ALERTS, LocationConfig, SendingWindowConfig
 from leadorch.app.config.service import ConfigService
-from leadorch.app.senders import senders_lacking
+from leadorch.app.senders import refusal_for, senders_lacking
 from leadorch.app.settings import load_settings
 
 
@@ -167,9 +167,7 @@ def _refuse_missing_senders(args: argparse.Namespace) -> None:
     """With real provider credentials a location without a sender fails every message: refuse it now."""
     gaps = senders_lacking(args.sms_from, args.email_from, load_settings())
     if gaps:
-        flags = " and ".join(gap.flag for gap in gaps)
-        reasons = "; ".join(f"{gap.credentials} is set and {gap.defaults} is not" for gap in gaps)
-        raise CliError(f"locations add: {flags} required ({reasons}): messages would have no sender")
+        raise CliError(f"locations add: {refusal_for(gaps, named=lambda gap: gap.flag)}")
 
 
 def _list(args: argparse.Namespace, config: ConfigService) -> int:

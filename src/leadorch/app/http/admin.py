@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from leadorch.app.bootstrap import Container
 from leadorch.app.config import config_service
+from leadorch.app.config.errors import InvalidConfiguration
 from leadorch.app.config.models import (
     AuditEntry,
     CatalogEntry,
@@ -32,6 +33,7 @@ from leadorch.app.config.models import (
 )
 from leadorch.app.config.service import ConfigService
 from leadorch.app.http.auth import Principal, require_super_admin, super_admin, tenant_access
+from leadorch.app.senders import refusal_for, senders_lacking
 
 # -- bodies ---------------------------------------------------------------------------------------------
 
@@ -341,7 +343,12 @@ class LocationsController(Controller):
         data: JSONBody[LocationCreate],
         access: NamedDependency[Principal],
         config: NamedDependency[ConfigService],
+        container: NamedDependency[Container],
     ) -> LocationConfig:
+        config.tenant(tenant_id)  # an unknown tenant is a 404 before anything else
+        gaps = senders_lacking(data.sms_from_number, data.email_from, container.settings)
+        if gaps:  # with real credentials, a location without a sender fails every message
+            raise InvalidConfiguration(refusal_for(gaps, named=lambda gap: gap.field))
         return config.add_location(
             tenant_id,
             data.location_id,
