@@ -157,7 +157,7 @@ def build_lead_page(container: Any, tenant_id: str, lead_id: str, *, reveal: boo
         services=", ".join(view.services) or display.NOTHING,
         crm_order_id=view.crm_order_id,
         received=display.local_time(view.received_at, zone),
-        consent=_consent(container, tenant_id, view, zone),
+        consent=_consent(container, tenant_id, view, zone, reveal),
         automation_paused=view.automation_paused,
         paused_by=view.paused_by,
         cadence=view.cadence or "none",
@@ -185,7 +185,9 @@ def _location(container: Any, tenant_id: str, location_id: str) -> tuple[str, st
     return location.name, location.time_zone
 
 
-def _consent(container: Any, tenant_id: str, view: LeadView, zone: str | None) -> list[ConsentRow]:
+def _consent(
+    container: Any, tenant_id: str, view: LeadView, zone: str | None, reveal: bool
+) -> list[ConsentRow]:
     """Each channel's consent (from the read model) and its evidence (the lead aggregate keeps it)."""
     lead = container.store.load(UUID(view.lead_id), Lead, tenant_id)
     rows = []
@@ -206,8 +208,12 @@ def _consent(container: Any, tenant_id: str, view: LeadView, zone: str | None) -
                 ok=ok,
                 state=state,
                 source=evidence.source,
-                reason=evidence.reason,
-                fields=[(name, _shown(value)) for name, value in evidence.fields.items()],
+                reason=display.private(evidence.reason, reveal=reveal),
+                # A CRM field read as evidence may be an address itself (phoneNumbers[0].number).
+                fields=[
+                    (name, _shown(display.private(value, reveal=reveal)))
+                    for name, value in evidence.fields.items()
+                ],
                 verified=display.local_time(evidence.verified_at, zone),
                 observed=display.local_time(evidence.observed_at, zone),
             )
