@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 
 from leadorch.domain.cadence import DEFAULT_PLAN, SendingWindow, TouchPlan
+from leadorch.domain.sending_rules import UNKNOWN_RECIPIENT, RecipientContext
 from leadorch.domain.values import Channel
 
 US_ZONES = ("America/Los_Angeles", "America/New_York")
+RECIPIENT_ZONES = ("America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago", "America/New_York")
+RECIPIENT_STATES = ("FL", "OK", "TX", "CA", None)
 # Spring-forward and fall-back Sundays in the US.
 DST_CHANGES = (date(2025, 3, 9), date(2025, 11, 2), date(2026, 3, 8), date(2026, 11, 1))
 
@@ -60,6 +63,15 @@ def touch_plans(draw: st.DrawFn) -> TouchPlan:
 
 def zone_names() -> st.SearchStrategy[str]:
     return st.sampled_from(US_ZONES)
+
+
+@st.composite
+def recipients(draw: st.DrawFn) -> RecipientContext:
+    """Nothing known, or a state (or none) with one or two US zones."""
+    if draw(st.integers(0, 5)) == 0:
+        return UNKNOWN_RECIPIENT
+    zones = draw(st.lists(st.sampled_from(RECIPIENT_ZONES), min_size=1, max_size=2, unique=True))
+    return RecipientContext(state=draw(st.sampled_from(RECIPIENT_STATES)), zones=tuple(zones))
 
 
 def local(moment: datetime, tz_name: str) -> datetime:

@@ -13,10 +13,10 @@ from leadorch.domain.cadence import (
     PlannedTouch,
     SendingWindow,
     TouchPlan,
-    due_time,
-    next_allowed_moment,
 )
 from leadorch.domain.errors import InvalidValue
+from leadorch.domain.sending_terms import SendingTerms
+from leadorch.domain.touch_timing import due_time
 from leadorch.domain.values import Channel
 
 LA = "America/Los_Angeles"
@@ -32,6 +32,15 @@ def at_local(year: int, month: int, day: int, hour: int, minute: int = 0, tz_nam
     return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
+def terms(window: SendingWindow = DEFAULT_WINDOW, tz_name: str = LA) -> SendingTerms:
+    """The terms of a location whose recipients' numbers tell us nothing (the federal hours, local zone)."""
+    return SendingTerms(window, tz_name)
+
+
+def next_allowed_moment(candidate: datetime, window: SendingWindow, tz_name: str) -> datetime:
+    return terms(window, tz_name).next_allowed(candidate)
+
+
 def all_due_times(
     anchor: datetime, window: SendingWindow = DEFAULT_WINDOW, tz_name: str = LA
 ) -> list[datetime]:
@@ -39,7 +48,7 @@ def all_due_times(
     due: list[datetime] = []
     previous = None
     for touch in DEFAULT_PLAN.touches:
-        moment = due_time(touch, anchor, previous, window, tz_name)
+        moment = due_time(touch, anchor, previous, terms(window, tz_name))
         due.append(moment)
         previous = local(moment, tz_name).date()
     return due
@@ -78,47 +87,53 @@ def test_a_lead_arriving_on_a_tuesday_morning_gets_its_13_due_dates() -> None:
 
 def test_a_lead_at_23_00_local_gets_touch_1_at_the_windows_opening() -> None:
     anchor = at_local(2025, 6, 10, 23, 0)
-    first = local(due_time(DEFAULT_PLAN.touch(1), anchor, None, DEFAULT_WINDOW, LA))
+    first = local(due_time(DEFAULT_PLAN.touch(1), anchor, None, terms(DEFAULT_WINDOW)))
     assert (first.date(), first.time()) == (date(2025, 6, 11), time(9, 0))
 
 
-def test_a_late_arrivals_later_touches_are_clamped_to_closing_and_never_share_a_day() -> None:
+def test_a_late_arrivals_later_touches_are_planned_half_an_hour_before_closing_and_never_share_a_day() -> (
+    None
+):
     anchor = at_local(2025, 6, 10, 23, 0)
     due = [local(moment) for moment in all_due_times(anchor)]
     assert due[1].date() == date(2025, 6, 12), "day 1 is the day touch 1 went out, so touch 2 waits a day"
-    assert due[1].time() == time(20, 0)
+    assert all(d.time() == time(19, 30) for d in due[1:]), (
+        "not at the window's last second: a tick can meet it"
+    )
     assert len({d.date() for d in due}) == 13
 
 
 def test_a_lead_at_06_00_gets_touch_1_at_opening_the_same_day() -> None:
     anchor = at_local(2025, 6, 10, 6, 0)
-    first = local(due_time(DEFAULT_PLAN.touch(1), anchor, None, DEFAULT_WINDOW, LA))
+    first = local(due_time(DEFAULT_PLAN.touch(1), anchor, None, terms(DEFAULT_WINDOW)))
     assert (first.date(), first.time()) == (date(2025, 6, 10), time(9, 0))
-    second = local(due_time(DEFAULT_PLAN.touch(2), anchor, first.date(), DEFAULT_WINDOW, LA))
+    second = local(due_time(DEFAULT_PLAN.touch(2), anchor, first.date(), terms(DEFAULT_WINDOW)))
     assert (second.date(), second.time()) == (date(2025, 6, 11), time(9, 0))
 
 
-def test_closed_weekdays_move_a_touch_to_the_next_open_days_opening() -> None:
+def test_closed_weekdays_move_a_touch_to_the_next_open_day_at_the_arrivals_time() -> None:
     weekdays = SendingWindow(time(9), time(18), frozenset({1, 2, 3, 4, 5}))
     anchor = at_local(2025, 6, 13, 12, 0)  # Friday noon
-    touch2 = local(due_time(DEFAULT_PLAN.touch(2), anchor, date(2025, 6, 13), weekdays, LA))
-    assert (touch2.date(), touch2.time()) == (date(2025, 6, 16), time(9, 0)), "Saturday → Monday opening"
+    touch2 = local(due_time(DEFAULT_PLAN.touch(2), anchor, date(2025, 6, 13), terms(weekdays)))
+    assert (touch2.date(), touch2.time()) == (date(2025, 6, 16), time(12, 0)), "Saturday → Monday noon"
 
 
 def test_a_touch_never_lands_on_or_before_the_previous_touchs_day() -> None:
     anchor = at_local(2025, 6, 10, 12, 0)
-    touch3 = local(due_time(DEFAULT_PLAN.touch(3), anchor, date(2025, 6, 15), DEFAULT_WINDOW, LA))
+    touch3 = local(due_time(DEFAULT_PLAN.touch(3), anchor, date(2025, 6, 15), terms(DEFAULT_WINDOW)))
     assert touch3.date() == date(2025, 6, 16)
 
 
 def test_shifted_and_floored_due_times_after_a_pause() -> None:
     anchor = at_local(2025, 6, 10, 12, 0)
     shifted = local(
-        due_time(DEFAULT_PLAN.touch(3), anchor, date(2025, 6, 11), DEFAULT_WINDOW, LA, shift_days=4)
+        due_time(DEFAULT_PLAN.touch(3), anchor, date(2025, 6, 11), terms(DEFAULT_WINDOW), shift_days=4)
     )
     assert shifted.date() == date(2025, 6, 17)
     floor = at_local(2025, 6, 20, 15, 0)
-    floored = due_time(DEFAULT_PLAN.touch(3), anchor, date(2025, 6, 11), DEFAULT_WINDOW, LA, not_before=floor)
+    floored = due_time(
+        DEFAULT_PLAN.touch(3), anchor, date(2025, 6, 11), terms(DEFAULT_WINDOW), not_before=floor
+    )
     assert floored == floor
 
 

@@ -10,38 +10,22 @@ time, and touch 13 is the last word on both channels:
 | day | 0 | 1 | 3 | 5 | 7 | 10 | 13 | 16 | 19 | 22 | 25 | 27 | 30 |
 | channels | both | email | sms | email | sms | email | sms | email | sms | email | sms | email | both |
 
-A `SendingWindow` is when messages may go out in the location's local time (default 09:00–20:00
-every day; never outside 08:00–21:00, the calling hours US telemarketing rules allow). The due time
-of a touch is a pure function (`due_time`):
-
-- a touch on day 0 is due when the lead arrived, or at the window's next opening if that is outside it;
-- touch k is due on the local date (arrival's local date + day_k), at the arrival's local time of day
-  clamped into the window's hours, then moved to the next allowed moment if it still falls outside
-  (a closed weekday);
-- and always on a local day after the previous touch's local day, so nobody gets two touches a day.
-
-Across DST changes the answer is computed in local wall-clock time and converted to an instant with
-`instants.first_instant_at_or_after`, then checked by converting back, so a due time is inside the
-window as the customer's clock reads it.
+A `SendingWindow` is when the shop lets messages go out in the location's local time (default
+09:00–20:00 every day; never outside 08:00–21:00, the federal calling hours). The law adds the
+recipient's own hours and cap (`sending_rules`); `sending_terms` joins both, and `touch_timing.due_time`
+plans each touch inside them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from leadorch.domain.errors import InvalidValue
-from leadorch.domain.instants import (
-    first_instant_at_or_after,
-    require_instant,
-    sunday_index,
-    wall_clock,
-    zone,
-)
+from leadorch.domain.instants import require_instant, sunday_index, wall_clock, zone
 from leadorch.domain.values import Channel, parse_channel
 
 EARLIEST_LEGAL = time(8, 0)
@@ -243,58 +227,3 @@ class SendingWindow:
 
 
 DEFAULT_WINDOW = SendingWindow()
-
-
-def _next_allowed(candidate: datetime, window: SendingWindow, tz: ZoneInfo) -> datetime:
-    moment = candidate
-    # A week holds an open day; a few more steps cover openings swallowed by a DST gap.
-    for _ in range(16):
-        local = wall_clock(moment, tz)
-        if window.admits_local(local):
-            return moment
-        day = local.date()
-        if not (sunday_index(day) in window.days and local.time() < window.start):
-            day += timedelta(days=1)
-            while sunday_index(day) not in window.days:
-                day += timedelta(days=1)
-        moment = first_instant_at_or_after(day, window.start, tz)
-    raise InvalidValue(f"no moment inside the sending window after {candidate.isoformat()} in {tz.key}")
-
-
-def next_allowed_moment(candidate: datetime, window: SendingWindow, tz_name: str) -> datetime:
-    """The earliest instant at or after `candidate` that is inside `window` in the zone `tz_name` (UTC)."""
-    return _next_allowed(require_instant(candidate, "candidate"), window, zone(tz_name))
-
-
-def due_time(
-    plan_touch: PlannedTouch,
-    anchor: datetime,
-    previous_sent_local_date: date | None,
-    window: SendingWindow,
-    tz_name: str,
-    *,
-    shift_days: int = 0,
-    not_before: datetime | None = None,
-) -> datetime:
-    """When `plan_touch` is due (UTC), for a lead that arrived at `anchor` (see the module's rules).
-
-    `previous_sent_local_date` is the local date the previous touch went out (None for the first).
-    `shift_days` moves the plan's days later (after a pause, so overdue touches are not sent in a
-    burst); `not_before` is an earliest instant, typically "now" when rescheduling.
-    """
-    tz = zone(tz_name)
-    anchor = require_instant(anchor, "anchor")
-    if isinstance(shift_days, bool) or not isinstance(shift_days, int) or shift_days < 0:
-        raise InvalidValue(f"shift_days must be a whole number from 0, not {shift_days!r}")
-    arrival = wall_clock(anchor, tz)
-    if plan_touch.day + shift_days == 0:
-        candidate = anchor
-    else:
-        local_day = arrival.date() + timedelta(days=plan_touch.day + shift_days)
-        candidate = first_instant_at_or_after(local_day, window.clamp(arrival.time()), tz)
-    if previous_sent_local_date is not None and wall_clock(candidate, tz).date() <= previous_sent_local_date:
-        day_after = previous_sent_local_date + timedelta(days=1)
-        candidate = first_instant_at_or_after(day_after, window.clamp(arrival.time()), tz)
-    if not_before is not None:
-        candidate = max(candidate, require_instant(not_before, "not_before"))
-    return _next_allowed(candidate, window, tz)

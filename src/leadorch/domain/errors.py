@@ -33,3 +33,7 @@ class UnknownTouch(IllegalTransition):
 
 class ScheduleStopped(IllegalTransition):
     """A command needs a running schedule, but it was stopped or has finished."""
+
+
+class NoSendingTime(InvalidValue):
+    """No moment is inside both the location's sending window and the recipient's legal hours."""

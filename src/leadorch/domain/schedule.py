@@ -23,6 +23,7 @@ a backlog never goes out as a burst.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -32,7 +33,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from leadorch.domain import ids
-from leadorch.domain.cadence import SendingWindow, TouchPlan, due_time, next_allowed_moment
+from leadorch.domain.cadence import SendingWindow, TouchPlan
 from leadorch.domain.errors import (
     IllegalTransition,
     InvalidValue,
@@ -42,6 +43,9 @@ from leadorch.domain.errors import (
     UnknownTouch,
 )
 from leadorch.domain.instants import require_instant, wall_clock, zone
+from leadorch.domain.sending_rules import UNKNOWN_RECIPIENT, RecipientContext
+from leadorch.domain.sending_terms import SendingTerms
+from leadorch.domain.touch_timing import due_time
 from leadorch.domain.values import Channel, parse_channel
 
 DEFAULT_LOST_GRACE = timedelta(hours=24)
@@ -66,6 +70,8 @@ class ClaimedTouch:
     channels: frozenset[Channel]
     claim_id: str
     claimed_at: datetime
+    allowed_by: dict[str, Any] | None = None
+    """The sending rules the claim was checked against (`SendingTerms.proof`); None in older events."""
 
     def idempotency_key(self, channel: Channel | str) -> str:
         """The key a provider call for `channel` carries: the same for every attempt at this touch."""
@@ -116,6 +122,10 @@ class TouchPointSchedule(Aggregate):
     """The cadence of one lead: the plan, the window, which channels are allowed, and every touch so far."""
 
     class Started(Aggregate.Created):
+        # Version 1 had no `recipient`: such schedules read as "nothing known about the number" (the
+        # federal hours in the location's zone), which is what they were planned with.
+        class_version = 2
+
         tenant_id: str
         lead_id: str
         location_id: str
@@ -127,9 +137,15 @@ class TouchPointSchedule(Aggregate):
         anchor_at: datetime
         next_due_at: datetime
         shift_days: int
+        recipient: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("recipient", None)
 
         def apply(self, aggregate: TouchPointSchedule) -> None:
             aggregate.tenant_id = self.tenant_id
+            aggregate.recipient = RecipientContext.from_data(self.recipient)
             aggregate.lead_id = self.lead_id
             aggregate.location_id = self.location_id
             aggregate.plan = TouchPlan.from_data(self.plan)
@@ -152,15 +168,23 @@ class TouchPointSchedule(Aggregate):
             aggregate.sent_count = 0
 
     class TouchClaimed(Aggregate.Event):
+        # Version 1 had no `allowed_by` (the proof of the sending rules it was claimed under).
+        class_version = 2
+
         tenant_id: str
         touch_number: int
         channels: list[str]
         claim_id: str
+        allowed_by: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("allowed_by", None)
 
         def apply(self, aggregate: TouchPointSchedule) -> None:
             channels = frozenset(Channel(c) for c in self.channels)
             aggregate.claimed = ClaimedTouch(
-                aggregate.id, self.touch_number, channels, self.claim_id, self.timestamp
+                aggregate.id, self.touch_number, channels, self.claim_id, self.timestamp, self.allowed_by
             )
             aggregate.history = {
                 **aggregate.history,
@@ -349,6 +373,7 @@ class TouchPointSchedule(Aggregate):
     plan: TouchPlan
     window: SendingWindow
     time_zone: str
+    recipient: RecipientContext
     anchor_at: datetime
     enabled_channels: frozenset[Channel]
     next_touch_number: int | None
@@ -382,9 +407,11 @@ class TouchPointSchedule(Aggregate):
         sms_ok: bool,
         at: datetime,
         anchor: datetime | None = None,
+        recipient: RecipientContext = UNKNOWN_RECIPIENT,
     ) -> TouchPointSchedule:
         """The schedule of lead `lead_id`, counting days from `anchor` (the lead's arrival; default `at`).
 
+        `recipient` is where the customer's number presumably is: their legal hours are planned around.
         Its id is `ids.schedule_id(lead_id)`, so a lead can never get two schedules.
         """
         at = require_instant(at)
@@ -394,12 +421,15 @@ class TouchPointSchedule(Aggregate):
         if not isinstance(window, SendingWindow):
             raise InvalidValue(f"window must be a SendingWindow, not {type(window).__name__}")
         tz = zone(time_zone)
+        if not isinstance(recipient, RecipientContext):
+            raise InvalidValue(f"recipient must be a RecipientContext, not {type(recipient).__name__}")
         if not (email_ok or sms_ok):
             raise IllegalTransition("cannot start a touch schedule: the lead can be reached on no channel")
-        first = due_time(plan.touch(1), anchor_at, None, window, tz.key)
+        terms = SendingTerms(window, tz.key, recipient)
+        first = due_time(plan.touch(1), anchor_at, None, terms)
         shift = 0
         if first < at:
-            first, shift = _catch_up(plan, 1, anchor_at, None, window, tz.key, 0, at)
+            first, shift = _catch_up(plan, 1, anchor_at, None, terms, 0, at)
         return cls._create(
             cls.Started,
             id=ids.schedule_id(lead_id),
@@ -415,9 +445,35 @@ class TouchPointSchedule(Aggregate):
             anchor_at=anchor_at,
             next_due_at=first,
             shift_days=shift,
+            recipient=recipient.to_data(),
         )
 
     # --------------------------------------------------------------------------------- properties
+
+    @property
+    def terms(self) -> SendingTerms:
+        """What every message of this cadence must meet: the location's window and the recipient's law."""
+        return SendingTerms(self.window, self.time_zone, self.recipient)
+
+    def solicitations(self) -> list[datetime]:
+        """When this cadence texted the number (claims whose SMS went out, may have, or is in flight).
+
+        The cap counts texts to the number; an email-only touch is not sent to it.
+        """
+        reached = (TouchOutcome.SENT, TouchOutcome.UNCERTAIN)
+        return [
+            record.claimed_at
+            for record in self.touches
+            if record.claimed_at is not None
+            and Channel.SMS in record.channels
+            and (record.outcomes.get(Channel.SMS, TouchOutcome.UNCERTAIN) in reached)
+        ]
+
+    def _counted(self, number: int, others: Sequence[datetime]) -> list[datetime] | None:
+        """The solicitations the cap counts for touch `number`, or None when it sends no text."""
+        if Channel.SMS not in self.plan.touch(number).channels & self.enabled_channels:
+            return None
+        return [*self.solicitations(), *others]
 
     @property
     def schedule_id(self) -> UUID:
@@ -467,10 +523,14 @@ class TouchPointSchedule(Aggregate):
 
     # ----------------------------------------------------------------------------------- commands
 
-    def claim_next_touch(self, *, now: datetime, claim_id: str | UUID) -> ClaimedTouch | None:
-        """Claim the due touch for sending; None if it had to be skipped or moved into the window.
+    def claim_next_touch(
+        self, *, now: datetime, claim_id: str | UUID, other_solicitations: Sequence[datetime] = ()
+    ) -> ClaimedTouch | None:
+        """Claim the due touch for sending; None if it had to be skipped or moved into the allowed hours.
 
-        Claiming again with the claim id already in flight returns that claim (a redelivered job).
+        The claim is checked against `terms` (both windows, and for a text the cap, counting this
+        cadence's texts and `other_solicitations`: marketing texts to the same number from elsewhere);
+        the claim records the proof. Claiming again with the claim id in flight returns that claim.
         """
         now = require_instant(now, "now")
         claim = _text(str(claim_id), "claim_id")
@@ -488,15 +548,16 @@ class TouchPointSchedule(Aggregate):
         assert number is not None and self.due_at is not None  # a running schedule has a next touch
         if now < self.due_at:
             raise TouchNotDue(f"cannot claim touch {number}: it is due at {self.due_at.isoformat()}")
-        if not self.window.admits(now, self.time_zone):
-            later = next_allowed_moment(now, self.window, self.time_zone)
+        terms, counted = self.terms, self._counted(number, other_solicitations)
+        if not terms.admits(now, solicitations=counted):
+            later = terms.next_allowed(now, solicitations=counted)
             self.trigger_event(
                 self.TouchRescheduled,
                 timestamp=now,
                 tenant_id=self.tenant_id,
                 touch_number=number,
                 next_due_at=later,
-                reason="claimed outside the sending window",
+                reason=f"claimed when the sending rules do not allow it: {terms.refusal(now, solicitations=counted)}",
             )
             return None
         channels = self.plan.touch(number).channels & self.enabled_channels
@@ -522,6 +583,7 @@ class TouchPointSchedule(Aggregate):
             touch_number=number,
             channels=sorted(c.value for c in channels),
             claim_id=claim,
+            allowed_by=terms.proof(now, solicitations=counted),
         )
         return self.claimed
 
@@ -714,8 +776,8 @@ class TouchPointSchedule(Aggregate):
         number = self.next_touch_number
         if self.is_active and self.claimed is None and number is not None:
             due, shift = _catch_up(
-                self.plan, number, self.anchor_at, self.last_touch_local_date, self.window, self.time_zone,
-                self.shift_days, now,
+                self.plan, number, self.anchor_at, self.last_touch_local_date, self.terms, self.shift_days,
+                now, self._counted(number, ()),
             )  # fmt: skip
         self.trigger_event(
             self.Resumed,
@@ -808,10 +870,10 @@ class TouchPointSchedule(Aggregate):
             following,
             self.anchor_at,
             previous_local_date,
-            self.window,
-            self.time_zone,
+            self.terms,
             self.shift_days,
             now,
+            self._counted(following, ()),
         )
         return following, due, shift
 
@@ -825,10 +887,10 @@ def _catch_up(
     number: int,
     anchor: datetime,
     previous_local_date: date | None,
-    window: SendingWindow,
-    tz_name: str,
+    terms: SendingTerms,
     shift_days: int,
     now: datetime,
+    solicitations: Sequence[datetime] | None = None,
 ) -> tuple[datetime, int]:
     """Touch `number`'s due time, planned at `now`, and the plan's shift in days.
 
@@ -836,12 +898,19 @@ def _catch_up(
     and is due no earlier than `now`: after a pause or an outage the cadence resumes, it does not burst.
     """
     touch = plan.touch(number)
-    due = due_time(touch, anchor, previous_local_date, window, tz_name, shift_days=shift_days)
+    due = due_time(
+        touch, anchor, previous_local_date, terms, shift_days=shift_days, solicitations=solicitations
+    )
     if due >= now:
         return due, shift_days
-    tz = zone(tz_name)
-    behind = (wall_clock(now, tz).date() - wall_clock(due, tz).date()).days
+    behind = (terms.local_date(now) - terms.local_date(due)).days
     shift = shift_days + max(behind, 0)
     return due_time(
-        touch, anchor, previous_local_date, window, tz_name, shift_days=shift, not_before=now
+        touch,
+        anchor,
+        previous_local_date,
+        terms,
+        shift_days=shift,
+        not_before=now,
+        solicitations=solicitations,
     ), shift

@@ -19,7 +19,7 @@ from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.projections.appointments import APPOINTMENTS
 from leadorch.app.projections.tables import LIVE_PREFIX, instant, parse_instant
-from leadorch.domain.cadence import next_allowed_moment
+from leadorch.domain.sending_terms import SendingTerms
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ _TABLE = APPOINTMENTS.physical(LIVE_PREFIX)
 
 def reminder_due_at(start: datetime, window: Any, time_zone: str) -> datetime:
     """When the reminder of an appointment starting at `start` is due (UTC)."""
-    return next_allowed_moment(start - REMINDER_AHEAD, window, time_zone)
+    return SendingTerms(window, time_zone).next_allowed(start - REMINDER_AHEAD)
 
 
 def send_due_reminders(container: Any, limit: int = 500) -> int:
