@@ -12,7 +12,13 @@ from leadorch.domain.sending_rules import UNKNOWN_RECIPIENT, RecipientContext
 from leadorch.domain.values import Channel
 
 US_ZONES = ("America/Los_Angeles", "America/New_York")
-RECIPIENT_ZONES = ("America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago", "America/New_York")
+RECIPIENT_ZONES = (
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Chicago",
+    "America/New_York",
+)
 RECIPIENT_STATES = ("FL", "OK", "TX", "CA", None)
 # Spring-forward and fall-back Sundays in the US.
 DST_CHANGES = (date(2025, 3, 9), date(2025, 11, 2), date(2026, 3, 8), date(2026, 11, 1))

@@ -19,6 +19,7 @@ from leadorch.domain.cadence import DEFAULT_PLAN, DEFAULT_WINDOW, SendingWindow,
 from leadorch.domain.consent import ConsentEvidence
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.sending_rules import UNKNOWN_RECIPIENT, RecipientContext
 from leadorch.domain.values import Channel, Contact, Vehicle
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class LeadBuilder:
     plan: TouchPlan = DEFAULT_PLAN
     window: SendingWindow = DEFAULT_WINDOW
     time_zone: str = "America/Los_Angeles"
+    recipient: RecipientContext = UNKNOWN_RECIPIENT
+    """Where the number presumably is, as ingestion's `RecipientLocator` would say (default: nothing known)."""
 
     def but(self, **changes: Any) -> LeadBuilder:
         """This lead with `changes` (field names as in `a_lead`)."""
@@ -95,6 +98,7 @@ class LeadBuilder:
             email_ok=lead.can_contact(Channel.EMAIL),
             sms_ok=lead.can_contact(Channel.SMS),
             at=self.at if at is None else at,
+            recipient=self.recipient,
         )
 
     def arrived(self) -> tuple[Lead, TouchPointSchedule]:

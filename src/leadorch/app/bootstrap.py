@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadorch.adapters.clocks import AdjustableClock, SystemClock
+from leadorch.adapters.phone_geography import PhoneNumberGeography
 from leadorch.app.booking.calendar_cache import CalendarCache
 from leadorch.app.db import Database, open_database, schema_lock
 from leadorch.app.eventstore.store import EventStore, open_event_store
 from leadorch.app.messaging import check_messaging_settings
 from leadorch.app.settings import Settings, SettingsError, check_deployment_secrets, load_settings
 from leadorch.ports.clock import Clock
+from leadorch.ports.recipients import RecipientLocator
 
 
 @dataclass
@@ -26,6 +28,8 @@ class Container:
     clock: Clock
     # The shop's CRM calendar per location-day, for a few seconds (one read serves a chat turn).
     calendar_cache: CalendarCache = field(default_factory=CalendarCache)
+    recipients: RecipientLocator = field(default_factory=PhoneNumberGeography)
+    """Where a customer's number presumably is (state, zones): the sending rules protect them there."""
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:

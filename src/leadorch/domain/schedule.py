@@ -37,6 +37,7 @@ from leadorch.domain.cadence import SendingWindow, TouchPlan
 from leadorch.domain.errors import (
     IllegalTransition,
     InvalidValue,
+    NoSendingTime,
     ScheduleStopped,
     TouchAlreadyClaimed,
     TouchNotDue,
@@ -426,11 +427,14 @@ class TouchPointSchedule(Aggregate):
         if not (email_ok or sms_ok):
             raise IllegalTransition("cannot start a touch schedule: the lead can be reached on no channel")
         terms = SendingTerms(window, tz.key, recipient)
-        first = due_time(plan.touch(1), anchor_at, None, terms)
-        shift = 0
-        if first < at:
-            first, shift = _catch_up(plan, 1, anchor_at, None, terms, 0, at)
-        return cls._create(
+        shift, no_meeting = 0, None
+        try:
+            first = due_time(plan.touch(1), anchor_at, None, terms)
+            if first < at:
+                first, shift = _catch_up(plan, 1, anchor_at, None, terms, 0, at)
+        except NoSendingTime as error:
+            first, no_meeting = at, error
+        schedule = cls._create(
             cls.Started,
             id=ids.schedule_id(lead_id),
             timestamp=at,
@@ -447,6 +451,9 @@ class TouchPointSchedule(Aggregate):
             shift_days=shift,
             recipient=recipient.to_data(),
         )
+        if no_meeting is not None:
+            schedule._stop_for(no_meeting, at)
+        return schedule
 
     # --------------------------------------------------------------------------------- properties
 
@@ -550,7 +557,11 @@ class TouchPointSchedule(Aggregate):
             raise TouchNotDue(f"cannot claim touch {number}: it is due at {self.due_at.isoformat()}")
         terms, counted = self.terms, self._counted(number, other_solicitations)
         if not terms.admits(now, solicitations=counted):
-            later = terms.next_allowed(now, solicitations=counted)
+            try:
+                later = terms.next_plannable(now, solicitations=counted)
+            except NoSendingTime as error:
+                self._stop_for(error, now)
+                return None
             self.trigger_event(
                 self.TouchRescheduled,
                 timestamp=now,
@@ -563,7 +574,7 @@ class TouchPointSchedule(Aggregate):
         channels = self.plan.touch(number).channels & self.enabled_channels
         if not channels:
             planned = ", ".join(sorted(self.plan.touch(number).channels))
-            next_number, due, shift = self._plan_after(number, now, self.last_touch_local_date)
+            next_number, due, shift, no_meeting = self._plan_after(number, now, self.last_touch_local_date)
             self.trigger_event(
                 self.TouchSkipped,
                 timestamp=now,
@@ -574,7 +585,7 @@ class TouchPointSchedule(Aggregate):
                 next_due_at=due,
                 shift_days=shift,
             )
-            self._finish_if_done(next_number, now)
+            self._finish_if_done(next_number, now, no_meeting)
             return None
         self.trigger_event(
             self.TouchClaimed,
@@ -774,11 +785,15 @@ class TouchPointSchedule(Aggregate):
         due: datetime | None = None
         shift = self.shift_days
         number = self.next_touch_number
+        no_meeting = None
         if self.is_active and self.claimed is None and number is not None:
-            due, shift = _catch_up(
-                self.plan, number, self.anchor_at, self.last_touch_local_date, self.terms, self.shift_days,
-                now, self._counted(number, ()),
-            )  # fmt: skip
+            try:
+                due, shift = _catch_up(
+                    self.plan, number, self.anchor_at, self.last_touch_local_date, self.terms,
+                    self.shift_days, now, self._counted(number, ()),
+                )  # fmt: skip
+            except NoSendingTime as error:
+                no_meeting = error
         self.trigger_event(
             self.Resumed,
             timestamp=now,
@@ -787,6 +802,8 @@ class TouchPointSchedule(Aggregate):
             next_due_at=due,
             shift_days=shift,
         )
+        if no_meeting is not None:
+            self._stop_for(no_meeting, now)
 
     # ------------------------------------------------------------------------------------ private
 
@@ -847,7 +864,9 @@ class TouchPointSchedule(Aggregate):
         if claimed is None or self.history[claimed.touch_number].pending_channels:
             return
         number = claimed.touch_number
-        next_number, due, shift = self._plan_after(number, now, self.local_date(claimed.claimed_at))
+        next_number, due, shift, no_meeting = self._plan_after(
+            number, now, self.local_date(claimed.claimed_at)
+        )
         self.trigger_event(
             self.TouchCompleted,
             timestamp=now,
@@ -857,29 +876,42 @@ class TouchPointSchedule(Aggregate):
             next_due_at=due,
             shift_days=shift,
         )
-        self._finish_if_done(next_number, now)
+        self._finish_if_done(next_number, now, no_meeting)
 
     def _plan_after(
         self, number: int, now: datetime, previous_local_date: date | None
-    ) -> tuple[int | None, datetime | None, int]:
+    ) -> tuple[int | None, datetime | None, int, NoSendingTime | None]:
+        """The next touch, its due time and the plan's shift; or why no moment is left for it."""
         if number >= len(self.plan):
-            return None, None, self.shift_days
+            return None, None, self.shift_days, None
         following = number + 1
-        due, shift = _catch_up(
-            self.plan,
-            following,
-            self.anchor_at,
-            previous_local_date,
-            self.terms,
-            self.shift_days,
-            now,
-            self._counted(following, ()),
-        )
-        return following, due, shift
+        try:
+            due, shift = _catch_up(
+                self.plan,
+                following,
+                self.anchor_at,
+                previous_local_date,
+                self.terms,
+                self.shift_days,
+                now,
+                self._counted(following, ()),
+            )
+        except NoSendingTime as error:
+            return following, None, self.shift_days, error
+        return following, due, shift, None
 
-    def _finish_if_done(self, next_number: int | None, now: datetime) -> None:
-        if next_number is None:
+    def _finish_if_done(
+        self, next_number: int | None, now: datetime, no_meeting: NoSendingTime | None
+    ) -> None:
+        if no_meeting is not None:
+            self._stop_for(no_meeting, now)
+        elif next_number is None:
             self.trigger_event(self.Finished, timestamp=now, tenant_id=self.tenant_id)
+
+    def _stop_for(self, no_meeting: NoSendingTime, now: datetime) -> None:
+        """The location's window and the recipient's legal hours no longer meet (a DST change can do it):
+        nothing may be sent, so the cadence stops and says why instead of waiting for ever."""
+        self.stop(reason=f"the sending rules leave no moment to message the customer: {no_meeting}", now=now)
 
 
 def _catch_up(

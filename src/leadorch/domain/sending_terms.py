@@ -43,6 +43,10 @@ FOREVER = datetime.max.replace(tzinfo=UTC)
 PLANNING_MARGIN = timedelta(minutes=30)
 """A planned touch is due at least this long before its window closes (or halfway into a shorter one),
 so a tick or a worker that comes a little late still finds it inside both windows, on its day."""
+SHORTEST_STRETCH = timedelta(minutes=1)
+"""An allowed stretch shorter than this is not planned into (the location's window and the recipient's
+hours may overlap by an instant: 20:00 in Los Angeles is 21:00 in Denver); a claim that finds itself
+outside the rules waits for the next stretch at least this long, so a tick up to this late still meets it."""
 _SEARCH_STEPS = 64
 _HORIZON = timedelta(days=15)
 
@@ -213,12 +217,36 @@ class SendingTerms:
         return wall_clock(require_instant(instant), zone(self.location_zone)).date()
 
     def interval_from(
-        self, moment: datetime, *, solicitations: Sequence[datetime] | None = None
+        self,
+        moment: datetime,
+        *,
+        solicitations: Sequence[datetime] | None = None,
+        shortest: timedelta = timedelta(0),
     ) -> tuple[datetime, datetime]:
-        """The next allowed stretch from `moment`: its first and last allowed instants."""
-        opens = self.next_allowed(moment, solicitations=solicitations)
-        closes = min(limit.close_of(opens) for limit in self._limits(solicitations))
-        return opens, closes
+        """The next allowed stretch from `moment` lasting at least `shortest`: its first and last instants."""
+        start = moment = require_instant(moment)
+        limits = self._limits(solicitations)
+        while True:
+            opens = self.next_allowed(moment, solicitations=solicitations)
+            closes = min(limit.close_of(opens) for limit in limits)
+            if closes - opens >= shortest:
+                return opens, closes
+            moment = closes + timedelta(microseconds=1)
+            if moment - start > _HORIZON:
+                raise NoSendingTime(
+                    f"no stretch of {shortest} after {start.isoformat()} is inside both the location's "
+                    f"sending window ({self.location_zone}) and the recipient's legal hours "
+                    f"({', '.join(self.recipient_zones)})"
+                )
+
+    def next_plannable(
+        self, moment: datetime, *, solicitations: Sequence[datetime] | None = None
+    ) -> datetime:
+        """The start of the next stretch a dispatcher can meet: `moment` itself when it is allowed, else the
+        opening of the next allowed stretch of at least `SHORTEST_STRETCH`."""
+        if self.admits(moment, solicitations=solicitations):
+            return require_instant(moment)
+        return self.interval_from(moment, solicitations=solicitations, shortest=SHORTEST_STRETCH)[0]
 
     def planned_on(
         self, day: date, preferred: time, *, solicitations: Sequence[datetime] | None = None
@@ -228,7 +256,9 @@ class SendingTerms:
         half the stretch) before it closes, so a late tick still meets it on that day."""
         tz = zone(self.location_zone)
         opens, closes = self.interval_from(
-            first_instant_at_or_after(day, time(0), tz), solicitations=solicitations
+            first_instant_at_or_after(day, time(0), tz),
+            solicitations=solicitations,
+            shortest=SHORTEST_STRETCH,
         )
         on = wall_clock(opens, tz).date()
         margin = min(PLANNING_MARGIN, (closes - opens) / 2)

@@ -62,7 +62,7 @@ def due_time(
     else:
         due = planned(arrival.date() + timedelta(days=offset))
     if not_before is not None and due < require_instant(not_before, "not_before"):
-        due = terms.next_allowed(not_before, solicitations=solicitations)
+        due = terms.next_plannable(not_before, solicitations=solicitations)
     if previous_sent_local_date is not None and terms.local_date(due) <= previous_sent_local_date:
         due = planned(previous_sent_local_date + timedelta(days=1))
     return due

@@ -360,6 +360,7 @@ class IngestionService:
                 sms_ok=lead.can_contact("sms"),
                 at=now,
                 anchor=arrived,
+                recipient=self.container.recipients.context_for(lead.contact.phone),
             )
             intake.record_lead_created(new.version, lead_id=lead.id, at=now)
             decision = IngestDecision(
