@@ -194,6 +194,19 @@ def test_the_shop_form_saves(client: TestClient, world: ConsoleWorld) -> None:
     assert "every marketing email carries it (CAN-SPAM)" in page
 
 
+def test_the_shop_form_lists_the_bookable_technicians_and_an_empty_field_clears_them(
+    client: TestClient, world: ConsoleWorld
+) -> None:
+    status, page = submit(client, f"locations/{DALLAS}/shop", shop(technician_ids="tech-mina, tech-gus"))
+    listed = config(world).location(TENANT, DALLAS).technician_ids
+    _, cleared_page = submit(client, f"locations/{DALLAS}/shop", shop(technician_ids=""))
+
+    assert status == 200 and listed == ["tech-mina", "tech-gus"]
+    assert field_value(page, f"location:{DALLAS}-technician_ids") == "tech-mina, tech-gus"
+    assert config(world).location(TENANT, DALLAS).technician_ids == []
+    assert "Location saved." in cleared_page
+
+
 def test_a_shop_without_a_postal_address_is_told_no_follow_up_email_goes_out(
     client: TestClient, world: ConsoleWorld
 ) -> None:

@@ -164,6 +164,8 @@ class ShopCalendarChanges:
                 appointment.lead_id,
                 appointment.start,
                 appointment.end,
+                # The technician the claim holds stays with it (the slot moved, not the assignment).
+                self.claims.technician_of(str(key)),
             )
             self.claims.restore(claim, now=now)
         # The CRM holds this state already: a later sync must not think it still has to write it.

@@ -8,6 +8,7 @@ is always shown in words and never becomes a server error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ _LOCATION_FIELDS = {
     "capacity": "capacity",
     "minimum lead time": "min_lead_minutes",
     "slot granularity": "slot_granularity_minutes",
+    "technician": "technician_ids",
 }
 _WINDOW_FIELDS = {"sending window start": "start", "sending window end": "end", "sending window days": "days"}
 _TEMPLATE_FIELDS = {
@@ -150,6 +152,9 @@ def save_location(
             numbers[name] = number
     if problems:
         return FormOutcome(errors=problems)
+    lists: dict[str, list[str]] = {}
+    if "technician_ids" in form:  # a page from before the field existed leaves the list alone
+        lists["technician_ids"] = [i for i in re.split(r"[,\s]+", one(form, "technician_ids")) if i]
     try:
         config_service(container).update_location(
             tenant_id,
@@ -160,6 +165,7 @@ def save_location(
             phone=one(form, "phone").strip(),
             address=one(form, "address").strip(),
             **numbers,
+            **lists,
         )
     except InvalidConfiguration as error:
         return refused(error, _LOCATION_FIELDS)
