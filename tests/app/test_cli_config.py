@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from leadorch.adapters.standins.server import serve_in_thread
+from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.app.bootstrap import bootstrap
 from leadorch.app.cli import main
 from leadorch.app.config import config_service
@@ -17,16 +20,28 @@ API_KEY = "sm_live_cli_key_0042"
 WEBHOOK_SECRET = "whsec_bGVhZG9yY2gtZml4dHVyZS1zZWNyZXQtMzItYnl0ZXMh"
 
 
+@pytest.fixture(scope="module")
+def shopmonkey_url() -> Iterator[str]:
+    """The tenant's ShopMonkey (a stand-in on a socket) with its one location, `crm-sd`."""
+    fake = FakeShopMonkey(api_key=API_KEY)
+    fake.add_location({"id": "crm-sd", "name": "San Diego"})
+    server = serve_in_thread(fake)
+    yield server.url
+    server.stop()
+
+
 @pytest.fixture
-def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def database(database_url: str, shopmonkey_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SHOPMONKEY_BASE_URL", shopmonkey_url)
     monkeypatch.setenv("USER", "ana")
     return database_url
 
 
 @pytest.fixture
-def sqlite_database(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def sqlite_database(sqlite_url: str, shopmonkey_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("SHOPMONKEY_BASE_URL", shopmonkey_url)
     monkeypatch.setenv("USER", "ana")
     return sqlite_url
 
@@ -310,3 +325,20 @@ def test_bad_input_exits_2_with_one_line_naming_the_problem(
     assert message in err
     assert "Traceback" not in err
     assert len(_audit(configured_once)) == audited  # nothing was changed
+
+
+def test_a_location_id_the_tenants_shopmonkey_does_not_list_is_refused(
+    database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _setup(capsys, monkeypatch)
+
+    code, out, err = _run(
+        capsys, "locations", "add", "tintworld", "la", "--name", "LA", "--crm-location-id", "crm-typo",
+        "--time-zone", "America/Los_Angeles",
+    )  # fmt: skip
+
+    assert (code, out) == (2, "")
+    assert "ShopMonkey has no location 'crm-typo' (GET /v3/location)" in err
+    assert "every location's rows" in err
+    code, listed, _ = _run(capsys, "locations", "list", "tintworld")
+    assert "la" not in listed.split()

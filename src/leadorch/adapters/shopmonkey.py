@@ -43,8 +43,10 @@ from leadorch.adapters.shopmonkey_models import (
     WireAppointment,
     WireCannedService,
     WireCustomer,
+    WireLocation,
     WireOrder,
     WireVehicle,
+    WireWebhook,
     appointment_body,
     appointment_from_wire,
     calendar_entry_from_wire,
@@ -64,11 +66,13 @@ from leadorch.ports.crm import (
     CrmContractError,
     CrmCustomer,
     CrmError,
+    CrmLocation,
     CrmNotFound,
     CrmOrder,
     CrmService,
     CrmUnavailable,
     CrmVehicle,
+    CrmWebhook,
     OrderListing,
 )
 
@@ -230,6 +234,37 @@ class ShopMonkeyCrm:
         log.warning("ShopMonkey appointment search still had rows after %d pages", MAX_ORDER_PAGES)
         ordered = sorted(versions.values(), key=lambda a: (a.updated_date or since, a.id))
         return AppointmentListing(appointments=ordered, complete=False, rows_returned=rows)
+
+    async def list_locations(self) -> list[CrmLocation]:
+        rows = await self._list_all("/v3/location", WireLocation, "location list")
+        return [CrmLocation(id=row.id, name=row.name) for row in rows]
+
+    async def list_webhooks(self) -> list[CrmWebhook]:
+        rows = await self._list_all("/v3/webhook", WireWebhook, "webhook list")
+        return [
+            CrmWebhook(
+                id=row.id,
+                name=row.name,
+                url=row.url,
+                enabled=row.enabled,
+                error=row.error,
+                error_message=row.error_message if row.error else None,
+                error_date=row.error_date if row.error else None,
+            )
+            for row in rows
+        ]
+
+    async def _list_all(self, path: str, wire_type: type[T], what: str) -> list[T]:
+        """Every row of a small listing, paged with `skip` (bounded: these lists are short)."""
+        rows: list[T] = []
+        for _ in range(MAX_SERVICE_PAGES):
+            params = {"limit": str(PAGE_LIMIT), "skip": str(len(rows))}
+            body = await self._send("GET", path, params=params)
+            page = _decode(body, Envelope[list[wire_type]], what)  # type: ignore[valid-type]
+            rows.extend(page.data)
+            if not page.data or not (page.meta and page.meta.has_more):
+                return rows
+        raise CrmContractError(f"ShopMonkey {what} still had more rows after {MAX_SERVICE_PAGES} pages")
 
     async def get_order(self, order_id: str) -> CrmOrder:
         body = await self._send("GET", f"/v3/order/{_path_id(order_id, 'order')}", entity="order")

@@ -157,6 +157,23 @@ class WireAppointment(msgspec.Struct, rename="camel"):
 
 # The name consent evidence read from ShopMonkey carries.
 CONSENT_SOURCE = "shopmonkey"
+
+
+class WireLocation(msgspec.Struct, rename="camel"):
+    id: str
+    name: str | None = None
+
+
+class WireWebhook(msgspec.Struct, rename="camel"):
+    id: str
+    name: str | None = None
+    url: str | None = None
+    enabled: bool = False
+    error: bool = False
+    error_message: str | None = None
+    error_date: datetime | None = None
+
+
 # Where our own appointment id travels in an appointment's free `metadata`.
 OUR_ID_KEY = "leadorchAppointmentId"
 # ShopMonkey's `confirmationStatus` values, in the port's words.

@@ -26,9 +26,11 @@ from leadorch.ports.crm import (
     CrmAppointmentRequest,
     CrmCustomer,
     CrmError,
+    CrmLocation,
     CrmOrder,
     CrmService,
     CrmVehicle,
+    CrmWebhook,
     OrderListing,
 )
 
@@ -91,6 +93,14 @@ class LoopBoundCrm:
     async def list_appointments_changed_since(self, since: datetime) -> AppointmentListing:
         listing: AppointmentListing = await self._run(self._inner.list_appointments_changed_since(since))
         return listing
+
+    async def list_locations(self) -> list[CrmLocation]:
+        locations: list[CrmLocation] = await self._run(self._inner.list_locations())
+        return locations
+
+    async def list_webhooks(self) -> list[CrmWebhook]:
+        webhooks: list[CrmWebhook] = await self._run(self._inner.list_webhooks())
+        return webhooks
 
     async def get_order(self, order_id: str) -> CrmOrder:
         order: CrmOrder = await self._run(self._inner.get_order(order_id))
@@ -196,6 +206,11 @@ def crm_clients(container: Any) -> CrmClients:
             container.extras["crm_clients"] = clients
             container.extras.setdefault("_closers", []).append(clients.close)
     return clients  # type: ignore[no-any-return]
+
+
+def shopmonkey_client(base_url: str, api_key: str) -> Any:
+    """A one-off ShopMonkey client (`async with` it), for an operator command outside a container."""
+    return _shopmonkey_factory(base_url)(api_key)
 
 
 def _shopmonkey_factory(base_url: str) -> Callable[[str], Any]:

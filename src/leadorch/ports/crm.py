@@ -224,6 +224,25 @@ class CalendarEntry(msgspec.Struct, frozen=True, kw_only=True):
     name: str | None = None
 
 
+class CrmLocation(msgspec.Struct, frozen=True, kw_only=True):
+    """A location (store) of the shop's CRM company."""
+
+    id: str
+    name: str | None = None
+
+
+class CrmWebhook(msgspec.Struct, frozen=True, kw_only=True):
+    """A webhook registered in the CRM, with its error state: in error it has stopped delivering."""
+
+    id: str
+    name: str | None
+    url: str | None
+    enabled: bool
+    error: bool
+    error_message: str | None = None
+    error_date: datetime | None = None
+
+
 class Crm(Protocol):
     """Reads leads' context from the shop's CRM and keeps its calendar in step with our bookings.
 
@@ -238,6 +257,15 @@ class Crm(Protocol):
     async def list_appointments_changed_since(self, since: datetime) -> AppointmentListing:
         """Every appointment version changed at or after `since` (timezone-aware): staff's edits in the
         calendar, for a poller that must not depend on the webhook alone."""
+        ...
+
+    async def list_locations(self) -> list[CrmLocation]:
+        """Every location of the company: how a configured location id is known to exist (the CRM
+        answers a filter on an unknown location with every location's rows)."""
+        ...
+
+    async def list_webhooks(self) -> list[CrmWebhook]:
+        """The webhooks registered with the CRM, with their error state."""
         ...
 
     async def get_order(self, order_id: str) -> CrmOrder: ...

@@ -113,6 +113,8 @@ class FakeShopMonkey:
         self.technicians: dict[str, Row] = {}
         self.requests: list[RecordedRequest] = []
         self.webhook_events: list[Json] = []
+        self.locations: dict[str, Row] = {}
+        self.webhooks: dict[str, Row] = {}
         self._clock = clock
         self._random = random.Random(seed)
         self._faults: list[_Fault] = []
@@ -136,12 +138,47 @@ class FakeShopMonkey:
         fake.add_vehicle(data("vehicle.json"))
         for service in data("canned-services.json"):
             fake.add_service(service)
+        # The fixtures' one store (README: "location 6198139a5391fa197fac13e7 is the demo store").
+        for location_id in sorted({o["locationId"] for o in fake.orders.values() if o.get("locationId")}):
+            fake.add_location({"id": location_id, "name": "Demo Store", "companyId": fake._company_id()})
         return fake
 
     # --- state -------------------------------------------------------------------------------------
 
     def add_order(self, row: Row) -> Row:
         return self._put(self.orders, row)
+
+    def add_location(self, row: Row) -> Row:
+        return self._put(self.locations, row)
+
+    def add_webhook(self, url: str, *, name: str = "leadorch", triggers: list[str] | None = None) -> Row:
+        """A webhook registered for `url`, enabled and not in error (the shape of `GET /v3/webhook`)."""
+        now = _now_iso(self._clock)
+        return self._put(
+            self.webhooks,
+            {
+                "id": secrets.token_hex(12),
+                "createdDate": now,
+                "updatedDate": now,
+                "companyId": self._company_id(),
+                "locationId": None,
+                "name": name,
+                "url": url,
+                "triggers": triggers or ["Order", "Appointment"],
+                "enabled": True,
+                "error": False,
+                "errorMessage": None,
+                "errorDate": None,
+                "version": "3",
+            },
+        )
+
+    def break_webhook(self, webhook_id: str, message: str) -> Row:
+        """Put a webhook in ShopMonkey's error state (it stops delivering until someone fixes it)."""
+        now = _now_iso(self._clock)
+        with self._lock:
+            self.webhooks[webhook_id].update(error=True, errorMessage=message, errorDate=now, updatedDate=now)
+            return copy.deepcopy(self.webhooks[webhook_id])
 
     def add_customer(self, row: Row) -> Row:
         return self._put(self.customers, row)
@@ -362,6 +399,11 @@ class FakeShopMonkey:
         if entity in ("customer", "vehicle") and method == "GET" and ident:
             table = self.customers if entity == "customer" else self.vehicles
             return self._get(table, ident, entity.capitalize())
+        if entity in ("location", "webhook") and method == "GET":
+            table = self.locations if entity == "location" else self.webhooks
+            if ident:
+                return self._get(table, ident, entity.capitalize())
+            return self._page(list(table.values()), request.query)
         if entity == "canned_service" and method == "GET" and not ident:
             return self._list_services(request.query)
         if entity == "appointment":

@@ -15,8 +15,10 @@ from leadorch.app.config import validation
 from leadorch.app.config.hours import format_days, format_weekly_hours, parse_days, parse_weekly_hours
 from leadorch.app.config.models import STAFF_ALERTS, LocationConfig, SendingWindowConfig
 from leadorch.app.config.service import ConfigService
+from leadorch.app.crm_health import check_location_exists
 from leadorch.app.senders import refusal_for, senders_lacking
 from leadorch.app.settings import load_settings
+from leadorch.ports.crm import CrmError
 
 
 def register(subparsers: Any) -> None:
@@ -138,6 +140,7 @@ def _add_location_options(parser: argparse.ArgumentParser) -> None:
 
 def _add(args: argparse.Namespace, config: ConfigService) -> int:
     _refuse_missing_senders(args)
+    _refuse_unknown_crm_location(args, config)
     window = SendingWindowConfig()
     if args.window or args.window_days:
         window = _window_config(args.window or f"{window.start}-{window.end}", args.window_days)
@@ -161,6 +164,18 @@ def _add(args: argparse.Namespace, config: ConfigService) -> int:
     print(f"added location {location.tenant_id}/{location.location_id}")
     print(describe_location(location))
     return 0
+
+
+def _refuse_unknown_crm_location(args: argparse.Namespace, config: ConfigService) -> None:
+    """With the tenant's ShopMonkey connected, its location id must be one ShopMonkey lists: a filter on
+    an unknown one answers with every location's rows (`app/crm_health.py`)."""
+    api_key = config.repository.crm_credentials(args.tenant_id).api_key
+    if api_key is None:
+        return  # no CRM yet: checked at start once one is connected
+    try:
+        check_location_exists(load_settings(), api_key.reveal(), args.tenant_id, args.crm_location_id)
+    except CrmError as error:
+        raise CliError(f"locations add: {error}") from None
 
 
 def _refuse_missing_senders(args: argparse.Namespace) -> None:

@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from leadorch.app.cli import CliError
     from leadorch.app.cli.listen import bind_listener, bound_port
     from leadorch.app.cli.worker import close_after_runtime
+    from leadorch.app.crm_health import start_crm_checks
     from leadorch.app.http.app import create_app
     from leadorch.app.observability.logging import configure_logging
     from leadorch.app.settings import load_settings
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers > 1:
         return _run_processes(args, listener)
     container = bootstrap(settings, sends_messages=True)
+    start_crm_checks(container)  # unknown location ids, webhooks in error: logged, on /ready
     runtime = start_api_background(container)
     app = create_app(container)
     print(

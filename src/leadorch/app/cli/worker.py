@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from leadorch.app.background import start_worker_background
     from leadorch.app.bootstrap import bootstrap
     from leadorch.app.cli import CliError
+    from leadorch.app.crm_health import start_crm_checks
     from leadorch.app.observability.logging import configure_logging
     from leadorch.app.settings import load_settings
 
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(
             "REDIS_URL is not set: without Redis the worker runs inside `leadorch serve`/`leadorch demo`"
         )
+    start_crm_checks(container)  # unknown location ids, webhooks in error: logged, on /ready
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -9,7 +9,7 @@ provider, its median over the leads that were reached.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from leadorch.app.config import config_service
 from leadorch.app.console import display
 from leadorch.app.console.charts import Bar, Series, bar_chart, column_chart, line_chart
 from leadorch.app.console.speed_to_lead import distribution, median_ms, speeds_by_location
+from leadorch.app.crm_health import CrmHealth
 from leadorch.app.readmodels.funnel import MAX_DAYS, FunnelDay, funnel
 
 DEFAULT_DAYS = 30
@@ -135,6 +136,8 @@ class Dashboard:
     locations: list[FunnelPanel]
     speed_chart: str
     daily_chart: str
+    # What the tenant's ShopMonkey last said is wrong: unknown location ids, webhooks in error.
+    crm_problems: list[str] = field(default_factory=list)
 
 
 def build_dashboard(container: Any, tenant_id: str, date_range: DateRange) -> Dashboard:
@@ -170,6 +173,7 @@ def build_dashboard(container: Any, tenant_id: str, date_range: DateRange) -> Da
             width=640,
         ),
         daily_chart=_daily_chart(days, date_range),
+        crm_problems=CrmHealth(container.db).problems(tenant_id),
     )
 
 

@@ -3,8 +3,9 @@
 `GET /health` says the process is alive; `GET /ready` says it can do its job: the database
 answers, Redis answers (when configured), every live read-model table has the columns its projection
 declares (else it names the `projections rebuild` to run), and the read models are caught up with the
-log within a bound. It is `degraded` (still 200) while a provider refuses our credentials or a location
-has no sender for a provider whose real credentials are set, naming each.
+log within a bound. It is `degraded` (still 200) while a provider refuses our credentials, a location
+has no sender for a provider whose real credentials are set, ShopMonkey does not know a configured
+location id, or a ShopMonkey webhook is in its error state (`app/crm_health.py`), naming each.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from leadorch.app.bootstrap import Container
+from leadorch.app.crm_health import CrmHealth
 from leadorch.app.observability.metrics import PROJECTION_LAG, REGISTRY
 from leadorch.app.projections.registry import all_projections
 from leadorch.app.projections.shape import out_of_shape
@@ -112,7 +114,13 @@ class OpsController(Controller):
         projection_problem, lags = _check_projections(container)
         if projection_problem:
             problems.append(projection_problem)
-        degraded = [] if problems else _degraded_providers(container) + _locations_without_senders(container)
+        degraded = (
+            []
+            if problems
+            else _degraded_providers(container)
+            + _locations_without_senders(container)
+            + CrmHealth(container.db).problems()
+        )
         body = {
             "status": "not ready" if problems else ("degraded" if degraded else "ready"),
             "problems": problems,

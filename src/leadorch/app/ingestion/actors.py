@@ -10,6 +10,7 @@ import logging
 import threading
 from typing import Any
 
+from leadorch.app.crm_health import check_webhooks
 from leadorch.app.ingestion.catalog import sync_catalog
 from leadorch.app.ingestion.inbox import WebhookInbox, workers_listen
 from leadorch.app.ingestion.inbox_feed import PROCESS_DELIVERY, InboxFeed, send_due_deliveries
@@ -21,6 +22,7 @@ from leadorch.app.worker.specs import ActorSpec, PeriodicSpec
 log = logging.getLogger(__name__)
 
 RELAY_INTERVAL_SECONDS = 5.0
+WEBHOOK_CHECK_INTERVAL_SECONDS = 600.0
 CATALOG_INTERVAL_SECONDS = 24 * 3600.0
 _lock = threading.Lock()
 
@@ -93,12 +95,18 @@ def sync_tenant_catalog(container: Any, tenant_id: str) -> None:
     )
 
 
+def check_crm_webhooks(container: Any) -> None:
+    """Whether each tenant's ShopMonkey webhook fell into its error state (shown on /ready, the console)."""
+    check_webhooks(container)
+
+
 ACTORS: list[ActorSpec] = [
     ActorSpec(PROCESS_DELIVERY, process_inbox_delivery, queue="ingest"),
     ActorSpec("relay_inbox", relay_inbox, queue="ingest", max_retries=0),
     ActorSpec("poll_crm", poll_crm, queue="ingest", max_retries=0),
     ActorSpec("poll_tenant", poll_tenant, queue="ingest", max_retries=0, time_limit_ms=15 * 60_000),
     ActorSpec("sync_catalogs", sync_catalogs, queue="ingest", max_retries=0),
+    ActorSpec("check_crm_webhooks", check_crm_webhooks, queue="ingest", max_retries=0),
     ActorSpec("sync_catalog", sync_tenant_catalog, queue="ingest", max_retries=3, time_limit_ms=10 * 60_000),
 ]
 
@@ -114,4 +122,5 @@ PERIODIC: list[PeriodicSpec] = [
     PeriodicSpec("relay_inbox", lambda settings: RELAY_INTERVAL_SECONDS),
     PeriodicSpec("poll_crm", lambda settings: float(settings.poll_interval_seconds)),
     PeriodicSpec("sync_catalogs", lambda settings: CATALOG_INTERVAL_SECONDS),
+    PeriodicSpec("check_crm_webhooks", lambda settings: WEBHOOK_CHECK_INTERVAL_SECONDS),
 ]
