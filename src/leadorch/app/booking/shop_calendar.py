@@ -99,6 +99,14 @@ class ShopCalendar:
             raise CalendarUnavailable(f"the shop's calendar could not be read ({error})") from error
 
 
+def technicians_on_calendar(
+    container: Any, tenant_id: str, location: LocationConfig, start: datetime, end: datetime
+) -> list[str]:
+    """The technicians the location's CRM calendar names over [start, end), in order of appearance."""
+    entries = ShopCalendar(container).entries(tenant_id, location, start, end, fresh=True)
+    return list(dict.fromkeys(t for entry in entries for t in entry.technician_ids))
+
+
 def _by_local_day(
     entries: list[CalendarEntry], days: list[date], tz: ZoneInfo
 ) -> dict[date, list[CalendarEntry]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from leadorch.app.cli import CliError
+from leadorch.app.cli import CliError, technicians_sync
 from leadorch.app.cli.tenants import actor_of, add_actor, config_command
 from leadorch.app.config import validation
 from leadorch.app.config.hours import format_days, format_weekly_hours, parse_days, parse_weekly_hours
@@ -71,6 +71,7 @@ def register(subparsers: Any) -> None:
     )
     add_actor(update)
     update.set_defaults(handler=config_command(_update))
+    technicians_sync.add_parser(commands)
 
     hours = commands.add_parser("hours", help="set the weekly opening hours")
     hours.add_argument("tenant_id", metavar="TENANT")
