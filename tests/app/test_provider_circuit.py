@@ -164,6 +164,10 @@ def _unreachable(provider: str) -> None:
     raise TransientDeliveryError(f"{provider} did not answer")
 
 
+def _broken(provider: str) -> None:
+    raise RuntimeError(f"a bug in the {provider} check")
+
+
 def test_only_the_refusal_that_opens_the_circuit_is_an_opening(db: Database) -> None:
     first = open_circuit(db, "twilio", "401", now=NOON)
     straggler = open_circuit(db, "twilio", "401", now=NOON + timedelta(seconds=5))
@@ -185,9 +189,10 @@ def test_a_failed_probe_doubles_the_pause_and_an_accepted_one_closes_the_circuit
     refused = paused_providers(db, refuse, now=probe_time)
     until, _ = open_circuits(db)["twilio"]
     unreachable = paused_providers(db, _unreachable, now=until)
+    broken = paused_providers(db, _broken, now=until)
     accepted = paused_providers(db, lambda _p: None, now=until)
 
-    assert still_paused == refused == unreachable == {"twilio"}
+    assert still_paused == refused == unreachable == broken == {"twilio"}
     assert checked == ["twilio"]  # not probed while the pause lasts
     assert until == probe_time + 2 * FIRST_PAUSE
     assert accepted == set() and open_circuits(db) == {}

@@ -117,6 +117,11 @@ def paused_providers(db: Database, check: Callable[[str], None], *, now: datetim
         except DeliveryError as unknown:  # unreachable: it cannot tell now; the next dispatch asks again
             log.warning("%s credentials check did not answer: %s", provider, unknown)
             paused.add(provider)
+        except Exception:  # a bug in the check must not stop dispatching through the other provider
+            log.exception(
+                "%s credentials check failed unexpectedly; sending through it stays paused", provider
+            )
+            paused.add(provider)
         else:
             close_circuit(db, provider)
     return paused
