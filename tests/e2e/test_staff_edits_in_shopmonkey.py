@@ -21,6 +21,7 @@ from tests.support.services import create_database, drop_database
 from leadorch.adapters.shopmonkey_webhook import sign_delivery
 from leadorch.app.booking.reminders import send_due_reminders
 from leadorch.app.config import config_service
+from leadorch.app.console.lead_page import build_lead_page
 from leadorch.app.ingestion.poller import CrmPoller
 from leadorch.app.readmodels.appointments import appointments_of_lead
 from leadorch.domain.appointment import ShopConfirmation
@@ -192,6 +193,10 @@ def test_a_confirmation_or_decline_set_in_shopmonkey_shows_on_ours(world: ChatWo
         ShopConfirmation.DECLINED,
     )
     assert appointment.is_confirmed and appointment.start == FRIDAY_0900  # a decline is shown, not acted on
+    (row,) = appointments_of_lead(world.container.db, world.tenant_id, world.lead_id)
+    assert (row.status, row.shop_confirmation) == ("confirmed", "declined")
+    (shown,) = build_lead_page(world.container, world.tenant_id, world.lead_id, reveal=False).appointments
+    assert shown.shop_confirmation == "declined"
 
 
 def test_the_poller_brings_a_staff_move_whose_webhook_never_came(world: ChatWorld) -> None:

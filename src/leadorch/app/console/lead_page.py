@@ -88,6 +88,7 @@ class AppointmentRow:
     status: str
     crm_sync: str
     crm_error: str | None
+    shop_confirmation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ def _appointment(appointment: AppointmentView, zone: str | None) -> AppointmentR
         status=appointment.status,
         crm_sync=appointment.crm_sync,
         crm_error=appointment.crm_sync_error,
+        shop_confirmation=appointment.shop_confirmation,
     )
 
 

@@ -35,6 +35,8 @@ APPOINTMENTS = Table(
         ("crm_appointment_id", "TEXT"),
         ("crm_sync_error", "TEXT"),
         ("updated_at", "TEXT NOT NULL"),
+        # The customer's answer as the shop's CRM records it (confirmed, declined, no_response), if any.
+        ("shop_confirmation", "TEXT"),
     ),
     key=("appointment_id",),
     indexes=(
@@ -102,6 +104,8 @@ def _changes(event: Any) -> dict[str, Any]:
         return {"status": "cancelled", "status_reason": event.reason, "crm_sync": "pending"}
     if isinstance(event, Appointment.CancelledByShop):
         return {"status": "cancelled", "status_reason": event.reason}
+    if isinstance(event, Appointment.ShopConfirmationRecorded):
+        return {"shop_confirmation": event.confirmation}
     if isinstance(event, Appointment.Completed):
         return {"status": "completed"}
     if isinstance(event, Appointment.NoShow):

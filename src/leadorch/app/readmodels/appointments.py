@@ -44,6 +44,7 @@ class AppointmentView(msgspec.Struct, kw_only=True):
     crm_appointment_id: str | None
     crm_sync_error: str | None
     updated_at: datetime
+    shop_confirmation: str | None = None
 
 
 def appointments_for_location(
