@@ -24,9 +24,6 @@ from bench import scenario
 from bench.stats import Figure, Report, Spread, percentile
 from tests.support.touch_world import TENANT, touch_world
 
-from leadorch.app.chat.service import chat_service
-from leadorch.app.links import links_for
-
 MESSAGES = (
     "How much is ceramic tint for my car?",
     "Do you have anything Saturday morning?",
@@ -46,8 +43,8 @@ def main() -> int:
     print(f"benchmark 6, chat turn overhead ({runs} runs of {turns} turns, offline assistant, PostgreSQL)")
     p50s, p99s, base99 = [], [], []
     with scenario.fresh_database() as database_url, touch_world(database_url) as world:
-        service = chat_service(world.container)
-        links = links_for(world.container)
+        service = world.container.chat
+        links = world.container.links
         sessions = []
         for _ in range(turns // 4):
             lead_id, _ = world.new_lead()

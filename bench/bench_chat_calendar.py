@@ -27,10 +27,7 @@ from bench.stats import Figure, Report, Spread, percentile
 from tests.conftest import shared_fixtures_dir
 from tests.support.chat_world import LOCATION, chat_servers
 
-from leadorch.app.chat.service import chat_service
-from leadorch.app.config import config_service
 from leadorch.app.config.demo_seed import DEMO_CRM_LOCATION
-from leadorch.app.links import links_for
 
 CRM_LATENCY_SECONDS = 0.05
 QUESTION = "what times do you have Friday?"
@@ -54,7 +51,7 @@ def main() -> int:
     p99s, p50s, warm99s, warm50s, reads_per_turn = [], [], [], [], []
     with scenario.fresh_database() as database_url, chat_servers(database_url) as world:
         world.fresh_tenant()
-        config = config_service(world.container)
+        config = world.container.config
         config.update_location(world.tenant_id, LOCATION, technician_ids=[MINA, GUS], actor="bench")
         world.shopmonkey.add_fixture_calendar(shared_fixtures_dir())
         world.shopmonkey.add_appointment(
@@ -68,8 +65,8 @@ def main() -> int:
             }
         )
         world.shopmonkey.add_latency("/v3/appointment/search*", CRM_LATENCY_SECONDS)
-        service = chat_service(world.container)
-        links = links_for(world.container)
+        service = world.container.chat
+        links = world.container.links
         sessions = []
         for _ in range(max(10, turns // 4)):  # short conversations, as customers have
             lead_id = world.new_lead()

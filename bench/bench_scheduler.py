@@ -34,8 +34,6 @@ from tests.support.touch_world import LOCATION, SHOP_NUMBER, TENANT, TouchWorld,
 
 from leadorch.adapters.standins.sendgrid import API_KEY as SENDGRID_KEY
 from leadorch.adapters.standins.twilio import ACCOUNT_SID, AUTH_TOKEN
-from leadorch.app.config import config_service
-from leadorch.app.messaging import messenger_for
 from leadorch.app.projections.due_touches import DUE_TOUCHES
 from leadorch.app.projections.tables import LIVE_PREFIX
 from leadorch.app.readmodels.due_touches import due_touches
@@ -83,8 +81,8 @@ class ProvidersProcess:
 def populate(world: TouchWorld, leads: int, rng: random.Random) -> None:
     """`leads` leads with their schedules over the last 30 days, most already past touch 1."""
     now = world.clock.now()
-    tenant = config_service(world.container).tenant(TENANT)
-    location = config_service(world.container).location(TENANT, LOCATION)
+    tenant = world.container.config.tenant(TENANT)
+    location = world.container.config.location(TENANT, LOCATION)
     batch: list[object] = []
     for serial in range(leads):
         at = now - timedelta(seconds=rng.uniform(0, 30 * 86400))
@@ -209,7 +207,7 @@ def measure(leads: int, runs: int, seconds: float, report: Report, providers: Pr
         populate(world, leads, random.Random(5))
         print(f"  populated in {time.perf_counter() - started:.0f} s", flush=True)
         query_p50, query_p99, lookup_p50, rates, floor_rates = [], [], [], [], []
-        messenger = messenger_for(world.container)
+        messenger = world.container.messenger
         for run in range(1, runs + 1):
             query, lookup = time_query(world)
             query_p50.append(percentile(query, 50))

@@ -36,7 +36,6 @@ from leadorch.adapters.standins.server import RunningServer, serve_in_thread  # 
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey  # noqa: E402
 from leadorch.adapters.standins.twilio import TwilioStandIn  # noqa: E402
 from leadorch.app.bootstrap import bootstrap  # noqa: E402
-from leadorch.app.config import config_service  # noqa: E402
 from leadorch.app.settings import load_settings  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "shopmonkey"
@@ -305,7 +304,7 @@ def configure_shop(database_url: str, *, shopmonkey_api_key: str, time_zone: str
     """The benchmark tenant (demo mode off, so messages really go out) and its one shop."""
     container = bootstrap(load_settings({}, database_url=database_url))
     try:
-        service = config_service(container)
+        service = container.config
         service.create_tenant(
             TENANT,
             name="Bench Tint",

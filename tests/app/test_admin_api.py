@@ -229,10 +229,9 @@ def test_catalog_lists_effective_prices_and_a_location_can_override_one(client: 
     auth = _bearer(token)
     _add_location(client, "tintworld", token, "san-diego", "crm-sd")
     container = client.app.state["container"]
-    from leadorch.app.config import config_service
     from leadorch.ports.crm import CrmService
 
-    config_service(container).upsert_crm_services(
+    container.config.upsert_crm_services(
         "tintworld",
         [CrmService(id="cs-1", name="Ultimate", price_cents=60000, duration_minutes=180, bookable=True,
                     deleted=False, location_id="crm-sd")],

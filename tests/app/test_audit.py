@@ -18,7 +18,6 @@ from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.audit import mask
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.cli import main
-from leadorch.app.config import config_service
 from leadorch.app.http.app import create_app
 from leadorch.app.settings import load_settings
 from leadorch.domain.appointment import Appointment
@@ -184,7 +183,7 @@ def test_secrets_are_hidden_even_in_full_and_contact_details_masked_by_key_and_i
 
 def test_the_history_endpoint_is_tenant_scoped_and_masks_unless_full(container: Container) -> None:
     lead = a_lead_with_a_full_history(container)
-    config = config_service(container)
+    config = container.config
     own_token = config.create_tenant("tint-co", name="Tint Co", actor="test").api_token
     other_token = config.create_tenant("other-co", name="Other Co", actor="test").api_token
     path = f"/api/tenants/tint-co/leads/{lead.id}/events"

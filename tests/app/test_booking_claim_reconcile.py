@@ -28,9 +28,8 @@ from tests.support.chat_world import LOCATION, ChatWorld
 
 from leadorch.app.booking import actors
 from leadorch.app.booking.orphan_claims import ORPHAN_GRACE, reconcile_claims
-from leadorch.app.booking.service import SlotTaken, booking_service
+from leadorch.app.booking.service import SlotTaken
 from leadorch.app.booking.slot_claims import Claim, Reconciled, SlotClaims
-from leadorch.app.config import config_service
 from leadorch.domain.appointment import Appointment, AppointmentStatus
 from leadorch.domain.lead import Lead
 
@@ -147,8 +146,8 @@ def test_a_finished_reschedule_frees_the_old_slot_once_the_log_is_read(chat_worl
     book(chat_world, ana)
     book(chat_world, chat_world.new_lead(first_name="Ben"))
     chat_world.catch_up()
-    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
-    booking_service(chat_world.container).reschedule(
+    location = chat_world.container.config.location(chat_world.tenant_id, LOCATION)
+    chat_world.container.booking.reschedule(
         tenant_id=chat_world.tenant_id, lead_id=ana, location=location, start=FRIDAY_2PM
     )
     chat_world.catch_up()

@@ -20,8 +20,6 @@ from leadorch.app.booking.crm_sync import (
     sync_appointment_to_crm,
     sync_pending_appointments,
 )
-from leadorch.app.booking.service import booking_service
-from leadorch.app.config import config_service
 from leadorch.app.readmodels.appointments import AppointmentView, appointments_of_lead
 from leadorch.domain.values import LeadStatus
 
@@ -39,7 +37,7 @@ def calendar_row(world: ChatWorld, lead_id: str | None = None) -> AppointmentVie
 
 
 def test_a_chat_booking_appears_in_shopmonkey_with_what_the_customer_asked(chat_world: ChatWorld) -> None:
-    chat_world.container.extras["assistant"] = OfflineAssistant()
+    chat_world.container.assistant = OfflineAssistant()
     chat_world.say("How much for the premium package?")
     chat_world.say("what times do you have Friday for the premium package?")
 
@@ -69,8 +67,8 @@ def test_a_chat_booking_appears_in_shopmonkey_with_what_the_customer_asked(chat_
 def test_a_move_updates_and_a_cancellation_deletes_the_shopmonkey_appointment(chat_world: ChatWorld) -> None:
     book(chat_world)
     (created,) = chat_world.crm_appointments()
-    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
-    service = booking_service(chat_world.container)
+    location = chat_world.container.config.location(chat_world.tenant_id, LOCATION)
+    service = chat_world.container.booking
 
     service.reschedule(
         tenant_id=chat_world.tenant_id,
@@ -144,9 +142,9 @@ def test_an_applied_create_whose_note_staff_rewrote_is_still_adopted_by_its_time
 def test_a_retry_adopts_the_applied_create_and_moves_it_when_the_booking_moved(chat_world: ChatWorld) -> None:
     chat_world.shopmonkey.apply_then_fail_next("/v3/appointment", method="POST")
     book(chat_world)
-    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
+    location = chat_world.container.config.location(chat_world.tenant_id, LOCATION)
 
-    booking_service(chat_world.container).reschedule(
+    chat_world.container.booking.reschedule(
         tenant_id=chat_world.tenant_id,
         lead_id=chat_world.lead_id,
         location=location,
@@ -168,7 +166,7 @@ def test_cancelling_after_an_applied_but_failed_create_removes_it_from_shopmonke
     book(chat_world)
     assert len(chat_world.crm_appointments()) == 1
 
-    booking_service(chat_world.container).cancel(
+    chat_world.container.booking.cancel(
         tenant_id=chat_world.tenant_id, lead_id=chat_world.lead_id, reason="plans changed"
     )
     chat_world.clock.advance(timedelta(minutes=5))

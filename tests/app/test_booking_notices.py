@@ -15,8 +15,6 @@ from tests.support.chat_world import LOCATION, MAYA_EMAIL, MAYA_PHONE, ChatWorld
 
 from leadorch.app.booking.notices import NoticeLedger, send_appointment_notice
 from leadorch.app.booking.reminders import send_due_reminders
-from leadorch.app.booking.service import booking_service
-from leadorch.app.config import config_service
 
 THURSDAY_10AM = FRIDAY_10AM - timedelta(days=1)
 
@@ -68,8 +66,8 @@ def test_demo_mode_suppresses_addresses_off_the_allow_list(chat_world: ChatWorld
 
 def test_moves_and_cancellations_are_announced_and_each_notice_goes_once(chat_world: ChatWorld) -> None:
     appointment_id = book(chat_world)
-    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
-    service = booking_service(chat_world.container)
+    location = chat_world.container.config.location(chat_world.tenant_id, LOCATION)
+    service = chat_world.container.booking
     service.reschedule(
         tenant_id=chat_world.tenant_id,
         lead_id=chat_world.lead_id,
@@ -123,7 +121,7 @@ def test_a_reminder_goes_out_24_hours_ahead_once(chat_world: ChatWorld) -> None:
 
 
 def test_a_reminder_due_before_the_sending_window_waits_for_it_to_open(chat_world: ChatWorld) -> None:
-    config_service(chat_world.container).set_sending_window(
+    chat_world.container.config.set_sending_window(
         chat_world.tenant_id, LOCATION, start="11:00", end="20:00", actor="test"
     )
     appointment_id = book(

@@ -25,9 +25,8 @@ from tests.support.chat_world import LOCATION, ChatWorld
 
 from leadorch.app.booking import actors
 from leadorch.app.booking.orphan_claims import ORPHAN_GRACE, release_orphan_claims
-from leadorch.app.booking.service import SlotTaken, booking_service
+from leadorch.app.booking.service import SlotTaken
 from leadorch.app.booking.slot_claims import Claim, SlotClaims
-from leadorch.app.config import config_service
 
 
 def crashed_booking(world: ChatWorld, start: datetime = FRIDAY_10AM) -> str:
@@ -114,8 +113,8 @@ def test_cancelled_and_rescheduled_appointments_keep_their_claims_as_booking_lef
     ana, ben = chat_world.new_lead(first_name="Ana"), chat_world.new_lead(first_name="Ben")
     book(chat_world, ana)
     book(chat_world, ben)
-    service = booking_service(chat_world.container)
-    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
+    service = chat_world.container.booking
+    location = chat_world.container.config.location(chat_world.tenant_id, LOCATION)
     service.cancel(tenant_id=chat_world.tenant_id, lead_id=ana, reason="plans changed")
     service.reschedule(
         tenant_id=chat_world.tenant_id, lead_id=ben, location=location, start=FRIDAY_10AM + timedelta(hours=4)

@@ -17,9 +17,7 @@ from tests.support.chat_world import LOCATION, PREMIUM, ChatWorld
 from tests.support.services import create_database, drop_database
 
 from leadorch.adapters.offline_assistant import OfflineAssistant
-from leadorch.app.booking.service import SlotTaken, booking_service
-from leadorch.app.chat.service import chat_service
-from leadorch.app.config import config_service
+from leadorch.app.booking.service import SlotTaken
 from leadorch.app.readmodels.appointments import appointments_for_location
 from leadorch.domain.availability import ServiceLine
 from leadorch.domain.values import LeadStatus
@@ -60,8 +58,8 @@ def race(*attempts: Callable[[], Any]) -> list[Any]:
 
 
 def test_of_many_bookings_for_the_last_bay_exactly_one_wins(chat_world: ChatWorld) -> None:
-    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
-    service = booking_service(chat_world.container)
+    location = chat_world.container.config.location(chat_world.tenant_id, LOCATION)
+    service = chat_world.container.booking
     for round_number in range(3):
         start = FRIDAY_10AM + timedelta(hours=2 * round_number)
         early = chat_world.new_lead(first_name="Early")
@@ -97,9 +95,9 @@ def test_of_many_bookings_for_the_last_bay_exactly_one_wins(chat_world: ChatWorl
 def test_two_chats_racing_for_the_last_slot_one_books_the_other_gets_fresh_times(
     chat_world: ChatWorld,
 ) -> None:
-    chat_world.container.extras["assistant"] = OfflineAssistant()
-    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
-    booking_service(chat_world.container).book(
+    chat_world.container.assistant = OfflineAssistant()
+    location = chat_world.container.config.location(chat_world.tenant_id, LOCATION)
+    chat_world.container.booking.book(
         tenant_id=chat_world.tenant_id,
         lead_id=chat_world.new_lead(first_name="Early"),
         location=location,
@@ -108,7 +106,7 @@ def test_two_chats_racing_for_the_last_slot_one_books_the_other_gets_fresh_times
     )
     ana, ben = chat_world.new_lead(first_name="Ana"), chat_world.new_lead(first_name="Ben")
     sessions = [chat_world.open(lead)["session_id"] for lead in (ana, ben)]
-    chat = chat_service(chat_world.container)
+    chat = chat_world.container.chat
     wanted = "Book the premium package Fri Nov 27, 10:00 AM (2026-11-27T10:00:00-08:00)"
 
     replies = race(*[(lambda s=session: chat.post_message(s, wanted)) for session in sessions])

@@ -11,8 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from tests.support.chat_world import LOCATION, PREMIUM, ChatWorld
 
-from leadorch.app.booking.service import BookingRefused, SlotTaken, booking_service
-from leadorch.app.config import config_service
+from leadorch.app.booking.service import BookingRefused, SlotTaken
 from leadorch.app.readmodels.appointments import appointments_for_location
 from leadorch.domain.availability import ServiceLine
 from leadorch.domain.values import LeadStatus
@@ -24,16 +23,16 @@ PREMIUM_LINE = ServiceLine(
 
 
 def book(world: ChatWorld, lead_id: str, start: datetime = FRIDAY_10AM) -> str:
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    appointment = booking_service(world.container).book(
+    location = world.container.config.location(world.tenant_id, LOCATION)
+    appointment = world.container.booking.book(
         tenant_id=world.tenant_id, lead_id=lead_id, location=location, services=[PREMIUM_LINE], start=start
     )
     return str(appointment.id)
 
 
 def open_starts(world: ChatWorld, day_start: datetime) -> list[datetime]:
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    return booking_service(world.container).open_slots(
+    location = world.container.config.location(world.tenant_id, LOCATION)
+    return world.container.booking.open_slots(
         world.tenant_id, location, timedelta(hours=2), day_start, day_start + timedelta(hours=12)
     )
 
@@ -90,7 +89,7 @@ def test_cancelling_frees_the_slot_and_the_lead_is_engaged_again(chat_world: Cha
     book(chat_world, chat_world.lead_id)
     book(chat_world, others[0])
 
-    cancelled = booking_service(chat_world.container).cancel(
+    cancelled = chat_world.container.booking.cancel(
         tenant_id=chat_world.tenant_id, lead_id=chat_world.lead_id, reason="plans changed"
     )
     book(chat_world, others[1])
@@ -104,9 +103,9 @@ def test_rescheduling_moves_the_claim_and_frees_the_old_time(chat_world: ChatWor
     ana, ben, cy = (chat_world.new_lead(first_name=name) for name in ("Ana", "Ben", "Cy"))
     book(chat_world, ana)
     book(chat_world, ben)
-    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
+    location = chat_world.container.config.location(chat_world.tenant_id, LOCATION)
 
-    moved = booking_service(chat_world.container).reschedule(
+    moved = chat_world.container.booking.reschedule(
         tenant_id=chat_world.tenant_id, lead_id=ben, location=location, start=FRIDAY_10AM + timedelta(hours=4)
     )
     book(chat_world, cy)  # the 10:00 bay Ben left

@@ -8,9 +8,7 @@ from uuid import UUID
 import pytest
 from tests.support.chat_world import LOCATION, PREMIUM, WEDNESDAY_0930, ChatWorld
 
-from leadorch.app.booking.service import booking_service
 from leadorch.app.chat.prompt import system_prompt
-from leadorch.app.config import config_service
 from leadorch.domain.availability import ServiceLine
 
 
@@ -20,14 +18,14 @@ def shared_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def prompt_for(world: ChatWorld, lead_id: str | None = None) -> tuple[str, str]:
-    config = config_service(world.container)
+    config = world.container.config
     lead = world.lead(lead_id)
     prompt = system_prompt(
         tenant=config.tenant(world.tenant_id),
         location=config.location(world.tenant_id, LOCATION),
         catalog=config.catalog(world.tenant_id, LOCATION),
         lead=lead,
-        appointment=booking_service(world.container).current_appointment(world.tenant_id, lead),
+        appointment=world.container.booking.current_appointment(world.tenant_id, lead),
         now=world.clock.now(),
     )
     return prompt.static, prompt.dynamic
@@ -36,7 +34,7 @@ def prompt_for(world: ChatWorld, lead_id: str | None = None) -> tuple[str, str]:
 def test_the_static_part_holds_the_shops_name_address_hours_prices_and_policies(
     chat_world: ChatWorld,
 ) -> None:
-    config_service(chat_world.container).set_location_price(
+    chat_world.container.config.set_location_price(
         chat_world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
     )
 
@@ -82,8 +80,8 @@ def test_the_dynamic_part_is_this_customer_now(chat_world: ChatWorld) -> None:
 
 
 def test_the_dynamic_part_names_the_booked_appointment(chat_world: ChatWorld) -> None:
-    location = config_service(chat_world.container).location(chat_world.tenant_id, LOCATION)
-    booking_service(chat_world.container).book(
+    location = chat_world.container.config.location(chat_world.tenant_id, LOCATION)
+    chat_world.container.booking.book(
         tenant_id=chat_world.tenant_id,
         lead_id=UUID(chat_world.lead_id),
         location=location,
@@ -100,7 +98,7 @@ def test_the_dynamic_part_names_the_booked_appointment(chat_world: ChatWorld) ->
 
 
 def test_upcoming_closures_are_listed(chat_world: ChatWorld) -> None:
-    config = config_service(chat_world.container)
+    config = chat_world.container.config
     config.set_date_exception(
         chat_world.tenant_id,
         LOCATION,

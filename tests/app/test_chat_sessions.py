@@ -150,7 +150,7 @@ def test_message_size_and_emptiness_are_refused_with_the_reason(chat_world: Chat
 
 
 def test_a_flood_of_messages_is_slowed_down_with_retry_after(chat_world: ChatWorld) -> None:
-    chat_world.container.extras["chat_rate_limits"] = ChatRateLimits(
+    chat_world.container.chat_rate_limits = ChatRateLimits(
         per_session=TokenBuckets(capacity=2, per_second=0.01)
     )
     session_id = chat_world.open()["session_id"]
@@ -167,7 +167,7 @@ def test_a_flood_of_messages_is_slowed_down_with_retry_after(chat_world: ChatWor
 
 
 def test_one_address_cannot_flood_many_sessions_either(chat_world: ChatWorld) -> None:
-    chat_world.container.extras["chat_rate_limits"] = ChatRateLimits(
+    chat_world.container.chat_rate_limits = ChatRateLimits(
         messages_per_address=TokenBuckets(capacity=2, per_second=0.01)
     )
     session_id = chat_world.open()["session_id"]
@@ -181,7 +181,7 @@ def test_one_address_cannot_flood_many_sessions_either(chat_world: ChatWorld) ->
 
 
 def test_opening_many_chats_from_one_address_is_slowed_down(chat_world: ChatWorld) -> None:
-    chat_world.container.extras["chat_rate_limits"] = ChatRateLimits(
+    chat_world.container.chat_rate_limits = ChatRateLimits(
         opens_per_address=TokenBuckets(capacity=1, per_second=0.01)
     )
     token = chat_world.token()

@@ -19,9 +19,7 @@ from tests.support.chat_world import (
     ChatWorld,
 )
 
-from leadorch.app.booking.service import booking_service
 from leadorch.app.chat.tool_runner import ChatContext, ToolRunner
-from leadorch.app.config import config_service
 from leadorch.domain.values import LeadStatus
 
 FRIDAY_10AM = "2026-11-27T10:00:00-08:00"
@@ -34,7 +32,7 @@ def shared_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def tools_for(world: ChatWorld, lead_id: str | None = None, said: tuple[str, ...] = ()) -> ToolRunner:
-    config = config_service(world.container)
+    config = world.container.config
     lead = world.lead(lead_id)
     context = ChatContext(
         container=world.container,
@@ -46,7 +44,7 @@ def tools_for(world: ChatWorld, lead_id: str | None = None, said: tuple[str, ...
         customer_texts=said,
         generic_words=frozenset(config.tenant(world.tenant_id).catalog_generic_words),
     )
-    return ToolRunner(context, booking_service(world.container))
+    return ToolRunner(context, world.container.booking)
 
 
 def error_of(result: dict[str, Any]) -> str:
@@ -55,7 +53,7 @@ def error_of(result: dict[str, Any]) -> str:
 
 
 def test_list_services_gives_the_locations_catalog_prices(chat_world: ChatWorld) -> None:
-    config_service(chat_world.container).set_location_price(
+    chat_world.container.config.set_location_price(
         chat_world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
     )
 
@@ -161,7 +159,7 @@ def test_a_service_the_customer_named_is_used_when_the_model_leaves_it_out(chat_
 def test_the_tenants_generic_words_decide_which_words_name_a_service(chat_world: ChatWorld) -> None:
     asked = {"date": "2026-11-27", "service": "premium ceramic"}
     tie = tools_for(chat_world).run("find_slots", asked)  # "premium" and "ceramic" each name one service
-    config = config_service(chat_world.container)
+    config = chat_world.container.config
     words = config.tenant(chat_world.tenant_id).catalog_generic_words
     config.update_tenant(chat_world.tenant_id, catalog_generic_words=[*words, "ceramic"], actor="test")
 
@@ -172,7 +170,7 @@ def test_the_tenants_generic_words_decide_which_words_name_a_service(chat_world:
 
 
 def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(chat_world: ChatWorld) -> None:
-    config_service(chat_world.container).set_location_price(
+    chat_world.container.config.set_location_price(
         chat_world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
     )
 

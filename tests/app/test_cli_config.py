@@ -12,7 +12,6 @@ from leadorch.adapters.standins.server import serve_in_thread
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.app.bootstrap import bootstrap
 from leadorch.app.cli import main
-from leadorch.app.config import config_service
 from leadorch.app.config.models import AuditEntry
 from leadorch.app.settings import load_settings
 
@@ -51,7 +50,7 @@ def configured_once(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database with tintworld/san-diego set up, shared by the bad-input cases (which change nothing)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'config.db'}"
     container = bootstrap(load_settings({}, database_url=url))
-    config = config_service(container)
+    config = container.config
     config.create_tenant("tintworld", name="Tint World", actor="setup")
     config.add_location(
         "tintworld",
@@ -74,7 +73,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 def _audit(database_url: str) -> list[AuditEntry]:
     container = bootstrap(load_settings({}, database_url=database_url))
     try:
-        return config_service(container).audit(limit=1000)
+        return container.config.audit(limit=1000)
     finally:
         container.close()
 
@@ -254,7 +253,7 @@ def test_catalog_list_and_location_prices_in_dollars(
     container = bootstrap(load_settings({}, database_url=sqlite_database))
     from leadorch.app.config.models import CatalogService
 
-    config_service(container).put_service(
+    container.config.put_service(
         "tintworld",
         CatalogService(
             service_id="cs-1", name="Ultimate Tint Package", duration_minutes=180, price_cents=60000

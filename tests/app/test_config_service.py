@@ -15,7 +15,6 @@ from tests.conftest import shared_fixtures_dir
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
-from leadorch.app.config import config_service
 from leadorch.app.config.demo_seed import seed_demo_tenant
 from leadorch.app.config.errors import (
     ConcurrentEdit,
@@ -44,7 +43,7 @@ def _container(url: str) -> Container:
 @pytest.fixture
 def config(sqlite_url: str) -> Iterator[ConfigService]:
     container = _container(sqlite_url)
-    service = config_service(container)
+    service = container.config
     service.create_tenant("tintworld", name="Tint World", actor="ana")
     service.add_location(
         "tintworld",
@@ -326,7 +325,7 @@ def test_demo_seed_matches_the_shopmonkey_fixtures_and_is_idempotent(database_ur
     container = _container(database_url)
     clock = container.clock
     assert isinstance(clock, AdjustableClock)
-    config = config_service(container)
+    config = container.config
     try:
         token = seed_demo_tenant(config.repository, clock)
         audited = len(config.audit(limit=1000))

@@ -244,7 +244,7 @@ def test_staff_to_alert_are_those_who_asked_for_that_alert() -> None:
 
 def test_a_tenant_template_part_replaces_only_that_part_of_the_default() -> None:
     from leadorch.app.config.models import TouchTemplate
-    from leadorch.app.messages import DEFAULT_TEMPLATES
+    from leadorch.app.messages.defaults import DEFAULT_TEMPLATES
 
     tenant = TenantConfig(tenant_id="t", name="T", templates={3: TouchTemplate(sms="Hi {{ first_name }}!")})
 

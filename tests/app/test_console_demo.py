@@ -44,7 +44,7 @@ def demo(sqlite_url: str) -> Iterator[DemoServer]:
     env = DemoEnvironment(
         clock=clock, shopmonkey=FakeShopMonkey.from_fixtures(api_key=DEMO_SHOPMONKEY_KEY, clock=clock.now)
     )
-    container.extras["demo"] = env
+    container.demo = env
     server = serve_in_thread(create_app(container), port=port)
     yield DemoServer(container, env, server)
     server.stop()

@@ -21,7 +21,6 @@ from tests.app.test_console_world import (
     log_in,
 )
 
-from leadorch.app.config import config_service
 from leadorch.app.http.app import create_app
 
 SETTINGS = f"/console/t/{TENANT}/settings"
@@ -62,7 +61,7 @@ def field_value(page: str, field_id: str) -> str:
 
 
 def config(world: ConsoleWorld):  # type: ignore[no-untyped-def]
-    return config_service(world.container)
+    return world.container.config
 
 
 # ------------------------------------------------------------------------------------------- tenant

@@ -30,7 +30,6 @@ from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
-from leadorch.app.config import config_service
 from leadorch.app.config.hours import parse_weekly_hours
 from leadorch.app.config.models import CatalogService
 from leadorch.app.projections.wiring import catch_up
@@ -73,7 +72,7 @@ def build_world(database_url: str) -> ConsoleWorld:
     container = bootstrap(
         load_settings({}, database_url=database_url, admin_token=ADMIN_TOKEN), clock=AdjustableClock(NOW)
     )
-    config = config_service(container)
+    config = container.config
     tenant_token = config.create_tenant(TENANT, name="Sunshield Tint", actor="test").api_token
     hours = parse_weekly_hours("mon-fri 09:00-18:00; sat 10:00-16:00; sun closed")
     for location_id, name, zone, phone in (
@@ -217,7 +216,7 @@ def arrive(
 ) -> tuple[Lead, TouchPointSchedule]:
     """The lead arrived (with evidence of its SMS consent when `texts_verified` says when ShopMonkey
     verified it; without, like leads imported before the evidence was kept)."""
-    config = config_service(world.container)
+    config = world.container.config
     location = config.location(tenant, location_id)
     lead, schedule = (
         a_lead(

@@ -8,7 +8,6 @@ from __future__ import annotations
 from litestar.testing import TestClient
 from tests.support.shopmonkey_world import TENANT, ShopMonkeyWorld
 
-from leadorch.app.config import config_service
 from leadorch.app.console.dashboard import DateRange, build_dashboard
 from leadorch.app.crm_health import CrmHealth, check_crm_locations, check_webhooks, start_crm_checks
 from leadorch.app.http.app import create_app
@@ -27,7 +26,7 @@ def ready(world: ShopMonkeyWorld) -> dict[str, object]:
 
 
 def add_a_location_with_a_mistyped_crm_id(world: ShopMonkeyWorld) -> None:
-    config_service(world.container).add_location(
+    world.container.config.add_location(
         TENANT, "la", name="Tint World LA", crm_location_id="6198139a5391fa197fac13e8",
         time_zone="America/Los_Angeles", actor="test",
     )  # fmt: skip

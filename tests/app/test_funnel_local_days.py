@@ -17,7 +17,6 @@ from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
-from leadorch.app.config import config_service
 from leadorch.app.console.dashboard import tenant_today
 from leadorch.app.projections.funnel import FUNNEL_DAILY, FUNNEL_LEADS
 from leadorch.app.projections.rebuild import rebuild
@@ -183,7 +182,7 @@ def test_the_dashboards_today_is_the_newest_local_date_among_the_tenants_locatio
     container: Container,
 ) -> None:
     """At 20:00 UTC on 2 June it is already 3 June in Tokyo: a Tokyo lead of this morning must be in range."""
-    service = config_service(container)
+    service = container.config
     service.create_tenant("two-zones", name="Two Zones Tint", actor="test")
     service.create_tenant("no-shops", name="Not Open Yet", actor="test")
     for location, zone in (("la", LOS_ANGELES), ("tokyo", TOKYO)):

@@ -38,7 +38,7 @@ class RecordingRuntime:
 class Container:
     def __init__(self, db: Any, runtime: RecordingRuntime | None) -> None:
         self.db = db
-        self.extras: dict[str, Any] = {"runtime": runtime} if runtime else {}
+        self.runtime = runtime
         self.clock = self
 
     def now(self) -> datetime:

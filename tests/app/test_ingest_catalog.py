@@ -8,7 +8,6 @@ import pytest
 from tests.support.shopmonkey_world import LOCATION, TENANT, ShopMonkeyWorld
 
 from leadorch.app.cli import main
-from leadorch.app.config import config_service
 from leadorch.app.ingestion.catalog import sync_catalog
 
 ULTIMATE = "66a0cs000000000000000000"
@@ -17,7 +16,7 @@ REMOVAL = "66a0cs000000000000000005"
 
 
 def catalog(world: ShopMonkeyWorld, location: str | None = None) -> dict[str, tuple]:
-    entries = config_service(world.container).repository.catalog(TENANT, location, include_inactive=True)
+    entries = world.container.config.repository.catalog(TENANT, location, include_inactive=True)
     return {e.service_id: (e.name, e.price_cents, e.duration_minutes, e.bookable, e.active) for e in entries}
 
 
@@ -35,9 +34,7 @@ def test_a_later_sync_updates_deactivates_and_keeps_location_prices(
     shopmonkey_world: ShopMonkeyWorld,
 ) -> None:
     sync_catalog(shopmonkey_world.container, TENANT)
-    config_service(shopmonkey_world.container).set_location_price(
-        TENANT, LOCATION, SUPREME, 42000, actor="test"
-    )
+    shopmonkey_world.container.config.set_location_price(TENANT, LOCATION, SUPREME, 42000, actor="test")
     shopmonkey_world.shopmonkey.services[SUPREME]["totalCents"] = 47500
     del shopmonkey_world.shopmonkey.services[REMOVAL]
 
@@ -60,5 +57,5 @@ def test_the_cli_syncs_a_tenant_and_names_a_bad_one(
     assert "catalog of tenant tint: 6 added, 0 updated, 0 deactivated" in capsys.readouterr().out
     assert main(["catalog", "sync", "--tenant", "nobody"]) == 2
     assert "tenant 'nobody' not found" in capsys.readouterr().err
-    entries = config_service(shopmonkey_world.container).repository.audit_entries(TENANT, limit=1)
+    entries = shopmonkey_world.container.config.repository.audit_entries(TENANT, limit=1)
     assert (entries[0].action, entries[0].actor) == ("catalog.sync", "ops-alice")

@@ -19,8 +19,6 @@ from tests.conftest import shared_fixtures_dir
 from tests.support.shopmonkey_world import TENANT, ShopMonkeyWorld, deliver
 
 from leadorch.app.audit import lead_history
-from leadorch.app.config import config_service
-from leadorch.app.messaging import standins_for
 from leadorch.app.projections.wiring import catch_up
 from leadorch.app.readmodels.leads import get_lead
 from leadorch.app.touches.dispatch import dispatch_touch
@@ -55,11 +53,11 @@ def update_of(world: ShopMonkeyWorld, order_id: str, minutes: int) -> bytes:
 
 
 def texts_to(world: ShopMonkeyWorld, number: str) -> list[Any]:
-    return [sms for sms in standins_for(world.container).twilio.outbox if sms.to == number]
+    return [sms for sms in world.container.standins.twilio.outbox if sms.to == number]
 
 
 def emails_to(world: ShopMonkeyWorld, address: str) -> list[Any]:
-    return [mail for mail in standins_for(world.container).sendgrid.outbox if address in mail.to]
+    return [mail for mail in world.container.standins.sendgrid.outbox if address in mail.to]
 
 
 def test_the_corrected_fixture_customer_imports_with_sms_consent_and_its_evidence(
@@ -103,7 +101,7 @@ def test_a_landline_is_never_texted_while_its_subscribed_email_is_written_to(
         phoneNumbers=with_phone(landline, optIn=True),
     )
     for address in ("dale.whitcomb@example.com", "+13055550187"):  # demo mode would hold them back
-        config_service(world.container).allow_address(TENANT, address, actor="test")
+        world.container.config.allow_address(TENANT, address, actor="test")
 
     deliver(world, shopmonkey_client, world.new_quote("o-landline", customerId="c-landline"))
     result = dispatch_touch(world.container, TENANT, str(ids.schedule_id(world.lead_id_of("o-landline"))))

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from tests.support.shopmonkey_world import CUSTOMER, LEAD_ORDER, TENANT, ShopMonkeyWorld, shopmonkey_world
 
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import UnknownTenant
 from leadorch.app.crm import CrmNotConfigured, call_crm, crm_for
 
@@ -39,7 +38,7 @@ def test_the_same_client_serves_every_thread_and_event_loop(world: ShopMonkeyWor
 
 def test_a_new_api_key_gets_a_new_client_and_a_tenant_without_one_is_refused(world: ShopMonkeyWorld) -> None:
     first = crm_for(world.container, TENANT)
-    config = config_service(world.container)
+    config = world.container.config
     config.set_crm_credentials(TENANT, api_key="another-key-0123456789", actor="test")
     assert crm_for(world.container, TENANT) is not first
 

@@ -108,9 +108,7 @@ def test_a_crm_failure_puts_the_delivery_back_and_the_relay_brings_it_in_later(
     shopmonkey_module_world.clock.advance(timedelta(seconds=16))
     assert request_id in inbox.take_due_for_relay(now=shopmonkey_module_world.clock.now())
 
-    from leadorch.app.ingestion.actors import ingestion_service
-
-    decision = ingestion_service(shopmonkey_module_world.container).process_delivery(request_id)
+    decision = shopmonkey_module_world.container.ingestion.process_delivery(request_id)
 
     assert decision is not None and decision.outcome is IntakeOutcome.LEAD_CREATED
     assert inbox_row(shopmonkey_module_world, request_id).status is InboxStatus.PROCESSED

@@ -76,7 +76,7 @@ def test_the_staff_get_a_new_lead_alert_and_demo_mode_holds_back_what_is_not_all
 ) -> None:
     deliver(shopmonkey_module_world, shopmonkey_client, shopmonkey_module_world.new_quote("o-alerted"))
 
-    standins = shopmonkey_module_world.container.extras["standins"]
+    standins = shopmonkey_module_world.container.standins
     lead_id = str(shopmonkey_module_world.lead("o-alerted").id)
     [email] = [m for m in standins.sendgrid.outbox if m.custom_args.get("lead_id") == lead_id]
     assert email.to == [STAFF_EMAIL]

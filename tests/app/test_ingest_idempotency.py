@@ -19,7 +19,6 @@ from tests.support.shopmonkey_world import (
 from leadorch.adapters.shopmonkey_webhook import parse_delivery
 from leadorch.adapters.standins.server import serve_in_thread
 from leadorch.app.http.app import create_app
-from leadorch.app.ingestion.actors import ingestion_service
 from leadorch.app.ingestion.poller import CrmPoller
 from leadorch.app.ingestion.service import IngestionService
 from leadorch.domain.intake import IntakeOutcome, IntakeSource
@@ -80,7 +79,7 @@ def test_concurrent_imports_of_one_order_version_collide_and_only_one_creates_th
     body = shopmonkey_world.body("order-insert-website-lead")
     delivery = parse_delivery(body, shopmonkey_world.signed(body))
     assert delivery.order is not None
-    service = ingestion_service(shopmonkey_world.container)
+    service = shopmonkey_world.container.ingestion
     services = [service] + [IngestionService(shopmonkey_world.container) for _ in range(3)]
     start = threading.Barrier(10)
 

@@ -19,7 +19,6 @@ from tests.support.touch_world import LOCATION, TouchWorld, touch_world
 
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.cli import main
-from leadorch.app.config import config_service
 from leadorch.app.config.models import LocationConfig
 from leadorch.app.http.app import create_app
 from leadorch.app.senders import senders_for
@@ -183,8 +182,8 @@ def test_a_deployment_with_a_location_without_senders_refuses_to_start_naming_it
 def test_a_deployment_whose_locations_all_have_senders_passes_the_check(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'events.db'}"
     container = bootstrap(load_settings({}, database_url=url))
-    config_service(container).create_tenant("tintworld", name="Tint World", actor="test")
-    config_service(container).add_location(
+    container.config.create_tenant("tintworld", name="Tint World", actor="test")
+    container.config.add_location(
         "tintworld", "san-diego", name="San Diego", crm_location_id="crm-sd", time_zone="America/Los_Angeles",
         sms_from_number="+16195550100", actor="test",
     )  # fmt: skip
@@ -217,9 +216,7 @@ def ready(container: Container) -> tuple[int, dict[str, object]]:
 def test_ready_is_degraded_naming_a_location_without_an_sms_sender(world: TouchWorld) -> None:
     assert ready(world.container)[1]["status"] == "ready"
 
-    config_service(world.container).update_location(
-        world.tenant_id, LOCATION, sms_from_number="", actor="test"
-    )
+    world.container.config.update_location(world.tenant_id, LOCATION, sms_from_number="", actor="test")
     status, body = ready(world.container)
 
     assert status == 200
@@ -239,7 +236,7 @@ def world_with_defaults(sqlite_url: str) -> Iterator[TouchWorld]:
         default_email_from="leads@sunshield.example.com",
     ) as built:
         built.providers.twilio.add_messaging_service(SERVICE_SID)
-        service = config_service(built.container)
+        service = built.container.config
         service.update_location(built.tenant_id, LOCATION, sms_from_number="", email_from="", actor="test")
         yield built
 
@@ -259,7 +256,7 @@ def test_a_touch_from_a_location_without_its_own_senders_goes_from_the_deploymen
 
 
 def test_a_sender_twilio_refuses_fails_the_touch_but_keeps_the_leads_sms_channel(world: TouchWorld) -> None:
-    config_service(world.container).update_location(
+    world.container.config.update_location(
         world.tenant_id, LOCATION, sms_from_number="+15125550142", actor="test"
     )  # a number this Twilio account does not own
     lead_id, schedule_id = world.new_lead()

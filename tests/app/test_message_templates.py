@@ -6,21 +6,12 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from leadorch.app.messages import (
-    DEFAULT_TEMPLATES,
-    OPT_OUT_NOTICE,
-    SAMPLE_CONTEXT,
-    EmailTemplate,
-    MessageContext,
-    MessageRenderingError,
-    SmsTemplate,
-    SmsTooLong,
-    TemplateConfigurationError,
-    TouchTemplates,
-    render_email,
-    render_sms,
-    validate_template,
-)
+from leadorch.app.messages.context import SAMPLE_CONTEXT, MessageContext
+from leadorch.app.messages.defaults import DEFAULT_TEMPLATES
+from leadorch.app.messages.errors import MessageRenderingError, SmsTooLong, TemplateConfigurationError
+from leadorch.app.messages.rendering import OPT_OUT_NOTICE, render_email, render_sms
+from leadorch.app.messages.templates import EmailTemplate, SmsTemplate, TouchTemplates
+from leadorch.app.messages.validation import validate_template
 from leadorch.domain.reply_intent import ReplyIntent, classify_reply
 from leadorch.domain.sms_segments import sms_segments
 

@@ -13,7 +13,7 @@ import pytest
 
 from leadorch.app.bootstrap import bootstrap
 from leadorch.app.cli import main
-from leadorch.app.messaging import messenger_for, missing_messaging_settings
+from leadorch.app.messaging import missing_messaging_settings
 from leadorch.app.settings import Settings, SettingsError, load_settings
 
 REAL_SECRET = "a-real-deployment-secret-key-0123456789"
@@ -28,12 +28,11 @@ def settings(tmp_path: Path, **overrides: object) -> Settings:
 def test_the_demo_default_sends_to_the_stand_ins_and_logs_one_line_saying_where(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    container = bootstrap(settings(tmp_path))
+    with caplog.at_level(logging.INFO, logger="leadorch.app.messaging"):
+        container = bootstrap(settings(tmp_path))
     try:
-        with caplog.at_level(logging.INFO, logger="leadorch.app.messaging"):
-            messenger_for(container)
-            messenger_for(container)
-        standins = container.extras["standins"]
+        standins = container.standins
+        assert standins is not None
     finally:
         container.close()
 
@@ -79,13 +78,17 @@ def test_a_deployment_may_run_on_the_stand_ins_when_it_says_so_and_is_warned(
             ),
             sends_messages=True,
         )
+    standins = container.standins
     container.close()
 
-    (line,) = [r.getMessage() for r in caplog.records if r.name == "leadorch.app.messaging"]
-    assert line == (
+    # The allowance first, then (from bootstrap, at start rather than at the first send) where SMS goes.
+    assert standins is not None
+    assert [r.getMessage() for r in caplog.records if r.name == "leadorch.app.messaging"] == [
         "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN not set and LEADORCH_ALLOW_MESSAGING_STANDINS=true: "
-        "email and SMS go to local stand-ins, no customer receives them"
-    )
+        "email and SMS go to local stand-ins, no customer receives them",
+        f"messages go to local stand-ins, not to customers: SMS to the Twilio stand-in's outbox at "
+        f"{standins.twilio_url} (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN not set)",
+    ]
 
 
 def test_a_deployment_with_every_credential_starts_without_a_word(

@@ -13,7 +13,6 @@ from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
-from leadorch.app.config import config_service
 from leadorch.app.http.app import create_app
 from leadorch.app.projections.wiring import catch_up
 from leadorch.app.settings import load_settings
@@ -57,7 +56,7 @@ def register(container: Container, tenant: str, order: str, first: str, at: date
 
 
 def test_the_lead_list_and_a_lead_come_from_the_read_model(container: Container, client: TestClient) -> None:  # type: ignore[type-arg]
-    config_service(container).create_tenant("tint-co", name="Tint Co", actor="test")
+    container.config.create_tenant("tint-co", name="Tint Co", actor="test")
     maria = register(container, "tint-co", "o1", "Maria", ARRIVAL)
     register(container, "tint-co", "o2", "Mateo", ARRIVAL + timedelta(minutes=5))
     catch_up(container)
@@ -80,7 +79,7 @@ def test_the_lead_list_and_a_lead_come_from_the_read_model(container: Container,
 
 
 def test_a_tenant_token_sees_only_its_own_leads(container: Container, client: TestClient) -> None:  # type: ignore[type-arg]
-    config = config_service(container)
+    config = container.config
     own = config.create_tenant("tint-co", name="Tint Co", actor="test").api_token
     other = config.create_tenant("other-co", name="Other Co", actor="test").api_token
     maria = register(container, "tint-co", "o1", "Maria", ARRIVAL)
@@ -104,7 +103,7 @@ def test_a_tenant_token_sees_only_its_own_leads(container: Container, client: Te
 def test_bad_list_parameters_are_refused_naming_what_is_wrong(
     container: Container, client: TestClient
 ) -> None:  # type: ignore[type-arg]
-    config_service(container).create_tenant("tint-co", name="Tint Co", actor="test")
+    container.config.create_tenant("tint-co", name="Tint Co", actor="test")
 
     bad_status = client.get("/api/tenants/tint-co/leads", params={"status": "asleep"}, headers=ADMIN)
     bad_limit = client.get("/api/tenants/tint-co/leads", params={"limit": 0}, headers=ADMIN)

@@ -9,7 +9,6 @@ from tests.conftest import shared_fixtures_dir
 from tests.support.shopmonkey_world import CRM_LOCATION, LOCATION, TENANT, ShopMonkeyWorld
 
 from leadorch.app.cli import main
-from leadorch.app.config import config_service
 
 MINA = "5f1b2c3d4e5f607182930t01"
 GUS = "5f1b2c3d4e5f607182930t02"
@@ -25,7 +24,7 @@ def test_the_technicians_the_calendar_names_are_added_after_those_listed(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", shopmonkey_world.container.settings.database_url)
     monkeypatch.setenv("SHOPMONKEY_BASE_URL", shopmonkey_world.server.url)
-    config = config_service(shopmonkey_world.container)
+    config = shopmonkey_world.container.config
     config.update_location(TENANT, LOCATION, technician_ids=[LEE], actor="test")
     fake = shopmonkey_world.shopmonkey
     fake.add_fixture_calendar(shared_fixtures_dir())  # the daily lunch names Mina and Gus
@@ -61,4 +60,4 @@ def test_an_unreadable_calendar_changes_nothing_and_says_why(
 
     assert code == 2
     assert "not taken from the CRM: the shop's calendar could not be read" in capsys.readouterr().err
-    assert config_service(shopmonkey_world.container).location(TENANT, LOCATION).technician_ids == []
+    assert shopmonkey_world.container.config.location(TENANT, LOCATION).technician_ids == []

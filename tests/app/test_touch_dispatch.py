@@ -19,7 +19,6 @@ from tests.support.touch_world import (
     world_on,
 )
 
-from leadorch.app.config import config_service
 from leadorch.app.leads import record_reply
 from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel, LeadStatus
@@ -159,7 +158,7 @@ def test_a_provider_down_for_every_attempt_fails_the_touch_but_keeps_the_channel
 def test_a_location_without_a_postal_address_sends_no_marketing_email_until_it_has_one(
     touch_world: TouchWorld,
 ) -> None:
-    config = config_service(touch_world.container)
+    config = touch_world.container.config
     config.update_location(touch_world.tenant_id, LOCATION, address="", actor="test")
     _, schedule_id = touch_world.new_lead()
 
@@ -266,11 +265,10 @@ class _Crash(BaseException):
 def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertain_and_never_resent(
     touch_world: TouchWorld,
 ) -> None:
-    from leadorch.app.messaging import messenger_for
     from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
 
     _, schedule_id = touch_world.new_lead()
-    real = messenger_for(touch_world.container)
+    real = touch_world.container.messenger
 
     class Dying:
         def send_sms(self, msg: object) -> object:
@@ -280,10 +278,10 @@ def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertai
         def send_email(self, msg: object) -> object:
             raise AssertionError("never reached")
 
-    touch_world.container.extras["messenger"] = Dying()
+    touch_world.container.messenger = Dying()
     with pytest.raises(_Crash):
         touch_world.dispatch(schedule_id)
-    touch_world.container.extras["messenger"] = real
+    touch_world.container.messenger = real
 
     touch_world.clock.advance(timedelta(minutes=1))
     assert sweep_stale_claims(touch_world.container) == 0  # not stale yet: might still be running
@@ -307,10 +305,9 @@ def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertai
 def test_demo_mode_suppresses_recipients_outside_the_allow_list(
     shared_database_url: str, shared_providers: Providers
 ) -> None:
-    from leadorch.app.config import config_service
 
     with world_on(shared_database_url, shared_providers, demo_mode=True) as world:
-        config_service(world.container).allow_address(world.tenant_id, world.email, actor="test")
+        world.container.config.allow_address(world.tenant_id, world.email, actor="test")
         allowed_lead, allowed = world.new_lead()
         stranger_lead, stranger = world.new_lead(email="stranger@example.com", phone="+17375559876")
 

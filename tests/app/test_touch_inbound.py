@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from leadorch.app.http.app import create_app
 from leadorch.app.http.webhooks_sendgrid import inbound_parse_url
-from leadorch.app.links import UNSUBSCRIBE_LIFETIME, links_for
+from leadorch.app.links import UNSUBSCRIBE_LIFETIME
 from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
 from leadorch.domain.schedule import TouchOutcome
 from leadorch.domain.values import Channel, LeadStatus
@@ -382,7 +382,7 @@ def test_forged_and_expired_unsubscribe_links_are_refused(
     touch_world: TouchWorld, touch_client: TestClient
 ) -> None:
     lead_id, _ = started_lead(touch_world)
-    links = links_for(touch_world.container)
+    links = touch_world.container.links
     expired = links.unsubscribe_token(
         touch_world.tenant_id, lead_id, touch_world.clock.now() - timedelta(seconds=1)
     )

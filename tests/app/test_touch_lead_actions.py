@@ -82,13 +82,10 @@ def test_another_tenants_token_or_no_token_gets_nothing(
 ) -> None:
     lead_id, _ = touch_world.new_lead()
     path = f"/api/tenants/{touch_world.tenant_id}/leads/{lead_id}/pause"
-    from leadorch.app.config import config_service
 
-    other_token = (
-        config_service(touch_world.container)
-        .create_tenant("other-shop-" + touch_world.tenant_id[2:], name="Other", actor="t")
-        .api_token
-    )
+    other_token = touch_world.container.config.create_tenant(
+        "other-shop-" + touch_world.tenant_id[2:], name="Other", actor="t"
+    ).api_token
 
     as_other = touch_client.post(path, headers={"Authorization": f"Bearer {other_token}"})
     anonymous = touch_client.post(path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leadorch.app.bootstrap import bootstrap
-from leadorch.app.messaging import ChannelMessenger, messenger_for, twilio_auth_token
+from leadorch.app.messaging import ChannelMessenger, twilio_auth_token
 from leadorch.app.settings import load_settings
 from leadorch.ports.messaging import EmailMessage, SmsMessage
 
@@ -13,7 +13,7 @@ def test_without_credentials_the_stand_ins_are_started_and_used_through_the_real
 ) -> None:
     container = bootstrap(load_settings({}, database_url=sqlite_url))
     try:
-        messenger = messenger_for(container)
+        messenger = container.messenger
         receipt = messenger.send_sms(SmsMessage(to="+15125550123", body="hello", idempotency_key="k1"))
         email = messenger.send_email(
             EmailMessage(
@@ -27,9 +27,10 @@ def test_without_credentials_the_stand_ins_are_started_and_used_through_the_real
             )
         )
 
-        standins = container.extras["standins"]
+        standins = container.standins
+        assert standins is not None
         assert isinstance(messenger, ChannelMessenger)
-        assert messenger_for(container) is messenger
+        assert container.messenger is messenger
         assert [sms.sid for sms in standins.twilio.outbox] == [receipt.provider_message_id]
         assert [mail.message_id for mail in standins.sendgrid.outbox] == [email.provider_message_id]
         assert standins.sendgrid.outbox[0].custom_args["idempotency_key"] == "k2"
@@ -48,9 +49,7 @@ def test_with_credentials_the_configured_providers_are_used_and_no_stand_in_star
     )
     container = bootstrap(settings)
     try:
-        messenger_for(container)
-
-        assert "standins" not in container.extras
+        assert container.standins is None
         assert twilio_auth_token(container) == "real-token"
     finally:
         container.close()

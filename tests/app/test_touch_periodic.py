@@ -8,15 +8,10 @@ from dramatiq import Message
 from dramatiq.brokers.stub import StubBroker
 from tests.support.touch_world import TouchWorld
 
-from leadorch.app.config import config_service
 from leadorch.app.leads import record_reply
+from leadorch.app.touches.actors import tick_due_touches
 from leadorch.app.touches.lost import mark_lost_leads
-from leadorch.app.touches.tick import (
-    REENQUEUE_AFTER_SECONDS,
-    RecentlyEnqueued,
-    tick_due_touches,
-    tick_interval,
-)
+from leadorch.app.touches.tick import REENQUEUE_AFTER_SECONDS, RecentlyEnqueued, tick_interval
 from leadorch.app.worker.runtime import build_runtime
 from leadorch.domain.schedule import DEFAULT_LOST_GRACE
 from leadorch.domain.values import LeadStatus
@@ -41,7 +36,7 @@ def test_the_tick_enqueues_each_due_touch_once_until_it_may_have_been_lost(touch
 
     assert (first, second) == (1, 0)
     assert queued_dispatches(runtime.broker) == [(touch_world.tenant_id, due_now)]
-    recent = touch_world.container.extras["touches_recently_enqueued"]
+    recent = touch_world.container.recently_enqueued
     assert isinstance(recent, RecentlyEnqueued)
     assert recent.first_time(("x", "t"), 0.0) and not recent.first_time(
         ("x", "t"), REENQUEUE_AFTER_SECONDS - 1
@@ -59,7 +54,7 @@ def test_the_tick_is_never_slower_than_ten_seconds(touch_world: TouchWorld) -> N
 
 
 def test_a_lead_whose_cadence_ran_out_is_lost_after_the_grace_and_only_once(touch_world: TouchWorld) -> None:
-    config_service(touch_world.container).set_touch_plan(touch_world.tenant_id, TWO_TOUCHES, actor="test")
+    touch_world.container.config.set_touch_plan(touch_world.tenant_id, TWO_TOUCHES, actor="test")
     lead_id, schedule_id = touch_world.new_lead()
     touch_world.dispatch(schedule_id)
     touch_world.clock.advance(timedelta(days=1))
@@ -80,7 +75,7 @@ def test_a_lead_whose_cadence_ran_out_is_lost_after_the_grace_and_only_once(touc
 
 
 def test_a_lead_that_answered_the_last_touch_is_not_lost(touch_world: TouchWorld) -> None:
-    config_service(touch_world.container).set_touch_plan(touch_world.tenant_id, TWO_TOUCHES, actor="test")
+    touch_world.container.config.set_touch_plan(touch_world.tenant_id, TWO_TOUCHES, actor="test")
     lead_id, schedule_id = touch_world.new_lead()
     touch_world.dispatch(schedule_id)
     touch_world.clock.advance(timedelta(days=1))

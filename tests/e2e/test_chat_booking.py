@@ -61,8 +61,8 @@ def claude(world: ChatWorld, messages_api: tuple[FakeMessagesApi, str]) -> FakeM
     settings = msgspec.structs.replace(
         world.container.settings, anthropic_api_key=fake.api_key, anthropic_base_url=url
     )
-    world.container.extras["assistant"] = build_assistant(settings)
-    assert isinstance(world.container.extras["assistant"], AnthropicAssistant)
+    world.container.assistant = build_assistant(settings)
+    assert isinstance(world.container.assistant, AnthropicAssistant)
     return fake
 
 

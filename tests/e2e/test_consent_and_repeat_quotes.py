@@ -16,8 +16,6 @@ from tests.conftest import shared_fixtures_dir
 from tests.e2e.test_webhook_to_lead import api
 from tests.support.shopmonkey_world import TENANT, drain, shopmonkey_world, start_runtime, wait_until
 
-from leadorch.app.config import config_service
-from leadorch.app.messaging import standins_for
 from leadorch.app.projections.wiring import catch_up
 from leadorch.domain.values import Channel
 
@@ -33,13 +31,13 @@ def test_a_landline_customer_is_emailed_never_texted_and_their_second_quote_join
         customer.update(marketingOptIn=True, emails=[{**landline["emails"][0], "subscribed": True}])
         world.shopmonkey.add_customer(customer)
         for address in (DALE_EMAIL, DALE_PHONE):
-            config_service(world.container).allow_address(TENANT, address, actor="test")
+            world.container.config.allow_address(TENANT, address, actor="test")
         runtime, enqueued = start_runtime(world)
         with api(world.container) as post:
             first = world.new_quote("o-dale-1", customerId=customer["id"])
             assert post(first, world.signed(first)).json() == {"status": "accepted"}
             drain(runtime)
-            outbox = standins_for(world.container)
+            outbox = world.container.standins
             wait_until(lambda: any(DALE_EMAIL in mail.to for mail in outbox.sendgrid.outbox), what="touch 1")
             catch_up(world.container)
             world.clock.advance(timedelta(hours=1))

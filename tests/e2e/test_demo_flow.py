@@ -36,8 +36,8 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, Container]]:
 
     settings = load_settings({}, **{**msgspec.structs.asdict(base), **env.overrides})
     container = bootstrap(settings, clock=env.clock)
-    container.extras["demo"] = env
-    container.extras.setdefault("_closers", []).append(env.stop)
+    container.demo = env
+    container.on_close(env.stop)
     seed_demo(container)
     start_api_background(container)
     server = serve_in_thread(create_app(container, debug=True), port=port)

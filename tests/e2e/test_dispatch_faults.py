@@ -28,6 +28,7 @@ from tests.support.touch_world import Providers, TouchWorld, start_providers, to
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
+from leadorch.app.touches.tick import RecentlyEnqueued
 from leadorch.app.worker.runtime import build_runtime
 from leadorch.domain.schedule import TouchOutcome
 from leadorch.domain.values import Channel
@@ -147,7 +148,7 @@ def finish_with_a_healthy_worker(
     world: TouchWorld, runtime: Any, launcher: WorkerLauncher, schedules: list[str]
 ) -> None:
     """A worker nobody kills, and the tick, take every touch that was never claimed to its outcome."""
-    from leadorch.app.touches.tick import tick_due_touches
+    from leadorch.app.touches.actors import tick_due_touches
 
     worker = launcher.start()
     started = world.clock.now()
@@ -156,7 +157,7 @@ def finish_with_a_healthy_worker(
         deadline = time.monotonic() + 120
         while True:
             world.catch_up()
-            world.container.extras.pop("touches_recently_enqueued", None)
+            world.container.recently_enqueued = RecentlyEnqueued()
             tick_due_touches(world.container)
             time.sleep(0.5)
             pending = []
@@ -274,7 +275,7 @@ def _tick_until_sent(driver: CadenceDriver, *, expected_emails: int, timeout: fl
     while len(driver.world.providers.sendgrid.outbox) < expected_emails:
         assert time.monotonic() < deadline, "due touches did not go out after Redis restarted"
         try:
-            driver.world.container.extras.pop("touches_recently_enqueued", None)
+            driver.world.container.recently_enqueued = RecentlyEnqueued()
             driver.tick()
         except Exception:  # Redis still coming back: the scheduler would log and retry
             time.sleep(0.2)

@@ -21,8 +21,6 @@ from tests.support.chat_world import LOCATION, MANAGER_EMAIL, TIME_ZONE, ChatWor
 from tests.support.services import create_database, drop_database
 
 from leadorch.adapters.shopmonkey_webhook import sign_delivery
-from leadorch.app.booking.service import booking_service
-from leadorch.app.config import config_service
 from leadorch.app.config.demo_seed import DEMO_CRM_LOCATION
 from leadorch.domain.values import LeadStatus
 
@@ -47,7 +45,7 @@ def servers(pg_admin_url: str) -> Iterator[ChatWorld]:
 def world(servers: ChatWorld) -> ChatWorld:
     world = servers.fresh_tenant()
     # One bay, so one appointment at the shop fills a time.
-    config_service(world.container).update_location(world.tenant_id, LOCATION, capacity=1, actor="test")
+    world.container.config.update_location(world.tenant_id, LOCATION, capacity=1, actor="test")
     return world
 
 
@@ -82,8 +80,8 @@ def daily_lunch(world: ChatWorld) -> None:
 
 
 def friday_slots(world: ChatWorld) -> list[time]:
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    found = booking_service(world.container).open_slots(
+    location = world.container.config.location(world.tenant_id, LOCATION)
+    found = world.container.booking.open_slots(
         world.tenant_id, location, PREMIUM_HOURS, friday(0), friday(0) + timedelta(days=1)
     )
     return [slot.astimezone(PACIFIC).time() for slot in found]
@@ -162,7 +160,7 @@ def test_with_shopmonkey_unreachable_no_time_is_offered_and_the_team_is_asked_to
 def test_with_bookable_technicians_a_chat_booking_goes_to_one_who_is_free_with_technician_ids(
     world: ChatWorld,
 ) -> None:
-    config_service(world.container).update_location(
+    world.container.config.update_location(
         world.tenant_id, LOCATION, technician_ids=[GUS, MINA], actor="test"
     )
     world.shopmonkey.add_fixture_calendar(shared_fixtures_dir())  # lunch for both, Gus's office time
@@ -215,7 +213,7 @@ def test_one_calendar_read_serves_a_chat_turn_and_a_booking_reads_it_again(world
 
 
 def test_a_staff_change_shopmonkey_announces_by_webhook_is_seen_at_once(world: ChatWorld) -> None:
-    config_service(world.container).set_crm_credentials(world.tenant_id, webhook_secret=SECRET, actor="test")
+    world.container.config.set_crm_credentials(world.tenant_id, webhook_secret=SECRET, actor="test")
     world.shopmonkey.take_webhook_events()
     world.say("How much for the premium package?")
     times = world.say("what times do you have Friday?")

@@ -20,7 +20,6 @@ from tests.support.services import create_database, drop_database
 
 from leadorch.adapters.shopmonkey_webhook import sign_delivery
 from leadorch.app.booking.reminders import send_due_reminders
-from leadorch.app.config import config_service
 from leadorch.app.console.lead_page import build_lead_page
 from leadorch.app.ingestion.poller import CrmPoller
 from leadorch.app.readmodels.appointments import appointments_of_lead
@@ -47,7 +46,7 @@ def servers(pg_admin_url: str) -> Iterator[ChatWorld]:
 @pytest.fixture
 def world(servers: ChatWorld) -> ChatWorld:
     world = servers.fresh_tenant()
-    config_service(world.container).set_crm_credentials(world.tenant_id, webhook_secret=SECRET, actor="test")
+    world.container.config.set_crm_credentials(world.tenant_id, webhook_secret=SECRET, actor="test")
     world.shopmonkey.take_webhook_events()  # what other tests left queued
     return world
 

@@ -24,7 +24,6 @@ from tests.support.leads import a_lead
 
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.bootstrap import Container, bootstrap
-from leadorch.app.config import config_service
 from leadorch.app.http.app import create_app
 from leadorch.app.settings import load_settings
 from leadorch.domain.values import Vehicle
@@ -49,7 +48,7 @@ def fuzz_container(request: pytest.FixtureRequest) -> Iterator[Container]:
     container = bootstrap(
         load_settings({}, database_url=url, admin_token=ADMIN_TOKEN), clock=AdjustableClock(START)
     )
-    service = config_service(container)
+    service = container.config
     service.create_tenant(TENANT, name="Acme Tint", actor="fuzz")
     service.add_location(
         TENANT,

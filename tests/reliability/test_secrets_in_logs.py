@@ -23,7 +23,6 @@ from tests.support.shopmonkey_world import (
 )
 
 from leadorch.app.http.app import create_app
-from leadorch.app.messaging import standins_for
 from leadorch.app.observability.logging import configure_logging
 
 pytestmark = pytest.mark.postgres
@@ -60,7 +59,7 @@ def run_full_flow(world: ShopMonkeyWorld) -> dict[str, Any]:
         answer = client.post(f"/webhooks/shopmonkey/{TENANT}", content=body, headers=world.signed(body))
         assert answer.status_code == 200, answer.text
         drain(runtime)
-        standins = standins_for(world.container)
+        standins = world.container.standins
         texts = [sms.body for sms in standins.twilio.outbox if sms.to == "+16195550142"]
         emails = [mail.text or "" for mail in standins.sendgrid.outbox if CUSTOMER_EMAIL in mail.to]
         assert texts and emails, "touch 1 should have gone out on both channels"

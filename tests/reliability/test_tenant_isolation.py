@@ -23,7 +23,6 @@ from tests.support.leads import a_lead
 from leadorch.adapters.clocks import AdjustableClock
 from leadorch.adapters.shopmonkey_webhook import sign_delivery
 from leadorch.app.bootstrap import Container, bootstrap
-from leadorch.app.config import config_service
 from leadorch.app.http.app import create_app
 from leadorch.app.ingestion.inbox import WebhookInbox
 from leadorch.app.settings import load_settings
@@ -53,7 +52,7 @@ class Tenants:
 
 
 def _tenant(container: Container, tenant_id: str, name: str, location: str, secret: str) -> str:
-    service = config_service(container)
+    service = container.config
     token = service.create_tenant(tenant_id, name=name, crm_webhook_secret=secret, actor="test").api_token
     service.add_location(
         tenant_id,

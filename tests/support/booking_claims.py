@@ -12,8 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from leadorch.app.booking.orphan_claims import ORPHAN_GRACE
-from leadorch.app.booking.service import booking_service
-from leadorch.app.config import config_service
 from leadorch.domain.availability import ServiceLine
 from tests.support.chat_world import LOCATION, PREMIUM, ChatWorld
 
@@ -29,8 +27,8 @@ PAST_GRACE = ORPHAN_GRACE + timedelta(minutes=1)
 def book(world: ChatWorld, lead_id: str | None = None, start: datetime = FRIDAY_10AM) -> str:
     """A booking through the service, as the chat makes one (for the world's own lead unless `lead_id`
     is given); the appointment's id."""
-    location = config_service(world.container).location(world.tenant_id, LOCATION)
-    appointment = booking_service(world.container).book(
+    location = world.container.config.location(world.tenant_id, LOCATION)
+    appointment = world.container.booking.book(
         tenant_id=world.tenant_id,
         lead_id=lead_id or world.lead_id,
         location=location,

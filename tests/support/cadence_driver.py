@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from dramatiq.brokers.stub import StubBroker
 
 from leadorch.app.readmodels.due_touches import due_touches
-from leadorch.app.touches.tick import tick_due_touches
+from leadorch.app.touches.actors import tick_due_touches
 from leadorch.app.worker.runtime import Runtime, build_runtime
 from tests.support.touch_world import TouchWorld
 

@@ -24,7 +24,8 @@ from leadorch.adapters.clocks import AdjustableClock
 from leadorch.adapters.standins.server import RunningServer, serve_in_thread
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.app.bootstrap import Container, bootstrap
-from leadorch.app.config import config_service
+from leadorch.app.chat.assistants import build_assistant
+from leadorch.app.chat.rate_limits import ChatRateLimits
 from leadorch.app.config.demo_seed import (
     DEMO_CRM_LOCATION,
     DEMO_LOCATION,
@@ -34,7 +35,6 @@ from leadorch.app.config.demo_seed import (
 from leadorch.app.config.hours import parse_weekly_hours
 from leadorch.app.config.models import CatalogService
 from leadorch.app.http.app import create_app
-from leadorch.app.links import links_for
 from leadorch.app.projections.wiring import catch_up
 from leadorch.app.settings import load_settings
 from leadorch.app.worker.runtime import Runtime, build_runtime
@@ -67,7 +67,7 @@ _orders = itertools.count(1)
 def configure_shop(container: Container, tenant_id: str) -> None:
     """A tenant with the demo shop: San Diego hours, two bays, the tint catalog, a manager, demo mode on
     with Maya and the manager's email allow-listed, and the fake ShopMonkey's API key."""
-    config = config_service(container)
+    config = container.config
     config.create_tenant(tenant_id, name="Demo Tint", website_status_ids=[WEBSITE_LEADS_STATUS], actor="test")
     for address in (MAYA_EMAIL, MAYA_PHONE, MANAGER_EMAIL):
         config.allow_address(tenant_id, address, actor="test")
@@ -131,8 +131,8 @@ class ChatWorld:
         self.shopmonkey.appointments.clear()  # a new shop: an empty calendar
         self.shopmonkey.clear_faults()
         self.sessions.clear()
-        self.container.extras.pop("chat_rate_limits", None)
-        self.container.extras.pop("assistant", None)
+        self.container.chat_rate_limits = ChatRateLimits()
+        self.container.assistant = build_assistant(self.container.settings)
         self.tenant_id = f"t-{uuid4().hex[:10]}"
         configure_shop(self.container, self.tenant_id)
         self.lead_id = self.new_lead()
@@ -151,7 +151,7 @@ class ChatWorld:
         services: list[str] | None = None,
     ) -> str:
         """A lead with a started touch schedule, saved as ingestion saves them; its id."""
-        config = config_service(self.container)
+        config = self.container.config
         tenant = config.tenant(self.tenant_id)
         location = config.location(self.tenant_id, LOCATION)
         now = self.clock.now()
@@ -180,7 +180,7 @@ class ChatWorld:
         return str(lead.id)
 
     def token(self, lead_id: str | None = None, *, valid_for: timedelta = timedelta(days=30)) -> str:
-        return links_for(self.container).chat_token(
+        return self.container.links.chat_token(
             self.tenant_id, lead_id or self.lead_id, self.clock.now() + valid_for
         )
 

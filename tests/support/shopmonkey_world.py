@@ -28,8 +28,9 @@ from leadorch.adapters.shopmonkey_webhook import sign_delivery
 from leadorch.adapters.standins.server import RunningServer, serve_in_thread
 from leadorch.adapters.standins.shopmonkey import FakeShopMonkey
 from leadorch.app.bootstrap import Container, bootstrap
-from leadorch.app.config import config_service
 from leadorch.app.http.app import create_app
+from leadorch.app.ingestion.service import IngestionService
+from leadorch.app.ingestion.tenancy import WebhookSecrets
 from leadorch.app.settings import load_settings
 from leadorch.app.worker.runtime import Runtime, build_runtime
 from leadorch.domain import ids
@@ -87,8 +88,9 @@ class ShopMonkeyWorld:
         """Back to a freshly configured world: empty database, clock at START, a new fake ShopMonkey."""
         forget_runtime(self)
         wipe_database(self.container)
-        for cached in ("ingestion", "webhook_secrets"):
-            self.container.extras.pop(cached, None)
+        # Fresh caches: the tenant is configured anew below.
+        self.container.ingestion = IngestionService(self.container)
+        self.container.webhook_secrets = WebhookSecrets(self.container.config.repository)
         self.clock.set(START)
         api_key = self.shopmonkey.api_key
         self.shopmonkey = fake_class.from_fixtures(
@@ -223,7 +225,7 @@ def shopmonkey_client(shopmonkey_module_world: ShopMonkeyWorld) -> Iterator[Test
 
 def forget_runtime(world: ShopMonkeyWorld) -> None:
     """Stop and drop the container's worker runtime, so the next test starts its own."""
-    runtime = world.container.extras.pop("runtime", None)
+    runtime, world.container.runtime = world.container.runtime, None
     if runtime is not None:
         runtime.stop()
 
@@ -255,7 +257,7 @@ def shopmonkey_world(
             container=container, clock=clock, shopmonkey=shopmonkey, server=server, front=front
         )
     finally:
-        runtime = container.extras.get("runtime")
+        runtime = container.runtime
         if runtime is not None:
             runtime.stop()
         container.close()
@@ -280,7 +282,7 @@ def wipe_database(container: Container) -> None:
 
 
 def configure_tenant(container: Container, *, api_key: str) -> None:
-    config = config_service(container)
+    config = container.config
     config.create_tenant(
         TENANT,
         name="Tint World",
@@ -363,14 +365,13 @@ def deliver(world: ShopMonkeyWorld, client: Any, body: bytes, *, request_id: str
 
     Returns the `IngestDecision` (None when the delivery was not accepted as new, or was put back).
     """
-    from leadorch.app.ingestion.actors import ingestion_service
 
     headers = world.signed(body, request_id=request_id)
     response = client.post(f"/webhooks/shopmonkey/{TENANT}", content=body, headers=headers)
     assert response.status_code == 200, response.text
     if response.json()["status"] != "accepted":
         return None
-    return ingestion_service(world.container).process_delivery(headers["X-Request-Id"])
+    return world.container.ingestion.process_delivery(headers["X-Request-Id"])
 
 
 def inbox_row(world: ShopMonkeyWorld, request_id: str) -> Any:

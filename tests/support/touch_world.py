@@ -25,7 +25,6 @@ from leadorch.adapters.standins.sendgrid import AcceptedEmail, SendGridStandIn
 from leadorch.adapters.standins.server import RunningServer, serve_in_thread
 from leadorch.adapters.standins.twilio import AcceptedSms, TwilioStandIn
 from leadorch.app.bootstrap import Container, bootstrap
-from leadorch.app.config import config_service
 from leadorch.app.projections.registry import all_projections
 from leadorch.app.projections.runner import ReadModelRunner
 from leadorch.app.readmodels.due_touches import due_touches
@@ -113,8 +112,8 @@ class TouchWorld:
         email = self.email if email == "" else email
         phone = self.phone if phone == "" else phone
         now = self.clock.now()
-        tenant = config_service(self.container).tenant(self.tenant_id)
-        location = config_service(self.container).location(self.tenant_id, LOCATION)
+        tenant = self.container.config.tenant(self.tenant_id)
+        location = self.container.config.location(self.tenant_id, LOCATION)
         lead, schedule = (
             a_lead(
                 tenant_id=self.tenant_id,
@@ -198,7 +197,7 @@ def configure_tenant(
     time_zone: str = TIME_ZONE,
 ) -> str:
     """The tenant and its Austin shop; returns the tenant's API token."""
-    service = config_service(container)
+    service = container.config
     created = service.create_tenant(tenant_id, name="Sun Shield Tint", actor="test")
     service.add_location(
         tenant_id,

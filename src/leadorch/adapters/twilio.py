@@ -155,7 +155,7 @@ def _never_connected(error: requests.ConnectionError) -> bool:
     )
 
 
-class RebasedTwilioHttpClient(TwilioHttpClient):
+class RebasedTwilioHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
     """The SDK's HTTP client, sending every request to `base_url` instead of Twilio's host.
 
     The whole scheme and host are replaced (not just `https://api.twilio.com`), so a region or edge the

@@ -19,7 +19,7 @@ def start_api_background(container: Container, *, worker_threads: int = 4) -> Ru
     start_projections(container)
     if runtime.in_process:
         runtime.start_worker(threads=worker_threads, scheduler=True)
-    container.extras.setdefault("_closers", []).append(runtime.stop)
+    container.on_close(runtime.stop)
     return runtime
 
 
@@ -29,5 +29,5 @@ def start_worker_background(
     runtime = build_runtime(container)
     start_projections(container)
     runtime.start_worker(threads=worker_threads, scheduler=scheduler)
-    container.extras.setdefault("_closers", []).append(runtime.stop)
+    container.on_close(runtime.stop)
     return runtime

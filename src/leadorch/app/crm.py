@@ -16,7 +16,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import Future
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from leadorch.ports.crm import (
     AppointmentListing,
@@ -34,11 +34,13 @@ from leadorch.ports.crm import (
     OrderListing,
 )
 
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
+
 T = TypeVar("T")
 
 # Longer than the adapter's own retries (timeouts and backoff) can take, so it only fires on a hang.
 CALL_TIMEOUT_SECONDS = 180.0
-_registry_lock = threading.Lock()
 
 
 class CrmNotConfigured(CrmError):
@@ -194,18 +196,9 @@ class CrmClients:
             loop.close([inner.aclose for _, _, inner in clients])
 
 
-def crm_clients(container: Any) -> CrmClients:
-    """The container's CRM client registry, created on first use and closed with the container."""
-    clients = container.extras.get("crm_clients")
-    if clients is not None:
-        return clients  # type: ignore[no-any-return]
-    with _registry_lock:
-        clients = container.extras.get("crm_clients")
-        if clients is None:
-            clients = CrmClients(_shopmonkey_factory(container.settings.shopmonkey_base_url))
-            container.extras["crm_clients"] = clients
-            container.extras.setdefault("_closers", []).append(clients.close)
-    return clients  # type: ignore[no-any-return]
+def shopmonkey_clients(base_url: str) -> CrmClients:
+    """The CRM client registry of a process whose tenants are on ShopMonkey at `base_url`."""
+    return CrmClients(_shopmonkey_factory(base_url))
 
 
 def shopmonkey_client(base_url: str, api_key: str) -> Any:
@@ -222,21 +215,20 @@ def _shopmonkey_factory(base_url: str) -> Callable[[str], Any]:
     return build
 
 
-def crm_for(container: Any, tenant_id: str) -> Crm:
+def crm_for(container: Container, tenant_id: str) -> Crm:
     """The tenant's CRM (ShopMonkey with the tenant's API key), usable from any thread or event loop.
 
     Raises `CrmNotConfigured` when the tenant has no API key, and the configuration's `UnknownTenant`
     for a tenant that does not exist.
     """
-    from leadorch.app.ingestion.tenancy import config_repository
 
-    credentials = config_repository(container).crm_credentials(tenant_id)
+    credentials = container.config.repository.crm_credentials(tenant_id)
     if credentials.api_key is None:
         raise CrmNotConfigured(f"tenant {tenant_id!r} has no CRM API key configured")
-    return crm_clients(container).client(tenant_id, credentials.api_key.reveal())
+    return container.crm.client(tenant_id, credentials.api_key.reveal())
 
 
-def call_crm(container: Any, tenant_id: str, call: Callable[[Crm], Coroutine[Any, Any, T]]) -> T:
+def call_crm(container: Container, tenant_id: str, call: Callable[[Crm], Coroutine[Any, Any, T]]) -> T:
     """Run `call(crm)` for the tenant from a plain (non-async) thread and return its result."""
     crm = crm_for(container, tenant_id)
-    return crm_clients(container).run(call(crm))
+    return container.crm.run(call(crm))

@@ -117,10 +117,9 @@ def check_location_exists(settings: Settings, api_key: str, tenant_id: str, crm_
 
 def check_crm_locations(container: Container) -> list[str]:
     """At start: every tenant's configured location ids against its CRM; the findings, also recorded."""
-    from leadorch.app.config import config_service
-    from leadorch.app.crm import crm_clients, crm_for
+    from leadorch.app.crm import crm_for
 
-    config = config_service(container)
+    config = container.config
     findings: list[str] = []
     for tenant in config.tenants():
         if not tenant.crm_api_key_set:
@@ -131,9 +130,7 @@ def check_crm_locations(container: Container) -> list[str]:
             continue
         try:
             crm = crm_for(container, tenant.tenant_id)
-            unknown = crm_clients(container).run(
-                unknown_location_ids(crm, wanted), timeout=START_CHECK_SECONDS
-            )
+            unknown = container.crm.run(unknown_location_ids(crm, wanted), timeout=START_CHECK_SECONDS)
         except (CrmError, TimeoutError) as exc:
             log.warning("tenant %s: ShopMonkey location ids not checked: %s", tenant.tenant_id, exc)
             continue
@@ -151,16 +148,15 @@ def check_crm_locations(container: Container) -> list[str]:
 
 def check_webhooks(container: Container) -> list[str]:
     """Periodic: each tenant's ShopMonkey webhooks' error state; the findings, also recorded."""
-    from leadorch.app.config import config_service
-    from leadorch.app.crm import crm_clients, crm_for
+    from leadorch.app.crm import crm_for
 
     findings: list[str] = []
-    for tenant in config_service(container).tenants():
+    for tenant in container.config.tenants():
         if not tenant.crm_api_key_set:
             continue
         try:
             crm = crm_for(container, tenant.tenant_id)
-            webhooks = crm_clients(container).run(crm.list_webhooks())
+            webhooks = container.crm.run(crm.list_webhooks())
         except (CrmError, TimeoutError) as exc:
             log.warning("tenant %s: ShopMonkey webhooks not checked: %s", tenant.tenant_id, exc)
             continue

@@ -17,12 +17,12 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-Outcome = R | BaseException
+Outcome: TypeAlias = R | BaseException
 """What one request ends with: its result, or the exception it must raise."""
 
 

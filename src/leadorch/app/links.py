@@ -16,7 +16,6 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 CHAT = "chat"
 UNSUBSCRIBE = "unsubscribe"
@@ -120,13 +119,3 @@ def _b64(raw: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def links_for(container: Any) -> LinkSigner:
-    """The deployment's signer, built once per container from its settings."""
-    signer = container.extras.get("links")
-    if signer is None:
-        settings = container.settings
-        signer = LinkSigner(secret_key=settings.secret_key, public_base_url=settings.public_base_url)
-        container.extras["links"] = signer
-    return signer

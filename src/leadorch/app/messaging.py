@@ -1,10 +1,10 @@
 """The deployment's `Messenger`: SendGrid for email and Twilio for SMS, or their stand-ins.
 
 With credentials in the settings the real providers are used. Without them (the embedded default) the
-SendGrid and Twilio stand-ins are started on loopback sockets once per container and the production
+SendGrid and Twilio stand-ins are started on loopback sockets by `bootstrap()` and the production
 adapters talk to them through the official SDKs, so the demo runs the exact code path production runs,
 and what would have been sent can be inspected in the stand-ins' outboxes
-(`container.extras["standins"]`). Starting them logs one warning saying so.
+(`container.standins`). Starting them logs one warning saying so.
 
 A deployment (a real LEADORCH_SECRET_KEY) must not fall back to the stand-ins unnoticed: no customer
 would get a message and nothing would look wrong. `check_messaging_settings` refuses it at start-up
@@ -15,14 +15,19 @@ stand-ins are meant (then it warns).
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from leadorch.adapters.sendgrid import SendGridEmailSender
 from leadorch.adapters.twilio import TwilioSmsSender
+from leadorch.app.senders import every_location
 from leadorch.app.settings import ENV_NAMES, Settings, SettingsError
 from leadorch.ports.messaging import EmailMessage, EmailSender, Messenger, SendReceipt, SmsMessage, SmsSender
+
+if TYPE_CHECKING:
+    from leadorch.adapters.standins.server import RunningServer
+    from leadorch.app.bootstrap import Container
+    from leadorch.app.config.service import ConfigService
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +36,6 @@ PROVIDER_FOR_CHANNEL: dict[str, str] = {"email": "sendgrid", "sms": "twilio"}
 
 # The stand-in's sender for a location that has no number of its own (the embedded default only).
 STANDIN_FROM_NUMBER = "+15005550006"  # the stand-in's TEST_FROM_NUMBER, which its account owns
-
-_lock = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,11 @@ class StandIns:
     twilio_account_sid: str
     twilio_auth_token: str
     sendgrid_api_key: str
+    servers: list[RunningServer] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
 
 
 def missing_messaging_settings(settings: Settings) -> list[str]:
@@ -110,31 +118,18 @@ def check_messaging_settings(settings: Settings) -> None:
     )
 
 
-def messenger_for(container: Any) -> Messenger:
-    """The container's messenger, built once (real providers, or stand-ins when credentials are missing)."""
-    messenger = container.extras.get("messenger")
-    if messenger is not None:
-        return messenger  # type: ignore[no-any-return]
-    with _lock:
-        messenger = container.extras.get("messenger")
-        if messenger is None:
-            messenger = _build(container)
-            container.extras["messenger"] = messenger
-    return messenger  # type: ignore[no-any-return]
-
-
-def twilio_auth_token(container: Any) -> str | None:
+def twilio_auth_token(container: Container) -> str | None:
     """The token Twilio signs webhooks with: the account's, or the stand-in's in a deployment without one."""
     settings = container.settings
     if settings.twilio_auth_token:
         return str(settings.twilio_auth_token)
-    if settings.twilio_account_sid is None:
-        return standins_for(container).twilio_auth_token
+    if settings.twilio_account_sid is None and container.standins is not None:
+        return container.standins.twilio_auth_token
     return None
 
 
-def _build(container: Any) -> Messenger:
-    settings = container.settings
+def build_messenger(settings: Settings, standins: StandIns | None) -> Messenger:
+    """The real providers where credentials are set, the stand-ins (`standins`) for the rest."""
     timeout = settings.provider_timeout_seconds  # past it, a send is unconfirmed: never retried
     to_standins: list[str] = []
     if settings.sendgrid_api_key:
@@ -142,7 +137,7 @@ def _build(container: Any) -> Messenger:
             settings.sendgrid_api_key, host=settings.sendgrid_host, timeout=timeout
         )
     else:
-        standins = standins_for(container)
+        assert standins is not None, "bootstrap starts the stand-ins when a credential is missing"
         email = SendGridEmailSender(standins.sendgrid_api_key, host=standins.sendgrid_url, timeout=timeout)
         to_standins.append(f"email to the SendGrid stand-in's outbox at {standins.sendgrid_url}")
     if settings.twilio_account_sid and settings.twilio_auth_token:
@@ -154,7 +149,7 @@ def _build(container: Any) -> Messenger:
             timeout=timeout,
         )
     else:
-        standins = standins_for(container)
+        assert standins is not None, "bootstrap starts the stand-ins when a credential is missing"
         sms = TwilioSmsSender(
             standins.twilio_account_sid,
             standins.twilio_auth_token,
@@ -172,44 +167,34 @@ def _build(container: Any) -> Messenger:
     return ChannelMessenger(email=email, sms=sms)
 
 
-def standins_for(container: Any) -> StandIns:
-    """The SendGrid and Twilio stand-ins of this container, started on first use and stopped at close."""
-    with _lock:
-        existing = container.extras.get("standins")
-        if existing is not None:
-            return existing  # type: ignore[no-any-return]
-        return _start_standins(container)
-
-
-def _configured_sms_senders(container: Any) -> set[str]:
+def configured_sms_senders(settings: Settings, config: ConfigService) -> set[str]:
     """The stand-in's own number, the default sender and every location's number, as configured now."""
-    from leadorch.app.config import config_service
-    from leadorch.app.senders import every_location
-
     numbers = {STANDIN_FROM_NUMBER}
-    if container.settings.default_sms_from:
-        numbers.add(container.settings.default_sms_from)
+    if settings.default_sms_from:
+        numbers.add(settings.default_sms_from)
     numbers.update(
-        location.sms_from_number
-        for location in every_location(config_service(container))
-        if location.sms_from_number
+        location.sms_from_number for location in every_location(config) if location.sms_from_number
     )
     return numbers
 
 
-def _start_standins(container: Any) -> StandIns:
+def start_standins(settings: Settings, config: ConfigService) -> StandIns:
+    """Start the SendGrid and Twilio stand-ins on loopback sockets (stopped by `StandIns.stop`).
+
+    The stand-in account owns what this deployment is configured to send from, as a real one would,
+    read at each send: a location added after start sends from its own number too.
+    """
     from leadorch.adapters.standins.sendgrid import SendGridStandIn
     from leadorch.adapters.standins.server import serve_in_thread
     from leadorch.adapters.standins.twilio import TwilioStandIn
 
     sendgrid = SendGridStandIn()
-    # The stand-in account owns what this deployment is configured to send from, as a real one would.
-    twilio = TwilioStandIn(phone_numbers=_configured_sms_senders(container))
-    if container.settings.default_messaging_service_sid:
-        twilio.add_messaging_service(container.settings.default_messaging_service_sid)
+    twilio = TwilioStandIn(also_owns=lambda: configured_sms_senders(settings, config))
+    if settings.default_messaging_service_sid:
+        twilio.add_messaging_service(settings.default_messaging_service_sid)
     sendgrid_server = serve_in_thread(sendgrid.app)
     twilio_server = serve_in_thread(twilio.app)
-    standins = StandIns(
+    return StandIns(
         sendgrid=sendgrid,
         twilio=twilio,
         sendgrid_url=sendgrid_server.url,
@@ -217,8 +202,5 @@ def _start_standins(container: Any) -> StandIns:
         twilio_account_sid=twilio.account_sid,
         twilio_auth_token=twilio.auth_token,
         sendgrid_api_key=sendgrid.api_key,
+        servers=[sendgrid_server, twilio_server],
     )
-    container.extras["standins"] = standins
-    closers = container.extras.setdefault("_closers", [])
-    closers.extend([sendgrid_server.stop, twilio_server.stop])
-    return standins

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 
@@ -37,7 +38,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def serve_in_thread(
-    app: object, host: str = "127.0.0.1", port: int = 0, *, timeout: float = 10.0
+    app: Any, host: str = "127.0.0.1", port: int = 0, *, timeout: float = 10.0
 ) -> RunningServer:
     """Start `app` with uvicorn on host:port (0 = a free port) and wait until it accepts connections."""
     port = port or free_port(host)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import fnmatch
+import functools
 import json
 import random
 import secrets
@@ -446,7 +447,7 @@ class FakeShopMonkey:
         if sort:
             rows = sorted(rows, key=lambda r: r["id"])  # ties fall back to one fixed order: repeatable walks
             for name, way in reversed(sort):  # the first key is the primary one
-                rows = sorted(rows, key=lambda r, name=name: _sort_key(r.get(name)), reverse=way == "desc")
+                rows = sorted(rows, key=functools.partial(_field_sort_key, name), reverse=way == "desc")
         elif self.shuffle_pages:  # an unsorted walk is what disagrees with itself between calls
             rows = self._random.sample(rows, len(rows))
         window = rows[skip : skip + limit]
@@ -651,6 +652,10 @@ def _matches(row: Row, where: Any) -> bool:
     if isinstance(where.get("OR"), list) and where["OR"]:
         return any(_matches(row, part) for part in where["OR"])
     return True
+
+
+def _field_sort_key(name: str, row: dict[str, Any]) -> tuple[int, Any]:
+    return _sort_key(row.get(name))
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

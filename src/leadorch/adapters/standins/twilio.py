@@ -27,7 +27,7 @@ import binascii
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -123,8 +123,11 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
         answers_help: bool = True,
         phone_numbers: Iterable[str] = (TEST_FROM_NUMBER,),
         messaging_service_sids: Iterable[str] = (),
+        also_owns: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         self.account_sid = account_sid
+        # Numbers the account owns as of each send (the demo's: whatever its locations are set to send from).
+        self._also_owns = also_owns
         self.auth_token = auth_token
         self.answers_help = answers_help
         self._phone_numbers = set(phone_numbers)
@@ -375,6 +378,8 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
     def _check_sender(self, from_number: str | None, service_sid: str | None) -> None:
         with self._lock:
             services, numbers = set(self._messaging_service_sids), set(self._phone_numbers)
+        if self._also_owns is not None:
+            numbers.update(self._also_owns())
         if service_sid and service_sid not in services:
             raise TwilioRejection(400, 21701, f"The Messaging Service Sid {service_sid} is invalid.")
         if not from_number:

@@ -27,21 +27,19 @@ import uuid
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from leadorch.app.booking import actors
-from leadorch.app.booking.jobs import enqueue
 from leadorch.app.booking.slot_claims import SlotClaims
 from leadorch.app.booking.wording import dollars, slot_label
-from leadorch.app.config import config_service
 from leadorch.app.config.models import LocationConfig
-from leadorch.app.crm import crm_clients, crm_for
+from leadorch.app.crm import crm_for
 from leadorch.app.db import Database
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.projections.appointments import APPOINTMENTS
 from leadorch.app.projections.tables import LIVE_PREFIX, instant, parse_instant
-from leadorch.app.projections.wiring import wake_projections
+from leadorch.app.worker.enqueue import enqueue
+from leadorch.app.worker.specs import ActorSpec
 from leadorch.domain.appointment import Appointment, AppointmentStatus
 from leadorch.domain.conversation import Conversation, CustomerLine, conversation_id
 from leadorch.domain.lead import Lead
@@ -53,6 +51,9 @@ from leadorch.ports.crm import (
     CrmNotFound,
     CrmUnavailable,
 )
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ def needs_sync(appointment: Appointment, last_written: str | None) -> bool:
     return not permanently_failed and last_written is not None and last_written != crm_state(appointment)
 
 
-def sync_appointment_to_crm(container: Any, tenant_id: str, appointment_id: str) -> SyncOutcome:
+def sync_appointment_to_crm(container: Container, tenant_id: str, appointment_id: str) -> SyncOutcome:
     """Write the appointment's current state to the tenant's CRM (the actor's body)."""
     store = container.store
     clock = container.clock
@@ -184,15 +185,14 @@ def sync_appointment_to_crm(container: Any, tenant_id: str, appointment_id: str)
         outcome = _write(container, tenant_id, appointment, ledger)
     finally:
         ledger.release(appointment_id, owner)
-    wake_projections(container)
     if outcome.status in WRITTEN:
         latest = store.load(key, Appointment, tenant_id)
         if crm_state(latest) != crm_state(appointment):  # changed while we were writing
-            enqueue(container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id)
+            enqueue(container, SYNC_APPOINTMENT, tenant_id, appointment_id)
     return outcome
 
 
-def _write(container: Any, tenant_id: str, appointment: Appointment, ledger: SyncLedger) -> SyncOutcome:
+def _write(container: Container, tenant_id: str, appointment: Appointment, ledger: SyncLedger) -> SyncOutcome:
     appointment_id = str(appointment.id)
     state = crm_state(appointment)
     try:
@@ -208,7 +208,7 @@ def _write(container: Any, tenant_id: str, appointment: Appointment, ledger: Syn
         if permanent:
             return SyncOutcome("failed", reason)
         delay_ms = int(delay.total_seconds() * 1000)
-        enqueue(container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id, delay_ms=delay_ms)
+        enqueue(container, SYNC_APPOINTMENT, tenant_id, appointment_id, delay_ms=delay_ms)
         return SyncOutcome("retrying", reason)
     except (SyncImpossible, CrmError) as error:  # refused: sending the same request again cannot help
         reason = _reason(error)
@@ -230,7 +230,7 @@ def _write(container: Any, tenant_id: str, appointment: Appointment, ledger: Syn
 
 
 def _call_crm(
-    container: Any, tenant_id: str, appointment: Appointment
+    container: Container, tenant_id: str, appointment: Appointment
 ) -> tuple[str, str | None, datetime | None]:
     """Create, update or delete at the CRM; (what was done, the CRM's appointment id, the CRM's
     `updatedDate` of what it now holds, when it said: how the webhook echoing our write is known)."""
@@ -290,7 +290,7 @@ def made_by_earlier_attempt(
 
 
 def _leftover_of_failed_create(
-    container: Any, tenant_id: str, crm: Crm, appointment: Appointment
+    container: Container, tenant_id: str, crm: Crm, appointment: Appointment
 ) -> str | None:
     """The CRM id of a create for this (now cancelled) appointment that was applied unbeknown to us."""
     lead: Lead = container.store.load(UUID(appointment.lead_id), Lead, tenant_id)
@@ -302,10 +302,12 @@ def _leftover_of_failed_create(
     return marked[0] if marked else None
 
 
-def appointment_request(container: Any, tenant_id: str, appointment: Appointment) -> CrmAppointmentRequest:
+def appointment_request(
+    container: Container, tenant_id: str, appointment: Appointment
+) -> CrmAppointmentRequest:
     """The CRM appointment for `appointment`, on the lead's order, with the chat summary as its note."""
     lead: Lead = container.store.load(UUID(appointment.lead_id), Lead, tenant_id)
-    location = config_service(container).location(tenant_id, appointment.location_id)
+    location = container.config.location(tenant_id, appointment.location_id)
     if not lead.crm_vehicle_id:
         raise SyncImpossible("the lead has no CRM vehicle, and ShopMonkey needs one for an appointment")
     services = ", ".join(service.name for service in appointment.services)
@@ -331,7 +333,7 @@ def appointment_request(container: Any, tenant_id: str, appointment: Appointment
         raise SyncImpossible(str(error)) from None
 
 
-def crm_note(container: Any, tenant_id: str, appointment: Appointment, location: LocationConfig) -> str:
+def crm_note(container: Container, tenant_id: str, appointment: Appointment, location: LocationConfig) -> str:
     """A short summary for the shop: what the customer asked in the chat, and what they chose."""
     asked: list[str] = []
     try:
@@ -352,7 +354,7 @@ def crm_note(container: Any, tenant_id: str, appointment: Appointment, location:
 
 
 def sync_pending_appointments(
-    container: Any, *, older_than: timedelta = timedelta(seconds=60), limit: int = 200
+    container: Container, *, older_than: timedelta = timedelta(seconds=60), limit: int = 200
 ) -> int:
     """The sweep: re-send the sync of appointments the CRM has not confirmed for a while.
 
@@ -372,12 +374,12 @@ def sync_pending_appointments(
         )
         rows = cur.fetchall()
     for tenant_id, appointment_id in rows:
-        enqueue(container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id)
+        enqueue(container, SYNC_APPOINTMENT, tenant_id, appointment_id)
     return len(rows)
 
 
 def _record_failure(
-    container: Any, tenant_id: str, appointment_id: UUID, reason: str, *, permanent: bool
+    container: Container, tenant_id: str, appointment_id: UUID, reason: str, *, permanent: bool
 ) -> None:
     now = container.clock.now()
 
@@ -389,8 +391,8 @@ def _record_failure(
     container.store.run(record)
 
 
-def _run(container: Any, coroutine: Coroutine[Any, Any, Any]) -> Any:
-    return crm_clients(container).run(coroutine)
+def _run(container: Container, coroutine: Coroutine[Any, Any, Any]) -> Any:
+    return container.crm.run(coroutine)
 
 
 def _reason(error: Exception) -> str:
@@ -405,3 +407,11 @@ def _readable(text: str) -> str:
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split()) if "\n" not in text else text
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+SYNC_APPOINTMENT = ActorSpec(
+    "sync_appointment_to_crm", sync_appointment_to_crm, max_retries=3, time_limit_ms=240_000
+)
+SYNC_PENDING = ActorSpec(
+    "sync_pending_appointments", sync_pending_appointments, max_retries=0, time_limit_ms=120_000
+)

@@ -20,23 +20,24 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from leadorch.app.booking.wording import dollars, slot_label
-from leadorch.app.config import config_service
 from leadorch.app.config.models import LocationConfig, TenantConfig
 from leadorch.app.db import Database, IntegrityViolation
 from leadorch.app.eventstore.store import NotFound
-from leadorch.app.links import links_for
 from leadorch.app.messages.rendering import postal_html_footer, postal_text_footer
-from leadorch.app.messaging import messenger_for
 from leadorch.app.projections.tables import instant
 from leadorch.app.senders import senders_for
+from leadorch.app.worker.specs import ActorSpec
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import Channel
 from leadorch.ports.messaging import DeliveryError, EmailMessage, SmsMessage
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class NoticeLedger:
 
 
 def send_appointment_notice(
-    container: Any, tenant_id: str, appointment_id: str, kind: str
+    container: Container, tenant_id: str, appointment_id: str, kind: str
 ) -> list[NoticeOutcome]:
     """Tell the customer about their appointment (`kind`: booked, rescheduled, cancelled, reminder)."""
     if kind not in KINDS:
@@ -148,11 +149,11 @@ def send_appointment_notice(
         return []
     if kind == "reminder" and not appointment.is_confirmed:
         return []
-    config = config_service(container)
+    config = container.config
     tenant = config.tenant(tenant_id)
     location = config.location(tenant_id, appointment.location_id)
     now = container.clock.now()
-    chat_link = links_for(container).chat_url(tenant_id, str(lead.id), now=now)
+    chat_link = container.links.chat_url(tenant_id, str(lead.id), now=now)
     notice = compose(kind, appointment, lead, location, chat_link)
     key = kind if kind in ("booked", "cancelled") else f"{kind}:{instant(appointment.start)}"
     ledger = NoticeLedger(container.db)
@@ -171,7 +172,7 @@ def send_appointment_notice(
 
 
 def _deliver(
-    container: Any,
+    container: Container,
     tenant: TenantConfig,
     location: LocationConfig,
     lead: Lead,
@@ -183,7 +184,7 @@ def _deliver(
 ) -> NoticeOutcome:
     if not tenant.may_message(address):
         return NoticeOutcome(channel.value, "suppressed", "demo mode: not on the allow-list")
-    messenger = messenger_for(container)
+    messenger = container.messenger
     senders = senders_for(location, container.settings)
     idempotency_key = f"appointment:{appointment.id}:{key}:{channel.value}"
     try:
@@ -232,3 +233,8 @@ def _text_footer(location: LocationConfig) -> str:
 
 def _html_footer(location: LocationConfig) -> str:
     return postal_html_footer(location.name, location.address) if location.address else ""
+
+
+SEND_NOTICE = ActorSpec(
+    "send_appointment_notice", send_appointment_notice, max_retries=3, time_limit_ms=60_000
+)

@@ -26,13 +26,17 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from leadorch.app.booking.slot_claims import BookedAs, Claim, Reconciled, SlotClaims, StandingClaim
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.observability.logging import bind
+from leadorch.app.worker.specs import ActorSpec
 from leadorch.domain.appointment import Appointment, AppointmentStatus
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,7 @@ SWEEP_LIMIT = 200
 
 
 def release_orphan_claims(
-    container: Any,
+    container: Container,
     *,
     now: datetime | None = None,
     older_than: timedelta = ORPHAN_GRACE,
@@ -69,7 +73,7 @@ def release_orphan_claims(
 
 
 def reconcile_claims(
-    container: Any,
+    container: Container,
     *,
     now: datetime | None = None,
     older_than: timedelta = ORPHAN_GRACE,
@@ -130,7 +134,7 @@ def _by_location(standing: StandingClaim) -> tuple[str, str]:
     return standing.claim.tenant_id, standing.claim.location_id
 
 
-def _release(container: Any, moment: datetime, older_than: timedelta, limit: int) -> list[Claim]:
+def _release(container: Container, moment: datetime, older_than: timedelta, limit: int) -> list[Claim]:
     cutoff = moment - older_than
     claims = SlotClaims(container.db)
     store: EventStore = container.store
@@ -173,3 +177,8 @@ def _release(container: Any, moment: datetime, older_than: timedelta, limit: int
 def _utc_words(moment: datetime) -> str:
     """`27 Nov 2026 18:00 UTC`: unambiguous, and not a digit run the log masking takes for a phone number."""
     return moment.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
+
+
+RELEASE_ORPHAN_CLAIMS = ActorSpec(
+    "release_orphan_claims", release_orphan_claims, max_retries=0, time_limit_ms=120_000
+)

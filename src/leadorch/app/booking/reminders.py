@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leadorch.app.booking import actors
-from leadorch.app.booking.jobs import enqueue
-from leadorch.app.config import config_service
+from leadorch.app.booking.notices import SEND_NOTICE
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.projections.appointments import APPOINTMENTS
 from leadorch.app.projections.tables import LIVE_PREFIX, instant, parse_instant
+from leadorch.app.worker.enqueue import enqueue
+from leadorch.app.worker.specs import ActorSpec
 from leadorch.domain.sending_terms import SendingTerms
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ def reminder_due_at(start: datetime, window: Any, time_zone: str) -> datetime:
     return SendingTerms(window, time_zone).next_allowed(start - REMINDER_AHEAD)
 
 
-def send_due_reminders(container: Any, limit: int = 500) -> int:
+def send_due_reminders(container: Container, limit: int = 500) -> int:
     """Enqueue the reminders that are due now; returns how many were handed on."""
     now: datetime = container.clock.now()
     with container.db.transaction() as cur:
@@ -44,7 +47,7 @@ def send_due_reminders(container: Any, limit: int = 500) -> int:
             (instant(now), instant(now + REMINDER_AHEAD), limit),
         )
         rows = cur.fetchall()
-    config = config_service(container)
+    config = container.config
     handed = 0
     for appointment_id, tenant_id, location_id, start_text, booked_text in rows:
         start, booked_at = parse_instant(start_text), parse_instant(booked_text)
@@ -60,6 +63,9 @@ def send_due_reminders(container: Any, limit: int = 500) -> int:
             now, location.time_zone
         ):
             continue
-        enqueue(container, actors.SEND_NOTICE, tenant_id, appointment_id, "reminder")
+        enqueue(container, SEND_NOTICE, tenant_id, appointment_id, "reminder")
         handed += 1
     return handed
+
+
+SEND_DUE_REMINDERS = ActorSpec("send_due_reminders", send_due_reminders, max_retries=0, time_limit_ms=120_000)

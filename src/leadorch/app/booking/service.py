@@ -18,26 +18,29 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate
 
-from leadorch.app.booking import actors
-from leadorch.app.booking.jobs import enqueue
+from leadorch.app.booking.crm_sync import SYNC_APPOINTMENT
+from leadorch.app.booking.notices import SEND_NOTICE
 from leadorch.app.booking.shop_calendar import CalendarUnavailable, ShopCalendar, busy_time
 from leadorch.app.booking.slot_claims import Claim, SlotClaims, SlotTaken
 from leadorch.app.booking.wording import duration_words, slot_label
 from leadorch.app.config.models import LocationConfig
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import lead_uuid, load_schedule
-from leadorch.app.projections.wiring import wake_projections
+from leadorch.app.worker.enqueue import enqueue
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.availability import Busy, ServiceLine, free_slots, is_slot_free, technician_for
 from leadorch.domain.errors import DomainError
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import LeadStatus
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,7 @@ class Availability:
 class BookingService:
     """Appointments for leads: one instance per container is enough (it holds no per-request state)."""
 
-    def __init__(self, container: Any) -> None:
+    def __init__(self, container: Container) -> None:
         self.container = container
         self.store: EventStore = container.store
         self.clock = container.clock
@@ -298,12 +301,11 @@ class BookingService:
             )
 
     def _announce(self, tenant_id: str, appointment: Appointment, change: str) -> None:
-        """After a change: read models, the CRM and the customer hear about it (in the background)."""
-        wake_projections(self.container)
+        """After a change: the CRM and the customer hear about it (in the background; read models follow the save)."""
         self.calendar.forget(tenant_id, appointment.location_id)  # our own write: read it again
         appointment_id = str(appointment.id)
-        enqueue(self.container, actors.SYNC_APPOINTMENT, tenant_id, appointment_id)
-        enqueue(self.container, actors.SEND_NOTICE, tenant_id, appointment_id, change)
+        enqueue(self.container, SYNC_APPOINTMENT, tenant_id, appointment_id)
+        enqueue(self.container, SEND_NOTICE, tenant_id, appointment_id, change)
         log.info("appointment %s %s", appointment_id, change, extra={"tenant_id": tenant_id})
 
 
@@ -311,15 +313,6 @@ def _minutes(duration: timedelta) -> int:
     return int(duration.total_seconds() // 60)
 
 
-def _location_zone(container: Any, tenant_id: str, location_id: str) -> str:
-    from leadorch.app.config import config_service
+def _location_zone(container: Container, tenant_id: str, location_id: str) -> str:
 
-    return config_service(container).location(tenant_id, location_id).time_zone
-
-
-def booking_service(container: Any) -> BookingService:
-    """The container's booking service (built once)."""
-    service = container.extras.get("booking_service")
-    if service is None:
-        service = container.extras.setdefault("booking_service", BookingService(container))
-    return service  # type: ignore[no-any-return]
+    return container.config.location(tenant_id, location_id).time_zone

@@ -18,15 +18,18 @@ import concurrent.futures
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from leadorch.app.booking.calendar_cache import CalendarCache
 from leadorch.app.config.models import LocationConfig
-from leadorch.app.crm import CrmNotConfigured, crm_clients, crm_for
+from leadorch.app.crm import CrmNotConfigured, crm_for
 from leadorch.domain.availability import Busy
 from leadorch.domain.instants import first_instant_at_or_after, wall_clock, zone
 from leadorch.ports.crm import CalendarEntry, CrmError
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ class CalendarUnavailable(Exception):
 class ShopCalendar:
     """Reads a location's CRM calendar for the local days around a range."""
 
-    def __init__(self, container: Any) -> None:
+    def __init__(self, container: Container) -> None:
         self.container = container
         self.cache: CalendarCache = container.calendar_cache
 
@@ -84,7 +87,7 @@ class ShopCalendar:
         except CrmNotConfigured:
             return []
         call = crm.calendar(location.crm_location_id, low, high, technician_ids=location.technician_ids)
-        future = crm_clients(self.container).submit(call)
+        future = self.container.crm.submit(call)
         try:
             return future.result(timeout=READ_TIMEOUT_SECONDS)
         except concurrent.futures.TimeoutError:
@@ -100,7 +103,7 @@ class ShopCalendar:
 
 
 def technicians_on_calendar(
-    container: Any, tenant_id: str, location: LocationConfig, start: datetime, end: datetime
+    container: Container, tenant_id: str, location: LocationConfig, start: datetime, end: datetime
 ) -> list[str]:
     """The technicians the location's CRM calendar names over [start, end), in order of appearance."""
     entries = ShopCalendar(container).entries(tenant_id, location, start, end, fresh=True)

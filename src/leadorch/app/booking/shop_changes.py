@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -32,13 +32,15 @@ from leadorch.app.booking.crm_sync import SyncLedger, crm_state
 from leadorch.app.booking.slot_claims import Claim, SlotClaims
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import load_schedule
-from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain.appointment import Appointment, AppointmentStatus, ShopConfirmation
 from leadorch.domain.errors import IllegalTransition
 from leadorch.domain.intake import OrderIntake, intake_id
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import LeadStatus
 from leadorch.ports.crm import CrmAppointment
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ def our_appointment_id(row: CrmAppointment) -> str | None:
 class ShopCalendarChanges:
     """Applies CRM appointment versions to our appointments and leads (one per container is enough)."""
 
-    def __init__(self, container: Any) -> None:
+    def __init__(self, container: Container) -> None:
         self.container = container
         self.store: EventStore = container.store
         self.clock = container.clock
@@ -170,7 +172,6 @@ class ShopCalendarChanges:
             self.claims.restore(claim, now=now)
         # The CRM holds this state already: a later sync must not think it still has to write it.
         self.ledger.written(str(key), crm_state(appointment))
-        wake_projections(self.container)
 
     # ------------------------------------------------------------------------ made by the staff
 
@@ -206,10 +207,7 @@ class ShopCalendarChanges:
                 schedule,
             ]
 
-        change = self.store.decide(command)
-        if change.outcome == "handed_to_shop":
-            wake_projections(self.container)
-        return change
+        return self.store.decide(command)
 
 
 def _words(event: Any) -> str:

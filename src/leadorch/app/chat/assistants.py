@@ -30,7 +30,6 @@ from leadorch.ports.assistant import (
 # The adapter's own timeout and retries end well before this; it only fires if something hangs.
 TURN_DEADLINE_SECONDS = 90.0
 ANTHROPIC_MAX_RETRIES = 2
-_lock = threading.Lock()
 
 
 class AssistantLoop:
@@ -83,30 +82,3 @@ def build_assistant(settings: Any) -> Assistant:
             max_retries=ANTHROPIC_MAX_RETRIES,
         )
     return OfflineAssistant()
-
-
-def assistant_for(container: Any) -> Assistant:
-    """The container's assistant (tests may put their own in `container.extras["assistant"]`)."""
-    assistant = container.extras.get("assistant")
-    if assistant is None:
-        with _lock:
-            assistant = container.extras.get("assistant")
-            if assistant is None:
-                assistant = build_assistant(container.settings)
-                container.extras["assistant"] = assistant
-    return assistant  # type: ignore[no-any-return]
-
-
-def assistant_loop(container: Any) -> AssistantLoop:
-    """The container's assistant loop, started on first use and stopped when the container closes."""
-    loop = container.extras.get("assistant_loop")
-    if loop is None:
-        with _lock:
-            loop = container.extras.get("assistant_loop")
-            if loop is None:
-                loop = AssistantLoop()
-                container.extras["assistant_loop"] = loop
-                container.extras.setdefault("_closers", []).append(
-                    lambda: loop.close(container.extras.get("assistant"))
-                )
-    return loop  # type: ignore[no-any-return]

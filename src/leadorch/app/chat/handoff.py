@@ -10,30 +10,30 @@ link to the lead in the console.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from leadorch.app.booking.jobs import enqueue
-from leadorch.app.config import config_service
 from leadorch.app.config.models import LocationConfig
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import load_schedule
-from leadorch.app.messaging import messenger_for
-from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.senders import senders_for
 from leadorch.app.staff_alerts import AlertOutcome, StaffAlertMessage, console_link, send_staff_alert
+from leadorch.app.worker.enqueue import enqueue
 from leadorch.app.worker.specs import ActorSpec
 from leadorch.domain.conversation import Conversation, conversation_id
 from leadorch.domain.lead import Lead
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
 PAUSED_BY = "chat assistant"
 
 
-def hand_off(container: Any, *, tenant_id: str, lead_id: UUID, question: str, pause: bool) -> None:
+def hand_off(container: Container, *, tenant_id: str, lead_id: UUID, question: str, pause: bool) -> None:
     """Record the hand-off and alert the staff; `pause` when a person should take the conversation over."""
     store: EventStore = container.store
     now = container.clock.now()
@@ -51,12 +51,11 @@ def hand_off(container: Any, *, tenant_id: str, lead_id: UUID, question: str, pa
         return conversation.handoffs, [conversation, lead, schedule]
 
     number = store.decide(command)
-    wake_projections(container)
     enqueue(container, ALERT_STAFF, tenant_id, str(lead_id), question, number)
 
 
 def alert_staff_of_handoff(
-    container: Any, tenant_id: str, lead_id: str, question: str, number: int = 1
+    container: Container, tenant_id: str, lead_id: str, question: str, number: int = 1
 ) -> list[AlertOutcome]:
     """Alert every staff contact of the lead's location who wants hand-off alerts."""
     try:
@@ -64,7 +63,7 @@ def alert_staff_of_handoff(
     except (NotFound, ValueError):
         log.warning("hand-off alert for unknown lead %s", lead_id)
         return []
-    config = config_service(container)
+    config = container.config
     tenant = config.tenant(tenant_id)
     location = config.location(tenant_id, lead.location_id)
     public_base_url = container.settings.public_base_url
@@ -78,7 +77,7 @@ def alert_staff_of_handoff(
         sender_name=f"{location.name} chat",
         senders=senders_for(location, container.settings),
     )
-    return send_staff_alert(messenger_for(container), tenant, location, alert)
+    return send_staff_alert(container.messenger, tenant, location, alert)
 
 
 def handoff_text(lead: Lead, location: LocationConfig, question: str, link: str) -> tuple[str, str]:
@@ -96,7 +95,7 @@ def handoff_text(lead: Lead, location: LocationConfig, question: str, link: str)
     return subject, body
 
 
-def _alert(container: Any, tenant_id: str, lead_id: str, question: str, number: int = 1) -> None:
+def _alert(container: Container, tenant_id: str, lead_id: str, question: str, number: int = 1) -> None:
     alert_staff_of_handoff(container, tenant_id, lead_id, question, number)
 
 

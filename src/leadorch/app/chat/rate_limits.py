@@ -82,12 +82,3 @@ class ChatRateLimits:
 def _check(wait: float, reason: str) -> None:
     if wait > 0:
         raise RateLimited(f"{reason}; please wait {max(1, round(wait))} seconds", retry_after=wait)
-
-
-def chat_rate_limits(container: object) -> ChatRateLimits:
-    """The process's chat allowances (kept on the container so tests can tighten or relax them)."""
-    extras = container.extras  # type: ignore[attr-defined]
-    limits = extras.get("chat_rate_limits")
-    if limits is None:
-        limits = extras.setdefault("chat_rate_limits", ChatRateLimits())
-    return limits  # type: ignore[no-any-return]

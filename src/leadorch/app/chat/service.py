@@ -19,16 +19,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from leadorch.app.booking.service import booking_service
 from leadorch.app.booking.wording import appointment_view
-from leadorch.app.chat.assistants import assistant_for, assistant_loop
 from leadorch.app.chat.errors import ChatLinkRefused, MessageRejected, MessageTooLong
 from leadorch.app.chat.handoff import hand_off
 from leadorch.app.chat.history import model_messages, transcript
@@ -37,13 +35,11 @@ from leadorch.app.chat.sessions import ChatSession, ChatSessions
 from leadorch.app.chat.tool_runner import ChatContext, ToolOutcome, ToolRunner
 from leadorch.app.chat.tools import TOOL_SPECS
 from leadorch.app.chat.views import AppointmentCard, ChatLine, LocationInfo, SessionView
-from leadorch.app.config import config_service
 from leadorch.app.config.models import LocationConfig
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import lead_uuid, load_schedule
-from leadorch.app.links import InvalidLink, links_for
+from leadorch.app.links import InvalidLink
 from leadorch.app.observability.logging import bind, log_reference
-from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain.conversation import (
     MAX_CUSTOMER_MESSAGE_CHARS,
     Conversation,
@@ -55,6 +51,9 @@ from leadorch.domain.lead import Lead
 from leadorch.domain.values import LeadStatus
 from leadorch.ports.assistant import AssistantUnavailable, ChatMessage, TextBlock, ToolResult, ToolUse
 from leadorch.ports.chat_tools import ChatTool
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +84,13 @@ class _Shown:
 class ChatService:
     """The chat's use cases over one container."""
 
-    def __init__(self, container: Any) -> None:
+    def __init__(self, container: Container) -> None:
         self.container = container
         self.store: EventStore = container.store
         self.clock = container.clock
         self.sessions = ChatSessions(container.db)
-        self.booking = booking_service(container)
-        self.config = config_service(container)
+        self.booking = container.booking
+        self.config = container.config
 
     # ----------------------------------------------------------------------------------- sessions
 
@@ -99,7 +98,7 @@ class ChatService:
         """The session of chat link `token`; records the visit. `ChatLinkRefused` for a bad link."""
         now = self.clock.now()
         try:
-            tenant_id, lead_text = links_for(self.container).verify_chat_token(token, now)
+            tenant_id, lead_text = self.container.links.verify_chat_token(token, now)
             lead_id = lead_uuid(lead_text)
             lead = self.store.load(lead_id, Lead, tenant_id)
         except InvalidLink as invalid:
@@ -119,7 +118,6 @@ class ChatService:
             return [conversation, lead]
 
         self.store.run(command)
-        wake_projections(self.container)
         session = self.sessions.issue(token, tenant_id, str(lead.id), now)
         return self._view(session)
 
@@ -159,7 +157,6 @@ class ChatService:
             return (lead, conversation), [conversation, lead, schedule]
 
         lead, conversation = self.store.decide(record)
-        wake_projections(self.container)
         recorder = _Recorder(self.store, tenant_id, lead_id, conversation)
         location = self.config.location(tenant_id, lead.location_id)
         if lead.status is LeadStatus.HANDLED_BY_SHOP or lead.automation_paused:
@@ -196,7 +193,7 @@ class ChatService:
             generic_words=frozenset(tenant.catalog_generic_words),
         )
         runner = ToolRunner(context, self.booking)
-        assistant, loop = assistant_for(self.container), assistant_loop(self.container)
+        assistant, loop = self.container.assistant, self.container.assistant_loop
         messages = model_messages(conversation)
         current, changed = lead, False
         for step in range(MAX_STEPS):
@@ -284,7 +281,6 @@ class ChatService:
                 text=text, slots=slots, appointment=shown.appointment, at=now
             )
         )
-        wake_projections(self.container)
         line = {"role": "assistant", "text": text, "at": now, "handoff": shown.handed_off}
         if slots:
             line["slots"] = slots
@@ -376,11 +372,3 @@ def customer_texts(conversation: Conversation, limit: int = 10) -> tuple[str, ..
 def _team_has_it(location: LocationConfig) -> str:
     call = f" You can also call us at {location.phone}." if location.phone else ""
     return f"Thanks! The team at {location.name} has your conversation and will reply to you soon.{call}"
-
-
-def chat_service(container: Any) -> ChatService:
-    """The container's chat service (built once)."""
-    service = container.extras.get("chat_service")
-    if service is None:
-        service = container.extras.setdefault("chat_service", ChatService(container))
-    return service  # type: ignore[no-any-return]

@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(os.environ, **{**_as_overrides(base), **env.overrides})
     configure_logging(settings.log_level, json_lines=settings.log_json)
     container = bootstrap(settings, clock=env.clock)
-    container.extras["demo"] = env
-    container.extras.setdefault("_closers", []).append(env.stop)
+    container.demo = env
+    container.on_close(env.stop)
     tenant_token = seed_demo(container)
     start_api_background(container)
     app = create_app(container)
@@ -88,4 +88,4 @@ def run(args: argparse.Namespace) -> int:
 def _as_overrides(settings: Any) -> dict[str, Any]:
     import msgspec
 
-    return msgspec.structs.asdict(settings)  # type: ignore[no-any-return]
+    return msgspec.structs.asdict(settings)

@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 
 def register(subparsers: Any) -> None:
@@ -57,7 +60,7 @@ def _run(action: Any) -> Any:
     return run
 
 
-def _pause(container: Any, args: argparse.Namespace) -> str:
+def _pause(container: Container, args: argparse.Namespace) -> str:
     from leadorch.app.leads import pause
 
     actor = _actor(args)
@@ -65,7 +68,7 @@ def _pause(container: Any, args: argparse.Namespace) -> str:
     return f"lead {args.lead_id}: automation paused by {actor}"
 
 
-def _resume(container: Any, args: argparse.Namespace) -> str:
+def _resume(container: Container, args: argparse.Namespace) -> str:
     from leadorch.app.leads import resume
 
     actor = _actor(args)
@@ -73,7 +76,7 @@ def _resume(container: Any, args: argparse.Namespace) -> str:
     return f"lead {args.lead_id}: automation resumed by {actor}; the next touch is rescheduled from now"
 
 
-def _hand_to_shop(container: Any, args: argparse.Namespace) -> str:
+def _hand_to_shop(container: Container, args: argparse.Namespace) -> str:
     from leadorch.app.leads import hand_to_shop
 
     actor = _actor(args)

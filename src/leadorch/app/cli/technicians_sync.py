@@ -31,7 +31,6 @@ def run(args: argparse.Namespace) -> int:
     from leadorch.app.booking.shop_calendar import CalendarUnavailable, technicians_on_calendar
     from leadorch.app.bootstrap import bootstrap
     from leadorch.app.cli import CliError
-    from leadorch.app.config import config_service
     from leadorch.app.config.errors import ConfigError
 
     if not 1 <= args.days <= 366:
@@ -39,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     container = bootstrap()
     where = f"{args.tenant_id}/{args.location_id}"
     try:
-        config = config_service(container)
+        config = container.config
         location = config.location(args.tenant_id, args.location_id)
         now = container.clock.now()
         seen = technicians_on_calendar(

@@ -34,11 +34,10 @@ def config_command(handler: Handler) -> Callable[[argparse.Namespace], int]:
     @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
         from leadorch.app.bootstrap import bootstrap
-        from leadorch.app.config import config_service
 
         container = bootstrap()
         try:
-            return int(handler(args, config_service(container)) or 0)
+            return int(handler(args, container.config) or 0)
         except (ConfigError, DomainError) as error:
             raise CliError(str(error)) from None
         finally:

@@ -16,7 +16,10 @@ import argparse
 import logging
 import signal
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +107,13 @@ def serve_metrics(host: str, port: int) -> Any | None:
     return server
 
 
-def close_after_runtime(container: Any, runtime: Any) -> None:
+def close_after_runtime(container: Container, runtime: Any) -> None:
     """Stop the worker runtime first (jobs in flight finish), then close everything else.
 
     `container.close()` runs its closers newest first, and the CRM/messaging clients register theirs
     lazily, after the runtime's: left to it, they would close under the jobs still running.
     """
-    closers = container.extras.get("_closers", [])
+    closers = container.closers
     if runtime.stop in closers:
         closers.remove(runtime.stop)
     runtime.stop()

@@ -22,7 +22,7 @@ from leadorch.domain.location import BusinessHours
 from leadorch.domain.website_lead import WebsiteLeadCriteria
 
 if TYPE_CHECKING:
-    from leadorch.app.messages import TouchTemplates
+    from leadorch.app.messages.templates import TouchTemplates
 
 StaffAlert = Literal["new_lead", "handoff"]
 STAFF_ALERTS: tuple[str, ...] = ("new_lead", "handoff")
@@ -94,7 +94,7 @@ class TenantConfig(msgspec.Struct, frozen=True, kw_only=True):
 
         A touch beyond the default 13 (a longer custom plan) starts from the last default touch.
         """
-        from leadorch.app.messages import DEFAULT_TEMPLATES
+        from leadorch.app.messages.defaults import DEFAULT_TEMPLATES
 
         base = DEFAULT_TEMPLATES.get(touch_number) or DEFAULT_TEMPLATES[max(DEFAULT_TEMPLATES)]
         own = self.templates.get(touch_number)
@@ -263,7 +263,7 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
 
 def merged_templates(base: TouchTemplates, own: TouchTemplate) -> TouchTemplates:
     """`base` with each part `own` sets replaced."""
-    from leadorch.app.messages import EmailTemplate, SmsTemplate, TouchTemplates
+    from leadorch.app.messages.templates import EmailTemplate, SmsTemplate, TouchTemplates
 
     return TouchTemplates(
         email=EmailTemplate(

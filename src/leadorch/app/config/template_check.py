@@ -20,12 +20,10 @@ def check_templates(
     templates: Mapping[int, TouchTemplate], locations: Sequence[LocationConfig], max_sms_segments: int
 ) -> None:
     """Raise `InvalidConfiguration` naming the touch and part of the first template that cannot be used."""
-    from leadorch.app.messages import (
-        DEFAULT_TEMPLATES,
-        SAMPLE_CONTEXT,
-        TemplateConfigurationError,
-        validate_template,
-    )
+    from leadorch.app.messages.context import SAMPLE_CONTEXT
+    from leadorch.app.messages.defaults import DEFAULT_TEMPLATES
+    from leadorch.app.messages.errors import TemplateConfigurationError
+    from leadorch.app.messages.validation import validate_template
 
     samples = [SAMPLE_CONTEXT] + [
         msgspec.structs.replace(

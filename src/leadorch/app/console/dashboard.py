@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from leadorch.app.config import config_service
 from leadorch.app.console import display
 from leadorch.app.console.charts import Bar, Series, bar_chart, column_chart, line_chart
 from leadorch.app.console.speed_to_lead import distribution, median_ms, speeds_by_location
 from leadorch.app.crm_health import CrmHealth
 from leadorch.app.readmodels.funnel import MAX_DAYS, FunnelDay, funnel
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 DEFAULT_DAYS = 30
 # The stages the funnel chart shows, in reading order, with their labels.
@@ -53,12 +55,12 @@ class DateRange:
         return cls(last - timedelta(days=days - 1), last)
 
 
-def tenant_today(container: Any, tenant_id: str) -> date:
+def tenant_today(container: Container, tenant_id: str) -> date:
     """The newest local date among the tenant's locations: "today" for a dashboard whose days are the
     locations' local days (a Tokyo shop's morning is already tomorrow in UTC terms, and its leads are
     counted there). UTC's date when the tenant has no location yet."""
     now = container.clock.now()
-    zones = {location.time_zone for location in config_service(container).locations(tenant_id)}
+    zones = {location.time_zone for location in container.config.locations(tenant_id)}
     local_dates = [now.astimezone(ZoneInfo(zone)).date() for zone in zones if zone]
     return max(local_dates, default=now.astimezone(UTC).date())
 
@@ -140,9 +142,9 @@ class Dashboard:
     crm_problems: list[str] = field(default_factory=list)
 
 
-def build_dashboard(container: Any, tenant_id: str, date_range: DateRange) -> Dashboard:
+def build_dashboard(container: Container, tenant_id: str, date_range: DateRange) -> Dashboard:
     """Everything the dashboard shows for `tenant_id` over `date_range`."""
-    config = config_service(container)
+    config = container.config
     tenant = config.tenant(tenant_id)
     names = {location.location_id: location.name for location in config.locations(tenant_id)}
     days = funnel(container.db, tenant_id, None, date_range.first, date_range.last)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leadorch.app.config import config_service
 from leadorch.app.console import display
 from leadorch.app.console.filters import kept_query, known_location, one_of, page_number
 from leadorch.app.projections.leads import LEADS
 from leadorch.app.projections.tables import LIVE_PREFIX
 from leadorch.app.readmodels.leads import STATUSES, LeadView, list_leads
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 PAGE_SIZE = 50
 MAX_SEARCH_LENGTH = 200
@@ -82,9 +84,9 @@ class LeadListPage:
 
 
 def build_lead_list(
-    container: Any, tenant_id: str, filters: LeadFilters, errors: dict[str, str]
+    container: Container, tenant_id: str, filters: LeadFilters, errors: dict[str, str]
 ) -> LeadListPage:
-    config = config_service(container)
+    config = container.config
     locations = config.locations(tenant_id)
     names = {location.location_id: location.name for location in locations}
     zones = {location.location_id: location.time_zone for location in locations}
@@ -114,9 +116,9 @@ def build_lead_list(
     )
 
 
-def locations_of(container: Any, tenant_id: str) -> dict[str, str]:
+def locations_of(container: Container, tenant_id: str) -> dict[str, str]:
     """The tenant's locations, id → name."""
-    return {loc.location_id: loc.name for loc in config_service(container).locations(tenant_id)}
+    return {loc.location_id: loc.name for loc in container.config.locations(tenant_id)}
 
 
 def _row(view: LeadView, names: dict[str, str], zones: dict[str, str], *, reveal: bool) -> LeadRow:

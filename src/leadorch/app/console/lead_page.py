@@ -11,13 +11,12 @@ Which buttons show follows the domain's rules, which still have the last word wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import msgspec
 
 from leadorch.app.audit import AuditEntry, lead_history
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.console import display
 from leadorch.app.console.outbox import OutboxMessage, messages_of_lead
@@ -28,6 +27,9 @@ from leadorch.app.readmodels.conversations import ConversationMessage, conversat
 from leadorch.app.readmodels.leads import LeadView, get_lead
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import Channel
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 MAX_DETAIL_CHARS = 240
 _NOT_HANDED = ("booked", "handled_by_shop")
@@ -134,7 +136,7 @@ class LeadPage:
         return self.status not in _NOT_HANDED
 
 
-def build_lead_page(container: Any, tenant_id: str, lead_id: str, *, reveal: bool) -> LeadPage:
+def build_lead_page(container: Container, tenant_id: str, lead_id: str, *, reveal: bool) -> LeadPage:
     """The page of lead `lead_id` of `tenant_id`; `NotFound` for a missing lead or another tenant's."""
     view = get_lead(container.db, tenant_id, lead_id)
     if view is None:
@@ -178,16 +180,16 @@ def build_lead_page(container: Any, tenant_id: str, lead_id: str, *, reveal: boo
     )
 
 
-def _location(container: Any, tenant_id: str, location_id: str) -> tuple[str, str | None]:
+def _location(container: Container, tenant_id: str, location_id: str) -> tuple[str, str | None]:
     try:
-        location = config_service(container).location(tenant_id, location_id)
+        location = container.config.location(tenant_id, location_id)
     except ConfigNotFound:
         return location_id, None
     return location.name, location.time_zone
 
 
 def _consent(
-    container: Any, tenant_id: str, view: LeadView, zone: str | None, reveal: bool
+    container: Container, tenant_id: str, view: LeadView, zone: str | None, reveal: bool
 ) -> list[ConsentRow]:
     """Each channel's consent (from the read model) and its evidence (the lead aggregate keeps it)."""
     lead = container.store.load(UUID(view.lead_id), Lead, tenant_id)

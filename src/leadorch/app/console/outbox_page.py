@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-from leadorch.app.config import config_service
 from leadorch.app.console import display
 from leadorch.app.console.filters import kept_query, known_location, one_of, page_number
 from leadorch.app.console.outbox import CHANNELS, OutboxMessage, outbox_messages
 from leadorch.app.projections.outbox import STATUSES
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 PAGE_SIZE = 100
 
@@ -74,9 +76,9 @@ class OutboxPage:
 
 
 def build_outbox_page(
-    container: Any, tenant_id: str, filters: OutboxFilters, errors: dict[str, str]
+    container: Container, tenant_id: str, filters: OutboxFilters, errors: dict[str, str]
 ) -> OutboxPage:
-    locations = config_service(container).locations(tenant_id)
+    locations = container.config.locations(tenant_id)
     names = {location.location_id: location.name for location in locations}
     zones = {location.location_id: location.time_zone for location in locations}
     messages = outbox_messages(

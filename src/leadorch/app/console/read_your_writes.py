@@ -8,17 +8,19 @@ the daemon rather than holding the request.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from leadorch.app.projections.wiring import projection_runner, wake_projections
+from leadorch.app.projections.wiring import projection_runner
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 MAX_BATCHES = 3
 
 
-def catch_up_briefly(container: Any, *, max_batches: int = MAX_BATCHES) -> None:
-    """Apply up to `max_batches` batches of new events to the read models, and wake the daemon."""
+def catch_up_briefly(container: Container, *, max_batches: int = MAX_BATCHES) -> None:
+    """Apply up to `max_batches` batches of new events to the read models (the save woke the daemon)."""
     runner = projection_runner(container)
     for _ in range(max_batches):
         if runner.step() == 0:
             break
-    wake_projections(container)

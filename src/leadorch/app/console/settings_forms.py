@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import InvalidConfiguration
 from leadorch.app.config.hours import parse_weekly_hours
 from leadorch.app.config.models import TouchTemplate
 from leadorch.app.config.validation import dollars
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 FORM = "_form"
 FormData = Mapping[str, Sequence[str]]  # a field's values, in the order the browser sent them
@@ -84,12 +86,12 @@ def refused(error: Exception, fields: Mapping[str, str]) -> FormOutcome:
 # ------------------------------------------------------------------------------------------ tenant
 
 
-def save_tenant(container: Any, tenant_id: str, form: FormData, actor: str) -> FormOutcome:
+def save_tenant(container: Container, tenant_id: str, form: FormData, actor: str) -> FormOutcome:
     segments, problem = _whole(one(form, "max_sms_segments"), "max SMS segments")
     if problem:
         return FormOutcome(errors={"max_sms_segments": problem})
     try:
-        config_service(container).update_tenant(
+        container.config.update_tenant(
             tenant_id, name=one(form, "name"), max_sms_segments=segments, actor=actor
         )
     except InvalidConfiguration as error:
@@ -98,7 +100,7 @@ def save_tenant(container: Any, tenant_id: str, form: FormData, actor: str) -> F
 
 
 def set_demo_mode(
-    container: Any, tenant_id: str, form: FormData, actor: str, *, by_operator: bool
+    container: Container, tenant_id: str, form: FormData, actor: str, *, by_operator: bool
 ) -> FormOutcome:
     """Demo mode on, or off: off only by the operator, who types the tenant's id in `confirm`
     (`OperatorOnly` for anyone else: the page answers 403 with the reason)."""
@@ -106,7 +108,7 @@ def set_demo_mode(
     if choice not in ("on", "off"):
         return FormOutcome(errors={"demo_mode": f"demo mode is 'on' or 'off', not {choice[:20]!r}"})
     try:
-        config_service(container).set_demo_mode(
+        container.config.set_demo_mode(
             tenant_id, choice == "on", actor=actor, by_operator=by_operator, confirm=one(form, "confirm")
         )
     except InvalidConfiguration as error:
@@ -116,17 +118,17 @@ def set_demo_mode(
     return FormOutcome(notice="Demo mode is off: messages now go to real customers.")
 
 
-def allow_address(container: Any, tenant_id: str, form: FormData, actor: str) -> FormOutcome:
+def allow_address(container: Container, tenant_id: str, form: FormData, actor: str) -> FormOutcome:
     try:
-        config_service(container).allow_address(tenant_id, one(form, "address"), actor=actor)
+        container.config.allow_address(tenant_id, one(form, "address"), actor=actor)
     except InvalidConfiguration as error:
         return FormOutcome(errors={"address": str(error)})
     return FormOutcome(notice="Address added to the demo allow-list.")
 
 
-def disallow_address(container: Any, tenant_id: str, form: FormData, actor: str) -> FormOutcome:
+def disallow_address(container: Container, tenant_id: str, form: FormData, actor: str) -> FormOutcome:
     try:
-        config_service(container).disallow_address(tenant_id, one(form, "address"), actor=actor)
+        container.config.disallow_address(tenant_id, one(form, "address"), actor=actor)
     except InvalidConfiguration as error:
         return FormOutcome(errors={"address": str(error)})
     return FormOutcome(notice="Address removed from the demo allow-list.")
@@ -136,7 +138,7 @@ def disallow_address(container: Any, tenant_id: str, form: FormData, actor: str)
 
 
 def save_location(
-    container: Any, tenant_id: str, location_id: str, form: FormData, actor: str
+    container: Container, tenant_id: str, location_id: str, form: FormData, actor: str
 ) -> FormOutcome:
     numbers: dict[str, int] = {}
     problems: dict[str, str] = {}
@@ -156,7 +158,7 @@ def save_location(
     if "technician_ids" in form:  # a page from before the field existed leaves the list alone
         lists["technician_ids"] = [i for i in re.split(r"[,\s]+", one(form, "technician_ids")) if i]
     try:
-        config_service(container).update_location(
+        container.config.update_location(
             tenant_id,
             location_id,
             actor=actor,
@@ -172,21 +174,25 @@ def save_location(
     return FormOutcome(notice="Location saved.")
 
 
-def save_hours(container: Any, tenant_id: str, location_id: str, form: FormData, actor: str) -> FormOutcome:
+def save_hours(
+    container: Container, tenant_id: str, location_id: str, form: FormData, actor: str
+) -> FormOutcome:
     try:
         weekly = parse_weekly_hours(one(form, "hours"))
-        config_service(container).set_hours(tenant_id, location_id, weekly, actor=actor)
+        container.config.set_hours(tenant_id, location_id, weekly, actor=actor)
     except InvalidConfiguration as error:
         return FormOutcome(errors={"hours": str(error)})
     return FormOutcome(notice="Opening hours saved.")
 
 
-def save_window(container: Any, tenant_id: str, location_id: str, form: FormData, actor: str) -> FormOutcome:
+def save_window(
+    container: Container, tenant_id: str, location_id: str, form: FormData, actor: str
+) -> FormOutcome:
     days = many(form, "days")
     if not days:
         return FormOutcome(errors={"days": "tick at least one day messages may go out on"})
     try:
-        config_service(container).set_sending_window(
+        container.config.set_sending_window(
             tenant_id, location_id, start=one(form, "start"), end=one(form, "end"), days=days, actor=actor
         )
     except InvalidConfiguration as error:
@@ -194,9 +200,11 @@ def save_window(container: Any, tenant_id: str, location_id: str, form: FormData
     return FormOutcome(notice="Sending window saved.")
 
 
-def save_prices(container: Any, tenant_id: str, location_id: str, form: FormData, actor: str) -> FormOutcome:
+def save_prices(
+    container: Container, tenant_id: str, location_id: str, form: FormData, actor: str
+) -> FormOutcome:
     """Each service's price at the location: blank = the tenant-wide price, else this price."""
-    config = config_service(container)
+    config = container.config
     wanted: dict[str, int | None] = {}
     problems: dict[str, str] = {}
     entries = config.catalog(tenant_id, location_id)
@@ -230,10 +238,10 @@ def save_prices(container: Any, tenant_id: str, location_id: str, form: FormData
 
 
 def save_template(
-    container: Any, tenant_id: str, touch_number: int, form: FormData, actor: str
+    container: Container, tenant_id: str, touch_number: int, form: FormData, actor: str
 ) -> FormOutcome:
     """The tenant's own wording for one touch; a part left as the default stays the default."""
-    config = config_service(container)
+    config = container.config
     tenant = config.tenant(tenant_id)
     defaults = _default_parts(touch_number)
     typed = {part: one(form, part).replace("\r\n", "\n") for part in _TEMPLATE_PARTS}
@@ -250,8 +258,8 @@ def save_template(
     return FormOutcome(notice=f"Templates of touch {touch_number} saved.")
 
 
-def reset_template(container: Any, tenant_id: str, touch_number: int, actor: str) -> FormOutcome:
-    config = config_service(container)
+def reset_template(container: Container, tenant_id: str, touch_number: int, actor: str) -> FormOutcome:
+    config = container.config
     tenant = config.tenant(tenant_id)
     templates = {number: template for number, template in tenant.templates.items() if number != touch_number}
     try:
@@ -262,7 +270,7 @@ def reset_template(container: Any, tenant_id: str, touch_number: int, actor: str
 
 
 def _default_parts(touch_number: int) -> dict[str, str]:
-    from leadorch.app.messages import DEFAULT_TEMPLATES
+    from leadorch.app.messages.defaults import DEFAULT_TEMPLATES
 
     base = DEFAULT_TEMPLATES.get(touch_number) or DEFAULT_TEMPLATES[max(DEFAULT_TEMPLATES)]
     return {

@@ -8,12 +8,14 @@ Each form has a key (`tenant`, `location:<id>`, `hours:<id>`, `window:<id>`, `pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leadorch.app.config import config_service
 from leadorch.app.config.hours import DAY_NAMES, format_weekly_hours
 from leadorch.app.config.models import LocationConfig, TenantConfig
 from leadorch.app.console import display
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 # Monday first, as the hours are written.
 WEEK: tuple[str, ...] = (*DAY_NAMES[1:], DAY_NAMES[0])
@@ -69,9 +71,13 @@ class SettingsPage:
 
 
 def build_settings_page(
-    container: Any, tenant_id: str, *, errors: FormErrors | None = None, values: FormValues | None = None
+    container: Container,
+    tenant_id: str,
+    *,
+    errors: FormErrors | None = None,
+    values: FormValues | None = None,
 ) -> SettingsPage:
-    config = config_service(container)
+    config = container.config
     tenant = config.tenant(tenant_id)
     locations = []
     for location in config.locations(tenant_id):

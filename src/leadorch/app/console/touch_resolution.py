@@ -8,7 +8,7 @@ what the customer received.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
@@ -16,11 +16,14 @@ from leadorch.app.leads.use_cases import lead_uuid, load_schedule
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
 
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
+
 OUTCOMES = ("sent", "not_sent")
 
 
 def resolve_uncertain_touch(
-    container: Any, tenant_id: str, lead_id: UUID | str, *, touch_number: int, outcome: str, by: str
+    container: Container, tenant_id: str, lead_id: UUID | str, *, touch_number: int, outcome: str, by: str
 ) -> None:
     """Record that uncertain touch `touch_number` of the lead was `outcome` ("sent" or "not_sent").
 

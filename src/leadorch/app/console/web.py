@@ -20,7 +20,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from leadorch.app.config import config_service
 from leadorch.app.config.demo_seed import DEMO_TENANT
 from leadorch.app.config.errors import UnknownTenant
 from leadorch.app.console.flash import FLASH_COOKIE, Flash, decode_flash, encode_flash
@@ -77,7 +76,7 @@ def tenant_session(request: Request[Any, Any, Any], tenant_id: FromPath[str]) ->
     session = current_session(request)
     if not session.principal.may_access(tenant_id):
         raise UnknownTenant(f"tenant {tenant_id!r} not found")
-    config_service(container_of(request)).tenant(tenant_id)  # a tenant deleted since login: 404 too
+    container_of(request).config.tenant(tenant_id)  # a tenant deleted since login: 404 too
     return session
 
 
@@ -112,7 +111,7 @@ def page(
     flash = decode_flash(secret, request.cookies.get(FLASH_COOKIE))
     tenant_name = None
     if tenant_id is not None:
-        tenant_name = config_service(container).tenant(tenant_id).name
+        tenant_name = container.config.tenant(tenant_id).name
     response = Template(
         template_name=f"console/{template}",
         context={
@@ -123,7 +122,7 @@ def page(
             "tenant_id": tenant_id,
             "tenant_name": tenant_name,
             "section": section,
-            "can_simulate": container.extras.get("demo") is not None and tenant_id == DEMO_TENANT,
+            "can_simulate": container.demo is not None and tenant_id == DEMO_TENANT,
             **context,
         },
         status_code=status_code,

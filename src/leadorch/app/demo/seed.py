@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from leadorch.app.config import config_service
 from leadorch.app.demo.environment import DEMO_SHOPMONKEY_KEY, demo_webhook_secret
 
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
-def seed_demo(container: Any) -> str | None:
+
+def seed_demo(container: Container) -> str | None:
     """Create (or keep) the demo tenant and location; returns a fresh tenant API token."""
     from leadorch.app.config.demo_seed import seed_demo_tenant
 
-    service = config_service(container)
+    service = container.config
     seed_demo_tenant(service.repository, container.clock)
     tenant = service.tenant("demo-tint")
     service.set_crm_credentials(

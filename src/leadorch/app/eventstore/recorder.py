@@ -62,7 +62,8 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events or any(value is not None for value in kwargs.values()):
-            return super().insert_events(stored_events, **kwargs)  # tracking records: not grouped
+            inserted: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return inserted  # tracking records: not grouped
         return self.group.submit(stored_events)
 
     def _commit_batch(self, saves: Sequence[Sequence[StoredEvent]]) -> list[Sequence[int] | BaseException]:
@@ -124,7 +125,9 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
         """One save in its own transaction (the same statement; the library's insert for huge saves)."""
         try:
             if len(stored_events) > MAX_EVENTS_PER_BATCH:
-                return list(super().insert_events(stored_events) or [])
-            return self._insert_in_one_round_trip(stored_events)
+                inserted: Sequence[int] | None = super().insert_events(stored_events)
+                return list(inserted or [])
+            ids: list[int] = self._insert_in_one_round_trip(stored_events)
+            return ids
         except Exception as exc:
             return exc

@@ -7,6 +7,7 @@ appointment saves all their new events in one atomic transaction, with optimisti
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -19,6 +20,8 @@ from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 from leadorch.app.db import postgres_env
 from leadorch.app.eventstore.codec import build_transcoder
 from leadorch.app.settings import sqlite_path
+
+log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -39,6 +42,7 @@ class EventStore(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, *, codec: str = "msgspec") -> None:
         self._codec = codec
+        self.after_save: list[Callable[[list[Recording[UUID]]], None]] = []
         super().__init__(env)
 
     def construct_transcoder(self) -> Transcoder:
@@ -73,6 +77,18 @@ class EventStore(Application[UUID]):
         self._take_snapshots(processing_event)
         self._notify(recordings)
         return recordings
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        """The library's after-save hook: the one place that reacts to saved events (`after_save`).
+
+        `bootstrap()` hangs the projections' wake-up here, so read models follow a save within
+        milliseconds. A reaction's failure is logged and never undoes or fails the save: it is committed.
+        """
+        for reaction in self.after_save:
+            try:
+                reaction(recordings)
+            except Exception:
+                log.exception("a reaction to saved events failed; the events are saved")
 
     def exists(self, aggregate_id: UUID) -> bool:
         return bool(list(self.events.get(aggregate_id, lte=1)))
@@ -134,6 +150,11 @@ def event_store_env(database_url: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def memory_event_store(*, codec: str = "msgspec") -> EventStore:
+    """An event store in this process's memory (the library's POPO persistence): for decision tests only."""
+    return EventStore({"PERSISTENCE_MODULE": "eventsourcing.popo"}, codec=codec)
 
 
 def open_event_store(

@@ -19,7 +19,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from leadorch.app.bootstrap import Container
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import InvalidConfiguration
 from leadorch.app.config.models import (
     AuditEntry,
@@ -156,7 +155,7 @@ class LocationPrice(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _config(container: NamedDependency[Container]) -> ConfigService:
-    return config_service(container)
+    return container.config
 
 
 _DEPENDENCIES = {

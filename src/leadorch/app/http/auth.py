@@ -27,7 +27,6 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import UnknownTenant
 
 _ACTOR_HEADER = "x-actor"
@@ -64,7 +63,7 @@ def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     if hmac.compare_digest(token.encode(), container.settings.admin_token.encode()):
         principal = Principal(tenant_id=None, actor=_actor(connection, "admin-token"))
     else:
-        tenant_id = config_service(container).tenant_id_for_token(token)
+        tenant_id = container.config.tenant_id_for_token(token)
         if tenant_id is None:
             raise NotAuthorizedException(detail="the API token is not valid", headers=_CHALLENGE)
         principal = Principal(tenant_id=tenant_id, actor=_actor(connection, f"tenant-token:{tenant_id}"))
@@ -81,7 +80,7 @@ def tenant_access(request: Request[Any, Any, Any], tenant_id: FromPath[str]) -> 
     if not principal.may_access(tenant_id):
         raise UnknownTenant(f"tenant {tenant_id!r} not found")
     if principal.is_super_admin:
-        config_service(_container(request)).tenant(tenant_id)  # raises UnknownTenant (404)
+        _container(request).config.tenant(tenant_id)  # raises UnknownTenant (404)
     return principal
 
 

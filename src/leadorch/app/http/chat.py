@@ -38,8 +38,8 @@ from leadorch.app.chat.errors import (
     SessionExpired,
     SessionNotFound,
 )
-from leadorch.app.chat.rate_limits import ChatRateLimits, chat_rate_limits
-from leadorch.app.chat.service import ChatService, chat_service
+from leadorch.app.chat.rate_limits import ChatRateLimits
+from leadorch.app.chat.service import ChatService
 from leadorch.app.chat.views import MessageReply, OpenSessionRequest, PostMessageRequest, SessionView
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -87,11 +87,11 @@ def _address(request: Request[Any, Any, Any]) -> str:
 
 
 def provide_limits(container: NamedDependency[Container]) -> ChatRateLimits:
-    return chat_rate_limits(container)
+    return container.chat_rate_limits
 
 
 def provide_chat(container: NamedDependency[Container]) -> ChatService:
-    return chat_service(container)
+    return container.chat
 
 
 class ChatSessionsController(Controller):

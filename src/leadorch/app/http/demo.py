@@ -14,7 +14,6 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import JSONBody
 
 from leadorch.app.bootstrap import Container
-from leadorch.app.config import config_service
 from leadorch.app.demo.environment import DemoEnvironment
 from leadorch.app.demo.simulate import (
     DEMO_TENANT,
@@ -44,7 +43,7 @@ class ClockRequest(msgspec.Struct, kw_only=True):
 
 def provide_demo(container: NamedDependency[Container]) -> DemoEnvironment:
     """The demo's stand-ins; a server not started by `leadorch demo` answers 404."""
-    env: DemoEnvironment | None = container.extras.get("demo")
+    env: DemoEnvironment | None = container.demo
     if env is None:
         raise NotFoundException("this server is not running the demo")
     return env
@@ -112,7 +111,7 @@ class DemoController(Controller):
         except ValueError as exc:
             raise ClientException(str(exc)) from None
         now = env.clock.advance(delta)
-        runtime = container.extras.get("runtime")
+        runtime = container.runtime
         if runtime is not None:
             for job in ("tick_due_touches", "mark_lost_leads"):
                 if job in runtime.actors:
@@ -141,5 +140,5 @@ class DemoController(Controller):
 
 def _location_phone(container: Container, location_id: str) -> str:
     """The number the customer texts: the location's own."""
-    location = config_service(container).repository.location(DEMO_TENANT, location_id)
+    location = container.config.repository.location(DEMO_TENANT, location_id)
     return str(location.phone or "+16195550100")

@@ -39,10 +39,9 @@ def _degraded_providers(container: Container) -> list[str]:
 
 def _locations_without_senders(container: Container) -> list[str]:
     """Locations whose messages a provider with real credentials would refuse for want of a sender."""
-    from leadorch.app.config import config_service
     from leadorch.app.senders import every_location, locations_without_senders
 
-    return locations_without_senders(every_location(config_service(container)), container.settings)
+    return locations_without_senders(every_location(container.config), container.settings)
 
 
 def _check_database(container: Container) -> str | None:
@@ -81,8 +80,8 @@ def _check_read_model_shapes(container: Container) -> str | None:
 
 
 def _check_projections(container: Container) -> tuple[str | None, dict[str, int]]:
-    daemon = container.extras.get("projections")
-    if daemon is None:
+    daemon = container.projections
+    if not daemon.running:  # this process does not follow the log (a test app, a CLI)
         return None, {}
     try:
         lags: dict[str, int] = daemon.lag()

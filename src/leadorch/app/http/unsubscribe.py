@@ -19,11 +19,10 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 
 from leadorch.app.bootstrap import Container
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.leads import use_cases
-from leadorch.app.links import InvalidLink, links_for
+from leadorch.app.links import InvalidLink
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import Channel
 
@@ -47,13 +46,13 @@ def _page(title: str, body: str, status: int = HTTP_200_OK) -> Response[str]:
 
 def _lead(container: Container, token: str) -> tuple[str, Lead]:
     """The tenant and lead a valid token names (`InvalidLink`, `NotFound` otherwise)."""
-    tenant_id, lead_id = links_for(container).verify_unsubscribe_token(token, container.clock.now())
+    tenant_id, lead_id = container.links.verify_unsubscribe_token(token, container.clock.now())
     return tenant_id, container.store.load(use_cases.lead_uuid(lead_id), Lead, tenant_id)
 
 
 def _sender(container: Container, tenant_id: str, lead: Lead) -> str:
     try:
-        return str(config_service(container).location(tenant_id, lead.location_id).name)
+        return str(container.config.location(tenant_id, lead.location_id).name)
     except ConfigNotFound:
         return "this shop"
 

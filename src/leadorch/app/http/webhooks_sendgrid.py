@@ -21,7 +21,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_403_FORBIDDEN
 from leadorch.adapters.sendgrid_inbound import MalformedInboundEmail, parse_inbound_email
 from leadorch.app.bootstrap import Container
 from leadorch.app.leads.inbound import handle_inbound_email
-from leadorch.app.links import links_for
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ KEY_PURPOSE = "sendgrid-inbound-parse"
 
 def inbound_parse_url(container: Container) -> str:
     """The URL to configure as the Inbound Parse destination in SendGrid."""
-    key = links_for(container).webhook_key(KEY_PURPOSE)
+    key = container.links.webhook_key(KEY_PURPOSE)
     return f"{container.settings.public_base_url.rstrip('/')}{INBOUND_PATH}?key={key}"
 
 
@@ -51,7 +50,7 @@ async def receive_inbound_email(
     request: Request[Any, Any, Any], container: NamedDependency[Container]
 ) -> Response[dict[str, str]]:
     """Record the reply (or the opt-out written in it) on the sender's lead."""
-    expected = links_for(container).webhook_key(KEY_PURPOSE)
+    expected = container.links.webhook_key(KEY_PURPOSE)
     given = request.query_params.get("key") or ""
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return _answer(HTTP_403_FORBIDDEN, detail="unknown inbound parse key")

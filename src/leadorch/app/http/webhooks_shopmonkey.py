@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from litestar import MediaType, Request, Response, post
@@ -49,15 +49,17 @@ from leadorch.app.ingestion.inbox import (
     NewRow,
     appointment_row,
     ignored_row,
-    inbox_writer,
     order_row,
     unusable_row,
     workers_listen,
 )
 from leadorch.app.ingestion.inbox_feed import PROCESS_DELIVERY
-from leadorch.app.ingestion.tenancy import UnknownWebhookTenant, webhook_secrets
+from leadorch.app.ingestion.tenancy import UnknownWebhookTenant
 from leadorch.app.observability.logging import bind
 from leadorch.app.observability.metrics import TENANT_SECRETS_UNREADABLE, WEBHOOK_DELIVERIES
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +119,7 @@ async def _receive(
 ) -> Response[dict[str, str]]:
     container = request.app.state["container"]
     now = container.clock.now()
-    secrets = webhook_secrets(container)
+    secrets = container.webhook_secrets
     try:
         if secrets.is_cached(tenant_id):
             secret = secrets.secret_for(tenant_id)
@@ -156,7 +158,7 @@ async def _receive(
             "unauthorized",
             detail="the tenant's webhook secret cannot verify signatures",
         )
-    writer = inbox_writer(container)
+    writer = container.inbox_writer
     raw = body.decode("utf-8")  # verified, so it is the UTF-8 ShopMonkey signed
     try:
         delivery = parse_delivery(body, headers)
@@ -228,9 +230,9 @@ async def _receive(
     return _answer(HTTP_200_OK, "accepted", status="accepted")
 
 
-async def _enqueue(container: Any, request_id: str) -> None:
+async def _enqueue(container: Container, request_id: str) -> None:
     """Hand the stored delivery to a worker now; if that fails the relay will, so never raise."""
-    runtime = container.extras.get("runtime")
+    runtime = container.runtime
     if runtime is None:
         log.debug("no worker runtime in this process; the inbox relay will send %s", request_id)
         return

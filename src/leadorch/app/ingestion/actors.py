@@ -7,64 +7,54 @@ polls take a lease per tenant, and catalog syncs converge on the CRM's list.
 from __future__ import annotations
 
 import logging
-import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadorch.app.crm_health import check_webhooks
 from leadorch.app.ingestion.catalog import sync_catalog
 from leadorch.app.ingestion.inbox import WebhookInbox, workers_listen
 from leadorch.app.ingestion.inbox_feed import PROCESS_DELIVERY, InboxFeed, send_due_deliveries
 from leadorch.app.ingestion.poller import CrmPoller, tenants_to_poll
-from leadorch.app.ingestion.service import IngestionService
 from leadorch.app.observability.logging import bind
+from leadorch.app.worker.enqueue import enqueue
 from leadorch.app.worker.specs import ActorSpec, PeriodicSpec
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
 RELAY_INTERVAL_SECONDS = 5.0
 WEBHOOK_CHECK_INTERVAL_SECONDS = 600.0
 CATALOG_INTERVAL_SECONDS = 24 * 3600.0
-_lock = threading.Lock()
 
 
-def ingestion_service(container: Any) -> IngestionService:
-    """The container's ingestion service (built once)."""
-    service = container.extras.get("ingestion")
-    if service is None:
-        with _lock:
-            service = container.extras.get("ingestion")
-            if service is None:
-                service = IngestionService(container)
-                container.extras["ingestion"] = service
-    return service  # type: ignore[no-any-return]
-
-
-def process_inbox_delivery(container: Any, request_id: str) -> None:
+def process_inbox_delivery(container: Container, request_id: str) -> None:
     with bind(delivery_id=request_id):
-        decision = ingestion_service(container).process_delivery(request_id)
+        decision = container.ingestion.process_delivery(request_id)
         if decision is not None:
             with bind(lead_id=decision.lead_id):
                 log.info("delivery %s: %s", request_id, decision.summary)
 
 
-def relay_inbox(container: Any) -> int:
+def relay_inbox(container: Container) -> int:
     """Re-send pending deliveries nobody is working on: an acknowledged delivery is never lost."""
-    runtime = container.extras["runtime"]
+    runtime = container.runtime
+    if runtime is None:  # a periodic job: only ever run by a worker's runtime
+        raise RuntimeError("relay_inbox runs in a worker process")
     due = send_due_deliveries(WebhookInbox(container.db), runtime, now=container.clock.now())
     if due:
         log.info("relayed %d pending deliveries", len(due))
     return len(due)
 
 
-def poll_crm(container: Any) -> None:
+def poll_crm(container: Container) -> None:
     """Fan out one poll per tenant with a CRM connection."""
-    runtime = container.extras["runtime"]
     for tenant_id in tenants_to_poll(container):
-        runtime.send("poll_tenant", tenant_id)
+        enqueue(container, POLL_TENANT, tenant_id)
 
 
-def poll_tenant(container: Any, tenant_id: str) -> None:
-    result = CrmPoller(container, ingestion_service(container)).poll(tenant_id)
+def poll_tenant(container: Container, tenant_id: str) -> None:
+    result = CrmPoller(container, container.ingestion).poll(tenant_id)
     if result.busy:
         log.info("tenant %s is being polled by another worker", tenant_id)
     elif result.versions_new or result.appointment_versions_new:
@@ -77,14 +67,13 @@ def poll_tenant(container: Any, tenant_id: str) -> None:
         )
 
 
-def sync_catalogs(container: Any) -> None:
+def sync_catalogs(container: Container) -> None:
     """Fan out one catalog sync per tenant with a CRM connection."""
-    runtime = container.extras["runtime"]
     for tenant_id in tenants_to_poll(container):
-        runtime.send("sync_catalog", tenant_id)
+        enqueue(container, SYNC_CATALOG, tenant_id)
 
 
-def sync_tenant_catalog(container: Any, tenant_id: str) -> None:
+def sync_tenant_catalog(container: Container, tenant_id: str) -> None:
     result = sync_catalog(container, tenant_id)
     log.info(
         "catalog of tenant %s synced: %d added, %d updated, %d deactivated",
@@ -95,23 +84,33 @@ def sync_tenant_catalog(container: Any, tenant_id: str) -> None:
     )
 
 
-def check_crm_webhooks(container: Any) -> None:
+def check_crm_webhooks(container: Container) -> None:
     """Whether each tenant's ShopMonkey webhook fell into its error state (shown on /ready, the console)."""
     check_webhooks(container)
 
 
+PROCESS_INBOX_DELIVERY = ActorSpec(PROCESS_DELIVERY, process_inbox_delivery, queue="ingest")
+RELAY_INBOX = ActorSpec("relay_inbox", relay_inbox, queue="ingest", max_retries=0)
+POLL_CRM = ActorSpec("poll_crm", poll_crm, queue="ingest", max_retries=0)
+POLL_TENANT = ActorSpec("poll_tenant", poll_tenant, queue="ingest", max_retries=0, time_limit_ms=15 * 60_000)
+SYNC_CATALOGS = ActorSpec("sync_catalogs", sync_catalogs, queue="ingest", max_retries=0)
+CHECK_CRM_WEBHOOKS = ActorSpec("check_crm_webhooks", check_crm_webhooks, queue="ingest", max_retries=0)
+SYNC_CATALOG = ActorSpec(
+    "sync_catalog", sync_tenant_catalog, queue="ingest", max_retries=3, time_limit_ms=10 * 60_000
+)
+
 ACTORS: list[ActorSpec] = [
-    ActorSpec(PROCESS_DELIVERY, process_inbox_delivery, queue="ingest"),
-    ActorSpec("relay_inbox", relay_inbox, queue="ingest", max_retries=0),
-    ActorSpec("poll_crm", poll_crm, queue="ingest", max_retries=0),
-    ActorSpec("poll_tenant", poll_tenant, queue="ingest", max_retries=0, time_limit_ms=15 * 60_000),
-    ActorSpec("sync_catalogs", sync_catalogs, queue="ingest", max_retries=0),
-    ActorSpec("check_crm_webhooks", check_crm_webhooks, queue="ingest", max_retries=0),
-    ActorSpec("sync_catalog", sync_tenant_catalog, queue="ingest", max_retries=3, time_limit_ms=10 * 60_000),
+    PROCESS_INBOX_DELIVERY,
+    RELAY_INBOX,
+    POLL_CRM,
+    POLL_TENANT,
+    SYNC_CATALOGS,
+    CHECK_CRM_WEBHOOKS,
+    SYNC_CATALOG,
 ]
 
 
-def inbox_feed(container: Any, runtime: Any) -> InboxFeed | None:
+def inbox_feed(container: Container, runtime: Any) -> InboxFeed | None:
     """Listen for webhook deliveries committed by the API when the workers are woken by commits."""
     return InboxFeed(container, runtime) if workers_listen(container) else None
 
@@ -119,8 +118,8 @@ def inbox_feed(container: Any, runtime: Any) -> InboxFeed | None:
 FEEDS = [inbox_feed]
 
 PERIODIC: list[PeriodicSpec] = [
-    PeriodicSpec("relay_inbox", lambda settings: RELAY_INTERVAL_SECONDS),
-    PeriodicSpec("poll_crm", lambda settings: float(settings.poll_interval_seconds)),
-    PeriodicSpec("sync_catalogs", lambda settings: CATALOG_INTERVAL_SECONDS),
-    PeriodicSpec("check_crm_webhooks", lambda settings: WEBHOOK_CHECK_INTERVAL_SECONDS),
+    PeriodicSpec(RELAY_INBOX.name, lambda settings: RELAY_INTERVAL_SECONDS),
+    PeriodicSpec(POLL_CRM.name, lambda settings: float(settings.poll_interval_seconds)),
+    PeriodicSpec(SYNC_CATALOGS.name, lambda settings: CATALOG_INTERVAL_SECONDS),
+    PeriodicSpec(CHECK_CRM_WEBHOOKS.name, lambda settings: WEBHOOK_CHECK_INTERVAL_SECONDS),
 ]

@@ -8,20 +8,22 @@ name them), and per-location price overrides are kept.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from leadorch.app.config.models import CatalogSyncResult
-from leadorch.app.crm import crm_clients, crm_for
-from leadorch.app.ingestion.tenancy import config_repository
+from leadorch.app.crm import crm_for
 from leadorch.ports.crm import Crm
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 
 def sync_catalog(
-    container: Any, tenant_id: str, *, crm: Crm | None = None, actor: str = "crm-sync"
+    container: Container, tenant_id: str, *, crm: Crm | None = None, actor: str = "crm-sync"
 ) -> CatalogSyncResult:
     """Import the tenant's canned services from its CRM; returns what was added, updated, deactivated."""
-    repository = config_repository(container)
+    repository = container.config.repository
     repository.tenant(tenant_id)  # an unknown tenant fails here, with its name, before any CRM call
     crm = crm or crm_for(container, tenant_id)
-    services = crm_clients(container).run(crm.list_services())
+    services = container.crm.run(crm.list_services())
     return repository.upsert_crm_services(tenant_id, services, container.clock.now(), actor=actor)

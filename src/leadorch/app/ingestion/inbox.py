@@ -15,18 +15,19 @@ Timestamps are stored as ISO-8601 UTC text with microseconds (`…Z`), whose tex
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from leadorch.app.db import Database
-from leadorch.app.group_commit import GroupCommitWriter
 from leadorch.ports.crm import CrmAppointment, CrmOrder
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 SCHEMA: list[str] = [
     """
@@ -526,27 +527,11 @@ def _row(row: tuple[Any, ...]) -> InboxRow:
     )
 
 
-_shared_lock = threading.Lock()
-
-
-def inbox_writer(container: Any) -> GroupCommitWriter[NewRow, bool]:
-    """The process's inbox writer: rows submitted together (a burst of webhooks) share one commit."""
-    writer = container.extras.get("webhook_inbox_writer")
-    if writer is None:
-        with _shared_lock:
-            writer = container.extras.get("webhook_inbox_writer")
-            if writer is None:
-                writer = GroupCommitWriter(WebhookInbox(container.db).commit_rows, name="inbox-writer")
-                container.extras["webhook_inbox_writer"] = writer
-                container.extras.setdefault("_closers", []).append(writer.close)
-    return writer  # type: ignore[no-any-return]
-
-
-def workers_listen(container: Any) -> bool:
+def workers_listen(container: Container) -> bool:
     """Whether worker processes are woken by the inbox's commits (PostgreSQL + Redis-backed workers).
 
     Then the webhook handler only stores a delivery, due at once, and a listening worker sends it to
     processing; otherwise (the embedded default, SQLite) the handler enqueues it itself.
     """
-    runtime = container.extras.get("runtime")
+    runtime = container.runtime
     return bool(container.db.dialect == "postgres" and runtime is not None and not runtime.in_process)

@@ -14,11 +14,14 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from leadorch.app.ingestion.inbox import INBOX_CHANNEL, WebhookInbox
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +46,12 @@ def send_due_deliveries(inbox: WebhookInbox, runtime: Any, *, now: datetime) -> 
 class InboxFeed(threading.Thread):
     """LISTEN for committed deliveries and hand them to the workers at once."""
 
-    def __init__(self, container: Any, runtime: Any) -> None:
+    def __init__(self, container: Container, runtime: Any) -> None:
         super().__init__(name="leadorch-inbox-feed", daemon=True)
         self.container = container
         self.runtime = runtime
+        # Only PostgreSQL has LISTEN; the registry starts this feed only there (`workers_listen`).
+        self.listen_url: str = getattr(container.db, "url", "")
         self.inbox = WebhookInbox(container.db)
         self.sent = 0
         self._stop_event = threading.Event()
@@ -54,7 +59,7 @@ class InboxFeed(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.is_set():
             try:
-                with psycopg.connect(self.container.db.url, autocommit=True) as conn:
+                with psycopg.connect(self.listen_url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {INBOX_CHANNEL}")
                     self.feed()  # whatever was committed while nobody listened
                     while not self._stop_event.is_set():

@@ -42,7 +42,6 @@ from leadorch.app.ingestion.inbox import (
     timestamp_text,
 )
 from leadorch.app.ingestion.service import IngestionService
-from leadorch.app.ingestion.tenancy import config_repository
 from leadorch.ports.crm import AppointmentListing, Crm, CrmError, OrderListing
 
 if TYPE_CHECKING:
@@ -283,4 +282,4 @@ class CrmPoller:
 
 def tenants_to_poll(container: Container) -> list[str]:
     """Tenants with a CRM API key: the others have nothing to poll."""
-    return [tenant.tenant_id for tenant in config_repository(container).tenants() if tenant.crm_api_key_set]
+    return [tenant.tenant_id for tenant in container.config.repository.tenants() if tenant.crm_api_key_set]

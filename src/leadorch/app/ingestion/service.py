@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -29,7 +29,7 @@ from eventsourcing.domain import Aggregate
 from leadorch.app.booking.shop_changes import ShopCalendarChanges
 from leadorch.app.config.errors import UnknownTenant
 from leadorch.app.config.models import LocationConfig
-from leadorch.app.crm import crm_clients, crm_for
+from leadorch.app.crm import crm_for
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.ingestion.inbox import InboxRow, InboxStatus, OrderChange, WebhookInbox
 from leadorch.app.ingestion.order_reading import (
@@ -44,6 +44,8 @@ from leadorch.app.ingestion.staff_alert import NewLeadFacts, send_new_lead_alert
 from leadorch.app.ingestion.tenancy import TenantView, TenantViews
 from leadorch.app.leads.lookup import open_leads_of
 from leadorch.app.observability.metrics import LEADS_CREATED
+from leadorch.app.touches.actors import DISPATCH_TOUCH
+from leadorch.app.worker.enqueue import enqueue
 from leadorch.domain import ids
 from leadorch.domain.consent import ConsentEvidence
 from leadorch.domain.errors import DomainError
@@ -60,11 +62,13 @@ from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle
 from leadorch.domain.website_lead import evaluate, shop_takeover_reason
 from leadorch.ports.crm import Crm, CrmCustomer, CrmError, CrmNotFound, CrmOrder, CrmVehicle
 
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CLAIM_LEASE = timedelta(minutes=5)
-DISPATCH_TOUCH_ACTOR = "dispatch_touch"
 DELETED_REASON = "the order was deleted in the CRM"
 
 
@@ -116,7 +120,7 @@ class IngestionService:
 
     def __init__(
         self,
-        container: Any,
+        container: Container,
         *,
         crm: Callable[[str], Crm] | None = None,
         run: Callable[[Coroutine[Any, Any, Any]], Any] | None = None,
@@ -127,7 +131,7 @@ class IngestionService:
         self.inbox = WebhookInbox(container.db)
         self.tenants = TenantViews(container)
         self.crm_for_tenant = crm or (lambda tenant_id: crm_for(container, tenant_id))
-        self.run_crm = run or crm_clients(container).run
+        self.run_crm = run or container.crm.run
         self.shop_changes = ShopCalendarChanges(container)
 
     # ---------------------------------------------------------------------------------- inbox rows
@@ -421,25 +425,13 @@ class IngestionService:
         if lead_id is None:
             return
         schedule_id = str(ids.schedule_id(lead_id))
-        runtime = self.container.extras.get("runtime")
-        if runtime is None or DISPATCH_TOUCH_ACTOR not in runtime.actors:
-            log.info(
-                "touch 1 of lead %s not enqueued: no %s actor here; the tick will find it",
-                lead_id,
-                DISPATCH_TOUCH_ACTOR,
-            )
-        else:
-            try:
-                runtime.send(DISPATCH_TOUCH_ACTOR, tenant_id, schedule_id)
-            except Exception:
-                log.exception("could not enqueue touch 1 of lead %s; the tick will find it", lead_id)
+        enqueue(self.container, DISPATCH_TOUCH, tenant_id, schedule_id, inline=False)  # else: the tick
         try:
             self.alert_staff(tenant_id, lead_id)
         except Exception:
             log.exception("new-lead alert for lead %s failed", lead_id)
 
     def alert_staff(self, tenant_id: str, lead_id: str) -> list[Any]:
-        from leadorch.app.messaging import messenger_for
 
         lead = self.store.load(UUID(lead_id), Lead, tenant_id)
         view = self.tenants.get(tenant_id)
@@ -455,7 +447,7 @@ class IngestionService:
             services=lead.services,
         )
         return send_new_lead_alert(
-            messenger=messenger_for(self.container),
+            messenger=self.container.messenger,
             tenant=view.tenant,
             location=location,
             facts=facts,

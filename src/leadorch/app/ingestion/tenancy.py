@@ -11,22 +11,18 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import UnknownTenant
 from leadorch.app.config.models import LocationConfig, TenantConfig
 from leadorch.app.config.repository import ConfigRepository
 from leadorch.domain.website_lead import WebsiteLeadCriteria
 
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
+
 SECRET_CACHE_SECONDS = 30.0
 VIEW_CACHE_SECONDS = 5.0
-_lock = threading.Lock()
-
-
-def config_repository(container: Any) -> ConfigRepository:
-    """The container's configuration repository (the one behind `config_service`)."""
-    return config_service(container).repository
 
 
 @dataclass(frozen=True)
@@ -44,9 +40,9 @@ class TenantView:
         return self.locations_by_crm_id.get(crm_location_id)
 
 
-def tenant_view(container: Any, tenant_id: str) -> TenantView:
+def tenant_view(container: Container, tenant_id: str) -> TenantView:
     """The tenant and its locations as configured now (raises `UnknownTenant`)."""
-    repository = config_repository(container)
+    repository = container.config.repository
     tenant = repository.tenant(tenant_id)
     locations = repository.locations(tenant_id)
     return TenantView(tenant=tenant, locations_by_crm_id={loc.crm_location_id: loc for loc in locations})
@@ -55,7 +51,7 @@ def tenant_view(container: Any, tenant_id: str) -> TenantView:
 class TenantViews:
     """`tenant_view`, remembered for `ttl` seconds per tenant."""
 
-    def __init__(self, container: Any, *, ttl: float = VIEW_CACHE_SECONDS) -> None:
+    def __init__(self, container: Container, *, ttl: float = VIEW_CACHE_SECONDS) -> None:
         self._container = container
         self._ttl = ttl
         self._cache: dict[str, tuple[float, TenantView]] = {}
@@ -80,8 +76,8 @@ class UnknownWebhookTenant(LookupError):
 class WebhookSecrets:
     """Tenants' webhook signing secrets, cached briefly so a delivery costs no query or decryption."""
 
-    def __init__(self, container: Any, *, ttl: float = SECRET_CACHE_SECONDS) -> None:
-        self._container = container
+    def __init__(self, repository: ConfigRepository, *, ttl: float = SECRET_CACHE_SECONDS) -> None:
+        self._repository = repository
         self._ttl = ttl
         self._cache: dict[str, tuple[float, bool, str | None]] = {}
         self._lock = threading.Lock()
@@ -114,18 +110,7 @@ class WebhookSecrets:
 
     def _load(self, tenant_id: str) -> tuple[bool, str | None]:
         try:
-            secret = config_repository(self._container).crm_credentials(tenant_id).webhook_secret
+            secret = self._repository.crm_credentials(tenant_id).webhook_secret
         except UnknownTenant:
             return False, None
         return True, (secret.reveal() if secret is not None else None)
-
-
-def webhook_secrets(container: Any) -> WebhookSecrets:
-    secrets = container.extras.get("webhook_secrets")
-    if secrets is None:
-        with _lock:
-            secrets = container.extras.get("webhook_secrets")
-            if secrets is None:
-                secrets = WebhookSecrets(container)
-                container.extras["webhook_secrets"] = secrets
-    return secrets  # type: ignore[no-any-return]

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadorch.adapters.twilio_keywords import twilio_answers
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.leads import use_cases
 from leadorch.app.leads.lookup import LeadMatch, leads_by_email, leads_by_phone
@@ -49,7 +48,7 @@ class InboundOutcome:
 
 
 def handle_inbound_sms(
-    container: Any, *, from_number: str, body: str, to_number: str | None = None
+    container: Container, *, from_number: str, body: str, to_number: str | None = None
 ) -> InboundOutcome:
     """Act on a text from `from_number` to our number `to_number`; `answer` is the text to reply with in
     TwiML (None: nothing). Only leads of locations that text from `to_number` are concerned (a location
@@ -86,7 +85,7 @@ def handle_inbound_sms(
     return _reply(container, leads, Channel.SMS, body)
 
 
-def handle_inbound_email(container: Any, *, from_email: str, text: str) -> InboundOutcome:
+def handle_inbound_email(container: Container, *, from_email: str, text: str) -> InboundOutcome:
     """Act on an emailed reply from `from_email` (its new text, quoted history removed)."""
     leads = leads_by_email(container.db, from_email)
     intent = classify_reply(text)
@@ -101,7 +100,7 @@ def handle_inbound_email(container: Any, *, from_email: str, text: str) -> Inbou
     return _reply(container, leads, Channel.EMAIL, text)
 
 
-def _reply(container: Any, leads: list[LeadMatch], channel: Channel, text: str) -> InboundOutcome:
+def _reply(container: Container, leads: list[LeadMatch], channel: Channel, text: str) -> InboundOutcome:
     lead = next((match for match in leads if match.is_open), leads[0] if leads else None)
     if lead is None:
         return InboundOutcome(ReplyIntent.MESSAGE, (), note="no lead has this sender")
@@ -125,11 +124,11 @@ def _each(leads: list[LeadMatch], act: Any) -> tuple[str, ...]:
     return tuple(done)
 
 
-def _texts_from(container: Any, lead: LeadMatch, to_number: str | None) -> bool:
+def _texts_from(container: Container, lead: LeadMatch, to_number: str | None) -> bool:
     if not to_number:
         return True
     try:
-        location = config_service(container).location(lead.tenant_id, lead.location_id)
+        location = container.config.location(lead.tenant_id, lead.location_id)
     except ConfigNotFound:
         return False
     # A Messaging Service texts from any number of its pool: it cannot tell us which one.
@@ -146,22 +145,22 @@ def _quoted(text: str) -> str:
     return f"the customer wrote {text[:200]!r}"
 
 
-def _location(container: Any, leads: list[LeadMatch]) -> Any:
+def _location(container: Container, leads: list[LeadMatch]) -> Any:
     for lead in leads:
         try:
-            return config_service(container).location(lead.tenant_id, lead.location_id)
+            return container.config.location(lead.tenant_id, lead.location_id)
         except ConfigNotFound:
             continue
     return None
 
 
-def _opt_out_confirmation(container: Any, leads: list[LeadMatch]) -> str:
+def _opt_out_confirmation(container: Container, leads: list[LeadMatch]) -> str:
     location = _location(container, leads)
     sender = location.name if location is not None else "us"
     return f"You're unsubscribed and won't get more texts from {sender}. Reply START to opt back in."
 
 
-def _help(container: Any, leads: list[LeadMatch]) -> str:
+def _help(container: Container, leads: list[LeadMatch]) -> str:
     location = _location(container, leads)
     if location is None:
         return GENERIC_HELP

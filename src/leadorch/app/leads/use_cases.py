@@ -8,17 +8,19 @@ clock. Concurrent writers are handled by `EventStore.run` (reload and decide aga
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from leadorch.app.eventstore.store import EventStore, NotFound
-from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain import ids
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
 from leadorch.domain.values import Channel, parse_channel
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 LOST_REASON = "no response to the whole cadence"
 
@@ -41,7 +43,7 @@ def load_schedule(store: EventStore, tenant_id: str, lead_id: UUID) -> TouchPoin
         return None
 
 
-def _change(container: Any, tenant_id: str, lead_id: UUID | str, decide: Any) -> None:
+def _change(container: Container, tenant_id: str, lead_id: UUID | str, decide: Any) -> None:
     """Load lead + schedule, let `decide(lead, schedule, now)` change them, save both atomically."""
     store: EventStore = container.store
     uuid = lead_uuid(lead_id)
@@ -54,11 +56,10 @@ def _change(container: Any, tenant_id: str, lead_id: UUID | str, decide: Any) ->
         return [lead, schedule]
 
     store.run(command)
-    wake_projections(container)
 
 
 def record_reply(
-    container: Any, tenant_id: str, lead_id: UUID | str, channel: Channel | str, text: str
+    container: Container, tenant_id: str, lead_id: UUID | str, channel: Channel | str, text: str
 ) -> None:
     """The customer answered (SMS or email): the lead is engaged and its cadence stops."""
     channel = parse_channel(channel)
@@ -71,7 +72,9 @@ def record_reply(
     _change(container, tenant_id, lead_id, decide)
 
 
-def opt_out(container: Any, tenant_id: str, lead_id: UUID | str, channel: Channel | str, reason: str) -> None:
+def opt_out(
+    container: Container, tenant_id: str, lead_id: UUID | str, channel: Channel | str, reason: str
+) -> None:
     """The customer revoked consent for `channel`; with no channel left the cadence stops. Idempotent."""
     channel = parse_channel(channel)
 
@@ -86,7 +89,7 @@ def opt_out(container: Any, tenant_id: str, lead_id: UUID | str, channel: Channe
 
 
 def opt_in(
-    container: Any,
+    container: Container,
     tenant_id: str,
     lead_id: UUID | str,
     channel: Channel | str,
@@ -107,7 +110,7 @@ def opt_in(
     _change(container, tenant_id, lead_id, decide)
 
 
-def pause(container: Any, tenant_id: str, lead_id: UUID | str, by: str, reason: str = "") -> None:
+def pause(container: Container, tenant_id: str, lead_id: UUID | str, by: str, reason: str = "") -> None:
     """A person takes over: no automated touch goes out until `resume`."""
 
     def decide(lead: Lead, schedule: TouchPointSchedule | None, now: Any) -> None:
@@ -118,7 +121,7 @@ def pause(container: Any, tenant_id: str, lead_id: UUID | str, by: str, reason: 
     _change(container, tenant_id, lead_id, decide)
 
 
-def resume(container: Any, tenant_id: str, lead_id: UUID | str, by: str) -> None:
+def resume(container: Container, tenant_id: str, lead_id: UUID | str, by: str) -> None:
     """Hand the lead back to the automation; the next touch is rescheduled from now (no burst)."""
 
     def decide(lead: Lead, schedule: TouchPointSchedule | None, now: Any) -> None:
@@ -129,7 +132,7 @@ def resume(container: Any, tenant_id: str, lead_id: UUID | str, by: str) -> None
     _change(container, tenant_id, lead_id, decide)
 
 
-def hand_to_shop(container: Any, tenant_id: str, lead_id: UUID | str, reason: str) -> None:
+def hand_to_shop(container: Container, tenant_id: str, lead_id: UUID | str, reason: str) -> None:
     """Shop staff took the lead over: the automation stops for good."""
 
     def decide(lead: Lead, schedule: TouchPointSchedule | None, now: Any) -> None:
@@ -140,7 +143,7 @@ def hand_to_shop(container: Any, tenant_id: str, lead_id: UUID | str, reason: st
     _change(container, tenant_id, lead_id, decide)
 
 
-def mark_lost(container: Any, tenant_id: str, lead_id: UUID | str, reason: str = LOST_REASON) -> None:
+def mark_lost(container: Container, tenant_id: str, lead_id: UUID | str, reason: str = LOST_REASON) -> None:
     """The cadence ran out with no response: the lead is lost, and its schedule closed."""
 
     def decide(lead: Lead, schedule: TouchPointSchedule | None, now: Any) -> None:

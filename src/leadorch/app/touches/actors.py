@@ -8,45 +8,69 @@ without losing a touch.
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import time
+from typing import TYPE_CHECKING
 
 from leadorch.app.touches.dispatch import dispatch_touch
 from leadorch.app.touches.lost import mark_lost_leads
 from leadorch.app.touches.sweep import sweep_stale_claims
-from leadorch.app.touches.tick import DISPATCH_ACTOR, tick_due_touches, tick_interval
+from leadorch.app.touches.tick import TICK_BATCH, tick_interval
+from leadorch.app.touches.work_lists import due_touches
+from leadorch.app.worker.enqueue import enqueue
 from leadorch.app.worker.specs import ActorSpec, PeriodicSpec
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
+
+log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_SECONDS = 60.0
 LOST_INTERVAL_SECONDS = 300.0
 
 
-def _dispatch(container: Any, tenant_id: str, schedule_id: str) -> None:
+def _dispatch(container: Container, tenant_id: str, schedule_id: str) -> None:
     dispatch_touch(container, tenant_id, schedule_id)
 
 
-def _tick(container: Any) -> None:
+def tick_due_touches(container: Container, *, limit: int = TICK_BATCH) -> int:
+    """Enqueue `dispatch_touch` for every due touch (up to `limit`); returns how many were enqueued."""
+    recent = container.recently_enqueued
+    now = container.clock.now()
+    enqueued = 0
+    for due in due_touches(container.db, now, limit):
+        if not recent.first_time((due.schedule_id, due.due_at.isoformat()), time.monotonic()):
+            continue
+        enqueue(container, DISPATCH_TOUCH, due.tenant_id, due.schedule_id)
+        enqueued += 1
+    if enqueued:
+        log.info("enqueued %d due touches", enqueued)
+    return enqueued
+
+
+def _tick(container: Container) -> None:
     tick_due_touches(container)
 
 
-def _sweep(container: Any) -> None:
+def _sweep(container: Container) -> None:
     sweep_stale_claims(container)
 
 
-def _lost(container: Any) -> None:
+def _lost(container: Container) -> None:
     mark_lost_leads(container)
 
 
-ACTORS = [
-    # Time limit above the slowest dispatch (2 channels x 3 attempts x 10 s timeout) and below the
-    # stale-claim age, so a live dispatch is never swept as uncertain.
-    ActorSpec(DISPATCH_ACTOR, _dispatch, max_retries=3, time_limit_ms=90_000),
-    ActorSpec("tick_due_touches", _tick, max_retries=0, time_limit_ms=60_000),
-    ActorSpec("sweep_stale_claims", _sweep, max_retries=0, time_limit_ms=120_000),
-    ActorSpec("mark_lost_leads", _lost, max_retries=0, time_limit_ms=120_000),
-]
+# Time limit above the slowest dispatch (2 channels x 3 attempts x 10 s timeout) and below the
+# stale-claim age, so a live dispatch is never swept as uncertain.
+DISPATCH_TOUCH = ActorSpec("dispatch_touch", _dispatch, max_retries=3, time_limit_ms=90_000)
+TICK_DUE_TOUCHES = ActorSpec("tick_due_touches", _tick, max_retries=0, time_limit_ms=60_000)
+SWEEP_STALE_CLAIMS = ActorSpec("sweep_stale_claims", _sweep, max_retries=0, time_limit_ms=120_000)
+MARK_LOST_LEADS = ActorSpec("mark_lost_leads", _lost, max_retries=0, time_limit_ms=120_000)
+
+ACTORS = [DISPATCH_TOUCH, TICK_DUE_TOUCHES, SWEEP_STALE_CLAIMS, MARK_LOST_LEADS]
 
 PERIODIC = [
-    PeriodicSpec("tick_due_touches", tick_interval),
-    PeriodicSpec("sweep_stale_claims", lambda _settings: SWEEP_INTERVAL_SECONDS),
-    PeriodicSpec("mark_lost_leads", lambda _settings: LOST_INTERVAL_SECONDS),
+    PeriodicSpec(TICK_DUE_TOUCHES.name, tick_interval),
+    PeriodicSpec(SWEEP_STALE_CLAIMS.name, lambda _settings: SWEEP_INTERVAL_SECONDS),
+    PeriodicSpec(MARK_LOST_LEADS.name, lambda _settings: LOST_INTERVAL_SECONDS),
 ]

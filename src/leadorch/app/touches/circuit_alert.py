@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-from leadorch.app.messaging import PROVIDER_FOR_CHANNEL, messenger_for
+from leadorch.app.messaging import PROVIDER_FOR_CHANNEL
 from leadorch.app.senders import deployment_senders
 from leadorch.app.staff_alerts import AlertOutcome, OperatorAlertMessage, send_operator_alert
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +27,7 @@ ALERT_KIND = "provider_refused_credentials"
 
 
 def alert_operator_of_refusal(
-    container: Any, provider: str, reason: str, *, until: datetime
+    container: Container, provider: str, reason: str, *, until: datetime
 ) -> list[AlertOutcome]:
     """Alert the operator that `provider` refused our credentials and sending through it is paused."""
     log.error(
@@ -54,7 +57,7 @@ def alert_operator_of_refusal(
         senders=deployment_senders(settings),
     )
     try:
-        return send_operator_alert(messenger_for(container), alert, email=email, phone=phone)
+        return send_operator_alert(container.messenger, alert, email=email, phone=phone)
     except Exception:
         log.exception("the operator alert about %s could not be sent", provider)
         return []

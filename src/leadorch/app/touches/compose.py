@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 
 from leadorch.app.config.models import LocationConfig, TenantConfig
 from leadorch.app.links import LinkSigner
-from leadorch.app.messages import MessageContext, render_email, render_sms
+from leadorch.app.messages.context import MessageContext
+from leadorch.app.messages.rendering import render_email, render_sms
 from leadorch.app.senders import Senders
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import ClaimedTouch

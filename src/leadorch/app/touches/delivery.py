@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
-from leadorch.app.projections.wiring import wake_projections
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel
@@ -78,5 +77,4 @@ def record_sms_status(
         done = store.decide(command)
     except NotFound:
         return f"ignored: no schedule {schedule_id} for tenant {tenant_id}"
-    wake_projections(container)
     return done

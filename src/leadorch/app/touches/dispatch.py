@@ -22,18 +22,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.eventstore.store import EventStore, NotFound
-from leadorch.app.links import links_for
-from leadorch.app.messages import MessageRenderingError
-from leadorch.app.messaging import PROVIDER_FOR_CHANNEL, check_provider_credentials, messenger_for
+from leadorch.app.messages.errors import MessageRenderingError
+from leadorch.app.messaging import PROVIDER_FOR_CHANNEL, check_provider_credentials
 from leadorch.app.observability.logging import bind
 from leadorch.app.observability.metrics import SPEED_TO_LEAD, TOUCHES
-from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.senders import senders_for
 from leadorch.app.touches.circuit_alert import alert_operator_of_refusal
 from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
@@ -50,6 +47,9 @@ from leadorch.ports.messaging import (
     SendReceipt,
     TransientDeliveryError,
 )
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class DispatchResult:
 
 
 def dispatch_touch(
-    container: Any,
+    container: Container,
     tenant_id: str,
     schedule_id: str,
     *,
@@ -101,7 +101,7 @@ def dispatch_touch(
     held: list[Held] = []
     # One small read per dispatch, empty while all is well; a circuit due for its probe is checked here.
     paused = paused_providers(
-        container.db, lambda provider: check_provider_credentials(messenger_for(container), provider), now=now
+        container.db, lambda provider: check_provider_credentials(container.messenger, provider), now=now
     )
 
     def claim() -> tuple[tuple[ClaimedTouch | None, Lead | None, bool, str, list[str]], list[Any]]:
@@ -133,7 +133,6 @@ def dispatch_touch(
             claimed, lead, texted_before, note, skipped = store.decide(claim)
         except NotFound:
             return DispatchResult(note=f"no schedule {schedule_id} for tenant {tenant_id}")
-        wake_projections(container)
         for channel_name in skipped:
             TOUCHES.labels(channel=channel_name, outcome="skipped").inc()
         if claimed is None or lead is None:
@@ -159,7 +158,7 @@ def dispatch_touch(
 
 
 def _send_claimed(
-    container: Any,
+    container: Container,
     tenant_id: str,
     lead: Lead,
     claimed: ClaimedTouch,
@@ -178,7 +177,6 @@ def _send_claimed(
             result.outcomes[channel.value] = _fail(
                 container, tenant_id, claimed, channel, f"not sent: {error}", retriable=True, held=held
             )
-        wake_projections(container)
         return result
     for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
         try:
@@ -210,7 +208,6 @@ def _send_claimed(
         result.outcomes[channel.value] = outcome
         if first_answer and outcome == TouchOutcome.SENT.value:
             _observe_speed_to_lead(container, lead)
-    wake_projections(container)
     return result
 
 
@@ -222,7 +219,7 @@ def _waiting_for(schedule: TouchPointSchedule, paused: set[str]) -> str:
     return ", ".join(sorted({PROVIDER_FOR_CHANNEL[str(c)] for c in channels} & paused))
 
 
-def _observe_speed_to_lead(container: Any, lead: Lead) -> None:
+def _observe_speed_to_lead(container: Container, lead: Lead) -> None:
     """Touch 1's first channel a provider accepted: how long the customer waited for our first answer."""
     SPEED_TO_LEAD.observe(max(0.0, (container.clock.now() - lead.received_at).total_seconds()))
 
@@ -236,7 +233,7 @@ def _skipped_channels(schedule: TouchPointSchedule) -> list[str]:
 
 
 def _deliver(
-    container: Any,
+    container: Container,
     envelope: TouchEnvelope,
     channel: Channel,
     held: Held,
@@ -265,7 +262,7 @@ def _deliver(
             held=held,
         )
         return TouchOutcome.SUPPRESSED.value
-    messenger = messenger_for(container)
+    messenger = container.messenger
     try:
         if channel is Channel.EMAIL:
             email = email_for(envelope)
@@ -335,7 +332,7 @@ def send_with_retry(
 
 
 def _record(
-    container: Any,
+    container: Container,
     tenant_id: str,
     schedule_uuid: UUID,
     change: Callable[[TouchPointSchedule, Lead, Any], None],
@@ -367,15 +364,15 @@ def _record(
         held.fresh = True
 
 
-def _envelope(container: Any, tenant_id: str, lead: Lead, claimed: ClaimedTouch) -> TouchEnvelope:
-    config = config_service(container)
+def _envelope(container: Container, tenant_id: str, lead: Lead, claimed: ClaimedTouch) -> TouchEnvelope:
+    config = container.config
     location = config.location(tenant_id, lead.location_id)
     return TouchEnvelope(
         tenant=config.tenant(tenant_id),
         location=location,
         lead=lead,
         claimed=claimed,
-        links=links_for(container),
+        links=container.links,
         now=container.clock.now(),
         senders=senders_for(location, container.settings),
     )
@@ -393,7 +390,7 @@ def _texted_before(schedule: TouchPointSchedule, claimed: ClaimedTouch | None) -
     )
 
 
-def _mark_uncertain(container: Any, tenant_id: str, claimed: ClaimedTouch, held: Held) -> None:
+def _mark_uncertain(container: Container, tenant_id: str, claimed: ClaimedTouch, held: Held) -> None:
     touch = claimed.touch_number
     _record(
         container,
@@ -405,7 +402,7 @@ def _mark_uncertain(container: Any, tenant_id: str, claimed: ClaimedTouch, held:
 
 
 def _fail(
-    container: Any,
+    container: Container,
     tenant_id: str,
     claimed: ClaimedTouch,
     channel: Channel,

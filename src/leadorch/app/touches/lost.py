@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import LOST_REASON
-from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.touches.work_lists import finished_schedules
 from leadorch.domain.errors import DomainError
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import DEFAULT_LOST_GRACE, TouchPointSchedule
 
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
+
 log = logging.getLogger(__name__)
 
 
-def mark_lost_leads(container: Any, *, grace: timedelta = DEFAULT_LOST_GRACE) -> int:
+def mark_lost_leads(container: Container, *, grace: timedelta = DEFAULT_LOST_GRACE) -> int:
     """Mark lost every lead whose cadence finished more than `grace` ago; returns how many."""
     store: EventStore = container.store
     now = container.clock.now()
@@ -49,5 +51,4 @@ def mark_lost_leads(container: Any, *, grace: timedelta = DEFAULT_LOST_GRACE) ->
             continue
     if lost:
         log.info("marked %d leads lost", lost)
-        wake_projections(container)
     return lost

@@ -67,7 +67,7 @@ def open_circuit(db: Database, provider: str, reason: str, *, now: datetime) -> 
         until = datetime.fromisoformat(str(open_until))
         if not opened and until <= now:
             failures = int(failures) + 1
-            until = now + min(FIRST_PAUSE * (2 ** min(failures - 1, 16)), LONGEST_PAUSE)
+            until = now + min(FIRST_PAUSE * (1 << min(failures - 1, 16)), LONGEST_PAUSE)
             cur.execute(
                 "UPDATE provider_circuits SET open_until = %s, failures = %s, reason = %s WHERE provider = %s",
                 (until.isoformat(), failures, reason, provider),

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.observability.metrics import TOUCHES
-from leadorch.app.projections.wiring import wake_projections
 from leadorch.app.touches.work_lists import schedules_in_flight
 from leadorch.domain.schedule import TouchPointSchedule
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
 STALE_CLAIM_AFTER = timedelta(minutes=5)
 
 
-def sweep_stale_claims(container: Any, *, older_than: timedelta = STALE_CLAIM_AFTER) -> int:
+def sweep_stale_claims(container: Container, *, older_than: timedelta = STALE_CLAIM_AFTER) -> int:
     """Mark every claim older than `older_than` uncertain; returns how many were marked."""
     store: EventStore = container.store
     marked = 0
@@ -52,6 +54,4 @@ def sweep_stale_claims(container: Any, *, older_than: timedelta = STALE_CLAIM_AF
                 )
         except NotFound:
             continue
-    if marked:
-        wake_projections(container)
     return marked

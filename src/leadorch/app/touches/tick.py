@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leadorch.app.touches.work_lists import due_touches
+if TYPE_CHECKING:
+    pass
 
 log = logging.getLogger(__name__)
 
-DISPATCH_ACTOR = "dispatch_touch"
 TICK_BATCH = 500
 REENQUEUE_AFTER_SECONDS = 60.0
 MAX_TICK_INTERVAL_SECONDS = 10.0
@@ -49,19 +48,3 @@ class RecentlyEnqueued:
 def tick_interval(settings: Any) -> float:
     """The tick period: the configured one, never more than 10 s."""
     return min(float(settings.tick_interval_seconds), MAX_TICK_INTERVAL_SECONDS)
-
-
-def tick_due_touches(container: Any, *, limit: int = TICK_BATCH) -> int:
-    """Enqueue `dispatch_touch` for every due touch (up to `limit`); returns how many were enqueued."""
-    runtime = container.extras["runtime"]
-    recent: RecentlyEnqueued = container.extras.setdefault("touches_recently_enqueued", RecentlyEnqueued())
-    now = container.clock.now()
-    enqueued = 0
-    for due in due_touches(container.db, now, limit):
-        if not recent.first_time((due.schedule_id, due.due_at.isoformat()), time.monotonic()):
-            continue
-        runtime.send(DISPATCH_ACTOR, due.tenant_id, due.schedule_id)
-        enqueued += 1
-    if enqueued:
-        log.info("enqueued %d due touches", enqueued)
-    return enqueued

@@ -154,7 +154,7 @@ def _middleware() -> list[Any]:
 
 def build_broker(redis_url: str | None) -> dramatiq.Broker:
     if redis_url:
-        return RedisBroker(url=redis_url, middleware=_middleware())
+        return RedisBroker(url=redis_url, middleware=_middleware())  # type: ignore[no-untyped-call]
     return StubBroker(middleware=_middleware())
 
 
@@ -174,7 +174,7 @@ def build_runtime(container: Container, *, broker: dramatiq.Broker | None = None
         in_process=isinstance(broker, StubBroker),
         feed_factories=list(registry.FEEDS),
     )
-    container.extras["runtime"] = runtime
+    container.runtime = runtime
     return runtime
 
 

@@ -38,7 +38,7 @@ class DemoController(Controller):
     ) -> Redirect:
         """A ShopMonkey order as the website makes one, then its signed webhook, as ShopMonkey sends it."""
         read_form(request, session, data)
-        env = container.extras.get("demo")
+        env = container.demo
         if env is None or tenant_id != DEMO_TENANT:
             raise NotFoundException("this server is not running the demo")
         leads_path = f"{CONSOLE}/t/{tenant_id}/leads"

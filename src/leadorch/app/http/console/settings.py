@@ -17,7 +17,6 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from leadorch.app.bootstrap import Container
-from leadorch.app.config import config_service
 from leadorch.app.config.errors import ConfigConflict
 from leadorch.app.console import settings_forms
 from leadorch.app.console.session import ConsoleSession
@@ -104,7 +103,7 @@ class SettingsController(Controller):
         """One of a location's forms: `shop`, `hours`, `window`, `prices`."""
         if form_name not in settings_forms.LOCATION_FORMS:
             raise NotFoundException(f"no location settings form {form_name[:40]!r}")
-        config_service(container).location(tenant_id, location_id)  # 404 for an unknown one
+        container.config.location(tenant_id, location_id)  # 404 for an unknown one
         prefix, save = settings_forms.LOCATION_FORMS[form_name]
         return _settings_action(
             request,
@@ -128,7 +127,7 @@ class SettingsController(Controller):
         data: URLEncodedBody[Form],
     ) -> Template | Redirect:
         """A touch's templates: `save` the parts typed, or `reset` to the defaults."""
-        plan = config_service(container).tenant(tenant_id).touch_plan()
+        plan = container.config.tenant(tenant_id).touch_plan()
         if action not in ("save", "reset") or not 1 <= touch_number <= len(plan):
             raise NotFoundException(f"the tenant's cadence has no touch {touch_number} to {action[:20]}")
 

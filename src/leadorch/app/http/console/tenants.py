@@ -11,7 +11,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from leadorch.app.bootstrap import Container
-from leadorch.app.config import config_service
 from leadorch.app.console.session import ConsoleSession
 from leadorch.app.console.web import CONSOLE, current_session, page
 from leadorch.app.http.console.lead_links import lead_path, require_uuid
@@ -32,7 +31,7 @@ class TenantsController(Controller):
         """The operator picks a tenant; a tenant's login goes to its dashboard."""
         if session.tenant_id is not None:
             return Redirect(path=f"{CONSOLE}/t/{session.tenant_id}", status_code=303)
-        return page(request, session, "tenants.html", tenants=config_service(container).tenants())
+        return page(request, session, "tenants.html", tenants=container.config.tenants())
 
     @get("/leads/{lead_id:str}", sync_to_thread=True)
     def lead_by_id(
@@ -46,7 +45,7 @@ class TenantsController(Controller):
         tenants = (
             [session.tenant_id]
             if session.tenant_id is not None
-            else [t.tenant_id for t in config_service(container).tenants()]
+            else [t.tenant_id for t in container.config.tenants()]
         )
         for tenant_id in tenants:
             if get_lead(container.db, tenant_id, lead_id) is not None:
