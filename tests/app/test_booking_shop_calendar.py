@@ -24,6 +24,14 @@ def test_our_synced_booking_is_counted_once() -> None:
     assert busy == [Busy(NINE, NINE + HOUR)]
 
 
+def test_our_booking_staff_reassigned_in_the_crm_keeps_both_technicians_busy() -> None:
+    reassigned = entry("crm-1", NINE, our_id="ours-1", technicians=("gus",))
+
+    busy = busy_time([Busy(NINE, NINE + HOUR, frozenset({"mina"}))], [reassigned])
+
+    assert busy == [Busy(NINE, NINE + HOUR, frozenset({"mina", "gus"}))]
+
+
 def test_our_booking_staff_moved_in_the_crm_holds_both_times_until_they_agree() -> None:
     moved = entry("crm-1", NINE + 3 * HOUR, our_id="ours-1")
 

@@ -135,14 +135,20 @@ def busy_time(
 ) -> list[Busy]:
     """Our bookings and the shop's entries as one list, each appointment once.
 
-    A CRM entry carrying our id is our booking: left out when one of ours holds exactly its time (or
-    it is the appointment being moved, `moving`); kept when staff moved it elsewhere in the CRM, so
-    both places stay taken until the two agree again.
+    A CRM entry carrying our id is our booking: counted once when one of ours holds exactly its time,
+    with the technicians of both (staff may have reassigned it in the CRM: both are kept busy until
+    the two agree), and left out when it is the appointment being moved (`moving`); kept as well when
+    staff moved it elsewhere in the CRM, so both places stay taken until the two agree again.
     """
     busy = list(ours)
-    at = {(held.start, held.end) for held in busy}
+    at = {(held.start, held.end): index for index, held in enumerate(busy)}
     for entry in shop:
-        if entry.our_id is not None and (entry.our_id == moving or (entry.start, entry.end) in at):
+        if entry.our_id is not None and entry.our_id == moving:
+            continue
+        same = at.get((entry.start, entry.end)) if entry.our_id is not None else None
+        if same is not None:
+            held = busy[same]
+            busy[same] = Busy(held.start, held.end, held.technician_ids | frozenset(entry.technician_ids))
             continue
         busy.append(Busy(entry.start, entry.end, frozenset(entry.technician_ids)))
     return busy
