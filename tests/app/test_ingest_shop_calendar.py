@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import uuid4
 
 from litestar.testing import TestClient
 from tests.support.shopmonkey_world import ShopMonkeyWorld, deliver, inbox_row
@@ -107,3 +108,23 @@ def test_an_appointment_row_with_a_broken_date_is_refused_with_the_reason(
     assert response.status_code == 400
     assert "$.data.startDate" in response.json()["detail"]
     assert inbox_row(world, "req_bad_appointment").status is InboxStatus.REJECTED
+
+
+def test_a_staff_appointment_on_the_order_of_a_lead_booked_through_the_assistant_does_not_hand_it_over(
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
+) -> None:
+    world = shopmonkey_module_world
+    a_lead_for(world, shopmonkey_client, "o-booked-by-chat")
+    lead = world.lead("o-booked-by-chat")
+    lead.record_booking(appointment_id=uuid4(), at=world.clock.now())
+    world.container.store.save(lead)
+    body = appointment_body(world, id="66a2aa01b7e4d9a1c2f3f0dd", orderId="o-booked-by-chat", metadata=None)
+
+    deliver(world, shopmonkey_client, body, request_id="req_staff_on_booked")
+
+    assert world.lead("o-booked-by-chat").status is LeadStatus.BOOKED
+    row = inbox_row(world, "req_staff_on_booked")
+    assert row.status is InboxStatus.PROCESSED
+    assert row.reason.startswith(
+        "unchanged: not handed to the shop: cannot hand to shop: lead already booked"
+    )
