@@ -6,6 +6,7 @@ cadence. Webhooks through the real endpoint, ShopMonkey's stand-in on a socket; 
 from __future__ import annotations
 
 import copy
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -36,12 +37,22 @@ def a_vehicle(world: ShopMonkeyWorld, vehicle_id: str) -> str:
     return vehicle_id
 
 
-def quote(world: ShopMonkeyWorld, client: TestClient, order_id: str, customer: str, **changes: Any) -> Any:
+def quote(
+    world: ShopMonkeyWorld,
+    client: TestClient,
+    order_id: str,
+    customer: str,
+    *,
+    project: bool = True,
+    **changes: Any,
+) -> Any:
     """A website quote of `customer`, ten minutes after the last, delivered and decided; the read models
-    then catch up."""
+    then catch up (unless not `project`)."""
     world.clock.advance(timedelta(minutes=10))
+    changes.setdefault("vehicleId", VEHICLE)
     decision = deliver(world, client, world.new_quote(order_id, customerId=customer, **changes))
-    catch_up(world.container)
+    if project:
+        catch_up(world.container)
     return decision
 
 
@@ -132,3 +143,45 @@ def test_a_quote_after_the_customers_lead_closed_is_a_new_lead(
 
     assert decision.outcome is IntakeOutcome.LEAD_CREATED and decision.lead_created
     assert world.schedule("o-back-2").is_active
+
+
+def test_a_quote_sent_twice_before_any_read_model_shows_the_first_lead_still_makes_one_lead(
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
+) -> None:
+    world, customer = shopmonkey_module_world, a_customer(shopmonkey_module_world, "c-double-submit")
+    first = quote(world, shopmonkey_client, "o-double-1", customer, project=False)
+
+    second = quote(world, shopmonkey_client, "o-double-2", customer, project=False)
+
+    assert first.outcome is IntakeOutcome.LEAD_CREATED
+    assert (second.outcome, second.lead_id) == (IntakeOutcome.JOINED_LEAD, first.lead_id)
+
+
+def test_two_quotes_of_one_customer_imported_at_the_same_moment_make_one_lead(
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
+) -> None:
+    world, customer = shopmonkey_module_world, a_customer(shopmonkey_module_world, "c-together")
+    request_ids = []
+    for order_id in ("o-together-1", "o-together-2"):
+        body = world.new_quote(order_id, customerId=customer, vehicleId=VEHICLE)
+        headers = world.signed(body)
+        answer = shopmonkey_client.post(f"/webhooks/shopmonkey/{TENANT}", content=body, headers=headers)
+        assert answer.json() == {"status": "accepted"}
+        request_ids.append(headers["X-Request-Id"])
+    service = world.container.ingestion
+    start = threading.Barrier(2)
+    decisions: list[Any] = []
+
+    def process(request_id: str) -> None:
+        start.wait()
+        decisions.append(service.process_delivery(request_id))
+
+    threads = [threading.Thread(target=process, args=(request_id,)) for request_id in request_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    outcomes = sorted(decision.outcome.value for decision in decisions)
+    assert outcomes == ["joined_lead", "lead_created"]
+    assert len({decision.lead_id for decision in decisions}) == 1

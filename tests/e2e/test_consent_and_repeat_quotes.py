@@ -20,6 +20,7 @@ from leadorch.app.projections.wiring import catch_up
 from leadorch.domain.values import Channel
 
 DALE_EMAIL, DALE_PHONE = "dale.whitcomb@example.com", "+13055550187"
+VEHICLE = "66a1f0c1b7e4d9a1c2f3e3b2"  # the fixture vehicle: both quotes are for it
 
 
 def test_a_landline_customer_is_emailed_never_texted_and_their_second_quote_joins_the_lead(
@@ -34,7 +35,7 @@ def test_a_landline_customer_is_emailed_never_texted_and_their_second_quote_join
             world.container.config.allow_address(TENANT, address, actor="test")
         runtime, enqueued = start_runtime(world)
         with api(world.container) as post:
-            first = world.new_quote("o-dale-1", customerId=customer["id"])
+            first = world.new_quote("o-dale-1", customerId=customer["id"], vehicleId=VEHICLE)
             assert post(first, world.signed(first)).json() == {"status": "accepted"}
             drain(runtime)
             outbox = world.container.standins
@@ -42,7 +43,10 @@ def test_a_landline_customer_is_emailed_never_texted_and_their_second_quote_join
             catch_up(world.container)
             world.clock.advance(timedelta(hours=1))
             second = world.new_quote(
-                "o-dale-2", customerId=customer["id"], complaint="Customer requested a quote online: Sunroof."
+                "o-dale-2",
+                customerId=customer["id"],
+                vehicleId=VEHICLE,
+                complaint="Customer requested a quote online: Sunroof.",
             )
             assert post(second, world.signed(second)).json() == {"status": "accepted"}
             drain(runtime)

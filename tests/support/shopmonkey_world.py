@@ -160,8 +160,15 @@ class ShopMonkeyWorld:
         return self.order_body(self.add_order(order_id, **changes))
 
     def add_order(self, order_id: str, *, minutes_ago: float = 1, **changes: Any) -> dict[str, Any]:
-        """A new website quote in the fake ShopMonkey, copied from the fixture order."""
+        """A new website quote in the fake ShopMonkey, copied from the fixture order.
+
+        Unless `vehicleId` is given, the quote is for a vehicle of its own (a copy of the fixture vehicle):
+        the fixture customer's quotes for one vehicle would join each other's open lead (repeat quotes).
+        """
         base = copy.deepcopy(self.shopmonkey.orders[LEAD_ORDER])
+        if "vehicleId" not in changes and base.get("vehicleId") in self.shopmonkey.vehicles:
+            vehicle = copy.deepcopy(self.shopmonkey.vehicles[base["vehicleId"]])
+            changes["vehicleId"] = self.shopmonkey.add_vehicle({**vehicle, "id": f"v-{order_id}"})["id"]
         stamp = _wire(self.clock.now() - timedelta(minutes=minutes_ago))
         base.update({"id": order_id, "createdDate": stamp, "updatedDate": stamp, **changes})
         return self.shopmonkey.add_order(base)

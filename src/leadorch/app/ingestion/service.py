@@ -57,6 +57,7 @@ from leadorch.domain.intake import (
     intake_id,
 )
 from leadorch.domain.lead import Lead
+from leadorch.domain.quote_key import CustomerQuotes, customer_quotes_id
 from leadorch.domain.schedule import TouchPointSchedule
 from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle
 from leadorch.domain.website_lead import evaluate, shop_takeover_reason
@@ -344,7 +345,7 @@ class IngestionService:
                 location_id=new.location.location_id,
                 crm_order_id=new.order.id,
                 crm_customer_id=new.customer.id,
-                crm_vehicle_id=new.vehicle.id if new.vehicle else None,
+                crm_vehicle_id=_vehicle_id(new),
                 contact=new.contact,
                 vehicle=vehicle_of(new.vehicle),
                 services=requested_services(new.order),
@@ -370,7 +371,14 @@ class IngestionService:
             decision = IngestDecision(
                 IntakeOutcome.LEAD_CREATED, tuple(new.notes), lead_id=str(lead.id), lead_created=True
             )
-            return decision, [lead, schedule, intake]
+            key = self._customer_quotes(tenant_id, new)
+            if key is None:
+                key = self._open_customer_quotes(tenant_id, new, lead.id, now)
+            elif not self.store.load(UUID(key.lead_id), Lead, tenant_id).is_closed:
+                raise _Raced()  # another import just made this customer's lead: this quote joins it
+            else:
+                key.choose(lead.id, at=now)
+            return decision, [lead, schedule, intake, key]
 
         return self._decide_and_save(command)
 
@@ -379,19 +387,25 @@ class IngestionService:
         the quote joins it (services merged, the one cadence goes on, the lead's timeline says so)
         instead of starting a second lead with a second 13-touch cadence. None: no open lead to join.
 
-        The candidates come from the `leads` read model; a lead closed since is refused by the domain
-        (`Lead.join_quote`), and the quote then becomes a lead of its own.
+        The lead is the one the customer's `CustomerQuotes` key names (saved with every new lead, so two
+        quotes imported at once make one lead: the second save loses on the key and decides again), or,
+        for leads imported before the key was kept, the newest open one in the `leads` read model. A lead
+        closed since is refused by the domain (`Lead.join_quote`), and the quote becomes a lead of its own.
         """
-        candidates = open_leads_of(
-            self.container.db,
-            tenant_id,
-            location_id=new.location.location_id,
-            crm_customer_id=new.customer.id,
-            crm_vehicle_id=new.vehicle.id if new.vehicle else None,
-        )
-        if not candidates:
-            return None
-        lead_id = UUID(candidates[0].lead_id)
+        key = self._customer_quotes(tenant_id, new)
+        if key is not None:
+            lead_id = UUID(key.lead_id)
+        else:  # leads imported before the key was kept are found in the read model
+            candidates = open_leads_of(
+                self.container.db,
+                tenant_id,
+                location_id=new.location.location_id,
+                crm_customer_id=new.customer.id,
+                crm_vehicle_id=_vehicle_id(new),
+            )
+            if not candidates:
+                return None
+            lead_id = UUID(candidates[0].lead_id)
         now = self.clock.now()
 
         def command() -> tuple[IngestDecision, Sequence[Aggregate | None]]:
@@ -399,6 +413,9 @@ class IngestionService:
                 tenant_id=tenant_id, order_id=new.order.id, at=now
             )
             if intake.made_lead or intake.has_seen(new.version.updated_date):
+                raise _Raced()
+            key = self._customer_quotes(tenant_id, new)
+            if key is not None and key.lead_id != str(lead_id):
                 raise _Raced()
             lead = self.store.load(lead_id, Lead, tenant_id)
             if lead.is_closed:
@@ -413,7 +430,8 @@ class IngestionService:
             reason = f"a repeat quote: joined the customer's open lead for the same vehicle (order {lead.crm_order_id})"
             intake.record_joined_lead(new.version, lead_id=lead_id, reason=reason, at=now)
             decision = IngestDecision(IntakeOutcome.JOINED_LEAD, (reason, *new.notes), lead_id=str(lead_id))
-            return decision, [lead, schedule, intake]
+            key = key or self._open_customer_quotes(tenant_id, new, lead_id, now)
+            return decision, [lead, schedule, intake, key]
 
         try:
             return self._decide_and_save(command)
@@ -679,6 +697,25 @@ class IngestionService:
         except NotFound:
             return None
 
+    def _customer_quotes(self, tenant_id: str, new: _NewLead) -> CustomerQuotes | None:
+        key = customer_quotes_id(tenant_id, new.location.location_id, new.customer.id, _vehicle_id(new))
+        try:
+            return self.store.load(key, CustomerQuotes, tenant_id)
+        except NotFound:
+            return None
+
+    def _open_customer_quotes(
+        self, tenant_id: str, new: _NewLead, lead_id: UUID, now: datetime
+    ) -> CustomerQuotes:
+        return CustomerQuotes.open(
+            tenant_id=tenant_id,
+            location_id=new.location.location_id,
+            crm_customer_id=new.customer.id,
+            crm_vehicle_id=_vehicle_id(new),
+            lead_id=lead_id,
+            at=now,
+        )
+
     def _schedule(self, tenant_id: str, lead_id: UUID) -> TouchPointSchedule | None:
         try:
             return self.store.load(ids.schedule_id(lead_id), TouchPointSchedule, tenant_id)
@@ -731,6 +768,11 @@ def _record_crm_consent(
     if schedule is not None and changed and not any(lead.can_contact(c) for c in Channel):
         schedule.stop(reason="no channel has consent any more", now=now)
     return changed
+
+
+def _vehicle_id(new: _NewLead) -> str | None:
+    """The vehicle a new lead is for, as the lead records it (`Lead.crm_vehicle_id`)."""
+    return new.vehicle.id if new.vehicle else None
 
 
 def _version(order: CrmOrder, source: IntakeSource) -> OrderVersion:
