@@ -28,6 +28,8 @@ TICK_LATENCY = timedelta(minutes=3)
 class CadenceDriver:
     world: TouchWorld
     runtime: Runtime
+    tick_latency: timedelta = TICK_LATENCY
+    """How late after a due time each tick comes (production ticks every 5 s)."""
 
     def settle(self, timeout: float = 60.0) -> None:
         """Wait until every queued job ran, then bring the read models up to date."""
@@ -59,9 +61,9 @@ class CadenceDriver:
         while True:
             self.tick()
             due = self.next_due()
-            if due is None or due + TICK_LATENCY > end:
+            if due is None or due + self.tick_latency > end:
                 break
-            clock.advance(max(due + TICK_LATENCY - clock.now(), timedelta()))
+            clock.advance(max(due + self.tick_latency - clock.now(), timedelta()))
         if clock.now() < end:
             clock.advance(end - clock.now())
             self.tick()

@@ -128,6 +128,7 @@ class TouchWorld:
                 email_consent=email_consent,
                 sms_consent=sms_consent,
                 at=now,
+                recipient=self.container.recipients.context_for(phone),
             )
             .at_location(location, tenant.touch_plan())
             .arrived()

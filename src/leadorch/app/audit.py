@@ -19,6 +19,7 @@ from uuid import UUID
 import msgspec
 
 from leadorch.app.eventstore.store import EventStore, NotFound
+from leadorch.app.touches.proof import why_allowed
 from leadorch.domain import ids
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.conversation import conversation_id
@@ -246,6 +247,8 @@ def render_text(history: LeadHistory) -> str:
         source = f"{entry.aggregate} v{entry.version}".ljust(width)
         details = " ".join(f"{key}={_show(value)}" for key, value in entry.data.items() if key != "tenant_id")
         lines.append(f"{when}  {source}  {entry.event}" + (f"  {details}" if details else ""))
+        if isinstance(entry.data.get("allowed_by"), dict):
+            lines.append(f"{'':>{len(when)}}  allowed: {why_allowed(entry.data['allowed_by'])}")
     return "\n".join(lines)
 
 

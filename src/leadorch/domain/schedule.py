@@ -23,7 +23,7 @@ a backlog never goes out as a burst.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -193,10 +193,19 @@ class TouchPointSchedule(Aggregate):
             }
 
     class TouchSent(Aggregate.Event):
+        # Version 1 had no `allowed_by`: the proof a message was allowed (the claim's sending rules and
+        # the consent relied on), recorded with the send so the audit can answer for every message.
+        class_version = 2
+
         tenant_id: str
         touch_number: int
         channel: str
         provider_message_id: str
+        allowed_by: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("allowed_by", None)
 
         def apply(self, aggregate: TouchPointSchedule) -> None:
             record = _with_outcome(aggregate.history[self.touch_number], [self.channel], TouchOutcome.SENT)
@@ -599,9 +608,19 @@ class TouchPointSchedule(Aggregate):
         return self.claimed
 
     def record_sent(
-        self, *, touch_number: int, channel: Channel | str, provider_message_id: str, now: datetime
+        self,
+        *,
+        touch_number: int,
+        channel: Channel | str,
+        provider_message_id: str,
+        now: datetime,
+        consent: Mapping[str, Any] | None = None,
     ) -> None:
-        """The provider accepted the message of `touch_number` on `channel`."""
+        """The provider accepted the message of `touch_number` on `channel`.
+
+        The send records what allowed it: the sending rules its claim was checked against, and
+        `consent`, the consent on record the sender relied on for `channel`.
+        """
         now = require_instant(now, "now")
         channel = parse_channel(channel)
         message_id = _text(provider_message_id, "provider_message_id")
@@ -617,6 +636,9 @@ class TouchPointSchedule(Aggregate):
             self._resolve(touch_number, [channel], TouchOutcome.SENT, "provider", now)
             return
         self._require_pending(touch_number, channel, "sent")
+        assert self.claimed is not None  # _require_pending checked it
+        rules = self.claimed.allowed_by
+        allowed_by = None if rules is None and consent is None else {**(rules or {}), "consent": consent}
         self.trigger_event(
             self.TouchSent,
             timestamp=now,
@@ -624,6 +646,7 @@ class TouchPointSchedule(Aggregate):
             touch_number=touch_number,
             channel=channel.value,
             provider_message_id=message_id,
+            allowed_by=allowed_by,
         )
         self._complete_if_done(now)
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from leadorch.app.console import display
+from leadorch.app.touches.proof import why_allowed
 
 MAX_QUOTE_CHARS = 160
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
@@ -245,7 +246,10 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
     ("Lead", "FlaggedForStaff"): lambda f: f"Flagged for the shop's staff{f.because('reason')}.",
     ("TouchPointSchedule", "Started"): _started,
     ("TouchPointSchedule", "TouchClaimed"): lambda f: f"{f.touch()} going out by {f.channels()}.",
-    ("TouchPointSchedule", "TouchSent"): lambda f: f"{f.touch()} sent by {f.channel()}.",
+    ("TouchPointSchedule", "TouchSent"): lambda f: (
+        f"{f.touch()} sent by {f.channel()}."
+        + (f" Allowed by {why_allowed(f['allowed_by'])}." if isinstance(f["allowed_by"], dict) else "")
+    ),
     ("TouchPointSchedule", "TouchFailed"): _failed,
     ("TouchPointSchedule", "TouchSuppressed"): lambda f: (
         f"{f.touch()} by {f.channel()} held back{f.because('reason')}."

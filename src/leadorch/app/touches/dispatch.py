@@ -35,6 +35,7 @@ from leadorch.app.senders import senders_for
 from leadorch.app.touches.circuit_alert import alert_operator_of_refusal
 from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
 from leadorch.app.touches.provider_circuit import open_circuit, paused_providers
+from leadorch.app.touches.solicitations import other_solicitations
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import ClaimedTouch, TouchOutcome, TouchPointSchedule
 from leadorch.domain.values import Channel
@@ -122,7 +123,12 @@ def dispatch_touch(
         if waiting:
             # Not claimed: the touch stays due and goes out once the provider accepts our key again.
             return (None, None, False, f"waiting: {waiting} refuses our credentials (paused)", []), []
-        claimed = schedule.claim_next_touch(now=now, claim_id=claim_id)
+        others: list[Any] = []
+        if schedule.terms.cap_rule is not None:  # only a capped recipient needs the other cadences' texts
+            others = other_solicitations(
+                container, tenant_id=tenant_id, lead_id=str(lead.id), phone=lead.contact.phone, now=now
+            )
+        claimed = schedule.claim_next_touch(now=now, claim_id=claim_id, other_solicitations=others)
         held.append(Held(schedule, lead))
         note = "" if claimed else "skipped or moved into the sending window"
         skipped = _skipped_channels(schedule)
@@ -303,11 +309,28 @@ def _deliver(
     message_id = receipt.provider_message_id or f"{receipt.provider}:{claimed.idempotency_key(channel)}"
 
     def sent(schedule: TouchPointSchedule, lead: Lead, at: Any) -> None:
-        schedule.record_sent(touch_number=touch, channel=channel, provider_message_id=message_id, now=at)
+        schedule.record_sent(
+            touch_number=touch,
+            channel=channel,
+            provider_message_id=message_id,
+            now=at,
+            consent=consent_relied_on(lead, channel),
+        )
         lead.record_contacted(at=at)
 
     _record(container, tenant.tenant_id, schedule_uuid, sent, with_lead=True, held=held)
     return TouchOutcome.SENT.value
+
+
+def consent_relied_on(lead: Lead, channel: Channel) -> dict[str, Any]:
+    """The consent on record a send to `channel` relied on, as the send's proof records it."""
+    evidence = lead.consent_evidence.get(channel)
+    return {
+        "channel": channel.value,
+        "granted": bool(lead.consent[channel]),
+        "evidence": evidence.to_data() if evidence is not None else None,
+        **({} if evidence is not None else {"note": "no evidence kept: the lead predates consent evidence"}),
+    }
 
 
 def send_with_retry(
