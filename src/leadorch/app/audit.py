@@ -246,9 +246,9 @@ def render_text(history: LeadHistory) -> str:
         when = entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
         source = f"{entry.aggregate} v{entry.version}".ljust(width)
         details = " ".join(f"{key}={_show(value)}" for key, value in entry.data.items() if key != "tenant_id")
+        if isinstance(entry.data.get("allowed_by"), dict):  # a send: say why it was allowed
+            details += f"  allowed: {why_allowed(entry.data['allowed_by'])}"
         lines.append(f"{when}  {source}  {entry.event}" + (f"  {details}" if details else ""))
-        if isinstance(entry.data.get("allowed_by"), dict):
-            lines.append(f"{'':>{len(when)}}  allowed: {why_allowed(entry.data['allowed_by'])}")
     return "\n".join(lines)
 
 
