@@ -98,13 +98,18 @@ class Runtime:
                 return
 
     def stop(self) -> None:
-        for feed in self._feeds:  # first: they send to the broker
-            feed.stop()
-        self._feeds.clear()
+        """Take no new job (the one in flight finishes), then stop what sends to the broker, then it.
+
+        The worker threads stop first: a feed can take a second to notice its stop, and a job it hands
+        over meanwhile must wait in Redis for the next worker rather than start during shutdown.
+        """
         if self._scheduler is not None:
             self._scheduler.stop()
         if self._worker is not None:
             self._worker.stop(timeout=30_000)
+        for feed in self._feeds:  # before the broker closes: they send to it
+            feed.stop()
+        self._feeds.clear()
         self.broker.close()
 
 
