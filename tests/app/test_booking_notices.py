@@ -148,3 +148,20 @@ def test_an_appointment_booked_less_than_a_day_ahead_gets_no_reminder(chat_world
     send_due_reminders(chat_world.container)
 
     assert reminders_of(chat_world, appointment_id) == []
+
+
+def test_a_reminder_to_a_guam_number_waits_for_8_am_in_guam(chat_world: ChatWorld) -> None:
+    """Quiet hours bind reminders: 24 hours before a 10:00 appointment in San Diego is 04:00 in Guam."""
+    guam = chat_world.new_lead(first_name="Kai", phone="+16715550142")
+    appointment_id = book(chat_world, guam)
+    chat_world.catch_up()
+
+    chat_world.clock.set(THURSDAY_10AM + timedelta(hours=3, minutes=59))  # 07:59 in Guam
+    send_due_reminders(chat_world.container)
+    before_8_in_guam = reminders_of(chat_world, appointment_id)
+    chat_world.clock.set(THURSDAY_10AM + timedelta(hours=4))  # 08:00 in Guam
+    send_due_reminders(chat_world.container)
+
+    assert before_8_in_guam == []
+    # The demo tenant's allow-list holds only the world's own number: the text is held back, not sent.
+    assert reminders_of(chat_world, appointment_id) == ["reminder/email/sent", "reminder/sms/suppressed"]
