@@ -25,6 +25,7 @@ from eventsourcing.domain import Aggregate
 from leadorch.domain.availability import ServiceLine
 from leadorch.domain.errors import IllegalTransition, InvalidValue
 from leadorch.domain.instants import require_instant
+from leadorch.domain.tenancy import TenantAggregate
 
 
 class ShopConfirmation(StrEnum):
@@ -63,7 +64,7 @@ def _service_data(service: ServiceLine) -> dict[str, Any]:
     }
 
 
-class Appointment(Aggregate):
+class Appointment(TenantAggregate):
     """A customer's booked visit to a location."""
 
     class Booked(Aggregate.Created):
@@ -91,8 +92,7 @@ class Appointment(Aggregate):
             aggregate.crm_updated_at = None
             aggregate.shop_confirmation = None
 
-    class Rescheduled(Aggregate.Event):
-        tenant_id: str
+    class Rescheduled(TenantAggregate.Event):
         start: datetime
         end: datetime
         previous_start: datetime
@@ -102,8 +102,7 @@ class Appointment(Aggregate):
             aggregate.end = self.end
             aggregate.needs_crm_sync = True
 
-    class Cancelled(Aggregate.Event):
-        tenant_id: str
+    class Cancelled(TenantAggregate.Event):
         reason: str
 
         def apply(self, aggregate: Appointment) -> None:
@@ -111,22 +110,17 @@ class Appointment(Aggregate):
             aggregate.status_reason = self.reason
             aggregate.needs_crm_sync = True
 
-    class Completed(Aggregate.Event):
-        tenant_id: str
-
+    class Completed(TenantAggregate.Event):
         def apply(self, aggregate: Appointment) -> None:
             aggregate.status = AppointmentStatus.COMPLETED
 
-    class NoShow(Aggregate.Event):
-        tenant_id: str
-
+    class NoShow(TenantAggregate.Event):
         def apply(self, aggregate: Appointment) -> None:
             aggregate.status = AppointmentStatus.NO_SHOW
 
-    class RescheduledByShop(Aggregate.Event):
+    class RescheduledByShop(TenantAggregate.Event):
         """Staff moved the visit in the shop's CRM calendar (the CRM already holds it: no sync)."""
 
-        tenant_id: str
         start: datetime
         end: datetime
         previous_start: datetime
@@ -137,10 +131,9 @@ class Appointment(Aggregate):
             aggregate.end = self.end
             aggregate.crm_updated_at = self.crm_updated_at or aggregate.crm_updated_at
 
-    class CancelledByShop(Aggregate.Event):
+    class CancelledByShop(TenantAggregate.Event):
         """Staff cancelled or deleted the visit in the shop's CRM (the CRM already holds it: no sync)."""
 
-        tenant_id: str
         reason: str
         crm_updated_at: datetime | None
 
@@ -149,10 +142,9 @@ class Appointment(Aggregate):
             aggregate.status_reason = self.reason
             aggregate.crm_updated_at = self.crm_updated_at or aggregate.crm_updated_at
 
-    class ShopConfirmationRecorded(Aggregate.Event):
+    class ShopConfirmationRecorded(TenantAggregate.Event):
         """The shop's CRM now says the customer confirmed, declined, or has not answered."""
 
-        tenant_id: str
         confirmation: str
         crm_updated_at: datetime | None
 
@@ -160,12 +152,11 @@ class Appointment(Aggregate):
             aggregate.shop_confirmation = ShopConfirmation(self.confirmation)
             aggregate.crm_updated_at = self.crm_updated_at or aggregate.crm_updated_at
 
-    class CrmSynced(Aggregate.Event):
+    class CrmSynced(TenantAggregate.Event):
         # Schema evolution: version 1 had no `crm_updated_at` (the CRM's `updatedDate` of what we
         # wrote); such events are read as not knowing it (`upcast_v1_v2`). New events are version 2.
         class_version = 2
 
-        tenant_id: str
         crm_appointment_id: str
         crm_updated_at: datetime | None
 
@@ -181,8 +172,7 @@ class Appointment(Aggregate):
                 latest = aggregate.crm_updated_at
                 aggregate.crm_updated_at = max(latest, self.crm_updated_at) if latest else self.crm_updated_at
 
-    class CrmSyncFailed(Aggregate.Event):
-        tenant_id: str
+    class CrmSyncFailed(TenantAggregate.Event):
         reason: str
         permanent: bool
 
@@ -274,7 +264,6 @@ class Appointment(Aggregate):
         self.trigger_event(
             self.Rescheduled,
             timestamp=at,
-            tenant_id=self.tenant_id,
             start=start,
             end=start + self.duration,
             previous_start=self.start,
@@ -284,23 +273,21 @@ class Appointment(Aggregate):
         """Release the slot."""
         at = require_instant(at)
         self._require_confirmed("cancel")
-        self.trigger_event(
-            self.Cancelled, timestamp=at, tenant_id=self.tenant_id, reason=_text(reason, "reason")
-        )
+        self.trigger_event(self.Cancelled, timestamp=at, reason=_text(reason, "reason"))
 
     def complete(self, *, at: datetime) -> None:
         """The customer came and the work was done."""
         at = require_instant(at)
         self._require_confirmed("complete")
         self._require_started("complete", at)
-        self.trigger_event(self.Completed, timestamp=at, tenant_id=self.tenant_id)
+        self.trigger_event(self.Completed, timestamp=at)
 
     def mark_no_show(self, *, at: datetime) -> None:
         """The customer did not come."""
         at = require_instant(at)
         self._require_confirmed("mark a no-show")
         self._require_started("mark a no-show", at)
-        self.trigger_event(self.NoShow, timestamp=at, tenant_id=self.tenant_id)
+        self.trigger_event(self.NoShow, timestamp=at)
 
     def record_crm_synced(
         self, *, crm_appointment_id: str, at: datetime, crm_updated_at: datetime | None = None
@@ -313,7 +300,6 @@ class Appointment(Aggregate):
         self.trigger_event(
             self.CrmSynced,
             timestamp=at,
-            tenant_id=self.tenant_id,
             crm_appointment_id=_text(crm_appointment_id, "crm_appointment_id"),
             crm_updated_at=crm_updated_at,
         )
@@ -349,7 +335,6 @@ class Appointment(Aggregate):
         self.trigger_event(
             self.RescheduledByShop,
             timestamp=at,
-            tenant_id=self.tenant_id,
             start=start,
             end=end,
             previous_start=self.start,
@@ -365,7 +350,6 @@ class Appointment(Aggregate):
         self.trigger_event(
             self.CancelledByShop,
             timestamp=at,
-            tenant_id=self.tenant_id,
             reason=_text(reason, "reason"),
             crm_updated_at=_optional_instant(crm_updated_at),
         )
@@ -387,7 +371,6 @@ class Appointment(Aggregate):
         self.trigger_event(
             self.ShopConfirmationRecorded,
             timestamp=at,
-            tenant_id=self.tenant_id,
             confirmation=confirmation.value,
             crm_updated_at=_optional_instant(crm_updated_at),
         )
@@ -398,7 +381,6 @@ class Appointment(Aggregate):
         self.trigger_event(
             self.CrmSyncFailed,
             timestamp=at,
-            tenant_id=self.tenant_id,
             reason=_text(reason, "reason"),
             permanent=bool(permanent),
         )

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 from leadorch.domain.errors import InvalidValue
 from leadorch.domain.ids import NAMESPACE
 from leadorch.domain.instants import require_instant
+from leadorch.domain.tenancy import TenantAggregate
 
 # A chat message is a question about a car, not a document; anything longer is abuse or a paste accident.
 MAX_CUSTOMER_MESSAGE_CHARS = 2000
@@ -85,7 +86,7 @@ class Handoff:
 Entry = CustomerLine | AssistantLine | ToolCall | Handoff
 
 
-class Conversation(Aggregate):
+class Conversation(TenantAggregate):
     """A lead's chat session: its transcript, its tool calls and its hand-offs."""
 
     class Opened(Aggregate.Created):
@@ -103,22 +104,18 @@ class Conversation(Aggregate):
             aggregate.customer_messages = 0
             aggregate.handoffs = 0
 
-    class LinkOpened(Aggregate.Event):
-        tenant_id: str
-
+    class LinkOpened(TenantAggregate.Event):
         def apply(self, aggregate: Conversation) -> None:
             aggregate.link_opens += 1
 
-    class CustomerMessageReceived(Aggregate.Event):
-        tenant_id: str
+    class CustomerMessageReceived(TenantAggregate.Event):
         text: str
 
         def apply(self, aggregate: Conversation) -> None:
             aggregate.entries = (*aggregate.entries, CustomerLine(at=self.timestamp, text=self.text))
             aggregate.customer_messages += 1
 
-    class ToolCalled(Aggregate.Event):
-        tenant_id: str
+    class ToolCalled(TenantAggregate.Event):
         name: str
         input: dict[str, Any]
         result: dict[str, Any]
@@ -138,8 +135,7 @@ class Conversation(Aggregate):
             )
             aggregate.entries = (*aggregate.entries, call)
 
-    class AssistantReplied(Aggregate.Event):
-        tenant_id: str
+    class AssistantReplied(TenantAggregate.Event):
         text: str
         slots: list[dict[str, Any]]
         appointment: dict[str, Any] | None
@@ -153,8 +149,7 @@ class Conversation(Aggregate):
             )
             aggregate.entries = (*aggregate.entries, line)
 
-    class HandedToHuman(Aggregate.Event):
-        tenant_id: str
+    class HandedToHuman(TenantAggregate.Event):
         question: str
 
         def apply(self, aggregate: Conversation) -> None:
@@ -194,7 +189,7 @@ class Conversation(Aggregate):
     def record_link_opened(self, *, at: datetime) -> None:
         """The chat page was opened again with a link (a visit, not a response)."""
         at = require_instant(at)
-        self.trigger_event(self.LinkOpened, timestamp=at, tenant_id=self.tenant_id)
+        self.trigger_event(self.LinkOpened, timestamp=at)
 
     def receive_customer_message(self, *, text: str, at: datetime) -> None:
         """The customer wrote `text` (stripped; empty or overlong messages are refused)."""
@@ -207,7 +202,7 @@ class Conversation(Aggregate):
                 f"a chat message may be at most {MAX_CUSTOMER_MESSAGE_CHARS:,} characters, "
                 f"this one has {len(words):,}"
             )
-        self.trigger_event(self.CustomerMessageReceived, timestamp=at, tenant_id=self.tenant_id, text=words)
+        self.trigger_event(self.CustomerMessageReceived, timestamp=at, text=words)
 
     def record_tool_call(
         self,
@@ -229,7 +224,6 @@ class Conversation(Aggregate):
         self.trigger_event(
             self.ToolCalled,
             timestamp=at,
-            tenant_id=self.tenant_id,
             name=_text(name, "tool name"),
             input=dict(tool_input),
             result=dict(result),
@@ -251,7 +245,6 @@ class Conversation(Aggregate):
         self.trigger_event(
             self.AssistantReplied,
             timestamp=at,
-            tenant_id=self.tenant_id,
             text=_text(text, "reply text"),
             slots=[dict(slot) for slot in slots],
             appointment=dict(appointment) if appointment is not None else None,
@@ -263,6 +256,5 @@ class Conversation(Aggregate):
         self.trigger_event(
             self.HandedToHuman,
             timestamp=at,
-            tenant_id=self.tenant_id,
             question=_text(question, "question"),
         )

@@ -23,6 +23,7 @@ from leadorch.domain.consent import decide_channel_consent
 from leadorch.domain.errors import IllegalTransition, InvalidValue
 from leadorch.domain.ids import NAMESPACE
 from leadorch.domain.instants import require_instant
+from leadorch.domain.tenancy import TenantAggregate
 from leadorch.domain.values import Channel
 
 
@@ -82,7 +83,7 @@ def _reasons(reasons: list[str] | tuple[str, ...], *, required: bool) -> list[st
     return list(reasons)
 
 
-class OrderIntake(Aggregate):
+class OrderIntake(TenantAggregate):
     """Every version of one CRM order that was decided on, and the lead it made (if any)."""
 
     class Opened(Aggregate.Created):
@@ -97,7 +98,7 @@ class OrderIntake(Aggregate):
             aggregate.latest_updated_date = None
             aggregate.deleted = False
 
-    class OrderVersionSeen(Aggregate.Event):
+    class OrderVersionSeen(TenantAggregate.Event):
         """One version of the order was decided on: a line of the ingest log.
 
         `outcome` is an `IntakeOutcome`; `accepted` says whether the order counts as a website lead
@@ -105,7 +106,6 @@ class OrderIntake(Aggregate):
         the takeover for a hand-over, the changed fields for an update, or a note.
         """
 
-        tenant_id: str
         order_id: str
         location_id: str
         updated_date: datetime
@@ -283,7 +283,6 @@ class OrderIntake(Aggregate):
         self.trigger_event(
             self.OrderVersionSeen,
             timestamp=at,
-            tenant_id=self.tenant_id,
             order_id=self.order_id,
             location_id=version.location_id,
             updated_date=updated,

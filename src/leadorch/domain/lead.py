@@ -26,6 +26,7 @@ from leadorch.domain import ids
 from leadorch.domain.consent import ConsentEvidence
 from leadorch.domain.errors import IllegalTransition, InvalidValue
 from leadorch.domain.instants import require_instant
+from leadorch.domain.tenancy import TenantAggregate
 from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle, parse_channel
 
 _CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
@@ -71,7 +72,7 @@ def _evidence_by_channel(
     return by_channel
 
 
-class Lead(Aggregate):
+class Lead(TenantAggregate):
     """A customer who asked for a quote on the website, and everything that happened since."""
 
     class Registered(Aggregate.Created):
@@ -135,13 +136,12 @@ class Lead(Aggregate):
             aggregate.staff_flags = ()
             aggregate.joined_orders = ()
 
-    class QuoteJoined(Aggregate.Event):
+    class QuoteJoined(TenantAggregate.Event):
         """Another quote (CRM order `crm_order_id`) of the same customer and vehicle joined this open lead.
 
         `services` are the lead's services from now on (the two requests merged), `added` the new ones.
         """
 
-        tenant_id: str
         crm_order_id: str
         services: list[str]
         added: list[str]
@@ -151,8 +151,7 @@ class Lead(Aggregate):
             if self.crm_order_id not in aggregate.joined_orders:
                 aggregate.joined_orders = (*aggregate.joined_orders, self.crm_order_id)
 
-    class DetailsUpdated(Aggregate.Event):
-        tenant_id: str
+    class DetailsUpdated(TenantAggregate.Event):
         changes: dict[str, Any]
 
         def apply(self, aggregate: Lead) -> None:
@@ -176,16 +175,14 @@ class Lead(Aggregate):
             if "location_id" in changes:
                 aggregate.location_id = changes["location_id"]
 
-    class Contacted(Aggregate.Event):
-        tenant_id: str
+    class Contacted(TenantAggregate.Event):
         at: datetime
 
         def apply(self, aggregate: Lead) -> None:
             aggregate.status = LeadStatus.CONTACTING
             aggregate.contacted_at = self.at
 
-    class ReplyRecorded(Aggregate.Event):
-        tenant_id: str
+    class ReplyRecorded(TenantAggregate.Event):
         channel: str
         text: str
 
@@ -196,14 +193,11 @@ class Lead(Aggregate):
                 aggregate.status = LeadStatus.ENGAGED
                 aggregate.outcome_reason = None
 
-    class ChatLinkOpened(Aggregate.Event):
-        tenant_id: str
-
+    class ChatLinkOpened(TenantAggregate.Event):
         def apply(self, aggregate: Lead) -> None:
             aggregate.chat_link_opened_at = self.timestamp
 
-    class ChatStarted(Aggregate.Event):
-        tenant_id: str
+    class ChatStarted(TenantAggregate.Event):
         session_id: str
 
         def apply(self, aggregate: Lead) -> None:
@@ -213,8 +207,7 @@ class Lead(Aggregate):
                 aggregate.status = LeadStatus.ENGAGED
                 aggregate.outcome_reason = None
 
-    class AppointmentBooked(Aggregate.Event):
-        tenant_id: str
+    class AppointmentBooked(TenantAggregate.Event):
         appointment_id: str
 
         def apply(self, aggregate: Lead) -> None:
@@ -223,16 +216,14 @@ class Lead(Aggregate):
             aggregate.appointment_id = self.appointment_id
             aggregate.outcome_reason = None
 
-    class BookingCancelled(Aggregate.Event):
-        tenant_id: str
+    class BookingCancelled(TenantAggregate.Event):
         appointment_id: str
 
         def apply(self, aggregate: Lead) -> None:
             aggregate.status = LeadStatus.ENGAGED
             aggregate.appointment_id = None
 
-    class OptedOut(Aggregate.Event):
-        tenant_id: str
+    class OptedOut(TenantAggregate.Event):
         channel: str
         reason: str
 
@@ -240,8 +231,7 @@ class Lead(Aggregate):
             aggregate.consent = {**aggregate.consent, Channel(self.channel): False}
             aggregate.revoked_by_customer = aggregate.revoked_by_customer | {Channel(self.channel)}
 
-    class OptedIn(Aggregate.Event):
-        tenant_id: str
+    class OptedIn(TenantAggregate.Event):
         channel: str
         reason: str
 
@@ -249,14 +239,13 @@ class Lead(Aggregate):
             aggregate.consent = {**aggregate.consent, Channel(self.channel): True}
             aggregate.revoked_by_customer = aggregate.revoked_by_customer - {Channel(self.channel)}
 
-    class ConsentChanged(Aggregate.Event):
+    class ConsentChanged(TenantAggregate.Event):
         """What the CRM holds about a channel's consent changed (the flag, or the evidence behind it).
 
         `evidence` is the new record as read (`ConsentEvidence.to_data()`); `granted` is the channel's
         consent from now on, which stays off when the customer opted out through us.
         """
 
-        tenant_id: str
         channel: str
         granted: bool
         evidence: dict[str, Any]
@@ -269,24 +258,21 @@ class Lead(Aggregate):
                 channel: ConsentEvidence.from_data(self.evidence),
             }
 
-    class MarkedLost(Aggregate.Event):
-        tenant_id: str
+    class MarkedLost(TenantAggregate.Event):
         reason: str
 
         def apply(self, aggregate: Lead) -> None:
             aggregate.status = LeadStatus.LOST
             aggregate.outcome_reason = self.reason
 
-    class HandedToShop(Aggregate.Event):
-        tenant_id: str
+    class HandedToShop(TenantAggregate.Event):
         reason: str
 
         def apply(self, aggregate: Lead) -> None:
             aggregate.status = LeadStatus.HANDLED_BY_SHOP
             aggregate.outcome_reason = self.reason
 
-    class AutomationPaused(Aggregate.Event):
-        tenant_id: str
+    class AutomationPaused(TenantAggregate.Event):
         by: str
         reason: str
 
@@ -294,8 +280,7 @@ class Lead(Aggregate):
             aggregate.automation_paused = True
             aggregate.paused_by = self.by
 
-    class AutomationResumed(Aggregate.Event):
-        tenant_id: str
+    class AutomationResumed(TenantAggregate.Event):
         by: str
         reason: str
 
@@ -303,8 +288,7 @@ class Lead(Aggregate):
             aggregate.automation_paused = False
             aggregate.paused_by = None
 
-    class FlaggedForStaff(Aggregate.Event):
-        tenant_id: str
+    class FlaggedForStaff(TenantAggregate.Event):
         reason: str
 
         def apply(self, aggregate: Lead) -> None:
@@ -455,7 +439,7 @@ class Lead(Aggregate):
         }
         changes = {name: value for name, value in proposed.items() if current[name] != value}
         if changes:
-            self.trigger_event(self.DetailsUpdated, timestamp=at, tenant_id=self.tenant_id, changes=changes)
+            self.trigger_event(self.DetailsUpdated, timestamp=at, changes=changes)
 
     def join_quote(self, *, crm_order_id: str, services: list[str], at: datetime) -> None:
         """A repeat quote (CRM order `crm_order_id`) of this lead's customer and vehicle joins the lead:
@@ -477,7 +461,6 @@ class Lead(Aggregate):
         self.trigger_event(
             self.QuoteJoined,
             timestamp=at,
-            tenant_id=self.tenant_id,
             crm_order_id=crm_order_id,
             services=[*self.services, *added],
             added=added,
@@ -487,7 +470,7 @@ class Lead(Aggregate):
         """The first touch reached a provider: `new → contacting`. Later calls change nothing."""
         at = require_instant(at)
         if self.status is LeadStatus.NEW:
-            self.trigger_event(self.Contacted, timestamp=at, tenant_id=self.tenant_id, at=at)
+            self.trigger_event(self.Contacted, timestamp=at, at=at)
 
     def record_reply(self, *, channel: Channel | str, text: str, at: datetime) -> None:
         """The customer answered a message: → `engaged` (a booked lead stays booked)."""
@@ -496,14 +479,12 @@ class Lead(Aggregate):
         self._refuse_if_shops("record a reply")
         if not isinstance(text, str):
             raise InvalidValue(f"reply text must be text, not {type(text).__name__}")
-        self.trigger_event(
-            self.ReplyRecorded, timestamp=at, tenant_id=self.tenant_id, channel=channel.value, text=text
-        )
+        self.trigger_event(self.ReplyRecorded, timestamp=at, channel=channel.value, text=text)
 
     def record_chat_link_opened(self, *, at: datetime) -> None:
         """The chat page was opened; not a response by itself (previews and scanners open links too)."""
         at = require_instant(at)
-        self.trigger_event(self.ChatLinkOpened, timestamp=at, tenant_id=self.tenant_id)
+        self.trigger_event(self.ChatLinkOpened, timestamp=at)
 
     def record_chat_started(self, *, session_id: str, at: datetime) -> None:
         """The customer wrote their first chat message in session `session_id`: → `engaged`."""
@@ -512,7 +493,7 @@ class Lead(Aggregate):
         self._refuse_if_shops("record a chat")
         if session_id in self.chat_sessions:
             return
-        self.trigger_event(self.ChatStarted, timestamp=at, tenant_id=self.tenant_id, session_id=session_id)
+        self.trigger_event(self.ChatStarted, timestamp=at, session_id=session_id)
 
     def record_booking(self, *, appointment_id: UUID | str, at: datetime) -> None:
         """The customer booked appointment `appointment_id`: → `booked`."""
@@ -526,9 +507,7 @@ class Lead(Aggregate):
                 f"cannot record booking {booked}: lead already booked appointment {self.appointment_id}; "
                 "cancel that one first"
             )
-        self.trigger_event(
-            self.AppointmentBooked, timestamp=at, tenant_id=self.tenant_id, appointment_id=booked
-        )
+        self.trigger_event(self.AppointmentBooked, timestamp=at, appointment_id=booked)
 
     def record_booking_cancelled(self, *, appointment_id: UUID | str, at: datetime) -> None:
         """The booked appointment was cancelled: `booked → engaged`."""
@@ -543,9 +522,7 @@ class Lead(Aggregate):
                     else " without an appointment"
                 )
             )
-        self.trigger_event(
-            self.BookingCancelled, timestamp=at, tenant_id=self.tenant_id, appointment_id=cancelled
-        )
+        self.trigger_event(self.BookingCancelled, timestamp=at, appointment_id=cancelled)
 
     def opt_out(self, *, channel: Channel | str, reason: str, at: datetime) -> None:
         """The customer withdrew consent for `channel` (STOP, unsubscribe, a request in words)."""
@@ -555,7 +532,6 @@ class Lead(Aggregate):
             self.trigger_event(
                 self.OptedOut,
                 timestamp=at,
-                tenant_id=self.tenant_id,
                 channel=channel.value,
                 reason=str(reason),
             )
@@ -565,9 +541,7 @@ class Lead(Aggregate):
         at = require_instant(at)
         channel = parse_channel(channel)
         if not self.consent[channel]:
-            self.trigger_event(
-                self.OptedIn, timestamp=at, tenant_id=self.tenant_id, channel=channel.value, reason=reason
-            )
+            self.trigger_event(self.OptedIn, timestamp=at, channel=channel.value, reason=reason)
 
     def record_crm_consent(self, evidence: ConsentEvidence, *, at: datetime) -> None:
         """The CRM was read again: record its consent for `evidence.channel` if it says something new.
@@ -585,7 +559,6 @@ class Lead(Aggregate):
         self.trigger_event(
             self.ConsentChanged,
             timestamp=at,
-            tenant_id=self.tenant_id,
             channel=channel.value,
             granted=evidence.granted and channel not in self.revoked_by_customer,
             evidence=evidence.to_data(),
@@ -600,9 +573,7 @@ class Lead(Aggregate):
             raise IllegalTransition(f"cannot mark lost: the customer responded (lead is {self.status})")
         if self.status is LeadStatus.HANDLED_BY_SHOP:
             raise IllegalTransition(f"cannot mark lost: the shop handles this lead ({self.outcome_reason})")
-        self.trigger_event(
-            self.MarkedLost, timestamp=at, tenant_id=self.tenant_id, reason=_require_text(reason, "reason")
-        )
+        self.trigger_event(self.MarkedLost, timestamp=at, reason=_require_text(reason, "reason"))
 
     def hand_to_shop(self, *, reason: str, at: datetime) -> None:
         """Shop staff took the order over in the CRM; the automation stops for good."""
@@ -613,9 +584,7 @@ class Lead(Aggregate):
             raise IllegalTransition(
                 f"cannot hand to shop: lead already booked appointment {self.appointment_id} through the assistant"
             )
-        self.trigger_event(
-            self.HandedToShop, timestamp=at, tenant_id=self.tenant_id, reason=_require_text(reason, "reason")
-        )
+        self.trigger_event(self.HandedToShop, timestamp=at, reason=_require_text(reason, "reason"))
 
     def pause_automation(self, *, by: str, reason: str, at: datetime) -> None:
         """A person takes over the conversation; no automated message goes out until resumed."""
@@ -625,7 +594,6 @@ class Lead(Aggregate):
         self.trigger_event(
             self.AutomationPaused,
             timestamp=at,
-            tenant_id=self.tenant_id,
             by=_require_text(by, "by"),
             reason=str(reason),
         )
@@ -638,7 +606,6 @@ class Lead(Aggregate):
         self.trigger_event(
             self.AutomationResumed,
             timestamp=at,
-            tenant_id=self.tenant_id,
             by=_require_text(by, "by"),
             reason=reason,
         )
@@ -649,7 +616,6 @@ class Lead(Aggregate):
         self.trigger_event(
             self.FlaggedForStaff,
             timestamp=at,
-            tenant_id=self.tenant_id,
             reason=_require_text(reason, "reason"),
         )
 

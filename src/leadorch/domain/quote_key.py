@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 from leadorch.domain.errors import InvalidValue
 from leadorch.domain.ids import NAMESPACE
 from leadorch.domain.instants import require_instant
+from leadorch.domain.tenancy import TenantAggregate
 
 
 def customer_quotes_id(
@@ -38,7 +39,7 @@ def customer_quotes_id(
     return uuid5(NAMESPACE, f"customer-quotes/{'/'.join(parts)}/{len(vehicle)}:{vehicle}")
 
 
-class CustomerQuotes(Aggregate):
+class CustomerQuotes(TenantAggregate):
     """The lead a customer's quotes for one vehicle at one location currently go to."""
 
     class Opened(Aggregate.Created):
@@ -49,10 +50,9 @@ class CustomerQuotes(Aggregate):
             aggregate.tenant_id = self.tenant_id
             aggregate.lead_id = self.lead_id
 
-    class LeadChosen(Aggregate.Event):
+    class LeadChosen(TenantAggregate.Event):
         """The previous lead was over; quotes go to `lead_id` from now on."""
 
-        tenant_id: str
         lead_id: str
 
         def apply(self, aggregate: CustomerQuotes) -> None:
@@ -88,4 +88,4 @@ class CustomerQuotes(Aggregate):
         """Quotes go to `lead_id` from now on (the caller checked the previous lead is over)."""
         at = require_instant(at)
         if str(lead_id) != self.lead_id:
-            self.trigger_event(self.LeadChosen, timestamp=at, tenant_id=self.tenant_id, lead_id=str(lead_id))
+            self.trigger_event(self.LeadChosen, timestamp=at, lead_id=str(lead_id))

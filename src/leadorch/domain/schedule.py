@@ -46,6 +46,7 @@ from leadorch.domain.errors import (
 from leadorch.domain.instants import require_instant, wall_clock, zone
 from leadorch.domain.sending_rules import UNKNOWN_RECIPIENT, RecipientContext
 from leadorch.domain.sending_terms import SendingTerms
+from leadorch.domain.tenancy import TenantAggregate
 from leadorch.domain.touch_timing import due_time
 from leadorch.domain.values import Channel, parse_channel
 
@@ -119,7 +120,7 @@ def _with_outcome(record: TouchRecord, channels: list[str], outcome: TouchOutcom
     return replace(record, outcomes={**record.outcomes, **{Channel(c): outcome for c in channels}})
 
 
-class TouchPointSchedule(Aggregate):
+class TouchPointSchedule(TenantAggregate):
     """The cadence of one lead: the plan, the window, which channels are allowed, and every touch so far."""
 
     class Started(Aggregate.Created):
@@ -168,11 +169,10 @@ class TouchPointSchedule(Aggregate):
             aggregate.finished_at = None
             aggregate.sent_count = 0
 
-    class TouchClaimed(Aggregate.Event):
+    class TouchClaimed(TenantAggregate.Event):
         # Version 1 had no `allowed_by` (the proof of the sending rules it was claimed under).
         class_version = 2
 
-        tenant_id: str
         touch_number: int
         channels: list[str]
         claim_id: str
@@ -192,12 +192,11 @@ class TouchPointSchedule(Aggregate):
                 self.touch_number: TouchRecord(self.touch_number, channels, claimed_at=self.timestamp),
             }
 
-    class TouchSent(Aggregate.Event):
+    class TouchSent(TenantAggregate.Event):
         # Version 1 had no `allowed_by`: the proof a message was allowed (the claim's sending rules and
         # the consent relied on), recorded with the send so the audit can answer for every message.
         class_version = 2
 
-        tenant_id: str
         touch_number: int
         channel: str
         provider_message_id: str
@@ -219,8 +218,7 @@ class TouchPointSchedule(Aggregate):
             aggregate.history = {**aggregate.history, self.touch_number: record}
             aggregate.sent_count += 1
 
-    class TouchFailed(Aggregate.Event):
-        tenant_id: str
+    class TouchFailed(TenantAggregate.Event):
         touch_number: int
         channel: str
         reason: str
@@ -230,8 +228,7 @@ class TouchPointSchedule(Aggregate):
             record = _with_outcome(aggregate.history[self.touch_number], [self.channel], TouchOutcome.FAILED)
             aggregate.history = {**aggregate.history, self.touch_number: record}
 
-    class TouchSuppressed(Aggregate.Event):
-        tenant_id: str
+    class TouchSuppressed(TenantAggregate.Event):
         touch_number: int
         channel: str
         reason: str
@@ -242,8 +239,7 @@ class TouchPointSchedule(Aggregate):
             )
             aggregate.history = {**aggregate.history, self.touch_number: record}
 
-    class TouchUncertain(Aggregate.Event):
-        tenant_id: str
+    class TouchUncertain(TenantAggregate.Event):
         touch_number: int
         channels: list[str]
 
@@ -253,8 +249,7 @@ class TouchPointSchedule(Aggregate):
             )
             aggregate.history = {**aggregate.history, self.touch_number: record}
 
-    class UncertainTouchResolved(Aggregate.Event):
-        tenant_id: str
+    class UncertainTouchResolved(TenantAggregate.Event):
         touch_number: int
         channels: list[str]
         outcome: str
@@ -268,8 +263,7 @@ class TouchPointSchedule(Aggregate):
             if sent:
                 aggregate.sent_count += len(self.channels)
 
-    class TouchSkipped(Aggregate.Event):
-        tenant_id: str
+    class TouchSkipped(TenantAggregate.Event):
         touch_number: int
         reason: str
         next_touch_number: int | None
@@ -289,8 +283,7 @@ class TouchPointSchedule(Aggregate):
             aggregate.due_at = self.next_due_at
             aggregate.shift_days = self.shift_days
 
-    class TouchCompleted(Aggregate.Event):
-        tenant_id: str
+    class TouchCompleted(TenantAggregate.Event):
         touch_number: int
         next_touch_number: int | None
         next_due_at: datetime | None
@@ -306,8 +299,7 @@ class TouchPointSchedule(Aggregate):
             aggregate.due_at = self.next_due_at
             aggregate.shift_days = self.shift_days
 
-    class TouchRescheduled(Aggregate.Event):
-        tenant_id: str
+    class TouchRescheduled(TenantAggregate.Event):
         touch_number: int
         next_due_at: datetime
         reason: str
@@ -315,30 +307,26 @@ class TouchPointSchedule(Aggregate):
         def apply(self, aggregate: TouchPointSchedule) -> None:
             aggregate.due_at = self.next_due_at
 
-    class ChannelDisabled(Aggregate.Event):
-        tenant_id: str
+    class ChannelDisabled(TenantAggregate.Event):
         channel: str
         reason: str
 
         def apply(self, aggregate: TouchPointSchedule) -> None:
             aggregate.enabled_channels = aggregate.enabled_channels - {Channel(self.channel)}
 
-    class ChannelEnabled(Aggregate.Event):
-        tenant_id: str
+    class ChannelEnabled(TenantAggregate.Event):
         channel: str
 
         def apply(self, aggregate: TouchPointSchedule) -> None:
             aggregate.enabled_channels = aggregate.enabled_channels | {Channel(self.channel)}
 
-    class Paused(Aggregate.Event):
-        tenant_id: str
+    class Paused(TenantAggregate.Event):
         by: str
 
         def apply(self, aggregate: TouchPointSchedule) -> None:
             aggregate.paused_by = self.by
 
-    class Resumed(Aggregate.Event):
-        tenant_id: str
+    class Resumed(TenantAggregate.Event):
         by: str
         next_due_at: datetime | None
         shift_days: int
@@ -349,24 +337,20 @@ class TouchPointSchedule(Aggregate):
                 aggregate.due_at = self.next_due_at
             aggregate.shift_days = self.shift_days
 
-    class Stopped(Aggregate.Event):
-        tenant_id: str
+    class Stopped(TenantAggregate.Event):
         reason: str
 
         def apply(self, aggregate: TouchPointSchedule) -> None:
             aggregate.stop_reason = self.reason
             aggregate.stopped_at = self.timestamp
 
-    class Finished(Aggregate.Event):
-        tenant_id: str
-
+    class Finished(TenantAggregate.Event):
         def apply(self, aggregate: TouchPointSchedule) -> None:
             aggregate.finished_at = self.timestamp
 
-    class TouchDeliveryReported(Aggregate.Event):
+    class TouchDeliveryReported(TenantAggregate.Event):
         """The provider reported what became of a sent message (added for delivery status callbacks)."""
 
-        tenant_id: str
         touch_number: int
         channel: str
         status: str
@@ -574,7 +558,6 @@ class TouchPointSchedule(Aggregate):
             self.trigger_event(
                 self.TouchRescheduled,
                 timestamp=now,
-                tenant_id=self.tenant_id,
                 touch_number=number,
                 next_due_at=later,
                 reason=f"claimed when the sending rules do not allow it: {terms.refusal(now, solicitations=counted)}",
@@ -587,7 +570,6 @@ class TouchPointSchedule(Aggregate):
             self.trigger_event(
                 self.TouchSkipped,
                 timestamp=now,
-                tenant_id=self.tenant_id,
                 touch_number=number,
                 reason=f"no allowed channel among {planned}",
                 next_touch_number=next_number,
@@ -599,7 +581,6 @@ class TouchPointSchedule(Aggregate):
         self.trigger_event(
             self.TouchClaimed,
             timestamp=now,
-            tenant_id=self.tenant_id,
             touch_number=number,
             channels=sorted(c.value for c in channels),
             claim_id=claim,
@@ -642,7 +623,6 @@ class TouchPointSchedule(Aggregate):
         self.trigger_event(
             self.TouchSent,
             timestamp=now,
-            tenant_id=self.tenant_id,
             touch_number=touch_number,
             channel=channel.value,
             provider_message_id=message_id,
@@ -669,7 +649,6 @@ class TouchPointSchedule(Aggregate):
             self.trigger_event(
                 self.TouchFailed,
                 timestamp=now,
-                tenant_id=self.tenant_id,
                 touch_number=touch_number,
                 channel=channel.value,
                 reason=reason,
@@ -689,7 +668,6 @@ class TouchPointSchedule(Aggregate):
         self.trigger_event(
             self.TouchSuppressed,
             timestamp=now,
-            tenant_id=self.tenant_id,
             touch_number=touch_number,
             channel=channel.value,
             reason=_text(reason, "reason"),
@@ -706,7 +684,6 @@ class TouchPointSchedule(Aggregate):
         self.trigger_event(
             self.TouchUncertain,
             timestamp=now,
-            tenant_id=self.tenant_id,
             touch_number=touch_number,
             channels=sorted(c.value for c in pending),
         )
@@ -760,7 +737,6 @@ class TouchPointSchedule(Aggregate):
         self.trigger_event(
             self.TouchDeliveryReported,
             timestamp=now,
-            tenant_id=self.tenant_id,
             touch_number=touch_number,
             channel=channel.value,
             status=status,
@@ -780,17 +756,13 @@ class TouchPointSchedule(Aggregate):
             return
         if self.is_stopped:
             raise ScheduleStopped(f"cannot enable {channel}: schedule stopped ({self.stop_reason})")
-        self.trigger_event(
-            self.ChannelEnabled, timestamp=now, tenant_id=self.tenant_id, channel=channel.value
-        )
+        self.trigger_event(self.ChannelEnabled, timestamp=now, channel=channel.value)
 
     def stop(self, *, reason: str, now: datetime) -> None:
         """No further touch will be claimed (a response, a booking, an opt-out, a takeover). Idempotent."""
         now = require_instant(now, "now")
         if not self.is_stopped:
-            self.trigger_event(
-                self.Stopped, timestamp=now, tenant_id=self.tenant_id, reason=_text(reason, "reason")
-            )
+            self.trigger_event(self.Stopped, timestamp=now, reason=_text(reason, "reason"))
 
     def pause(self, *, by: str, now: datetime) -> None:
         """Hold the cadence while a person talks to the customer."""
@@ -798,7 +770,7 @@ class TouchPointSchedule(Aggregate):
         self._require_running("pause")
         if self.is_paused:
             raise IllegalTransition(f"cannot pause: already paused by {self.paused_by}")
-        self.trigger_event(self.Paused, timestamp=now, tenant_id=self.tenant_id, by=_text(by, "by"))
+        self.trigger_event(self.Paused, timestamp=now, by=_text(by, "by"))
 
     def resume(self, *, by: str, now: datetime) -> None:
         """Continue with the next touch, rescheduled from `now` if it became overdue."""
@@ -820,7 +792,6 @@ class TouchPointSchedule(Aggregate):
         self.trigger_event(
             self.Resumed,
             timestamp=now,
-            tenant_id=self.tenant_id,
             by=_text(by, "by"),
             next_due_at=due,
             shift_days=shift,
@@ -857,7 +828,6 @@ class TouchPointSchedule(Aggregate):
         self.trigger_event(
             self.UncertainTouchResolved,
             timestamp=now,
-            tenant_id=self.tenant_id,
             touch_number=touch_number,
             channels=[c.value for c in channels],
             outcome=outcome.value,
@@ -870,7 +840,6 @@ class TouchPointSchedule(Aggregate):
         self.trigger_event(
             self.ChannelDisabled,
             timestamp=now,
-            tenant_id=self.tenant_id,
             channel=channel.value,
             reason=reason,
         )
@@ -878,7 +847,6 @@ class TouchPointSchedule(Aggregate):
             self.trigger_event(
                 self.Stopped,
                 timestamp=now,
-                tenant_id=self.tenant_id,
                 reason=f"no channel left to reach the customer ({reason})",
             )
 
@@ -893,7 +861,6 @@ class TouchPointSchedule(Aggregate):
         self.trigger_event(
             self.TouchCompleted,
             timestamp=now,
-            tenant_id=self.tenant_id,
             touch_number=number,
             next_touch_number=next_number,
             next_due_at=due,
@@ -929,7 +896,7 @@ class TouchPointSchedule(Aggregate):
         if no_meeting is not None:
             self._stop_for(no_meeting, now)
         elif next_number is None:
-            self.trigger_event(self.Finished, timestamp=now, tenant_id=self.tenant_id)
+            self.trigger_event(self.Finished, timestamp=now)
 
     def _stop_for(self, no_meeting: NoSendingTime, now: datetime) -> None:
         """The location's window and the recipient's legal hours no longer meet (a DST change can do it):
