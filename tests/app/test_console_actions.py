@@ -26,7 +26,8 @@ from leadorch.app.projections.wiring import catch_up
 from leadorch.app.readmodels.leads import get_lead
 from leadorch.domain import ids
 from leadorch.domain.conversation import Conversation
-from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
+from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.touches import TouchOutcome
 
 
 @pytest.fixture(scope="module")

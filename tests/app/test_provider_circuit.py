@@ -27,7 +27,7 @@ from leadorch.app.touches.provider_circuit import (
     open_circuits,
     paused_providers,
 )
-from leadorch.domain.schedule import TouchOutcome
+from leadorch.domain.touches import TouchOutcome
 from leadorch.domain.values import Channel
 from leadorch.ports.messaging import ProviderRefusedCredentials, TransientDeliveryError
 

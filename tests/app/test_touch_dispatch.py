@@ -20,7 +20,8 @@ from tests.support.touch_world import (
 )
 
 from leadorch.app.leads import record_reply
-from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
+from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.touches import TouchOutcome
 from leadorch.domain.values import Channel, LeadStatus
 
 

@@ -21,7 +21,7 @@ from leadorch.app.http.app import create_app
 from leadorch.app.http.webhooks_sendgrid import inbound_parse_url
 from leadorch.app.links import UNSUBSCRIBE_LIFETIME
 from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
-from leadorch.domain.schedule import TouchOutcome
+from leadorch.domain.touches import TouchOutcome
 from leadorch.domain.values import Channel, LeadStatus
 
 PUBLIC = "https://leads.sunshield.example.com"

@@ -19,7 +19,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from leadorch.domain.cadence import SendingWindow, TouchPlan
 from leadorch.domain.errors import IllegalTransition, ScheduleStopped, TouchAlreadyClaimed, TouchNotDue
 from leadorch.domain.lead import Lead
-from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
+from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.touches import TouchOutcome
 from leadorch.domain.values import Channel, LeadStatus, Vehicle
 from tests.domain.event_replay import Replica, state_of
 from tests.domain.strategies import instants_around_dst, local, sending_windows, touch_plans, zone_names

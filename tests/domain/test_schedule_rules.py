@@ -17,7 +17,8 @@ from leadorch.domain.errors import (
     UnknownTouch,
 )
 from leadorch.domain.ids import lead_id, schedule_id
-from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
+from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.touches import TouchOutcome
 from leadorch.domain.values import Channel
 from tests.domain.event_replay import rebuilt, state_of
 from tests.support.leads import a_lead

@@ -30,7 +30,7 @@ from leadorch.adapters.clocks import AdjustableClock
 from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
 from leadorch.app.touches.tick import RecentlyEnqueued
 from leadorch.app.worker.runtime import build_runtime
-from leadorch.domain.schedule import TouchOutcome
+from leadorch.domain.touches import TouchOutcome
 from leadorch.domain.values import Channel
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,8 @@ from tests.support.touch_world import TouchWorld, touch_world
 
 from leadorch.app.audit import lead_history, render_text
 from leadorch.domain.cadence import DEFAULT_PLAN
-from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
+from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.touches import TouchOutcome
 from leadorch.domain.values import Channel
 
 PACIFIC, EASTERN = ZoneInfo("America/Los_Angeles"), ZoneInfo("America/New_York")

@@ -24,9 +24,8 @@ a backlog never goes out as a burst.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
@@ -48,66 +47,10 @@ from leadorch.domain.sending_rules import UNKNOWN_RECIPIENT, RecipientContext
 from leadorch.domain.sending_terms import SendingTerms
 from leadorch.domain.tenancy import TenantAggregate
 from leadorch.domain.touch_timing import due_time
+from leadorch.domain.touches import ClaimedTouch, TouchOutcome, TouchRecord
 from leadorch.domain.values import Channel, parse_channel
 
 DEFAULT_LOST_GRACE = timedelta(hours=24)
-
-
-class TouchOutcome(StrEnum):
-    """What became of one channel of one touch."""
-
-    SENT = "sent"
-    FAILED = "failed"
-    SUPPRESSED = "suppressed"
-    UNCERTAIN = "uncertain"
-    NOT_SENT = "not_sent"
-
-
-@dataclass(frozen=True)
-class ClaimedTouch:
-    """The touch in flight: what the dispatcher must send, and the keys that make each send unique."""
-
-    schedule_id: UUID
-    touch_number: int
-    channels: frozenset[Channel]
-    claim_id: str
-    claimed_at: datetime
-    allowed_by: dict[str, Any] | None = None
-    """The sending rules the claim was checked against (`SendingTerms.proof`); None in older events."""
-
-    def idempotency_key(self, channel: Channel | str) -> str:
-        """The key a provider call for `channel` carries: the same for every attempt at this touch."""
-        channel = parse_channel(channel)
-        if channel not in self.channels:
-            raise InvalidValue(
-                f"touch {self.touch_number} was claimed for {sorted(self.channels)}, not {channel}"
-            )
-        return f"{self.schedule_id}:{self.touch_number}:{channel}"
-
-
-@dataclass(frozen=True)
-class TouchRecord:
-    """The history of one touch: when it was claimed, and each channel's outcome."""
-
-    number: int
-    channels: frozenset[Channel]
-    claimed_at: datetime | None
-    outcomes: dict[Channel, TouchOutcome] = field(default_factory=dict)
-    provider_message_ids: dict[Channel, str] = field(default_factory=dict)
-    completed_at: datetime | None = None
-    skipped_reason: str | None = None
-    delivery: dict[Channel, str] = field(default_factory=dict)
-    """The provider's last delivery report per sent channel (delivered, undelivered…)."""
-
-    @property
-    def uncertain_channels(self) -> frozenset[Channel]:
-        """Channels whose message may or may not have gone out."""
-        return frozenset(c for c, outcome in self.outcomes.items() if outcome is TouchOutcome.UNCERTAIN)
-
-    @property
-    def pending_channels(self) -> frozenset[Channel]:
-        """Claimed channels with no outcome yet."""
-        return frozenset(c for c in self.channels if c not in self.outcomes)
 
 
 def _text(value: str, name: str) -> str:

@@ -18,7 +18,7 @@ from leadorch.app.messages.context import MessageContext
 from leadorch.app.messages.rendering import render_email, render_sms
 from leadorch.app.senders import Senders
 from leadorch.domain.lead import Lead
-from leadorch.domain.schedule import ClaimedTouch
+from leadorch.domain.touches import ClaimedTouch
 from leadorch.domain.values import Channel
 from leadorch.ports.messaging import EmailMessage, SmsMessage
 

@@ -14,7 +14,8 @@ from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.domain.lead import Lead
-from leadorch.domain.schedule import TouchOutcome, TouchPointSchedule
+from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.touches import TouchOutcome
 from leadorch.domain.values import Channel
 from leadorch.ports.messaging import SmsDeliveryReport
 

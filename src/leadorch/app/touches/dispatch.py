@@ -37,7 +37,8 @@ from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
 from leadorch.app.touches.provider_circuit import open_circuit, paused_providers
 from leadorch.app.touches.solicitations import other_solicitations
 from leadorch.domain.lead import Lead
-from leadorch.domain.schedule import ClaimedTouch, TouchOutcome, TouchPointSchedule
+from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.touches import ClaimedTouch, TouchOutcome
 from leadorch.domain.values import Channel
 from leadorch.ports.messaging import (
     DeliveryUnconfirmed,
