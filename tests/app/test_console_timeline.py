@@ -125,7 +125,8 @@ def test_the_timeline_shows_sentences_and_keeps_the_raw_fields_behind_details(
         "New lead from CRM order 1001: J*** D*** (2021 Toyota Camry; Ceramic Tint).",
         "Follow-up cadence started: 13 touches, the first due Mon Jun 2, 10:00 AM.",
     ]
-    assert "Touch 1 sent by text." in sentences
+    [sent] = [s for s in sentences if s.startswith("Touch 1 sent by text.")]
+    assert " Allowed by " in sent  # the send's proof, in words (tests/app/test_touch_proof.py has them)
     assert sentences[-1] == "Appointment booked for Thu Jun 5, 10:00 AM: Ceramic Tint, $450.00."
     items = re.findall(r"<li data-event=.*?</li>", timeline, flags=re.S)
     assert len(items) == len(sentences) == 11
