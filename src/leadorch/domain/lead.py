@@ -582,7 +582,8 @@ class Lead(TenantAggregate):
             return
         if self.status is LeadStatus.BOOKED:
             raise IllegalTransition(
-                f"cannot hand to shop: lead already booked appointment {self.appointment_id} through the assistant"
+                f"cannot hand to shop: lead already booked appointment {self.appointment_id}"
+                ": the customer booked through the assistant"
             )
         self.trigger_event(self.HandedToShop, timestamp=at, reason=_require_text(reason, "reason"))
 

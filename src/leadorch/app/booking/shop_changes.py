@@ -34,6 +34,7 @@ from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import load_schedule
 from leadorch.domain.appointment import Appointment, AppointmentStatus, ShopConfirmation
 from leadorch.domain.errors import IllegalTransition
+from leadorch.domain.handoff import hand_to_shop
 from leadorch.domain.intake import OrderIntake, intake_id
 from leadorch.domain.lead import Lead
 from leadorch.domain.values import LeadStatus
@@ -189,19 +190,17 @@ class ShopCalendarChanges:
 
         def command() -> tuple[ShopChange, list[Aggregate | None]]:
             lead = self.store.load(lead_key, Lead, tenant_id)
-            if lead.status is LeadStatus.HANDLED_BY_SHOP:
-                return ShopChange(
-                    "unchanged", ("the shop already handles this lead",), None, str(lead_key)
-                ), []
+            schedule = load_schedule(self.store, tenant_id, lead_key)
             try:
-                lead.hand_to_shop(reason=STAFF_SET_AN_APPOINTMENT, at=now)
+                handed = hand_to_shop(lead, schedule, reason=STAFF_SET_AN_APPOINTMENT, at=now)
             except IllegalTransition as refused:
                 return ShopChange(
                     "unchanged", (f"not handed to the shop: {refused}",), None, str(lead_key)
                 ), []
-            schedule = load_schedule(self.store, tenant_id, lead_key)
-            if schedule is not None:
-                schedule.stop(reason=f"handed to the shop: {STAFF_SET_AN_APPOINTMENT}", now=now)
+            if not handed:
+                return ShopChange(
+                    "unchanged", ("the shop already handles this lead",), None, str(lead_key)
+                ), [schedule]
             return ShopChange("handed_to_shop", (STAFF_SET_AN_APPOINTMENT,), None, str(lead_key)), [
                 lead,
                 schedule,

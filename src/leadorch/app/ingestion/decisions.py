@@ -21,6 +21,7 @@ CRM reads (`crm_reads.py`) change for reasons of their own.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -46,7 +47,8 @@ from leadorch.app.leads.lookup import open_leads_of
 from leadorch.app.observability.metrics import LEADS_CREATED
 from leadorch.domain import ids
 from leadorch.domain.consent import ConsentEvidence
-from leadorch.domain.errors import DomainError
+from leadorch.domain.errors import DomainError, IllegalTransition
+from leadorch.domain.handoff import hand_to_shop
 from leadorch.domain.intake import (
     IntakeOutcome,
     IntakeSource,
@@ -389,14 +391,13 @@ class OrderDecisions:
                 note = "the shop already handles this lead"
                 intake.record_unchanged(version, note=note, at=now)
                 return IngestDecision(IntakeOutcome.UNCHANGED, (note,), str(lead_id)), [intake]
-            if takeover is not None and lead.status is LeadStatus.BOOKED:
-                note = f"not handed to the shop: the customer booked through the assistant ({takeover})"
-                intake.record_unchanged(version, note=note, at=now)
-                return IngestDecision(IntakeOutcome.UNCHANGED, (note,), str(lead_id)), [intake]
             if takeover is not None:
-                lead.hand_to_shop(reason=takeover, at=now)
-                if schedule is not None:
-                    schedule.stop(reason=f"handed to the shop: {takeover}", now=now)
+                try:
+                    hand_to_shop(lead, schedule, reason=takeover, at=now)
+                except IllegalTransition as refused:
+                    note = f"not handed to the shop ({takeover}): {refused}"
+                    intake.record_unchanged(version, note=note, at=now)
+                    return IngestDecision(IntakeOutcome.UNCHANGED, (note,), str(lead_id)), [intake]
                 intake.record_handed_to_shop(version, reason=takeover, at=now)
                 return IngestDecision(IntakeOutcome.HANDED_TO_SHOP, (takeover,), str(lead_id)), [
                     lead,
@@ -500,12 +501,11 @@ class OrderDecisions:
                 lead_id = UUID(intake.lead_id)
                 lead = self.store.load(lead_id, Lead, tenant_id)
                 own_order = lead.crm_order_id == version.order_id  # a deleted repeat quote leaves it be
-                if own_order and lead.status not in (LeadStatus.HANDLED_BY_SHOP, LeadStatus.BOOKED):
-                    lead.hand_to_shop(reason=DELETED_REASON, at=now)
+                if own_order:
                     schedule = self._schedule(tenant_id, lead_id)
-                    if schedule is not None:
-                        schedule.stop(reason=f"handed to the shop: {DELETED_REASON}", now=now)
-                    changed += [lead, schedule]
+                    with suppress(IllegalTransition):  # a lead booked through the assistant keeps it
+                        hand_to_shop(lead, schedule, reason=DELETED_REASON, at=now)
+                        changed += [lead, schedule]
             intake.record_deleted(version, reason=DELETED_REASON, at=now)
             return IngestDecision(IntakeOutcome.DELETED, (DELETED_REASON,), intake.lead_id), changed
 

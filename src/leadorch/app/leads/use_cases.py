@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from leadorch.app.eventstore.store import EventStore, NotFound
-from leadorch.domain import ids
+from leadorch.domain import handoff, ids
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
 from leadorch.domain.values import Channel, parse_channel
@@ -136,9 +136,7 @@ def hand_to_shop(container: Container, tenant_id: str, lead_id: UUID | str, reas
     """Shop staff took the lead over: the automation stops for good."""
 
     def decide(lead: Lead, schedule: TouchPointSchedule | None, now: Any) -> None:
-        lead.hand_to_shop(reason=reason, at=now)
-        if schedule is not None:
-            schedule.stop(reason=f"handed to the shop: {reason}", now=now)
+        handoff.hand_to_shop(lead, schedule, reason=reason, at=now)
 
     _change(container, tenant_id, lead_id, decide)
 
