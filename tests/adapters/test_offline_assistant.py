@@ -174,6 +174,56 @@ def test_asking_for_prices_lists_every_service_in_dollars() -> None:
     assert "Ceramic Windshield: $1,299.50" in reply
 
 
+def a_shop_listing(catalogue: list[dict[str, Any]], generic_words: list[str] | None) -> Chat:
+    """A chat with a shop whose list_services gives `catalogue` and, unless None, its generic words."""
+    chat = Chat()
+    answer = chat.shop.run
+
+    def run(call: ToolUse) -> dict[str, Any]:
+        if call.name != "list_services":
+            return answer(call)
+        chat.shop.calls.append(call)
+        listed: dict[str, Any] = {"services": catalogue}
+        return listed if generic_words is None else {**listed, "generic_words": generic_words}
+
+    chat.shop.run = run  # type: ignore[method-assign]
+    return chat
+
+
+SPA = [
+    {"id": "svc_wash", "name": "Premium Wash", "price_cents": 5900, "duration_minutes": 60},
+    {"id": "svc_coat", "name": "Premium Ceramic Coating", "price_cents": 89900, "duration_minutes": 240},
+]
+
+
+def test_a_word_the_tenant_calls_generic_names_no_service_so_every_price_is_listed() -> None:
+    spa = a_shop_listing(SPA, ["the", "premium", "package", "service"])
+
+    reply = spa.say("prices for your premium services?")
+
+    assert "Premium Wash: $59" in reply and "Premium Ceramic Coating: $899" in reply
+
+
+def test_without_the_tenants_words_the_default_ones_apply() -> None:
+    spa = a_shop_listing(SPA, None)  # "premium" is not a default generic word: it names the first one
+
+    reply = spa.say("prices for your premium services?")
+
+    assert "The Premium Wash is $59" in reply and "$899" not in reply
+
+
+def test_the_tenants_words_replace_the_default_ones() -> None:
+    ceramics = [
+        {"id": "svc_tint", "name": "Ceramic Tint", "price_cents": 39900, "duration_minutes": 180},
+        {"id": "svc_coat", "name": "Ceramic Coating", "price_cents": 89900, "duration_minutes": 240},
+    ]
+    by_default = a_shop_listing(ceramics, None)  # "tint" is a default generic word
+    ceramic_shop = a_shop_listing(ceramics, ["the", "ceramic"])  # here "tint" tells one service apart
+
+    assert "Ceramic Coating: $899" in by_default.say("how much is your tint?")
+    assert "The Ceramic Tint is $399" in ceramic_shop.say("how much is your tint?")
+
+
 # --- finding times ---------------------------------------------------------------------------------
 
 

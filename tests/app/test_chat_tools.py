@@ -167,6 +167,8 @@ def test_the_tenants_generic_words_decide_which_words_name_a_service(chat_world:
 
     assert "there is no single service called 'premium ceramic'" in error_of(tie.result)
     assert chosen.result["services"][0]["name"] == "Premium Tint Package"
+    listed = tools_for(chat_world).run("list_services", {}).result
+    assert listed["generic_words"] == sorted([*words, "ceramic"])  # for the offline assistant to read
 
 
 def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(chat_world: ChatWorld) -> None:

@@ -99,7 +99,7 @@ class _Turn:
 
     def find_slots(self, when: When, text: str) -> AssistantTurn:
         tool_input: dict[str, Any] = {}
-        service = named_service(text, self.conversation.catalogue())
+        service = named_service(text, self.conversation.catalogue(), self.conversation.generic_words())
         if service is not None:
             tool_input["service"] = str(service["name"])
         if when.day is not None:
@@ -128,9 +128,9 @@ class _Turn:
         if isinstance(ids, list) and all(isinstance(i, str) for i in ids):
             return list(ids)
         catalogue = self.conversation.catalogue()
-        named = named_service(self.conversation.customer_text(), catalogue)
+        named = named_service(self.conversation.customer_text(), catalogue, self.conversation.generic_words())
         if named is None and isinstance(slots_query.get("service"), str):
-            named = named_service(slots_query["service"], catalogue)
+            named = named_service(slots_query["service"], catalogue, self.conversation.generic_words())
         return [str(named["id"])] if named is not None and "id" in named else []
 
     # tool results came back
@@ -203,7 +203,7 @@ class _Turn:
         services = [s for s in listed if s.get("name") and isinstance(s.get("price_cents"), int)]
         if not services:
             return "I couldn't find prices right now. Would you like me to ask the team?"
-        named = named_service(self.conversation.customer_text(), services)
+        named = named_service(self.conversation.customer_text(), services, self.conversation.generic_words())
         if named is not None:
             about = (
                 f" It takes about {duration(named['duration_minutes'])}."

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from leadorch.adapters.offline_assistant.intents import GENERIC_WORDS
 from leadorch.ports.assistant import ChatMessage, SystemPrompt, ToolResult, ToolUse
 from leadorch.ports.chat_tools import ChatTool
 
@@ -60,6 +61,16 @@ class Conversation:
         for _, payload in self._successful(ChatTool.LIST_SERVICES):
             return [s for s in payload.get("services", []) if isinstance(s, dict)]
         return []
+
+    def generic_words(self) -> frozenset[str]:
+        """The shop's words that tell none of its services apart, as list_services last gave them
+        (`GENERIC_WORDS` when it gave none)."""
+        for _, payload in self._successful(ChatTool.LIST_SERVICES):
+            words = payload.get("generic_words")
+            if isinstance(words, list) and all(isinstance(w, str) for w in words):
+                return frozenset(w.lower() for w in words)
+            break
+        return GENERIC_WORDS
 
     def offered(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """The slots most recently offered, and the find_slots input that produced them."""

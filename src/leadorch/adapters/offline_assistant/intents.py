@@ -7,6 +7,7 @@ everything else, then cancelling, moving, booking, prices and times.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 
@@ -80,11 +81,20 @@ CATALOGUE = _any(r"\bpackages?\b", r"\bservices\b", r"\boffer\b", r"\boptions\b"
 YES = _any(r"^\s*(yes|yeah|yep|yup|sure|ok|okay|please|sounds\s+good|definitely|absolutely)\b")
 
 
-def named_service(text: str, catalogue: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The catalogue service the customer named, by full name or by a distinctive word of it."""
+GENERIC_WORDS: frozenset[str] = frozenset(
+    {"the", "a", "and", "of", "with", "for", "package", "tint", "tinting", "window", "windows",
+     "film", "service", "install", "installation"}
+)  # fmt: skip
+"""Words that name no service in particular, for a catalogue that does not say its own (the tenants'
+default, `TenantConfig.catalog_generic_words`; list_services gives the tenant's)."""
+
+
+def named_service(
+    text: str, catalogue: list[dict[str, Any]], generic: Collection[str] = GENERIC_WORDS
+) -> dict[str, Any] | None:
+    """The catalogue service the customer named, by full name or by a distinctive word of it (one not in
+    `generic`, the shop's words that every service name shares)."""
     lowered = text.lower()
-    generic = {"the", "a", "and", "of", "with", "for", "package", "tint", "tinting", "window", "windows",
-               "film", "service", "install", "installation"}  # fmt: skip
     best: tuple[int, dict[str, Any]] | None = None
     for service in catalogue:
         name = str(service.get("name", ""))

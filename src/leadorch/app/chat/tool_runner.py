@@ -139,7 +139,10 @@ class ToolRunner:
                         "bookable": entry.bookable,
                     }
                     for entry in self.context.catalog
-                ]
+                ],
+                # the words that do not tell this shop's services apart, so a reader (the offline
+                # assistant) matches "the premium one" on the words that do
+                "generic_words": sorted(self.context.generic_words),
             }
         )
 
