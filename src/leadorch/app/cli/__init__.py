@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "leadorch.app.cli.locations",
     "leadorch.app.cli.catalog",
     "leadorch.app.cli.leads",
+    "leadorch.app.cli.ingest_log",
 ]
 
 

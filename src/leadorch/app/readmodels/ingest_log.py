@@ -47,11 +47,16 @@ def ingest_log(
     *,
     order_id: str | None = None,
     accepted: bool | None = None,
+    crm_location_id: str | None = None,
     offset: int = 0,
 ) -> list[IngestEntry]:
-    """The tenant's order versions, most recently seen first (optionally one order, or only accepted/rejected)."""
+    """The tenant's order versions, most recently seen first (optionally one order, one CRM location, or
+    only accepted/rejected ones)."""
     where = "tenant_id = %s"
     params: list[Any] = [arguments.tenant(tenant_id)]
+    if crm_location_id is not None:
+        where += " AND location_id = %s"
+        params.append(crm_location_id)
     if order_id is not None:
         where += " AND order_id = %s"
         params.append(order_id)

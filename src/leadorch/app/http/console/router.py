@@ -19,6 +19,7 @@ from leadorch.app.console.web import CONSOLE, CsrfRejected, LoginRequired, html_
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.http.console.dashboard import DashboardController
 from leadorch.app.http.console.demo import DemoController
+from leadorch.app.http.console.ingest import IngestLogController
 from leadorch.app.http.console.lead_actions import LeadActionsController
 from leadorch.app.http.console.leads import LeadPagesController
 from leadorch.app.http.console.login import LoginController
@@ -65,6 +66,7 @@ console_router = Router(
         LeadPagesController,
         LeadActionsController,
         OutboxController,
+        IngestLogController,
         SettingsController,
         DemoController,
         stylesheet,
