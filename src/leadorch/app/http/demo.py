@@ -26,6 +26,8 @@ from leadorch.app.demo.simulate import (
 )
 from leadorch.app.http.auth import require_super_admin
 from leadorch.app.readmodels.leads import get_lead, list_leads
+from leadorch.app.touches.actors import MARK_LOST_LEADS, TICK_DUE_TOUCHES
+from leadorch.app.worker.enqueue import enqueue
 
 
 class QuoteRequest(msgspec.Struct, kw_only=True):
@@ -111,11 +113,8 @@ class DemoController(Controller):
         except ValueError as exc:
             raise ClientException(str(exc)) from None
         now = env.clock.advance(delta)
-        runtime = container.runtime
-        if runtime is not None:
-            for job in ("tick_due_touches", "mark_lost_leads"):
-                if job in runtime.actors:
-                    runtime.send(job)
+        for job in (TICK_DUE_TOUCHES, MARK_LOST_LEADS):  # a worker runs them; without one, the next tick does
+            enqueue(container, job, inline=False)
         return {"now": now.isoformat()}
 
     @get("/outbox", sync_to_thread=False)

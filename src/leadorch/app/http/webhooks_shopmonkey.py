@@ -19,6 +19,7 @@ in the inbox as rejected, for diagnosis); 413 for a body over `MAX_BODY_BYTES`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from datetime import timedelta
@@ -44,6 +45,7 @@ from leadorch.adapters.shopmonkey_webhook import (
     verify_delivery,
 )
 from leadorch.app.config.errors import SecretUnreadable
+from leadorch.app.ingestion.delivery_job import PROCESS_INBOX_DELIVERY
 from leadorch.app.ingestion.inbox import (
     RELAY_FIRST_DELAY,
     NewRow,
@@ -53,10 +55,10 @@ from leadorch.app.ingestion.inbox import (
     unusable_row,
     workers_listen,
 )
-from leadorch.app.ingestion.inbox_feed import PROCESS_DELIVERY
 from leadorch.app.ingestion.tenancy import UnknownWebhookTenant
 from leadorch.app.observability.logging import bind
 from leadorch.app.observability.metrics import TENANT_SECRETS_UNREADABLE, WEBHOOK_DELIVERIES
+from leadorch.app.worker.enqueue import enqueue
 
 if TYPE_CHECKING:
     from leadorch.app.bootstrap import Container
@@ -232,14 +234,9 @@ async def _receive(
 
 async def _enqueue(container: Container, request_id: str) -> None:
     """Hand the stored delivery to a worker now; if that fails the relay will, so never raise."""
+    send = functools.partial(enqueue, container, PROCESS_INBOX_DELIVERY, request_id, inline=False)
     runtime = container.runtime
-    if runtime is None:
-        log.debug("no worker runtime in this process; the inbox relay will send %s", request_id)
-        return
-    try:
-        if runtime.in_process:  # an in-memory queue: nothing to wait for
-            runtime.send(PROCESS_DELIVERY, request_id)
-        else:
-            await anyio.to_thread.run_sync(runtime.send, PROCESS_DELIVERY, request_id)
-    except Exception:
-        log.warning("could not enqueue delivery %s; the inbox relay will send it", request_id, exc_info=True)
+    if runtime is None or runtime.in_process:  # nothing to send, or an in-memory queue: nothing to wait for
+        send()
+    else:
+        await anyio.to_thread.run_sync(send)

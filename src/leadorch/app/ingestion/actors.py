@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from leadorch.app.crm_health import check_webhooks
 from leadorch.app.ingestion.catalog import sync_catalog
+from leadorch.app.ingestion.delivery_job import PROCESS_INBOX_DELIVERY
 from leadorch.app.ingestion.inbox import WebhookInbox, workers_listen
-from leadorch.app.ingestion.inbox_feed import PROCESS_DELIVERY, InboxFeed, send_due_deliveries
+from leadorch.app.ingestion.inbox_feed import InboxFeed, send_due_deliveries
 from leadorch.app.ingestion.poller import CrmPoller, tenants_to_poll
-from leadorch.app.observability.logging import bind
 from leadorch.app.worker.enqueue import enqueue
 from leadorch.app.worker.specs import ActorSpec, PeriodicSpec
 
@@ -26,14 +26,6 @@ log = logging.getLogger(__name__)
 RELAY_INTERVAL_SECONDS = 5.0
 WEBHOOK_CHECK_INTERVAL_SECONDS = 600.0
 CATALOG_INTERVAL_SECONDS = 24 * 3600.0
-
-
-def process_inbox_delivery(container: Container, request_id: str) -> None:
-    with bind(delivery_id=request_id):
-        decision = container.ingestion.process_delivery(request_id)
-        if decision is not None:
-            with bind(lead_id=decision.lead_id):
-                log.info("delivery %s: %s", request_id, decision.summary)
 
 
 def relay_inbox(container: Container) -> int:
@@ -89,7 +81,6 @@ def check_crm_webhooks(container: Container) -> None:
     check_webhooks(container)
 
 
-PROCESS_INBOX_DELIVERY = ActorSpec(PROCESS_DELIVERY, process_inbox_delivery, queue="ingest")
 RELAY_INBOX = ActorSpec("relay_inbox", relay_inbox, queue="ingest", max_retries=0)
 POLL_CRM = ActorSpec("poll_crm", poll_crm, queue="ingest", max_retries=0)
 POLL_TENANT = ActorSpec("poll_tenant", poll_tenant, queue="ingest", max_retries=0, time_limit_ms=15 * 60_000)

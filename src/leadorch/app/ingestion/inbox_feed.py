@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from leadorch.app.ingestion.delivery_job import PROCESS_INBOX_DELIVERY
 from leadorch.app.ingestion.inbox import INBOX_CHANNEL, WebhookInbox
 
 if TYPE_CHECKING:
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PROCESS_DELIVERY = "process_inbox_delivery"
-"""The actor that turns one inbox row into a decision (declared in `ingestion/actors.py`)."""
 WAKE_CHECK_SECONDS = 1.0  # how often the thread looks up from waiting to see whether it must stop
 RECONNECT_SECONDS = 2.0
 
@@ -39,7 +38,7 @@ def send_due_deliveries(inbox: WebhookInbox, runtime: Any, *, now: datetime) -> 
     """
     due = inbox.take_due_for_relay(now=now)
     for request_id in due:
-        runtime.send(PROCESS_DELIVERY, request_id)
+        runtime.send(PROCESS_INBOX_DELIVERY.name, request_id)  # in a worker: its runtime is there
     return due
 
 

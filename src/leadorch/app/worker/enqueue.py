@@ -36,8 +36,12 @@ def enqueue(
             else:
                 runtime.send(spec.name, *args)
             return
-        except Exception:  # a broker outage: do the work now rather than lose it
-            log.exception("could not enqueue %s; running it inline", spec.name)
+        except Exception:  # a broker outage: do the work now (or leave it to its sweep) rather than lose it
+            log.exception(
+                "could not enqueue %s; %s", spec.name, "running it inline" if inline else "left to its sweep"
+            )
+            if not inline:
+                return
     if not inline:
         log.info("no worker for job %s here; left to its periodic sweep", spec.name)
         return
