@@ -12,7 +12,7 @@ can still each miss the other's claim; the cadence's one-touch-a-day rule keeps 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from leadorch.app.eventstore.store import NotFound
@@ -21,12 +21,15 @@ from leadorch.app.projections.tables import LIVE_PREFIX
 from leadorch.domain import ids
 from leadorch.domain.schedule import TouchPointSchedule
 
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
+
 _LEADS = LEADS.physical(LIVE_PREFIX)
 LOOK_BACK = timedelta(hours=24)
 
 
 def other_solicitations(
-    container: Any, *, tenant_id: str, lead_id: str, phone: str | None, now: datetime
+    container: Container, *, tenant_id: str, lead_id: str, phone: str | None, now: datetime
 ) -> list[datetime]:
     """When other leads' cadences of `tenant_id` texted `phone` in the `LOOK_BACK` before `now`."""
     if not phone:
