@@ -206,7 +206,7 @@ def test_a_model_turned_against_the_shop_cannot_set_prices_or_reach_other_leads(
     assert [c.result["error"] for c in calls] == [
         "book_appointment: Object contains unknown field `price_cents`; "
         "book_appointment takes start (required), service_ids",
-        "cancel_appointment: Object contains unknown field `lead_id`; cancel_appointment takes no input: {}",
+        "cancel_appointment: Object contains unknown field `lead_id`; cancel_appointment takes confirmed",
     ]
     assert all(c.is_error for c in calls)
     assert chat_world.events("Appointment.Booked") == []

@@ -45,7 +45,12 @@ def test_the_schema_says_what_the_struct_checks() -> None:
     find_slots = {spec.name: spec for spec in TOOL_SPECS}["find_slots"].input_schema
     book = {spec.name: spec for spec in TOOL_SPECS}["book_appointment"].input_schema
 
-    assert set(find_slots["properties"]) == {"service_ids", "service", "date", "from", "to"}
+    assert set(find_slots["properties"]) == {
+        "service_ids", "service", "date", "from", "to", "after_date", "before_date", "time", "part_of_day",
+        "after_time", "before_time",
+    }  # fmt: skip
+    assert find_slots["properties"]["part_of_day"]["enum"] == ["afternoon", "evening", "morning"]
+    assert find_slots["properties"]["time"]["pattern"].startswith("^")
     assert find_slots["required"] == []
     assert find_slots["properties"]["date"] == {
         "description": "A day, YYYY-MM-DD, shop time.",

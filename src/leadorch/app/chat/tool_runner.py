@@ -23,6 +23,7 @@ from leadorch.app.booking.service import BookingRefused, BookingService, Calenda
 from leadorch.app.booking.wording import appointment_view, local, local_iso, slot_label
 from leadorch.app.chat.handoff import hand_off
 from leadorch.app.chat.tools import (
+    PARTS_OF_DAY,
     BookAppointment,
     CancelAppointment,
     FindSlots,
@@ -32,6 +33,7 @@ from leadorch.app.chat.tools import (
     RescheduleAppointment,
     ToolInput,
     read_input,
+    time_of_day,
 )
 from leadorch.app.config.models import DEFAULT_CATALOG_GENERIC_WORDS, CatalogEntry, LocationConfig
 from leadorch.app.eventstore.store import NotFound
@@ -147,24 +149,61 @@ class ToolRunner:
         )
 
     def find_slots(self, request: FindSlots) -> ToolOutcome:
+        """The free times the question asks about: the days, then the times of day, then the few to show.
+
+        The times of day (`part_of_day`, `after_time`, `before_time`) filter every free time before the
+        ones to show are chosen, so "afternoon" never comes back as a morning-heavy sample. An exact
+        `time` is looked up itself: when it is free it is the answer (and bookable); when not, the
+        result says why and offers the nearest free times instead.
+        """
         now = self._now()
         start, end, single_day = self._range(request, now)
         services = self._services(request.service_ids, request.service)
         duration = _duration(services)
+        times = _TimesOfDay.of(request)
         found = self.booking.open_slots(self.context.tenant_id, self.location, duration, start, end)
-        chosen = _spread(found, MAX_SLOTS, self.tz, earliest_days=not single_day)
-        slots = [self._slot(slot, duration) for slot in chosen]
+        wanted = [slot for slot in found if times.admits(local(slot, self.tz).time())]
         result: dict[str, Any] = {
             "services": [
                 {"id": e.service_id, "name": e.name, "duration_minutes": e.duration_minutes} for e in services
             ],
             "service_ids": [entry.service_id for entry in services],
             "time_zone": self.tz,
-            "slots": slots,
         }
+        if times.exact is not None:
+            chosen, result["requested_time"] = self._exact(times.exact, wanted, duration, start, single_day)
+        else:
+            chosen = _spread(wanted, MAX_SLOTS, self.tz, earliest_days=not single_day)
+        slots = [self._slot(slot, duration) for slot in chosen]
+        result["slots"] = slots
+        result["free_times_found"] = len(wanted)
         if not slots:
-            result["note"] = self._no_slots_note(start, end, single_day)
+            result["note"] = self._no_slots_note(start, end, single_day, filtered=len(found) > 0)
         return ToolOutcome(result, slots=[_button(slot) for slot in slots])
+
+    def _exact(
+        self, wanted_time: time, free: list[datetime], duration: timedelta, start: datetime, single_day: bool
+    ) -> tuple[list[datetime], dict[str, Any]]:
+        """The slots and the answer for an exact time of day: free on the days searched, or why not."""
+        label = _clock_label(wanted_time)
+        exact = [slot for slot in free if local(slot, self.tz).time() == wanted_time]
+        if exact:
+            return exact[:MAX_SLOTS], {"time": label, "free": True}
+        answer: dict[str, Any] = {"time": label, "free": False}
+        day = local(start, self.tz).date()
+        moment = instant_at(day, wanted_time, zone(self.tz)) if single_day else None
+        if moment is not None:
+            why = self.booking.why_not(self.context.tenant_id, self.location, duration, moment)
+            answer["reason"] = why or f"{slot_label(moment, self.tz)} is not free"
+        else:
+            answer["reason"] = f"{label} is not free on any of the days searched"
+        if single_day:
+            nearest = sorted(sorted(free, key=lambda slot: _apart(slot, wanted_time, self.tz))[:MAX_SLOTS])
+        else:
+            nearest = _nearest_each_day(free, wanted_time, self.tz)[:MAX_SLOTS]
+        if nearest:
+            answer["hint"] = "offer the nearest free times instead"
+        return nearest, answer
 
     def book_appointment(self, request: BookAppointment) -> ToolOutcome:
         start = self._instant(request.start, "start")
@@ -302,19 +341,40 @@ class ToolRunner:
         return now
 
     def _range(self, request: FindSlots, now: datetime) -> tuple[datetime, datetime, bool]:
-        """[start, end) to search and whether it is one day, never starting before now."""
+        """[start, end) to search and whether it is one day, never starting before now.
+
+        `after_date` and `before_date` are exclusive ("before Friday" ends at Friday's midnight) and
+        narrow a `from`/`to` range when both are given; a range with no end runs a week from its start
+        (two weeks when nothing bounds it at all)."""
         day, since, until = request.date, request.from_, request.to
-        if day is not UNSET and (since is not UNSET or until is not UNSET):
-            raise InvalidToolInput("give either a date or a from/to range, not both")
+        after_day, before_day = request.after_date, request.before_date
+        ranged = any(value is not UNSET for value in (since, until, after_day, before_day))
+        if day is not UNSET and ranged:
+            raise InvalidToolInput(
+                "give either a date or a from/to range (after_date/before_date are a range too), not both"
+            )
+        tz = zone(self.tz)
         single_day = day is not UNSET
         if day is not UNSET:
-            tz = zone(self.tz)
             start = first_instant_at_or_after(day, time(0), tz)
             end = first_instant_at_or_after(day + timedelta(days=1), time(0), tz)
-        elif since is not UNSET or until is not UNSET:
-            start = self._instant(since, "from") if since is not UNSET else now
-            end = self._instant(until, "to") if until is not UNSET else start + timedelta(days=7)
-            if end <= start:
+        elif ranged:
+            first = self._instant(since, "from") if since is not UNSET else None
+            last = self._instant(until, "to") if until is not UNSET else None
+            if after_day is not UNSET:
+                day_after = first_instant_at_or_after(after_day + timedelta(days=1), time(0), tz)
+                first = day_after if first is None else max(first, day_after)
+            if before_day is not UNSET:
+                that_day = first_instant_at_or_after(before_day, time(0), tz)
+                last = that_day if last is None else min(last, that_day)
+            start = first if first is not None else now
+            if last is not None:
+                end = last
+            else:
+                end = start + (timedelta(days=7) if since is not UNSET else DEFAULT_SEARCH)
+            if now < end <= start:
+                if after_day is not UNSET or before_day is not UNSET:
+                    raise InvalidToolInput("no day is in that range: the range ends before it starts")
                 raise InvalidToolInput("to must be after from")
         else:
             start, end = now, now + DEFAULT_SEARCH
@@ -389,12 +449,18 @@ class ToolRunner:
             result["shop_phone"] = self.location.phone
         return ToolOutcome(result, handed_off=first)
 
-    def _no_slots_note(self, start: datetime, end: datetime, single_day: bool) -> str:
+    def _no_slots_note(self, start: datetime, end: datetime, single_day: bool, *, filtered: bool) -> str:
+        """Why nothing is offered: closed, full, or free only at other times of day than asked."""
+        others = " at other times of day; ask if another time works" if filtered else ""
         if single_day:
             day = local(start, self.tz).date()
             if not self.location.business_hours().intervals_on(day):
                 return f"the shop is closed on {day:%A %B} {day.day}; try another day"
+            if filtered:
+                return f"no openings at the times asked on {day:%A %B} {day.day}, only{others}"
             return f"no openings left on {day:%A %B} {day.day}; try another day"
+        if filtered:
+            return f"no openings at the times asked in that range, only{others}"
         return "no openings in that range; try later dates"
 
     def _current(self) -> Appointment | None:
@@ -412,6 +478,61 @@ def _best_match(text: str, catalog: list[CatalogEntry], generic: frozenset[str])
     if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
         return scored[0][1]
     return None
+
+
+@dataclass(frozen=True)
+class _TimesOfDay:
+    """The times of day a slot search asks for: [since, until) in shop time, and an exact time."""
+
+    since: time = time(0)
+    until: time | None = None
+    exact: time | None = None
+
+    @classmethod
+    def of(cls, request: FindSlots) -> _TimesOfDay:
+        since, until = time(0), None
+        if request.part_of_day is not UNSET:
+            since, until = PARTS_OF_DAY[request.part_of_day]
+        if request.after_time is not UNSET:
+            since = max(since, time_of_day(request.after_time))
+        if request.before_time is not UNSET:
+            before = time_of_day(request.before_time)
+            until = before if until is None else min(until, before)
+        if until is not None and until <= since:
+            raise InvalidToolInput(
+                "no time of day is in that window (after_time, before_time and part_of_day leave nothing)"
+            )
+        exact = time_of_day(request.time) if request.time is not UNSET else None
+        times = cls(since=since, until=until, exact=exact)
+        if exact is not None and not times.admits(exact):
+            raise InvalidToolInput(
+                f"time {request.time} is outside the part of the day or the times asked; drop one of them"
+            )
+        return times
+
+    def admits(self, at: time) -> bool:
+        return self.since <= at and (self.until is None or at < self.until)
+
+
+def _clock_label(at: time) -> str:
+    """'2:00 PM'."""
+    return f"{at.hour % 12 or 12}:{at:%M} {'AM' if at.hour < 12 else 'PM'}"
+
+
+def _apart(slot: datetime, wanted: time, time_zone: str) -> int:
+    """Minutes between the slot's local time of day and `wanted`."""
+    at = local(slot, time_zone)
+    return abs(at.hour * 60 + at.minute - (wanted.hour * 60 + wanted.minute))
+
+
+def _nearest_each_day(slots: list[datetime], wanted: time, time_zone: str) -> list[datetime]:
+    """Per day with openings, the free time closest to `wanted`, earliest day first."""
+    best: dict[date, datetime] = {}
+    for slot in slots:
+        day = local(slot, time_zone).date()
+        if day not in best or _apart(slot, wanted, time_zone) < _apart(best[day], wanted, time_zone):
+            best[day] = slot
+    return sorted(best.values())
 
 
 def _duration(services: list[CatalogEntry]) -> timedelta:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -34,6 +34,27 @@ _INSTANT = (
     "ISO 8601 date-time with offset, e.g. 2026-11-27T10:00:00-08:00. Without an offset it means the "
     "shop's local time."
 )
+
+PartOfDay = Literal["morning", "afternoon", "evening"]
+PARTS_OF_DAY: dict[str, tuple[dt.time, dt.time | None]] = {
+    "morning": (dt.time(0), dt.time(12)),
+    "afternoon": (dt.time(12), dt.time(17)),
+    "evening": (dt.time(17), None),
+}
+"""Each part of the day as [first start, end) in the shop's time; the evening runs to midnight."""
+
+_TIME_OF_DAY = r"^([01]?[0-9]|2[0-3]):[0-5][0-9](:00)?$"
+
+
+def _time_of_day(what: str) -> Meta:
+    return Meta(pattern=_TIME_OF_DAY, description=f"{what}: HH:MM, 24-hour, shop time (2pm is 14:00).")
+
+
+def time_of_day(text: str) -> dt.time:
+    """An `HH:MM` the Struct's pattern accepted, as a time."""
+    hour, minute = text.split(":")[:2]
+    return dt.time(int(hour), int(minute))
+
 
 ServiceIds = Annotated[
     list[str],
@@ -59,10 +80,13 @@ class ListServices(ToolInput, frozen=True, kw_only=True, forbid_unknown_fields=T
 
 
 class FindSlots(ToolInput, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Find open appointment times. Give either a single `date`, or a `from`/`to` range, or neither for
-    the next available times. Name the work with `service_ids` or a `service` name so the slots are long
-    enough; otherwise the customer's quoted services are used. Each slot has a `start` to book with and a
-    human `label` to show."""
+    """Find open appointment times. Say which days with a single `date`, or `after_date`/`before_date`
+    (both exclusive: "before Friday" is `before_date` = that Friday), or a `from`/`to` range, or none
+    for the next available times. Narrow the times of day with `part_of_day` and `after_time`/
+    `before_time`; when the customer asks about an exact time ("is 2pm free?"), give it as `time` and
+    the result says whether it is free (`requested_time`). Name the work with `service_ids` or a
+    `service` name so the slots are long enough; otherwise the customer's quoted services are used.
+    Each slot has a `start` to book with and a human `label` to show."""
 
     tool: ClassVar[ChatTool] = ChatTool.FIND_SLOTS
 
@@ -77,6 +101,42 @@ class FindSlots(ToolInput, frozen=True, kw_only=True, forbid_unknown_fields=True
     to: Annotated[dt.datetime, Meta(description=f"End of the range (exclusive). {_INSTANT}")] | UnsetType = (
         UNSET
     )
+    after_date: (
+        Annotated[
+            dt.date,
+            Meta(description="Only days after this one (exclusive), YYYY-MM-DD: 'after Tuesday'."),
+        ]
+        | UnsetType
+    ) = UNSET
+    before_date: (
+        Annotated[
+            dt.date,
+            Meta(
+                description="Only days before this one (exclusive), YYYY-MM-DD: 'before Friday' is that "
+                "Friday's date."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    time: Annotated[str, _time_of_day("An exact start time the customer asked about")] | UnsetType = UNSET
+    part_of_day: (
+        Annotated[
+            PartOfDay,
+            Meta(
+                description="Only times in this part of the day: morning starts before 12:00, afternoon "
+                "from 12:00 to before 17:00, evening from 17:00."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    after_time: (
+        Annotated[str, _time_of_day("Only times starting at or after this time of day ('after 3pm')")]
+        | UnsetType
+    ) = UNSET
+    before_time: (
+        Annotated[str, _time_of_day("Only times starting before this time of day ('before noon')")]
+        | UnsetType
+    ) = UNSET
 
 
 class BookAppointment(ToolInput, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -99,9 +159,18 @@ class RescheduleAppointment(ToolInput, frozen=True, kw_only=True, forbid_unknown
 
 
 class CancelAppointment(ToolInput, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Cancel the customer's booked appointment, only when they clearly asked to cancel."""
+    """Cancel the customer's booked appointment. Ask first: only when the customer, in their latest
+    message, confirmed that they want it cancelled, call it with `confirmed: true`."""
 
     tool: ClassVar[ChatTool] = ChatTool.CANCEL_APPOINTMENT
+
+    confirmed: Annotated[
+        bool,
+        Meta(
+            description="True only when the customer's latest message confirms the cancellation you asked "
+            "about; without it the tool asks you to ask them."
+        ),
+    ] = False
 
 
 class HandoffToHuman(ToolInput, frozen=True, kw_only=True, forbid_unknown_fields=True):
