@@ -8,6 +8,15 @@ is given, so a reply can always be explained from the events alone.
 
 Opening the page (`LinkOpened`) is recorded but is not a response; the first customer message is, and
 the application marks the lead engaged when it records one.
+
+Staff answer in the same conversation (`StaffReplied`, with the staff member's name and the channel it
+went on). The event is recorded *before* the message is handed to a provider, under the reply's
+idempotency key: the save is the claim, so a form submitted twice finds the key taken and sends
+nothing the second time; the provider's answer follows as `StaffReplySent` or `StaffReplyFailed`.
+"Take over" (the assistant stays quiet for this lead) is not a state of the conversation: it is the
+lead's `pause_automation(by=staff)`, which already means "a person handles this lead" to the chat (it
+answers "the team will reply") and to the cadence (no touch goes out); "hand back" is
+`resume_automation`. One flag for one meaning, so no reader has to combine two.
 """
 
 from __future__ import annotations
@@ -19,13 +28,20 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from leadorch.domain.errors import InvalidValue
+from leadorch.domain.errors import IllegalTransition, InvalidValue
 from leadorch.domain.ids import NAMESPACE
 from leadorch.domain.instants import require_instant
+from leadorch.domain.sms_segments import sms_segments
 from leadorch.domain.tenancy import TenantAggregate
 
 # A chat message is a question about a car, not a document; anything longer is abuse or a paste accident.
 MAX_CUSTOMER_MESSAGE_CHARS = 2000
+STAFF_CHANNELS = ("chat", "sms", "email")
+"""Where a staff reply can go: the web chat (shown on the chat page), or a text or an email."""
+MAX_STAFF_MESSAGE_CHARS = MAX_CUSTOMER_MESSAGE_CHARS
+MAX_STAFF_SMS_SEGMENTS = 2
+"""A staff text stays within two segments, as the assistant's do: longer texts arrive split out of order
+on some phones and cost a segment each; an email or the chat can say more."""
 
 
 def conversation_id(lead_id: UUID | str) -> UUID:
@@ -83,7 +99,18 @@ class Handoff:
     question: str
 
 
-Entry = CustomerLine | AssistantLine | ToolCall | Handoff
+@dataclass(frozen=True)
+class StaffLine:
+    """A staff member's message to the customer, on `channel`, claimed under `key`."""
+
+    at: datetime
+    text: str
+    staff: str
+    channel: str
+    key: str
+
+
+Entry = CustomerLine | AssistantLine | ToolCall | Handoff | StaffLine
 
 
 class Conversation(TenantAggregate):
@@ -103,6 +130,7 @@ class Conversation(TenantAggregate):
             aggregate.link_opens = 0
             aggregate.customer_messages = 0
             aggregate.handoffs = 0
+            aggregate.staff_replies = {}
 
     class LinkOpened(TenantAggregate.Event):
         def apply(self, aggregate: Conversation) -> None:
@@ -156,6 +184,33 @@ class Conversation(TenantAggregate):
             aggregate.entries = (*aggregate.entries, Handoff(at=self.timestamp, question=self.question))
             aggregate.handoffs += 1
 
+    class StaffReplied(TenantAggregate.Event):
+        key: str
+        text: str
+        staff: str
+        channel: str
+
+        def apply(self, aggregate: Conversation) -> None:
+            line = StaffLine(
+                at=self.timestamp, text=self.text, staff=self.staff, channel=self.channel, key=self.key
+            )
+            aggregate.entries = (*aggregate.entries, line)
+            aggregate.staff_replies = {**aggregate.staff_replies, self.key: "claimed"}
+
+    class StaffReplySent(TenantAggregate.Event):
+        key: str
+        provider_message_id: str | None
+
+        def apply(self, aggregate: Conversation) -> None:
+            aggregate.staff_replies = {**aggregate.staff_replies, self.key: "sent"}
+
+    class StaffReplyFailed(TenantAggregate.Event):
+        key: str
+        reason: str
+
+        def apply(self, aggregate: Conversation) -> None:
+            aggregate.staff_replies = {**aggregate.staff_replies, self.key: "failed"}
+
     tenant_id: str
     lead_id: str
     location_id: str
@@ -164,6 +219,8 @@ class Conversation(TenantAggregate):
     link_opens: int
     customer_messages: int
     handoffs: int
+    staff_replies: dict[str, str]
+    """Each staff reply's key and where it stands: claimed (being sent), sent or failed."""
 
     def __init__(self) -> None:
         """State is set by `Opened.apply`, so recording and replaying share one path."""
@@ -258,3 +315,56 @@ class Conversation(TenantAggregate):
             timestamp=at,
             question=_text(question, "question"),
         )
+
+    def reply_as_staff(self, *, key: str, text: str, staff: str, channel: str, at: datetime) -> bool:
+        """Staff member `staff` answers with `text` on `channel`, claimed under `key`; True when this call
+        claimed it, False when `key` was claimed before (a second submit: nothing more to send).
+
+        Empty text, an unknown channel, a text over two SMS segments or an overlong message is refused.
+        Whether the customer may be answered now is the caller's question (`domain.staff_reply`).
+        """
+        at = require_instant(at)
+        key = _text(key, "reply key").strip()
+        if key in self.staff_replies:
+            return False
+        if channel not in STAFF_CHANNELS:
+            raise InvalidValue(f"a staff reply goes by {', '.join(STAFF_CHANNELS)}, not {channel!r}")
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidValue("a reply must contain some text")
+        words = text.strip()
+        if len(words) > MAX_STAFF_MESSAGE_CHARS:
+            raise InvalidValue(
+                f"a reply may be at most {MAX_STAFF_MESSAGE_CHARS:,} characters, this one has {len(words):,}"
+            )
+        if channel == "sms" and (count := sms_segments(words).segments) > MAX_STAFF_SMS_SEGMENTS:
+            raise InvalidValue(
+                f"a text may be at most {MAX_STAFF_SMS_SEGMENTS} SMS segments (306 plain characters, "
+                f"fewer with emoji or curly quotes); this one would be {count}: shorten it"
+            )
+        staff_name = _text(staff, "staff member's name").strip()
+        self.trigger_event(
+            self.StaffReplied, timestamp=at, key=key, text=words, staff=staff_name, channel=channel
+        )
+        return True
+
+    def record_staff_reply_sent(self, *, key: str, provider_message_id: str | None, at: datetime) -> None:
+        """The provider took staff reply `key` (the chat needs none: it is shown on the page)."""
+        at = require_instant(at)
+        if self._staff_reply_state(key) == "claimed":
+            self.trigger_event(
+                self.StaffReplySent, timestamp=at, key=key, provider_message_id=provider_message_id
+            )
+
+    def record_staff_reply_failed(self, *, key: str, reason: str, at: datetime) -> None:
+        """The provider refused staff reply `key`; it is not retried (the staff member sees why)."""
+        at = require_instant(at)
+        if self._staff_reply_state(key) == "claimed":
+            self.trigger_event(
+                self.StaffReplyFailed, timestamp=at, key=key, reason=_text(reason, "reason")[:500]
+            )
+
+    def _staff_reply_state(self, key: str) -> str:
+        state = self.staff_replies.get(key)
+        if state is None:
+            raise IllegalTransition(f"cannot settle staff reply {key!r}: no such reply was claimed")
+        return state

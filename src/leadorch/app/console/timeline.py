@@ -300,4 +300,9 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
     ("Conversation", "HandedToHuman"): lambda f: (
         f"The assistant passed a question to the shop's staff: {f.quote('question')}"
     ),
+    ("Conversation", "StaffReplied"): lambda f: (
+        f"Staff ({f.text('staff') or 'unnamed'}) answered by {f.text('channel') or 'message'}: {f.quote('text')}"
+    ),
+    ("Conversation", "StaffReplySent"): lambda f: "The staff reply was handed to the provider.",
+    ("Conversation", "StaffReplyFailed"): lambda f: f"The staff reply was not sent{f.because('reason')}.",
 }
