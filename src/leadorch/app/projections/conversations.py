@@ -2,8 +2,17 @@
 
 Chat turns come from the lead's `Conversation` (what the customer wrote, the assistant's replies with
 the slots and appointment shown, each tool it ran, hand-offs to staff); SMS and email replies come from
-`Lead.ReplyRecorded`. `conversation_messages` holds them in time order; `conversation_counts` counts
-them per lead; `conversation_leads` is this read model's own map from a conversation to its lead.
+`Lead.ReplyRecorded`; staff replies (`Conversation.StaffReplied`, author `staff`, the name and the
+reply's state in `detail`) on whichever channel they went. `conversation_messages` holds them in time
+order; `conversation_counts` counts them per lead; `conversation_leads` is this read model's own map
+from a conversation to its lead.
+
+`conversation_inbox` is the staff inbox: one row per lead that wrote or was handed to staff, with when
+the customer last wrote (and on which channel), when anyone last answered, when it was last handed off
+and when staff last wrote, and the latest line as a preview. "Needs an answer" and "handed off" are
+comparisons of those instants, made by the query, so the row is the same whatever order a batch saw
+its events in. (On a deployment older than the inbox, `leadorch projections rebuild conversations`
+fills it from the history.)
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ from leadorch.app.projections.projection import ReadModelProjection, RowRef, agg
 from leadorch.app.projections.tables import Table, instant
 from leadorch.domain.conversation import Conversation
 from leadorch.domain.lead import Lead
+
+PREVIEW_CHARS = 160
 
 COUNTERS = (
     "link_opens",
@@ -67,6 +78,24 @@ CONVERSATION_MESSAGES = Table(
     indexes=(("by_lead", "tenant_id, lead_id, at"),),
 )
 
+CONVERSATION_INBOX = Table(
+    "conversation_inbox",
+    columns=(
+        ("tenant_id", "TEXT NOT NULL"),
+        ("lead_id", "TEXT NOT NULL"),
+        ("last_at", "TEXT NOT NULL"),
+        ("last_customer_at", "TEXT"),
+        ("last_customer_channel", "TEXT"),
+        ("last_answer_at", "TEXT"),
+        ("handoff_at", "TEXT"),
+        ("last_staff_at", "TEXT"),
+        ("preview", "TEXT NOT NULL"),
+        ("preview_author", "TEXT NOT NULL"),
+    ),
+    key=("tenant_id", "lead_id"),
+    indexes=(("by_tenant_last", "tenant_id, last_at"),),
+)
+
 ChatEvent = (
     Conversation.LinkOpened
     | Conversation.CustomerMessageReceived
@@ -74,6 +103,7 @@ ChatEvent = (
     | Conversation.AssistantReplied
     | Conversation.HandedToHuman
 )
+StaffOutcome = Conversation.StaffReplySent | Conversation.StaffReplyFailed
 
 
 def message_id(event: Any) -> str:
@@ -83,7 +113,7 @@ def message_id(event: Any) -> str:
 
 class ConversationsProjection(ReadModelProjection):
     name = "conversations"
-    tables = (CONVERSATION_LEADS, CONVERSATION_COUNTS, CONVERSATION_MESSAGES)
+    tables = (CONVERSATION_LEADS, CONVERSATION_COUNTS, CONVERSATION_MESSAGES, CONVERSATION_INBOX)
 
     @singledispatchmethod
     def handle(self, event: object, batch: Batch) -> None:
@@ -112,6 +142,7 @@ class ConversationsProjection(ReadModelProjection):
         batch.add("conversation_counts", (tenant_id, lead_id), counter)
         if author is None:
             return
+        channel = _channel(event)
         batch.put(
             "conversation_messages",
             {
@@ -119,12 +150,53 @@ class ConversationsProjection(ReadModelProjection):
                 "tenant_id": tenant_id,
                 "lead_id": lead_id,
                 "at": instant(event.timestamp),
-                "channel": "chat",
+                "channel": channel,
                 "author": author,
                 "text": text,
                 "detail": None if detail is None else msgspec.json.encode(detail).decode(),
             },
         )
+        if author != "tool":
+            _to_inbox(batch, tenant_id, lead_id, event, author, text, channel)
+
+    @handle.register
+    def _staff(self, event: Conversation.StaffReplied, batch: Batch) -> None:
+        link = batch.row("conversation_leads", (aggregate_id(event),))
+        if link is None:
+            return
+        tenant_id, lead_id = link["tenant_id"], link["lead_id"]
+        detail = {"staff": event.staff, "key": event.key, "state": "sending"}
+        batch.put(
+            "conversation_messages",
+            {
+                "message_id": staff_message_id(aggregate_id(event), event.key),
+                "tenant_id": tenant_id,
+                "lead_id": lead_id,
+                "at": instant(event.timestamp),
+                "channel": event.channel,
+                "author": "staff",
+                "text": event.text,
+                "detail": msgspec.json.encode(detail).decode(),
+            },
+        )
+        _to_inbox(batch, tenant_id, lead_id, event, "staff", event.text, event.channel)
+
+    @handle.register
+    def _staff_outcome(self, event: StaffOutcome, batch: Batch) -> None:
+        key = (staff_message_id(aggregate_id(event), event.key),)
+        row = batch.row("conversation_messages", key)
+        if row is None:
+            return
+        detail = msgspec.json.decode(row["detail"]) if row["detail"] else {}
+        if isinstance(event, Conversation.StaffReplySent):
+            detail.update(state="sent", provider_message_id=event.provider_message_id)
+        else:
+            detail.update(state="failed", reason=event.reason)
+        batch.update("conversation_messages", key, detail=msgspec.json.encode(detail).decode())
+
+    @handle.register
+    def _flagged(self, event: Lead.FlaggedForStaff, batch: Batch) -> None:
+        _to_inbox(batch, event.tenant_id, aggregate_id(event), event, "handoff", event.reason, None)
 
     @handle.register
     def _reply(self, event: Lead.ReplyRecorded, batch: Batch) -> None:
@@ -143,14 +215,63 @@ class ConversationsProjection(ReadModelProjection):
                 "detail": None,
             },
         )
+        _to_inbox(batch, event.tenant_id, lead_id, event, "customer", event.text, event.channel)
 
     @singledispatchmethod
     def needs(self, event: object) -> Iterable[RowRef]:
         return ()
 
     @needs.register
-    def _needs_link(self, event: ChatEvent) -> Iterable[RowRef]:
+    def _needs_link(self, event: ChatEvent | Conversation.StaffReplied) -> Iterable[RowRef]:
         return (("conversation_leads", (aggregate_id(event),)),)
+
+    @needs.register
+    def _needs_staff_message(self, event: StaffOutcome) -> Iterable[RowRef]:
+        return (("conversation_messages", (staff_message_id(aggregate_id(event), event.key),)),)
+
+    @needs.register
+    def _needs_inbox(self, event: Lead.ReplyRecorded | Lead.FlaggedForStaff) -> Iterable[RowRef]:
+        return (("conversation_inbox", (event.tenant_id, aggregate_id(event))),)
+
+
+def staff_message_id(conversation: str, key: str) -> str:
+    """A staff reply's message row, found again by its key when the provider's answer comes."""
+    return f"{conversation}:staff:{key}"
+
+
+def _channel(event: Any) -> str:
+    """The channel a chat event's message went on: the web chat unless the event names one."""
+    return str(getattr(event, "channel", None) or "chat")
+
+
+def _to_inbox(
+    batch: Batch,
+    tenant_id: str,
+    lead_id: str,
+    event: Any,
+    author: str,
+    text: str,
+    channel: str | None,
+) -> None:
+    """Move the lead's inbox row on: who wrote last, and when the customer, an answer or a hand-off came."""
+    at = instant(event.timestamp) or ""
+    row = batch.row("conversation_inbox", (tenant_id, lead_id)) or {
+        "tenant_id": tenant_id,
+        "lead_id": lead_id,
+    }
+    changed = dict(row)
+    if author == "customer":
+        changed.update(last_customer_at=at, last_customer_channel=channel)
+    elif author == "handoff":
+        changed["handoff_at"] = at
+    else:  # the assistant or staff answered
+        changed["last_answer_at"] = at
+        if author == "staff":
+            changed["last_staff_at"] = at
+    changed["last_at"] = max(str(row.get("last_at") or at), at)
+    if author != "handoff" or row.get("preview") is None:  # a hand-off keeps the customer's words shown
+        changed.update(preview=" ".join(text.split())[:PREVIEW_CHARS], preview_author=author)
+    batch.put("conversation_inbox", changed)
 
 
 def _chat_message(event: Any) -> tuple[str, str | None, str, dict[str, Any] | None]:

@@ -6,8 +6,9 @@ models and a lead's audit history; buttons call the same use cases as the API an
 a notice (Post/Redirect/Get), and every form carries the session's CSRF token.
 
 One controller per resource, each in its own module: `login` (the session), `tenants` (picking a
-tenant, a lead's short link), `dashboard`, `leads` (the list and a lead's page), `lead_actions` (the
-buttons on a lead's page), `outbox`, `settings` and `demo`; `router` puts them under `/console` with the
+tenant, a lead's short link), `dashboard`, `inbox` (conversations, a thread, the reply box, take over
+and hand back), `leads` (the list and a lead's page), `lead_actions` (the buttons on a lead's page),
+`outbox`, `settings` and `demo`; `router` puts them under `/console` with the
 console's HTML error pages. Handlers only translate requests: what a page shows is assembled in
 `leadorch.app.console`.
 """

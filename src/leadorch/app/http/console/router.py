@@ -19,6 +19,7 @@ from leadorch.app.console.web import CONSOLE, CsrfRejected, LoginRequired, html_
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.http.console.dashboard import DashboardController
 from leadorch.app.http.console.demo import DemoController
+from leadorch.app.http.console.inbox import InboxController
 from leadorch.app.http.console.ingest import IngestLogController
 from leadorch.app.http.console.lead_actions import LeadActionsController
 from leadorch.app.http.console.leads import LeadPagesController
@@ -63,6 +64,7 @@ console_router = Router(
         LoginController,
         TenantsController,
         DashboardController,
+        InboxController,
         LeadPagesController,
         LeadActionsController,
         OutboxController,
