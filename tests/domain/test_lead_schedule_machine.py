@@ -17,9 +17,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from leadorch.domain.cadence import SendingWindow, TouchPlan
-from leadorch.domain.errors import IllegalTransition, ScheduleStopped, TouchAlreadyClaimed, TouchNotDue
+from leadorch.domain.errors import (
+    IllegalTransition,
+    InvalidValue,
+    ScheduleStopped,
+    TouchAlreadyClaimed,
+    TouchNotDue,
+)
 from leadorch.domain.lead import Lead
-from leadorch.domain.schedule import TouchPointSchedule
+from leadorch.domain.schedule import MAX_HOLD_DAYS, TouchPointSchedule
 from leadorch.domain.touches import TouchOutcome
 from leadorch.domain.values import Channel, LeadStatus, Vehicle
 from tests.domain.event_replay import Replica, state_of
@@ -80,6 +86,7 @@ class LeadAndSchedule(RuleBasedStateMachine):
         self.claims: list[tuple[int, date]] = []
         self.due_times_seen: list[datetime] = []
         self.claim_counter = 0
+        self.holds: list[tuple[int, date]] = []
         self.lead_replica, self.schedule_replica = Replica(), Replica()
 
     # ---------------------------------------------------------------------------------- the app
@@ -243,6 +250,32 @@ class LeadAndSchedule(RuleBasedStateMachine):
         self.lead.record_reply(channel=channel, text="how much?", at=self.now)
         self.stop_schedule("the customer replied")
 
+    @rule(channel=CHANNELS, days_away=st.integers(-3, MAX_HOLD_DAYS + 5))
+    def customer_is_away(self, channel: Channel, days_away: int) -> None:
+        """An out-of-office answers (silent customers have them too): recorded, never a response; a
+        return day within reach holds the cadence until after it."""
+        status = self.lead.status
+        today = local(self.now, self.tz_name).date()
+        back = today + timedelta(days=days_away)
+        self.lead.record_auto_reply(
+            channel=channel,
+            kind="out_of_office",
+            sign="Auto-Submitted",
+            text="away",
+            returns_on=back,
+            at=self.now,
+        )
+        assert self.lead.status is status, "an auto-reply is not a response"
+        if days_away > MAX_HOLD_DAYS:
+            try:
+                self.schedule.hold_until(day=back, reason="away", now=self.now)
+            except InvalidValue:
+                return
+            raise AssertionError("a hold further than the limit must be refused")
+        self.schedule.hold_until(day=back, reason="away", now=self.now)
+        if days_away >= 0:
+            self.holds.append((len(self.claims), back))
+
     @precondition(lambda self: not self.silent)
     @rule()
     def customer_chats(self) -> None:
@@ -318,6 +351,11 @@ class LeadAndSchedule(RuleBasedStateMachine):
             local(t.claimed_at, self.tz_name).date() for t in self.schedule.touches if t.claimed_at
         ]
         assert all(a < b for a, b in pairwise(claimed_days))
+
+    @invariant()
+    def nothing_is_claimed_on_or_before_a_return_day(self) -> None:
+        for claims_before, back in self.holds:
+            assert all(day > back for _, day in self.claims[claims_before:]), (back, self.claims)
 
     @invariant()
     def due_times_are_inside_the_window(self) -> None:

@@ -16,7 +16,7 @@ never undone by the CRM, only by the customer opting back in.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +32,7 @@ from leadorch.domain.values import Channel, Contact, LeadStatus, Vehicle, parse_
 _CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
 _VEHICLE_FIELDS = ("vehicle_year", "vehicle_make", "vehicle_model")
 _RESPONDED = (LeadStatus.ENGAGED, LeadStatus.BOOKED)
+AUTO_REPLY_EXCERPT_CHARS = 200
 
 
 def _require_text(value: str, name: str) -> str:
@@ -131,6 +132,7 @@ class Lead(TenantAggregate):
             aggregate.chat_sessions = ()
             aggregate.chat_link_opened_at = None
             aggregate.last_reply_at = None
+            aggregate.last_auto_reply_at = None
             aggregate.contacted_at = None
             aggregate.outcome_reason = None
             aggregate.staff_flags = ()
@@ -192,6 +194,19 @@ class Lead(TenantAggregate):
             if aggregate.status is not LeadStatus.BOOKED:
                 aggregate.status = LeadStatus.ENGAGED
                 aggregate.outcome_reason = None
+
+    class AutoReplyReceived(TenantAggregate.Event):
+        """A machine answered one of our messages (an out-of-office, a bounce, "I'm driving"): kept in
+        the lead's story, but not a response: the status and the cadence stay as they were."""
+
+        channel: str
+        kind: str
+        sign: str
+        excerpt: str
+        returns_on: str | None
+
+        def apply(self, aggregate: Lead) -> None:
+            aggregate.last_auto_reply_at = self.timestamp
 
     class ChatLinkOpened(TenantAggregate.Event):
         def apply(self, aggregate: Lead) -> None:
@@ -314,6 +329,7 @@ class Lead(TenantAggregate):
     chat_sessions: tuple[str, ...]
     chat_link_opened_at: datetime | None
     last_reply_at: datetime | None
+    last_auto_reply_at: datetime | None
     contacted_at: datetime | None
     outcome_reason: str | None
     staff_flags: tuple[str, ...]
@@ -480,6 +496,35 @@ class Lead(TenantAggregate):
         if not isinstance(text, str):
             raise InvalidValue(f"reply text must be text, not {type(text).__name__}")
         self.trigger_event(self.ReplyRecorded, timestamp=at, channel=channel.value, text=text)
+
+    def record_auto_reply(
+        self,
+        *,
+        channel: Channel | str,
+        kind: str,
+        sign: str,
+        text: str,
+        returns_on: date | None = None,
+        at: datetime,
+    ) -> None:
+        """A machine answered on `channel` (`domain.auto_reply` says which kind and why): recorded with
+        the first `AUTO_REPLY_EXCERPT_CHARS` characters of `text`; not a response, in any status."""
+        at = require_instant(at)
+        channel = parse_channel(channel)
+        if not isinstance(text, str):
+            raise InvalidValue(f"auto-reply text must be text, not {type(text).__name__}")
+        excerpt = " ".join(text.split())
+        if len(excerpt) > AUTO_REPLY_EXCERPT_CHARS:
+            excerpt = excerpt[: AUTO_REPLY_EXCERPT_CHARS - 1] + "…"
+        self.trigger_event(
+            self.AutoReplyReceived,
+            timestamp=at,
+            channel=channel.value,
+            kind=_require_text(kind, "kind"),
+            sign=_require_text(sign, "sign"),
+            excerpt=excerpt,
+            returns_on=returns_on.isoformat() if returns_on is not None else None,
+        )
 
     def record_chat_link_opened(self, *, at: datetime) -> None:
         """The chat page was opened; not a response by itself (previews and scanners open links too)."""

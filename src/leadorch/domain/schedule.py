@@ -18,7 +18,9 @@ Dispatch protocol (at most one touch in flight, never sent twice by us):
 
 Due times follow `cadence.due_time`. A touch found overdue when the next one is planned (after a pause
 or an outage) shifts the rest of the plan by the whole days missed and is due no earlier than now, so
-a backlog never goes out as a burst.
+a backlog never goes out as a burst. An out-of-office that names the day its writer is back holds the
+cadence (`hold_until`, event `Held`) the same way: the plan shifts by whole days so that the next touch
+falls after that day.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from leadorch.domain.errors import (
     UnknownTouch,
 )
 from leadorch.domain.instants import require_instant, wall_clock, zone
+from leadorch.domain.return_date import MAX_DAYS_AHEAD as MAX_HOLD_DAYS
 from leadorch.domain.sending_rules import UNKNOWN_RECIPIENT, RecipientContext
 from leadorch.domain.sending_terms import SendingTerms
 from leadorch.domain.tenancy import TenantAggregate
@@ -279,6 +282,21 @@ class TouchPointSchedule(TenantAggregate):
             if self.next_due_at is not None:
                 aggregate.due_at = self.next_due_at
             aggregate.shift_days = self.shift_days
+
+    class Held(TenantAggregate.Event):
+        """The next touch waits until after `until` (the customer's out-of-office named that day):
+        the rest of the plan moves by the same days (`shift_days`), in order, one touch a day."""
+
+        until: str
+        reason: str
+        touch_number: int
+        next_due_at: datetime | None
+        shift_days: int
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.shift_days = self.shift_days
+            if self.next_due_at is not None:
+                aggregate.due_at = self.next_due_at
 
     class Stopped(TenantAggregate.Event):
         reason: str
@@ -700,6 +718,58 @@ class TouchPointSchedule(TenantAggregate):
         if self.is_stopped:
             raise ScheduleStopped(f"cannot enable {channel}: schedule stopped ({self.stop_reason})")
         self.trigger_event(self.ChannelEnabled, timestamp=now, channel=channel.value)
+
+    def hold_until(self, *, day: date, reason: str, now: datetime) -> None:
+        """Send nothing more until after the location's date `day` (the customer is away until then).
+
+        The next touch (the one after the touch in flight, if any) moves to the first allowed time on
+        a later local date, and every later touch by the same number of days: the plan keeps its order
+        and spacing, one touch a day, inside the sending terms. A hold the plan already meets, or on a
+        cadence that is over, changes nothing; `day` before today holds nothing either. A day more
+        than `MAX_HOLD_DAYS` away is refused.
+        """
+        now = require_instant(now, "now")
+        if not isinstance(day, date) or isinstance(day, datetime):
+            raise InvalidValue(f"a hold needs a date, not {day!r}")
+        reason = _text(reason, "reason")
+        today = self.local_date(now)
+        if day > today + timedelta(days=MAX_HOLD_DAYS):
+            raise InvalidValue(
+                f"cannot hold the cadence until {day.isoformat()}: more than {MAX_HOLD_DAYS} days away"
+            )
+        if not self.is_active or day < today:
+            return
+        number = self.next_touch_number if self.claimed is None else self.claimed.touch_number + 1
+        if number is None or number > len(self.plan):
+            return
+        arrival = self.local_date(self.anchor_at)
+        needed = (day - arrival).days + 1 - self.plan.touch(number).day
+        already_after = (
+            self.claimed is None and self.due_at is not None and self.local_date(self.due_at) > day
+        )
+        if needed <= self.shift_days or already_after:
+            return
+        due: datetime | None = None
+        no_meeting = None
+        if self.claimed is None:
+            try:
+                due = due_time(
+                    self.plan.touch(number), self.anchor_at, self.last_touch_local_date, self.terms,
+                    shift_days=needed, not_before=now, solicitations=self._counted(number, ()),
+                )  # fmt: skip
+            except NoSendingTime as error:
+                no_meeting = error
+        self.trigger_event(
+            self.Held,
+            timestamp=now,
+            until=day.isoformat(),
+            reason=reason,
+            touch_number=number,
+            next_due_at=due,
+            shift_days=needed,
+        )
+        if no_meeting is not None:
+            self._stop_for(no_meeting, now)
 
     def stop(self, *, reason: str, now: datetime) -> None:
         """No further touch will be claimed (a response, a booking, an opt-out, a takeover). Idempotent."""
