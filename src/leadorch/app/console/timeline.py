@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from leadorch.app.console import display
@@ -154,7 +154,43 @@ def _opted(direction: str) -> Callable[[Facts], str]:
     return lambda f: f"The customer opted {direction} {f.channel()} messages{f.because('reason')}."
 
 
+_AUTO_REPLY_KINDS = {
+    "out_of_office": "an out-of-office notice",
+    "auto_response": "an automatic reply",
+    "bulk": "a bulk or mailing-list message",
+    "delivery_failure": "a delivery failure notice",
+    "do_not_disturb": "a phone's do-not-disturb answer",
+}
+
+
+def _day(value: Any) -> str:
+    """An ISO date as people say it: "Mon Dec 14"."""
+    try:
+        return date.fromisoformat(str(value)).strftime("%a %b %-d")
+    except ValueError:
+        return str(value)
+
+
+def _auto_reply(f: Facts) -> str:
+    what = _AUTO_REPLY_KINDS.get(f.text("kind"), "an automatic reply")
+    back = f", back {_day(f['returns_on'])}" if f["returns_on"] else ""
+    words = f": {f.quote('excerpt')}" if f.text("excerpt").strip() else ""
+    return f"Not an answer: {what} came by {f.channel()}{back}{words}. The cadence goes on" + (
+        f" (recognised by {f.text('sign')})." if f.text("sign") else "."
+    )
+
+
 # ------------------------------------------------------------------------------------------- cadence
+
+
+def _held(f: Facts) -> str:
+    until = f" until after {_day(f['until'])}" if f["until"] else ""
+    due = (
+        f"; touch {f.text('touch_number')} is due {f.when('next_due_at')}"
+        if f["next_due_at"]
+        else (f"; touch {f.text('touch_number')} waits" if f["touch_number"] else "")
+    )
+    return f"Follow-up cadence held{until}{f.because('reason')}{due}."
 
 
 def _started(f: Facts) -> str:
@@ -231,6 +267,7 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
     ("Lead", "DetailsUpdated"): _details_updated,
     ("Lead", "Contacted"): lambda f: "The customer was reached.",
     ("Lead", "ReplyRecorded"): lambda f: f"The customer replied by {f.channel()}: {f.quote('text')}",
+    ("Lead", "AutoReplyReceived"): _auto_reply,
     ("Lead", "ChatLinkOpened"): lambda f: "The customer opened the chat link.",
     ("Lead", "ChatStarted"): lambda f: "The customer started a chat.",
     ("Lead", "AppointmentBooked"): lambda f: "The lead booked an appointment.",
@@ -269,6 +306,7 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
     ("TouchPointSchedule", "ChannelEnabled"): lambda f: f"Messages by {f.channel()} allowed again.",
     ("TouchPointSchedule", "Paused"): lambda f: f"Follow-up cadence paused by {f.text('by')}.",
     ("TouchPointSchedule", "Resumed"): _resumed,
+    ("TouchPointSchedule", "Held"): _held,
     ("TouchPointSchedule", "Stopped"): lambda f: f"Follow-up cadence stopped{f.because('reason')}.",
     ("TouchPointSchedule", "Finished"): lambda f: "Follow-up cadence finished: every touch went out.",
     ("TouchPointSchedule", "TouchDeliveryReported"): _delivery,

@@ -83,6 +83,9 @@ _CHANGES: dict[type, Callable[[Any, Row], dict[str, Any]]] = {
     Schedule.TouchCompleted: _next_touch,
     Schedule.TouchSkipped: _next_touch,
     Schedule.TouchRescheduled: lambda event, state: {"due_at": instant(event.next_due_at)},
+    Schedule.Held: lambda event, state: (
+        {"due_at": instant(event.next_due_at)} if event.next_due_at is not None else {}
+    ),
     Schedule.Paused: lambda event, state: {"paused_by": event.by},
     Schedule.Resumed: _resumed,
     Schedule.Stopped: lambda event, state: {"stop_reason": event.reason},
@@ -127,6 +130,7 @@ ScheduleChange = (
     | Schedule.TouchCompleted
     | Schedule.TouchSkipped
     | Schedule.TouchRescheduled
+    | Schedule.Held
     | Schedule.Paused
     | Schedule.Resumed
     | Schedule.Stopped
