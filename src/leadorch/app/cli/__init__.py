@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "leadorch.app.cli.catalog",
     "leadorch.app.cli.leads",
     "leadorch.app.cli.ingest_log",
+    "leadorch.app.cli.inbound_parse",
 ]
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from leadorch.app.config.hours import DAY_NAMES, format_weekly_hours
 from leadorch.app.config.models import LocationConfig, TenantConfig
 from leadorch.app.console import display
+from leadorch.app.inbound_parse import InboundParseSetup, inbound_parse_setup
 
 if TYPE_CHECKING:
     from leadorch.app.bootstrap import Container
@@ -57,6 +58,7 @@ class SettingsPage:
     tenant: TenantConfig
     locations: list[LocationSettings]
     templates: list[TemplateSettings]
+    inbound_parse: InboundParseSetup | None = None
     week: tuple[str, ...] = WEEK
     errors: FormErrors = field(default_factory=dict)
     values: FormValues = field(default_factory=dict)
@@ -76,7 +78,9 @@ def build_settings_page(
     *,
     errors: FormErrors | None = None,
     values: FormValues | None = None,
+    reveal_key: bool = False,
 ) -> SettingsPage:
+    """`reveal_key`: show the Inbound Parse URL's key (the operator only: see `app/inbound_parse.py`)."""
     config = container.config
     tenant = config.tenant(tenant_id)
     locations = []
@@ -108,5 +112,10 @@ def build_settings_page(
             )
         )
     return SettingsPage(
-        tenant=tenant, locations=locations, templates=templates, errors=errors or {}, values=values or {}
+        tenant=tenant,
+        locations=locations,
+        templates=templates,
+        inbound_parse=inbound_parse_setup(container, tenant_id, reveal_key=reveal_key),
+        errors=errors or {},
+        values=values or {},
     )

@@ -162,7 +162,9 @@ def _settings_page(
         status_code=HTTP_422_UNPROCESSABLE_ENTITY if errors else 200,
         tenant_id=tenant_id,
         section="settings",
-        settings=build_settings_page(container, tenant_id, errors=errors, values=values),
+        settings=build_settings_page(
+            container, tenant_id, errors=errors, values=values, reveal_key=session.principal.is_super_admin
+        ),
     )
 
 
