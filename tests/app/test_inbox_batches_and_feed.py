@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from leadorch.app.db import open_database
+from leadorch.app.ingestion.delivery_job import PROCESS_INBOX_DELIVERY
 from leadorch.app.ingestion.inbox import NewRow, WebhookInbox, order_row, workers_listen
 from leadorch.app.ingestion.inbox_feed import InboxFeed
 from leadorch.app.schema import create_tables
@@ -24,9 +25,10 @@ NOW = datetime(2025, 6, 2, 17, 0, tzinfo=UTC)
 
 
 class RecordingRuntime:
-    """What the feed needs of the worker runtime: `send`, and whether it runs in this process."""
+    """What the feed needs of the worker runtime: its actors, `send`, and whether it runs in this process."""
 
     in_process = False
+    actors = (PROCESS_INBOX_DELIVERY.name,)
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
@@ -111,7 +113,7 @@ def test_a_listening_worker_is_woken_by_the_commit_and_sends_each_due_delivery_o
     runtime = RecordingRuntime()
     container = Container(inbox.db, runtime)
     assert workers_listen(container), "PostgreSQL with a Redis-backed runtime: the workers listen"
-    feed = InboxFeed(container, runtime)
+    feed = InboxFeed(container)
     feed.start()
     try:
         deadline = time.monotonic() + 10
@@ -130,11 +132,11 @@ def test_a_listening_worker_is_woken_by_the_commit_and_sends_each_due_delivery_o
         feed.stop()
 
     new = runtime.sent[sent_before:]
-    assert sorted(new) == sorted(("process_inbox_delivery", f"req-{n}") for n in range(5))
-    assert ("process_inbox_delivery", "req-later") not in runtime.sent, (
+    assert sorted(new) == sorted((PROCESS_INBOX_DELIVERY.name, f"req-{n}") for n in range(5))
+    assert (PROCESS_INBOX_DELIVERY.name, "req-later") not in runtime.sent, (
         "not due yet: the relay sends it later"
     )
-    assert runtime.sent.count(("process_inbox_delivery", "req-probe")) == 1
+    assert runtime.sent.count((PROCESS_INBOX_DELIVERY.name, "req-probe")) == 1
 
 
 def test_the_embedded_default_does_not_listen(inbox: WebhookInbox) -> None:

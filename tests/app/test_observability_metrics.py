@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.support.shopmonkey_world import TENANT, ShopMonkeyWorld, drain, shopmonkey_world, start_runtime
 
 from leadorch.app.http.app import create_app
+from leadorch.app.ingestion.delivery_job import PROCESS_INBOX_DELIVERY
 from leadorch.app.observability.metrics import PROJECTION_LAG, REGISTRY
 from leadorch.app.projections.wiring import projection_runner, start_projections
 from leadorch.app.worker.runtime import build_broker
@@ -72,7 +73,7 @@ def test_a_webhook_that_becomes_a_lead_and_touch_one_is_counted_end_to_end(
     assert client.post(URL, content=body, headers=headers).json() == {"status": "accepted"}
     world.clock.advance(timedelta(seconds=90))
     runtime, _ = start_runtime(world)
-    runtime.send("process_inbox_delivery", headers["X-Request-Id"])
+    runtime.send(PROCESS_INBOX_DELIVERY.name, headers["X-Request-Id"])
     drain(runtime)
     after = scrape(client)
 
@@ -85,7 +86,7 @@ def test_a_webhook_that_becomes_a_lead_and_touch_one_is_counted_end_to_end(
     assert grew(before, after, "leadorch_speed_to_lead_seconds_sum") == pytest.approx(90)
     assert grew(before, after, "leadorch_speed_to_lead_seconds_bucket", le="60.0") == 0
     assert grew(before, after, "leadorch_speed_to_lead_seconds_bucket", le="300.0") == 1
-    assert grew(before, after, "leadorch_actor_failures_total", actor="process_inbox_delivery") == 0
+    assert grew(before, after, "leadorch_actor_failures_total", actor=PROCESS_INBOX_DELIVERY.name) == 0
 
 
 def test_every_webhook_answer_is_counted_under_its_outcome(
@@ -134,7 +135,7 @@ def test_the_projection_daemon_reports_each_projections_lag_after_catching_up(
     headers = world.signed(body)
     client.post(URL, content=body, headers=headers)
     runtime, _ = start_runtime(world)
-    runtime.send("process_inbox_delivery", headers["X-Request-Id"])
+    runtime.send(PROCESS_INBOX_DELIVERY.name, headers["X-Request-Id"])
     drain(runtime)
     names = [projection.name for projection in projection_runner(world.container).projections]
     assert names, "the application should have read models"

@@ -9,7 +9,7 @@ from dramatiq.brokers.stub import StubBroker
 from tests.support.touch_world import TouchWorld
 
 from leadorch.app.leads import record_reply
-from leadorch.app.touches.actors import tick_due_touches
+from leadorch.app.touches.actors import DISPATCH_TOUCH, tick_due_touches
 from leadorch.app.touches.lost import mark_lost_leads
 from leadorch.app.touches.tick import REENQUEUE_AFTER_SECONDS, RecentlyEnqueued, tick_interval
 from leadorch.app.worker.runtime import build_runtime
@@ -22,7 +22,7 @@ TWO_TOUCHES = [{"number": 1, "day": 0, "channels": ["email"]}, {"number": 2, "da
 def queued_dispatches(broker: StubBroker) -> list[tuple[str, str]]:
     queue = broker.queues["default"]
     messages = [Message.decode(raw) for raw in list(queue.queue)]
-    return [tuple(m.args) for m in messages if m.actor_name == "dispatch_touch"]  # type: ignore[misc]
+    return [tuple(m.args) for m in messages if m.actor_name == DISPATCH_TOUCH.name]  # type: ignore[misc]
 
 
 def test_the_tick_enqueues_each_due_touch_once_until_it_may_have_been_lost(touch_world: TouchWorld) -> None:

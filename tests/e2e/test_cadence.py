@@ -17,6 +17,7 @@ from tests.support.touch_world import SHOP_NUMBER, TIME_ZONE, TouchWorld, touch_
 
 from leadorch.adapters.standins.server import RunningServer, serve_in_thread
 from leadorch.app.http.app import create_app
+from leadorch.app.touches.actors import DISPATCH_TOUCH
 from leadorch.app.touches.lost import mark_lost_leads
 from leadorch.domain.cadence import DEFAULT_PLAN
 from leadorch.domain.schedule import DEFAULT_LOST_GRACE
@@ -60,7 +61,7 @@ def new_lead_as_ingestion_does(driver: CadenceDriver) -> tuple[str, str, float]:
     """Save the lead and enqueue touch 1 at once; also returns the seconds until its text reached Twilio."""
     world = driver.world
     lead_id, schedule_id = world.new_lead()
-    driver.runtime.send("dispatch_touch", world.tenant_id, schedule_id)
+    driver.runtime.send(DISPATCH_TOUCH.name, world.tenant_id, schedule_id)
     seconds = driver.wait_for(lambda: world.texts_to(world.phone))
     driver.settle()
     return lead_id, schedule_id, seconds
@@ -145,7 +146,7 @@ def test_a_lead_created_at_23h_local_gets_touch_one_when_the_window_opens(
     eleven_pm = datetime(2025, 6, 3, 4, 0, tzinfo=UTC)  # Monday 23:00 in Austin
     with touch_world(pg_url, redis_url=redis.url, start=eleven_pm) as world, running_worker(world) as driver:
         _, schedule_id = world.new_lead()
-        driver.runtime.send("dispatch_touch", world.tenant_id, schedule_id)
+        driver.runtime.send(DISPATCH_TOUCH.name, world.tenant_id, schedule_id)
         driver.settle()
         nothing_at_night = list(world.providers.twilio.outbox)
 

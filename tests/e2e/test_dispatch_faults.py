@@ -27,6 +27,7 @@ from tests.support.redis_process import RedisProcess, redis_process
 from tests.support.touch_world import Providers, TouchWorld, start_providers, touch_of_text, touch_world
 
 from leadorch.adapters.clocks import AdjustableClock
+from leadorch.app.touches.actors import DISPATCH_TOUCH
 from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
 from leadorch.app.touches.tick import RecentlyEnqueued
 from leadorch.app.worker.runtime import build_runtime
@@ -135,7 +136,7 @@ def wait_until_consuming(runtime: Any, worker: int, timeout: float = 60.0) -> No
     """
     import redis as redis_client
 
-    runtime.send("dispatch_touch", "nobody", "not-a-schedule")
+    runtime.send(DISPATCH_TOUCH.name, "nobody", "not-a-schedule")
     waiting = redis_client.Redis.from_url(runtime.container.settings.redis_url)
     deadline = time.monotonic() + timeout
     while waiting.llen("dramatiq:default") != 0:
@@ -203,7 +204,7 @@ def test_killing_the_worker_mid_dispatch_never_doubles_a_message_and_leaves_no_t
                     world.email, world.phone = f"k{trial}.{n}@example.com", f"+1800556{trial:02d}{n:02d}"
                     _, schedule_id = world.new_lead()
                     schedules.append(schedule_id)
-                    runtime.send("dispatch_touch", world.tenant_id, schedule_id)
+                    runtime.send(DISPATCH_TOUCH.name, world.tenant_id, schedule_id)
                 time.sleep(rng.uniform(0.0, 0.8))
             finally:
                 if alive(worker):
@@ -248,7 +249,7 @@ def test_due_touches_still_go_out_when_redis_restarts_and_loses_its_queues(
             leads.append(world.new_lead())
         enqueuer = build_runtime(world.container)
         for _, schedule_id in leads:
-            enqueuer.send("dispatch_touch", world.tenant_id, schedule_id)
+            enqueuer.send(DISPATCH_TOUCH.name, world.tenant_id, schedule_id)
         enqueuer.broker.close()
 
         redis.restart()  # before any worker ran: every queued dispatch is gone

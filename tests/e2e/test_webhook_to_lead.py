@@ -34,6 +34,7 @@ from leadorch.adapters.clocks import AdjustableClock
 from leadorch.adapters.standins.server import serve_in_thread
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.http.app import create_app
+from leadorch.app.ingestion.actors import RELAY_INBOX
 from leadorch.app.ingestion.inbox import InboxStatus, WebhookInbox
 from leadorch.app.projections.wiring import catch_up
 from leadorch.app.readmodels.ingest_log import ingest_log
@@ -155,7 +156,7 @@ def test_with_redis_unreachable_the_webhook_still_answers_and_the_relay_delivers
         runtime, _ = start_runtime(worker)
         try:
             worker_clock.advance(timedelta(seconds=15))
-            runtime.send("relay_inbox")
+            runtime.send(RELAY_INBOX.name)
             wait_until(lambda: not pending(world.container), what="the relay to deliver")
         finally:
             runtime.stop()

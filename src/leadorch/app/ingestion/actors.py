@@ -7,7 +7,7 @@ polls take a lease per tenant, and catalog syncs converge on the CRM's list.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from leadorch.app.crm_health import check_webhooks
 from leadorch.app.ingestion.catalog import sync_catalog
@@ -30,10 +30,9 @@ CATALOG_INTERVAL_SECONDS = 24 * 3600.0
 
 def relay_inbox(container: Container) -> int:
     """Re-send pending deliveries nobody is working on: an acknowledged delivery is never lost."""
-    runtime = container.runtime
-    if runtime is None:  # a periodic job: only ever run by a worker's runtime
+    if container.runtime is None:  # a periodic job: only ever run by a worker's runtime
         raise RuntimeError("relay_inbox runs in a worker process")
-    due = send_due_deliveries(WebhookInbox(container.db), runtime, now=container.clock.now())
+    due = send_due_deliveries(container, WebhookInbox(container.db), now=container.clock.now())
     if due:
         log.info("relayed %d pending deliveries", len(due))
     return len(due)
@@ -101,9 +100,9 @@ ACTORS: list[ActorSpec] = [
 ]
 
 
-def inbox_feed(container: Container, runtime: Any) -> InboxFeed | None:
+def inbox_feed(container: Container) -> InboxFeed | None:
     """Listen for webhook deliveries committed by the API when the workers are woken by commits."""
-    return InboxFeed(container, runtime) if workers_listen(container) else None
+    return InboxFeed(container) if workers_listen(container) else None
 
 
 FEEDS = [inbox_feed]

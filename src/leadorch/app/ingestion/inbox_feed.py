@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from leadorch.app.ingestion.delivery_job import PROCESS_INBOX_DELIVERY
 from leadorch.app.ingestion.inbox import INBOX_CHANNEL, WebhookInbox
+from leadorch.app.worker.enqueue import enqueue_each
 
 if TYPE_CHECKING:
     from leadorch.app.bootstrap import Container
@@ -30,25 +31,25 @@ WAKE_CHECK_SECONDS = 1.0  # how often the thread looks up from waiting to see wh
 RECONNECT_SECONDS = 2.0
 
 
-def send_due_deliveries(inbox: WebhookInbox, runtime: Any, *, now: datetime) -> list[str]:
+def send_due_deliveries(container: Container, inbox: WebhookInbox, *, now: datetime) -> list[str]:
     """Take the inbox rows due for processing (rescheduling each) and send each to processing.
 
     The one way rows leave the inbox for the workers after the webhook answered: the feed calls it when
-    a commit wakes it, the periodic relay on its interval.
+    a commit wakes it, the periodic relay on its interval. Both run in a worker, whose runtime is the
+    container's. A broker outage leaves the rows to the relay (`inline=False`): taking them rescheduled
+    them, so none is lost, and none is processed in the feed's thread.
     """
     due = inbox.take_due_for_relay(now=now)
-    for request_id in due:
-        runtime.send(PROCESS_INBOX_DELIVERY.name, request_id)  # in a worker: its runtime is there
+    enqueue_each(container, PROCESS_INBOX_DELIVERY, [(request_id,) for request_id in due], inline=False)
     return due
 
 
 class InboxFeed(threading.Thread):
     """LISTEN for committed deliveries and hand them to the workers at once."""
 
-    def __init__(self, container: Container, runtime: Any) -> None:
+    def __init__(self, container: Container) -> None:
         super().__init__(name="leadorch-inbox-feed", daemon=True)
-        self.container = container
-        self.runtime = runtime
+        self.container = container  # its runtime is the worker's: the feed starts with the worker threads
         # Only PostgreSQL has LISTEN; the registry starts this feed only there (`workers_listen`).
         self.listen_url: str = getattr(container.db, "url", "")
         self.inbox = WebhookInbox(container.db)
@@ -72,7 +73,7 @@ class InboxFeed(threading.Thread):
 
     def feed(self) -> int:
         """Send every delivery that is due now; how many were sent."""
-        due = send_due_deliveries(self.inbox, self.runtime, now=self.container.clock.now())
+        due = send_due_deliveries(self.container, self.inbox, now=self.container.clock.now())
         self.sent += len(due)
         if due:
             log.debug("inbox feed sent %d deliveries", len(due))

@@ -17,4 +17,4 @@ ACTORS: tuple[ActorSpec, ...] = (*ingestion.ACTORS, *touches.ACTORS, *booking.AC
 PERIODIC: tuple[PeriodicSpec, ...] = (*ingestion.PERIODIC, *touches.PERIODIC, *booking.PERIODIC)
 
 FEEDS = (ingestion.inbox_feed,)
-"""Factories `(container, runtime) -> Feed | None`, started with the worker threads and stopped first."""
+"""Factories `(container) -> Feed | None`, started with the worker threads and stopped first."""

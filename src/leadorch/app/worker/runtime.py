@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 
 IDLE_POLL_MS = 40
 
-FeedFactory = Callable[["Container", "Runtime"], Feed | None]
-"""Listed in `registry.FEEDS`: given the container and the runtime, the feed to run, or None."""
+FeedFactory = Callable[["Container"], Feed | None]
+"""Listed in `registry.FEEDS`: given the container (whose runtime this is), the feed to run, or None."""
 
 
 @dataclass
@@ -73,7 +73,7 @@ class Runtime:
             self._scheduler = Scheduler(self)
             self._scheduler.start()
         for make in self.feed_factories:
-            feed = make(self.container, self)
+            feed = make(self.container)
             if feed is not None:
                 feed.start()
                 self._feeds.append(feed)
