@@ -191,3 +191,57 @@ def test_a_malformed_envelope_is_refused_naming_the_field(envelope: str) -> None
         parse_inbound_email(form(envelope=envelope))
 
     assert caught.value.field == "envelope"
+
+
+# -- what tells an auto-reply ------------------------------------------------------------------------------
+
+
+def test_every_top_level_header_is_kept_by_lower_cased_name_with_encoded_words_decoded() -> None:
+    raw = RAW_HEADERS + (
+        "Auto-Submitted: auto-replied\n"
+        "X-Auto-Response-Suppress: All\n"
+        "Subject: =?UTF-8?B?UmU6IFlvdXIgdGludCBxdW90ZSDinIU=?=\n"
+        "Content-Type: multipart/report; report-type=delivery-status;\n"
+        ' boundary="abc"\n'
+    )
+
+    headers = parse_inbound_email(form(headers=raw)).headers
+
+    assert headers["auto-submitted"] == "auto-replied"
+    assert headers["x-auto-response-suppress"] == "All"
+    assert headers["content-type"] == 'multipart/report; report-type=delivery-status; boundary="abc"'
+    assert headers["subject"] == "Re: Your tint quote\nRe: Your tint quote ✅"  # repeated: both, in order
+    assert "received" in headers and "dkim-signature" in headers
+
+
+def test_crlf_header_blocks_read_the_same() -> None:
+    raw = "Auto-Submitted: auto-replied\r\nPrecedence: bulk\r\n"
+
+    assert parse_inbound_email(form(headers=raw)).headers == {
+        "auto-submitted": "auto-replied",
+        "precedence": "bulk",
+    }
+
+
+@pytest.mark.parametrize(
+    ("envelope", "null_sender", "envelope_from"),
+    [
+        ({"to": ["a@parse.example"], "from": ""}, True, None),
+        ({"to": ["a@parse.example"], "from": "<>"}, True, None),
+        ({"to": ["a@parse.example"], "from": None}, True, None),
+        ({"to": ["a@parse.example"], "from": "<Jane@Example.com>"}, False, "jane@example.com"),
+        ({"to": ["a@parse.example"]}, False, None),
+    ],
+)
+def test_an_empty_envelope_sender_is_the_null_sender(
+    envelope: dict[str, object], null_sender: bool, envelope_from: str | None
+) -> None:
+    email = parse_inbound_email(form(envelope=json.dumps(envelope)))
+
+    assert (email.null_sender, email.envelope_from) == (null_sender, envelope_from)
+
+
+def test_an_email_without_an_envelope_has_no_null_sender() -> None:
+    email = parse_inbound_email(form(envelope=""))
+
+    assert email.null_sender is False and email.headers["message-id"] == "<CAF=reply-123@mail.gmail.com>"

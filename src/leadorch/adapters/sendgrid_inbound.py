@@ -4,8 +4,13 @@ SendGrid posts each received email as multipart form fields (`from`, `to`, `cc`,
 `html`, `headers` with the raw header block, `envelope` as JSON, plus spam and charset details). The
 HTTP endpoint decodes the form; this module turns the decoded fields into an `InboundEmail`: the
 sender's address lower-cased, the recipients, the threading ids (Message-ID, In-Reply-To, References)
-from the raw headers, and the reply text with the quoted history and signature removed, so the
-conversation sees only what the customer just wrote.
+from the raw headers, every top-level header (what tells an auto-reply), whether the envelope sender
+was empty, and the reply text with the quoted history and signature removed, so the conversation sees
+only what the customer just wrote.
+
+SendGrid's traps: `headers` is the top-level block only, so a delivery status report shows as its
+`Content-Type: multipart/report; report-type=delivery-status` there, while `text` carries the report's
+human-readable part; the envelope's `from` is the return path, `""` for a bounce's null sender.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import re
 from collections.abc import Mapping
 from email.header import decode_header, make_header
+from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
@@ -41,8 +47,8 @@ class MalformedInboundEmail(ValueError):
 def parse_inbound_email(form: Mapping[str, str]) -> InboundEmail:
     """Build an `InboundEmail` from Inbound Parse form fields (already decoded to text)."""
     from_name, from_email = _sender(form.get("from"))
-    envelope_from, envelope_to = _envelope(form.get("envelope"))
-    headers = HeaderParser().parsestr(form.get("headers") or "")
+    envelope_from, envelope_to, null_sender = _envelope(form.get("envelope"))
+    headers = HeaderParser().parsestr((form.get("headers") or "").replace("\r\n", "\n"))
     html = form.get("html") or None
     full_text = form.get("text") or (html_to_text(html) if html else "")
     full_text = full_text.replace("\r\n", "\n")
@@ -62,7 +68,17 @@ def parse_inbound_email(form: Mapping[str, str]) -> InboundEmail:
         references=references,
         envelope_from=envelope_from,
         envelope_to=envelope_to,
+        headers=_header_map(headers),
+        null_sender=null_sender,
     )
+
+
+def _header_map(headers: Message) -> dict[str, str]:
+    """Every header once, by its lower-cased name; a repeated header's values joined by newlines."""
+    found: dict[str, list[str]] = {}
+    for name, value in headers.items():
+        found.setdefault(name.lower(), []).append(_decoded(" ".join(str(value).split())))
+    return {name: "\n".join(values) for name, values in found.items()}
 
 
 def _sender(value: str | None) -> tuple[str | None, str]:
@@ -80,9 +96,10 @@ def _addresses(value: str | None) -> list[str]:
     return [address.strip().lower() for _, address in getaddresses([value]) if "@" in address]
 
 
-def _envelope(value: str | None) -> tuple[str | None, list[str]]:
+def _envelope(value: str | None) -> tuple[str | None, list[str], bool]:
+    """(return path, SMTP recipients, whether the return path was the null sender)."""
     if not value:
-        return None, []
+        return None, [], False
     try:
         envelope = json.loads(value)
     except ValueError:
@@ -95,7 +112,9 @@ def _envelope(value: str | None) -> tuple[str | None, list[str]]:
     if not isinstance(to, list) or not all(isinstance(address, str) for address in to):
         raise MalformedInboundEmail("envelope", f"'to' must be a list of addresses, got {to!r}")
     sender = envelope.get("from")
-    return (sender.strip().lower() if isinstance(sender, str) and sender else None), [a.lower() for a in to]
+    sender = sender.strip().strip("<>").strip().lower() if isinstance(sender, str) else None
+    null_sender = "from" in envelope and not sender
+    return (sender or None), [a.lower() for a in to], null_sender
 
 
 def _message_ids(value: object) -> list[str]:

@@ -83,6 +83,12 @@ class InboundEmail(msgspec.Struct, frozen=True, kw_only=True):
     envelope_from: str | None
     envelope_to: list[str]
     """SMTP recipients: the address the mail was really delivered to (e.g. a per-lead reply address)."""
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+    """The message's top-level headers, names lower-cased, encoded words decoded, a repeated header's
+    values joined by newlines: what tells an auto-reply (`Auto-Submitted`, `Precedence`, a delivery
+    report's `Content-Type`...) from a person's answer (`domain.auto_reply`)."""
+    null_sender: bool = False
+    """The SMTP envelope sender was empty (`MAIL FROM:<>`), as for bounces and many automatic replies."""
 
 
 class SmsFate(StrEnum):
