@@ -103,7 +103,7 @@ def _leaves(message: Message) -> list[Message]:
     if message.get_content_maintype() == "multipart":
         payload = message.get_payload()
         assert isinstance(payload, list)
-        return [leaf for part in payload for leaf in _leaves(part)]
+        return [leaf for part in payload if isinstance(part, Message) for leaf in _leaves(part)]
     return [message]
 
 
