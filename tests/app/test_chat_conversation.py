@@ -152,3 +152,29 @@ def test_a_long_history_is_cut_at_a_customer_line() -> None:
 
     assert messages[0].role == "user" and messages[0].text == "question 55"
     assert messages[-1].text == "answer 59"
+
+
+def test_a_staff_reply_in_the_chat_is_on_the_page_named_and_every_staff_reply_is_read_by_the_model() -> None:
+    conversation = opened()
+    conversation.receive_customer_message(text="can a person call me?", at=T0)
+    conversation.reply_as_staff(
+        key="key-chat-1", text="Ana here, calling now.", staff="Ana", channel="chat", at=T0
+    )
+    conversation.reply_as_staff(
+        key="key-sms-1", text="Missed you, call back?", staff="Ana", channel="sms", at=T0
+    )
+    conversation.receive_customer_message(text="thanks!", at=T0)
+
+    page = transcript(conversation)
+    messages = model_messages(conversation)
+
+    assert [(line["role"], line["text"], line.get("by")) for line in page] == [
+        ("customer", "can a person call me?", None),
+        ("assistant", "Ana here, calling now.", "Ana"),
+        ("customer", "thanks!", None),
+    ]  # the text went to the phone, not the page
+    assert [m.role for m in messages] == ["user", "assistant", "user"]
+    assert [b.text for b in messages[1].content if isinstance(b, TextBlock)] == [
+        "Ana (staff, by chat): Ana here, calling now.",
+        "Ana (staff, by sms): Missed you, call back?",
+    ]

@@ -20,6 +20,7 @@ from tests.app.test_console_world import log_in
 from tests.support.services import create_database, drop_database
 from tests.support.touch_world import Providers, TouchWorld, start_providers, world_on
 
+from leadorch.app.chat.history import transcript
 from leadorch.app.http.app import create_app
 from leadorch.app.leads import use_cases
 from leadorch.app.readmodels.conversations import inbox
@@ -334,3 +335,30 @@ def test_take_over_pauses_the_automation_in_the_staff_members_name_and_hand_back
     twice = client.post(f"{thread(world, lead_id)}/hand-back", data=csrf)
     assert twice.status_code == 200 and "it is not paused" in twice.text
     assert client.post(f"{thread(world, lead_id)}/take-over", data={}).status_code == 403
+
+
+def test_a_customer_who_wrote_in_the_web_chat_is_answered_in_the_chat_and_nothing_is_sent(
+    world: TouchWorld, client: TestClient[Any]
+) -> None:
+    lead_id, schedule_id = world.new_lead()
+    world.dispatch(schedule_id)
+    conversation = Conversation.open(
+        tenant_id=world.tenant_id, lead_id=lead_id, location_id="austin", at=world.clock.now()
+    )
+    conversation.receive_customer_message(text="Is anyone there?", at=world.clock.now())
+    world.container.store.save(conversation)
+    world.catch_up()
+    before = (len(world.texts_to(world.phone)), len(world.emails_to(world.email)))
+
+    answer = send(client, world, lead_id, "Yes! Ana here.")
+
+    assert "Reply sent in the web chat." in answer.text
+    assert (len(world.texts_to(world.phone)), len(world.emails_to(world.email))) == before
+    assert staff_lines(world, lead_id) == [("Ana", "chat", "Yes! Ana here.")]
+    saved = world.container.store.load(conversation_id(lead_id), Conversation, world.tenant_id)
+    assert transcript(saved)[-1] == {
+        "role": "assistant",
+        "text": "Yes! Ana here.",
+        "at": saved.entries[-1].at,
+        "by": "Ana",
+    }

@@ -5,14 +5,23 @@ For the assistant: the customer's lines become user messages; the tools it asked
 its replies become assistant messages. Roles always alternate (adjacent user blocks are merged), the
 history starts with a customer line, and only the recent part is sent.
 
-For the page: the customer's lines and the replies, with the slots offered and the appointment shown.
+For the page: the customer's lines and the replies, with the slots offered and the appointment shown,
+and what the shop's staff wrote in the chat (named). The assistant reads staff replies on any channel
+as its own side of the conversation ("Ana (staff): …"), so after a hand-back it knows what was said.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from leadorch.domain.conversation import AssistantLine, Conversation, CustomerLine, Entry, ToolCall
+from leadorch.domain.conversation import (
+    AssistantLine,
+    Conversation,
+    CustomerLine,
+    Entry,
+    StaffLine,
+    ToolCall,
+)
 from leadorch.ports.assistant import ChatMessage, ContentBlock, TextBlock, ToolResult, ToolUse
 
 # Enough for several bookings' worth of back and forth; older turns rarely matter and cost tokens.
@@ -34,6 +43,10 @@ def model_messages(conversation: Conversation, *, max_entries: int = MAX_ENTRIES
             _add(messages, "user", [TextBlock(entry.text)])
         elif isinstance(entry, AssistantLine):
             _add(messages, "assistant", [TextBlock(entry.text)])
+        elif isinstance(entry, StaffLine):
+            _add(
+                messages, "assistant", [TextBlock(f"{entry.staff} (staff, by {entry.channel}): {entry.text}")]
+            )
         elif isinstance(entry, ToolCall):
             calls = [entry]
             while (
@@ -83,4 +96,6 @@ def transcript(conversation: Conversation) -> list[dict[str, Any]]:
             if entry.appointment is not None:
                 item["appointment"] = dict(entry.appointment)
             items.append(item)
+        elif isinstance(entry, StaffLine) and entry.channel == "chat":
+            items.append({"role": "assistant", "text": entry.text, "at": entry.at, "by": entry.staff})
     return items

@@ -51,7 +51,8 @@ class AppointmentCard(msgspec.Struct, frozen=True, omit_defaults=True):
 
 
 class ChatLine(msgspec.Struct, frozen=True, omit_defaults=True):
-    """One line of the transcript: the customer's words, or a reply with its slots or appointment."""
+    """One line of the transcript: the customer's words, or a reply with its slots or appointment; `by`
+    names the shop's staff member when a person, not the assistant, wrote the reply."""
 
     role: Literal["customer", "assistant"]
     text: str
@@ -59,6 +60,7 @@ class ChatLine(msgspec.Struct, frozen=True, omit_defaults=True):
     slots: list[SlotChoice] | None = None
     appointment: AppointmentCard | None = None
     handoff: bool = False
+    by: str | None = None
 
 
 class SessionView(msgspec.Struct, frozen=True):

@@ -184,6 +184,7 @@
     const customer = item.role === "customer";
     const entry = make("li", "msg " + (customer ? "customer" : "assistant"));
     const text = customer ? readable(item.text) : String(item.text || "");
+    if (item.by) entry.append(make("span", "by", item.by));  // a person at the shop wrote this one
     if (text) entry.append(make("div", "bubble", text));
     if (!customer && Array.isArray(item.slots) && item.slots.length) entry.append(slotButtons(item.slots));
     if (!customer && item.appointment) entry.append(appointmentCard(item.appointment));
