@@ -4,7 +4,8 @@ SendGrid posts each received email as a multipart form. Inbound Parse cannot sig
 URL configured in SendGrid carries a key derived from `LEADORCH_SECRET_KEY`
 (`/webhooks/sendgrid/inbound?key=…`, printed by `inbound_parse_url`); a request without it is 403
 and changes nothing. A readable reply is matched to its lead by the sender's address and recorded
-like an SMS reply (`app/leads/inbound.py`). SendGrid retries anything but a 2xx for days, so an email
+like an SMS reply (`app/leads/inbound.py`); an auto-reply (out-of-office, bounce) is only recorded, and
+answered `{"intent": "auto_reply", "auto_reply": kind}`. SendGrid retries anything but a 2xx for days, so an email
 we cannot use is still answered 200 and only logged.
 """
 
@@ -65,9 +66,18 @@ async def receive_inbound_email(
 
     outcome = await to_thread.run_sync(
         lambda: handle_inbound_email(
-            container, from_email=email.from_email, text=email.text or email.full_text
+            container,
+            from_email=email.from_email,
+            text=email.text or email.full_text,
+            headers=email.headers,
+            subject=email.subject,
+            null_sender=email.null_sender,
         )
     )
     status = "recorded" if outcome.lead_ids else "unmatched"
     log.info("inbound email from a lead: %s, %s %s", outcome.intent.value, status, outcome.note)
+    if outcome.auto_reply is not None:
+        return _answer(
+            HTTP_200_OK, status=status, intent="auto_reply", auto_reply=outcome.auto_reply.kind.value
+        )
     return _answer(HTTP_200_OK, status=status, intent=outcome.intent.value)

@@ -12,19 +12,30 @@ FCC's 2024 revocation rule asks); the message is matched to its lead(s) through 
 - Help (HELP, INFO): the shop's name and phone number, unless Twilio answers HELP itself
   (`TWILIO_ANSWERS_HELP`, true by default as in Twilio's own default handling): never two answers.
 - Anything else is a reply: the newest open lead with that number is engaged and its cadence stops.
+
+Auto-replies are not answers (`domain.auto_reply`): an out-of-office, a bounce, a phone's "I'm
+driving" is recorded on the newest open lead of the sender (its timeline), the lead is not engaged,
+nothing is answered, and the cadence goes on, held until after the return day an absence names. An
+email's headers are read before its words (a machine's text is nobody's opt-out: a bounce quoting our
+footer's "unsubscribe" must not unsubscribe anyone); a text is read for opt-out, opt-in and help first,
+since a text carries no headers and revocations lean towards being honoured.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from leadorch.adapters.twilio_keywords import twilio_answers
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.leads import use_cases
 from leadorch.app.leads.lookup import LeadMatch, leads_by_email, leads_by_phone
 from leadorch.app.senders import senders_for
+from leadorch.domain.auto_reply import AutoReply, email_auto_reply, sms_auto_reply
 from leadorch.domain.errors import DomainError
 from leadorch.domain.reply_intent import ReplyIntent, classify_reply
 from leadorch.domain.values import Channel
@@ -45,6 +56,8 @@ class InboundOutcome:
     lead_ids: tuple[str, ...]
     answer: str | None = None
     note: str = ""
+    auto_reply: AutoReply | None = None
+    """Set when a machine wrote the message (`domain.auto_reply`): recorded, not a reply."""
 
 
 def handle_inbound_sms(
@@ -82,12 +95,34 @@ def handle_inbound_sms(
         return InboundOutcome(
             intent, (), None if _twilio_answers(container, body) else _help(container, leads)
         )
+    machine = sms_auto_reply(body, today=_today(container, leads))
+    if machine is not None:
+        return _auto_reply(container, leads, Channel.SMS, machine, body)
     return _reply(container, leads, Channel.SMS, body)
 
 
-def handle_inbound_email(container: Container, *, from_email: str, text: str) -> InboundOutcome:
-    """Act on an emailed reply from `from_email` (its new text, quoted history removed)."""
+def handle_inbound_email(
+    container: Container,
+    *,
+    from_email: str,
+    text: str,
+    headers: Mapping[str, str] | None = None,
+    subject: str = "",
+    null_sender: bool = False,
+) -> InboundOutcome:
+    """Act on an emailed reply from `from_email` (its new text, quoted history removed), given its
+    top-level `headers`, `subject`, and whether its envelope sender was empty (`null_sender`)."""
     leads = leads_by_email(container.db, from_email)
+    machine = email_auto_reply(
+        headers or {},
+        from_email,
+        text,
+        subject=subject,
+        return_path="" if null_sender else None,
+        today=_today(container, leads),
+    )
+    if machine is not None:
+        return _auto_reply(container, leads, Channel.EMAIL, machine, text)
     intent = classify_reply(text)
     if intent is ReplyIntent.OPT_OUT:
         touched = _each(
@@ -110,6 +145,38 @@ def _reply(container: Container, leads: list[LeadMatch], channel: Channel, text:
         log.info("reply from lead %s not recorded: %s", lead.lead_id, refused)
         return InboundOutcome(ReplyIntent.MESSAGE, (), note=str(refused))
     return InboundOutcome(ReplyIntent.MESSAGE, (lead.lead_id,))
+
+
+def _auto_reply(
+    container: Container, leads: list[LeadMatch], channel: Channel, machine: AutoReply, text: str
+) -> InboundOutcome:
+    """Record a machine's answer on the sender's lead; never a reply, never answered."""
+    lead = _newest_open(leads)
+    if lead is None:
+        return InboundOutcome(
+            ReplyIntent.MESSAGE, (), note="an auto-reply; no lead has this sender", auto_reply=machine
+        )
+    try:
+        use_cases.record_auto_reply(container, lead.tenant_id, lead.lead_id, channel, machine, text)
+    except DomainError as refused:
+        log.info("auto-reply for lead %s not recorded: %s", lead.lead_id, refused)
+        return InboundOutcome(ReplyIntent.MESSAGE, (), note=str(refused), auto_reply=machine)
+    return InboundOutcome(
+        ReplyIntent.MESSAGE, (lead.lead_id,), note=f"an auto-reply ({machine.kind})", auto_reply=machine
+    )
+
+
+def _newest_open(leads: list[LeadMatch]) -> LeadMatch | None:
+    return next((match for match in leads if match.is_open), leads[0] if leads else None)
+
+
+def _today(container: Container, leads: list[LeadMatch]) -> date:
+    """Today on the clock of the shop the sender's lead belongs to (an out-of-office names its days in
+    the time zone it was written for; the shop's is the nearest we know), UTC without a lead."""
+    lead = _newest_open(leads)
+    location = _location(container, [lead] if lead is not None else [])
+    time_zone = location.time_zone if location is not None else "UTC"
+    return container.clock.now().astimezone(ZoneInfo(time_zone)).date()
 
 
 def _each(leads: list[LeadMatch], act: Any) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ clock. Concurrent writers are handled by `EventStore.run` (reload and decide aga
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -15,6 +16,8 @@ from eventsourcing.domain import Aggregate
 
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.domain import handoff, ids
+from leadorch.domain.auto_reply import AutoReply
+from leadorch.domain.errors import InvalidValue
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import TouchPointSchedule
 from leadorch.domain.values import Channel, parse_channel
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from leadorch.app.bootstrap import Container
 
 LOST_REASON = "no response to the whole cadence"
+log = logging.getLogger(__name__)
 
 
 def lead_uuid(lead_id: UUID | str) -> UUID:
@@ -68,6 +72,41 @@ def record_reply(
         lead.record_reply(channel=channel, text=text, at=now)
         if schedule is not None:
             schedule.stop(reason=f"the customer replied by {channel}", now=now)
+
+    _change(container, tenant_id, lead_id, decide)
+
+
+def record_auto_reply(
+    container: Container,
+    tenant_id: str,
+    lead_id: UUID | str,
+    channel: Channel | str,
+    auto_reply: AutoReply,
+    text: str,
+) -> None:
+    """A machine answered (an out-of-office, a bounce, "I'm driving"): it joins the lead's timeline and
+    the cadence goes on; an absence that names the day the customer is back holds the next touch until
+    after that day."""
+    channel = parse_channel(channel)
+    back = auto_reply.returns_on
+
+    def decide(lead: Lead, schedule: TouchPointSchedule | None, now: Any) -> None:
+        lead.record_auto_reply(
+            channel=channel,
+            kind=auto_reply.kind.value,
+            sign=auto_reply.sign,
+            text=text,
+            returns_on=back,
+            at=now,
+        )
+        if schedule is None or back is None:
+            return
+        try:
+            schedule.hold_until(
+                day=back, reason=f"the customer's {channel} auto-reply says they are away", now=now
+            )
+        except InvalidValue as refused:  # the day read on another clock than the schedule's: no hold
+            log.info("no hold for lead %s: %s", lead.id, refused)
 
     _change(container, tenant_id, lead_id, decide)
 
