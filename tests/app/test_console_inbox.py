@@ -9,7 +9,9 @@ member's name; a reply that may not go is refused with the reason (4xx), and not
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,6 +25,7 @@ from tests.support.touch_world import Providers, TouchWorld, start_providers, wo
 from leadorch.app.chat.history import transcript
 from leadorch.app.http.app import create_app
 from leadorch.app.leads import use_cases
+from leadorch.app.leads.staff_reply import reply_as_staff
 from leadorch.app.readmodels.conversations import inbox
 from leadorch.domain.conversation import Conversation, conversation_id
 from leadorch.domain.lead import Lead
@@ -362,3 +365,39 @@ def test_a_customer_who_wrote_in_the_web_chat_is_answered_in_the_chat_and_nothin
         "at": saved.entries[-1].at,
         "by": "Ana",
     }
+
+
+def test_two_submits_of_the_same_form_at_the_same_moment_send_once(world: TouchWorld) -> None:
+    lead_id = texted(world, "Anyone?")  # no conversation yet: both submits race to open it too
+    before = len(world.texts_to(world.phone))
+    start = threading.Barrier(2)
+
+    def submit() -> str:
+        start.wait()
+        outcome = reply_as_staff(
+            world.container, world.tenant_id, lead_id, key="same-form-key", text="Yes, Ana here.", staff="Ana"
+        )
+        return outcome.status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(lambda _: submit(), range(2)))
+
+    assert statuses == ["duplicate", "sent"]
+    assert [sms.body for sms in world.texts_to(world.phone)[before:]] == ["Yes, Ana here."]
+    assert staff_lines(world, lead_id) == [("Ana", "sms", "Yes, Ana here.")]
+
+
+def test_a_reply_the_provider_refuses_is_recorded_failed_and_the_page_says_why(
+    world: TouchWorld, client: TestClient[Any]
+) -> None:
+    lead_id = texted(world, "Hello")
+    world.providers.twilio.reject_recipient(world.phone, code=21211)
+
+    answer = send(client, world, lead_id, "Hi there")
+
+    assert answer.status_code == 200
+    error = re.search(r'class="flash flash-error"[^>]*>([^<]*)<', answer.text)
+    assert error is not None and error.group(1).startswith("The reply was not sent:")
+    conversation = world.container.store.load(conversation_id(lead_id), Conversation, world.tenant_id)
+    assert list(conversation.staff_replies.values()) == ["failed"]
+    assert 'reply-state">failed:' in answer.text

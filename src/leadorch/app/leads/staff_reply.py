@@ -31,7 +31,13 @@ from leadorch.domain.lead import Lead
 from leadorch.domain.sending_terms import SendingTerms
 from leadorch.domain.staff_reply import staff_reply_refusal
 from leadorch.domain.values import Channel
-from leadorch.ports.messaging import DeliveryError, EmailMessage, SendReceipt, SmsMessage
+from leadorch.ports.messaging import (
+    DeliveryError,
+    DeliveryUnconfirmed,
+    EmailMessage,
+    SendReceipt,
+    SmsMessage,
+)
 
 if TYPE_CHECKING:
     from leadorch.app.bootstrap import Container
@@ -53,8 +59,9 @@ class ReplyRefused(InvalidValue):
 
 @dataclass(frozen=True)
 class ReplyOutcome:
-    """What became of the reply: `sent`, `failed` (with the provider's reason) or `duplicate` (this key
-    was claimed before: nothing was sent this time)."""
+    """What became of the reply: `sent`, `failed` (with the provider's reason), `uncertain` (the
+    provider never answered: it may have been sent) or `duplicate` (this key was claimed before: nothing
+    was sent this time)."""
 
     status: str
     channel: str
@@ -113,6 +120,10 @@ def reply_as_staff(
         return ReplyOutcome("duplicate", channel)
     try:
         receipt = _send(container, tenant_id, lead, location, channel, claimed, key)
+    except DeliveryUnconfirmed as unknown:
+        # It may have gone: left claimed (shown "sending"), never called failed, so nobody resends it blind.
+        log.warning("staff reply %s to lead %s unconfirmed: %s", key, lead.id, unknown)
+        return ReplyOutcome("uncertain", channel, unknown.reason or str(unknown))
     except DeliveryError as refused:
         reason = refused.reason or str(refused)
         _settle(store, tenant_id, lead.id, key, None, reason, container.clock.now())

@@ -131,6 +131,13 @@ class InboxController(Controller):
         where = thread_path(tenant_id, lead_id)
         if outcome.status == "duplicate":
             return go(request, where, notice="That reply was already sent: it was not sent again.")
+        if outcome.status == "uncertain":
+            return go(
+                request,
+                where,
+                error=f"The provider did not answer ({outcome.reason}): the reply may have been sent. "
+                "Check with the customer before sending it again.",
+            )
         if outcome.status == "failed":
             return go(request, where, error=f"The reply was not sent: {outcome.reason}")
         return go(
