@@ -43,7 +43,9 @@ def test_a_booking_is_confirmed_by_email_and_text_with_a_link_back_to_the_chat(c
     token = re.search(r"/chat/(\S+) or call", text.body)
     assert token is not None
     reopened = chat_world.client.post("/api/chat/sessions", json={"token": token.group(1)})
-    assert reopened.status_code == 201 and reopened.json()["appointment"]["label"] == "Fri Nov 27, 10:00 AM"
+    assert (
+        reopened.status_code == 201 and reopened.json()["appointment"]["label"] == "Fri Nov 27, 10:00 AM PST"
+    )
 
 
 def test_only_consented_channels_are_used(chat_world: ChatWorld) -> None:

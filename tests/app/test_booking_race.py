@@ -115,7 +115,7 @@ def test_two_chats_racing_for_the_last_slot_one_books_the_other_gets_fresh_times
     booked = [reply for reply in replies if reply.appointment is not None]
     refused = [reply for reply in replies if reply.appointment is None]
     assert len(booked) == 1 and len(refused) == 1
-    assert booked[0].appointment.label == "Fri Nov 27, 10:00 AM"
+    assert booked[0].appointment.label == "Fri Nov 27, 10:00 AM PST"
     assert "already taken" in refused[0].text
     fresh = [slot.label for slot in refused[0].slots or []]
     assert fresh and "Fri Nov 27, 10:00 AM" not in fresh

@@ -86,7 +86,7 @@ def test_tools_run_until_the_assistant_answers_in_words(chat_world: ChatWorld) -
     reply = chat_world.say("Book me Friday 10am for the premium package")
 
     assert reply["text"] == "You're booked for Friday at 10!"
-    assert reply["appointment"]["label"] == "Fri Nov 27, 10:00 AM"
+    assert reply["appointment"]["label"] == "Fri Nov 27, 10:00 AM PST"
     assert "slots" not in reply  # the offered times were spent on the booking
     calls = chat_world.events("Conversation.ToolCalled")
     assert [(c.name, c.step, c.is_error) for c in calls] == [

@@ -129,7 +129,7 @@ def test_get_session_shows_the_transcript_with_offered_slots(chat_world: ChatWor
     assert shown["transcript"][-1]["slots"] == reply["slots"]
     assert shown["transcript"][-1]["slots"][0] == {
         "start": "2026-11-27T09:00:00-08:00",
-        "label": "Fri Nov 27, 9:00 AM",
+        "label": "Fri Nov 27, 9:00 AM PST",
     }
 
 

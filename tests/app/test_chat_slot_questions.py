@@ -51,7 +51,7 @@ def test_an_exact_time_that_is_free_is_the_answer_and_can_be_booked(chat_world: 
     result = find(chat_world, date=FRIDAY, time="14:00")
 
     assert [slot["start"] for slot in result["slots"]] == ["2026-11-27T14:00:00-08:00"]
-    assert result["requested_time"] == {"time": "2:00 PM", "free": True}
+    assert result["requested_time"] == {"time": "2:00 PM PST", "free": True}
     booked = tools_for(chat_world, said=("the 2pm one please",)).run(
         "book_appointment", {"start": result["slots"][0]["start"], "service_ids": [PREMIUM]}
     )

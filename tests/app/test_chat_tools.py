@@ -76,17 +76,17 @@ def test_find_slots_offers_free_times_inside_hours_spread_over_the_day(chat_worl
 
     slots = outcome.result["slots"]
     assert [s["label"] for s in slots] == [
-        "Fri Nov 27, 9:00 AM",
-        "Fri Nov 27, 10:00 AM",
-        "Fri Nov 27, 12:00 PM",
-        "Fri Nov 27, 1:00 PM",
-        "Fri Nov 27, 3:00 PM",
-        "Fri Nov 27, 4:00 PM",
+        "Fri Nov 27, 9:00 AM PST",
+        "Fri Nov 27, 10:00 AM PST",
+        "Fri Nov 27, 12:00 PM PST",
+        "Fri Nov 27, 1:00 PM PST",
+        "Fri Nov 27, 3:00 PM PST",
+        "Fri Nov 27, 4:00 PM PST",
     ]
     assert slots[-1] == {
         "start": "2026-11-27T16:00:00-08:00",
         "end": "2026-11-27T18:00:00-08:00",
-        "label": "Fri Nov 27, 4:00 PM",
+        "label": "Fri Nov 27, 4:00 PM PST",
     }
     assert outcome.result["service_ids"] == [PREMIUM]
     assert outcome.slots == [{"start": s["start"], "label": s["label"]} for s in slots]
@@ -97,7 +97,7 @@ def test_find_slots_starts_after_the_minimum_lead_time(chat_world: ChatWorld) ->
         tools_for(chat_world).run("find_slots", {"date": "2026-11-25", "service": "premium"}).result["slots"]
     )
 
-    assert slots[0]["label"] == "Wed Nov 25, 11:30 AM"  # it is 09:30; two hours ahead
+    assert slots[0]["label"] == "Wed Nov 25, 11:30 AM PST"  # it is 09:30; two hours ahead
 
 
 @pytest.mark.parametrize(
@@ -176,13 +176,15 @@ def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(chat_world: Ch
         chat_world.tenant_id, LOCATION, PREMIUM, 27500, actor="test"
     )
 
-    outcome = tools_for(chat_world).run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
+    outcome = tools_for(chat_world, said=("book it",)).run(
+        "book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]}
+    )
 
     appointment = outcome.result["appointment"]
     assert appointment["price_cents"] == 27500
     assert appointment["services"] == ["Premium Tint Package"]
     assert (appointment["start"], appointment["end"]) == (FRIDAY_10AM, "2026-11-27T12:00:00-08:00")
-    assert appointment["label"] == "Fri Nov 27, 10:00 AM"
+    assert appointment["label"] == "Fri Nov 27, 10:00 AM PST"
     assert outcome.appointment == appointment
     assert chat_world.lead().status is LeadStatus.BOOKED
     assert chat_world.schedule().stop_reason == "the customer booked an appointment"
@@ -227,7 +229,7 @@ def test_booking_uses_the_catalog_price_and_marks_the_lead_booked(chat_world: Ch
 def test_booking_refuses_bad_requests_with_the_reason_and_books_nothing(
     chat_world: ChatWorld, tool_input: dict[str, Any], reason: str
 ) -> None:
-    outcome = tools_for(chat_world).run("book_appointment", tool_input)
+    outcome = tools_for(chat_world, said=("book it",)).run("book_appointment", tool_input)
 
     assert reason in error_of(outcome.result)
     assert chat_world.events("Appointment.Booked") == []
@@ -235,17 +237,17 @@ def test_booking_refuses_bad_requests_with_the_reason_and_books_nothing(
 
 
 def test_a_refused_time_comes_with_the_nearest_free_times(chat_world: ChatWorld) -> None:
-    outcome = tools_for(chat_world).run(
+    outcome = tools_for(chat_world, said=("yes",)).run(
         "book_appointment", {"start": "2026-11-27T17:00:00-08:00", "service_ids": [PREMIUM]}
     )
 
     labels = [slot["label"] for slot in outcome.result["slots"]]
-    assert "Fri Nov 27, 4:00 PM" in labels
+    assert "Fri Nov 27, 4:00 PM PST" in labels
     assert outcome.slots is not None and len(outcome.slots) == len(labels) > 0
 
 
 def test_times_without_an_offset_are_the_shops_local_time(chat_world: ChatWorld) -> None:
-    outcome = tools_for(chat_world).run(
+    outcome = tools_for(chat_world, said=("yes",)).run(
         "book_appointment", {"start": "2026-11-27T10:00:00", "service_ids": [PREMIUM]}
     )
 
@@ -253,17 +255,17 @@ def test_times_without_an_offset_are_the_shops_local_time(chat_world: ChatWorld)
 
 
 def test_one_booking_per_lead_then_move_it_or_cancel_it(chat_world: ChatWorld) -> None:
-    tools = tools_for(chat_world)
+    tools = tools_for(chat_world, said=("yes",))
     tools.run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
 
     again = tools.run("book_appointment", {"start": "2026-11-27T13:00:00-08:00", "service_ids": [PREMIUM]})
     moved = tools.run("reschedule_appointment", {"start": "2026-11-28T10:00:00-08:00"})
-    cancelled = tools.run("cancel_appointment", {})
-    cancel_again = tools.run("cancel_appointment", {})
+    cancelled = tools.run("cancel_appointment", {"confirmed": True})
+    cancel_again = tools.run("cancel_appointment", {"confirmed": True})
     move_nothing = tools.run("reschedule_appointment", {"start": "2026-11-28T12:00:00-08:00"})
 
     assert "already an appointment booked for Fri Nov 27, 10:00 AM" in error_of(again.result)
-    assert moved.result["appointment"]["label"] == "Sat Nov 28, 10:00 AM"
+    assert moved.result["appointment"]["label"] == "Sat Nov 28, 10:00 AM PST"
     assert moved.result["appointment"]["price_cents"] == 30000
     assert cancelled.result["appointment"]["status"] == "cancelled"
     assert error_of(cancel_again.result) == "there is no booked appointment to cancel"
@@ -273,9 +275,11 @@ def test_one_booking_per_lead_then_move_it_or_cancel_it(chat_world: ChatWorld) -
 
 def test_a_tool_acts_only_on_the_sessions_own_lead(chat_world: ChatWorld) -> None:
     other = chat_world.new_lead(first_name="Jordan", last_name="Lee", email="jordan@example.com", phone=None)
-    tools_for(chat_world, other).run("book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]})
+    tools_for(chat_world, other, said=("book it",)).run(
+        "book_appointment", {"start": FRIDAY_10AM, "service_ids": [PREMIUM]}
+    )
 
-    outcome = tools_for(chat_world).run("cancel_appointment", {})
+    outcome = tools_for(chat_world, said=("yes",)).run("cancel_appointment", {"confirmed": True})
 
     assert error_of(outcome.result) == "there is no booked appointment to cancel"
     assert chat_world.lead(other).status is LeadStatus.BOOKED

@@ -93,10 +93,10 @@ def test_a_customer_books_moves_cancels_and_asks_for_a_person_from_a_touch_link(
     world.settle()
 
     assert "$300" in prices["text"]
-    assert chosen == {"start": "2026-11-27T10:00:00-08:00", "label": "Fri Nov 27, 10:00 AM"}
+    assert chosen == {"start": "2026-11-27T10:00:00-08:00", "label": "Fri Nov 27, 10:00 AM PST"}
     appointment = booked["appointment"]
     assert (appointment["label"], appointment["price_cents"], appointment["status"]) == (
-        "Fri Nov 27, 10:00 AM",
+        "Fri Nov 27, 10:00 AM PST",
         30000,
         "confirmed",
     )
@@ -116,8 +116,8 @@ def test_a_customer_books_moves_cancels_and_asks_for_a_person_from_a_touch_link(
     move_question = world.say("can I move it to Saturday?")
     moved = world.say("the first one")
     world.settle()
-    assert move_question["slots"][0]["label"] == "Sat Nov 28, 10:00 AM"
-    assert moved["appointment"]["label"] == "Sat Nov 28, 10:00 AM"
+    assert move_question["slots"][0]["label"] == "Sat Nov 28, 10:00 AM PST"
+    assert moved["appointment"]["label"] == "Sat Nov 28, 10:00 AM PST"
     (at_shop,) = world.crm_appointments()
     assert at_shop["startDate"] == "2026-11-28T18:00:00.000Z"
 
@@ -146,7 +146,7 @@ def test_the_same_flow_books_through_the_anthropic_adapter(world: ChatWorld, cla
     booked = world.say(f"Book {times['slots'][0]['label']} ({times['slots'][0]['start']})")
     world.settle()
 
-    assert booked["appointment"]["label"] == "Fri Nov 27, 9:00 AM"
+    assert booked["appointment"]["label"] == "Fri Nov 27, 9:00 AM PST"
     assert world.appointment(booked["appointment"]["id"]).price_cents == 30000
     assert world.lead().status is LeadStatus.BOOKED
     assert len(world.crm_appointments()) == 1

@@ -112,7 +112,7 @@ def test_a_customer_gets_prices_and_books_a_slot_in_the_browser(
     expect(card).to_contain_text("$300")
     expect(card).to_contain_text("Confirmed")
     # The slot's exact start travels in the message but is not shown.
-    expect(page.locator(".msg.customer .bubble").last).to_have_text("Book Fri Nov 27, 10:00 AM")
+    expect(page.locator(".msg.customer .bubble").last).to_have_text("Book Fri Nov 27, 10:00 AM PST")
     shoot(page, "chat-booked.png")
 
     world.settle()

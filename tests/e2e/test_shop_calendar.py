@@ -177,7 +177,7 @@ def test_with_bookable_technicians_a_chat_booking_goes_to_one_who_is_free_with_t
     assert free_before == [time(9), time(9, 30), time(10), *afternoon]
     # Mina now has 15:00–17:00 and Gus his office time: only 13:00–15:00 is left in the afternoon.
     assert friday_slots(world) == [time(9), time(9, 30), time(10), time(13)]
-    assert booked["appointment"]["label"] == "Fri Nov 27, 3:00 PM"
+    assert booked["appointment"]["label"] == "Fri Nov 27, 3:00 PM PST"
     (at_shop,) = world.crm_appointments()
     # Gus is listed first but has office time from 15:00 (a recurring block the list hides): Mina.
     assert at_shop["technicianIds"] == [MINA] and "technicianId" not in at_shop

@@ -72,7 +72,7 @@ def book_friday_nine(world: ChatWorld) -> str:
     first = times["slots"][0]
     booked = world.say(f"Book {first['label']} ({first['start']})")
     world.settle()
-    assert booked["appointment"]["label"] == "Fri Nov 27, 9:00 AM"
+    assert booked["appointment"]["label"] == "Fri Nov 27, 9:00 AM PST"
     appointment_id: str = booked["appointment"]["id"]
     return appointment_id
 
@@ -126,7 +126,7 @@ def test_our_own_moves_echoing_back_from_shopmonkey_change_nothing(world: ChatWo
     world.say("can I move it to Saturday?")
     moved = world.say("the first one")
     world.settle()
-    assert moved["appointment"]["label"] == "Sat Nov 28, 10:00 AM"
+    assert moved["appointment"]["label"] == "Sat Nov 28, 10:00 AM PST"
 
     answers = deliver_shopmonkeys_webhooks(world)  # the create's and the move's echoes, in order
 
@@ -170,7 +170,7 @@ def test_staff_deleting_it_in_shopmonkey_cancels_ours_and_frees_the_lead_to_book
     (row,) = appointments_of_lead(world.container.db, world.tenant_id, world.lead_id)
     assert (row.status, row.crm_sync) == ("cancelled", "synced")
     again = world.say("what times do you have Friday?")
-    assert again["slots"][0]["label"] == "Fri Nov 27, 9:00 AM"  # the slot is free again
+    assert again["slots"][0]["label"] == "Fri Nov 27, 9:00 AM PST"  # the slot is free again
 
 
 def test_a_confirmation_or_decline_set_in_shopmonkey_shows_on_ours(world: ChatWorld) -> None:

@@ -188,7 +188,9 @@ def turn_from(reply: Any) -> AssistantTurn:
         if block.type == "text":
             texts.append(block.text)
         elif block.type == "tool_use":
-            calls.append(ToolUse(id=block.id, name=block.name, input=dict(block.input)))
+            # As the model sent it: a malformed input (not an object) is the tool runner's to refuse,
+            # as an error the model can correct, not a failure of this turn.
+            calls.append(ToolUse(id=block.id, name=block.name, input=block.input))
     usage = {
         field: value for field in _USAGE_FIELDS if isinstance(value := getattr(reply.usage, field, None), int)
     }

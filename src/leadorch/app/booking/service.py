@@ -70,15 +70,28 @@ class Availability:
     def free(
         self, duration: timedelta, booked: list[Busy], start: datetime, end: datetime, now: datetime
     ) -> list[datetime]:
+        """Free starts in [start, end), none after the booking horizon."""
+        end = min(end, self.latest_start(now) + timedelta(microseconds=1))
+        if end <= start:
+            return []
         return free_slots(**self.rule(), duration=duration, booked=booked, start=start, end=end, now=now)
+
+    def latest_start(self, now: datetime) -> datetime:
+        """The latest instant a booked appointment may start: the location's horizon from now."""
+        return now + self.location.booking_horizon
 
     def why_not(self, duration: timedelta, slot: datetime, booked: list[Busy], now: datetime) -> str | None:
         """None when an appointment of `duration` may start at `slot`, else the reason in plain words."""
         rule = self.rule()
-        if is_slot_free(**rule, duration=duration, booked=booked, slot=slot, now=now):
-            return None
         location = self.location
         label = slot_label(slot, location.time_zone)
+        if slot > self.latest_start(now):
+            return (
+                f"{label} is too far ahead: appointments can be booked up to "
+                f"{location.booking_horizon_days} days ahead"
+            )
+        if is_slot_free(**rule, duration=duration, booked=booked, slot=slot, now=now):
+            return None
         if slot <= now:
             return f"{label} has already passed"
         if slot < now + location.min_lead:

@@ -1,7 +1,9 @@
 """How times, prices and appointments are written for customers, the same in the chat and in messages.
 
 Times are always shown in the location's zone ("Fri Nov 27, 10:00 AM"), because that is where the
-customer will be when the appointment happens.
+customer will be when the appointment happens; where the customer may read them somewhere else (the
+chat's tool results, its appointment card) they carry the zone's abbreviation ("Fri Nov 27, 10:00 AM
+PST").
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ def slot_label(moment: datetime, time_zone: str) -> str:
     at = local(moment, time_zone)
     hour = at.hour % 12 or 12
     return f"{at:%a %b} {at.day}, {hour}:{at:%M} {'AM' if at.hour < 12 else 'PM'}"
+
+
+def zoned_label(moment: datetime, time_zone: str) -> str:
+    """'Sat Dec 5, 9:00 AM PST': the label with the zone's abbreviation, for a customer who may be
+    somewhere else when they read it (chat tools, the appointment card)."""
+    return f"{slot_label(moment, time_zone)} {local(moment, time_zone).tzname()}"
 
 
 def local_iso(moment: datetime, time_zone: str) -> str:
@@ -56,7 +64,7 @@ def appointment_view(appointment: Appointment, time_zone: str) -> dict[str, Any]
         "id": str(appointment.id),
         "start": local_iso(appointment.start, time_zone),
         "end": local_iso(appointment.end, time_zone),
-        "label": slot_label(appointment.start, time_zone),
+        "label": zoned_label(appointment.start, time_zone),
         "services": service_names(appointment.services),
         "price_cents": appointment.price_cents,
         "status": str(appointment.status),

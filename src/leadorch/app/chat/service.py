@@ -211,8 +211,9 @@ class ChatService:
             if not turn.tool_calls:
                 return turn.text.strip() or EMPTY_ANSWER
             results: list[ToolResult] = []
-            for call in turn.tool_calls:
-                outcome = runner.run(call.name, call.input)
+            calls = [_well_formed(call) for call in turn.tool_calls]
+            for call, asked_for in zip(calls, turn.tool_calls, strict=True):
+                outcome = runner.run(call.name, asked_for.input)
                 shown.absorb(outcome)
                 changed = changed or outcome.appointment is not None or outcome.handed_off
                 if call.name == ChatTool.FIND_SLOTS and not outcome.is_error:
@@ -222,7 +223,7 @@ class ChatService:
             asked: list[TextBlock | ToolUse] = [TextBlock(turn.text)] if turn.text.strip() else []
             messages = [
                 *messages,
-                ChatMessage(role="assistant", content=[*asked, *turn.tool_calls]),
+                ChatMessage(role="assistant", content=[*asked, *calls]),
                 ChatMessage(role="user", content=list(results)),
             ]
         return TOO_MANY_STEPS
@@ -340,6 +341,18 @@ class _Recorder:
                 return [fresh]
 
             self.store.run(again)
+
+
+def _well_formed(call: ToolUse) -> ToolUse:
+    """The tool call as it is recorded and sent back to the model: whatever the model sent as the
+    input (a list, a string, null…) or the name, the record and the next request stay valid, and the
+    tool runner answers the call as it was made (an error the model can correct)."""
+    tool_input = call.input if isinstance(call.input, dict) else {"not_an_object": call.input}
+    name = call.name if isinstance(call.name, str) and call.name.strip() else "(no tool name)"
+    tool_use_id = call.id if isinstance(call.id, str) and call.id.strip() else "toolu_missing_id"
+    if (tool_input, name, tool_use_id) == (call.input, call.name, call.id):
+        return call
+    return ToolUse(id=tool_use_id, name=name, input=tool_input)
 
 
 def checked_message(text: str) -> str:

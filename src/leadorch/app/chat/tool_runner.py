@@ -20,7 +20,7 @@ from uuid import UUID
 from msgspec import UNSET, UnsetType
 
 from leadorch.app.booking.service import BookingRefused, BookingService, CalendarUnavailable, SlotTaken
-from leadorch.app.booking.wording import appointment_view, local, local_iso, slot_label
+from leadorch.app.booking.wording import appointment_view, local, local_iso, slot_label, zoned_label
 from leadorch.app.chat.handoff import hand_off
 from leadorch.app.chat.tools import (
     PARTS_OF_DAY,
@@ -38,6 +38,7 @@ from leadorch.app.chat.tools import (
 from leadorch.app.config.models import DEFAULT_CATALOG_GENERIC_WORDS, CatalogEntry, LocationConfig
 from leadorch.app.eventstore.store import NotFound
 from leadorch.domain.appointment import Appointment
+from leadorch.domain.booking_request import asks_to_book
 from leadorch.domain.errors import DomainError
 from leadorch.domain.instants import first_instant_at_or_after, instant_at, zone
 from leadorch.domain.lead import Lead
@@ -52,6 +53,8 @@ DEFAULT_SEARCH = timedelta(days=14)
 MAX_SEARCH = timedelta(days=31)
 ALTERNATIVES_SEARCH = timedelta(days=7)
 MAX_QUESTION_CHARS = 1000
+MAX_DISTANCE = timedelta(days=3 * 366)
+"""Instants further than this from now are not dates a customer means (and may overflow the arithmetic)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ class ToolRunner:
             case RescheduleAppointment():
                 return self.reschedule_appointment(request)
             case CancelAppointment():
-                return self.cancel_appointment()
+                return self.cancel_appointment(request)
             case HandoffToHuman():
                 return self.handoff_to_human(request)
         raise AssertionError(f"no handler for {type(request).__name__}")
@@ -185,7 +188,7 @@ class ToolRunner:
         self, wanted_time: time, free: list[datetime], duration: timedelta, start: datetime, single_day: bool
     ) -> tuple[list[datetime], dict[str, Any]]:
         """The slots and the answer for an exact time of day: free on the days searched, or why not."""
-        label = _clock_label(wanted_time)
+        label = f"{_clock_label(wanted_time)} {local(start, self.tz).tzname()}"
         exact = [slot for slot in free if local(slot, self.tz).time() == wanted_time]
         if exact:
             return exact[:MAX_SLOTS], {"time": label, "free": True}
@@ -207,6 +210,8 @@ class ToolRunner:
 
     def book_appointment(self, request: BookAppointment) -> ToolOutcome:
         start = self._instant(request.start, "start")
+        if not asks_to_book(self._latest()):
+            return self._not_asked(start, "book")
         services = self._services(request.service_ids, UNSET)
         try:
             appointment = self.booking.book(
@@ -225,6 +230,8 @@ class ToolRunner:
 
     def reschedule_appointment(self, request: RescheduleAppointment) -> ToolOutcome:
         start = self._instant(request.start, "start")
+        if not asks_to_book(self._latest()):
+            return self._not_asked(start, "move the appointment")
         try:
             appointment = self.booking.reschedule(
                 tenant_id=self.context.tenant_id,
@@ -241,7 +248,8 @@ class ToolRunner:
         view = appointment_view(appointment, self.tz)
         return ToolOutcome({"appointment": view}, appointment=view)
 
-    def cancel_appointment(self) -> ToolOutcome:
+    def cancel_appointment(self, request: CancelAppointment) -> ToolOutcome:
+        """Cancel the lead's appointment."""
         try:
             appointment = self.booking.cancel(
                 tenant_id=self.context.tenant_id,
@@ -341,7 +349,7 @@ class ToolRunner:
         return now
 
     def _range(self, request: FindSlots, now: datetime) -> tuple[datetime, datetime, bool]:
-        """[start, end) to search and whether it is one day, never starting before now.
+        """[start, end) to search and whether it is one day: never before now, nor past the horizon.
 
         `after_date` and `before_date` are exclusive ("before Friday" ends at Friday's midnight) and
         narrow a `from`/`to` range when both are given; a range with no end runs a week from its start
@@ -354,19 +362,27 @@ class ToolRunner:
                 "give either a date or a from/to range (after_date/before_date are a range too), not both"
             )
         tz = zone(self.tz)
+        today = local(now, self.tz).date()
+        last_day = local(self._latest_start(now), self.tz).date()
         single_day = day is not UNSET
         if day is not UNSET:
+            self._bookable_day(day, today, last_day)
             start = first_instant_at_or_after(day, time(0), tz)
             end = first_instant_at_or_after(day + timedelta(days=1), time(0), tz)
         elif ranged:
             first = self._instant(since, "from") if since is not UNSET else None
             last = self._instant(until, "to") if until is not UNSET else None
             if after_day is not UNSET:
-                day_after = first_instant_at_or_after(after_day + timedelta(days=1), time(0), tz)
+                self._bookable_day(min(max(after_day, today), last_day) + timedelta(days=1), today, last_day)
+                day_after = first_instant_at_or_after(max(after_day, today) + timedelta(days=1), time(0), tz)
                 first = day_after if first is None else max(first, day_after)
             if before_day is not UNSET:
-                that_day = first_instant_at_or_after(before_day, time(0), tz)
+                that_day = first_instant_at_or_after(
+                    min(before_day, last_day + timedelta(days=1)), time(0), tz
+                )
                 last = that_day if last is None else min(last, that_day)
+            if first is not None and first > self._latest_start(now):
+                self._bookable_day(local(first, self.tz).date(), today, last_day)
             start = first if first is not None else now
             if last is not None:
                 end = last
@@ -379,38 +395,64 @@ class ToolRunner:
         else:
             start, end = now, now + DEFAULT_SEARCH
         if end <= now:
-            today = local(now, self.tz).date().isoformat()
             raise InvalidToolInput(
-                f"that time has passed (today is {today} at the shop); ask about a later date"
+                f"that time has passed (today is {today.isoformat()} at the shop); ask about a later date"
             )
         start = max(start, now)
+        end = min(end, self._latest_start(now) + timedelta(minutes=1))
         if end - start > MAX_SEARCH:
             raise InvalidToolInput(f"search at most {MAX_SEARCH.days} days at a time")
         return start, end, single_day
 
+    def _latest_start(self, now: datetime) -> datetime:
+        return now + self.location.booking_horizon
+
+    def _bookable_day(self, day: date, today: date, last_day: date) -> None:
+        """Refuse a day before today or after the booking horizon, saying which days can be booked."""
+        if day < today:
+            raise InvalidToolInput(
+                f"that time has passed (today is {today.isoformat()} at the shop); ask about a later date"
+            )
+        if day > last_day:
+            raise InvalidToolInput(
+                f"{day.isoformat()} is too far ahead: appointments can be booked up to "
+                f"{self.location.booking_horizon_days} days ahead, until {last_day.isoformat()}; "
+                "offer a date up to then"
+            )
+
     def _instant(self, moment: datetime, name: str) -> datetime:
-        """`moment` as an instant: without an offset it is the shop's wall-clock time."""
-        if moment.tzinfo is None:
-            exact = instant_at(moment.date(), moment.time(), zone(self.tz))
-            if exact is None:
-                raise InvalidToolInput(
-                    f"{name} {moment.isoformat()} does not exist at the shop (a daylight-saving change)"
-                )
-            return exact
-        return moment.astimezone(UTC)
+        """`moment` as an instant: without an offset it is the shop's wall-clock time. Years away from
+        now (the model's "9999-12-31") it is refused before any date arithmetic can overflow."""
+        out_of_range = InvalidToolInput(f"{name} {moment.isoformat()} is out of range; use a date near today")
+        try:
+            if moment.tzinfo is None:
+                exact = instant_at(moment.date(), moment.time(), zone(self.tz))
+                if exact is None:
+                    raise InvalidToolInput(
+                        f"{name} {moment.isoformat()} does not exist at the shop (a daylight-saving change)"
+                    )
+            else:
+                exact = moment.astimezone(UTC)
+        except OverflowError:
+            raise out_of_range from None
+        if abs(exact - self._now()) > MAX_DISTANCE:
+            raise out_of_range
+        return exact
 
     def _slot(self, start: datetime, duration: timedelta) -> dict[str, str]:
         return {
             "start": local_iso(start, self.tz),
             "end": local_iso(start + duration, self.tz),
-            "label": slot_label(start, self.tz),
+            "label": zoned_label(start, self.tz),
         }
 
     def _taken(self, reason: str, duration: timedelta, wanted: datetime) -> ToolOutcome:
         """A refused time: the reason, and the nearest free times instead."""
         now = self._now()
         tz = zone(self.tz)
-        day_start = first_instant_at_or_after(local(max(wanted, now), self.tz).date(), time(0), tz)
+        # Around the wanted time, or the last week of the horizon when it is too far ahead.
+        around = max(now, min(wanted, self._latest_start(now) - ALTERNATIVES_SEARCH))
+        day_start = first_instant_at_or_after(local(around, self.tz).date(), time(0), tz)
         found = self.booking.open_slots(
             self.context.tenant_id,
             self.location,
@@ -462,6 +504,21 @@ class ToolRunner:
         if filtered:
             return f"no openings at the times asked in that range, only{others}"
         return "no openings in that range; try later dates"
+
+    def _latest(self) -> str:
+        """The customer's latest message: what a booking, a move or a cancellation must be asked in."""
+        return self.context.customer_texts[0] if self.context.customer_texts else ""
+
+    def _not_asked(self, start: datetime, change: str) -> ToolOutcome:
+        """Refuse a booking or move the customer's latest message did not ask for (a question about a
+        time, a thank-you…): the model should offer the time and ask, and the customer's yes books it."""
+        return ToolOutcome(
+            {
+                "error": f"the customer has not asked to {change}; offer the time and ask "
+                f"(their latest message is not a request or a yes)",
+                "offer": zoned_label(start, self.tz),
+            }
+        )
 
     def _current(self) -> Appointment | None:
         lead = self.context.container.store.load(self.context.lead_id, Lead, self.context.tenant_id)

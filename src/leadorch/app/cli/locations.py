@@ -13,7 +13,12 @@ from leadorch.app.cli import CliError, technicians_sync
 from leadorch.app.cli.tenants import actor_of, add_actor, config_command
 from leadorch.app.config import validation
 from leadorch.app.config.hours import format_days, format_weekly_hours, parse_days, parse_weekly_hours
-from leadorch.app.config.models import STAFF_ALERTS, LocationConfig, SendingWindowConfig
+from leadorch.app.config.models import (
+    DEFAULT_BOOKING_HORIZON_DAYS,
+    STAFF_ALERTS,
+    LocationConfig,
+    SendingWindowConfig,
+)
 from leadorch.app.config.service import ConfigService
 from leadorch.app.crm_health import check_location_exists
 from leadorch.app.senders import refusal_for, senders_lacking
@@ -128,6 +133,12 @@ def _add_location_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--slot-minutes", type=int, metavar="MINUTES", help="slot granularity (default 30)")
     parser.add_argument(
+        "--booking-horizon-days",
+        type=int,
+        metavar="DAYS",
+        help=f"how far ahead customers may book (default {DEFAULT_BOOKING_HORIZON_DAYS})",
+    )
+    parser.add_argument(
         "--sms-from",
         metavar="PHONE",
         help="the number texts are sent from (default LEADORCH_DEFAULT_SMS_FROM or _MESSAGING_SERVICE_SID)",
@@ -158,6 +169,9 @@ def _add(args: argparse.Namespace, config: ConfigService) -> int:
         capacity=1 if args.capacity is None else args.capacity,
         min_lead_minutes=120 if args.min_lead_minutes is None else args.min_lead_minutes,
         slot_granularity_minutes=30 if args.slot_minutes is None else args.slot_minutes,
+        booking_horizon_days=DEFAULT_BOOKING_HORIZON_DAYS
+        if args.booking_horizon_days is None
+        else args.booking_horizon_days,
         sms_from_number=args.sms_from,
         email_from=args.email_from,
         actor=actor_of(args),
@@ -216,6 +230,7 @@ def _update(args: argparse.Namespace, config: ConfigService) -> int:
         capacity=args.capacity,
         min_lead_minutes=args.min_lead_minutes,
         slot_granularity_minutes=args.slot_minutes,
+        booking_horizon_days=args.booking_horizon_days,
         sms_from_number=args.sms_from,
         email_from=args.email_from,
         technician_ids=[] if args.no_technicians else args.technicians,
@@ -315,7 +330,8 @@ def describe_location(location: LocationConfig) -> str:
         f"  special dates: {'; '.join(exceptions) or 'none'}",
         f"  sending window: {_describe_window(location.window)}",
         f"  capacity: {location.capacity} bay(s); min lead time: {location.min_lead_minutes} min; "
-        f"slots every {location.slot_granularity_minutes} min",
+        f"slots every {location.slot_granularity_minutes} min; bookings up to "
+        f"{location.booking_horizon_days} days ahead",
         f"  technicians: {', '.join(location.technician_ids) or 'none listed (capacity counts the bays)'}",
         f"  senders: sms {location.sms_from_number or '(default)'}; email {location.email_from or '(default)'}",
         f"  staff: {'; '.join(_describe_contact(c) for c in location.staff) or 'none'}",

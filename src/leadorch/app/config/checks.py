@@ -41,6 +41,9 @@ def checked_location(location: LocationConfig) -> LocationConfig:
             location.min_lead_minutes, "minimum lead time in minutes", minimum=0, maximum=60 * 24 * 30
         ),
         slot_granularity_minutes=slot_granularity(location.slot_granularity_minutes),
+        booking_horizon_days=validation.whole_number(
+            location.booking_horizon_days, "booking horizon in days", minimum=1, maximum=365
+        ),
         sms_from_number=None
         if location.sms_from_number is None
         else validation.phone(location.sms_from_number, "SMS sender number"),

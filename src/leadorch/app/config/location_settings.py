@@ -18,6 +18,7 @@ from leadorch.app.config import checks, hours, validation
 from leadorch.app.config.changes import EDIT_ATTEMPTS, checked_actor, field_changes
 from leadorch.app.config.errors import ConcurrentEdit, InvalidConfiguration
 from leadorch.app.config.models import (
+    DEFAULT_BOOKING_HORIZON_DAYS,
     DateException,
     LocationConfig,
     SendingWindowConfig,
@@ -53,6 +54,7 @@ class LocationSettings:
         capacity: int = 1,
         min_lead_minutes: int = 120,
         slot_granularity_minutes: int = 30,
+        booking_horizon_days: int = DEFAULT_BOOKING_HORIZON_DAYS,
         sms_from_number: str | None = None,
         email_from: str | None = None,
         actor: str,
@@ -71,6 +73,7 @@ class LocationSettings:
                 capacity=capacity,
                 min_lead_minutes=min_lead_minutes,
                 slot_granularity_minutes=slot_granularity_minutes,
+                booking_horizon_days=booking_horizon_days,
                 sms_from_number=sms_from_number,
                 email_from=email_from,
             )
@@ -89,11 +92,12 @@ class LocationSettings:
         self, tenant_id: str, location_id: str, *, actor: str, **changes: Any
     ) -> LocationConfig:
         """Change any of: name, crm_location_id, time_zone, phone, address, capacity, min_lead_minutes,
-        slot_granularity_minutes, sms_from_number, email_from ("" clears an optional one), technician_ids
+        slot_granularity_minutes, booking_horizon_days, sms_from_number, email_from ("" clears an optional one), technician_ids
         (the bookable technicians' CRM user ids; [] lists none)."""
         editable = {
             "name", "crm_location_id", "time_zone", "phone", "address", "capacity", "min_lead_minutes",
-            "slot_granularity_minutes", "sms_from_number", "email_from", "technician_ids",
+            "slot_granularity_minutes", "booking_horizon_days", "sms_from_number", "email_from",
+            "technician_ids",
         }  # fmt: skip
         unknown = sorted(set(changes) - editable)
         if unknown:

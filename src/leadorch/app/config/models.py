@@ -132,6 +132,10 @@ class StaffContact(msgspec.Struct, frozen=True, kw_only=True):
     alerts: list[StaffAlert] = msgspec.field(default_factory=list)
 
 
+DEFAULT_BOOKING_HORIZON_DAYS = 60
+"""Bookings are taken up to this many days ahead unless the location says otherwise."""
+
+
 class LocationConfig(msgspec.Struct, frozen=True, kw_only=True):
     """One shop: where it is, when it is open, how many bays it has, whom to alert."""
 
@@ -148,6 +152,8 @@ class LocationConfig(msgspec.Struct, frozen=True, kw_only=True):
     capacity: int = 1
     min_lead_minutes: int = 120
     slot_granularity_minutes: int = 30
+    # How far ahead the customer may book: a slot starts at most this many days from now.
+    booking_horizon_days: int = DEFAULT_BOOKING_HORIZON_DAYS
     # The bookable technicians (CRM user ids): when listed, a slot needs one of them free and the booking
     # is assigned to them; when empty, `capacity` counts the bays.
     technician_ids: list[str] = msgspec.field(default_factory=list)
@@ -172,6 +178,11 @@ class LocationConfig(msgspec.Struct, frozen=True, kw_only=True):
             end=time.fromisoformat(self.window.end),
             days=frozenset(day_index(day) for day in self.window.days),
         )
+
+    @property
+    def booking_horizon(self) -> timedelta:
+        """How far ahead of now the latest bookable slot may start."""
+        return timedelta(days=self.booking_horizon_days)
 
     @property
     def min_lead(self) -> timedelta:

@@ -247,13 +247,14 @@ class ConfigRepository:
             try:
                 cur.execute(
                     f"INSERT INTO config_locations ({rows.LOCATION_COLUMNS}) VALUES "
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (
                         *rows.location_values(stored),
                         1,
                         rows.iso(now),
                         rows.iso(now),
                         rows.json_text(stored.technician_ids),
+                        stored.booking_horizon_days,
                     ),
                 )
             except IntegrityViolation:
@@ -275,11 +276,12 @@ class ConfigRepository:
                 "UPDATE config_locations SET name = %s, crm_location_id = %s, time_zone = %s, phone = %s, "
                 "address = %s, weekly_hours = %s, exceptions = %s, sending_window = %s, capacity = %s, "
                 "min_lead_minutes = %s, slot_granularity_minutes = %s, staff = %s, sms_from_number = %s, "
-                "email_from = %s, technician_ids = %s, version = version + 1, updated_at = %s "
-                "WHERE tenant_id = %s AND location_id = %s AND version = %s RETURNING version",
+                "email_from = %s, technician_ids = %s, booking_horizon_days = %s, version = version + 1, "
+                "updated_at = %s WHERE tenant_id = %s AND location_id = %s AND version = %s RETURNING version",
                 (
                     *rows.location_values(location)[2:],
                     rows.json_text(location.technician_ids),
+                    location.booking_horizon_days,
                     rows.iso(now),
                     location.tenant_id,
                     location.location_id,

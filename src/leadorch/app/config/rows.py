@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from leadorch.app.config.models import (
+    DEFAULT_BOOKING_HORIZON_DAYS,
     DEFAULT_CATALOG_GENERIC_WORDS,
     CatalogEntry,
     DateException,
@@ -30,7 +31,7 @@ TENANT_COLUMNS = (
 LOCATION_COLUMNS = (
     "tenant_id, location_id, name, crm_location_id, time_zone, phone, address, weekly_hours, exceptions, "
     "sending_window, capacity, min_lead_minutes, slot_granularity_minutes, staff, sms_from_number, email_from, "
-    "version, created_at, updated_at, technician_ids"
+    "version, created_at, updated_at, technician_ids, booking_horizon_days"
 )
 CATALOG_COLUMNS = (
     "s.service_id, s.name, s.description, s.duration_minutes, s.price_cents, p.price_cents, s.bookable, "
@@ -126,6 +127,7 @@ def location_from_row(row: Sequence[Any]) -> LocationConfig:
         created_at=datetime.fromisoformat(row[17]),
         updated_at=datetime.fromisoformat(row[18]),
         technician_ids=[] if row[19] is None else msgspec.json.decode(row[19], type=list[str]),
+        booking_horizon_days=DEFAULT_BOOKING_HORIZON_DAYS if row[20] is None else int(row[20]),
     )
 
 

@@ -47,6 +47,7 @@ SCHEMA: list[str] = [
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         technician_ids TEXT,
+        booking_horizon_days INTEGER,
         PRIMARY KEY (tenant_id, location_id),
         UNIQUE (tenant_id, crm_location_id)
     )""",
@@ -94,4 +95,5 @@ SCHEMA: list[str] = [
 ADDED_COLUMNS: list[tuple[str, str, str]] = [
     ("config_tenants", "catalog_generic_words", "TEXT"),  # NULL: the default words
     ("config_locations", "technician_ids", "TEXT"),  # NULL: none listed, capacity counts the bays
+    ("config_locations", "booking_horizon_days", "INTEGER"),  # NULL: the default (60 days)
 ]

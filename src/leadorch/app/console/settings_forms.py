@@ -38,6 +38,7 @@ _LOCATION_FIELDS = {
     "capacity": "capacity",
     "minimum lead time": "min_lead_minutes",
     "slot granularity": "slot_granularity_minutes",
+    "booking horizon": "booking_horizon_days",
     "technician": "technician_ids",
 }
 _WINDOW_FIELDS = {"sending window start": "start", "sending window end": "end", "sending window days": "days"}
@@ -146,7 +147,10 @@ def save_location(
         ("capacity", "capacity (bays)"),
         ("min_lead_minutes", "minimum lead time in minutes"),
         ("slot_granularity_minutes", "slot granularity in minutes"),
+        ("booking_horizon_days", "booking horizon in days"),
     ):
+        if name == "booking_horizon_days" and name not in form:  # a page from before the field existed
+            continue
         number, problem = _whole(one(form, name), words)
         if problem:
             problems[name] = problem

@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from leadorch.app.bootstrap import Container
 from leadorch.app.config.errors import InvalidConfiguration
 from leadorch.app.config.models import (
+    DEFAULT_BOOKING_HORIZON_DAYS,
     AuditEntry,
     CatalogEntry,
     LocationConfig,
@@ -107,6 +108,7 @@ class LocationCreate(msgspec.Struct, frozen=True, kw_only=True):
     capacity: int = 1
     min_lead_minutes: int = 120
     slot_granularity_minutes: int = 30
+    booking_horizon_days: int = DEFAULT_BOOKING_HORIZON_DAYS
     sms_from_number: str | None = None
     email_from: str | None = None
 
@@ -122,6 +124,7 @@ class LocationUpdate(msgspec.Struct, frozen=True, kw_only=True):
     capacity: int | None = None
     min_lead_minutes: int | None = None
     slot_granularity_minutes: int | None = None
+    booking_horizon_days: int | None = None
     sms_from_number: str | None = None
     email_from: str | None = None
     # The bookable technicians' ShopMonkey user ids ([] lists none: capacity counts the bays).
@@ -361,6 +364,7 @@ class LocationsController(Controller):
             capacity=data.capacity,
             min_lead_minutes=data.min_lead_minutes,
             slot_granularity_minutes=data.slot_granularity_minutes,
+            booking_horizon_days=data.booking_horizon_days,
             sms_from_number=data.sms_from_number,
             email_from=data.email_from,
             actor=access.actor,
