@@ -106,17 +106,27 @@ def test_a_persons_reply_about_being_away_still_stops_the_cadence(
     assert touch_world.schedule(schedule_id).is_stopped
 
 
-def test_a_bounce_from_the_mail_system_changes_no_lead(
+def test_a_bounce_is_kept_on_the_lead_it_could_not_reach_and_changes_nothing_else(
     touch_world: TouchWorld, touch_client: TestClient
 ) -> None:
     lead_id, schedule_id = started_lead(touch_world)
 
     answer = post_email(touch_client, touch_world, a_bounce(touch_world.email), envelope_from="")
 
-    assert answer == {"status": "unmatched", "intent": "auto_reply", "auto_reply": "delivery_failure"}
-    assert touch_world.lead(lead_id).status is LeadStatus.CONTACTING
-    assert touch_world.lead(lead_id).can_contact(Channel.EMAIL)
+    assert answer == {"status": "recorded", "intent": "auto_reply", "auto_reply": "delivery_failure"}
+    lead = touch_world.lead(lead_id)
+    assert lead.status is LeadStatus.CONTACTING and lead.can_contact(Channel.EMAIL)
     assert touch_world.schedule(schedule_id).is_active
+    said = timeline(touch_client, touch_world, lead_id)
+    assert any(line.startswith("Not an answer: a delivery failure notice came by email") for line in said), (
+        said
+    )
+
+
+def test_a_bounce_about_nobody_we_know_is_ignored(touch_world: TouchWorld, touch_client: TestClient) -> None:
+    answer = post_email(touch_client, touch_world, a_bounce("someone.else@example.net"), envelope_from="")
+
+    assert answer == {"status": "unmatched", "intent": "auto_reply", "auto_reply": "delivery_failure"}
 
 
 def test_an_automatic_answer_that_mentions_unsubscribing_is_no_opt_out(

@@ -6,7 +6,13 @@ from datetime import date
 
 import pytest
 
-from leadorch.domain.auto_reply import AutoReply, AutoReplyKind, email_auto_reply, sms_auto_reply
+from leadorch.domain.auto_reply import (
+    AutoReply,
+    AutoReplyKind,
+    email_auto_reply,
+    failed_recipients,
+    sms_auto_reply,
+)
 
 TODAY = date(2026, 12, 3)  # a Thursday
 CUSTOMER = "jane.doe@example.com"
@@ -173,6 +179,15 @@ def test_a_bounce_is_never_read_for_a_return_day() -> None:
     )
 
     assert found == AutoReply(AutoReplyKind.DELIVERY_FAILURE, "a delivery status report")
+
+
+def test_a_bounce_names_whom_it_could_not_reach() -> None:
+    assert failed_recipients({"X-Failed-Recipients": "Jane.Doe@Example.com"}, "to bob@example.com") == [
+        "jane.doe@example.com"
+    ]
+    text = "Your message to jane@example.com couldn't be delivered.\nOriginal: jane@example.com, hello@shop.example"
+    assert failed_recipients({}, text) == ["jane@example.com", "hello@shop.example"]
+    assert failed_recipients({}, "The mailbox is full.") == []
 
 
 def test_a_ticket_acknowledgement_is_an_auto_response_with_no_hold() -> None:

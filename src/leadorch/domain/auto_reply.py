@@ -23,6 +23,9 @@ A message with one of these signs whose subject or text reads like an absence ("
 "on vacation", "back on Monday", …) is an `out_of_office`, and `returns_on` is the day it names
 (`return_date`). Delivery failures are never read for a return date.
 
+A bounce comes from the mail system, not the customer: `failed_recipients` says whom it is about, so
+it can still be kept on that customer's lead.
+
 **Headers first.** Without any sign the message is a person's, whatever it says: a customer writing
 "I'm out of town until the 14th, can I book after?" is answering, and a shop wants that answer in
 front of the assistant or its staff, not filed away as a robot's. A body alone never makes an email an
@@ -147,6 +150,7 @@ SMS_AUTO_REPLIES: tuple[tuple[re.Pattern[str], AutoReplyKind, str], ...] = tuple
         (r"^\W*(?:\[\s*)?(?:auto[- ]?reply|auto[- ]?response|automatic reply|automated (?:reply|response|message))\b|\bthis is an? (?:automated|automatic) (?:reply|response|message|text)\b", AutoReplyKind.AUTO_RESPONSE, "a text marked as automatic"),
     )
 )  # fmt: skip
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 
 
@@ -183,6 +187,14 @@ def sms_auto_reply(body: str, *, today: date) -> AutoReply | None:
                 return _absence(kind, sign, body, today)
             return AutoReply(kind, sign)
     return None
+
+
+def failed_recipients(headers: Mapping[str, str], text: str) -> list[str]:
+    """Whom a bounce says our message did not reach, lower-cased: the `X-Failed-Recipients` header
+    (Exim's and Gmail's) or else every address its human-readable text names, in order, once each."""
+    folded = {name.lower(): value for name, value in headers.items()}
+    source = folded.get("x-failed-recipients") or text
+    return list(dict.fromkeys(address.lower() for address in _ADDRESS.findall(source)))
 
 
 def _email_sign(

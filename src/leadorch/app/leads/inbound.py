@@ -35,7 +35,13 @@ from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.leads import use_cases
 from leadorch.app.leads.lookup import LeadMatch, leads_by_email, leads_by_phone
 from leadorch.app.senders import senders_for
-from leadorch.domain.auto_reply import AutoReply, email_auto_reply, sms_auto_reply
+from leadorch.domain.auto_reply import (
+    AutoReply,
+    AutoReplyKind,
+    email_auto_reply,
+    failed_recipients,
+    sms_auto_reply,
+)
 from leadorch.domain.errors import DomainError
 from leadorch.domain.reply_intent import ReplyIntent, classify_reply
 from leadorch.domain.values import Channel
@@ -122,6 +128,10 @@ def handle_inbound_email(
         today=_today(container, leads),
     )
     if machine is not None:
+        if not leads and machine.kind is AutoReplyKind.DELIVERY_FAILURE:
+            # A bounce comes from the mail system: it belongs to the customer it could not reach.
+            for address in failed_recipients(headers or {}, text)[:5]:
+                leads += leads_by_email(container.db, address)
         return _auto_reply(container, leads, Channel.EMAIL, machine, text)
     intent = classify_reply(text)
     if intent is ReplyIntent.OPT_OUT:
