@@ -11,7 +11,6 @@ the catalog: no tool input can carry a price, a discount or another customer's i
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -42,6 +41,7 @@ from leadorch.domain.booking_request import asks_to_book
 from leadorch.domain.errors import DomainError
 from leadorch.domain.instants import first_instant_at_or_after, instant_at, zone
 from leadorch.domain.lead import Lead
+from leadorch.domain.service_match import ServiceMatch, match_services
 
 if TYPE_CHECKING:
     from leadorch.app.bootstrap import Container
@@ -148,8 +148,23 @@ class ToolRunner:
                 # the words that do not tell this shop's services apart, so a reader (the offline
                 # assistant) matches "the premium one" on the words that do
                 "generic_words": sorted(self.context.generic_words),
+                "asked_for": self._asked_for(),
             }
         )
+
+    def _asked_for(self) -> dict[str, Any]:
+        """What the customer asked a quote for, the service it names (if one) and what it rules out, so
+        "all windows except windshield" is never quoted the windshield."""
+        request = " ".join(self.context.requested)
+        match = self._match(request, self.context.catalog)
+        ruled_out = self._ruled_out()
+        return {
+            "quote_request": request,
+            "service_id": match.named if match.named not in ruled_out else None,
+            "ruled_out": [
+                entry.service_id for entry in self.context.catalog if entry.service_id in ruled_out
+            ],
+        }
 
     def find_slots(self, request: FindSlots) -> ToolOutcome:
         """The free times the question asks about: the days, then the times of day, then the few to show.
@@ -284,31 +299,56 @@ class ToolRunner:
     # --------------------------------------------------------------------------------- services
 
     def _services(self, ids: list[str] | UnsetType, service: str | UnsetType) -> list[CatalogEntry]:
-        """The services a slot search or booking is for (see the order of the fallbacks below)."""
+        """The services a slot search or booking is for (see the order of the fallbacks below); never
+        one the customer ruled out ("all windows except windshield") nor one not bookable online."""
         if ids is not UNSET:
-            return [self._bookable(self._known(i)) for i in dict.fromkeys(ids)]
+            return [self._bookable(self._wanted(self._known(i))) for i in dict.fromkeys(ids)]
         if service is not UNSET:
-            return [self._bookable(self._named(service))]
+            return [self._bookable(self._wanted(self._named(service)))]
+        ruled_out = self._ruled_out()
         previous = [self._by_id.get(i) for i in self.context.previous_service_ids]
-        if previous and all(entry is not None and entry.bookable for entry in previous):
+        if previous and all(e is not None and e.bookable and e.service_id not in ruled_out for e in previous):
             return [entry for entry in previous if entry is not None]
-        bookable = [entry for entry in self.context.catalog if entry.bookable]
+        bookable = [e for e in self.context.catalog if e.bookable and e.service_id not in ruled_out]
         for said in self.context.customer_texts:
             # The customer named it, even if the model did not pass it on ("how much is the premium?",
             # then "any time Friday?"): the most recent message naming exactly one service decides.
-            named = _best_match(said, bookable, self.context.generic_words)
+            named = self._match(said, bookable).named
             if named is not None:
-                return [named]
-        asked = " ".join(self.context.requested).lower()
-        mentioned = [entry for entry in bookable if entry.name.lower() in asked]
-        if len(mentioned) == 1:
-            return mentioned
+                return [self._by_id[named]]
+        asked = self._match(" ".join(self.context.requested), bookable)
+        if asked.named is not None:
+            return [self._by_id[asked.named]]
         if len(bookable) == 1:
             return bookable
         raise InvalidToolInput(
             "which service is it for? We can book these online: "
             + ", ".join(entry.name for entry in bookable)
         )
+
+    def _match(self, text: str, entries: list[CatalogEntry]) -> ServiceMatch:
+        names = {entry.service_id: entry.name for entry in entries}
+        return match_services(text, names, self.context.generic_words)
+
+    def _ruled_out(self) -> frozenset[str]:
+        """The services the customer ruled out ("except windshield"), in their messages or their quote
+        request, unless a newer message names the service again."""
+        decided: dict[str, bool] = {}
+        for text in (*self.context.customer_texts, " ".join(self.context.requested)):
+            match = self._match(text, self.context.catalog)
+            for service_id in match.excluded:
+                decided.setdefault(service_id, True)
+            if match.named is not None:
+                decided.setdefault(match.named, False)
+        return frozenset(service_id for service_id, out in decided.items() if out)
+
+    def _wanted(self, entry: CatalogEntry) -> CatalogEntry:
+        if entry.service_id in self._ruled_out():
+            raise InvalidToolInput(
+                f"the customer ruled out {entry.name} (they asked for other work, not this one); use the "
+                "service they asked for, or ask which one they mean"
+            )
+        return entry
 
     def _known(self, service_id: str) -> CatalogEntry:
         entry = self._by_id.get(service_id)
@@ -327,19 +367,24 @@ class ToolRunner:
         return entry
 
     def _named(self, name: str) -> CatalogEntry:
+        """The service the model named: by its exact name, else the one its words name (what the
+        customer ruled out does not count: "ceramic tint" is not the windshield's for "except
+        windshield")."""
         wanted = " ".join(name.lower().split())
         if not wanted:
             raise InvalidToolInput("service must name a service")
         for entry in self.context.catalog:
             if entry.name.lower() == wanted:
                 return entry
-        containing = [e for e in self.context.catalog if wanted in e.name.lower() or e.name.lower() in wanted]
+        ruled_out = self._ruled_out()
+        possible = [e for e in self.context.catalog if e.service_id not in ruled_out]
+        containing = [e for e in possible if wanted in e.name.lower() or e.name.lower() in wanted]
         if len(containing) == 1:
             return containing[0]
-        best = _best_match(wanted, self.context.catalog, self.context.generic_words)
+        best = self._match(wanted, possible).named
         if best is not None:
-            return best
-        names = ", ".join(entry.name for entry in self.context.catalog)
+            return self._by_id[best]
+        names = ", ".join(entry.name for entry in possible)
         raise InvalidToolInput(f"there is no single service called {name!r}; the services are: {names}")
 
     # ------------------------------------------------------------------------------------- times
@@ -523,18 +568,6 @@ class ToolRunner:
     def _current(self) -> Appointment | None:
         lead = self.context.container.store.load(self.context.lead_id, Lead, self.context.tenant_id)
         return self.booking.current_appointment(self.context.tenant_id, lead)
-
-
-def _best_match(text: str, catalog: list[CatalogEntry], generic: frozenset[str]) -> CatalogEntry | None:
-    """The one service whose distinctive words `text` uses most (None when none, or a tie)."""
-    words = {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in generic}
-    scored = sorted(
-        ((len(words & set(re.findall(r"[a-z0-9]+", e.name.lower()))), e) for e in catalog),
-        key=lambda pair: -pair[0],
-    )
-    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
-        return scored[0][1]
-    return None
 
 
 @dataclass(frozen=True)
