@@ -1,7 +1,10 @@
 /*
  * The customer chat page. It opens a chat session with the token in the link (/chat/{token}), shows the
  * transcript, and sends what the customer types. Slot choices are buttons that send a booking message
- * carrying the slot's exact start, so the assistant never has to guess which time was meant.
+ * carrying the slot's exact start, so the assistant never has to guess which time was meant. Once a
+ * booking or a move is made, the buttons of the earlier offers are spent (disabled for good): a tap on an
+ * old offer must not book a second time. Each reply takes the focus, so a keyboard or screen-reader user
+ * lands on what the assistant just said.
  *
  * API: POST /api/chat/sessions {token} -> 201 session; POST /api/chat/sessions/{id}/messages {text} -> 200
  * {reply}; errors are {detail}.
@@ -145,6 +148,25 @@
     page.scroller.scrollTop = page.scroller.scrollHeight;
   }
 
+  function isSpent(button) {
+    const group = button.closest(".slots");
+    return Boolean(group && group.classList.contains("spent"));
+  }
+
+  // A booking or a move was made: every time offered before it is spent.
+  function spendOffers() {
+    for (const group of page.transcript.querySelectorAll(".slots:not(.spent)")) {
+      group.classList.add("spent");
+      group.setAttribute("aria-label", "Times offered earlier (no longer available here)");
+      for (const button of group.querySelectorAll(".slot-button")) button.disabled = true;
+    }
+  }
+
+  function booksOrMoves(appointment) {
+    const status = String((appointment && appointment.status) || "").toLowerCase();
+    return Boolean(appointment) && STATUS_WORDS[status] !== "Cancelled";
+  }
+
   function slotButtons(slots) {
     const group = make("div", "slots");
     group.setAttribute("role", "group");
@@ -184,6 +206,7 @@
     const customer = item.role === "customer";
     const entry = make("li", "msg " + (customer ? "customer" : "assistant"));
     const text = customer ? readable(item.text) : String(item.text || "");
+    if (!customer && booksOrMoves(item.appointment)) spendOffers();
     if (item.by) entry.append(make("span", "by", item.by));  // a person at the shop wrote this one
     if (text) entry.append(make("div", "bubble", text));
     if (!customer && Array.isArray(item.slots) && item.slots.length) entry.append(slotButtons(item.slots));
@@ -197,6 +220,13 @@
     page.transcript.append(entry);
     scrollToEnd();
     return entry;
+  }
+
+  // The new message takes the focus (not tabbable itself), so it is read out and the keyboard starts there.
+  function focusOn(entry) {
+    entry.tabIndex = -1;
+    entry.focus({ preventScroll: true });
+    scrollToEnd();
   }
 
   function showWelcome(firstName) {
@@ -230,7 +260,9 @@
   function setBusy(busy) {
     state.busy = busy;
     page.typing.hidden = !busy;
-    for (const button of page.transcript.querySelectorAll(".slot-button")) button.disabled = busy || state.closed;
+    for (const button of page.transcript.querySelectorAll(".slot-button")) {
+      button.disabled = busy || state.closed || isSpent(button);
+    }
     refreshSend();
     if (busy) scrollToEnd();
   }
@@ -273,6 +305,7 @@
     if (!transcript.length) showWelcome(session.first_name);
     for (const item of transcript) showMessage(item);
     if (session.appointment && !state.shownAppointments.has(session.appointment.id)) {
+      if (booksOrMoves(session.appointment)) spendOffers();
       const entry = make("li", "msg assistant");
       entry.append(appointmentCard(session.appointment));
       page.transcript.append(entry);
@@ -294,7 +327,7 @@
       const answer = await postJson(url, { text: words });
       mine.classList.remove("pending");
       setBusy(false);
-      if (answer && answer.reply) showMessage(answer.reply);
+      if (answer && answer.reply) focusOn(showMessage(answer.reply));
     } catch (error) {
       mine.remove();
       if (!page.input.value.trim() && !words.startsWith("Book ")) {
