@@ -122,6 +122,15 @@ async def test_a_tool_use_reply_becomes_tool_calls(
     assert turn.wants_tools
 
 
+async def test_a_tool_input_that_is_not_an_object_is_passed_on_as_sent(
+    assistant: AnthropicAssistant, api: FakeMessagesApi
+) -> None:
+    # The tool runner answers it with an error the model can correct; coercing it here failed the turn.
+    api.reply_with_tool_use("find_slots", ["2026-11-27"])  # type: ignore[arg-type]
+    turn = await assistant.respond(SYSTEM, [ChatMessage.user("anything Friday?")], TOOL_SPECS)
+    assert [call.input for call in turn.tool_calls] == [["2026-11-27"]]
+
+
 async def test_tool_results_go_back_in_the_next_user_message_and_the_reply_uses_them(
     assistant: AnthropicAssistant, api: FakeMessagesApi
 ) -> None:
