@@ -47,6 +47,9 @@ CASES = [
     ("no, the 3pm one", CONFIRMATION),
     ("yes, cancel it", CONFIRMATION),
     ("sí", CONFIRMATION),
+    ("Y", CONFIRMATION),
+    ("👍", CONFIRMATION),
+    ("YES", CONFIRMATION),
     ("Sí, perfecto", CONFIRMATION),
     # questions
     ("is 2pm booked?", QUESTION),

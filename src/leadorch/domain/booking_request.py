@@ -129,6 +129,7 @@ RULES: tuple[Rule, ...] = (
     _rule(BookingIntent.QUESTION, r"\?$|^(?:can|could|would|will|should|may)\b", "2pm?"),
     # Yes, and picking one of the times offered.
     _rule(BookingIntent.CONFIRMATION, rf"^(?:{_AFFIRMATIVE})\b", "yes"),
+    _rule(BookingIntent.CONFIRMATION, r"^(?:y|👍|👌|✅|🙌)[\s.!]*$", "👍"),
     _rule(
         BookingIntent.CONFIRMATION,
         rf"\b(?:the |that |this )?(?:{_ORDINAL}|{_WHEN}(?:\s\w+)?) "
