@@ -7,6 +7,7 @@ and "go to definition" on the name's module in `pytest_plugins` finds it; no tes
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,3 +86,18 @@ def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
             "REDIS_URL",
         ):
             monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _process_logging_undone() -> Iterator[None]:
+    """A test that runs `serve`/`worker`/`demo` in-process configures the root logger on its captured
+    stderr; left in place, the next tests' log lines would go to that closed stream (a "Logging error"
+    on their own stderr). Pytest's own capture handlers are subclasses, and stay."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(False)

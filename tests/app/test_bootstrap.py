@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from tests.support.leads import a_lead
@@ -11,6 +15,7 @@ from leadorch.adapters.offline_assistant import OfflineAssistant
 from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.chat.rate_limits import ChatRateLimits
 from leadorch.app.crm import shopmonkey_clients
+from leadorch.app.messaging import NoMessaging
 from leadorch.app.settings import load_settings
 from leadorch.ports.messaging import EmailMessage, SendReceipt, SmsMessage
 
@@ -101,3 +106,34 @@ def test_a_failing_reaction_is_logged_and_the_save_stands(
         ]
     finally:
         container.close()
+
+
+def test_a_process_that_sends_nothing_starts_no_stand_in_and_refuses_a_send(sqlite_url: str) -> None:
+    container = bootstrap(load_settings({}, database_url=sqlite_url), messaging=False)
+    try:
+        assert container.standins is None
+        with pytest.raises(NoMessaging):
+            container.messenger.send_sms(SmsMessage(to="+16195550100", body="hello", idempotency_key="k"))
+    finally:
+        container.close()
+    with pytest.raises(ValueError):
+        bootstrap(load_settings({}, database_url=sqlite_url), sends_messages=True, messaging=False)
+
+
+def test_an_operator_command_imports_no_provider_sdk_and_no_web_stack(tmp_path: Path) -> None:
+    """`leadorch projections status` is cheap to start: ten at once must not time out under load."""
+    script = (
+        "import sys\n"
+        "from leadorch.app.cli import main\n"
+        "assert main(['projections', 'status']) == 0\n"
+        "heavy = ('twilio', 'sendgrid', 'litestar', 'uvicorn', 'anthropic', 'leadorch.adapters.standins')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
+    )
+    env = {"PATH": os.environ["PATH"], "DATABASE_URL": f"sqlite:///{tmp_path / 'events.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert "stand-in" not in done.stderr

@@ -33,6 +33,7 @@ from leadorch.app.ingestion.service import IngestionService
 from leadorch.app.ingestion.tenancy import WebhookSecrets
 from leadorch.app.links import LinkSigner
 from leadorch.app.messaging import (
+    SendsNothing,
     StandIns,
     build_messenger,
     check_messaging_settings,
@@ -144,6 +145,7 @@ def bootstrap(
     chat_rate_limits: ChatRateLimits | None = None,
     recipients: RecipientLocator | None = None,
     sends_messages: bool = False,
+    messaging: bool = True,
 ) -> Container:
     """Build the container for `settings` (default: from the environment) and create missing tables.
 
@@ -151,7 +153,12 @@ def bootstrap(
     `sends_messages`: the process will contact customers (`serve`, `worker`); a deployment without
     messaging credentials is then refused with `SettingsError` (see `app/messaging.py`). Operator
     commands (tenants, audit, projections) run regardless.
+    `messaging=False`: the process sends nothing (those operator commands): no provider SDK is imported
+    and no stand-in starts, which cost such a command more than its own work; `container.messenger` is
+    `SendsNothing`, which refuses every send, and `container.standins` is None.
     """
+    if sends_messages and not messaging:
+        raise ValueError("a process that sends messages needs messaging")
     settings = settings or load_settings()
     if sends_messages:
         check_deployment_secrets(settings)  # no demo or placeholder secret opens a real deployment
@@ -169,11 +176,11 @@ def bootstrap(
 
     config = ConfigService(ConfigRepository(db, SecretBox(settings.secret_key), clock))
     standins: StandIns | None = None
-    if missing_messaging_settings(settings):
+    if messaging and missing_messaging_settings(settings):
         standins = start_standins(settings, config)
         closers.append(standins.stop)
     if messenger is None:
-        messenger = build_messenger(settings, standins)
+        messenger = build_messenger(settings, standins) if messaging else SendsNothing()
     if crm is None:
         crm = shopmonkey_clients(settings.shopmonkey_base_url)
     closers.append(crm.close)

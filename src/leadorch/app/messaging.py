@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from leadorch.adapters.sendgrid import SendGridEmailSender
-from leadorch.adapters.twilio import TwilioSmsSender
 from leadorch.app.senders import every_location
 from leadorch.app.settings import ENV_NAMES, Settings, SettingsError
 from leadorch.ports.messaging import EmailMessage, EmailSender, Messenger, SendReceipt, SmsMessage, SmsSender
@@ -56,6 +54,34 @@ class ChannelMessenger:
 
     def check_sms_credentials(self) -> None:
         self.sms.check_sms_credentials()
+
+
+class NoMessaging(RuntimeError):
+    """Raised by `SendsNothing`: this process was built to send nothing (a wiring mistake, not a delivery error)."""
+
+
+@dataclass(frozen=True)
+class SendsNothing:
+    """The `Messenger` of a process that sends nothing (`bootstrap(messaging=False)`: operator commands).
+
+    Such a command (projections, audit, configuration) needs neither the providers' SDKs nor the
+    stand-ins, which cost it more than its own work; a send reaching it is a wiring mistake, refused.
+    """
+
+    def _refuse(self) -> NoReturn:
+        raise NoMessaging("this process was built without messaging (bootstrap(messaging=False))")
+
+    def send_email(self, msg: EmailMessage) -> SendReceipt:
+        self._refuse()
+
+    def send_sms(self, msg: SmsMessage) -> SendReceipt:
+        self._refuse()
+
+    def check_email_credentials(self) -> None:
+        self._refuse()
+
+    def check_sms_credentials(self) -> None:
+        self._refuse()
 
 
 def check_provider_credentials(messenger: Messenger, provider: str) -> None:
@@ -129,7 +155,14 @@ def twilio_auth_token(container: Container) -> str | None:
 
 
 def build_messenger(settings: Settings, standins: StandIns | None) -> Messenger:
-    """The real providers where credentials are set, the stand-ins (`standins`) for the rest."""
+    """The real providers where credentials are set, the stand-ins (`standins`) for the rest.
+
+    The providers' SDKs are imported here, not with this module: a process that sends nothing (an
+    operator command, `bootstrap(messaging=False)`) never pays for them.
+    """
+    from leadorch.adapters.sendgrid import SendGridEmailSender
+    from leadorch.adapters.twilio import TwilioSmsSender
+
     timeout = settings.provider_timeout_seconds  # past it, a send is unconfirmed: never retried
     to_standins: list[str] = []
     if settings.sendgrid_api_key:

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from leadorch.app.cli import CliError
     from leadorch.app.eventstore.store import NotFound
 
-    container = bootstrap()
+    container = bootstrap(messaging=False)  # sends nothing: no provider SDK, no stand-ins
     try:
         history = lead_history(container.store, args.lead_id, tenant_id=args.tenant, full=args.full)
     except NotFound as exc:

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from leadorch.app.ingestion.catalog import sync_catalog
     from leadorch.ports.crm import CrmError
 
-    container = bootstrap()
+    container = bootstrap(messaging=False)  # sends nothing: no provider SDK, no stand-ins
     try:
         result = sync_catalog(container, args.tenant, actor=actor_of(args))
     except (ConfigError, CrmError) as exc:

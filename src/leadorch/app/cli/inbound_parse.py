@@ -27,7 +27,7 @@ def _run(args: argparse.Namespace) -> int:
     from leadorch.app.config.errors import ConfigNotFound
     from leadorch.app.inbound_parse import inbound_parse_setup
 
-    container = bootstrap()
+    container = bootstrap(messaging=False)  # sends nothing: no provider SDK, no stand-ins
     try:
         tenants = [args.tenant] if args.tenant else [t.tenant_id for t in container.config.tenants()]
         if not tenants:

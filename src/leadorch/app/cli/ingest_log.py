@@ -35,7 +35,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if not 1 <= args.limit <= 1000:
         raise CliError(f"--limit must be between 1 and 1000, not {args.limit}")
-    container = bootstrap()
+    container = bootstrap(messaging=False)  # sends nothing: no provider SDK, no stand-ins
     try:
         try:
             lines = ingest_lines(container, args)

@@ -46,7 +46,7 @@ def _run(action: Any) -> Any:
         from leadorch.app.eventstore.store import ConcurrencyConflict, NotFound
         from leadorch.domain.errors import DomainError
 
-        container = bootstrap()
+        container = bootstrap(messaging=False)  # sends nothing: no provider SDK, no stand-ins
         try:
             print(action(container, args))
             return 0

@@ -148,7 +148,7 @@ def _container() -> Iterator[Any]:
     """The application container for one command, closed afterwards."""
     from leadorch.app.bootstrap import bootstrap
 
-    container = bootstrap()
+    container = bootstrap(messaging=False)  # sends nothing: no provider SDK, no stand-ins
     try:
         yield container
     finally:

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not 1 <= args.days <= 366:
         raise CliError(f"--days must be between 1 and 366, not {args.days}")
-    container = bootstrap()
+    container = bootstrap(messaging=False)  # sends nothing: no provider SDK, no stand-ins
     where = f"{args.tenant_id}/{args.location_id}"
     try:
         config = container.config

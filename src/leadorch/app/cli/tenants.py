@@ -35,7 +35,7 @@ def config_command(handler: Handler) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from leadorch.app.bootstrap import bootstrap
 
-        container = bootstrap()
+        container = bootstrap(messaging=False)  # sends nothing: no provider SDK, no stand-ins
         try:
             return int(handler(args, container.config) or 0)
         except (ConfigError, DomainError) as error:
