@@ -85,6 +85,21 @@ def test_a_booking_request_or_a_yes_books(chat_world: ChatWorld, request_or_yes:
     assert chat_world.lead().status is LeadStatus.BOOKED
 
 
+def test_the_slot_button_the_customer_pressed_decides_the_time(chat_world: ChatWorld) -> None:
+    button = "Book Fri Nov 27, 10:00 AM PST (2026-11-27T10:00:00-08:00)"
+    tools = tools_for(chat_world, said=(button,))
+
+    other = tools.run("book_appointment", {"start": "2026-11-27T12:00:00-08:00", "service_ids": [PREMIUM]})
+    pressed = tools.run("book_appointment", BOOK_FRIDAY)
+
+    assert error_of(other.result) == (
+        "the customer pressed the button for Fri Nov 27, 10:00 AM PST; use that slot's start, "
+        "2026-11-27T10:00:00-08:00"
+    )
+    assert pressed.result["appointment"]["start"] == FRIDAY_10AM
+    assert len(chat_world.events("Appointment.Booked")) == 1
+
+
 def test_after_the_question_the_customers_yes_books_the_offered_time(chat_world: ChatWorld) -> None:
     script(
         chat_world,

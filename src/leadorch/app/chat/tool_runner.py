@@ -11,6 +11,7 @@ the catalog: no tool input can carry a price, a discount or another customer's i
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,8 @@ DEFAULT_SEARCH = timedelta(days=14)
 MAX_SEARCH = timedelta(days=31)
 ALTERNATIVES_SEARCH = timedelta(days=7)
 MAX_QUESTION_CHARS = 1000
+_SLOT_BUTTON = re.compile(r"\((\d{4}-\d{2}-\d{2}T[^()]+)\)\s*$")
+"""The start a slot button's message ends with: "Book Fri Nov 27, 10:00 AM PST (2026-11-27T10:00:00-08:00)"."""
 MAX_DISTANCE = timedelta(days=3 * 366)
 """Instants further than this from now are not dates a customer means (and may overflow the arithmetic)."""
 
@@ -227,6 +230,8 @@ class ToolRunner:
         start = self._instant(request.start, "start")
         if not asks_to_book(self._latest()):
             return self._not_asked(start, "book")
+        if (picked := self._picked()) is not None and picked != start:
+            return self._other_pick(picked)
         services = self._services(request.service_ids, UNSET)
         try:
             appointment = self.booking.book(
@@ -247,6 +252,8 @@ class ToolRunner:
         start = self._instant(request.start, "start")
         if not asks_to_book(self._latest()):
             return self._not_asked(start, "move the appointment")
+        if (picked := self._picked()) is not None and picked != start:
+            return self._other_pick(picked)
         try:
             appointment = self.booking.reschedule(
                 tenant_id=self.context.tenant_id,
@@ -553,6 +560,23 @@ class ToolRunner:
     def _latest(self) -> str:
         """The customer's latest message: what a booking, a move or a cancellation must be asked in."""
         return self.context.customer_texts[0] if self.context.customer_texts else ""
+
+    def _picked(self) -> datetime | None:
+        """The exact start of the slot button the customer pressed in their latest message, if any."""
+        pressed = _SLOT_BUTTON.search(self._latest())
+        if pressed is None:
+            return None
+        try:
+            return self._instant(datetime.fromisoformat(pressed.group(1)), "the pressed slot's start")
+        except (ValueError, InvalidToolInput):
+            return None
+
+    def _other_pick(self, picked: datetime) -> ToolOutcome:
+        """The model chose another time than the button the customer pressed: the button decides."""
+        return _error(
+            f"the customer pressed the button for {zoned_label(picked, self.tz)}; use that slot's start, "
+            f"{local_iso(picked, self.tz)}"
+        )
 
     def _not_asked(self, start: datetime, change: str) -> ToolOutcome:
         """Refuse a booking or move the customer's latest message did not ask for (a question about a
