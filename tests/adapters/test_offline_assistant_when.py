@@ -95,3 +95,23 @@ def test_midnight_carries_the_shops_offset() -> None:
     calendar = Calendar(today=date(2026, 11, 25), zone=timezone(timedelta(hours=-8)))
 
     assert calendar.midnight(date(2026, 11, 30)) == "2026-11-30T00:00:00-08:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("before friday", When(before_day=date(2026, 11, 27))),
+        ("after tuesday", When(after_day=date(2026, 12, 1))),
+        ("by friday", When(before_day=date(2026, 11, 28))),  # Friday included
+        ("wednesday next week", When(day=date(2026, 12, 2))),  # that Wednesday, not the Monday
+        ("next week wednesday", When(day=date(2026, 12, 2))),
+        ("next tue after 3", When(day=date(2026, 12, 1), after_clock=time(15))),
+        ("friday before noon", When(day=date(2026, 11, 27), before_clock=time(12))),
+        ("after 4:30pm", When(after_clock=time(16, 30))),
+        ("around 2 tomorrow", When(day=date(2026, 11, 26), clock=time(14))),
+        ("sat 10 works", When(day=date(2026, 11, 28), clock=time(10))),
+        ("2", When(ordinal=1)),  # a number picks from a numbered list
+    ],
+)
+def test_bounds_and_bare_hours_are_read_as_customers_mean_them(text: str, expected: When) -> None:
+    assert read_when(text, WEDNESDAY) == expected

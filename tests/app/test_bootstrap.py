@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -138,21 +137,3 @@ def test_an_operator_command_imports_no_provider_sdk_and_no_web_stack(tmp_path: 
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]"
     assert "stand-in" not in done.stderr
-
-
-def test_architecture_lists_every_field_of_the_container_and_no_other(sqlite_url: str) -> None:
-    """ARCHITECTURE.md's wiring table is where a newcomer finds each collaborator and where it is built."""
-    text = (Path(__file__).resolve().parents[2] / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    wiring = text[text.index("## Wiring") : text.index("\n## ", text.index("## Wiring") + 1)]
-    listed = {
-        name
-        for first_cell in re.findall(r"^\| (`[^|]+`) \|", wiring, re.MULTILINE)
-        for name in re.findall(r"`(\w+)`", first_cell)
-    }
-    container = bootstrap(load_settings({}, database_url=sqlite_url), messaging=False)
-    try:
-        fields = set(vars(container))
-    finally:
-        container.close()
-
-    assert listed == fields

@@ -51,6 +51,7 @@ def test_the_static_part_holds_the_shops_name_address_hours_prices_and_policies(
     )
     assert "Appointments can be booked from 2 hours ahead, starting every 30 minutes" in static
     assert "Never offer or agree to discounts" in static
+    assert "Answer in the customer's language: a customer who writes in Spanish" in static
 
 
 def test_the_static_part_is_the_same_for_every_customer_of_the_shop(chat_world: ChatWorld) -> None:
@@ -93,7 +94,7 @@ def test_the_dynamic_part_names_the_booked_appointment(chat_world: ChatWorld) ->
 
     assert (
         dynamic.splitlines()[-1]
-        == "Appointment: Fri Nov 27, 10:00 AM - Premium Tint Package, $300 (confirmed)"
+        == "Appointment: Fri Nov 27, 10:00 AM PST - Premium Tint Package, $300 (confirmed)"
     )
 
 

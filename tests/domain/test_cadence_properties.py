@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 
 from leadorch.domain.cadence import SendingWindow, TouchPlan
 from leadorch.domain.errors import NoSendingTime
+from leadorch.domain.schedule import TouchPointSchedule
 from leadorch.domain.sending_rules import RecipientContext
 from leadorch.domain.sending_terms import SendingTerms
 from leadorch.domain.touch_timing import due_time
@@ -33,7 +35,6 @@ from tests.domain.strategies import (
     touch_plans,
     zone_names,
 )
-from tests.support.leads import a_lead
 
 TICK_DELAYS = st.lists(st.integers(0, 60), min_size=1, max_size=13)
 LOCATION_ZONES = st.sampled_from(RECIPIENT_ZONES)
@@ -73,8 +74,10 @@ def run_cadence(
     delays: Sequence[int],
     other_solicitations: Sequence[datetime] = (),
 ) -> Run:
-    cadence = a_lead(at=anchor, plan=plan, window=window, time_zone=location_zone, recipient=recipient)
-    schedule = cadence.schedule_of(cadence.registered())  # on both channels: the lead has both, with consent
+    schedule = TouchPointSchedule.start(
+        tenant_id="t1", lead_id=str(uuid4()), location_id="loc", plan=plan, window=window,
+        time_zone=location_zone, email_ok=True, sms_ok=True, at=anchor, recipient=recipient,
+    )  # fmt: skip
     terms, run, tick = schedule.terms, Run(), 0
     while (due := schedule.next_due_at) is not None:
         number = schedule.next_touch_number

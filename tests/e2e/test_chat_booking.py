@@ -121,7 +121,13 @@ def test_a_customer_books_moves_cancels_and_asks_for_a_person_from_a_touch_link(
     (at_shop,) = world.crm_appointments()
     assert at_shop["startDate"] == "2026-11-28T18:00:00.000Z"
 
-    cancelled = world.say("please cancel")
+    asked = world.say("please cancel")
+    assert asked["text"] == (
+        "Do you want me to cancel your appointment on Sat Nov 28, 10:00 AM PST (Premium Tint Package, $300)? "
+        "Reply yes to cancel."
+    )
+    assert world.crm_appointments() != []  # asking is not cancelling
+    cancelled = world.say("yes")
     world.settle()
     assert cancelled["appointment"]["status"] == "cancelled"
     assert world.crm_appointments() == []
@@ -135,7 +141,7 @@ def test_a_customer_books_moves_cancels_and_asks_for_a_person_from_a_touch_link(
     assert alerts and '"I want to talk to someone"' in alerts[0].text
 
     session = world.client.get(f"/api/chat/sessions/{world.sessions[world.lead_id]}").json()
-    assert [line["role"] for line in session["transcript"]] == ["customer", "assistant"] * 7
+    assert [line["role"] for line in session["transcript"]] == ["customer", "assistant"] * 8
     assert session["appointment"] is None
 
 

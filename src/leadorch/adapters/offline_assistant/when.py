@@ -1,5 +1,10 @@
 """Reading dates and times: "Friday", "next week", "Dec 3", "10am", "the second one", and today's date.
 
+Bounds are read as bounds: "before Friday" is every day before that Friday, "after Tuesday" every day
+after it ("by Friday" includes it), "after 3" and "before noon" are times of the day; "Wednesday next
+week" is that Wednesday, not the week. The text is read as `spelling.respell` and
+`language.as_english` leave it (lower case, shorthand spelled out, Spanish phrases in English words).
+
 Everything is resolved against the `Calendar` the system prompt gives (`Today:`, `Now:`, `Time zone:`);
 without today's date, relative words ("tomorrow", "Friday") name no day rather than a guessed one.
 """
@@ -66,8 +71,17 @@ _WEEKDAY = re.compile(r"\b(next\s+)?(" + "|".join(sorted(_WEEKDAYS, key=len, rev
 _CLOCK = re.compile(
     r"\b(?P<h>\d{1,2})(?::(?P<m>[0-5]\d))?\s*(?P<ampm>[ap])\.?\s?m\b\.?"
     r"|\b(?P<h2>\d{1,2}):(?P<m2>[0-5]\d)\b"
-    r"|\bat\s+(?P<h3>\d{1,2})\b(?!\s*[%/:$])"
-    r"|\b(?P<noon>noon|midday)\b",
+    r"|\b(?:at|around|about|@)\s*(?P<h3>\d{1,2})\b(?!\s*[%/:$])"
+    r"|\b(?P<noon>noon|midday)\b"
+    r"|\b(?:" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r"|tomorrow|today)\s+(?P<h4>\d{1,2})\b"
+    r"(?!\s*(?:st|nd|rd|th|[%/:$]))",
+    re.I,
+)
+_WEEKDAY_NAMES = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+_DAY_BOUND = re.compile(rf"\b(before|after|by|until|till)\s+(?:this\s+|next\s+)?({_WEEKDAY_NAMES})\b", re.I)
+_CLOCK_BOUND = re.compile(
+    r"\b(before|after|from|by|until|till|past)\s+(?P<h>\d{1,2})(?::(?P<m>[0-5]\d))?\s*(?:(?P<ampm>[ap])\.?\s?m\b\.?)?"
+    r"(?!\s*[%/$]|\d)|\b(before|after)\s+(noon|midday|lunch)\b",
     re.I,
 )
 _ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b|(?:\boption|\bnumber|#)\s*(\d)\b", re.I)
@@ -84,6 +98,14 @@ class When:
     part_of_day: tuple[int, int] | None = None
     instant: str | None = None
     ordinal: int | None = None
+    after_day: date | None = None
+    """Only days after this one (exclusive)."""
+    before_day: date | None = None
+    """Only days before this one (exclusive)."""
+    after_clock: time | None = None
+    """Only times at or after this time of day."""
+    before_clock: time | None = None
+    """Only times before this time of day."""
 
     @property
     def names_a_time(self) -> bool:
@@ -91,7 +113,17 @@ class When:
 
     @property
     def names_a_day(self) -> bool:
-        return self.day is not None or self.span is not None or self.instant is not None
+        return (
+            self.day is not None
+            or self.span is not None
+            or self.instant is not None
+            or self.after_day is not None
+            or self.before_day is not None
+        )
+
+    @property
+    def names_times_of_day(self) -> bool:
+        return self.part_of_day is not None or self.after_clock is not None or self.before_clock is not None
 
 
 def read_when(text: str, calendar: Calendar) -> When:
@@ -115,6 +147,13 @@ def read_when(text: str, calendar: Calendar) -> When:
     if "day" not in found and (match := _SLASH_DAY.search(rest)):
         found["day"] = _this_coming(calendar.today, int(match.group(1)), int(match.group(2)))
         rest = rest.replace(match.group(0), " ")
+    if calendar.today is not None:
+        for match in list(_DAY_BOUND.finditer(rest)):
+            found.update(_day_bound(match, calendar.today))
+            rest = rest.replace(match.group(0), " ")
+    for match in list(_CLOCK_BOUND.finditer(rest)):
+        found.update(_clock_bound(match))
+        rest = rest.replace(match.group(0), " ")
     if "day" not in found and calendar.today is not None:
         found.update(_relative_day(rest, calendar.today))
     if found.get("day") is None:
@@ -125,7 +164,9 @@ def read_when(text: str, calendar: Calendar) -> When:
             found["part_of_day"] = hours
     if "instant" not in found and (match := _CLOCK.search(rest)):
         found["clock"] = _clock_of(match)
-    if match := _ORDINAL.search(rest):
+    if bare := re.fullmatch(r"\s*#?([1-9])\s*[.!]?\s*", rest):  # "2": the second of a numbered list
+        found["ordinal"] = int(bare.group(1)) - 1
+    elif match := _ORDINAL.search(rest):
         found["ordinal"] = _ORDINALS[match.group(1).lower()] if match.group(1) else int(match.group(2)) - 1
     return When(**found)
 
@@ -139,6 +180,10 @@ def _relative_day(text: str, today: date) -> dict[str, Any]:
     if re.search(r"\b(today|tonight)\b", lowered):
         return {"day": today}
     next_monday = today + timedelta(days=7 - today.weekday())
+    weekday = _WEEKDAY.search(text)
+    if weekday and re.search(r"\bnext\s+week\b|\bweek\s+after\s+this\b", lowered):
+        # "Wednesday next week": that Wednesday, in the week that starts next Monday.
+        return {"day": next_monday + timedelta(days=_WEEKDAYS[weekday.group(2).lower()])}
     if re.search(r"\bnext\s+week\b", lowered):
         return {"span": (next_monday, next_monday + timedelta(days=7))}
     if re.search(r"\bweekend\b", lowered):
@@ -152,6 +197,34 @@ def _relative_day(text: str, today: date) -> dict[str, Any]:
             ahead = 7
         return {"day": today + timedelta(days=ahead)}
     return {}
+
+
+def _coming(today: date, weekday: str, *, next_one: bool = False) -> date:
+    """The next day with this weekday name from today (today itself unless `next_one`)."""
+    ahead = (_WEEKDAYS[weekday.lower()] - today.weekday()) % 7
+    return today + timedelta(days=7 if next_one and ahead == 0 else ahead)
+
+
+def _day_bound(match: re.Match[str], today: date) -> dict[str, date]:
+    """'before Friday' (days before it), 'after Tuesday' (days after it), 'by Friday' (up to it)."""
+    word, day = match.group(1).lower(), _coming(today, match.group(2))
+    if word == "after":
+        return {"after_day": day}
+    if word == "before":
+        return {"before_day": day}
+    return {"before_day": day + timedelta(days=1)}  # by, until, till: that day included
+
+
+def _clock_bound(match: re.Match[str]) -> dict[str, time]:
+    """'after 3' (from 3 PM on), 'before noon', 'from 10am'."""
+    word = (match.group(1) or match.group(5) or "").lower()
+    if match.group(6):
+        at: time | None = time(12)
+    else:
+        at = _hour(int(match.group("h")), int(match.group("m") or 0), match.group("ampm"))
+    if at is None:
+        return {}
+    return {"after_clock": at} if word in ("after", "from", "past") else {"before_clock": at}
 
 
 def _this_coming(today: date | None, month: int, day: int) -> date | None:
@@ -170,10 +243,13 @@ def _this_coming(today: date | None, month: int, day: int) -> date | None:
 def _clock_of(match: re.Match[str]) -> time | None:
     if match.group("noon"):
         return time(12, 0)
-    hour_text = match.group("h") or match.group("h2") or match.group("h3")
+    hour_text = match.group("h") or match.group("h2") or match.group("h3") or match.group("h4")
     minute_text = match.group("m") or match.group("m2") or "0"
-    hour, minute = int(hour_text), int(minute_text)
-    if ampm := match.group("ampm"):
+    return _hour(int(hour_text), int(minute_text), match.group("ampm"))
+
+
+def _hour(hour: int, minute: int, ampm: str | None) -> time | None:
+    if ampm:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if ampm.lower() == "p" else 0)

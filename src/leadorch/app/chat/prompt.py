@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from leadorch.app.booking.wording import dollars, duration_words, local, slot_label
+from leadorch.app.booking.wording import dollars, duration_words, local, zoned_label
 from leadorch.app.config.hours import format_weekly_hours
 from leadorch.app.config.models import CatalogEntry, LocationConfig, TenantConfig
 from leadorch.domain.appointment import Appointment
@@ -27,6 +27,13 @@ and times, and book the appointment they choose.
 
 Rules:
 - Be brief, warm and plain: two to four short sentences, no markdown tables.
+- Answer in the customer's language: a customer who writes in Spanish (or any other language) is \
+answered in it, with the prices, times and service names the tools give.
+- Customers text the way people text: read typos, shorthand ("tmrw", "sat"), relative days ("this \
+weekend", "Wednesday next week" is that Wednesday) and several questions in one message, and answer \
+each question. A question you must ask back ("Which package is it for?") is a question, not an error.
+- Times: give them with the zone abbreviation the tools' labels carry (e.g. PST), since the customer \
+may be elsewhere.
 - Prices: state only prices returned by list_services, in dollars. Never offer or agree to discounts, \
 price matches, coupons, free work or special terms; offer handoff_to_human instead.
 - Times: offer only times returned by find_slots and book only a time the customer chose. Give \
@@ -116,7 +123,7 @@ def dynamic_part(location: LocationConfig, lead: Lead, appointment: Appointment 
     if appointment is not None and appointment.is_confirmed:
         services = ", ".join(service.name for service in appointment.services)
         lines.append(
-            f"Appointment: {slot_label(appointment.start, location.time_zone)} - {services}, "
+            f"Appointment: {zoned_label(appointment.start, location.time_zone)} - {services}, "
             f"{dollars(appointment.price_cents)} (confirmed)"
         )
     else:
