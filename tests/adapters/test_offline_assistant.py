@@ -534,6 +534,40 @@ def test_a_customer_writing_in_spanish_is_answered_in_spanish() -> None:
     ]
 
 
+def test_the_address_and_the_hours_come_from_the_prompt() -> None:
+    system = SystemPrompt(
+        static="- Name: Sunset Tint\n- Address: 1 Main St\n- Opening hours: mon-fri 09:00-18:00",
+        dynamic="Today: 2026-11-25",
+    )
+    assert first_turn("where are you located?", system).text == (
+        "We're at 1 Main St. Our opening hours: mon-fri 09:00-18:00."
+    )
+    assert first_turn("what are your hours?", system).text == "Our opening hours: mon-fri 09:00-18:00."
+
+
+def test_comparing_two_packages_quotes_both_with_what_each_is() -> None:
+    reply = Chat().say("what's the difference between the standard and the premium?")
+    assert "Standard Tint Package is $199. Dyed film" in reply
+    assert "Premium Tint Package is $399. Ceramic film" in reply
+
+
+def test_book_the_earliest_books_the_first_time_found() -> None:
+    chat = Chat()
+    reply = chat.say("book me the earliest you have friday")
+    assert chat.calls == [
+        ("find_slots", {"date": "2026-11-27"}),
+        ("book_appointment", {"start": "2026-11-27T08:00:00-08:00"}),
+    ]
+    assert reply.startswith("You're booked for Fri Nov 27, 8:00 AM")
+
+
+def test_a_time_without_a_day_after_one_days_offer_is_asked_on_that_day() -> None:
+    chat = Chat()
+    chat.say("anything saturday?")
+    chat.say("what about 11?")
+    assert chat.calls == [("find_slots", {"date": "2026-11-28", "time": "11:00"})]
+
+
 # --- people, everything else, and limits ----------------------------------------------------------
 
 

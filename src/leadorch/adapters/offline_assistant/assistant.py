@@ -12,15 +12,18 @@ by the domain's rule (`domain/booking_request.py`) that the tool layer enforces 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from leadorch.adapters.offline_assistant.conversation import Conversation
 from leadorch.adapters.offline_assistant.intents import (
     CANCEL,
     CATALOGUE,
+    COMPARE,
     GREETING,
     HAGGLE,
     HANDOFF,
+    HOURS,
     HOW_LONG,
     NO,
     OUT_OF_BOUNDS,
@@ -28,6 +31,7 @@ from leadorch.adapters.offline_assistant.intents import (
     RESCHEDULE,
     SLOTS,
     THANKS,
+    WHERE,
     WHO,
     YES,
     named_service,
@@ -160,8 +164,14 @@ class _Turn:
         one_offered = len(offered) == 1 and not when.names_a_day
         if books and (when.names_a_time or when.ordinal is not None or one_offered):
             return self.choose(when, moving=self.conversation.has_appointment())
+        shop = self.conversation.shop
+        if WHERE.search(words) and shop.address:
+            hours = self.phrase("hours_line", hours=shop.hours) if shop.hours else ""
+            return self.say(self.phrase("address", address=shop.address, hours=hours))
+        if HOURS.search(words) and not HOW_LONG.search(words) and shop.hours:
+            return self.say(self.phrase("hours", hours=shop.hours))
         calls: list[tuple[str, dict[str, Any]]] = []
-        if PRICES.search(words) or CATALOGUE.search(words) or HOW_LONG.search(words):
+        if PRICES.search(words) or CATALOGUE.search(words) or HOW_LONG.search(words) or COMPARE.search(words):
             calls.append((ChatTool.LIST_SERVICES, {}))
         finds = (
             SLOTS.search(words)
@@ -205,6 +215,8 @@ class _Turn:
 
     def not_offered_text(self, thing: str) -> str:
         shop = self.conversation.shop
+        as_written = re.search(re.escape(thing).replace(r"\ ", r"\s+"), self.text, re.IGNORECASE)
+        thing = as_written.group(0) if as_written else thing  # "PPF" as the customer wrote it
         call = self.phrase("not_offered_call", phone=shop.phone) if shop.phone else ""
         return self.phrase("not_offered", thing=thing, shop=shop.name or "our shop", call=call)
 
@@ -228,8 +240,9 @@ class _Turn:
         service = self.service_in_play()
         if service is not None:
             query["service"] = str(service["name"])
-        if when.day is not None:
-            query["date"] = when.day.isoformat()
+        day = when.day if when.day is not None else self.offered_day(when)
+        if day is not None:
+            query["date"] = day.isoformat()
         else:
             if when.span is not None:
                 query["from"], query["to"] = (self.calendar.midnight(d) for d in when.span)
@@ -247,6 +260,19 @@ class _Turn:
             if when.before_clock is not None:
                 query["before_time"] = when.before_clock.strftime("%H:%M")
         return query
+
+    def offered_day(self, when: When) -> date | None:
+        """The day a time named without a day is on: that of the offered slot at that time, or of all the
+        offered slots when they are on one day ("2pm?" after a list of Monday times is Monday at 2 PM)."""
+        if when.clock is None or when.names_a_day:
+            return None
+        offered, _ = self.conversation.offered()
+        starts = [start for slot in offered if (start := start_of(slot)) is not None]
+        for start in starts:
+            if start.time().replace(tzinfo=None) == when.clock:
+                return start.date()
+        days = {start.date() for start in starts}
+        return days.pop() if len(days) == 1 else None  # times of one day were offered: that day
 
     def find_slots(self, when: When) -> AssistantTurn:
         return self.use(ChatTool.FIND_SLOTS, self.slot_query(when), fallback=self.help())
@@ -310,7 +336,7 @@ class _Turn:
         if self.intent not in _BOOKS or CANCEL.search(self.words):
             return None
         when = self.when
-        if not when.names_a_time:
+        if not when.names_a_time and when.ordinal is None:  # "book me the earliest": the first found
             return None
         slots = [s for s in payload.get("slots", []) if isinstance(s, dict) and "start" in s]
         start = _pick(slots, when)
@@ -375,7 +401,12 @@ class _Turn:
             earlier = self.service_in_play()
             named = [s for s in services if earlier is not None and s.get("name") == earlier.get("name")]
         how_long = bool(HOW_LONG.search(self.words))
-        priced = bool(PRICES.search(self.words) or HAGGLE.search(self.words) or CATALOGUE.search(self.words))
+        priced = bool(
+            PRICES.search(self.words)
+            or HAGGLE.search(self.words)
+            or CATALOGUE.search(self.words)
+            or COMPARE.search(self.words)
+        )
         if named:
             parts = []
             for service in named:
@@ -393,9 +424,10 @@ class _Turn:
                     if "duration_minutes" in service
                     else ""
                 )
+                described = len(named) == 1 or bool(COMPARE.search(self.words))
                 description = (
                     f" {service['description']}"
-                    if service.get("description") and self.language != SPANISH and len(named) == 1
+                    if service.get("description") and self.language != SPANISH and described
                     else ""
                 )
                 parts.append(
@@ -410,7 +442,8 @@ class _Turn:
             text = " ".join(parts) if len(parts) > 1 else parts[0]
             if HAGGLE.search(self.words):
                 return self.phrase("haggle", prices=text)
-            return f"{text}\n{self.phrase('find_a_time')}" if ask_for_time else text
+            ask = self.phrase("find_a_time" if len(named) == 1 else "find_a_time_any")
+            return f"{text}\n{ask}" if ask_for_time else text
         if how_long and not priced:
             lines = "\n".join(
                 self.phrase(

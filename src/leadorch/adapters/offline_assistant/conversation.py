@@ -17,12 +17,15 @@ from leadorch.ports.chat_tools import ChatTool
 class Shop:
     """What the system prompt says about the shop and this customer (lines it does not have are empty).
 
-    Read from the prompt's own lines (`app/chat/prompt.py`): `- Name:`, `- Phone:`, each service as
+    Read from the prompt's own lines (`app/chat/prompt.py`): `- Name:`, `- Phone:`, `- Address:`,
+    `- Opening hours:`, each service as
     `- <name> (id <id>): $<price>, about <duration>, bookable online|by phone only.`, `- First name:`
     and `Appointment: <label> - <services>, <price> (confirmed)` (or `none`)."""
 
     name: str = ""
     phone: str = ""
+    address: str = ""
+    hours: str = ""
     first_name: str = ""
     services: list[dict[str, Any]] = field(default_factory=list)
     appointment: str | None = None
@@ -44,6 +47,8 @@ class Shop:
         return cls(
             name=line(r"^\s*-\s*name:\s*(.*)$"),
             phone=line(r"^\s*-\s*phone:\s*(.*)$"),
+            address=line(r"^\s*-\s*address:\s*(.*)$"),
+            hours=line(r"^\s*-\s*opening hours:\s*(.*)$"),
             first_name="" if first_name.lower() == "unknown" else first_name,
             services=services,
             appointment=None

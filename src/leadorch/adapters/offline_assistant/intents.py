@@ -93,6 +93,10 @@ PRICES = _any(
     r"\bquote\b",
     r"\bcharge\b",
     r"\brates?\b",
+    r"\bcheapest\b",
+    r"\bleast\s+expensive\b",
+    r"\bmost\s+affordable\b",
+    r"\brun\s+me\b",
     r"\$",
 )
 SLOTS = _any(
@@ -109,7 +113,21 @@ SLOTS = _any(
     r"\bschedule\b",
     r"\banything\b",
 )
-CATALOGUE = _any(r"\bpackages?\b", r"\bservices\b", r"\boffer\b", r"\boptions\b", r"\bmenu\b")
+CATALOGUE = _any(
+    r"\bpackages\b",
+    r"\bwhat\s+(do\s+)?(you|u)\s+(have|got)\b",
+    r"\bservices\b",
+    r"\boffer\b",
+    r"\boptions\b",
+    r"\bmenu\b",
+)
+COMPARE = _any(r"\bdifference\b", r"\bcompare\b", r"\bvs\.?\b", r"\bversus\b", r"\bwhich\s+is\s+better\b",
+               r"\bwhat'?s\s+(included|in\s+the)\b")  # fmt: skip
+WHERE = _any(
+    r"\bwhere\s+(are|r)\s+(you|u)\b", r"\baddress\b", r"\blocated\b", r"\blocation\b", r"\bdirections\b"
+)
+HOURS = _any(r"\b(opening|business|your)\s+hours\b", r"\bwhat\s+time\s+do\s+(you|u)\s+(open|close)\b",
+             r"\bwhen\s+do\s+(you|u)\s+(open|close)\b", r"^\s*hours\??\s*$")  # fmt: skip
 YES = _any(r"^\s*(yes|yeah|yep|yup|sure|ok|okay|please|sounds\s+good|definitely|absolutely)\b")
 
 

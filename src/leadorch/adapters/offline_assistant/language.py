@@ -101,6 +101,8 @@ _SPANISH_PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bcuanto\b", "how much"),
     (r"\bprecios?\b|\bcostos?\b", "price"),
     (r"\bcitas?\b", "appointment"),
+    (r"\b(?:donde\s+(?:estan|queda|quedan)|direccion|ubicacion)\b", "where are you"),
+    (r"\bhorario\s+de\s+atencion\b|\ba\s+que\s+hora\s+(?:abren|cierran)\b", "opening hours"),
     (r"\b(?:horarios?|disponibilidad|espacios?|lugares?|huecos?)\b", "times"),
     (r"\bdisponibles?\b|\blibres?\b", "available"),
     (r"\b(?:tienen|hay|tiene)\s+(?:algo|algun|alguna|lugar|espacio)\b", "anything available"),

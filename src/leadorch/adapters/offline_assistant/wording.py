@@ -142,6 +142,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "message here.",
         "thanks": "You're welcome! If you'd like a price or a time, just ask.",
         "call_phone": "please call the shop",
+        "address": "We're at {address}.{hours}",
+        "hours_line": " Our opening hours: {hours}.",
+        "hours": "Our opening hours: {hours}.",
     },
     SPANISH: {
         "help": 'Puedo darle nuestros precios y buscarle una cita. Pruebe "¿cuánto cuesta?" o "¿qué horarios '
@@ -203,6 +206,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "thanks_booked": "¡De nada! Su cita es el {appointment}. Si algo cambia, escríbanos aquí.",
         "thanks": "¡De nada! Si quiere un precio o una cita, solo pregunte.",
         "call_phone": "llame al taller",
+        "address": "Estamos en {address}.{hours}",
+        "hours_line": " Nuestro horario: {hours}.",
+        "hours": "Nuestro horario: {hours}.",
     },
 }
 
