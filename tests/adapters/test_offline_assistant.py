@@ -568,6 +568,23 @@ def test_a_time_without_a_day_after_one_days_offer_is_asked_on_that_day() -> Non
     assert chat.calls == [("find_slots", {"date": "2026-11-28", "time": "11:00"})]
 
 
+def test_a_time_said_back_carries_the_zone_the_tools_labels_name() -> None:
+    zoned = {"slots": [{**slot("2026-11-27", "10:00"), "label": "Fri Nov 27, 10:00 AM PST"}]}
+    reply = a_shop_answering("find_slots", zoned).say("book Friday at 4pm")
+    assert reply.startswith("4:00 PM PST isn't open, but I have:\n- Fri Nov 27, 10:00 AM PST")
+
+
+def test_how_much_is_it_quotes_the_package_the_quote_was_for() -> None:
+    quoted = {
+        "services": CATALOGUE,
+        "asked_for": {"service_id": "svc_premium", "ruled_out": ["svc_windshield"]},
+    }
+    reply = a_shop_answering("list_services", quoted).say("how much is it?")
+    assert reply.startswith("The Premium Tint Package is $399.")
+    listed = a_shop_answering("list_services", quoted).say("prices?")
+    assert "$199" in listed and "$1,299.50" not in listed  # what the quote ruled out is not quoted
+
+
 # --- people, everything else, and limits ----------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from leadorch.adapters.offline_assistant.intents import (
     CANCEL,
     CATALOGUE,
     COMPARE,
+    GENERIC_ASK,
     GREETING,
     HAGGLE,
     HANDOFF,
@@ -50,6 +51,7 @@ from leadorch.adapters.offline_assistant.wording import (
     duration,
     say,
     slot_label,
+    zone_of,
 )
 from leadorch.domain.booking_request import BookingIntent, booking_intent
 from leadorch.ports.assistant import AssistantTurn, ChatMessage, SystemPrompt, ToolSpec, ToolUse
@@ -322,7 +324,9 @@ class _Turn:
                 replies.append(self.slots_text(payload))
             elif use.name == ChatTool.LIST_SERVICES and isinstance(payload, dict):
                 listed = [s for s in payload.get("services", []) if isinstance(s, dict)]
-                replies.append(self.services_text(listed, ask_for_time=not searched))
+                asked_for = payload.get("asked_for")
+                quote = asked_for if isinstance(asked_for, dict) else {}
+                replies.append(self.services_text(listed, quote, ask_for_time=not searched))
             else:
                 replies.append(self.result_text(use, payload))
         text = "\n\n".join(r for r in replies if r)
@@ -372,7 +376,7 @@ class _Turn:
         if wanted_clock is not None and not any(
             (t := start_of(s)) and t.time() == wanted_clock for s in slots
         ):
-            clock = wanted_clock.strftime("%I:%M %p").lstrip("0")
+            clock = f"{wanted_clock.strftime('%I:%M %p').lstrip('0')} {zone_of(slots[0])}".strip()
             return f"{self.phrase('exact_taken', time=clock, reason='', lines=lines)}\n{pick}"
         return f"{self.phrase('openings', service=service, lines=lines)}\n{pick}"
 
@@ -389,8 +393,17 @@ class _Turn:
             return self.phrase("handed_off", call=self.phrase("call_us", phone=phone) if phone else "")
         return ""
 
-    def services_text(self, listed: list[dict[str, Any]], *, ask_for_time: bool) -> str:
-        services = [s for s in listed if s.get("name") and isinstance(s.get("price_cents"), int)]
+    def services_text(
+        self, listed: list[dict[str, Any]], quote: dict[str, Any], *, ask_for_time: bool
+    ) -> str:
+        """The prices (or durations) asked about: of the services named, else the one talked about or
+        quoted (`quote`: list_services' `asked_for`), else every one the customer did not rule out."""
+        ruled_out = {str(i) for i in quote.get("ruled_out", []) if isinstance(i, str)}
+        services = [
+            s
+            for s in listed
+            if s.get("name") and isinstance(s.get("price_cents"), int) and str(s.get("id")) not in ruled_out
+        ]
         if not services:
             return self.phrase("no_prices")
         generic = self.conversation.generic_words()
@@ -400,6 +413,10 @@ class _Turn:
         ):
             earlier = self.service_in_play()
             named = [s for s in services if earlier is not None and s.get("name") == earlier.get("name")]
+            if not named and not GENERIC_ASK.search(self.words):
+                named = [
+                    s for s in services if quote.get("service_id") and s.get("id") == quote["service_id"]
+                ]
         how_long = bool(HOW_LONG.search(self.words))
         priced = bool(
             PRICES.search(self.words)

@@ -123,6 +123,9 @@ CATALOGUE = _any(
 )
 COMPARE = _any(r"\bdifference\b", r"\bcompare\b", r"\bvs\.?\b", r"\bversus\b", r"\bwhich\s+is\s+better\b",
                r"\bwhat'?s\s+(included|in\s+the)\b")  # fmt: skip
+GENERIC_ASK = _any(r"\bprices\b", r"\ball\b", r"\beach\b", r"\bevery\b", r"\bcheapest\b", r"\boptions\b",
+                   r"\bpackages\b", r"\bservices\b", r"\bmenu\b")  # fmt: skip
+"""Words asking about every service, not the one the quote was for."""
 WHERE = _any(
     r"\bwhere\s+(are|r)\s+(you|u)\b", r"\baddress\b", r"\blocated\b", r"\blocation\b", r"\bdirections\b"
 )

@@ -33,7 +33,8 @@ def duration(minutes: Any, language: str = ENGLISH) -> str:
 
 _ES_DAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
 _ES_MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
-_ZONE = re.compile(r"\s([A-Z]{2,5}|[+-]\d{2,4})$")
+_ZONE = re.compile(r"(?<=AM|PM)\s([A-Z]{2,5}|[+-]\d{2,4})$")
+"""The zone abbreviation after a label's AM/PM ('… 9:00 AM PST')."""
 
 
 def label(start: str, language: str = ENGLISH, zone: str = "") -> str:
@@ -59,6 +60,12 @@ def slot_label(slot: dict[str, Any], language: str = ENGLISH) -> str:
         return given
     zone = _ZONE.search(given)
     return label(str(slot.get("start", "")), language, zone.group(1) if zone else "") or given
+
+
+def zone_of(slot: dict[str, Any]) -> str:
+    """The zone abbreviation a tool's slot label ends with ('PST'), or ''."""
+    found = _ZONE.search(str(slot.get("label") or ""))
+    return found.group(1) if found else ""
 
 
 def appointment_words(appointment: dict[str, Any], language: str = ENGLISH) -> str:
