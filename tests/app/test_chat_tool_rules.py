@@ -1,5 +1,5 @@
-"""The tool layer holds whatever the model says: a question never books, bookings stay inside the
-location's horizon, times name their zone, and malformed model output is a tool error the model can
+"""The tool layer holds whatever the model says: a question never books, cancelling asks first,
+bookings stay inside the location's horizon, times name their zone, and malformed model output is a tool error the model can
 correct, never a failed turn.
 
 A scripted assistant (a fake of our `Assistant` port) plays the model, so each test says exactly what
@@ -133,6 +133,68 @@ def test_a_question_does_not_move_a_booked_appointment(chat_world: ChatWorld) ->
     moved = tool_results(chat_world)[-1]
     assert moved.result["error"].startswith("the customer has not asked to move the appointment")
     assert chat_world.events("Appointment.Rescheduled") == []
+
+
+# ------------------------------------------------------------------------ cancelling asks first
+
+CONFIRM = "ask the customer to confirm"
+
+
+def booked(world: ChatWorld) -> None:
+    outcome = tools_for(world, said=("book it",)).run("book_appointment", BOOK_FRIDAY)
+    assert "appointment" in outcome.result, outcome.result
+
+
+@pytest.mark.parametrize(
+    ("latest", "tool_input"),
+    [
+        ("please cancel my appointment", {"confirmed": True}),  # asked to cancel: ask before cancelling
+        ("is it cancelled?", {"confirmed": True}),
+        ("yes", {}),  # the model did not say it is confirmed
+        ("yes", {"confirmed": False}),
+    ],
+)
+def test_cancelling_needs_the_customers_yes_to_the_question(
+    chat_world: ChatWorld, latest: str, tool_input: dict[str, Any]
+) -> None:
+    booked(chat_world)
+
+    outcome = tools_for(chat_world, said=(latest,)).run("cancel_appointment", tool_input)
+
+    assert error_of(outcome.result).startswith(CONFIRM)
+    assert outcome.result["confirm_question"] == (
+        "Cancel your Premium Tint Package appointment on Fri Nov 27, 10:00 AM PST?"
+    )
+    assert chat_world.lead().status is LeadStatus.BOOKED
+    assert chat_world.events("Appointment.Cancelled") == []
+
+
+def test_through_the_chat_the_question_then_the_yes_cancels(chat_world: ChatWorld) -> None:
+    booked(chat_world)
+    script(
+        chat_world,
+        use("cancel_appointment", {"confirmed": True}),
+        say("Cancel your Premium Tint Package on Fri Nov 27, 10:00 AM PST?"),
+        use("cancel_appointment", {"confirmed": True}),
+        say("It's cancelled."),
+    )
+
+    asked = chat_world.say("cancel my appointment")
+    cancelled = chat_world.say("yes please")
+
+    assert asked["text"] == "Cancel your Premium Tint Package on Fri Nov 27, 10:00 AM PST?"
+    assert "appointment" not in asked
+    assert cancelled["appointment"]["status"] == "cancelled"
+    assert chat_world.lead().status is LeadStatus.ENGAGED
+    first, second = tool_results(chat_world)
+    assert first.is_error and first.result["error"].startswith(CONFIRM)
+    assert not second.is_error
+
+
+def test_there_is_nothing_to_confirm_without_an_appointment(chat_world: ChatWorld) -> None:
+    outcome = tools_for(chat_world, said=("yes",)).run("cancel_appointment", {"confirmed": True})
+
+    assert error_of(outcome.result) == "there is no booked appointment to cancel"
 
 
 # -------------------------------------------------------------------------- malformed model output

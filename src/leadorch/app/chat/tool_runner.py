@@ -38,7 +38,7 @@ from leadorch.app.chat.tools import (
 from leadorch.app.config.models import DEFAULT_CATALOG_GENERIC_WORDS, CatalogEntry, LocationConfig
 from leadorch.app.eventstore.store import NotFound
 from leadorch.domain.appointment import Appointment
-from leadorch.domain.booking_request import asks_to_book
+from leadorch.domain.booking_request import asks_to_book, confirms
 from leadorch.domain.errors import DomainError
 from leadorch.domain.instants import first_instant_at_or_after, instant_at, zone
 from leadorch.domain.lead import Lead
@@ -271,7 +271,21 @@ class ToolRunner:
         return ToolOutcome({"appointment": view}, appointment=view)
 
     def cancel_appointment(self, request: CancelAppointment) -> ToolOutcome:
-        """Cancel the lead's appointment."""
+        """Cancels only what the customer confirmed: `confirmed`, and a yes in their latest message (a
+        customer's "cancel my appointment" is answered with the question, and their "yes" cancels)."""
+        current = self._current()
+        if current is None:
+            return _error("there is no booked appointment to cancel")
+        if not (request.confirmed and confirms(self._latest())):
+            services = ", ".join(service.name for service in current.services)
+            return ToolOutcome(
+                {
+                    "error": "ask the customer to confirm: cancel only once their reply says yes, then call "
+                    "cancel_appointment with confirmed: true",
+                    "confirm_question": f"Cancel your {services} appointment on "
+                    f"{zoned_label(current.start, self.tz)}?",
+                }
+            )
         try:
             appointment = self.booking.cancel(
                 tenant_id=self.context.tenant_id,
