@@ -206,7 +206,14 @@ def test_locations_hours_holidays_window_staff_and_prices(client: TestClient[Any
         f"{base}/staff/Ana Ruiz", json={"phone": "619 555 0101", "alerts": ["handoff"]}, headers=auth
     )
     updated = client.patch(
-        base, json={"capacity": 3, "min_lead_minutes": 60, "technician_ids": ["tech-mina"]}, headers=auth
+        base,
+        json={
+            "capacity": 3,
+            "min_lead_minutes": 60,
+            "technician_ids": ["tech-mina"],
+            "booking_horizon_days": 30,
+        },
+        headers=auth,
     )
 
     assert [r.status_code for r in (hours, holiday, window, staff, updated)] == [200] * 5
@@ -219,6 +226,7 @@ def test_locations_hours_holidays_window_staff_and_prices(client: TestClient[Any
     ]
     assert (location["capacity"], location["min_lead_minutes"]) == (3, 60)
     assert location["technician_ids"] == ["tech-mina"]
+    assert location["booking_horizon_days"] == 30
     assert client.delete(f"{base}/exceptions/2026-12-25", headers=auth).json()["exceptions"] == []
     listed = client.get("/api/admin/tenants/tintworld/locations", headers=auth).json()
     assert [loc["location_id"] for loc in listed] == ["san-diego"]

@@ -169,7 +169,8 @@ def test_location_commands_print_what_they_did_and_record_the_actor(
         _run(capsys, "locations", "window", "tintworld", "san-diego", "10:00-19:00", "--days", "mon-sat", *as_maria),
         _run(capsys, "locations", "staff", "tintworld", "san-diego", "set", "Ana Ruiz", "--email", "Ana@Example.com",
              "--alerts", "new_lead,handoff", *as_maria),
-        _run(capsys, "locations", "update", "tintworld", "san-diego", "--min-lead-minutes", "60", *as_maria),
+        _run(capsys, "locations", "update", "tintworld", "san-diego", "--min-lead-minutes", "60",
+             "--booking-horizon-days", "45", *as_maria),
         _run(capsys, "locations", "list", "tintworld"),
     ]  # fmt: skip
 
@@ -182,7 +183,7 @@ def test_location_commands_print_what_they_did_and_record_the_actor(
         printed[3]
         == "tintworld/san-diego: staff contact Ana Ruiz <ana@example.com> alerts: handoff, new_lead"
     )
-    assert "min lead time: 60 min" in printed[4]
+    assert "min lead time: 60 min" in printed[4] and "bookings up to 45 days ahead" in printed[4]
     assert printed[5].startswith("san-diego\tTint World San Diego\tCRM crm-sd")
     maria = [e.action for e in _audit(sqlite_database) if e.actor == "maria"]
     assert maria == [
@@ -298,6 +299,8 @@ def test_catalog_list_and_location_prices_in_dollars(
         (["locations", "hours", "tintworld", "san-diego", "mon-fri 09:00-18:00; tue 10:00-12:00"], "tue twice"),
         (["locations", "window", "tintworld", "san-diego", "07:00-20:00"], "outside the allowed calling hours"),
         (["locations", "update", "tintworld", "san-diego", "--capacity", "0"], "capacity (bays) must be between 1"),
+        (["locations", "update", "tintworld", "san-diego", "--booking-horizon-days", "0"],
+         "booking horizon in days must be between 1 and 365"),
         (["locations", "holiday", "tintworld", "san-diego", "26/11/2026"], "must be a date written YYYY-MM-DD"),
         (["locations", "staff", "tintworld", "san-diego", "set", "Bo", "--alerts", "new_lead"],
          "needs an email address or a phone number"),

@@ -20,7 +20,7 @@ from leadorch.app.config.errors import (
     TenantAlreadyExists,
     UnknownTenant,
 )
-from leadorch.app.config.models import DEFAULT_CATALOG_GENERIC_WORDS
+from leadorch.app.config.models import DEFAULT_BOOKING_HORIZON_DAYS, DEFAULT_CATALOG_GENERIC_WORDS
 from leadorch.app.config.repository import AuditRecord, ConfigRepository
 from leadorch.app.config.secrets import SecretBox
 from leadorch.app.config.service import ConfigService
@@ -288,4 +288,40 @@ def test_a_database_made_before_catalog_generic_words_gets_the_column(database_u
     config.create_tenant("tintworld", name="Tint World", actor="setup")
 
     assert config.tenant("tintworld").catalog_generic_words == list(DEFAULT_CATALOG_GENERIC_WORDS)
+    db.close()
+
+
+def test_a_database_made_before_the_booking_horizon_gets_the_column_and_old_rows_read_60_days(
+    database_url: str,
+) -> None:
+    db = open_database(database_url)
+    old_locations = next(sql for sql in SCHEMA if "config_locations (" in sql)
+    with db.transaction() as cur:
+        for sql in SCHEMA:
+            if "config_locations (" not in sql:
+                cur.execute(sql)
+        cur.execute(old_locations.replace("booking_horizon_days INTEGER,", ""))
+    repository = ConfigRepository(db, SecretBox(SECRET_KEY), AdjustableClock(START))
+    ConfigService(repository).create_tenant("tintworld", name="Tint World", actor="setup")
+    with db.transaction() as cur:  # a location saved by the version before the column
+        cur.execute(
+            "INSERT INTO config_locations (tenant_id, location_id, name, crm_location_id, time_zone, "
+            "weekly_hours, exceptions, sending_window, capacity, min_lead_minutes, slot_granularity_minutes, "
+            "staff, version, created_at, updated_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                "tintworld", "old", "Old", "crm-old", "America/Los_Angeles", "{}", "[]",
+                '{"start": "09:00", "end": "20:00", "days": ["mon"]}', 1, 120, 30, "[]", 1,
+                START.isoformat(), START.isoformat(),
+            ),
+        )  # fmt: skip
+
+    create_tables(db)
+    config = ConfigService(repository)
+
+    assert config.location("tintworld", "old").booking_horizon_days == DEFAULT_BOOKING_HORIZON_DAYS == 60
+    assert (
+        config.update_location("tintworld", "old", booking_horizon_days=14, actor="ana").booking_horizon_days
+        == 14
+    )
     db.close()

@@ -172,6 +172,8 @@ def shop(**changes: str) -> dict[str, str]:
         ({"time_zone": "Mars/Olympus"}, "time_zone", "time zone 'Mars/Olympus' is not an IANA time zone name"),
         ({"phone": "12"}, "phone", "location phone '12' is not a valid phone number"),
         ({"slot_granularity_minutes": "7"}, "slot_granularity_minutes", "slot granularity must divide a day evenly"),
+        ({"booking_horizon_days": "0"}, "booking_horizon_days", "booking horizon in days must be between 1 and 365"),
+        ({"booking_horizon_days": "soon"}, "booking_horizon_days", "booking horizon in days must be a whole number"),
     ],
 )  # fmt: skip
 def test_a_refused_shop_value_is_shown_next_to_its_field(
@@ -186,10 +188,19 @@ def test_a_refused_shop_value_is_shown_next_to_its_field(
 
 
 def test_the_shop_form_saves(client: TestClient, world: ConsoleWorld) -> None:
-    status, page = submit(client, f"locations/{DALLAS}/shop", shop(capacity="3", address="1 Main St, Dallas"))
+    status, page = submit(
+        client,
+        f"locations/{DALLAS}/shop",
+        shop(capacity="3", address="1 Main St, Dallas", booking_horizon_days="90"),
+    )
     assert status == 200 and "Location saved." in page
     location = config(world).location(TENANT, DALLAS)
-    assert (location.capacity, location.address) == (3, "1 Main St, Dallas")
+    assert (location.capacity, location.address, location.booking_horizon_days) == (
+        3,
+        "1 Main St, Dallas",
+        90,
+    )
+    assert field_value(page, f"location:{DALLAS}-booking_horizon_days") == "90"
     assert "every marketing email carries it (CAN-SPAM)" in page
 
 
