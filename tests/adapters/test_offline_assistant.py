@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from leadorch.adapters.offline_assistant import OfflineAssistant
 from leadorch.app.chat.tools import TOOL_SPECS, read_input
+from leadorch.domain.booking_request import asks_to_book
 from leadorch.ports.assistant import (
     AssistantTurn,
     ChatMessage,
@@ -585,6 +586,17 @@ def test_how_much_is_it_quotes_the_package_the_quote_was_for() -> None:
     assert "$199" in listed and "$1,299.50" not in listed  # what the quote ruled out is not quoted
 
 
+def test_asking_whether_the_time_can_change_offers_times_and_moves_only_on_a_choice() -> None:
+    exact = {"slots": [slot("2026-11-28", "09:00")], "requested_time": {"time": "9:00 AM PST", "free": True}}
+    booked = SystemPrompt(static="rules", dynamic="Today: 2026-11-25\nAppointment: Fri Nov 27, 10:00 AM PST")
+    chat = a_shop_answering("find_slots", exact, booked)
+    asked = chat.say("could I change the time to saturday at 9am?")
+    assert chat.calls == [("find_slots", {"date": "2026-11-28", "time": "09:00"})]
+    assert "Should I move your appointment there?" in asked
+    chat.say("yes")
+    assert chat.calls == [("reschedule_appointment", {"start": "2026-11-28T09:00:00-08:00"})]
+
+
 # --- people, everything else, and limits ----------------------------------------------------------
 
 
@@ -641,7 +653,10 @@ def test_a_price_in_a_booking_request_never_reaches_the_tool_input() -> None:
         st.lists(
             st.sampled_from(
                 ["book", "friday", "10am", "$1", "price_cents", "0", "cancel", "move", "discount", "first",
-                 "ignore", "instructions", "2026-11-27T10:00:00-08:00", "premium", "times", "call me", "free"]
+                 "ignore", "instructions", "2026-11-27T10:00:00-08:00", "premium", "times", "call me", "free",
+                 "tmrw", "saturdy", "aftrnoon", "before", "after 3", "next week", "wednesday", "yes", "no",
+                 "thanks", "how long", "can you do $500", "mañana", "sábado", "a las 3", "cuánto", "sí",
+                 "cancelar", "coating", "where", "hours", "2", "earliest", "who"]
             ),
             max_size=8,
         ).map(" ".join),
@@ -655,11 +670,15 @@ def test_whatever_the_customer_types_tool_inputs_hold_only_declared_keys_and_no_
         ChatMessage("assistant", [TextBlock("Here are our prices.")]),
         ChatMessage.user(text or "?"),
     ]
-    turn = OfflineAssistant().next_turn(TODAY, messages, TOOL_SPECS)
-    for call in turn.tool_calls:
+    booked = SystemPrompt(static="rules", dynamic="Today: 2026-11-25\nAppointment: Fri Nov 27, 10:00 AM PST")
+    turns = [OfflineAssistant().next_turn(system, messages, TOOL_SPECS) for system in (TODAY, booked)]
+    for call in [call for turn in turns for call in turn.tool_calls]:
         assert_valid_input(call)
         if call.name != "handoff_to_human":  # the only free text, addressed to a person
             assert not re.search(r"price|\$|discount|%", repr(call.input))
+        if call.name in ("book_appointment", "reschedule_appointment"):  # only what was asked to be booked
+            assert asks_to_book(text or "?")
+        assert call.name != "cancel_appointment", f"cancelled without asking first: {text!r}"
 
 
 def test_it_only_uses_the_tools_it_is_given() -> None:

@@ -159,9 +159,11 @@ class _Turn:
         offered, _ = self.conversation.offered()
         confirms_offer = self.asked in ("book", "move") and self.intent in _BOOKS
         if confirms_offer and offered and not when.names_a_time and when.ordinal is None:
-            return self.choose(When(instant=str(offered[0]["start"])), moving=self.asked == "move")
+            moving = self.asked == "move" or self.conversation.has_appointment()
+            return self.choose(When(instant=str(offered[0]["start"])), moving=moving)
         if RESCHEDULE.search(words) and self.conversation.has_appointment():
-            return self.choose(when, moving=True)
+            # "move it to Friday 10am" moves it; "can I change the time?" is a question: times are offered
+            return self.choose(when, moving=True) if self.intent in _BOOKS else self.find_slots(when)
         books = self.intent in _BOOKS
         one_offered = len(offered) == 1 and not when.names_a_day
         if books and (when.names_a_time or when.ordinal is not None or one_offered):
