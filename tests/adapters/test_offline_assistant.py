@@ -597,6 +597,17 @@ def test_asking_whether_the_time_can_change_offers_times_and_moves_only_on_a_cho
     assert chat.calls == [("reschedule_appointment", {"start": "2026-11-28T09:00:00-08:00"})]
 
 
+def test_when_the_tools_want_a_clearer_yes_the_cancel_question_is_asked_again() -> None:
+    ask = {"error": "ask the customer to confirm: cancel only once their reply says yes, then call "
+           "cancel_appointment with confirmed: true", "confirm_question": "Cancel your appointment?"}  # fmt: skip
+    chat = a_shop_answering("cancel_appointment", ask)
+    chat.say("book Friday 10:00")
+    chat.say("cancel it")
+    reply = chat.say("yes")
+    assert chat.calls == [("cancel_appointment", {"confirmed": True})]
+    assert reply.startswith("Do you want me to cancel your appointment on Fri Nov 27, 10:00 AM")
+
+
 # --- people, everything else, and limits ----------------------------------------------------------
 
 

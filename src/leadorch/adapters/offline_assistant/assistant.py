@@ -149,7 +149,7 @@ class _Turn:
         if thing is not None and self.named(words.replace(thing, " ")) is None:
             return self.say(self.not_offered_text(thing))
         if self.asked == "cancel":
-            if self.intent is BookingIntent.CONFIRMATION or YES.search(words):
+            if self.intent is BookingIntent.CONFIRMATION:  # the domain's yes, the one the tool checks
                 refused = self.phrase("cancel_refused", reason=self.phrase("call_phone"))
                 return self.use(ChatTool.CANCEL_APPOINTMENT, {"confirmed": True}, fallback=refused)
             if NO.search(words) or self.intent is BookingIntent.DECLINE:
@@ -514,6 +514,12 @@ class _Turn:
                 return self.phrase("taken", reason=why, lines=lines)
             return self.phrase("book_refused", reason=reason_text or "?")
         if use.name == ChatTool.CANCEL_APPOINTMENT:
+            if reason_text.startswith("ask the customer to confirm"):
+                appointment = self.appointment_label()
+                if appointment is not None:
+                    return self.phrase("cancel_question", appointment=appointment)
+            if "no booked appointment" in reason_text:
+                return self.phrase("nothing_to_cancel")
             return self.phrase("cancel_refused", reason=reason_text or "?")
         if use.name == ChatTool.LIST_SERVICES:
             return self.phrase("no_prices")
