@@ -162,3 +162,32 @@ def test_a_staff_member_answers_a_text_from_the_phone_and_it_reaches_the_custome
     expect(page.locator(".flash-notice")).to_contain_text("Handed back")
     lead = world.container.store.load(UUID(lead_id), Lead, world.tenant_id)
     assert not lead.automation_paused
+
+
+def test_after_take_over_a_text_from_the_customer_waits_for_staff_and_nothing_answers_it(
+    page: Page, base_url: str, world: TouchWorld
+) -> None:
+    lead_id, schedule_id = world.new_lead()
+    world.dispatch(schedule_id)
+    world.catch_up()
+    customer_texts(page, base_url, world, "Hi, is this a real person?")
+    world.catch_up()
+    log_in(page, base_url, world)
+    page.locator(f"#inbox li[data-lead='{lead_id}'] a").click()
+    page.click("#take-over")
+    expect(page.locator("#taken-over")).to_have_text("taken over by Ana")
+    world.clock.advance(timedelta(minutes=1))
+    before = len(world.texts_to(world.phone))
+
+    customer_texts(page, base_url, world, "anything Saturday morning for the ultimate?")
+    world.catch_up()
+
+    assert world.texts_to(world.phone)[before:] == []  # the assistant stays quiet while staff have it
+    page.goto(f"{base_url}/console/t/{world.tenant_id}/inbox")
+    expect(page.locator(f"#inbox li[data-lead='{lead_id}']")).to_have_attribute(
+        "data-attention", "unanswered"
+    )
+    page.locator(f"#inbox li[data-lead='{lead_id}'] a").click()
+    expect(page.locator("#thread li[data-who=customer]").last).to_contain_text("Saturday morning")
+    assert page.eval_on_selector_all("#thread li", "items => items.map(i => i.dataset.who)")[-1] == "customer"
+    fits_the_phone(page)
