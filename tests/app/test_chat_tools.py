@@ -299,7 +299,7 @@ def test_handoff_pauses_the_automation_flags_the_lead_and_alerts_the_staff(chat_
     alert = chat_world.emails_to(MANAGER_EMAIL)[0]
     assert "Maya Ortega" in alert.subject and "2024 Toyota Camry" in alert.subject
     assert '"Can you do a matte wrap too?"' in alert.text
-    assert f"/console/leads/{chat_world.lead_id}" in alert.text
+    assert f"/console/inbox/{chat_world.lead_id}" in alert.text  # straight to the thread, to answer
     assert chat_world.texts_to(MANAGER_PHONE) == []  # demo mode: the manager's phone is not allow-listed
 
 

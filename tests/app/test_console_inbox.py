@@ -401,3 +401,17 @@ def test_a_reply_the_provider_refuses_is_recorded_failed_and_the_page_says_why(
     conversation = world.container.store.load(conversation_id(lead_id), Conversation, world.tenant_id)
     assert list(conversation.staff_replies.values()) == ["failed"]
     assert 'reply-state">failed:' in answer.text
+
+
+def test_the_hand_off_alerts_short_link_opens_the_thread_of_a_lead_this_login_may_see(
+    world: TouchWorld, client: TestClient[Any], pg_database: str, providers: Providers
+) -> None:
+    lead_id = texted(world, "Hi")
+
+    found = client.get(f"/console/inbox/{lead_id}", follow_redirects=False)
+
+    assert found.status_code == 303 and found.headers["location"] == thread(world, lead_id)
+    assert client.get(f"/console/inbox/{uuid4()}", follow_redirects=False).status_code == 404
+    with world_on(pg_database, providers) as other:
+        theirs = texted(other, "Hello", phone="+15125550298")
+        assert client.get(f"/console/inbox/{theirs}", follow_redirects=False).status_code == 404

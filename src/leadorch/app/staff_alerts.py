@@ -59,6 +59,11 @@ def console_link(public_base_url: str, lead_id: str) -> str:
     return f"{public_base_url.rstrip('/')}/console/leads/{lead_id}"
 
 
+def inbox_link(public_base_url: str, lead_id: str) -> str:
+    """The short link to a lead's thread in the console's inbox, where staff answer the customer."""
+    return f"{public_base_url.rstrip('/')}/console/inbox/{lead_id}"
+
+
 def send_staff_alert(
     messenger: Messenger, tenant: TenantConfig, location: LocationConfig, alert: StaffAlertMessage
 ) -> list[AlertOutcome]:

@@ -19,7 +19,7 @@ from leadorch.app.config.models import LocationConfig
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import load_schedule
 from leadorch.app.senders import senders_for
-from leadorch.app.staff_alerts import AlertOutcome, StaffAlertMessage, console_link, send_staff_alert
+from leadorch.app.staff_alerts import AlertOutcome, StaffAlertMessage, inbox_link, send_staff_alert
 from leadorch.app.worker.enqueue import enqueue
 from leadorch.app.worker.specs import ActorSpec
 from leadorch.domain.conversation import Conversation, conversation_id
@@ -67,7 +67,7 @@ def alert_staff_of_handoff(
     tenant = config.tenant(tenant_id)
     location = config.location(tenant_id, lead.location_id)
     public_base_url = container.settings.public_base_url
-    subject, body = handoff_text(lead, location, question, console_link(public_base_url, lead_id))
+    subject, body = handoff_text(lead, location, question, inbox_link(public_base_url, lead_id))
     alert = StaffAlertMessage(
         kind="handoff",
         lead_id=lead_id,
@@ -90,7 +90,7 @@ def handoff_text(lead: Lead, location: LocationConfig, question: str, link: str)
     subject = f"Customer asks for a person at {location.name}: {who}, {vehicle}"
     body = (
         f"{who} ({vehicle}) asked for a person in the chat at {location.name}.\n"
-        f'Question: "{question}"\nReach them: {reach}\nOpen the lead: {link}'
+        f'Question: "{question}"\nReach them: {reach}\nAnswer in the inbox: {link}'
     )
     return subject, body
 

@@ -1,4 +1,5 @@
-"""Pages above any one tenant: the operator's tenant picker, and the short lead links staff alerts carry."""
+"""Pages above any one tenant: the operator's tenant picker, and the short links staff alerts carry (to a
+lead's page, and to its thread in the inbox)."""
 
 from __future__ import annotations
 
@@ -41,13 +42,29 @@ class TenantsController(Controller):
         session: NamedDependency[ConsoleSession],
     ) -> Redirect:
         """The short link staff alerts carry: finds the lead among the tenants this login may see."""
-        require_uuid(lead_id)
-        tenants = (
-            [session.tenant_id]
-            if session.tenant_id is not None
-            else [t.tenant_id for t in container.config.tenants()]
-        )
-        for tenant_id in tenants:
-            if get_lead(container.db, tenant_id, lead_id) is not None:
-                return Redirect(path=lead_path(tenant_id, lead_id), status_code=303)
-        raise NotFoundException("no such lead")
+        return Redirect(path=lead_path(_tenant_of(container, session, lead_id), lead_id), status_code=303)
+
+    @get("/inbox/{lead_id:str}", sync_to_thread=True)
+    def thread_by_id(
+        self,
+        container: NamedDependency[Container],
+        lead_id: FromPath[str],
+        session: NamedDependency[ConsoleSession],
+    ) -> Redirect:
+        """The short link a hand-off alert carries: the lead's thread in the inbox, ready to answer."""
+        tenant_id = _tenant_of(container, session, lead_id)
+        return Redirect(path=f"{CONSOLE}/t/{tenant_id}/inbox/{lead_id}", status_code=303)
+
+
+def _tenant_of(container: Container, session: ConsoleSession, lead_id: str) -> str:
+    """The tenant of `lead_id` among those this login may see; 404 when none has it."""
+    require_uuid(lead_id)
+    tenants = (
+        [session.tenant_id]
+        if session.tenant_id is not None
+        else [t.tenant_id for t in container.config.tenants()]
+    )
+    for tenant_id in tenants:
+        if get_lead(container.db, tenant_id, lead_id) is not None:
+            return tenant_id
+    raise NotFoundException("no such lead")
