@@ -48,7 +48,9 @@ SHORTEST_STRETCH = timedelta(minutes=1)
 hours may overlap by an instant: 20:00 in Los Angeles is 21:00 in Denver); a claim that finds itself
 outside the rules waits for the next stretch at least this long, so a tick up to this late still meets it."""
 _SEARCH_STEPS = 64
-_HORIZON = timedelta(days=15)
+SEARCH_HORIZON = timedelta(days=15)
+"""How far ahead the search for an allowed moment looks before it says there is none: two of every
+weekday, and US zones' offsets to one another change again only at the next DST change, months away."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,7 @@ class SendingTerms:
             latest = max(limit.next_open(moment) for limit in limits)
             if latest == moment:
                 return moment
-            if latest - start > _HORIZON:
+            if latest - start > SEARCH_HORIZON:
                 break
             moment = latest
         raise NoSendingTime(
@@ -232,7 +234,7 @@ class SendingTerms:
             if closes - opens >= shortest:
                 return opens, closes
             moment = closes + timedelta(microseconds=1)
-            if moment - start > _HORIZON:
+            if moment - start > SEARCH_HORIZON:
                 raise NoSendingTime(
                     f"no stretch of {shortest} after {start.isoformat()} is inside both the location's "
                     f"sending window ({self.location_zone}) and the recipient's legal hours "
