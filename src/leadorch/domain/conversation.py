@@ -21,6 +21,7 @@ answers "the team will reply") and to the cadence (no touch goes out); "hand bac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,12 +60,56 @@ def _text(value: str, name: str) -> str:
     return value
 
 
+MAX_THREAD_REFERENCES = 20
+"""How many earlier Message-IDs an emailed message's thread keeps (RFC 5322 3.6.4 allows trimming the
+middle of `References`; mail clients thread on the first and the last few)."""
+MAX_SUBJECT_CHARS = 998  # RFC 5322's line limit: a longer subject is not a subject
+
+
+@dataclass(frozen=True)
+class EmailThread:
+    """Where an emailed customer message sits in its mail thread, so the answer can join that thread:
+    its own `Message-ID`, the `References` it carried (oldest first) and its subject."""
+
+    message_id: str
+    references: tuple[str, ...] = ()
+    subject: str = ""
+
+    @classmethod
+    def of(cls, message_id: str, references: Sequence[str] = (), subject: str = "") -> EmailThread:
+        """A thread whose ids are kept as given (angle brackets included), refused when malformed."""
+        ids = [_message_id(value) for value in references]
+        if len(ids) > MAX_THREAD_REFERENCES:  # keep the root: clients thread on it and on the newest
+            ids = [ids[0], *ids[-(MAX_THREAD_REFERENCES - 1) :]]
+        if not isinstance(subject, str):
+            raise InvalidValue(f"an email subject must be text, not {subject!r}")
+        return cls(_message_id(message_id), tuple(ids), " ".join(subject.split())[:MAX_SUBJECT_CHARS])
+
+    def as_state(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "references": list(self.references), "subject": self.subject}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any] | None) -> EmailThread | None:
+        if not state:
+            return None
+        return cls(
+            str(state["message_id"]), tuple(state.get("references") or ()), str(state.get("subject", ""))
+        )
+
+
+def _message_id(value: str) -> str:
+    if not isinstance(value, str) or not value.strip() or any(ch.isspace() for ch in value.strip()):
+        raise InvalidValue(f"a Message-ID must be one word such as <id@host>, not {value!r}")
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class CustomerLine:
-    """Something the customer wrote."""
+    """Something the customer wrote; `thread` is set when they wrote it by email."""
 
     at: datetime
     text: str
+    thread: EmailThread | None = None
 
 
 @dataclass(frozen=True)
@@ -138,9 +183,14 @@ class Conversation(TenantAggregate):
 
     class CustomerMessageReceived(TenantAggregate.Event):
         text: str
+        email_thread: dict[str, Any] | None = None
+        """`EmailThread.as_state()` of an emailed message; None otherwise (and in events before it)."""
 
         def apply(self, aggregate: Conversation) -> None:
-            aggregate.entries = (*aggregate.entries, CustomerLine(at=self.timestamp, text=self.text))
+            line = CustomerLine(
+                at=self.timestamp, text=self.text, thread=EmailThread.from_state(self.email_thread)
+            )
+            aggregate.entries = (*aggregate.entries, line)
             aggregate.customer_messages += 1
 
     class ToolCalled(TenantAggregate.Event):
@@ -243,13 +293,24 @@ class Conversation(TenantAggregate):
         """Whether the customer ever wrote (the first message is a response to the cadence)."""
         return self.customer_messages > 0
 
+    @property
+    def last_email_thread(self) -> EmailThread | None:
+        """The mail thread of the customer's newest emailed message (what an emailed answer joins)."""
+        for entry in reversed(self.entries):
+            if isinstance(entry, CustomerLine) and entry.thread is not None:
+                return entry.thread
+        return None
+
     def record_link_opened(self, *, at: datetime) -> None:
         """The chat page was opened again with a link (a visit, not a response)."""
         at = require_instant(at)
         self.trigger_event(self.LinkOpened, timestamp=at)
 
-    def receive_customer_message(self, *, text: str, at: datetime) -> None:
-        """The customer wrote `text` (stripped; empty or overlong messages are refused)."""
+    def receive_customer_message(
+        self, *, text: str, at: datetime, email_thread: EmailThread | None = None
+    ) -> None:
+        """The customer wrote `text` (stripped; empty or overlong messages are refused), by email when
+        `email_thread` says where in its mail thread."""
         at = require_instant(at)
         if not isinstance(text, str) or not text.strip():
             raise InvalidValue("a chat message must contain some text")
@@ -259,7 +320,8 @@ class Conversation(TenantAggregate):
                 f"a chat message may be at most {MAX_CUSTOMER_MESSAGE_CHARS:,} characters, "
                 f"this one has {len(words):,}"
             )
-        self.trigger_event(self.CustomerMessageReceived, timestamp=at, text=words)
+        thread = email_thread.as_state() if email_thread is not None else None
+        self.trigger_event(self.CustomerMessageReceived, timestamp=at, text=words, email_thread=thread)
 
     def record_tool_call(
         self,
