@@ -105,6 +105,30 @@ def test_the_request_carries_every_part_of_the_message(
     assert sent.categories == ["touch-1"]
 
 
+def test_threading_headers_reach_sendgrid_as_given(
+    sender: SendGridEmailSender, standin: SendGridStandIn
+) -> None:
+    threading = {
+        "In-Reply-To": "<reply-2@mail.example.com>",
+        "References": "<touch-1@x> <reply-2@mail.example.com>",
+    }
+
+    sender.send_email(message(headers=threading))
+
+    [sent] = standin.outbox
+    assert sent.headers == threading
+
+
+@pytest.mark.parametrize("name", ["Reply-To", "subject", "CC", "Content-Type", "DKIM-Signature", "x-sg-id"])
+def test_a_header_sendgrid_reserves_is_refused_for_good_and_nothing_is_sent(
+    sender: SendGridEmailSender, standin: SendGridStandIn, name: str
+) -> None:
+    with pytest.raises(PermanentDeliveryError, match="reserved"):
+        sender.send_email(message(headers={name: "x"}))
+
+    assert standin.outbox == []
+
+
 def test_a_recipient_without_a_name_is_sent_as_a_bare_address(
     sender: SendGridEmailSender, standin: SendGridStandIn
 ) -> None:

@@ -96,6 +96,11 @@ def test_a_body_that_is_not_json_is_refused(client: httpx.Client) -> None:
         ),
         ({"content": [{"type": "text/plain", "value": ""}]}, "content.0.value"),
         ({"headers": {"Subject": "sneaky"}}, "headers"),
+        ({"headers": {"reply-to": "x@example.com"}}, "headers"),
+        (
+            {"personalizations": [{"to": [{"email": "a@example.com"}], "headers": {"CC": "b@example.com"}}]},
+            "personalizations.0.headers",
+        ),
         ({"custom_args": {"touch": 1}}, "custom_args"),
     ],
 )

@@ -26,7 +26,7 @@ from leadorch.adapters.standins.provider import ProviderStandIn
 
 API_KEY = "SG.standin.key"
 HELP = "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html"
-# SendGrid refuses to let these be overridden through the `headers` object.
+# SendGrid refuses to let these be overridden through a `headers` object (the Mail Send reference's list).
 RESERVED_HEADERS = frozenset(
     name.lower()
     for name in (
@@ -166,12 +166,9 @@ class SendGridStandIn(ProviderStandIn[AcceptedEmail]):
         if not isinstance(subject, str) or not subject:
             raise SendGridRejection(400, "The subject is required.", "subject")
         text, html = _contents(body.get("content"))
-        headers = _string_map(body.get("headers", {}), "headers")
-        reserved = sorted(name for name in headers if name.lower() in RESERVED_HEADERS)
-        if reserved:
-            raise SendGridRejection(
-                400, f"The header {reserved[0]!r} is reserved and cannot be set.", "headers"
-            )
+        headers = _headers(body.get("headers", {}), "headers")
+        for index, personalization in enumerate(body["personalizations"]):
+            _headers(personalization.get("headers", {}), f"personalizations.{index}.headers")
         custom_args = _string_map(body.get("custom_args", {}), "custom_args")
         categories = body.get("categories", [])
         if not isinstance(categories, list) or len(categories) > 10:
@@ -276,6 +273,16 @@ def _contents(content: Any) -> tuple[str | None, str | None]:
             )
         values[str(block.get("type"))] = value
     return values.get("text/plain"), values.get("text/html")
+
+
+def _headers(value: Any, field_name: str) -> dict[str, str]:
+    """A `headers` object (the message's or a personalization's): strings only, none of the reserved ones
+    (SendGrid's list, any case); threading headers such as `In-Reply-To` and `References` are allowed."""
+    headers = _string_map(value, field_name)
+    reserved = sorted(name for name in headers if name.lower() in RESERVED_HEADERS)
+    if reserved:
+        raise SendGridRejection(400, f"The header {reserved[0]!r} is reserved and cannot be set.", field_name)
+    return headers
 
 
 def _string_map(value: Any, field_name: str) -> dict[str, str]:
