@@ -37,7 +37,11 @@ from leadorch.domain.tenancy import TenantAggregate
 
 # A chat message is a question about a car, not a document; anything longer is abuse or a paste accident.
 MAX_CUSTOMER_MESSAGE_CHARS = 2000
-STAFF_CHANNELS = ("chat", "sms", "email")
+CHANNELS = ("chat", "sms", "email")
+"""Where a message of the conversation was written or went: the web chat, a text or an email."""
+WEB_CHAT = "chat"
+"""The channel of every message recorded before messages named one: the chat page was the only one."""
+STAFF_CHANNELS = CHANNELS
 """Where a staff reply can go: the web chat (shown on the chat page), or a text or an email."""
 MAX_STAFF_MESSAGE_CHARS = MAX_CUSTOMER_MESSAGE_CHARS
 MAX_STAFF_SMS_SEGMENTS = 2
@@ -52,6 +56,12 @@ def conversation_id(lead_id: UUID | str) -> UUID:
     except ValueError:
         raise InvalidValue(f"lead_id must be a UUID, not {lead_id!r}") from None
     return uuid5(NAMESPACE, f"conversation/{lead}")
+
+
+def _channel(value: str) -> str:
+    if value not in CHANNELS:
+        raise InvalidValue(f"a message goes by {', '.join(CHANNELS)}, not {value!r}")
+    return value
 
 
 def _text(value: str, name: str) -> str:
@@ -105,21 +115,25 @@ def _message_id(value: str) -> str:
 
 @dataclass(frozen=True)
 class CustomerLine:
-    """Something the customer wrote; `thread` is set when they wrote it by email."""
+    """Something the customer wrote, on `channel`; `thread` is set when they wrote it by email."""
 
     at: datetime
     text: str
     thread: EmailThread | None = None
+    channel: str = WEB_CHAT
 
 
 @dataclass(frozen=True)
 class AssistantLine:
-    """A reply shown to the customer, with the slots offered as choices and the appointment shown."""
+    """A reply to the customer on `channel`, with the slots offered as choices and the appointment shown;
+    `key` is the claim a reply sent by a provider (a text, an email) went under, None in the chat."""
 
     at: datetime
     text: str
     slots: tuple[dict[str, Any], ...] = ()
     appointment: dict[str, Any] | None = None
+    channel: str = WEB_CHAT
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +190,7 @@ class Conversation(TenantAggregate):
             aggregate.customer_messages = 0
             aggregate.handoffs = 0
             aggregate.staff_replies = {}
+            aggregate.replies = {}
 
     class LinkOpened(TenantAggregate.Event):
         def apply(self, aggregate: Conversation) -> None:
@@ -185,10 +200,15 @@ class Conversation(TenantAggregate):
         text: str
         email_thread: dict[str, Any] | None = None
         """`EmailThread.as_state()` of an emailed message; None otherwise (and in events before it)."""
+        channel: str = WEB_CHAT
+        """Where the customer wrote; events recorded before channels were named came from the chat."""
 
         def apply(self, aggregate: Conversation) -> None:
             line = CustomerLine(
-                at=self.timestamp, text=self.text, thread=EmailThread.from_state(self.email_thread)
+                at=self.timestamp,
+                text=self.text,
+                thread=EmailThread.from_state(self.email_thread),
+                channel=self.channel,
             )
             aggregate.entries = (*aggregate.entries, line)
             aggregate.customer_messages += 1
@@ -217,6 +237,10 @@ class Conversation(TenantAggregate):
         text: str
         slots: list[dict[str, Any]]
         appointment: dict[str, Any] | None
+        channel: str = WEB_CHAT
+        """Where the reply went; events recorded before channels were named went to the chat."""
+        key: str | None = None
+        """The claim of a reply a provider sends (see `claim_reply`); None for the chat's."""
 
         def apply(self, aggregate: Conversation) -> None:
             line = AssistantLine(
@@ -224,8 +248,30 @@ class Conversation(TenantAggregate):
                 text=self.text,
                 slots=tuple(dict(slot) for slot in self.slots),
                 appointment=dict(self.appointment) if self.appointment is not None else None,
+                channel=self.channel,
+                key=self.key,
             )
             aggregate.entries = (*aggregate.entries, line)
+            if self.key is not None:
+                aggregate.replies = {**aggregate.replies, self.key: "claimed"}
+
+    class ReplySent(TenantAggregate.Event):
+        """The provider took the assistant's reply claimed under `key`."""
+
+        key: str
+        provider_message_id: str | None
+
+        def apply(self, aggregate: Conversation) -> None:
+            aggregate.replies = {**aggregate.replies, self.key: "sent"}
+
+    class ReplyFailed(TenantAggregate.Event):
+        """The provider refused the assistant's reply claimed under `key`."""
+
+        key: str
+        reason: str
+
+        def apply(self, aggregate: Conversation) -> None:
+            aggregate.replies = {**aggregate.replies, self.key: "failed"}
 
     class HandedToHuman(TenantAggregate.Event):
         question: str
@@ -271,6 +317,8 @@ class Conversation(TenantAggregate):
     handoffs: int
     staff_replies: dict[str, str]
     """Each staff reply's key and where it stands: claimed (being sent), sent or failed."""
+    replies: dict[str, str]
+    """Each assistant reply sent by a provider: its key and where it stands (claimed, sent or failed)."""
 
     def __init__(self) -> None:
         """State is set by `Opened.apply`, so recording and replaying share one path."""
@@ -307,11 +355,17 @@ class Conversation(TenantAggregate):
         self.trigger_event(self.LinkOpened, timestamp=at)
 
     def receive_customer_message(
-        self, *, text: str, at: datetime, email_thread: EmailThread | None = None
+        self,
+        *,
+        text: str,
+        at: datetime,
+        email_thread: EmailThread | None = None,
+        channel: str = WEB_CHAT,
     ) -> None:
-        """The customer wrote `text` (stripped; empty or overlong messages are refused), by email when
-        `email_thread` says where in its mail thread."""
+        """The customer wrote `text` on `channel` (stripped; empty or overlong messages are refused), by
+        email when `email_thread` says where in its mail thread."""
         at = require_instant(at)
+        _channel(channel)
         if not isinstance(text, str) or not text.strip():
             raise InvalidValue("a chat message must contain some text")
         words = text.strip()
@@ -321,7 +375,9 @@ class Conversation(TenantAggregate):
                 f"this one has {len(words):,}"
             )
         thread = email_thread.as_state() if email_thread is not None else None
-        self.trigger_event(self.CustomerMessageReceived, timestamp=at, text=words, email_thread=thread)
+        self.trigger_event(
+            self.CustomerMessageReceived, timestamp=at, text=words, email_thread=thread, channel=channel
+        )
 
     def record_tool_call(
         self,
@@ -358,16 +414,47 @@ class Conversation(TenantAggregate):
         slots: list[dict[str, Any]],
         appointment: dict[str, Any] | None,
         at: datetime,
-    ) -> None:
-        """The assistant answered the customer with `text`, offering `slots` and showing `appointment`."""
+        channel: str = WEB_CHAT,
+        key: str | None = None,
+    ) -> bool:
+        """The assistant answered the customer with `text` on `channel`, offering `slots` and showing
+        `appointment`. A reply a provider sends (a text, an email) is claimed under `key` before it is
+        sent: True when this call claimed it, False when `key` was claimed before (a retried job: the
+        reply was recorded, and sent or being sent, already; nothing more to send)."""
         at = require_instant(at)
+        _channel(channel)
+        if key is not None:
+            key = _text(key, "reply key").strip()
+            if key in self.replies:
+                return False
         self.trigger_event(
             self.AssistantReplied,
             timestamp=at,
             text=_text(text, "reply text"),
             slots=[dict(slot) for slot in slots],
             appointment=dict(appointment) if appointment is not None else None,
+            channel=channel,
+            key=key,
         )
+        return True
+
+    def record_reply_sent(self, *, key: str, provider_message_id: str | None, at: datetime) -> None:
+        """The provider took the assistant's reply claimed under `key`."""
+        at = require_instant(at)
+        if self._reply_state(key) == "claimed":
+            self.trigger_event(self.ReplySent, timestamp=at, key=key, provider_message_id=provider_message_id)
+
+    def record_reply_failed(self, *, key: str, reason: str, at: datetime) -> None:
+        """The provider refused the assistant's reply claimed under `key` (not retried: the staff are told)."""
+        at = require_instant(at)
+        if self._reply_state(key) == "claimed":
+            self.trigger_event(self.ReplyFailed, timestamp=at, key=key, reason=_text(reason, "reason")[:500])
+
+    def _reply_state(self, key: str) -> str:
+        state = self.replies.get(key)
+        if state is None:
+            raise IllegalTransition(f"cannot settle reply {key!r}: no such reply was claimed")
+        return state
 
     def hand_to_human(self, *, question: str, at: datetime) -> None:
         """The shop's staff are asked to take over, with what the customer needs."""

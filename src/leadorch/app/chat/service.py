@@ -328,7 +328,7 @@ class _Recorder:
         self.lead_id = lead_id
         self.conversation = conversation
 
-    def append(self, change: Callable[[Conversation], None]) -> None:
+    def append(self, change: Callable[[Conversation], object]) -> None:
         change(self.conversation)
         try:
             self.store.save(self.conversation)

@@ -2,7 +2,8 @@
 
 Chat turns come from the lead's `Conversation` (what the customer wrote, the assistant's replies with
 the slots and appointment shown, each tool it ran, hand-offs to staff); SMS and email replies come from
-`Lead.ReplyRecorded`; staff replies (`Conversation.StaffReplied`, author `staff`, the name and the
+`Lead.ReplyRecorded` (the conversation records them too, for the assistant: that copy is not shown
+twice); staff replies (`Conversation.StaffReplied`, author `staff`, the name and the
 reply's state in `detail`) on whichever channel they went. `conversation_messages` holds them in time
 order; `conversation_counts` counts them per lead; `conversation_leads` is this read model's own map
 from a conversation to its lead.
@@ -26,7 +27,7 @@ import msgspec
 from leadorch.app.projections.batch import Batch
 from leadorch.app.projections.projection import ReadModelProjection, RowRef, aggregate_id
 from leadorch.app.projections.tables import Table, instant
-from leadorch.domain.conversation import Conversation
+from leadorch.domain.conversation import WEB_CHAT, Conversation
 from leadorch.domain.lead import Lead
 
 PREVIEW_CHARS = 160
@@ -143,6 +144,8 @@ class ConversationsProjection(ReadModelProjection):
         if author is None:
             return
         channel = _channel(event)
+        if author == "customer" and channel != WEB_CHAT:
+            return  # a text or an email: its line is the lead's `ReplyRecorded`, recorded with it
         batch.put(
             "conversation_messages",
             {
