@@ -7,16 +7,23 @@ cancellation, and one reminder 24 hours ahead inside the sending window; each at
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 from tests.support.booking_claims import FRIDAY_10AM, book
 from tests.support.chat_world import LOCATION, MAYA_EMAIL, MAYA_PHONE, ChatWorld
 
+from leadorch.app.audit import lead_history, render_text
 from leadorch.app.booking.notices import NoticeLedger, send_appointment_notice
 from leadorch.app.booking.reminders import send_due_reminders
+from leadorch.domain.appointment import Appointment
+from leadorch.domain.sending_rules import RULES_VERSION
 
 THURSDAY_10AM = FRIDAY_10AM - timedelta(days=1)
+SAN_DIEGO = ZoneInfo("America/Los_Angeles")
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +174,57 @@ def test_a_reminder_to_a_guam_number_waits_for_8_am_in_guam(chat_world: ChatWorl
     assert before_8_in_guam == []
     # The demo tenant's allow-list holds only the world's own number: the text is held back, not sent.
     assert reminders_of(chat_world, appointment_id) == ["reminder/email/sent", "reminder/sms/suppressed"]
+
+
+def notice_proofs(world: ChatWorld, appointment_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """(kind, channel) → the proof each notice recorded with its send, from the appointment's events."""
+    return {
+        (event.kind, event.channel): event.allowed_by
+        for event in world.container.store.events.get(UUID(appointment_id))
+        if isinstance(event, Appointment.NoticeSent)
+    }
+
+
+def test_a_confirmation_records_what_allowed_it_and_the_audit_says_so(chat_world: ChatWorld) -> None:
+    """Proof for every message: a notice is no solicitation (no cap counts it) and, confirming what the
+    customer just did, goes at once; its proof still shows both windows as read, the recipient as derived
+    from the number (619: California), the rules' version and the consent it relied on."""
+    chat_world.clock.set(datetime(2026, 11, 25, 22, 40, tzinfo=SAN_DIEGO))  # after the window closed
+    appointment_id = book(chat_world)
+
+    proofs = notice_proofs(chat_world, appointment_id)
+    assert set(proofs) == {("booked", "email"), ("booked", "sms")}
+    text = proofs[("booked", "sms")]
+    assert text["rules_version"] == RULES_VERSION
+    assert text["message"]["quiet_hours"] == "not held" and text["message"]["solicitation"] is False
+    assert text["cap"] is None
+    assert text["recipient"]["state"] == "CA" and text["recipient_zones_used"] == ["America/Los_Angeles"]
+    assert text["location_window"]["local_time"].startswith("2026-11-25T22:40")
+    assert [row["rule"] for row in text["legal_hours"]] == ["US-TCPA-calling-hours"]
+    assert text["consent"]["channel"] == "sms" and text["consent"]["granted"] is True
+    audit = render_text(lead_history(chat_world.container.store, chat_world.lead_id))
+    (line,) = [line for line in audit.splitlines() if "NoticeSent" in line and "channel=sms" in line]
+    assert f"allowed: rules {RULES_VERSION}: appointment confirmation: about an appointment" in line
+    assert "the windows as read when it went (they do not hold it)" in line and "sms consent given" in line
+
+
+def test_a_reminder_is_held_when_it_would_go_outside_the_windows_and_its_proof_says_they_applied(
+    chat_world: ChatWorld,
+) -> None:
+    """A reminder queued inside the window but picked up after it closed is not sent then: nothing is
+    claimed, so the reminder job hands it on again once both windows allow it."""
+    appointment_id = book(chat_world)
+    chat_world.catch_up()
+
+    chat_world.clock.set(datetime(2026, 11, 26, 21, 5, tzinfo=SAN_DIEGO))  # Thursday 21:05: too late
+    late = send_appointment_notice(chat_world.container, chat_world.tenant_id, appointment_id, "reminder")
+    held = reminders_of(chat_world, appointment_id)
+    chat_world.clock.set(THURSDAY_10AM)
+    on_time = send_appointment_notice(chat_world.container, chat_world.tenant_id, appointment_id, "reminder")
+
+    assert {outcome.status for outcome in late} == {"held"} and held == []
+    assert all("sending window" in outcome.detail for outcome in late)
+    assert [outcome.status for outcome in on_time] == ["sent", "sent"]
+    proof = notice_proofs(chat_world, appointment_id)[("reminder", "sms")]
+    assert proof["message"]["quiet_hours"] == "applied" and proof["cap"] is None
+    assert proof["location_window"]["local_time"].startswith("2026-11-26T10:00")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from leadorch.app.console.timeline import sentence
 from leadorch.app.touches.proof import why_allowed
+from leadorch.domain import notice_rules
 from leadorch.domain.cadence import SendingWindow
 from leadorch.domain.sending_rules import RecipientContext
 from leadorch.domain.sending_terms import SendingTerms
@@ -39,3 +40,18 @@ def test_the_timeline_says_why_a_sent_text_was_allowed_and_still_reads_an_older_
     assert (
         sentence("TouchPointSchedule", "TouchSent", older, "America/Los_Angeles") == "Touch 3 sent by text."
     )
+
+
+def test_a_reminders_proof_says_it_is_no_solicitation_and_waited_for_both_windows() -> None:
+    terms = SendingTerms(SendingWindow(time(9), time(20)), "America/Los_Angeles", MIAMI)
+    consent = {"channel": "sms", "granted": True, "evidence": {"reason": "opted in to texts in ShopMonkey"}}
+    sent = {
+        "kind": "reminder",
+        "channel": "sms",
+        "allowed_by": notice_rules.proof("reminder", terms, AT_19_58_IN_MIAMI, consent=consent),
+    }
+    line = sentence("Appointment", "NoticeSent", sent, "America/Los_Angeles")
+    assert line.startswith("Appointment reminder sent by text. Allowed by rules ")
+    assert "appointment reminder: about an appointment the customer made: not a solicitation" in line
+    assert "it waited for both windows" in line and "FL-501.059 08:00–20:00 (America/New_York: 19:58)" in line
+    assert "solicitation 1 of 3" not in line and "sms consent given" in line

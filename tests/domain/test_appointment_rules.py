@@ -95,3 +95,19 @@ def test_an_appointment_rebuilt_from_its_stored_events_is_the_same() -> None:
     appointment.reschedule(start=START + timedelta(hours=3), at=AT)
     appointment.complete(at=START + timedelta(hours=4))
     assert state_of(rebuilt(appointment.pending_events, Appointment)) == state_of(appointment)
+
+
+def test_a_notice_sent_is_recorded_once_with_its_proof_and_survives_a_rebuild() -> None:
+    appointment = book()
+    proof = {"rules_version": "v", "message": {"kind": "booked"}, "cap": None}
+    for _ in range(2):
+        appointment.record_notice_sent(
+            notice="booked", kind="booked", channel="sms", provider_message_id="SM1", allowed_by=proof, at=AT
+        )
+    sent = [e for e in appointment.pending_events if isinstance(e, Appointment.NoticeSent)]
+    assert [(e.notice, e.channel, e.allowed_by) for e in sent] == [("booked", "sms", proof)]
+    assert state_of(rebuilt(appointment.pending_events, Appointment)) == state_of(appointment)
+    with pytest.raises(InvalidValue, match="unknown notice"):
+        appointment.record_notice_sent(
+            notice="x", kind="promo", channel="sms", provider_message_id="SM2", allowed_by={}, at=AT
+        )

@@ -15,6 +15,7 @@ worth acting on from our own write echoing back (or an older version arriving la
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -25,7 +26,9 @@ from eventsourcing.domain import Aggregate
 from leadorch.domain.availability import ServiceLine
 from leadorch.domain.errors import IllegalTransition, InvalidValue
 from leadorch.domain.instants import require_instant
+from leadorch.domain.notice_rules import NOTICE_KINDS
 from leadorch.domain.tenancy import TenantAggregate
+from leadorch.domain.values import Channel, parse_channel
 
 
 class ShopConfirmation(StrEnum):
@@ -91,6 +94,7 @@ class Appointment(TenantAggregate):
             aggregate.crm_sync_error = None
             aggregate.crm_updated_at = None
             aggregate.shop_confirmation = None
+            aggregate.notices_sent = {}
 
     class Rescheduled(TenantAggregate.Event):
         start: datetime
@@ -181,6 +185,23 @@ class Appointment(TenantAggregate):
             if self.permanent:
                 aggregate.needs_crm_sync = False
 
+    class NoticeSent(TenantAggregate.Event):
+        """The provider accepted a notice about the appointment (`notice`: its kind, and for a reschedule
+        or reminder the start it was about) on `channel`; `allowed_by` is its proof
+        (`notice_rules.proof`): the windows as read, the recipient, no cap, the consent relied on."""
+
+        notice: str
+        kind: str
+        channel: str
+        provider_message_id: str
+        allowed_by: dict[str, Any]
+
+        def apply(self, aggregate: Appointment) -> None:
+            aggregate.notices_sent = {
+                **aggregate.notices_sent,
+                (self.notice, self.channel): self.provider_message_id,
+            }
+
     tenant_id: str
     lead_id: str
     location_id: str
@@ -196,6 +217,8 @@ class Appointment(TenantAggregate):
     # The CRM's `updatedDate` of the newest version we wrote or took from it (None: not known).
     crm_updated_at: datetime | None
     shop_confirmation: ShopConfirmation | None
+    # (notice, channel) → the provider's message id, for each notice recorded as sent.
+    notices_sent: dict[tuple[str, str], str]
 
     def __init__(self) -> None:
         """State is set by `Booked.apply`, so recording and replaying share one path."""
@@ -383,6 +406,35 @@ class Appointment(TenantAggregate):
             timestamp=at,
             reason=_text(reason, "reason"),
             permanent=bool(permanent),
+        )
+
+    def record_notice_sent(
+        self,
+        *,
+        notice: str,
+        kind: str,
+        channel: Channel | str,
+        provider_message_id: str,
+        allowed_by: Mapping[str, Any],
+        at: datetime,
+    ) -> None:
+        """Notice `notice` (of `kind`, see `notice_rules`) went out on `channel`, with the proof of what
+        allowed it. Recording the same send again changes nothing."""
+        at = require_instant(at)
+        channel = parse_channel(channel)
+        if kind not in NOTICE_KINDS:
+            raise InvalidValue(f"unknown notice {kind!r}; expected one of {', '.join(NOTICE_KINDS)}")
+        message_id = _text(provider_message_id, "provider_message_id")
+        if (notice, channel.value) in self.notices_sent:
+            return
+        self.trigger_event(
+            self.NoticeSent,
+            timestamp=at,
+            notice=_text(notice, "notice"),
+            kind=kind,
+            channel=channel.value,
+            provider_message_id=message_id,
+            allowed_by=dict(allowed_by),
         )
 
     def _require_confirmed(self, action: str) -> None:

@@ -8,6 +8,12 @@ A notice is claimed in `appointment_notices` before it is handed to the provider
 (appointment, notice, channel), so however often the job runs the customer gets it once. A reschedule
 or reminder is keyed by the appointment's start, so moving the appointment earns a fresh one.
 
+Which sending terms bind a notice is the domain's (`domain/notice_rules.py`): a reminder waits for the
+location's window and the customer's legal hours (checked again here, when it goes: a queue may have
+held it), a confirmation of what the customer just did goes at once, and no notice counts against a
+cap. Each notice sent records its proof on the appointment (`Appointment.NoticeSent`), which the audit
+and the lead's timeline show.
+
 Every notice email ends with the location's name and postal address, as the touches' emails do. Unlike
 a touch, a notice is still sent by a location that has no address yet: it is a transactional message
 about the customer's own booking (CAN-SPAM exempts those), and a customer left without their
@@ -20,7 +26,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from leadorch.app.booking.wording import dollars, slot_label
@@ -30,9 +36,12 @@ from leadorch.app.eventstore.store import NotFound
 from leadorch.app.messages.rendering import postal_html_footer, postal_text_footer
 from leadorch.app.projections.tables import instant
 from leadorch.app.senders import senders_for
+from leadorch.app.touches.proof import consent_relied_on
 from leadorch.app.worker.specs import ActorSpec
+from leadorch.domain import notice_rules
 from leadorch.domain.appointment import Appointment
 from leadorch.domain.lead import Lead
+from leadorch.domain.sending_terms import SendingTerms
 from leadorch.domain.values import Channel
 from leadorch.ports.messaging import DeliveryError, EmailMessage, SmsMessage
 
@@ -41,12 +50,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KINDS = ("booked", "rescheduled", "cancelled", "reminder")
+KINDS = notice_rules.NOTICE_KINDS
 
 
 @dataclass(frozen=True)
 class NoticeOutcome:
-    """What happened to one notice on one channel: sent, suppressed (demo mode), failed, or duplicate."""
+    """What happened to one notice on one channel: sent, suppressed (demo mode), failed, duplicate, or
+    held (a reminder outside the sending terms: nothing claimed, the reminder job comes back to it)."""
 
     channel: str
     status: str
@@ -156,19 +166,58 @@ def send_appointment_notice(
     chat_link = container.links.chat_url(tenant_id, str(lead.id), now=now)
     notice = compose(kind, appointment, lead, location, chat_link)
     key = kind if kind in ("booked", "cancelled") else f"{kind}:{instant(appointment.start)}"
+    terms = SendingTerms(
+        location.sending_window(), location.time_zone, container.recipients.context_for(lead.contact.phone)
+    )
+    channels = [
+        channel
+        for channel in (Channel.EMAIL, Channel.SMS)
+        if lead.contact.address_for(channel) is not None and lead.can_contact(channel)
+    ]
+    refused = notice_rules.refusal(kind, terms, now)
+    if refused:
+        log.info("%s of appointment %s held: %s", kind, appointment_id, refused)
+        return [NoticeOutcome(channel.value, "held", refused) for channel in channels]
     ledger = NoticeLedger(container.db)
     outcomes = []
-    for channel in (Channel.EMAIL, Channel.SMS):
+    for channel in channels:
         address = lead.contact.address_for(channel)
-        if address is None or not lead.can_contact(channel):
-            continue
+        assert address is not None
         if not ledger.claim(appointment_id, key, channel.value, tenant_id, address, now):
             outcomes.append(NoticeOutcome(channel.value, "duplicate"))
             continue
         outcome = _deliver(container, tenant, location, lead, appointment, channel, address, notice, key)
         ledger.settle(appointment_id, key, channel.value, outcome.status, outcome.detail)
+        if outcome.status == "sent":
+            proof = notice_rules.proof(kind, terms, now, consent=consent_relied_on(lead, channel))
+            message_id = outcome.detail or f"appointment:{appointment.id}:{key}:{channel.value}"
+            _record_sent(container, tenant_id, appointment.id, key, kind, channel, message_id, proof)
         outcomes.append(outcome)
     return outcomes
+
+
+def _record_sent(
+    container: Container,
+    tenant_id: str,
+    appointment_id: UUID,
+    key: str,
+    kind: str,
+    channel: Channel,
+    provider_message_id: str,
+    proof: dict[str, Any],
+) -> None:
+    """The send and its proof on the appointment (a concurrent change to it is retried)."""
+    store = container.store
+
+    def command() -> list[Appointment]:
+        appointment = store.load(appointment_id, Appointment, tenant_id)
+        appointment.record_notice_sent(
+            notice=key, kind=kind, channel=channel, provider_message_id=provider_message_id,
+            allowed_by=proof, at=container.clock.now(),
+        )  # fmt: skip
+        return [appointment]
+
+    store.run(command, attempts=8)
 
 
 def _deliver(

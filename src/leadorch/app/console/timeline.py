@@ -27,6 +27,12 @@ SOURCES = {
     "Conversation": "the chat",
 }
 _CHANNELS = {"email": "email", "sms": "text", "chat": "chat"}
+_NOTICES = {
+    "booked": "Booking confirmation",
+    "rescheduled": "Reschedule notice",
+    "cancelled": "Cancellation notice",
+    "reminder": "Appointment reminder",
+}
 _INTAKE_OUTCOMES = {
     "lead_created": "it became this lead",
     "joined_lead": "a repeat quote, it joined this lead",
@@ -323,6 +329,10 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
     ("Appointment", "CancelledByShop"): lambda f: f"The shop cancelled the appointment{f.because('reason')}.",
     ("Appointment", "ShopConfirmationRecorded"): lambda f: (
         f"The shop's CRM records the customer's answer to the appointment: {f.text('confirmation').replace('_', ' ')}."
+    ),
+    ("Appointment", "NoticeSent"): lambda f: (
+        f"{_NOTICES.get(f.text('kind'), 'Appointment notice')} sent by {f.channel()}."
+        + (f" Allowed by {why_allowed(f['allowed_by'])}." if isinstance(f["allowed_by"], dict) else "")
     ),
     ("Appointment", "Completed"): lambda f: "Appointment completed.",
     ("Appointment", "NoShow"): lambda f: "The customer did not come to the appointment.",

@@ -34,6 +34,7 @@ from leadorch.app.observability.metrics import SPEED_TO_LEAD, TOUCHES
 from leadorch.app.senders import senders_for
 from leadorch.app.touches.circuit_alert import alert_operator_of_refusal
 from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
+from leadorch.app.touches.proof import consent_relied_on
 from leadorch.app.touches.provider_circuit import open_circuit, paused_providers
 from leadorch.app.touches.solicitations import other_solicitations
 from leadorch.domain.lead import Lead
@@ -321,17 +322,6 @@ def _deliver(
 
     _record(container, tenant.tenant_id, schedule_uuid, sent, with_lead=True, held=held)
     return TouchOutcome.SENT.value
-
-
-def consent_relied_on(lead: Lead, channel: Channel) -> dict[str, Any]:
-    """The consent on record a send to `channel` relied on, as the send's proof records it."""
-    evidence = lead.consent_evidence.get(channel)
-    return {
-        "channel": channel.value,
-        "granted": bool(lead.consent[channel]),
-        "evidence": evidence.to_data() if evidence is not None else None,
-        **({} if evidence is not None else {"note": "no evidence kept: the lead predates consent evidence"}),
-    }
 
 
 def send_with_retry(

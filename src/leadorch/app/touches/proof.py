@@ -1,13 +1,29 @@
-"""Why a message was allowed, in one line: the proof a send recorded (`TouchSent.allowed_by`) read back.
+"""Why a message was allowed, in one line: the proof a send recorded (`TouchSent.allowed_by`,
+`Appointment.NoticeSent.allowed_by`) read back.
 
-The proof is data (`SendingTerms.proof` plus the consent relied on), kept whole in the event; this is
-how the audit and the console say it to a person: "why was this text allowed at 19:58?".
+The proof is data (`SendingTerms.proof` plus the consent relied on, and for a notice what kind of
+message it was: `notice_rules.proof`), kept whole in the event; this is how the audit and the console
+say it to a person: "why was this text allowed at 19:58?".
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from leadorch.domain.lead import Lead
+from leadorch.domain.values import Channel
+
+
+def consent_relied_on(lead: Lead, channel: Channel) -> dict[str, Any]:
+    """The consent on record a send to `channel` relied on, as the send's proof records it."""
+    evidence = lead.consent_evidence.get(channel)
+    return {
+        "channel": channel.value,
+        "granted": bool(lead.consent[channel]),
+        "evidence": evidence.to_data() if evidence is not None else None,
+        **({} if evidence is not None else {"note": "no evidence kept: the lead predates consent evidence"}),
+    }
 
 
 def _clock(reading: Any) -> str:
@@ -18,6 +34,13 @@ def _clock(reading: Any) -> str:
 def why_allowed(proof: Mapping[str, Any]) -> str:
     """Every limit the message met, as read when it went out, and the consent it relied on."""
     parts: list[str] = []
+    message = proof.get("message") or {}
+    if message:  # a notice: what it was, and which of the terms below bound it
+        parts.append(f"{message.get('label')}: {message.get('why')}")
+        if message.get("quiet_hours") == "applied":
+            parts.append("it waited for both windows")
+        else:
+            parts.append("the windows as read when it went (they do not hold it)")
     window = proof.get("location_window") or {}
     if window:
         parts.append(
@@ -41,6 +64,8 @@ def why_allowed(proof: Mapping[str, Any]) -> str:
             f"solicitation {cap.get('count_with_this_one')} of {cap.get('limit')} in "
             f"{cap.get('period_hours'):g} h ({cap.get('rule')})"
         )
+    elif message:
+        pass  # said above: no cap counts a notice
     elif proof.get("solicitation") is False:
         parts.append("not a text to the number: no cap counts it")
     elif "solicitation" in proof:
