@@ -8,6 +8,7 @@ import pytest
 
 from leadorch.app.config.models import LocationConfig
 from leadorch.app.conversations.email_answer import email_answer, reply_subject, thread_headers
+from leadorch.app.leads.inbound import email_thread
 from leadorch.app.links import LinkSigner
 from leadorch.app.senders import Senders
 from leadorch.domain.conversation import MAX_THREAD_REFERENCES, EmailThread
@@ -150,3 +151,13 @@ def test_a_location_without_an_address_still_answers() -> None:
     answer = an_answer(location=a_location(address=None), slots=[])
 
     assert answer.text == "We have Saturday morning open."
+
+
+def test_a_received_email_without_a_message_id_has_no_thread_to_join() -> None:
+    assert email_thread(None, ["<a@x>"], "Re: quote") is None
+
+
+def test_a_malformed_reference_is_left_out_and_the_thread_kept() -> None:
+    thread = email_thread("<b@x>", ["<a@x>", "not an id"], "Re: quote")
+
+    assert thread == EmailThread("<b@x>", ("<a@x>",), "Re: quote")

@@ -25,15 +25,18 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadorch.app.config.models import LocationConfig
 from leadorch.app.links import LinkSigner
 from leadorch.app.messages.rendering import postal_html_footer, postal_text_footer
-from leadorch.app.senders import Senders
-from leadorch.domain.conversation import MAX_THREAD_REFERENCES, EmailThread
+from leadorch.app.senders import Senders, senders_for
+from leadorch.domain.conversation import MAX_THREAD_REFERENCES, Conversation, EmailThread
 from leadorch.domain.lead import Lead
-from leadorch.ports.messaging import EmailMessage
+from leadorch.ports.messaging import EmailMessage, SendReceipt
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 KIND = "assistant_answer"
 # "Re:", "RE:", "Re[2]:", "Re :", and the German/Dutch/Scandinavian "Aw:", "Antw:", "Sv:": a reply prefix.
@@ -88,6 +91,34 @@ def email_answer(
         categories=["assistant-answer"],
         idempotency_key=idempotency_key,
     )
+
+
+def send_email_answer(
+    container: Container,
+    conversation: Conversation,
+    lead: Lead,
+    *,
+    text: str,
+    slots: Sequence[Mapping[str, Any]],
+    key: str,
+) -> SendReceipt:
+    """Send the assistant's `text` (offering `slots`) by email in the thread of the customer's newest
+    emailed message of `conversation`, under idempotency key `key`; the Messenger's receipt, or its
+    `DeliveryError`."""
+    location = container.config.location(conversation.tenant_id, lead.location_id)
+    message = email_answer(
+        tenant_id=conversation.tenant_id,
+        lead=lead,
+        location=location,
+        senders=senders_for(location, container.settings),
+        thread=conversation.last_email_thread,
+        text=text,
+        slots=slots,
+        links=container.links,
+        now=container.clock.now(),
+        idempotency_key=key,
+    )
+    return container.messenger.send_email(message)
 
 
 def _text(text: str, labels: list[str], chat_link: str, location: LocationConfig) -> str:

@@ -21,7 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_403_FORBIDDEN
 
 from leadorch.adapters.sendgrid_inbound import MalformedInboundEmail, parse_inbound_email
 from leadorch.app.bootstrap import Container
-from leadorch.app.leads.inbound import handle_inbound_email
+from leadorch.app.leads.inbound import email_thread, handle_inbound_email
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ async def receive_inbound_email(
             headers=email.headers,
             subject=email.subject,
             null_sender=email.null_sender,
+            thread=email_thread(email.message_id, email.references, email.subject),
         )
     )
     status = "recorded" if outcome.lead_ids else "unmatched"

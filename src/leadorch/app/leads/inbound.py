@@ -24,7 +24,7 @@ since a text carries no headers and revocations lean towards being honoured.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -42,7 +42,8 @@ from leadorch.domain.auto_reply import (
     failed_recipients,
     sms_auto_reply,
 )
-from leadorch.domain.errors import DomainError
+from leadorch.domain.conversation import EmailThread
+from leadorch.domain.errors import DomainError, InvalidValue
 from leadorch.domain.reply_intent import ReplyIntent, classify_reply
 from leadorch.domain.values import Channel
 
@@ -115,9 +116,11 @@ def handle_inbound_email(
     headers: Mapping[str, str] | None = None,
     subject: str = "",
     null_sender: bool = False,
+    thread: EmailThread | None = None,
 ) -> InboundOutcome:
     """Act on an emailed reply from `from_email` (its new text, quoted history removed), given its
-    top-level `headers`, `subject`, and whether its envelope sender was empty (`null_sender`)."""
+    top-level `headers`, `subject`, whether its envelope sender was empty (`null_sender`), and where it
+    sits in its mail thread (`thread`, which the assistant's answer joins)."""
     leads = leads_by_email(container.db, from_email)
     machine = email_auto_reply(
         headers or {},
@@ -143,6 +146,23 @@ def handle_inbound_email(
         )
         return InboundOutcome(intent, touched)
     return _reply(container, leads, Channel.EMAIL, text)
+
+
+def email_thread(message_id: str | None, references: Sequence[str], subject: str) -> EmailThread | None:
+    """The mail thread of a received email: None without a Message-ID (an answer could not be threaded
+    under it); a malformed id among its References is left out rather than losing the thread."""
+    if not message_id:
+        return None
+    kept = []
+    for reference in references:
+        try:
+            kept.append(EmailThread.of(reference).message_id)
+        except InvalidValue:
+            continue
+    try:
+        return EmailThread.of(message_id, kept, subject)
+    except InvalidValue:
+        return None
 
 
 def _reply(container: Container, leads: list[LeadMatch], channel: Channel, text: str) -> InboundOutcome:
