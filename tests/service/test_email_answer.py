@@ -127,6 +127,25 @@ def test_every_offered_time_is_a_link_into_the_leads_chat_in_both_parts() -> Non
     assert chat in answer.text
 
 
+def test_times_the_assistant_named_are_linked_where_they_stand_and_not_listed_twice() -> None:
+    text = f"Here are the openings:\n- {SLOTS[0]['label']}\n- {SLOTS[1]['label']}\nWhich one would you like?"
+    answer = an_answer(text)
+    chat = LINKS.chat_url("tint-co", str(a_lead().registered().id), now=NOW)
+
+    assert answer.text.count(SLOTS[0]["label"]) == 1 and answer.text.count(SLOTS[1]["label"]) == 1
+    assert f'<br>- <a href="{chat}">{SLOTS[0]["label"]}</a><br>' in answer.html
+    assert answer.html.count(SLOTS[1]["label"]) == 1 and "<ul>" not in answer.html
+
+
+def test_a_time_the_words_do_not_name_follows_them_as_a_link() -> None:
+    slots = [{"start": "a", "label": "Fri 1:00 PM"}, {"start": "b", "label": "Fri 11:00 PM"}]
+    answer = an_answer("Open: Fri 11:00 PM", slots=slots)
+
+    assert answer.html.count("<a ") == 2  # 11:00 PM where it stands, 1:00 PM in the list after
+    assert answer.text.count("- Fri 1:00 PM") == 1 and "- Fri 11:00 PM" not in answer.text
+    assert ">Fri 11:00 PM</a>" in answer.html and "<li><a" in answer.html
+
+
 def test_the_html_part_escapes_what_the_assistant_wrote() -> None:
     answer = an_answer("Tint <b>&</b> more\nsecond line\n\nnew paragraph")
 

@@ -7,7 +7,8 @@ the location's sender (`app/senders.py`) with no Reply-To, as the touches do: th
 goes back to that address and through Inbound Parse to us.
 
 Text and HTML parts carry the same words (the HTML escaped). Every time offered is a link into the
-lead's chat (a signed chat link, `app/links.py`) labelled with the time. The link does not pre-select or
+lead's chat (a signed chat link, `app/links.py`) labelled with the time: where the assistant's words
+name it, and in a list after them for any they do not. The link does not pre-select or
 book the time: the chat books only on the customer's own tap, and a link in an email is fetched by
 mail scanners (Outlook's Safe Links, corporate gateways) before any person clicks it, so a link that
 booked would book for the scanner. Replying with the time books too, in this thread.
@@ -123,22 +124,40 @@ def send_email_answer(
 
 def _text(text: str, labels: list[str], chat_link: str, location: LocationConfig) -> str:
     body = text.strip()
+    unnamed = [label for label in labels if label not in body]
+    if unnamed:
+        body += "\n\n" + "\n".join(f"- {label}" for label in unnamed)
     if labels:
-        times = "\n".join(f"- {label}" for label in labels)
-        body += f"\n\n{times}\n\nReply with the time that suits you, or pick it in the chat: {chat_link}"
+        body += f"\n\nReply with the time that suits you, or pick it in the chat: {chat_link}"
     return body + _text_footer(location)
 
 
 def _html(text: str, labels: list[str], chat_link: str, location: LocationConfig) -> str:
+    """The words as paragraphs, each time the assistant named a link to the chat; times it did not name
+    follow as a list of links."""
+    href = escape(chat_link, quote=True)
     paragraphs = [block for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
     html = "".join(
-        "<p>" + "<br>".join(escape(line) for line in block.splitlines()) + "</p>" for block in paragraphs
+        "<p>" + "<br>".join(_linked(escape(line), labels, href) for line in block.splitlines()) + "</p>"
+        for block in paragraphs
     )
+    unnamed = [label for label in labels if label not in text]
+    if unnamed:
+        html += (
+            "<ul>" + "".join(f'<li><a href="{href}">{escape(label)}</a></li>' for label in unnamed) + "</ul>"
+        )
     if labels:
-        href = escape(chat_link, quote=True)
-        items = "".join(f'<li><a href="{href}">{escape(label)}</a></li>' for label in labels)
-        html += f"<ul>{items}</ul><p>Reply with the time that suits you, or pick it in the chat.</p>"
+        html += "<p>Reply with the time that suits you, or pick it in the chat.</p>"
     return html + _html_footer(location)
+
+
+def _linked(line: str, labels: list[str], href: str) -> str:
+    """`line` (escaped) with the first mention of each time a link (the longest labels first)."""
+    for label in sorted(labels, key=len, reverse=True):
+        shown = escape(label)
+        if shown in line and f">{shown}</a>" not in line:
+            line = line.replace(shown, f'<a href="{href}">{shown}</a>', 1)
+    return line
 
 
 def _text_footer(location: LocationConfig) -> str:
