@@ -13,7 +13,9 @@ import os
 import signal
 import sys
 
-# Imported once here, before any fork: the command, and the runtime with every job it registers.
+# Imported once here, before any fork: the command, the runtime with every job it registers, and the
+# providers' SDKs (`build_messenger` imports them only when a process builds its messenger).
+from leadorch.adapters import sendgrid, twilio  # noqa: F401
 from leadorch.app import background  # noqa: F401
 from leadorch.app.cli import (
     main,
