@@ -179,3 +179,31 @@ def test_the_crm_never_undoes_a_customers_stop(
     lead = world.lead("o-stopped")
     assert not lead.can_contact(Channel.SMS)
     assert lead.consent_evidence[Channel.SMS].verified_at == datetime(2026, 11, 21, 10, tzinfo=UTC)
+
+
+def test_a_new_phone_number_in_the_crm_moves_the_cadences_sending_rules_with_it(
+    shopmonkey_module_world: ShopMonkeyWorld, shopmonkey_client: TestClient
+) -> None:
+    """A customer who moved from San Diego (619) to Miami (305): from the re-import on, the schedule's
+    recipient is Florida's, so the next touch is planned (and claimed) by Florida's hours and cap."""
+    world = shopmonkey_module_world
+    maya = fixture_customer("customer")
+    a_customer(world, "c-moved")
+    deliver(world, shopmonkey_client, world.new_quote("o-moved", customerId="c-moved"))
+    before = world.schedule("o-moved").recipient
+
+    world.shopmonkey.update_customer("c-moved", phoneNumbers=with_phone(maya, number="(305) 555-0142"))
+    decision = deliver(world, shopmonkey_client, update_of(world, "o-moved", minutes=1))
+
+    assert decision.outcome is IntakeOutcome.LEAD_UPDATED and "phone" in decision.reasons
+    assert world.lead("o-moved").contact.phone == "+13055550142"
+    schedule = world.schedule("o-moved")
+    assert (before.state, before.zones) == ("CA", ("America/Los_Angeles",))
+    assert (schedule.recipient.state, schedule.recipient.zones) == ("FL", ("America/New_York",))
+    assert [rule.rule_id for rule in schedule.terms.rules] == ["US-TCPA-calling-hours", "FL-501.059"]
+    assert schedule.next_due_at is not None and schedule.terms.admits(schedule.next_due_at)
+    again = deliver(world, shopmonkey_client, update_of(world, "o-moved", minutes=2))
+    assert again.outcome is IntakeOutcome.UNCHANGED
+    history = lead_history(world.container.store, schedule.lead_id).entries
+    changed = [entry for entry in history if entry.event == "RecipientChanged"]
+    assert [entry.data["recipient"]["state"] for entry in changed] == ["FL"]  # once, for the one change

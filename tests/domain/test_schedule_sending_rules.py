@@ -115,3 +115,63 @@ def test_a_shop_window_that_never_meets_the_recipients_hours_stops_the_cadence_s
     schedule = builder.arrived()[1]
     assert schedule.is_stopped and schedule.next_due_at is None
     assert schedule.stop_reason is not None and "no moment" in schedule.stop_reason
+
+
+SAN_DIEGO = RecipientContext(state="CA", zones=("America/Los_Angeles",), derived_from="area code 619 (CA)")
+
+
+def test_a_new_number_moves_the_next_touch_inside_the_new_recipients_hours_on_its_day() -> None:
+    """Touch 2 of an evening lead is planned at 19:15 in San Diego; once the number is Miami's, that is
+    22:15 there, so it moves to the same day's last planned time inside Florida's hours."""
+    arrival = datetime(2026, 6, 10, 19, 15, tzinfo=LA).astimezone(UTC)
+    schedule = a_lead(
+        phone="+16195550142",
+        recipient=SAN_DIEGO,
+        plan=TEXTS_ONLY,
+        at=arrival,
+        time_zone="America/Los_Angeles",
+    ).arrived()[1]
+    send_all(schedule, arrival, "c1")
+    planned = schedule.next_due_at
+    assert planned is not None and planned.astimezone(LA) == datetime(2026, 6, 11, 19, 15, tzinfo=LA)
+
+    schedule.change_recipient(recipient=MIAMI, reason="the number changed", now=arrival + timedelta(hours=1))
+
+    moved = schedule.next_due_at
+    assert moved is not None and moved.astimezone(LA).date() == planned.astimezone(LA).date()
+    assert moved.astimezone(NY).time() <= time(19, 30), "30 minutes' margin before Florida's 20:00"
+    assert schedule.recipient == MIAMI and schedule.terms.admits(
+        moved, solicitations=schedule.solicitations()
+    )
+    assert state_of(rebuilt(schedule.pending_events, TouchPointSchedule)) == state_of(schedule)
+
+
+def test_the_same_context_or_a_cadence_that_is_over_records_no_change() -> None:
+    arrival = datetime(2026, 6, 10, 12, tzinfo=LA).astimezone(UTC)
+    schedule = san_diego_lead_with_a_miami_number(arrival)
+    count = len(schedule.pending_events)
+    schedule.change_recipient(recipient=MIAMI, reason="read again", now=arrival)
+    schedule.stop(reason="the customer answered", now=arrival)
+    schedule.change_recipient(recipient=SAN_DIEGO, reason="too late", now=arrival)
+    assert [type(e).__name__ for e in schedule.pending_events[count:]] == ["Stopped"]
+    assert schedule.recipient == MIAMI
+
+
+def test_a_touch_in_flight_keeps_its_claim_and_the_next_one_is_planned_by_the_new_number() -> None:
+    arrival = datetime(2026, 6, 10, 19, 15, tzinfo=LA).astimezone(UTC)
+    schedule = a_lead(
+        phone="+16195550142",
+        recipient=SAN_DIEGO,
+        plan=TEXTS_ONLY,
+        at=arrival,
+        time_zone="America/Los_Angeles",
+    ).arrived()[1]
+    claimed = schedule.claim_next_touch(now=arrival, claim_id="c1")
+    assert claimed is not None
+
+    schedule.change_recipient(recipient=MIAMI, reason="the number changed", now=arrival)
+    assert schedule.claimed == claimed
+    schedule.record_sent(touch_number=1, channel="sms", provider_message_id="m1", now=arrival)
+
+    due = schedule.next_due_at
+    assert due is not None and time(8) <= due.astimezone(NY).time() <= time(19, 30)

@@ -298,6 +298,23 @@ class TouchPointSchedule(TenantAggregate):
             if self.next_due_at is not None:
                 aggregate.due_at = self.next_due_at
 
+    class RecipientChanged(TenantAggregate.Event):
+        """The customer's number changed, and with it where they presumably are (`recipient`: the state
+        and zones the legal hours and cap are read by). The next touch is planned again under the new
+        terms (`next_due_at`; None while a touch is in flight or the cadence is paused: it is planned
+        when that touch completes, or on resume, by the new terms)."""
+
+        recipient: dict[str, Any]
+        reason: str
+        next_due_at: datetime | None
+        shift_days: int
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.recipient = RecipientContext.from_data(self.recipient)
+            aggregate.shift_days = self.shift_days
+            if self.next_due_at is not None:
+                aggregate.due_at = self.next_due_at
+
     class Stopped(TenantAggregate.Event):
         reason: str
 
@@ -767,6 +784,39 @@ class TouchPointSchedule(TenantAggregate):
             touch_number=number,
             next_due_at=due,
             shift_days=needed,
+        )
+        if no_meeting is not None:
+            self._stop_for(no_meeting, now)
+
+    def change_recipient(self, *, recipient: RecipientContext, reason: str, now: datetime) -> None:
+        """The number the cadence texts now reads as `recipient` (a new phone number in the CRM): the
+        rules follow the customer, so the next touch is planned again by the new terms, no earlier than
+        `now`. The same context, or a cadence that is over, changes nothing."""
+        now = require_instant(now, "now")
+        if not isinstance(recipient, RecipientContext):
+            raise InvalidValue(f"recipient must be a RecipientContext, not {type(recipient).__name__}")
+        reason = _text(reason, "reason")
+        if recipient == self.recipient or not self.is_active:
+            return
+        terms = SendingTerms(self.window, self.time_zone, recipient)
+        due: datetime | None = None
+        shift, no_meeting = self.shift_days, None
+        number = self.next_touch_number
+        if self.claimed is None and not self.is_paused and number is not None:
+            try:
+                due, shift = _catch_up(
+                    self.plan, number, self.anchor_at, self.last_touch_local_date, terms,
+                    self.shift_days, now, self._counted(number, ()),
+                )  # fmt: skip
+            except NoSendingTime as error:
+                no_meeting = error
+        self.trigger_event(
+            self.RecipientChanged,
+            timestamp=now,
+            recipient=recipient.to_data(),
+            reason=reason,
+            next_due_at=due,
+            shift_days=shift,
         )
         if no_meeting is not None:
             self._stop_for(no_meeting, now)

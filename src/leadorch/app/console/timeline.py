@@ -199,6 +199,14 @@ def _held(f: Facts) -> str:
     return f"Follow-up cadence held{until}{f.because('reason')}{due}."
 
 
+def _recipient_changed(f: Facts) -> str:
+    recipient = f["recipient"] or {}
+    zones = ", ".join(recipient.get("zones") or []) or "an unknown zone"
+    where = f"{recipient.get('state') or 'an unknown state'}, {zones}"
+    due = f"; the next touch is due {f.when('next_due_at')}" if f["next_due_at"] else ""
+    return f"The sending rules now follow the customer's number in {where}{f.because('reason')}{due}."
+
+
 def _started(f: Facts) -> str:
     touches = len(f["plan"] or [])
     return f"Follow-up cadence started: {touches} touch{'es' if touches != 1 else ''}, the first due {f.when('next_due_at')}."
@@ -313,6 +321,7 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
     ("TouchPointSchedule", "Paused"): lambda f: f"Follow-up cadence paused by {f.text('by')}.",
     ("TouchPointSchedule", "Resumed"): _resumed,
     ("TouchPointSchedule", "Held"): _held,
+    ("TouchPointSchedule", "RecipientChanged"): _recipient_changed,
     ("TouchPointSchedule", "Stopped"): lambda f: f"Follow-up cadence stopped{f.because('reason')}.",
     ("TouchPointSchedule", "Finished"): lambda f: "Follow-up cadence finished: every touch went out.",
     ("TouchPointSchedule", "TouchDeliveryReported"): _delivery,

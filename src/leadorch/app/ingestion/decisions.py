@@ -347,6 +347,7 @@ class OrderDecisions:
             lead.join_quote(crm_order_id=new.order.id, services=requested_services(new.order), at=now)
             lead.update_details(at=now, contact=new.contact)
             schedule = self._schedule(tenant_id, lead_id)
+            self._follow_the_number(lead, schedule, now)
             _record_crm_consent(lead, schedule, new.consent, now)
             reason = f"a repeat quote: joined the customer's open lead for the same vehicle (order {lead.crm_order_id})"
             intake.record_joined_lead(new.version, lead_id=lead_id, reason=reason, at=now)
@@ -418,6 +419,7 @@ class OrderDecisions:
                     crm_vehicle_id=order.vehicle_id or None,
                     location_id=location.location_id if location else None,
                 )
+            self._follow_the_number(lead, schedule, now)
             consent_changed = _record_crm_consent(lead, schedule, consent, now)
             changed = sorted(
                 {name for event in lead.pending_events for name in getattr(event, "changes", {})}
@@ -570,6 +572,21 @@ class OrderDecisions:
             crm_vehicle_id=_vehicle_id(new),
             lead_id=lead_id,
             at=now,
+        )
+
+    def _follow_the_number(self, lead: Lead, schedule: TouchPointSchedule | None, now: datetime) -> None:
+        """A new phone number in the CRM moves the cadence's sending rules with it: the state and zones
+        its legal hours and cap are read by are the new number's (a customer who moved from San Diego to
+        Miami is texted by Florida's rules from now on)."""
+        if schedule is None or not any(
+            isinstance(event, Lead.DetailsUpdated) and "phone" in event.changes
+            for event in lead.pending_events
+        ):
+            return
+        schedule.change_recipient(
+            recipient=self.container.recipients.context_for(lead.contact.phone),
+            reason="the customer's phone number changed in the CRM",
+            now=now,
         )
 
     def _schedule(self, tenant_id: str, lead_id: UUID) -> TouchPointSchedule | None:

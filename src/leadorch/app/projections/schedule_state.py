@@ -86,6 +86,9 @@ _CHANGES: dict[type, Callable[[Any, Row], dict[str, Any]]] = {
     Schedule.Held: lambda event, state: (
         {"due_at": instant(event.next_due_at)} if event.next_due_at is not None else {}
     ),
+    Schedule.RecipientChanged: lambda event, state: (
+        {"due_at": instant(event.next_due_at)} if event.next_due_at is not None else {}
+    ),
     Schedule.Paused: lambda event, state: {"paused_by": event.by},
     Schedule.Resumed: _resumed,
     Schedule.Stopped: lambda event, state: {"stop_reason": event.reason},
@@ -131,6 +134,7 @@ ScheduleChange = (
     | Schedule.TouchSkipped
     | Schedule.TouchRescheduled
     | Schedule.Held
+    | Schedule.RecipientChanged
     | Schedule.Paused
     | Schedule.Resumed
     | Schedule.Stopped
