@@ -11,7 +11,9 @@ FCC's 2024 revocation rule asks); the message is matched to its lead(s) through 
   who never opted out is an ordinary answer.
 - Help (HELP, INFO): the shop's name and phone number, unless Twilio answers HELP itself
   (`TWILIO_ANSWERS_HELP`, true by default as in Twilio's own default handling): never two answers.
-- Anything else is a reply: the newest open lead with that number is engaged and its cadence stops.
+- Anything else is a reply: the newest open lead with that number is engaged and its cadence stops,
+  the message joins the lead's conversation and the assistant answers it on the same channel, in the
+  background (`conversations.inbound_job`: the webhook answers at once with empty TwiML).
 
 Auto-replies are not answers (`domain.auto_reply`): an out-of-office, a bounce, a phone's "I'm
 driving" is recorded on the newest open lead of the sender (its timeline), the lead is not engaged,
@@ -32,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from leadorch.adapters.twilio_keywords import twilio_answers
 from leadorch.app.config.errors import ConfigNotFound
+from leadorch.app.conversations.inbound_job import receive_message
 from leadorch.app.leads import use_cases
 from leadorch.app.leads.lookup import LeadMatch, leads_by_email, leads_by_phone
 from leadorch.app.senders import senders_for
@@ -145,7 +148,7 @@ def handle_inbound_email(
             ),
         )
         return InboundOutcome(intent, touched)
-    return _reply(container, leads, Channel.EMAIL, text)
+    return _reply(container, leads, Channel.EMAIL, text, thread)
 
 
 def email_thread(message_id: str | None, references: Sequence[str], subject: str) -> EmailThread | None:
@@ -165,12 +168,24 @@ def email_thread(message_id: str | None, references: Sequence[str], subject: str
         return None
 
 
-def _reply(container: Container, leads: list[LeadMatch], channel: Channel, text: str) -> InboundOutcome:
+def _reply(
+    container: Container,
+    leads: list[LeadMatch],
+    channel: Channel,
+    text: str,
+    thread: EmailThread | None = None,
+) -> InboundOutcome:
+    """A message: recorded in the lead's conversation (engaging it, stopping its cadence) and answered
+    by the assistant in the background (`conversations.inbound_job`)."""
     lead = next((match for match in leads if match.is_open), leads[0] if leads else None)
     if lead is None:
         return InboundOutcome(ReplyIntent.MESSAGE, (), note="no lead has this sender")
+    if not text.strip():
+        return InboundOutcome(ReplyIntent.MESSAGE, (), note="an empty message")
     try:
-        use_cases.record_reply(container, lead.tenant_id, lead.lead_id, channel, text)
+        receive_message(
+            container, lead.tenant_id, use_cases.lead_uuid(lead.lead_id), channel, text, email_thread=thread
+        )
     except DomainError as refused:
         log.info("reply from lead %s not recorded: %s", lead.lead_id, refused)
         return InboundOutcome(ReplyIntent.MESSAGE, (), note=str(refused))

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from leadorch.app.booking import actors as booking
 from leadorch.app.chat import actors as chat
+from leadorch.app.conversations import actors as conversations
 from leadorch.app.ingestion import actors as ingestion
 from leadorch.app.touches import actors as touches
 from leadorch.app.worker.specs import ActorSpec, PeriodicSpec
 
-ACTORS: tuple[ActorSpec, ...] = (*ingestion.ACTORS, *touches.ACTORS, *booking.ACTORS, *chat.ACTORS)
+ACTORS: tuple[ActorSpec, ...] = (
+    *ingestion.ACTORS,
+    *touches.ACTORS,
+    *booking.ACTORS,
+    *chat.ACTORS,
+    *conversations.ACTORS,
+)
 
 PERIODIC: tuple[PeriodicSpec, ...] = (*ingestion.PERIODIC, *touches.PERIODIC, *booking.PERIODIC)
 
