@@ -96,6 +96,16 @@ def test_a_long_thread_keeps_the_root_and_the_newest_ids() -> None:
     assert (chain[0], chain[-2], chain[-1]) == ("<m0@x>", "<m29@x>", "<new@x>")
 
 
+def test_a_thread_of_long_ids_stays_within_one_header_line_keeping_the_root_and_the_newest() -> None:
+    ids = [f"<{'x' * 80}.{n}@mail.example.com>" for n in range(19)]
+    thread = EmailThread.of("<new@x>", ids)
+
+    references = thread_headers(thread)["References"]
+
+    assert len("References: " + references) <= 998
+    assert references.split()[0] == ids[0] and references.split()[-2:] == [ids[-1], "<new@x>"]
+
+
 def test_without_a_thread_there_are_no_threading_headers() -> None:
     answer = an_answer(thread=None)
 

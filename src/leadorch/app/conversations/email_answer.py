@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from leadorch.app.bootstrap import Container
 
 KIND = "assistant_answer"
+MAX_HEADER_LINE = 998
 # "Re:", "RE:", "Re[2]:", "Re :", and the German/Dutch/Scandinavian "Aw:", "Antw:", "Sv:": a reply prefix.
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|antw|sv)(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
@@ -57,6 +58,9 @@ def thread_headers(thread: EmailThread | None) -> dict[str, str]:
     chain = [ref for ref in thread.references if ref != thread.message_id] + [thread.message_id]
     if len(chain) > MAX_THREAD_REFERENCES:
         chain = [chain[0], *chain[-(MAX_THREAD_REFERENCES - 1) :]]
+    # One header line stays within RFC 5322's 998 characters: drop ids after the root, oldest first.
+    while len(chain) > 2 and len("References: " + " ".join(chain)) > MAX_HEADER_LINE:
+        del chain[1]
     return {"In-Reply-To": thread.message_id, "References": " ".join(chain)}
 
 
