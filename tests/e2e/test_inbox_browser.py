@@ -127,8 +127,8 @@ def test_a_staff_member_answers_a_text_from_the_phone_and_it_reaches_the_custome
 
     log_in(page, base_url, world)
     item = page.locator(f"#inbox li[data-lead='{lead_id}']")
-    expect(item).to_have_attribute("data-attention", "unanswered")
-    expect(item).to_contain_text("I'd rather talk to someone")
+    expect(item).to_have_attribute("data-attention", "unanswered")  # the assistant handed it to staff
+    expect(item).to_contain_text("passed this to the team")  # its answer by text, the latest line
     fits_the_phone(page)
     shoot(page, "console-inbox-phone.png")
 
@@ -141,10 +141,8 @@ def test_a_staff_member_answers_a_text_from_the_phone_and_it_reaches_the_custome
     page.click("#send-reply")
 
     expect(page.locator(".flash-notice")).to_have_text("Reply sent by text.")
-    assert page.eval_on_selector_all("#thread li", "items => items.map(i => i.dataset.who)") == [
-        "customer",
-        "staff",
-    ]
+    who = page.eval_on_selector_all("#thread li", "items => items.map(i => i.dataset.who)")
+    assert who[0] == "customer" and "assistant" in who and who[-1] == "staff", who
     staff_line = page.locator("#thread li[data-who=staff]")
     expect(staff_line).to_contain_text("Ana (staff) · text")
     expect(staff_line).to_contain_text("I'll call you in 10 minutes.")
@@ -154,6 +152,9 @@ def test_a_staff_member_answers_a_text_from_the_phone_and_it_reaches_the_custome
     assert [sms.body for sms in texts] == ["Hi Jane, this is Ana at Sun Shield. I'll call you in 10 minutes."]
     assert texts[0].from_number == SHOP_NUMBER
 
+    expect(page.locator("#taken-over")).to_have_text("taken over by chat assistant")  # the hand-off
+    page.click("#hand-back")
+    expect(page.locator(".flash-notice")).to_contain_text("Handed back")
     page.click("#take-over")
     expect(page.locator(".flash-notice")).to_contain_text("Taken over by Ana")
     expect(page.locator("#taken-over")).to_have_text("taken over by Ana")
@@ -170,7 +171,7 @@ def test_after_take_over_a_text_from_the_customer_waits_for_staff_and_nothing_an
     lead_id, schedule_id = world.new_lead()
     world.dispatch(schedule_id)
     world.catch_up()
-    customer_texts(page, base_url, world, "Hi, is this a real person?")
+    customer_texts(page, base_url, world, "Hi, how much is the ultimate package?")  # the assistant answers
     world.catch_up()
     log_in(page, base_url, world)
     page.locator(f"#inbox li[data-lead='{lead_id}'] a").click()

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from dramatiq.brokers.stub import StubBroker
 from litestar.testing import TestClient
 
 from leadorch.adapters.clocks import AdjustableClock
@@ -243,7 +244,10 @@ class ChatWorld:
             broker = self.runtime.broker
             for _ in range(2):
                 for queue in [name for name in list(broker.queues) if not name.endswith(".DQ")]:
-                    broker.join(queue, timeout=30_000, fail_fast=False)  # type: ignore[attr-defined]
+                    if isinstance(broker, StubBroker):
+                        broker.join(queue, timeout=30_000, fail_fast=False)
+                    else:  # Redis (`chat_servers(..., redis_url=...)`): its join has no fail_fast
+                        broker.join(queue, timeout=30_000)  # type: ignore[attr-defined]
         self.catch_up()
 
     def emails_to(self, address: str) -> list[Any]:
