@@ -72,7 +72,12 @@ def test_a_long_references_chain_keeps_its_root_and_its_newest_ids() -> None:
     assert thread.references[-1] == "<m39@x>"
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "<a b@x>", None])
+@pytest.mark.parametrize("bad", ["   ", "<a b@x>", "<a@x>\r\nBcc: x@y", 5])
 def test_a_malformed_message_id_is_refused(bad: object) -> None:
     with pytest.raises(InvalidValue):
         EmailThread.of(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("none", ["", None])
+def test_a_message_without_a_message_id_keeps_its_references_and_subject(none: str | None) -> None:
+    assert EmailThread.of(none, ["<a@x>"], "Re: quote") == EmailThread("", ("<a@x>",), "Re: quote")

@@ -182,8 +182,12 @@ def test_a_location_without_an_address_still_answers() -> None:
     assert answer.text == "We have Saturday morning open."
 
 
-def test_a_received_email_without_a_message_id_has_no_thread_to_join() -> None:
-    assert email_thread(None, ["<a@x>"], "Re: quote") is None
+def test_a_received_email_without_a_message_id_is_answered_by_its_references_and_subject() -> None:
+    thread = email_thread(None, ["<a@x>"], "Re: quote")
+
+    assert thread == EmailThread("", ("<a@x>",), "Re: quote")
+    assert thread_headers(thread) == {"References": "<a@x>"}
+    assert thread_headers(email_thread("not an id", [], "quote")) == {}
 
 
 def test_a_malformed_reference_is_left_out_and_the_thread_kept() -> None:

@@ -79,21 +79,24 @@ MAX_SUBJECT_CHARS = 998  # RFC 5322's line limit: a longer subject is not a subj
 @dataclass(frozen=True)
 class EmailThread:
     """Where an emailed customer message sits in its mail thread, so the answer can join that thread:
-    its own `Message-ID`, the `References` it carried (oldest first) and its subject."""
+    its own `Message-ID` ("" when it had none: the answer then joins by its References and subject), the
+    `References` it carried (oldest first) and its subject."""
 
     message_id: str
     references: tuple[str, ...] = ()
     subject: str = ""
 
     @classmethod
-    def of(cls, message_id: str, references: Sequence[str] = (), subject: str = "") -> EmailThread:
-        """A thread whose ids are kept as given (angle brackets included), refused when malformed."""
+    def of(cls, message_id: str | None, references: Sequence[str] = (), subject: str = "") -> EmailThread:
+        """A thread whose ids are kept as given (angle brackets included), refused when malformed; None
+        or "" for a message without a Message-ID."""
         ids = [_message_id(value) for value in references]
         if len(ids) > MAX_THREAD_REFERENCES:  # keep the root: clients thread on it and on the newest
             ids = [ids[0], *ids[-(MAX_THREAD_REFERENCES - 1) :]]
         if not isinstance(subject, str):
             raise InvalidValue(f"an email subject must be text, not {subject!r}")
-        return cls(_message_id(message_id), tuple(ids), " ".join(subject.split())[:MAX_SUBJECT_CHARS])
+        own = _message_id(message_id) if message_id else ""
+        return cls(own, tuple(ids), " ".join(subject.split())[:MAX_SUBJECT_CHARS])
 
     def as_state(self) -> dict[str, Any]:
         return {"message_id": self.message_id, "references": list(self.references), "subject": self.subject}

@@ -52,16 +52,19 @@ def reply_subject(subject: str, location_name: str) -> str:
 
 
 def thread_headers(thread: EmailThread | None) -> dict[str, str]:
-    """`In-Reply-To` and `References` that put the answer in `thread` (none without a thread)."""
+    """`In-Reply-To` and `References` that put the answer in `thread` (none without a thread; a message
+    without a Message-ID has no `In-Reply-To`, its References alone then thread the answer)."""
     if thread is None:
         return {}
-    chain = [ref for ref in thread.references if ref != thread.message_id] + [thread.message_id]
+    own = [thread.message_id] if thread.message_id else []
+    chain = [ref for ref in thread.references if ref != thread.message_id] + own
     if len(chain) > MAX_THREAD_REFERENCES:
         chain = [chain[0], *chain[-(MAX_THREAD_REFERENCES - 1) :]]
     # One header line stays within RFC 5322's 998 characters: drop ids after the root, oldest first.
     while len(chain) > 2 and len("References: " + " ".join(chain)) > MAX_HEADER_LINE:
         del chain[1]
-    return {"In-Reply-To": thread.message_id, "References": " ".join(chain)}
+    headers = {"In-Reply-To": thread.message_id} if thread.message_id else {}
+    return {**headers, "References": " ".join(chain)} if chain else headers
 
 
 def email_answer(

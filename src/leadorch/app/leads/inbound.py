@@ -151,11 +151,9 @@ def handle_inbound_email(
     return _reply(container, leads, Channel.EMAIL, text, thread)
 
 
-def email_thread(message_id: str | None, references: Sequence[str], subject: str) -> EmailThread | None:
-    """The mail thread of a received email: None without a Message-ID (an answer could not be threaded
-    under it); a malformed id among its References is left out rather than losing the thread."""
-    if not message_id:
-        return None
+def email_thread(message_id: str | None, references: Sequence[str], subject: str) -> EmailThread:
+    """The mail thread of a received email; a malformed id (its own or among its References) is left
+    out rather than losing the thread: the answer still joins by what is left and the subject."""
     kept = []
     for reference in references:
         try:
@@ -163,9 +161,10 @@ def email_thread(message_id: str | None, references: Sequence[str], subject: str
         except InvalidValue:
             continue
     try:
-        return EmailThread.of(message_id, kept, subject)
+        own = EmailThread.of(message_id).message_id
     except InvalidValue:
-        return None
+        own = ""
+    return EmailThread.of(own, kept, subject)
 
 
 def _reply(
