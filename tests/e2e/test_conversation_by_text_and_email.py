@@ -8,6 +8,7 @@ the worker; the customer's emails come in as SendGrid's Inbound Parse posts them
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -19,8 +20,6 @@ import httpx
 import pytest
 from tests.support.chat_world import (
     MANAGER_EMAIL,
-    MAYA_EMAIL,
-    MAYA_PHONE,
     SHOP_NUMBER,
     ChatWorld,
     chat_servers,
@@ -39,7 +38,6 @@ from leadorch.domain import ids
 from leadorch.domain.values import LeadStatus
 
 PUBLIC = "https://chat.demo-tint.example.com"
-MAYA = f"Maya Ortega <{MAYA_EMAIL}>"
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +65,24 @@ def app(servers: ChatWorld) -> Iterator[RunningServer]:
         server.stop()
 
 
+_customers = itertools.count(1)
+PHONE: dict[str, str] = {}
+EMAIL: dict[str, str] = {}
+
+
 @pytest.fixture
 def world(servers: ChatWorld) -> ChatWorld:
+    """A fresh demo shop and a customer whose number and address no other test's lead has (the module
+    shares a database, and a message goes to the newest open lead of its sender)."""
     servers.runtime.broker.flush_all()  # type: ignore[union-attr]
-    return servers.fresh_tenant()
+    world = servers.fresh_tenant()
+    number = next(_customers)
+    phone, email = f"+1619557{number:04d}", f"maya.{number}@example.com"
+    for address in (phone, email):
+        world.container.config.allow_address(world.tenant_id, address, actor="test")
+    world.lead_id = world.new_lead(phone=phone, email=email)
+    PHONE[world.tenant_id], EMAIL[world.tenant_id] = phone, email
+    return world
 
 
 def eventually(condition: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
@@ -84,7 +96,12 @@ def eventually(condition: Callable[[], Any], what: str, timeout: float = 20.0) -
 
 def text_in(world: ChatWorld, app: RunningServer, body: str) -> None:
     world.catch_up()  # the sender is found through the leads read model
-    params = {"From": MAYA_PHONE, "To": SHOP_NUMBER, "Body": body, "MessageSid": "SM" + uuid4().hex}
+    params = {
+        "From": PHONE[world.tenant_id],
+        "To": SHOP_NUMBER,
+        "Body": body,
+        "MessageSid": "SM" + uuid4().hex,
+    }
     path = "/webhooks/twilio/sms"
     signature = RequestValidator(world.providers.twilio.auth_token).compute_signature(PUBLIC + path, params)
     started = time.monotonic()
@@ -96,7 +113,7 @@ def text_in(world: ChatWorld, app: RunningServer, body: str) -> None:
 
 def next_text(world: ChatWorld, after: int, containing: str) -> str:
     def found() -> str | None:
-        texts = world.texts_to(MAYA_PHONE)[after:]
+        texts = world.texts_to(PHONE[world.tenant_id])[after:]
         return next((str(sms.body) for sms in texts if containing in str(sms.body)), None)
 
     return str(eventually(found, f"a text to the customer with {containing!r}"))
@@ -105,7 +122,7 @@ def next_text(world: ChatWorld, after: int, containing: str) -> str:
 def touch_one(world: ChatWorld) -> None:
     assert world.runtime is not None
     world.runtime.send(DISPATCH_TOUCH.name, world.tenant_id, str(ids.schedule_id(world.lead_id)))
-    eventually(lambda: world.texts_to(MAYA_PHONE), "touch 1 by text")
+    eventually(lambda: world.texts_to(PHONE[world.tenant_id]), "touch 1 by text")
 
 
 def test_by_text_numbered_times_a_pick_a_confirmation_and_one_booking(
@@ -113,13 +130,13 @@ def test_by_text_numbered_times_a_pick_a_confirmation_and_one_booking(
 ) -> None:
     touch_one(world)
 
-    sent = len(world.texts_to(MAYA_PHONE))
+    sent = len(world.texts_to(PHONE[world.tenant_id]))
     text_in(world, app, "anything Saturday morning for the ultimate?")
     offer = next_text(world, sent, "Reply 1 for Sat")
-    sent = len(world.texts_to(MAYA_PHONE))
+    sent = len(world.texts_to(PHONE[world.tenant_id]))
     text_in(world, app, "2")
     question = next_text(world, sent, "Reply YES")
-    sent = len(world.texts_to(MAYA_PHONE))
+    sent = len(world.texts_to(PHONE[world.tenant_id]))
     text_in(world, app, "yes")
     booked = next_text(world, sent, "booked")
 
@@ -130,7 +147,7 @@ def test_by_text_numbered_times_a_pick_a_confirmation_and_one_booking(
     assert "Ultimate Tint Package" in booked
     eventually(lambda: len(world.crm_appointments()) == 1, "the ShopMonkey appointment")
     eventually(lambda: world.lead().status is LeadStatus.BOOKED, "the lead booked")
-    eventually(lambda: world.emails_to(MAYA_EMAIL), "the confirmation notice")
+    eventually(lambda: world.emails_to(EMAIL[world.tenant_id]), "the confirmation notice")
     time.sleep(0.5)  # nothing more comes: one appointment
     assert len(world.crm_appointments()) == 1
 
@@ -140,12 +157,14 @@ def test_by_email_a_threaded_answer_then_a_booking(world: ChatWorld, app: Runnin
     world.catch_up()
     url = inbound_parse_url(world.container).replace(world.container.settings.public_base_url, app.url)
     question = a_reply(
-        "anything Saturday morning for the ultimate?", sender=MAYA, subject="Re: Your tint quote"
+        "anything Saturday morning for the ultimate?",
+        sender=f"Maya Ortega <{EMAIL[world.tenant_id]}>",
+        subject="Re: Your tint quote",
     )
 
     assert post_inbound_parse(url, question).status_code == 200
     answer = eventually(
-        lambda: [m for m in world.emails_to(MAYA_EMAIL) if m.subject == "Re: Your tint quote"],
+        lambda: [m for m in world.emails_to(EMAIL[world.tenant_id]) if m.subject == "Re: Your tint quote"],
         "the emailed answer",
     )[0]
 
@@ -154,7 +173,11 @@ def test_by_email_a_threaded_answer_then_a_booking(world: ChatWorld, app: Runnin
     assert "/chat/" in (answer.text or "") and "/chat/" in (answer.html or "")
     assert "Sat Nov 28" in (answer.text or "")
 
-    picked = a_reply("Sat Nov 28 at 10:00 AM works, please book it", sender=MAYA, subject=answer.subject)
+    picked = a_reply(
+        "Sat Nov 28 at 10:00 AM works, please book it",
+        sender=f"Maya Ortega <{EMAIL[world.tenant_id]}>",
+        subject=answer.subject,
+    )
     assert post_inbound_parse(url, picked).status_code == 200
     eventually(lambda: len(world.crm_appointments()) == 1, "the ShopMonkey appointment")
     eventually(lambda: world.lead().status is LeadStatus.BOOKED, "the lead booked")

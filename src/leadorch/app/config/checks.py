@@ -22,6 +22,12 @@ from leadorch.domain.errors import InvalidValue
 WEBHOOK_SECRET_PREFIX = "whsec_"
 
 
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidConfiguration(f"{name} must be true or false, not {value!r}")
+    return value
+
+
 def checked_location(location: LocationConfig) -> LocationConfig:
     """`location` with every field checked and normalised (the whole location, after any edit)."""
     checked = msgspec.structs.replace(
@@ -43,6 +49,9 @@ def checked_location(location: LocationConfig) -> LocationConfig:
         slot_granularity_minutes=slot_granularity(location.slot_granularity_minutes),
         booking_horizon_days=validation.whole_number(
             location.booking_horizon_days, "booking horizon in days", minimum=1, maximum=365
+        ),
+        assistant_answers_messages=_flag(
+            location.assistant_answers_messages, "whether the assistant answers texts and emails"
         ),
         sms_from_number=None
         if location.sms_from_number is None

@@ -93,11 +93,12 @@ class LocationSettings:
     ) -> LocationConfig:
         """Change any of: name, crm_location_id, time_zone, phone, address, capacity, min_lead_minutes,
         slot_granularity_minutes, booking_horizon_days, sms_from_number, email_from ("" clears an optional one), technician_ids
-        (the bookable technicians' CRM user ids; [] lists none)."""
+        (the bookable technicians' CRM user ids; [] lists none), assistant_answers_messages (whether the
+        assistant answers this shop's texts and emailed replies)."""
         editable = {
             "name", "crm_location_id", "time_zone", "phone", "address", "capacity", "min_lead_minutes",
             "slot_granularity_minutes", "booking_horizon_days", "sms_from_number", "email_from",
-            "technician_ids",
+            "technician_ids", "assistant_answers_messages",
         }  # fmt: skip
         unknown = sorted(set(changes) - editable)
         if unknown:

@@ -28,6 +28,10 @@ StaffAlert = Literal["new_lead", "handoff"]
 STAFF_ALERTS: tuple[str, ...] = ("new_lead", "handoff")
 
 
+DEFAULT_LIVE_CONVERSATION_MINUTES = 15
+"""How long after a customer's message the conversation is live (an answer goes at once)."""
+
+
 class PlannedTouchConfig(msgspec.Struct, frozen=True, kw_only=True):
     """One touch of a tenant's own plan (the shape of `domain.cadence.PlannedTouch.to_data()`)."""
 
@@ -67,6 +71,11 @@ class TenantConfig(msgspec.Struct, frozen=True, kw_only=True):
     custom_touch_plan: list[PlannedTouchConfig] | None = None
     templates: dict[int, TouchTemplate] = msgspec.field(default_factory=dict)
     max_sms_segments: int = 2
+    assistant_answers_messages: bool = True
+    """Whether the assistant answers texts and emailed replies (off: they wait in the inbox for staff)."""
+    live_conversation_minutes: int = DEFAULT_LIVE_CONVERSATION_MINUTES
+    """An answer within this many minutes of the customer's message goes at once; a later one keeps the
+    sending rules of a touch."""
     catalog_generic_words: list[str] = msgspec.field(
         default_factory=lambda: list(DEFAULT_CATALOG_GENERIC_WORDS)
     )
@@ -157,6 +166,8 @@ class LocationConfig(msgspec.Struct, frozen=True, kw_only=True):
     # The bookable technicians (CRM user ids): when listed, a slot needs one of them free and the booking
     # is assigned to them; when empty, `capacity` counts the bays.
     technician_ids: list[str] = msgspec.field(default_factory=list)
+    # Whether the assistant answers this shop's texts and emailed replies (and the tenant's setting).
+    assistant_answers_messages: bool = True
     staff: list[StaffContact] = msgspec.field(default_factory=list)
     sms_from_number: str | None = None
     email_from: str | None = None

@@ -137,9 +137,9 @@ class ConfigRepository:
             try:
                 cur.execute(
                     "INSERT INTO config_tenants (tenant_id, name, website_status_ids, demo_mode, allow_list, "
-                    "custom_touch_plan, templates, max_sms_segments, catalog_generic_words, crm_api_key_sealed, "
-                    "crm_webhook_secret_sealed, api_token_sha256, version, created_at, updated_at) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "custom_touch_plan, templates, max_sms_segments, catalog_generic_words, message_answers, "
+                    "crm_api_key_sealed, crm_webhook_secret_sealed, api_token_sha256, version, created_at, "
+                    "updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (
                         *rows.tenant_values(stored),
                         self._seal(crm_api_key),
@@ -164,7 +164,7 @@ class ConfigRepository:
             row = cur.execute(
                 "UPDATE config_tenants SET name = %s, website_status_ids = %s, demo_mode = %s, allow_list = %s, "
                 "custom_touch_plan = %s, templates = %s, max_sms_segments = %s, catalog_generic_words = %s, "
-                "version = version + 1, updated_at = %s "
+                "message_answers = %s, version = version + 1, updated_at = %s "
                 "WHERE tenant_id = %s AND version = %s RETURNING version",
                 (*rows.tenant_values(tenant)[1:], rows.iso(now), tenant.tenant_id, expected_version),
             ).fetchone()
@@ -247,7 +247,7 @@ class ConfigRepository:
             try:
                 cur.execute(
                     f"INSERT INTO config_locations ({rows.LOCATION_COLUMNS}) VALUES "
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (
                         *rows.location_values(stored),
                         1,
@@ -255,6 +255,7 @@ class ConfigRepository:
                         rows.iso(now),
                         rows.json_text(stored.technician_ids),
                         stored.booking_horizon_days,
+                        stored.assistant_answers_messages,
                     ),
                 )
             except IntegrityViolation:
@@ -276,12 +277,14 @@ class ConfigRepository:
                 "UPDATE config_locations SET name = %s, crm_location_id = %s, time_zone = %s, phone = %s, "
                 "address = %s, weekly_hours = %s, exceptions = %s, sending_window = %s, capacity = %s, "
                 "min_lead_minutes = %s, slot_granularity_minutes = %s, staff = %s, sms_from_number = %s, "
-                "email_from = %s, technician_ids = %s, booking_horizon_days = %s, version = version + 1, "
+                "email_from = %s, technician_ids = %s, booking_horizon_days = %s, assistant_answers_messages = %s, "
+                "version = version + 1, "
                 "updated_at = %s WHERE tenant_id = %s AND location_id = %s AND version = %s RETURNING version",
                 (
                     *rows.location_values(location)[2:],
                     rows.json_text(location.technician_ids),
                     location.booking_horizon_days,
+                    location.assistant_answers_messages,
                     rows.iso(now),
                     location.tenant_id,
                     location.location_id,

@@ -11,6 +11,7 @@ import msgspec
 from leadorch.app.config.models import (
     DEFAULT_BOOKING_HORIZON_DAYS,
     DEFAULT_CATALOG_GENERIC_WORDS,
+    DEFAULT_LIVE_CONVERSATION_MINUTES,
     CatalogEntry,
     DateException,
     LocationConfig,
@@ -26,12 +27,12 @@ _json = msgspec.json.Encoder()
 TENANT_COLUMNS = (
     "tenant_id, name, website_status_ids, demo_mode, allow_list, custom_touch_plan, templates, max_sms_segments, "
     "crm_api_key_sealed IS NOT NULL, crm_webhook_secret_sealed IS NOT NULL, version, created_at, updated_at, "
-    "catalog_generic_words"
+    "catalog_generic_words, message_answers"
 )
 LOCATION_COLUMNS = (
     "tenant_id, location_id, name, crm_location_id, time_zone, phone, address, weekly_hours, exceptions, "
     "sending_window, capacity, min_lead_minutes, slot_granularity_minutes, staff, sms_from_number, email_from, "
-    "version, created_at, updated_at, technician_ids, booking_horizon_days"
+    "version, created_at, updated_at, technician_ids, booking_horizon_days, assistant_answers_messages"
 )
 CATALOG_COLUMNS = (
     "s.service_id, s.name, s.description, s.duration_minutes, s.price_cents, p.price_cents, s.bookable, "
@@ -58,6 +59,9 @@ def tenant_values(tenant: TenantConfig) -> tuple[Any, ...]:
         json_text(tenant.templates),
         tenant.max_sms_segments,
         json_text(tenant.catalog_generic_words),
+        json_text(
+            {"on": tenant.assistant_answers_messages, "live_minutes": tenant.live_conversation_minutes}
+        ),
     )
 
 
@@ -81,7 +85,19 @@ def tenant_from_row(row: Sequence[Any]) -> TenantConfig:
         catalog_generic_words=list(DEFAULT_CATALOG_GENERIC_WORDS)
         if row[13] is None
         else msgspec.json.decode(row[13], type=list[str]),
+        **_message_answers(row[14]),
     )
+
+
+def _message_answers(text: str | None) -> dict[str, Any]:
+    """The tenant's answering settings from their column (NULL, from before it: the defaults)."""
+    if text is None:
+        return {}
+    stored = msgspec.json.decode(text, type=dict[str, Any])
+    return {
+        "assistant_answers_messages": bool(stored.get("on", True)),
+        "live_conversation_minutes": int(stored.get("live_minutes", DEFAULT_LIVE_CONVERSATION_MINUTES)),
+    }
 
 
 def location_values(location: LocationConfig) -> tuple[Any, ...]:
@@ -128,6 +144,7 @@ def location_from_row(row: Sequence[Any]) -> LocationConfig:
         updated_at=datetime.fromisoformat(row[18]),
         technician_ids=[] if row[19] is None else msgspec.json.decode(row[19], type=list[str]),
         booking_horizon_days=DEFAULT_BOOKING_HORIZON_DAYS if row[20] is None else int(row[20]),
+        assistant_answers_messages=True if row[21] is None else bool(row[21]),
     )
 
 

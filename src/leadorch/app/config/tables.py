@@ -19,6 +19,7 @@ SCHEMA: list[str] = [
         templates TEXT NOT NULL,
         max_sms_segments INTEGER NOT NULL,
         catalog_generic_words TEXT,
+        message_answers TEXT,
         crm_api_key_sealed TEXT,
         crm_webhook_secret_sealed TEXT,
         api_token_sha256 TEXT NOT NULL UNIQUE,
@@ -48,6 +49,7 @@ SCHEMA: list[str] = [
         updated_at TEXT NOT NULL,
         technician_ids TEXT,
         booking_horizon_days INTEGER,
+        assistant_answers_messages BOOLEAN,
         PRIMARY KEY (tenant_id, location_id),
         UNIQUE (tenant_id, crm_location_id)
     )""",
@@ -96,4 +98,6 @@ ADDED_COLUMNS: list[tuple[str, str, str]] = [
     ("config_tenants", "catalog_generic_words", "TEXT"),  # NULL: the default words
     ("config_locations", "technician_ids", "TEXT"),  # NULL: none listed, capacity counts the bays
     ("config_locations", "booking_horizon_days", "INTEGER"),  # NULL: the default (60 days)
+    ("config_tenants", "message_answers", "TEXT"),  # NULL: the assistant answers, live for 15 minutes
+    ("config_locations", "assistant_answers_messages", "BOOLEAN"),  # NULL: the assistant answers
 ]

@@ -109,9 +109,21 @@ class TenantSettings:
         website_status_ids: Sequence[str] | None = None,
         max_sms_segments: int | None = None,
         catalog_generic_words: Sequence[str] | None = None,
+        assistant_answers_messages: bool | None = None,
+        live_conversation_minutes: int | None = None,
         actor: str,
     ) -> TenantConfig:
         changes: dict[str, Any] = {}
+        if assistant_answers_messages is not None:
+            if not isinstance(assistant_answers_messages, bool):
+                raise InvalidConfiguration(
+                    "whether the assistant answers texts and emails must be true or false"
+                )
+            changes["assistant_answers_messages"] = assistant_answers_messages
+        if live_conversation_minutes is not None:
+            changes["live_conversation_minutes"] = validation.whole_number(
+                live_conversation_minutes, "live conversation minutes", minimum=1, maximum=24 * 60
+            )
         if name is not None:
             changes["name"] = validation.text(name, "tenant name")
         if website_status_ids is not None:
@@ -124,7 +136,8 @@ class TenantSettings:
             changes["catalog_generic_words"] = checks.catalog_words(catalog_generic_words)
         if not changes:
             raise InvalidConfiguration(
-                "nothing to update: give a name, website status ids, max SMS segments or catalog generic words"
+                "nothing to update: give a name, website status ids, max SMS segments, catalog generic words, "
+                "whether the assistant answers texts and emails, or the live conversation minutes"
             )
         if "max_sms_segments" in changes:  # the tenant's own SMS templates must still fit
             current = self.repository.tenant(tenant_id)

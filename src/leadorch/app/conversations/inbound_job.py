@@ -16,14 +16,16 @@ a background job (`ANSWER_MESSAGE`), so the webhook returns at once. The job:
    the claim's idempotency key, then records what the provider said.
 
 An answer goes out at once while the conversation is live (the customer wrote within
-`domain.staff_reply.LIVE_CONVERSATION`); a later one keeps the sending terms of a touch (the location's
-window, the recipient's legal hours; an answer is not a solicitation, so no cap), the same rule staff
-replies keep. The staff are alerted about every message the assistant hands off or cannot answer.
+the tenant's `live_conversation_minutes`, 15 by default); a later one keeps the sending terms of a touch
+(the location's window, the recipient's legal hours; an answer is not a solicitation, so no cap), the
+same rule staff replies keep: held until the window opens. The tenant and each location can turn the
+assistant off for texts and emails (`assistant_answers_messages`): then staff answer from the inbox. The staff are alerted about every message the assistant hands off or cannot answer.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -107,7 +109,23 @@ def answer_message(container: Container, tenant_id: str, lead_id: str, number: i
     if is_quiet(lead):
         _alert(container, tenant_id, lead, location, message.text, number, "a person handles this lead")
         return "a person handles the lead: staff alerted"
-    refusal = _refusal(container, lead, location, message)
+    tenant = container.config.tenant(tenant_id)
+    if not (tenant.assistant_answers_messages and location.assistant_answers_messages):
+        _alert(
+            container,
+            tenant_id,
+            lead,
+            location,
+            message.text,
+            number,
+            "the assistant is off for texts and emails",
+        )
+        return "the assistant is off: staff alerted"
+    refusal, later = _refusal(container, lead, location, message)
+    if later is not None and container.runtime is not None:  # quiet hours: answered when they end
+        delay = max(0, int((later - container.clock.now()).total_seconds() * 1000))
+        enqueue(container, ANSWER_MESSAGE, tenant_id, lead_id, number, delay_ms=delay)
+        return f"held until {later.isoformat()}: {refusal}"
     if refusal is not None:
         _alert(container, tenant_id, lead, location, message.text, number, f"not answered: {refusal}")
         return f"not answered: {refusal}"
@@ -192,8 +210,12 @@ def _picked(
     return None  # refused for another reason: the assistant explains
 
 
-def _refusal(container: Container, lead: Lead, location: LocationConfig, message: CustomerLine) -> str | None:
-    """Why the answer may not go now (an opt-out, no address, quiet hours for a late answer), else None."""
+def _refusal(
+    container: Container, lead: Lead, location: LocationConfig, message: CustomerLine
+) -> tuple[str | None, datetime | None]:
+    """Why the answer may not go now (an opt-out, no address, quiet hours for a late answer) and when it
+    could (quiet hours), else (None, None). Live is the tenant's `live_conversation_minutes`."""
+    tenant = container.config.tenant(lead.tenant_id)
     channel = message.channel
     address = lead.contact.phone if channel == Channel.SMS else lead.contact.email
     terms = SendingTerms(
@@ -206,13 +228,13 @@ def _refusal(container: Container, lead: Lead, location: LocationConfig, message
         has_address=address is not None,
         terms=terms,
         now=container.clock.now(),
+        live=timedelta(minutes=tenant.live_conversation_minutes),
     )
     if refused is not None:
-        return refused.reason
-    tenant = container.config.tenant(lead.tenant_id)
+        return refused.reason, refused.next_allowed
     if address is not None and not tenant.may_message(address):
-        return "demo mode: the customer's address is not on the tenant's allow-list"
-    return None
+        return "demo mode: the customer's address is not on the tenant's allow-list", None
+    return None, None
 
 
 def _send(
