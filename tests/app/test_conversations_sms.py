@@ -156,3 +156,11 @@ def test_the_live_window_is_a_tenant_setting_and_is_checked(world: ChatWorld) ->
     assert config.tenant(world.tenant_id).live_conversation_minutes == 30
     with pytest.raises(InvalidConfiguration):
         config.update_tenant(world.tenant_id, live_conversation_minutes=0, actor="test")
+
+
+def test_a_complaint_by_text_is_answered_and_told_to_the_staff(world: ChatWorld) -> None:
+    text_in(world, "The tint you did last week is bubbling on the rear window, not happy")
+
+    alerts = [mail.text or "" for mail in world.emails_to(MANAGER_EMAIL)]
+    assert any("bubbling" in text and "complaint" in text and "/console/inbox/" in text for text in alerts)
+    assert texts(world), "the customer is answered too"

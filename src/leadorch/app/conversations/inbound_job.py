@@ -19,7 +19,12 @@ An answer goes out at once while the conversation is live (the customer wrote wi
 the tenant's `live_conversation_minutes`, 15 by default); a later one keeps the sending terms of a touch
 (the location's window, the recipient's legal hours; an answer is not a solicitation, so no cap), the
 same rule staff replies keep: held until the window opens. The tenant and each location can turn the
-assistant off for texts and emails (`assistant_answers_messages`): then staff answer from the inbox. The staff are alerted about every message the assistant hands off or cannot answer.
+assistant off for texts and emails (`assistant_answers_messages`): then staff answer from the inbox.
+
+The staff are alerted (the location's contacts who want hand-off alerts, with the message and a link to
+the lead's inbox thread) about every message the assistant does not fully handle: a request for a
+person (its hand-off tool alerts), anything while a person has the lead, a complaint
+(`domain.staff_attention`) and a message it could not answer, even though it answered those two.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from leadorch.app.conversations.email_answer import send_email_answer
 from leadorch.app.conversations.sms_picks import CONFIRM, Decision, confirmation_question, decide
 from leadorch.app.conversations.sms_wording import sms_answer
 from leadorch.app.conversations.turn import (
+    EMPTY_ANSWER,
+    TOO_MANY_STEPS,
     Recorder,
     Shown,
     answer_turn,
@@ -59,6 +66,7 @@ from leadorch.domain.conversation import (
 )
 from leadorch.domain.lead import Lead
 from leadorch.domain.sending_terms import SendingTerms
+from leadorch.domain.staff_attention import complaint_sign
 from leadorch.domain.staff_reply import staff_reply_refusal
 from leadorch.domain.values import Channel
 from leadorch.ports.assistant import ToolUse
@@ -131,6 +139,8 @@ def answer_message(container: Container, tenant_id: str, lead_id: str, number: i
         return f"not answered: {refusal}"
     recorder = Recorder(container.store, tenant_id, uuid, conversation)
     text, shown = _answer(container, lead, recorder, location, message)
+    if not shown.handed_off and (why := _needs_staff(message.text, text)) is not None:
+        _alert(container, tenant_id, lead, location, message.text, number, why)
     url = container.links.chat_url(tenant_id, lead_id, now=container.clock.now())
     if shown.slots and shown.slots[0].get(CONFIRM):  # the confirmation question: asked as it is
         body, slots = text, list(shown.slots)
@@ -164,6 +174,16 @@ def _answer(
         if answered is not None:
             return answered
     return answer_turn(container, lead, recorder, location, message.text)
+
+
+def _needs_staff(customer: str, answer: str) -> str | None:
+    """Why the staff should see a message the assistant answered without handing it off, else None:
+    a complaint, or an answer that is no answer (the assistant could not finish or understand)."""
+    if (sign := complaint_sign(customer)) is not None:
+        return f"it reads as a complaint ({sign!r}); the assistant answered it"
+    if answer in (EMPTY_ANSWER, TOO_MANY_STEPS):
+        return "the assistant could not answer it"
+    return None
 
 
 def _picked(
