@@ -79,6 +79,41 @@ def test_the_tenant_form_saves_and_the_change_is_audited_under_the_persons_name(
     assert latest.action == "tenant.update" and latest.actor == "Ana via console (admin-token)"
 
 
+def test_the_tenant_form_turns_the_assistant_off_for_texts_and_emails_and_sets_the_live_window(
+    client: TestClient, world: ConsoleWorld
+) -> None:
+    shown = {"name": "Sunshield", "max_sms_segments": "2", "assistant_answers_shown": "1"}
+
+    off, page = submit(client, "tenant", {**shown, "live_conversation_minutes": "30"})  # the box unticked
+    tenant = config(world).tenant(TENANT)
+    on, _ = submit(
+        client, "tenant", {**shown, "assistant_answers_messages": "on", "live_conversation_minutes": "15"}
+    )
+    bad, refused = submit(client, "tenant", {**shown, "live_conversation_minutes": "0"})
+
+    assert (off, on, bad) == (200, 200, 422)
+    assert (tenant.assistant_answers_messages, tenant.live_conversation_minutes) == (False, 30)
+    assert (
+        'id="tenant-assistant_answers_messages"' in page
+        and field_value(page, "tenant-live_conversation_minutes") == "30"
+    )
+    assert config(world).tenant(TENANT).assistant_answers_messages is True
+    assert "live conversation minutes must be between 1 and 1440" in field_error(
+        refused, "tenant-live_conversation_minutes"
+    )
+
+
+def test_a_page_without_the_assistant_box_leaves_the_setting_alone(
+    client: TestClient, world: ConsoleWorld
+) -> None:
+    config(world).update_tenant(TENANT, assistant_answers_messages=False, actor="test")
+
+    status, _ = submit(client, "tenant", {"name": "Sunshield", "max_sms_segments": "2"})
+
+    assert status == 200 and config(world).tenant(TENANT).assistant_answers_messages is False
+    config(world).update_tenant(TENANT, assistant_answers_messages=True, actor="test")
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
@@ -202,6 +237,18 @@ def test_the_shop_form_saves(client: TestClient, world: ConsoleWorld) -> None:
     )
     assert field_value(page, f"location:{DALLAS}-booking_horizon_days") == "90"
     assert "every marketing email carries it (CAN-SPAM)" in page
+
+
+def test_the_shop_form_turns_the_assistant_off_for_that_shop(client: TestClient, world: ConsoleWorld) -> None:
+    status, page = submit(client, f"locations/{DALLAS}/shop", {**shop(), "assistant_answers_shown": "1"})
+    assert status == 200 and config(world).location(TENANT, DALLAS).assistant_answers_messages is False
+    assert f'id="location:{DALLAS}-assistant_answers_messages"' in page
+    submit(
+        client,
+        f"locations/{DALLAS}/shop",
+        {**shop(), "assistant_answers_shown": "1", "assistant_answers_messages": "on"},
+    )
+    assert config(world).location(TENANT, DALLAS).assistant_answers_messages is True
 
 
 def test_the_shop_form_lists_the_bookable_technicians_and_an_empty_field_clears_them(

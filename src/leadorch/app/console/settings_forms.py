@@ -29,6 +29,7 @@ _TENANT_FIELDS = {
     "tenant name": "name",
     "max sms segments": "max_sms_segments",
     "template for touch": "max_sms_segments",
+    "live conversation": "live_conversation_minutes",
 }
 _LOCATION_FIELDS = {
     "location name": "name",
@@ -91,13 +92,28 @@ def save_tenant(container: Container, tenant_id: str, form: FormData, actor: str
     segments, problem = _whole(one(form, "max_sms_segments"), "max SMS segments")
     if problem:
         return FormOutcome(errors={"max_sms_segments": problem})
+    answering: dict[str, Any] = {}
+    if "live_conversation_minutes" in form:  # a page from before the field existed leaves it alone
+        minutes, problem = _whole(one(form, "live_conversation_minutes"), "live conversation minutes")
+        if problem:
+            return FormOutcome(errors={"live_conversation_minutes": problem})
+        answering["live_conversation_minutes"] = minutes
+    answering.update(_answers(form))
     try:
         container.config.update_tenant(
-            tenant_id, name=one(form, "name"), max_sms_segments=segments, actor=actor
+            tenant_id, name=one(form, "name"), max_sms_segments=segments, actor=actor, **answering
         )
     except InvalidConfiguration as error:
         return refused(error, _TENANT_FIELDS)
     return FormOutcome(notice="Tenant settings saved.")
+
+
+def _answers(form: FormData) -> dict[str, bool]:
+    """The assistant-answers checkbox: sent only when ticked, so the page marks that it showed it (an
+    older page, without the box, leaves the setting alone)."""
+    if "assistant_answers_shown" not in form:
+        return {}
+    return {"assistant_answers_messages": one(form, "assistant_answers_messages") == "on"}
 
 
 def set_demo_mode(
@@ -172,6 +188,7 @@ def save_location(
             address=one(form, "address").strip(),
             **numbers,
             **lists,
+            **_answers(form),
         )
     except InvalidConfiguration as error:
         return refused(error, _LOCATION_FIELDS)
