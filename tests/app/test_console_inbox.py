@@ -26,6 +26,7 @@ from leadorch.app.chat.history import transcript
 from leadorch.app.http.app import create_app
 from leadorch.app.leads import use_cases
 from leadorch.app.leads.staff_reply import reply_as_staff
+from leadorch.app.readmodels.conversations import conversation as conversation_view
 from leadorch.app.readmodels.conversations import inbox
 from leadorch.domain.conversation import Conversation, conversation_id
 from leadorch.domain.lead import Lead
@@ -415,3 +416,17 @@ def test_the_hand_off_alerts_short_link_opens_the_thread_of_a_lead_this_login_ma
     with world_on(pg_database, providers) as other:
         theirs = texted(other, "Hello", phone="+15125550298")
         assert client.get(f"/console/inbox/{theirs}", follow_redirects=False).status_code == 404
+
+
+def test_at_one_instant_the_customers_text_reads_before_the_answer_to_it(world: TouchWorld) -> None:
+    lead_id = texted(world, "How much?")  # the lead's line; the clock does not move before the answer
+    conversation = Conversation.open(
+        tenant_id=world.tenant_id, lead_id=lead_id, location_id="austin", at=world.clock.now()
+    )
+    conversation.record_reply(text="$450.", slots=[], appointment=None, at=world.clock.now())
+    world.container.store.save(conversation)
+    world.catch_up()
+
+    talk = conversation_view(world.container.db, world.tenant_id, lead_id)
+
+    assert talk is not None and [m.author for m in talk.messages] == ["customer", "assistant"]

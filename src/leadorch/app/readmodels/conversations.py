@@ -68,7 +68,10 @@ def conversation(db: Database, tenant_id: str, lead_id: str) -> ConversationView
         counts = cur.fetchone()
         cur.execute(
             f"SELECT at, channel, author, text, detail FROM {CONVERSATION_MESSAGES.physical(LIVE_PREFIX)} "
-            "WHERE tenant_id = %s AND lead_id = %s ORDER BY at, message_id",
+            # At one instant the customer's words come first: a text is the lead's line, the answer the
+            # conversation's, and a clock that did not move between them must not put the answer first.
+            "WHERE tenant_id = %s AND lead_id = %s "
+            "ORDER BY at, CASE WHEN author = 'customer' THEN 0 ELSE 1 END, message_id",
             [tenant, lead_id],
         )
         rows = cur.fetchall()
