@@ -8,6 +8,7 @@ member's name; a reply that may not go is refused with the reason (4xx), and not
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from tests.support.touch_world import Providers, TouchWorld, start_providers, wo
 
 from leadorch.app.chat.history import transcript
 from leadorch.app.http.app import create_app
+from leadorch.app.http.webhooks_sendgrid import inbound_parse_url
 from leadorch.app.leads import use_cases
 from leadorch.app.leads.staff_reply import reply_as_staff
 from leadorch.app.readmodels.conversations import conversation as conversation_view
@@ -203,7 +205,10 @@ def test_an_emailed_reply_is_answered_by_email(world: TouchWorld, client: TestCl
 
     assert "Reply sent by email." in answer.text
     [mail] = world.emails_to(world.email)[before:]
-    assert mail.text == "We have five shades.\nCome by and see them!"
+    assert (
+        mail.text
+        == "We have five shades.\nCome by and see them!\n\n--\nSun Shield Austin\n12400 N Lamar Blvd, Austin, TX 78753\n"
+    )
     assert mail.subject == "Re: your quote at Sun Shield Austin"
     assert staff_lines(world, lead_id) == [("Ana", "email", "We have five shades.\nCome by and see them!")]
 
@@ -430,3 +435,33 @@ def test_at_one_instant_the_customers_text_reads_before_the_answer_to_it(world: 
     talk = conversation_view(world.container.db, world.tenant_id, lead_id)
 
     assert talk is not None and [m.author for m in talk.messages] == ["customer", "assistant"]
+
+
+def test_an_emailed_reply_from_staff_joins_the_customers_mail_thread(
+    world: TouchWorld, client: TestClient[Any]
+) -> None:
+    lead_id, schedule_id = world.new_lead()
+    world.dispatch(schedule_id)
+    world.catch_up()  # emailed replies are matched to leads by address in the leads read model
+    mail = {
+        "from": f"Jane Doe <{world.email}>",
+        "to": "hello@sunshield.example.com",
+        "subject": "RE: Your tint quote",
+        "text": "Can someone call me about the windshield?",
+        "headers": "Message-ID: <m2@mail.example.com>\nReferences: <t1@sunshield.example.com>\n",
+        "envelope": json.dumps({"to": ["hello@sunshield.example.com"], "from": world.email}),
+    }
+    path = inbound_parse_url(world.container).split("/webhooks/", 1)[1]
+    posted = client.post(f"/webhooks/{path}", files={k: (None, v) for k, v in mail.items()})
+    assert posted.status_code == 200, posted.text
+    world.catch_up()
+
+    answer = send(client, world, lead_id, "Hi Jane, Ana here: I'll call you this afternoon.")
+
+    assert "Reply sent by email." in answer.text
+    sent = world.emails_to(world.email)[-1]
+    assert sent.subject == "Re: Your tint quote"
+    assert sent.headers["In-Reply-To"] == "<m2@mail.example.com>"
+    assert sent.headers["References"] == "<t1@sunshield.example.com> <m2@mail.example.com>"
+    assert sent.text is not None and sent.text.startswith("Hi Jane, Ana here: I'll call you this afternoon.")
+    assert "12400 N Lamar Blvd" in sent.text  # who wrote: the shop's name and postal address

@@ -5,7 +5,9 @@ The reply goes on the channel the customer last wrote on (their message is what 
 under the form's key, saved: a second submit of the same form finds the key taken and sends nothing),
 then handed to the container's Messenger once, and its outcome recorded. A provider's refusal is
 recorded and shown, not retried: the staff member is looking at the page and can send again (a new
-form, a new key). A reply in the web chat is not sent anywhere: the chat page shows it.
+form, a new key). A reply in the web chat is not sent anywhere: the chat page shows it. An emailed reply
+joins the customer's mail thread (`conversations/email_answer.py`'s subject and headers), as the
+assistant's emailed answers do.
 
 "Take over" and "hand back" are the lead's pause and resume (`leads.use_cases.pause/resume`).
 """
@@ -21,11 +23,13 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from leadorch.app.config.models import LocationConfig
+from leadorch.app.conversations.email_answer import reply_subject, thread_headers
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import lead_uuid
+from leadorch.app.messages.rendering import postal_html_footer, postal_text_footer
 from leadorch.app.readmodels.conversations import customer_last_wrote
 from leadorch.app.senders import senders_for
-from leadorch.domain.conversation import Conversation, conversation_id
+from leadorch.domain.conversation import Conversation, EmailThread, conversation_id
 from leadorch.domain.errors import InvalidValue
 from leadorch.domain.lead import Lead
 from leadorch.domain.sending_terms import SendingTerms
@@ -170,6 +174,15 @@ def _address(lead: Lead, channel: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A reply claimed: its text as recorded, and the mail thread of the customer's newest email (an
+    emailed reply joins it, as the assistant's answers do)."""
+
+    text: str
+    thread: EmailThread | None
+
+
 def _claim(
     store: EventStore,
     tenant_id: str,
@@ -180,10 +193,10 @@ def _claim(
     staff: str,
     channel: str,
     now: datetime,
-) -> str | None:
-    """Record the reply under `key` (the claim); its text as recorded, or None when `key` was taken."""
+) -> Claimed | None:
+    """Record the reply under `key` (the claim); what to send, or None when `key` was taken."""
 
-    def command() -> tuple[str | None, list[Conversation]]:
+    def command() -> tuple[Claimed | None, list[Conversation]]:
         try:
             conversation = store.load(conversation_id(lead.id), Conversation, tenant_id)
         except NotFound:  # a lead that only texted or emailed has no conversation yet
@@ -193,7 +206,8 @@ def _claim(
         if not conversation.reply_as_staff(key=key, text=text, staff=staff, channel=channel, at=now):
             return None, []
         line = conversation.entries[-1]
-        return getattr(line, "text", text), [conversation]
+        claimed = Claimed(getattr(line, "text", text), conversation.last_email_thread)
+        return claimed, [conversation]
 
     return store.decide(command)
 
@@ -204,10 +218,13 @@ def _send(
     lead: Lead,
     location: LocationConfig,
     channel: str,
-    text: str,
+    claimed: Claimed,
     key: str,
 ) -> SendReceipt | None:
-    """Hand the reply to the provider (the chat needs none: the page shows it)."""
+    """Hand the reply to the provider (the chat needs none: the page shows it). An email goes in the
+    customer's mail thread (`In-Reply-To`, `References`, their subject with one `Re:`) and ends with the
+    shop's name and postal address, as the assistant's emailed answers do."""
+    text = claimed.text
     senders = senders_for(location, container.settings)
     idempotency_key = f"staff-reply:{conversation_id(lead.id)}:{key}"
     if channel == Channel.SMS:
@@ -229,9 +246,13 @@ def _send(
                 to_name=lead.contact.full_name or None,
                 from_email=senders.email_from,
                 from_name=location.name,
-                subject=f"Re: your quote at {location.name}",
-                text=text,
-                html="<p>" + "<br>".join(escape(line) for line in text.splitlines()) + "</p>",
+                subject=reply_subject(claimed.thread.subject if claimed.thread else "", location.name),
+                text=text + (postal_text_footer(location.name, location.address) if location.address else ""),
+                html="<p>"
+                + "<br>".join(escape(line) for line in text.splitlines())
+                + "</p>"
+                + (postal_html_footer(location.name, location.address) if location.address else ""),
+                headers=thread_headers(claimed.thread),
                 custom_args={"tenant_id": tenant_id, "lead_id": str(lead.id), "kind": "staff_reply"},
                 categories=["staff-reply"],
                 idempotency_key=idempotency_key,
