@@ -360,6 +360,8 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
     ("Conversation", "StaffReplied"): lambda f: (
         f"Staff ({f.text('staff') or 'unnamed'}) answered by {f.text('channel') or 'message'}: {f.quote('text')}"
     ),
+    ("Conversation", "ReplySent"): lambda f: "The assistant's answer was handed to the provider.",
+    ("Conversation", "ReplyFailed"): lambda f: f"The assistant's answer was not sent{f.because('reason')}.",
     ("Conversation", "StaffReplySent"): lambda f: "The staff reply was handed to the provider.",
     ("Conversation", "StaffReplyFailed"): lambda f: f"The staff reply was not sent{f.because('reason')}.",
 }
