@@ -190,7 +190,7 @@ def test_a_complete_tool_exchange_is_answered_from_the_result(http: httpx.Client
     response = http.post("/v1/messages", json=with_changes(messages=tool_exchange("toolu_1")))
     assert response.status_code == 200
     assert response.json()["stop_reason"] == "end_turn"
-    assert "couldn't find prices" in response.json()["content"][0]["text"]
+    assert "don't have the prices" in response.json()["content"][0]["text"]
 
 
 @pytest.mark.parametrize(

@@ -117,7 +117,10 @@ def test_a_lead_who_replies_after_touch_4_gets_no_touch_5(
     assert [record.number for record in schedule.touches] == [1, 2, 3, 4]
     assert schedule.is_stopped
     assert world.lead(lead_id).status is LeadStatus.ENGAGED
-    assert len(world.emails_to(world.email)) + len(world.texts_to(world.phone)) == 5
+    touch_texts = [sms for sms in world.texts_to(world.phone) if sms.status_callback is not None]
+    assert len(world.emails_to(world.email)) + len(touch_texts) == 5  # the touches before the reply
+    answers = [sms for sms in world.texts_to(world.phone) if sms.status_callback is None]
+    assert len(answers) == 1  # the assistant answered the question, once, on the channel it came on
     assert mark_lost_leads(world.container) == 0
 
 
