@@ -78,11 +78,13 @@ def test_a_texted_question_gets_numbered_times_a_number_asks_to_confirm_and_yes_
     booked = last_text(world)
 
     assert "Reply 1 for Sat" in offer and ", 2 for Sat" in offer, offer
+    assert not offer.startswith("Reply"), "the times have a lead-in"
     assert sms_segments(offer).segments <= 2
     assert question.startswith("Book the Ultimate Tint Package on Sat Nov 28 at ") and question.endswith(
         ", $600? Reply YES"
     ), question
-    assert "booked" in booked.lower(), booked
+    assert booked.startswith("Done: Ultimate Tint Package, Sat Nov 28"), booked
+    assert any("you're booked for Sat Nov 28" in str(sms.body) for sms in texts(world))  # the usual notice
     assert len(world.crm_appointments()) == 1  # one ShopMonkey appointment
     assert world.lead().status is LeadStatus.BOOKED
     conversation = world.conversation()

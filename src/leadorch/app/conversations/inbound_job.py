@@ -224,7 +224,7 @@ def _picked(
     shown.absorb(outcome)
     if outcome.appointment is not None:
         what = " + ".join(entry.name for entry in services) or "appointment"
-        return f"You're booked: {what} on {slot['label']}. See you then!", shown
+        return f"Done: {what}, {slot['label']}. See you then!", shown
     if outcome.slots:
         return "Sorry, that time was just taken.", shown
     return None  # refused for another reason: the assistant explains

@@ -18,6 +18,8 @@ from leadorch.domain.sms_segments import sms_segments
 MAX_SEGMENTS = 2
 MAX_NUMBERED = 4
 """More choices than this do not fit two segments with their labels (and are hard to read on a phone)."""
+OPEN_TIMES = "Open times:"
+"""The lead-in of numbered times when none of the assistant's own sentences fits beside them."""
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -37,9 +39,9 @@ def sms_answer(text: str, slots: Sequence[dict[str, Any]], chat_url: str) -> tup
         offered = list(slots[:MAX_NUMBERED])
         while offered:
             choices = numbered(offered)
-            for lead in (_first_sentences(words, choices), "Open times:"):
-                body = f"{lead} {choices}".strip()
-                if fits(body):
+            for lead in (_first_sentences(words, choices), OPEN_TIMES):
+                body = f"{lead} {choices}"
+                if lead and fits(body):
                     return body, offered
             offered = offered[:-1]
     if fits(words):
