@@ -23,6 +23,7 @@ SCHEMA_MODULES: list[str] = [
     "leadorch.app.chat.tables",
     "leadorch.app.touches.provider_circuit",
     "leadorch.app.crm_health",
+    "leadorch.app.staff_alert_claims",
 ]
 
 

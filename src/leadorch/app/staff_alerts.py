@@ -4,8 +4,10 @@ Staff hear about new leads and about customers who ask for a person; both alerts
 email and/or one text per contact who asked for that kind of alert, demo mode honoured exactly as for
 customers (an address off the tenant's allow-list is suppressed, not sent), the location's senders
 (its own, else the deployment's defaults: `app/senders.py`), and a failed delivery reported as an outcome rather than raised, so one bad address
-or provider hiccup never silences the other contacts or undoes what caused the alert. Callers own only
-the words and the kind of alert.
+or provider hiccup never silences the other contacts or undoes what caused the alert. Each copy is
+claimed before it is sent (`app/staff_alert_claims.py`), so the step that alerts may run again (a
+retried delivery or job) without a contact hearing twice. Callers own only the words and the kind of
+alert.
 
 The operator (whoever runs the deployment: LEADORCH_OPERATOR_ALERT_EMAIL / _PHONE) is alerted the same
 way, without a tenant: no demo-mode allow-list applies, and the deployment's default senders are used.
@@ -16,10 +18,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from html import escape
 
 from leadorch.app.config.models import LocationConfig, StaffAlert, TenantConfig
 from leadorch.app.senders import Senders
+from leadorch.app.staff_alert_claims import StaffAlertClaims
 from leadorch.ports.messaging import DeliveryError, EmailMessage, Messenger, SendReceipt, SmsMessage
 
 log = logging.getLogger(__name__)
@@ -29,7 +34,8 @@ SUPPRESSED_IN_DEMO = "demo mode: not on the allow-list"
 
 @dataclass(frozen=True)
 class AlertOutcome:
-    """What happened to one alert: `sent`, `suppressed` (demo mode) or `failed`."""
+    """What happened to one alert: `sent`, `suppressed` (demo mode), `failed`, or `duplicate` (this
+    copy was claimed by an earlier run of the alert: not sent again)."""
 
     channel: str
     to: str
@@ -65,15 +71,24 @@ def inbox_link(public_base_url: str, lead_id: str) -> str:
 
 
 def send_staff_alert(
-    messenger: Messenger, tenant: TenantConfig, location: LocationConfig, alert: StaffAlertMessage
+    messenger: Messenger,
+    tenant: TenantConfig,
+    location: LocationConfig,
+    alert: StaffAlertMessage,
+    *,
+    claims: StaffAlertClaims,
+    now: datetime,
 ) -> list[AlertOutcome]:
-    """Alert every staff contact of `location` who wants `alert.kind` alerts; returns what happened."""
+    """Alert every staff contact of `location` who wants `alert.kind` alerts, each copy once (claimed
+    in `claims` before it is sent); returns what happened."""
     outcomes: list[AlertOutcome] = []
     for contact in location.staff_to_alert(alert.kind):
         if contact.email:
-            outcomes.append(_email(messenger, tenant, location, contact.email, contact.name, alert))
+            email = partial(_email, messenger, tenant, location, contact.email, contact.name, alert)
+            outcomes.append(_claimed(claims, tenant, alert, "email", contact.email, now, email))
         if contact.phone:
-            outcomes.append(_sms(messenger, tenant, location, contact.phone, alert))
+            text = partial(_sms, messenger, tenant, location, contact.phone, alert)
+            outcomes.append(_claimed(claims, tenant, alert, "sms", contact.phone, now, text))
     for outcome in outcomes:
         log.info(
             "staff alert %s by %s %s",
@@ -83,6 +98,37 @@ def send_staff_alert(
             extra={"tenant_id": tenant.tenant_id, "lead_id": alert.lead_id, "channel": outcome.channel},
         )
     return outcomes
+
+
+def _claimed(
+    claims: StaffAlertClaims,
+    tenant: TenantConfig,
+    alert: StaffAlertMessage,
+    channel: str,
+    to: str,
+    now: datetime,
+    send: Callable[[], AlertOutcome],
+) -> AlertOutcome:
+    """Send one copy if this run claims it; a copy the provider refused is given back for a retry."""
+    if not tenant.may_message(to):  # suppressed in demo mode: nothing to claim
+        return send()
+    key = f"{alert.key}:{to}"
+    if not claims.claim(
+        key,
+        tenant_id=tenant.tenant_id,
+        kind=alert.kind,
+        lead_id=alert.lead_id,
+        channel=channel,
+        recipient=to,
+        now=now,
+    ):
+        return AlertOutcome(channel, to, "duplicate", "claimed by an earlier run of this alert")
+    outcome = send()
+    if outcome.status == "failed":
+        claims.give_back(key)
+    else:
+        claims.settle(key, status=outcome.status, detail=outcome.detail)
+    return outcome
 
 
 def _email(

@@ -1,5 +1,10 @@
 """What follows a new lead, once: touch 1 right away (speed to lead) and the alert to the shop's staff.
 
+"Once" although the step may run again: a delivery retried after a crash between saving the lead and
+closing its inbox row finds the lead made and finishes its work (`deliveries.py`). Each part is
+idempotent by a claim: touch 1 by the schedule's (`touches/dispatch.py`: a second dispatch job finds
+nothing due), each copy of the alert by its row in `staff_alert_copies` (`app/staff_alert_claims.py`).
+
 Its own module because it changes for other reasons than the decision itself (how the first touch is
 queued, who is alerted and how), and because both a fresh import and a delivery retried after a crash
 finish a new lead the same way.
@@ -13,6 +18,7 @@ from uuid import UUID
 
 from leadorch.app.ingestion.staff_alert import NewLeadFacts, send_new_lead_alert
 from leadorch.app.ingestion.tenancy import TenantViews
+from leadorch.app.staff_alert_claims import StaffAlertClaims
 from leadorch.app.touches.actors import DISPATCH_TOUCH
 from leadorch.app.worker.enqueue import enqueue
 from leadorch.domain import ids
@@ -64,4 +70,6 @@ class NewLeadFollowUp:
             location=location,
             facts=facts,
             settings=self.container.settings,
+            claims=StaffAlertClaims(self.container.db),
+            now=self.container.clock.now(),
         )
