@@ -8,7 +8,9 @@ sent once, in file order. Two ways to drive the server:
 
 - `--rate R` (open loop): request i is due at start + i/R whatever happened before, so a slow server
   sees the queue build up as real senders would make it; latency is measured from the due time
-  (no coordinated omission), and from the actual send.
+  (no coordinated omission), and from the actual send. A line may name its own due time instead
+  (`"at"`: seconds from the start; the lines in order of it), for a schedule that is not uniform,
+  such as the turns of conversations.
 - `--connections C` (closed loop): C keep-alive connections send back to back: the most the server
   can take.
 
@@ -162,12 +164,18 @@ async def send_one(
 
 
 async def open_loop(
-    pool: Pool, raws: list[bytes], rate: float, duration: float, timeout: float
+    pool: Pool,
+    raws: list[bytes],
+    rate: float,
+    duration: float,
+    timeout: float,
+    offsets: list[float | None] | None = None,
 ) -> list[Outcome]:
     start_perf, start_wall = time.perf_counter(), time.time()
     tasks = []
     for index, raw in enumerate(raws):
-        offset = index / rate
+        due = offsets[index] if offsets else None
+        offset = index / rate if due is None else due
         if offset > duration:
             break
         delay = start_perf + offset - time.perf_counter()
@@ -245,7 +253,8 @@ def main() -> None:
     async def run() -> list[Outcome]:
         if args.rate:
             pool = Pool(host, port, args.max_connections)
-            return await open_loop(pool, raws, args.rate, args.duration, args.timeout)
+            offsets = [request.get("at") for request in requests]
+            return await open_loop(pool, raws, args.rate, args.duration, args.timeout, offsets)
         pool = Pool(host, port, args.connections)
         return await closed_loop(pool, raws, args.connections, args.duration, args.timeout)
 

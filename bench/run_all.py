@@ -26,6 +26,7 @@ WITH_FIGURES = (
     "bench_scheduler",
     "bench_chat",
     "bench_chat_calendar",
+    "bench_sms_answer",
 )
 QUICK_PRINTING = (("bench_replay", []), ("bench_codec", []))
 FULL_PRINTING = (("bench_replay", ["--events", "1000000"]), ("bench_codec", []))

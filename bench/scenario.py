@@ -150,9 +150,11 @@ def delivery_lines(serials: range, at: datetime) -> list[str]:
 
 @dataclass
 class Arrivals:
-    """When each recipient's first message was accepted (time.time()), per stand-in."""
+    """When each recipient's messages were accepted (time.time()), per stand-in: the first, and all of
+    them in order (a conversation's answers)."""
 
     first: dict[str, float] = field(default_factory=dict)
+    every: dict[str, list[float]] = field(default_factory=dict)
     count: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -160,6 +162,11 @@ class Arrivals:
         with self._lock:
             self.count += 1
             self.first.setdefault(recipient, at)
+            self.every.setdefault(recipient, []).append(at)
+
+    def accepted(self, recipient: str) -> list[float]:
+        with self._lock:
+            return list(self.every.get(recipient, ()))
 
 
 class TimedStandIn:
