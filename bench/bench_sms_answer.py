@@ -207,12 +207,15 @@ class Conversations:
         return latencies, missing + len(due) - len(sent)
 
     def latencies(self, sent: dict[tuple[int, int], float], *, settle: float) -> tuple[list[float], int]:
-        """Each text's sent → answer-accepted time: the answer to turn t is the customer's text t + 1
-        (text 0 is touch 1); waits up to `settle` s for stragglers. Prints each turn's p50 and p99."""
+        """Each text's sent → answer-accepted time: the answer is the first text the stand-in accepted
+        for that customer after hers was sent (a turn may bring more than one text, a booking its
+        confirmation notice, so counting texts would misattribute); waits up to `settle` s for
+        stragglers. Prints each turn's p50 and p99."""
 
         def answer(serial: int, turn: int) -> float | None:
+            after = sent[(serial, turn)]
             accepted = self.vendors.sms_arrivals.accepted(scenario.lead_phone(serial))
-            return accepted[turn + 1] if len(accepted) > turn + 1 else None
+            return next((at for at in accepted if at > after), None)
 
         deadline = time.monotonic() + settle
         while time.monotonic() < deadline and any(answer(*key) is None for key in sent):
