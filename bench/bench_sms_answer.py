@@ -7,8 +7,9 @@ The speed-to-lead topology (`bench_speed_to_lead.py`): PostgreSQL, Redis, `leado
 50 ms, the Twilio stand-in noting the wall-clock time it accepted each message. Every lead first gets
 touch 1 by text (its quote's signed ShopMonkey webhook, as in benchmark 2). Then the load generator
 (its own process) sends the customers' texts through the signed Twilio webhook, open loop: a new
-conversation starts 10 times a second and each has three turns three seconds apart ("anything Saturday
-morning for the ultimate?", "2", "yes": times offered, a time picked, booked), so the API and worker
+conversation starts 10 times a second and each has three turns three seconds apart ("anything Mon Dec 14
+morning for the ultimate?" with a day and part of day of her own, "2", "yes": times offered, a time
+picked, booked; the run counts the shop's new appointments, so a run that stopped booking shows), so the API and worker
 see about 30 texts a second once all turns overlap. A text's time is from the moment its webhook was
 sent to the moment the stand-in accepted the next text to that customer (the answer: an `ANSWER_MESSAGE`
 job on the worker, through the container's Messenger).
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -39,7 +41,15 @@ from tests.support.processes import ChildProcess, start_api, start_worker
 from twilio.request_validator import RequestValidator
 
 CONVERSATIONS_PER_SECOND = 10.0
-TURNS = ("anything Saturday morning for the ultimate?", "2", "yes")
+TURNS = ("anything {day} {part} for the ultimate?", "2", "yes")
+DAYS_AHEAD = 58  # customers ask for different days (inside the 60-day booking horizon), so the shop's
+# calendar does not fill up and a later run's conversations still end in a booking, as the first run's do
+PARTS_OF_DAY = (
+    "morning",
+    "afternoon",
+    "evening",
+)  # with DAYS_AHEAD, 174 customers ask for a part of their own
+BAYS = 4  # and each part of a day has room for several bookings: the full run's ~630 customers all book
 TURN_GAP = 3.0  # seconds between a customer's texts: she reads the answer and writes back
 CRM_LATENCY = 0.05
 SETTLE_SECONDS = 30.0
@@ -69,7 +79,7 @@ def main() -> int:
         with scenario.fresh_database() as database_url, scenario.dedicated_redis() as redis_url:
             zone = scenario.daytime_zone()
             scenario.configure_shop(
-                database_url, shopmonkey_api_key=vendors.shopmonkey.api_key, time_zone=zone
+                database_url, shopmonkey_api_key=vendors.shopmonkey.api_key, time_zone=zone, capacity=BAYS
             )
             settings = {
                 "DATABASE_URL": database_url,
@@ -80,7 +90,7 @@ def main() -> int:
             api = start_api(settings, work / "api.log")
             worker = start_worker(settings, work / "worker.log")
             try:
-                bench = Conversations(api, vendors, at, work)
+                bench = Conversations(api, vendors, at, work, zone)
                 result = bench.measure(runs, per_run, baseline_conversations)
             finally:
                 api.stop()
@@ -104,6 +114,8 @@ def main() -> int:
     report.note(
         f"texts without an answer after {SETTLE_SECONDS:.0f} s: {missing} (of {runs * per_run * len(TURNS)})"
     )
+    booked = sum(result["booked"])
+    report.note(f"conversations that ended booked: {booked} (of {runs * per_run})")
     report.save(args.json)
     return 0 if missing == 0 else 1
 
@@ -111,8 +123,11 @@ def main() -> int:
 class Conversations:
     """Leads with touch 1 by text, and their customers' signed texts through the Twilio webhook."""
 
-    def __init__(self, api: ChildProcess, vendors: scenario.Vendors, at: datetime, work: Path) -> None:
+    def __init__(
+        self, api: ChildProcess, vendors: scenario.Vendors, at: datetime, work: Path, zone: str
+    ) -> None:
         assert api.url is not None
+        self.today = datetime.now(ZoneInfo(zone)).date()
         self.url, self.vendors, self.at, self.work = api.url, vendors, at, work
         self.signer = RequestValidator(vendors.twilio.auth_token)
         self.serial = 1
@@ -120,7 +135,7 @@ class Conversations:
     def measure(self, runs: int, per_run: int, baseline_conversations: int) -> dict[str, Any]:
         time.sleep(3)  # the worker's first poll (at start) finds nothing new
         out: dict[str, Any] = {
-            k: [] for k in ("p50", "p95", "p99", "missing", "baseline_p50", "baseline_p99")
+            k: [] for k in ("p50", "p95", "p99", "missing", "baseline_p50", "baseline_p99", "booked")
         }
         warm = self.touched(10)
         self.converse(warm, name="warm", rate=2.0)
@@ -137,18 +152,25 @@ class Conversations:
             out["baseline_p50"].append(percentile(base, 50))
             out["baseline_p99"].append(percentile(base, 99))
             chosen = self.touched(per_run)
+            before = self.booked()
             latencies, missing = self.converse(chosen, name="run", rate=CONVERSATIONS_PER_SECOND)
+            out["booked"].append(self.booked() - before)
             for pct in (50, 95, 99):
                 out[f"p{pct}"].append(percentile(latencies, pct))
             out["missing"].append(missing)
             print(
                 f"  run {run}: {len(latencies)} texts, p50 {percentile(latencies, 50):.0f} ms, "
                 f"p95 {percentile(latencies, 95):.0f} ms, p99 {percentile(latencies, 99):.0f} ms, "
-                f"max {max(latencies, default=0):.0f} ms; no answer {missing} "
+                f"max {max(latencies, default=0):.0f} ms; no answer {missing}; "
+                f"booked {out['booked'][-1]} of {len(chosen)} "
                 f"(baseline p50 {out['baseline_p50'][-1]:.0f} ms)",
                 flush=True,
             )
         return out
+
+    def booked(self) -> int:
+        """Appointments in the shop's calendar: a conversation that ends in "yes" adds one."""
+        return len(self.vendors.shopmonkey.appointments)
 
     def touched(self, count: int) -> range:
         """`count` new leads, each sent touch 1 by text (their quotes' webhooks at 20 a second)."""
@@ -173,11 +195,17 @@ class Conversations:
         time.sleep(1.0)  # the leads read model (how an inbound text finds its lead) catches up
         return chosen
 
+    def words(self, serial: int, turn: int) -> str:
+        """Customer `serial`'s text number `turn`: her first asks for a day and part of day of her own."""
+        part, ahead = divmod(serial, DAYS_AHEAD)
+        day = self.today + timedelta(days=1 + ahead)
+        return TURNS[turn].format(day=f"{day:%a %b} {day.day}", part=PARTS_OF_DAY[part % len(PARTS_OF_DAY)])
+
     def line(self, serial: int, turn: int, at: float) -> str:
         """Customer `serial`'s text number `turn`, signed as Twilio signs it, due `at` s into the run."""
         params = {
             "AccountSid": self.vendors.twilio.account_sid,
-            "Body": TURNS[turn],
+            "Body": self.words(serial, turn),
             "From": scenario.lead_phone(serial),
             "To": scenario.SMS_FROM,
             "MessageSid": "SM" + uuid4().hex,
@@ -231,7 +259,7 @@ class Conversations:
                 by_turn[key[1]].append(latencies[-1])
         if len(sent) > 1:
             print("    by turn: " + "; ".join(
-                f"{TURNS[turn]!r} p50 {percentile(took, 50):.0f} ms, p99 {percentile(took, 99):.0f} ms"
+                f"{TURNS[turn].format(day='<day>', part='<part>')!r} p50 {percentile(took, 50):.0f} ms, p99 {percentile(took, 99):.0f} ms"
                 for turn, took in by_turn.items() if took))  # fmt: skip
         return latencies, missing
 

@@ -307,8 +307,8 @@ def dedicated_redis() -> Iterator[str]:
         server.destroy()
 
 
-def configure_shop(database_url: str, *, shopmonkey_api_key: str, time_zone: str) -> None:
-    """The benchmark tenant (demo mode off, so messages really go out) and its one shop."""
+def configure_shop(database_url: str, *, shopmonkey_api_key: str, time_zone: str, capacity: int = 1) -> None:
+    """The benchmark tenant (demo mode off, so messages really go out) and its one shop (`capacity` bays)."""
     container = bootstrap(load_settings({}, database_url=database_url))
     try:
         service = container.config
@@ -331,6 +331,7 @@ def configure_shop(database_url: str, *, shopmonkey_api_key: str, time_zone: str
             weekly_hours={day: ["08:00-20:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
             sms_from_number=SMS_FROM,
             email_from="hello@benchtint.example.com",
+            capacity=capacity,
             actor="bench",
         )
         service.set_demo_mode(TENANT, False, actor="bench", by_operator=True, confirm=TENANT)
