@@ -23,6 +23,7 @@ from tests.app.test_console_world import log_in
 from tests.support.services import create_database, drop_database
 from tests.support.touch_world import Providers, TouchWorld, start_providers, world_on
 
+from leadorch.app.audit import lead_history, render_text
 from leadorch.app.chat.history import transcript
 from leadorch.app.http.app import create_app
 from leadorch.app.http.webhooks_sendgrid import inbound_parse_url
@@ -279,6 +280,49 @@ def test_a_reply_within_15_minutes_of_the_customers_message_goes_at_night(
 
     assert "Reply sent by text." in answer.text
     assert world.texts_to(world.phone)[-1].body == "Closed now, open at 9 tomorrow."
+
+
+def staff_replied(world: TouchWorld, lead_id: str) -> list[Any]:
+    events = world.container.store.events.get(conversation_id(UUID(lead_id)))
+    return [event for event in events if isinstance(event, Conversation.StaffReplied)]
+
+
+def test_a_staff_reply_records_what_allowed_it_live_at_night_and_inside_both_windows_the_next_morning(
+    world: TouchWorld, client: TestClient[Any]
+) -> None:
+    world.clock.advance(timedelta(hours=12))  # 22:00 in Austin
+    lead_id = texted(world, "Still open?")
+    world.clock.advance(timedelta(minutes=10))
+    send(client, world, lead_id, "Closed now, open at 9 tomorrow.")
+    world.clock.advance(timedelta(hours=11))  # 09:10 the next morning
+    send(client, world, lead_id, "Good morning! Still want to come in today?")
+
+    night, morning = (event.allowed_by for event in staff_replied(world, lead_id))
+
+    assert night["message"]["label"] == "a staff reply" and night["message"]["solicitation"] is False
+    assert night["message"]["quiet_hours"] == "not held"
+    assert "wrote 10 min before, within the live conversation's 15 minutes" in night["message"]["why"]
+    assert night["location_window"]["zone"] == "America/Chicago"
+    assert night["consent"]["relied_on"] == "the customer's own message"
+    assert morning["message"]["quiet_hours"] == "applied"
+    audit = render_text(lead_history(world.container.store, lead_id, full=True))
+    [line] = [row for row in audit.splitlines() if "StaffReplied" in row and "Closed now" in row]
+    assert "allowed: rules " in line and "a staff reply: it answers the customer's own message" in line
+
+
+def test_a_staff_reply_keeps_the_tenants_live_conversation_minutes(
+    world: TouchWorld, client: TestClient[Any]
+) -> None:
+    world.container.config.update_tenant(world.tenant_id, live_conversation_minutes=30, actor="test")
+    world.clock.advance(timedelta(hours=12))  # 22:00 in Austin
+    lead_id = texted(world, "Still open?")
+    world.clock.advance(timedelta(minutes=25))  # later than 15 minutes, within the tenant's 30
+
+    answer = send(client, world, lead_id, "Closed now, open at 9 tomorrow.")
+
+    assert "Reply sent by text." in answer.text
+    [claim] = staff_replied(world, lead_id)
+    assert "within the live conversation's 30 minutes" in claim.allowed_by["message"]["why"]
 
 
 def test_an_opted_out_customer_is_not_texted(world: TouchWorld, client: TestClient[Any]) -> None:

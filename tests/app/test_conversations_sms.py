@@ -16,9 +16,11 @@ import pytest
 from tests.support.chat_world import MANAGER_EMAIL, SHOP_NUMBER, ChatWorld
 from twilio.request_validator import RequestValidator
 
+from leadorch.app.audit import lead_history
 from leadorch.app.config.errors import InvalidConfiguration
+from leadorch.app.console.timeline import sentence
 from leadorch.app.conversations.inbound_job import answer_message
-from leadorch.domain.conversation import AssistantLine, CustomerLine
+from leadorch.domain.conversation import AssistantLine, Conversation, CustomerLine, conversation_id
 from leadorch.domain.sms_segments import sms_segments
 from leadorch.domain.values import LeadStatus
 
@@ -94,6 +96,29 @@ def test_a_texted_question_gets_numbered_times_a_number_asks_to_confirm_and_yes_
     assert channels == {"sms"}
     assert conversation.replies == {"answer-1": "sent", "answer-2": "sent", "answer-3": "sent"}
     assert len(texts(world)) - before >= 3
+
+
+def test_every_answer_by_text_records_what_allowed_it_and_the_timeline_says_so(world: ChatWorld) -> None:
+    text_in(world, "how much is the ultimate?")
+
+    events = world.container.store.events.get(conversation_id(world.lead().id))
+    [answer] = [event for event in events if isinstance(event, Conversation.AssistantReplied)]
+    proof = answer.allowed_by
+    assert answer.channel == "sms" and proof is not None
+    assert proof["message"]["label"] == "the assistant's answer" and proof["message"]["solicitation"] is False
+    assert proof["message"]["quiet_hours"] == "not held"  # the customer wrote a moment ago: live
+    assert proof["cap"] is None and proof["recipient"]["derived_from"]
+    assert proof["consent"]["channel"] == "sms"
+    [entry] = [
+        e
+        for e in lead_history(world.container.store, world.lead().id).entries
+        if e.event == "AssistantReplied"
+    ]
+    said = sentence("Conversation", "AssistantReplied", entry.data, None)
+    assert (
+        "Allowed by rules " in said
+        and "the assistant's answer: it answers the customer's own message" in said
+    )
 
 
 def test_a_retried_answer_job_sends_nothing_twice(world: ChatWorld) -> None:

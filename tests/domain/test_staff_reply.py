@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -12,8 +13,9 @@ from hypothesis import strategies as st
 from leadorch.domain.cadence import SendingWindow
 from leadorch.domain.conversation import Conversation, StaffLine
 from leadorch.domain.errors import IllegalTransition, InvalidValue
+from leadorch.domain.sending_rules import RecipientContext
 from leadorch.domain.sending_terms import SendingTerms
-from leadorch.domain.staff_reply import LIVE_CONVERSATION, ReplyRefusal, staff_reply_refusal
+from leadorch.domain.staff_reply import LIVE_CONVERSATION, ReplyRefusal, answer_proof, staff_reply_refusal
 from tests.domain.event_replay import rebuilt, state_of
 
 AT = datetime(2025, 6, 10, 17, 0, tzinfo=UTC)  # 10:00 in Los Angeles
@@ -138,3 +140,103 @@ def test_a_late_answer_keeps_quiet_hours_and_says_when_it_could_go() -> None:
 
 def test_the_web_chat_has_no_quiet_hours() -> None:
     assert refusal(channel="chat", customer_wrote_at=AT, now=NIGHT, has_address=False) is None
+
+
+# ---- what allowed an answer: the proof it records with its claim
+
+MIAMI_AT_SAN_DIEGO = SendingTerms(
+    SendingWindow(time(8), time(21)),
+    "America/Los_Angeles",
+    RecipientContext(state="FL", zones=("America/New_York",), derived_from="area code 305 (FL)"),
+)
+EVENING = datetime(2025, 6, 11, 0, 30, tzinfo=UTC)  # 17:30 in San Diego, 20:30 in Miami
+
+
+def proof_of(
+    *, wrote: datetime, now: datetime, channel: str = "sms", by: str = "assistant"
+) -> dict[str, Any]:
+    return answer_proof(
+        by=by,
+        channel=channel,
+        customer_wrote_at=wrote,
+        terms=MIAMI_AT_SAN_DIEGO,
+        now=now,
+        marketing_consent=False,
+    )
+
+
+def test_a_live_answer_says_it_answers_the_customers_message_and_went_at_once_with_both_windows_as_read() -> (
+    None
+):
+    proof = proof_of(wrote=EVENING - timedelta(minutes=3), now=EVENING)
+
+    message = proof["message"]
+    assert message["solicitation"] is False and message["quiet_hours"] == "not held"
+    assert "wrote 3 min before, within the live conversation's 15 minutes" in message["why"]
+    assert proof["recipient"]["state"] == "FL"
+    assert any(row["zone"] == "America/New_York" for row in proof["legal_hours"])
+    assert proof["cap"] is None  # an answer is no solicitation: no cap counts it
+    assert proof["consent"]["relied_on"] == "the customer's own message"
+    assert proof["consent"]["marketing_consent"] is False
+    clocks = {row["zone"]: row["local_time"][11:16] for row in proof["legal_hours"]}
+    assert clocks["America/New_York"] == "20:30"  # Miami's clock as read when it went
+    assert proof["location_window"]["local_time"][11:16] == "17:30"  # beside the shop's
+
+
+def test_a_late_answer_says_it_kept_both_windows() -> None:
+    morning = datetime(2025, 6, 11, 16, 0, tzinfo=UTC)  # 09:00 San Diego, 12:00 Miami
+    proof = proof_of(wrote=EVENING, now=morning, by="staff")
+
+    assert proof["message"]["quiet_hours"] == "applied"
+    assert proof["message"]["label"] == "a staff reply"
+    assert "kept both windows" in proof["message"]["why"]
+
+
+def test_an_answer_in_the_web_chat_records_no_windows() -> None:
+    proof = proof_of(wrote=AT, now=NIGHT, channel="chat", by="staff")
+
+    assert "location_window" not in proof and proof["message"]["quiet_hours"] == "not held"
+    assert "no hours apply" in proof["message"]["why"]
+
+
+def test_an_unknown_answerer_is_refused() -> None:
+    with pytest.raises(InvalidValue, match="unknown answerer"):
+        proof_of(wrote=AT, now=AT, by="robot")
+
+
+@given(
+    wrote=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2025, 12, 31), timezones=st.just(UTC)
+    ),
+    after=st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=30)),
+)
+def test_whenever_an_answer_may_go_its_proof_says_why_live_or_inside_both_windows(
+    wrote: datetime, after: timedelta
+) -> None:
+    now = wrote + after
+    refused = staff_reply_refusal(
+        channel="sms", customer_wrote_at=wrote, opted_out=False, has_address=True,
+        terms=MIAMI_AT_SAN_DIEGO, now=now,
+    )  # fmt: skip
+    if refused is not None:
+        assert refused.reason.startswith("quiet hours") and not MIAMI_AT_SAN_DIEGO.admits(now)
+        return
+    proof = proof_of(wrote=wrote, now=now)
+    if proof["message"]["quiet_hours"] == "applied":
+        assert after > LIVE_CONVERSATION and MIAMI_AT_SAN_DIEGO.admits(now)
+    else:
+        assert after <= LIVE_CONVERSATION
+
+
+def test_a_claim_keeps_its_proof_and_replay_keeps_it() -> None:
+    conversation = a_conversation()
+    proof = proof_of(wrote=AT, now=AT, by="staff")
+
+    conversation.reply_as_staff(key="k1", text="Hi", staff="Ana", channel="sms", at=AT, allowed_by=proof)
+    conversation.record_reply(text="Hello", slots=[], appointment=None, at=AT, channel="sms", key="a1",
+                              allowed_by=proof_of(wrote=AT, now=AT))  # fmt: skip
+
+    events = conversation.collect_events()
+    assert events[1].allowed_by == proof  # type: ignore[attr-defined]
+    assert events[2].allowed_by["message"]["label"] == "the assistant's answer"  # type: ignore[attr-defined]
+    assert state_of(rebuilt(events, Conversation)) == state_of(conversation)

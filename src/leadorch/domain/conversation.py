@@ -21,7 +21,7 @@ answers "the team will reply") and to the cadence (no touch goes out); "hand bac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -244,6 +244,9 @@ class Conversation(TenantAggregate):
         """Where the reply went; events recorded before channels were named went to the chat."""
         key: str | None = None
         """The claim of a reply a provider sends (see `claim_reply`); None for the chat's."""
+        allowed_by: dict[str, Any] | None = None
+        """What allowed a reply a provider sends (`staff_reply.answer_proof`); None for the chat's and
+        for replies recorded before answers kept their proof."""
 
         def apply(self, aggregate: Conversation) -> None:
             line = AssistantLine(
@@ -288,6 +291,8 @@ class Conversation(TenantAggregate):
         text: str
         staff: str
         channel: str
+        allowed_by: dict[str, Any] | None = None
+        """What allowed it (`staff_reply.answer_proof`); None for replies from before proofs were kept."""
 
         def apply(self, aggregate: Conversation) -> None:
             line = StaffLine(
@@ -419,11 +424,13 @@ class Conversation(TenantAggregate):
         at: datetime,
         channel: str = WEB_CHAT,
         key: str | None = None,
+        allowed_by: Mapping[str, Any] | None = None,
     ) -> bool:
         """The assistant answered the customer with `text` on `channel`, offering `slots` and showing
         `appointment`. A reply a provider sends (a text, an email) is claimed under `key` before it is
-        sent: True when this call claimed it, False when `key` was claimed before (a retried job: the
-        reply was recorded, and sent or being sent, already; nothing more to send)."""
+        sent, with `allowed_by`, the proof of what allowed it: True when this call claimed it, False when
+        `key` was claimed before (a retried job: the reply was recorded, and sent or being sent, already;
+        nothing more to send)."""
         at = require_instant(at)
         _channel(channel)
         if key is not None:
@@ -438,6 +445,7 @@ class Conversation(TenantAggregate):
             appointment=dict(appointment) if appointment is not None else None,
             channel=channel,
             key=key,
+            allowed_by=dict(allowed_by) if allowed_by is not None else None,
         )
         return True
 
@@ -468,9 +476,19 @@ class Conversation(TenantAggregate):
             question=_text(question, "question"),
         )
 
-    def reply_as_staff(self, *, key: str, text: str, staff: str, channel: str, at: datetime) -> bool:
-        """Staff member `staff` answers with `text` on `channel`, claimed under `key`; True when this call
-        claimed it, False when `key` was claimed before (a second submit: nothing more to send).
+    def reply_as_staff(
+        self,
+        *,
+        key: str,
+        text: str,
+        staff: str,
+        channel: str,
+        at: datetime,
+        allowed_by: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Staff member `staff` answers with `text` on `channel`, claimed under `key` with `allowed_by`, the
+        proof of what allowed it; True when this call claimed it, False when `key` was claimed before (a
+        second submit: nothing more to send).
 
         Empty text, an unknown channel, a text over two SMS segments or an overlong message is refused.
         Whether the customer may be answered now is the caller's question (`domain.staff_reply`).
@@ -495,7 +513,13 @@ class Conversation(TenantAggregate):
             )
         staff_name = _text(staff, "staff member's name").strip()
         self.trigger_event(
-            self.StaffReplied, timestamp=at, key=key, text=words, staff=staff_name, channel=channel
+            self.StaffReplied,
+            timestamp=at,
+            key=key,
+            text=words,
+            staff=staff_name,
+            channel=channel,
+            allowed_by=dict(allowed_by) if allowed_by is not None else None,
         )
         return True
 

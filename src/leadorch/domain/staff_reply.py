@@ -7,14 +7,21 @@ out at once, as a person at the counter would answer; a later one is a message o
 keeps the same sending terms as a touch (the location's window and the recipient's legal hours; it is
 not a solicitation, so no cap). The web chat is not pushed to the customer's phone (they see it when
 they open the page), so no hours apply there.
+
+The assistant's answers to a text or an emailed reply keep the same rule (`staff_reply_refusal` is the
+one place it is decided), and every answer records its proof (`answer_proof`): that it answers the customer's
+own message (not a solicitation, so no cap counts it), whether it went at once because the conversation
+was live or waited for both windows, both windows as read when it went, and the consent relied on (the
+customer's own message; their marketing consent is recorded beside it, and not needed for an answer).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from leadorch.domain.errors import NoSendingTime
+from leadorch.domain.errors import InvalidValue, NoSendingTime
 from leadorch.domain.instants import require_instant
 from leadorch.domain.sending_terms import SendingTerms
 
@@ -55,7 +62,7 @@ def staff_reply_refusal(
         return ReplyRefusal(f"the customer opted out of {channel}: nothing may be sent to them there")
     if not has_address:
         return ReplyRefusal(f"the lead has no {channel} address to answer to")
-    if now - require_instant(customer_wrote_at, "customer_wrote_at") <= live or terms is None:
+    if is_live(customer_wrote_at, now, live) or terms is None:
         return None
     if terms.admits(now):
         return None
@@ -69,3 +76,64 @@ def staff_reply_refusal(
         "does not allow a message now",
         opens,
     )
+
+
+def is_live(customer_wrote_at: datetime, now: datetime, live: timedelta = LIVE_CONVERSATION) -> bool:
+    """Whether the conversation is live at `now`: the customer wrote within `live` of it."""
+    return require_instant(now) - require_instant(customer_wrote_at, "customer_wrote_at") <= live
+
+
+ANSWERED_BY = {"assistant": "the assistant's answer", "staff": "a staff reply"}
+
+
+def answer_proof(
+    *,
+    by: str,
+    channel: str,
+    customer_wrote_at: datetime,
+    terms: SendingTerms | None,
+    now: datetime,
+    live: timedelta = LIVE_CONVERSATION,
+    marketing_consent: bool,
+) -> dict[str, Any]:
+    """What allowed an answer (`by` the assistant or staff) on `channel` at `now`, in the shape of a
+    touch's proof (`SendingTerms.proof`) with a `message` part: an answer to the customer's own message
+    of `customer_wrote_at`, not a solicitation, and whether the windows held it (the conversation was no
+    longer live) or it went at once (live). Decided by the same rule as `staff_reply_refusal`."""
+    if by not in ANSWERED_BY:
+        raise InvalidValue(f"unknown answerer {by!r}; expected one of {', '.join(ANSWERED_BY)}")
+    now = require_instant(now)
+    wrote = require_instant(customer_wrote_at, "customer_wrote_at")
+    minutes = int(live.total_seconds() // 60)
+    ago = max(0, int((now - wrote).total_seconds() // 60))
+    pushed = channel != "chat" and terms is not None
+    live_now = is_live(wrote, now, live)
+    if not pushed:
+        timing = "shown in the web chat the customer opened: no hours apply there"
+    elif live_now:
+        timing = (
+            f"the customer wrote {ago} min before, within the live conversation's {minutes} minutes, "
+            "so it goes at once"
+        )
+    else:
+        timing = f"the customer wrote more than {minutes} minutes before, so it kept both windows"
+    return {
+        **(terms.proof(now) if pushed and terms is not None else {}),
+        "message": {
+            "kind": "answer",
+            "by": by,
+            "label": ANSWERED_BY[by],
+            "solicitation": False,
+            "quiet_hours": "applied" if pushed and not live_now else "not held",
+            "customer_wrote_at": wrote.isoformat(),
+            "live_minutes": minutes,
+            "why": "it answers the customer's own message: not a solicitation, no cap counts it; " + timing,
+        },
+        "consent": {
+            "channel": channel,
+            "granted": True,
+            "relied_on": "the customer's own message",
+            "marketing_consent": marketing_consent,
+            "note": f"relied on the customer's own {channel} message of {wrote.isoformat(timespec='minutes')}",
+        },
+    }

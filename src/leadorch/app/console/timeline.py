@@ -353,12 +353,16 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
         f"The customer wrote in the chat: {f.quote('text')}"
     ),
     ("Conversation", "ToolCalled"): _tool,
-    ("Conversation", "AssistantReplied"): lambda f: f"The assistant replied: {f.quote('text')}",
+    ("Conversation", "AssistantReplied"): lambda f: (
+        f"The assistant replied: {f.quote('text')}"
+        + (f" Allowed by {why_allowed(f['allowed_by'])}." if isinstance(f["allowed_by"], dict) else "")
+    ),
     ("Conversation", "HandedToHuman"): lambda f: (
         f"The assistant passed a question to the shop's staff: {f.quote('question')}"
     ),
     ("Conversation", "StaffReplied"): lambda f: (
         f"Staff ({f.text('staff') or 'unnamed'}) answered by {f.text('channel') or 'message'}: {f.quote('text')}"
+        + (f" Allowed by {why_allowed(f['allowed_by'])}." if isinstance(f["allowed_by"], dict) else "")
     ),
     ("Conversation", "ReplySent"): lambda f: "The assistant's answer was handed to the provider.",
     ("Conversation", "ReplyFailed"): lambda f: f"The assistant's answer was not sent{f.because('reason')}.",

@@ -30,12 +30,12 @@ person (its hand-off tool alerts), anything while a person has the lead, a compl
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from leadorch.app.chat.tool_runner import ChatContext, ToolRunner
 from leadorch.app.config.models import LocationConfig
+from leadorch.app.conversations.answer_terms import AnswerDecision, decide_answer
 from leadorch.app.conversations.email_answer import send_email_answer
 from leadorch.app.conversations.sms_picks import CONFIRM, Decision, confirmation_question, decide
 from leadorch.app.conversations.sms_wording import sms_answer
@@ -66,9 +66,7 @@ from leadorch.domain.conversation import (
     conversation_id,
 )
 from leadorch.domain.lead import Lead
-from leadorch.domain.sending_terms import SendingTerms
 from leadorch.domain.staff_attention import complaint_sign
-from leadorch.domain.staff_reply import staff_reply_refusal
 from leadorch.domain.values import Channel
 from leadorch.ports.assistant import ToolUse
 from leadorch.ports.chat_tools import ChatTool
@@ -130,7 +128,8 @@ def answer_message(container: Container, tenant_id: str, lead_id: str, number: i
             "the assistant is off for texts and emails",
         )
         return "the assistant is off: staff alerted"
-    refusal, later = _refusal(container, lead, location, message)
+    decision = _decide(container, lead, location, message)
+    refusal, later = decision.refusal, decision.next_allowed
     if later is not None and container.runtime is not None:  # quiet hours: answered when they end
         delay = max(0, int((later - container.clock.now()).total_seconds() * 1000))
         enqueue(container, ANSWER_MESSAGE, tenant_id, lead_id, number, delay_ms=delay)
@@ -158,6 +157,7 @@ def answer_message(container: Container, tenant_id: str, lead_id: str, number: i
             at=now,
             channel=message.channel,
             key=key,
+            allowed_by=decision.allowed_by,  # the terms as read when the job decided to answer
         )
     )
     if not claimed:
@@ -231,31 +231,19 @@ def _picked(
     return None  # refused for another reason: the assistant explains
 
 
-def _refusal(
+def _decide(
     container: Container, lead: Lead, location: LocationConfig, message: CustomerLine
-) -> tuple[str | None, datetime | None]:
-    """Why the answer may not go now (an opt-out, no address, quiet hours for a late answer) and when it
-    could (quiet hours), else (None, None). Live is the tenant's `live_conversation_minutes`."""
-    tenant = container.config.tenant(lead.tenant_id)
-    channel = message.channel
-    address = lead.contact.phone if channel == Channel.SMS else lead.contact.email
-    terms = SendingTerms(
-        location.sending_window(), location.time_zone, container.recipients.context_for(lead.contact.phone)
-    )
-    refused = staff_reply_refusal(
-        channel=channel,
+) -> AnswerDecision:
+    """Whether the assistant may answer `message` now (`conversations.answer_terms`)."""
+    return decide_answer(
+        container,
+        lead,
+        location,
+        by="assistant",
+        channel=message.channel,
         customer_wrote_at=message.at,
-        opted_out=channel in lead.revoked_by_customer,
-        has_address=address is not None,
-        terms=terms,
         now=container.clock.now(),
-        live=timedelta(minutes=tenant.live_conversation_minutes),
     )
-    if refused is not None:
-        return refused.reason, refused.next_allowed
-    if address is not None and not tenant.may_message(address):
-        return "demo mode: the customer's address is not on the tenant's allow-list", None
-    return None, None
 
 
 def _send(

@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from leadorch.app.config.models import LocationConfig
+from leadorch.app.conversations.answer_terms import decide_answer
 from leadorch.app.conversations.email_answer import reply_subject, thread_headers
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import lead_uuid
@@ -32,8 +33,6 @@ from leadorch.app.senders import senders_for
 from leadorch.domain.conversation import Conversation, EmailThread, conversation_id
 from leadorch.domain.errors import InvalidValue
 from leadorch.domain.lead import Lead
-from leadorch.domain.sending_terms import SendingTerms
-from leadorch.domain.staff_reply import staff_reply_refusal
 from leadorch.domain.values import Channel
 from leadorch.ports.messaging import (
     DeliveryError,
@@ -88,6 +87,8 @@ class ReplyPlan:
     lead: Lead
     location: LocationConfig
     channel: str
+    allowed_by: dict[str, Any]
+    """The proof the reply records with its claim: the rules as read when it was checked."""
 
 
 def check_reply(container: Container, tenant_id: str, lead_id: UUID | str) -> ReplyPlan:
@@ -101,8 +102,8 @@ def check_reply(container: Container, tenant_id: str, lead_id: UUID | str) -> Re
         raise ReplyRefused(
             "the customer has not written yet: a staff reply answers the customer's own message"
         )
-    _check(container, tenant_id, lead, location, channel, wrote_at, container.clock.now())
-    return ReplyPlan(lead, location, channel)
+    proof = _check(container, lead, location, channel, wrote_at, container.clock.now())
+    return ReplyPlan(lead, location, channel, proof)
 
 
 def reply_as_staff(
@@ -119,7 +120,17 @@ def reply_as_staff(
     plan = check_reply(container, tenant_id, lead_id)
     lead, location, channel = plan.lead, plan.location, plan.channel
     now = container.clock.now()
-    claimed = _claim(store, tenant_id, lead, key=key, text=text, staff=staff, channel=channel, now=now)
+    claimed = _claim(
+        store,
+        tenant_id,
+        lead,
+        key=key,
+        text=text,
+        staff=staff,
+        channel=channel,
+        now=now,
+        allowed_by=plan.allowed_by,
+    )
     if claimed is None:
         return ReplyOutcome("duplicate", channel)
     try:
@@ -138,40 +149,19 @@ def reply_as_staff(
 
 def _check(
     container: Container,
-    tenant_id: str,
     lead: Lead,
     location: LocationConfig,
     channel: str,
     wrote_at: datetime | None,
     now: datetime,
-) -> None:
-    address = _address(lead, channel)
-    terms = SendingTerms(
-        location.sending_window(), location.time_zone, container.recipients.context_for(lead.contact.phone)
+) -> dict[str, Any]:
+    """The proof that a staff reply may go now (`conversations.answer_terms`); `ReplyRefused` if not."""
+    decision = decide_answer(
+        container, lead, location, by="staff", channel=channel, customer_wrote_at=wrote_at, now=now
     )
-    refusal = staff_reply_refusal(
-        channel=channel,
-        customer_wrote_at=wrote_at,
-        opted_out=channel in lead.revoked_by_customer,
-        has_address=address is not None,
-        terms=terms,
-        now=now,
-    )
-    if refusal is not None:
-        raise ReplyRefused(refusal.reason, refusal.next_allowed)
-    tenant = container.config.tenant(tenant_id)
-    if address is not None and not tenant.may_message(address):
-        raise ReplyRefused(
-            "demo mode: the customer's address is not on the tenant's allow-list, so nothing is sent to it"
-        )
-
-
-def _address(lead: Lead, channel: str) -> str | None:
-    if channel == Channel.SMS:
-        return lead.contact.phone
-    if channel == Channel.EMAIL:
-        return lead.contact.email
-    return None
+    if decision.allowed_by is None:
+        raise ReplyRefused(decision.refusal or "the customer may not be answered now", decision.next_allowed)
+    return decision.allowed_by
 
 
 @dataclass(frozen=True)
@@ -193,6 +183,7 @@ def _claim(
     staff: str,
     channel: str,
     now: datetime,
+    allowed_by: dict[str, Any],
 ) -> Claimed | None:
     """Record the reply under `key` (the claim); what to send, or None when `key` was taken."""
 
@@ -203,7 +194,9 @@ def _claim(
             conversation = Conversation.open(
                 tenant_id=tenant_id, lead_id=lead.id, location_id=lead.location_id, at=now
             )
-        if not conversation.reply_as_staff(key=key, text=text, staff=staff, channel=channel, at=now):
+        if not conversation.reply_as_staff(
+            key=key, text=text, staff=staff, channel=channel, at=now, allowed_by=allowed_by
+        ):
             return None, []
         line = conversation.entries[-1]
         claimed = Claimed(getattr(line, "text", text), conversation.last_email_thread)
