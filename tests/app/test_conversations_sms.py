@@ -140,6 +140,9 @@ def test_asking_for_a_person_by_text_alerts_the_staff_and_later_texts_wait_for_t
 
     alerts = [mail.text for mail in world.emails_to(MANAGER_EMAIL)]  # demo mode: the manager's email only
     assert any("talk to someone" in body for body in alerts), alerts
+    assert any("asked for a person by text at" in body for body in alerts), "where she asked: a text"
+    assert not any("in the chat" in (body or "") for body in alerts), alerts
+    assert world.lead().staff_flags[0].startswith("by text: ")
     assert any("are you there?" in body and "/console/inbox/" in body for body in alerts), alerts
     assert len(texts(world)) == answered  # quiet after the hand-off
 

@@ -23,7 +23,7 @@ from leadorch.app.staff_alert_claims import StaffAlertClaims
 from leadorch.app.staff_alerts import AlertOutcome, StaffAlertMessage, inbox_link, send_staff_alert
 from leadorch.app.worker.enqueue import enqueue
 from leadorch.app.worker.specs import ActorSpec
-from leadorch.domain.conversation import Conversation, conversation_id
+from leadorch.domain.conversation import Conversation, CustomerLine, conversation_id
 from leadorch.domain.lead import Lead
 
 if TYPE_CHECKING:
@@ -39,26 +39,45 @@ def hand_off(container: Container, *, tenant_id: str, lead_id: UUID, question: s
     store: EventStore = container.store
     now = container.clock.now()
 
-    def command() -> tuple[int, list[Aggregate | None]]:
+    def command() -> tuple[tuple[int, str], list[Aggregate | None]]:
         lead = store.load(lead_id, Lead, tenant_id)
         conversation = store.load(conversation_id(lead_id), Conversation, tenant_id)
         schedule = load_schedule(store, tenant_id, lead_id)
+        channel = asked_on(conversation)
         conversation.hand_to_human(question=question, at=now)
-        lead.flag_for_staff(reason=f"from the chat: {question}"[:500], at=now)
+        lead.flag_for_staff(reason=f"{FROM[channel]}: {question}"[:500], at=now)
         if pause and not lead.automation_paused:
             lead.pause_automation(by=PAUSED_BY, reason="the customer asked for a person", at=now)
             if schedule is not None and schedule.is_active and not schedule.is_paused:
                 schedule.pause(by=PAUSED_BY, now=now)
-        return conversation.handoffs, [conversation, lead, schedule]
+        return (conversation.handoffs, channel), [conversation, lead, schedule]
 
-    number = store.decide(command)
-    enqueue(container, ALERT_STAFF, tenant_id, str(lead_id), question, number)
+    number, channel = store.decide(command)
+    enqueue(container, ALERT_STAFF, tenant_id, str(lead_id), question, number, channel)
+
+
+ASKED = {"chat": "in the chat", "sms": "by text", "email": "by email"}
+"""How the alert says where the customer asked: staff answer a text differently from a chat."""
+FROM = {"chat": "from the chat", "sms": "by text", "email": "by email"}
+
+
+def asked_on(conversation: Conversation) -> str:
+    """The channel of the customer's newest message (the chat when there is none, or it is unnamed)."""
+    line = next((entry for entry in reversed(conversation.entries) if isinstance(entry, CustomerLine)), None)
+    channel = line.channel if line is not None else "chat"
+    return channel if channel in ASKED else "chat"
 
 
 def alert_staff_of_handoff(
-    container: Container, tenant_id: str, lead_id: str, question: str, number: int = 1
+    container: Container,
+    tenant_id: str,
+    lead_id: str,
+    question: str,
+    number: int = 1,
+    channel: str = "chat",
 ) -> list[AlertOutcome]:
-    """Alert every staff contact of the lead's location who wants hand-off alerts."""
+    """Alert every staff contact of the lead's location who wants hand-off alerts, saying where the
+    customer asked (`channel`)."""
     try:
         lead = container.store.load(UUID(lead_id), Lead, tenant_id)
     except (NotFound, ValueError):
@@ -68,7 +87,7 @@ def alert_staff_of_handoff(
     tenant = config.tenant(tenant_id)
     location = config.location(tenant_id, lead.location_id)
     public_base_url = container.settings.public_base_url
-    subject, body = handoff_text(lead, location, question, inbox_link(public_base_url, lead_id))
+    subject, body = handoff_text(lead, location, question, inbox_link(public_base_url, lead_id), channel)
     alert = StaffAlertMessage(
         kind="handoff",
         lead_id=lead_id,
@@ -88,8 +107,11 @@ def alert_staff_of_handoff(
     )
 
 
-def handoff_text(lead: Lead, location: LocationConfig, question: str, link: str) -> tuple[str, str]:
-    """The alert's subject and body (the same words by email and text)."""
+def handoff_text(
+    lead: Lead, location: LocationConfig, question: str, link: str, channel: str = "chat"
+) -> tuple[str, str]:
+    """The alert's subject and body (the same words by email and text); `channel` is where the customer
+    asked (a text, an email or the chat)."""
     who = lead.contact.full_name or "A customer"
     vehicle = lead.vehicle.description or "vehicle not given"
     reach = (
@@ -97,14 +119,17 @@ def handoff_text(lead: Lead, location: LocationConfig, question: str, link: str)
     )
     subject = f"Customer asks for a person at {location.name}: {who}, {vehicle}"
     body = (
-        f"{who} ({vehicle}) asked for a person in the chat at {location.name}.\n"
+        f"{who} ({vehicle}) asked for a person {ASKED.get(channel, ASKED['chat'])} at {location.name}.\n"
         f'Question: "{question}"\nReach them: {reach}\nAnswer in the inbox: {link}'
     )
     return subject, body
 
 
-def _alert(container: Container, tenant_id: str, lead_id: str, question: str, number: int = 1) -> None:
-    alert_staff_of_handoff(container, tenant_id, lead_id, question, number)
+def _alert(
+    container: Container, tenant_id: str, lead_id: str, question: str, number: int = 1, channel: str = "chat"
+) -> None:
+    """The job; `channel` defaults to the chat for jobs queued before it was passed."""
+    alert_staff_of_handoff(container, tenant_id, lead_id, question, number, channel)
 
 
 ALERT_STAFF = ActorSpec("alert_staff_of_handoff", _alert, max_retries=3, time_limit_ms=60_000)
