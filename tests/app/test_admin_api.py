@@ -212,6 +212,7 @@ def test_locations_hours_holidays_window_staff_and_prices(client: TestClient[Any
             "min_lead_minutes": 60,
             "technician_ids": ["tech-mina"],
             "booking_horizon_days": 30,
+            "assistant_answers_messages": False,
         },
         headers=auth,
     )
@@ -227,6 +228,7 @@ def test_locations_hours_holidays_window_staff_and_prices(client: TestClient[Any
     assert (location["capacity"], location["min_lead_minutes"]) == (3, 60)
     assert location["technician_ids"] == ["tech-mina"]
     assert location["booking_horizon_days"] == 30
+    assert location["assistant_answers_messages"] is False
     assert client.delete(f"{base}/exceptions/2026-12-25", headers=auth).json()["exceptions"] == []
     listed = client.get("/api/admin/tenants/tintworld/locations", headers=auth).json()
     assert [loc["location_id"] for loc in listed] == ["san-diego"]
@@ -297,6 +299,33 @@ def test_bad_input_is_a_clear_4xx_naming_the_problem(client: TestClient[Any]) ->
     assert bad_body.status_code == 400 and "enabled" in bad_body.text
     assert bad_plan.status_code == 422 and "numbered 1, 2, 3" in bad_plan.json()["detail"]
     assert bad_template.status_code == 422 and "unknown field 'nme'" in bad_template.json()["detail"]
+
+
+def test_a_tenant_turns_the_assistant_off_for_texts_and_emails_and_sets_the_live_conversation(
+    client: TestClient[Any],
+) -> None:
+    auth = _bearer(_create_tenant(client, "tintworld"))
+
+    updated = client.patch(
+        "/api/admin/tenants/tintworld",
+        json={"assistant_answers_messages": False, "live_conversation_minutes": 30},
+        headers=auth,
+    )
+    too_short = client.patch(
+        "/api/admin/tenants/tintworld", json={"live_conversation_minutes": 0}, headers=auth
+    )
+    not_a_flag = client.patch(
+        "/api/admin/tenants/tintworld", json={"assistant_answers_messages": "nope"}, headers=auth
+    )
+
+    assert updated.status_code == 200
+    assert (updated.json()["assistant_answers_messages"], updated.json()["live_conversation_minutes"]) == (
+        False,
+        30,
+    )
+    assert too_short.status_code == 422 and "live conversation minutes" in too_short.json()["detail"]
+    assert not_a_flag.status_code == 400 and "assistant_answers_messages" in not_a_flag.text
+    assert client.get("/api/admin/tenants/tintworld", headers=auth).json()["live_conversation_minutes"] == 30
 
 
 def test_a_tenant_token_cannot_turn_demo_mode_off_and_the_operator_confirms_with_the_tenants_id(

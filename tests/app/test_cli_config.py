@@ -132,6 +132,34 @@ def test_tenants_update_sets_the_words_the_chat_ignores_in_service_names(
     assert "  catalog generic words: wrap, vinyl" in out.splitlines()
 
 
+def test_an_operator_turns_the_assistant_off_for_texts_and_emails_and_sets_the_live_conversation(
+    sqlite_database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _setup(capsys, monkeypatch)
+
+    code, out, _ = _run(
+        capsys,
+        "tenants",
+        "update",
+        "tintworld",
+        "--assistant-answers",
+        "off",
+        "--live-conversation-minutes",
+        "30",
+    )
+    shop_code, shop, _ = _run(
+        capsys, "locations", "update", "tintworld", "san-diego", "--assistant-answers", "off"
+    )
+    back_code, back, _ = _run(capsys, "tenants", "update", "tintworld", "--assistant-answers", "on")
+
+    assert (code, shop_code, back_code) == (0, 0, 0)
+    assert "  assistant answers texts and emails: off; live conversation: 30 min" in out.splitlines()
+    assert "  assistant answers texts and emails here: off" in shop.splitlines()
+    assert "  assistant answers texts and emails: on; live conversation: 30 min" in back.splitlines()
+    actions = [entry.action for entry in _audit(sqlite_database)]
+    assert actions.count("location.update") >= 1
+
+
 def test_locations_update_lists_the_bookable_technicians_and_clears_them(
     sqlite_database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -299,6 +327,7 @@ def test_catalog_list_and_location_prices_in_dollars(
         (["locations", "hours", "tintworld", "san-diego", "mon-fri 09:00-18:00; tue 10:00-12:00"], "tue twice"),
         (["locations", "window", "tintworld", "san-diego", "07:00-20:00"], "outside the allowed calling hours"),
         (["locations", "update", "tintworld", "san-diego", "--capacity", "0"], "capacity (bays) must be between 1"),
+        (["tenants", "update", "tintworld", "--live-conversation-minutes", "0"], "live conversation minutes must be"),
         (["locations", "update", "tintworld", "san-diego", "--booking-horizon-days", "0"],
          "booking horizon in days must be between 1 and 365"),
         (["locations", "holiday", "tintworld", "san-diego", "26/11/2026"], "must be a date written YYYY-MM-DD"),

@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from leadorch.app.cli import CliError, technicians_sync
-from leadorch.app.cli.tenants import actor_of, add_actor, config_command
+from leadorch.app.cli.tenants import actor_of, add_actor, config_command, on_off
 from leadorch.app.config import validation
 from leadorch.app.config.hours import format_days, format_weekly_hours, parse_days, parse_weekly_hours
 from leadorch.app.config.models import (
@@ -63,6 +63,11 @@ def register(subparsers: Any) -> None:
     update.add_argument("--crm-location-id")
     update.add_argument("--time-zone")
     _add_location_options(update)
+    update.add_argument(
+        "--assistant-answers",
+        choices=["on", "off"],
+        help="whether the assistant answers this shop's texts and emailed replies (the tenant's must be on too)",
+    )
     technicians = update.add_mutually_exclusive_group()
     technicians.add_argument(
         "--technician",
@@ -234,6 +239,7 @@ def _update(args: argparse.Namespace, config: ConfigService) -> int:
         sms_from_number=args.sms_from,
         email_from=args.email_from,
         technician_ids=[] if args.no_technicians else args.technicians,
+        assistant_answers_messages=on_off(args.assistant_answers),
         actor=actor_of(args),
     )
     print(f"updated location {location.tenant_id}/{location.location_id}")
@@ -335,5 +341,6 @@ def describe_location(location: LocationConfig) -> str:
         f"  technicians: {', '.join(location.technician_ids) or 'none listed (capacity counts the bays)'}",
         f"  senders: sms {location.sms_from_number or '(default)'}; email {location.email_from or '(default)'}",
         f"  staff: {'; '.join(_describe_contact(c) for c in location.staff) or 'none'}",
+        f"  assistant answers texts and emails here: {'on' if location.assistant_answers_messages else 'off'}",
     ]
     return "\n".join(lines)

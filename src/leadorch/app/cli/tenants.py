@@ -118,7 +118,8 @@ def register(subparsers: Any) -> None:
     show.set_defaults(handler=config_command(_show))
 
     update = commands.add_parser(
-        "update", help="change a tenant's name, website statuses or SMS length limit"
+        "update",
+        help="change a tenant's name, website statuses, SMS length limit or how texts and emails are answered",
     )
     update.add_argument("tenant_id", metavar="ID")
     update.add_argument("--name")
@@ -129,6 +130,17 @@ def register(subparsers: Any) -> None:
         help="replaces the list of website-lead workflow status ids (repeatable)",
     )
     update.add_argument("--max-sms-segments", type=int, metavar="N")
+    update.add_argument(
+        "--assistant-answers",
+        choices=["on", "off"],
+        help="whether the assistant answers texts and emailed replies (off: staff answer from the inbox)",
+    )
+    update.add_argument(
+        "--live-conversation-minutes",
+        type=int,
+        metavar="MINUTES",
+        help="an answer within this long of the customer's message goes at once, later ones keep quiet hours",
+    )
     update.add_argument(
         "--generic-word",
         action="append",
@@ -248,6 +260,8 @@ def _update(args: argparse.Namespace, config: ConfigService) -> int:
         website_status_ids=args.website_status,
         max_sms_segments=args.max_sms_segments,
         catalog_generic_words=args.generic_word,
+        assistant_answers_messages=on_off(args.assistant_answers),
+        live_conversation_minutes=args.live_conversation_minutes,
         actor=actor_of(args),
     )
     print(f"updated tenant {tenant.tenant_id}")
@@ -352,8 +366,15 @@ def describe_tenant(tenant: TenantConfig) -> str:
         f"  touch plan: {plan}; own templates: {', '.join(map(str, sorted(tenant.templates))) or 'none'}",
         f"  max SMS segments: {tenant.max_sms_segments}",
         f"  catalog generic words: {', '.join(tenant.catalog_generic_words) or '(none)'}",
+        f"  assistant answers texts and emails: {'on' if tenant.assistant_answers_messages else 'off'}; "
+        f"live conversation: {tenant.live_conversation_minutes} min",
     ]
     return "\n".join(lines)
+
+
+def on_off(choice: str | None) -> bool | None:
+    """An "on"/"off" option as the setting (None: left out, unchanged)."""
+    return None if choice is None else choice == "on"
 
 
 def _set(flag: bool) -> str:

@@ -58,6 +58,10 @@ class TenantUpdate(msgspec.Struct, frozen=True, kw_only=True):
     website_status_ids: list[str] | None = None
     max_sms_segments: int | None = None
     catalog_generic_words: list[str] | None = None
+    assistant_answers_messages: bool | None = None
+    """Whether the assistant answers texts and emailed replies (false: staff answer from the inbox)."""
+    live_conversation_minutes: int | None = None
+    """An answer within this long of the customer's message goes at once; later ones keep quiet hours."""
 
 
 class DemoMode(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,6 +133,8 @@ class LocationUpdate(msgspec.Struct, frozen=True, kw_only=True):
     email_from: str | None = None
     # The bookable technicians' ShopMonkey user ids ([] lists none: capacity counts the bays).
     technician_ids: list[str] | None = None
+    # Whether the assistant answers this shop's texts and emailed replies (the tenant's must be on too).
+    assistant_answers_messages: bool | None = None
 
 
 class WeeklyHours(msgspec.Struct, frozen=True, kw_only=True):
@@ -221,6 +227,8 @@ class TenantsController(Controller):
             website_status_ids=data.website_status_ids,
             max_sms_segments=data.max_sms_segments,
             catalog_generic_words=data.catalog_generic_words,
+            assistant_answers_messages=data.assistant_answers_messages,
+            live_conversation_minutes=data.live_conversation_minutes,
             actor=access.actor,
         )
 
