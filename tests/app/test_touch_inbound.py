@@ -202,6 +202,25 @@ def test_any_other_text_is_a_reply_that_engages_the_lead_and_stops_the_cadence(
     assert "ReplyRecorded" in events
 
 
+def test_a_text_answers_the_lead_that_last_wrote_to_the_customer_not_merely_the_newest(
+    touch_world: TouchWorld, touch_client: TestClient
+) -> None:
+    """One number, two open leads (two quotes, or two tenants texting from one shared number): the
+    customer answers the text she just got."""
+    older, older_schedule = touch_world.new_lead(order_id="order-older")
+    touch_world.clock.advance(timedelta(minutes=10))
+    newer, newer_schedule = touch_world.new_lead(order_id="order-newer")
+    touch_world.clock.advance(timedelta(minutes=1))
+    touch_world.dispatch(older_schedule)  # the older lead's first text is the one she has in hand
+    touch_world.catch_up()
+
+    text_from(touch_client, touch_world, "Do you have anything Saturday morning?")
+
+    assert touch_world.lead(older).status is LeadStatus.ENGAGED
+    assert touch_world.lead(newer).status is not LeadStatus.ENGAGED
+    assert not touch_world.schedule(newer_schedule).is_stopped
+
+
 def test_a_redelivered_text_is_acted_on_once(touch_world: TouchWorld, touch_client: TestClient) -> None:
     lead_id, _ = started_lead(touch_world)
     sid = "SM" + uuid4().hex

@@ -11,12 +11,12 @@ FCC's 2024 revocation rule asks); the message is matched to its lead(s) through 
   who never opted out is an ordinary answer.
 - Help (HELP, INFO): the shop's name and phone number, unless Twilio answers HELP itself
   (`TWILIO_ANSWERS_HELP`, true by default as in Twilio's own default handling): never two answers.
-- Anything else is a reply: the newest open lead with that number is engaged and its cadence stops,
+- Anything else is a reply: the open lead with that number last written in is engaged and its cadence stops,
   the message joins the lead's conversation and the assistant answers it on the same channel, in the
   background (`conversations.inbound_job`: the webhook answers at once with empty TwiML).
 
 Auto-replies are not answers (`domain.auto_reply`): an out-of-office, a bounce, a phone's "I'm
-driving" is recorded on the newest open lead of the sender (its timeline), the lead is not engaged,
+driving" is recorded on the sender's open lead last written in (its timeline), the lead is not engaged,
 nothing is answered, and the cadence goes on, held until after the return day an absence names. An
 email's headers are read before its words (a machine's text is nobody's opt-out: a bounce quoting our
 footer's "unsubscribe" must not unsubscribe anyone); a text is read for opt-out, opt-in and help first,
@@ -36,7 +36,7 @@ from leadorch.adapters.twilio_keywords import twilio_answers
 from leadorch.app.config.errors import ConfigNotFound
 from leadorch.app.conversations.inbound_job import receive_message
 from leadorch.app.leads import use_cases
-from leadorch.app.leads.lookup import LeadMatch, leads_by_email, leads_by_phone
+from leadorch.app.leads.lookup import LeadMatch, leads_by_email, leads_by_phone, most_likely_answered
 from leadorch.app.senders import senders_for
 from leadorch.domain.auto_reply import (
     AutoReply,
@@ -176,7 +176,7 @@ def _reply(
 ) -> InboundOutcome:
     """A message: recorded in the lead's conversation (engaging it, stopping its cadence) and answered
     by the assistant in the background (`conversations.inbound_job`)."""
-    lead = next((match for match in leads if match.is_open), leads[0] if leads else None)
+    lead = most_likely_answered(leads)
     if lead is None:
         return InboundOutcome(ReplyIntent.MESSAGE, (), note="no lead has this sender")
     if not text.strip():
@@ -195,7 +195,7 @@ def _auto_reply(
     container: Container, leads: list[LeadMatch], channel: Channel, machine: AutoReply, text: str
 ) -> InboundOutcome:
     """Record a machine's answer on the sender's lead; never a reply, never answered."""
-    lead = _newest_open(leads)
+    lead = most_likely_answered(leads)
     if lead is None:
         return InboundOutcome(
             ReplyIntent.MESSAGE, (), note="an auto-reply; no lead has this sender", auto_reply=machine
@@ -210,14 +210,10 @@ def _auto_reply(
     )
 
 
-def _newest_open(leads: list[LeadMatch]) -> LeadMatch | None:
-    return next((match for match in leads if match.is_open), leads[0] if leads else None)
-
-
 def _today(container: Container, leads: list[LeadMatch]) -> date:
     """Today on the clock of the shop the sender's lead belongs to (an out-of-office names its days in
     the time zone it was written for; the shop's is the nearest we know), UTC without a lead."""
-    lead = _newest_open(leads)
+    lead = most_likely_answered(leads)
     location = _location(container, [lead] if lead is not None else [])
     time_zone = location.time_zone if location is not None else "UTC"
     return container.clock.now().astimezone(ZoneInfo(time_zone)).date()

@@ -1,8 +1,11 @@
 """Finding the lead an inbound message belongs to, from the `leads` read model.
 
 An SMS reply only carries the sender's number and an emailed reply its sender's address, so they are
-matched to leads here. One person may be several leads (two quote requests, or two shops of a group):
-the `leads_by_*` functions return every match, newest first, and the `find_*` ones the newest.
+matched to leads here. One person may be several leads (two quote requests, two shops of a group, or
+two tenants texting from one shared number): the `leads_by_*` functions return every match, newest
+first, and `most_likely_answered` picks the one a reply answers: among the open leads, the one last
+written in (our last touch or answer to them, or their last message), not merely the newest; the newest
+lead breaks a tie.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class LeadMatch:
     received_at: datetime
     email_consent: bool
     sms_consent: bool
+    last_activity_at: datetime | None = None
+    """The latest of our last message to the lead and its last reply (None: neither yet)."""
 
     @property
     def is_open(self) -> bool:
@@ -48,13 +53,13 @@ def leads_by_email(db: Database, address: str, tenant_id: str | None = None) -> 
 
 
 def find_lead_by_phone(db: Database, tenant_id: str | None, e164: str) -> LeadMatch | None:
-    """The lead a text from `e164` most likely answers: the newest open one, else the newest."""
-    return _best(leads_by_phone(db, e164, tenant_id))
+    """The lead a text from `e164` most likely answers (`most_likely_answered`)."""
+    return most_likely_answered(leads_by_phone(db, e164, tenant_id))
 
 
 def find_lead_by_email(db: Database, tenant_id: str | None, address: str) -> LeadMatch | None:
-    """The lead an email from `address` most likely answers: the newest open one, else the newest."""
-    return _best(leads_by_email(db, address, tenant_id))
+    """The lead an email from `address` most likely answers (`most_likely_answered`)."""
+    return most_likely_answered(leads_by_email(db, address, tenant_id))
 
 
 def open_leads_of(
@@ -84,8 +89,20 @@ def open_leads_of(
     return _matches(db, condition, values, tenant_id)
 
 
-def _best(matches: list[LeadMatch]) -> LeadMatch | None:
-    return next((match for match in matches if match.is_open), matches[0] if matches else None)
+def most_likely_answered(matches: list[LeadMatch]) -> LeadMatch | None:
+    """The lead a reply from these matches (newest first) answers: the open lead last written in, the
+    newest on a tie or when none was written in; with no open lead, the newest."""
+    open_leads = [match for match in matches if match.is_open]
+    if not open_leads:
+        return matches[0] if matches else None
+    return max(open_leads, key=lambda match: match.last_activity_at or match.received_at)
+
+
+def _latest(*stored: Any) -> datetime | None:
+    instants = [
+        moment for moment in (parse_instant(value) for value in stored if value) if moment is not None
+    ]
+    return max(instants, default=None)
 
 
 def _matches(db: Database, condition: str, values: list[Any], tenant_id: str | None) -> list[LeadMatch]:
@@ -93,7 +110,8 @@ def _matches(db: Database, condition: str, values: list[Any], tenant_id: str | N
         return []
     params: list[Any] = list(values)
     sql = (
-        "SELECT tenant_id, lead_id, location_id, status, received_at, email_consent, sms_consent "
+        "SELECT tenant_id, lead_id, location_id, status, received_at, email_consent, sms_consent, "
+        "last_contact_at, last_reply_at "
         f"FROM {_TABLE} WHERE {condition}"
     )
     if tenant_id is not None:
@@ -112,6 +130,7 @@ def _matches(db: Database, condition: str, values: list[Any], tenant_id: str | N
             received_at=parse_instant(row[4]),  # type: ignore[arg-type]
             email_consent=bool(row[5]),
             sms_consent=bool(row[6]),
+            last_activity_at=_latest(row[7], row[8]),
         )
         for row in rows
     ]
