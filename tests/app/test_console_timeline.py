@@ -66,6 +66,12 @@ def test_a_sentence_reads_even_when_an_old_event_lacks_fields(aggregate: str, ev
          "Touch 1 done; touch 2 is due Fri Dec 4, 10:30 AM."),
         ("TouchPointSchedule", "TouchCompleted", {"touch_number": 13, "next_touch_number": None},
          "Touch 13 done; it was the last touch."),
+        ("TouchPointSchedule", "SendingTermsChanged",
+         {"location_id": "brooklyn", "window": {"start": "09:00:00", "end": "12:00:00", "days": [1, 2, 3, 4, 5]},
+          "time_zone": "America/New_York", "reason": "the CRM moved the lead to another location",
+          "next_due_at": "2026-12-04T18:30:00+00:00"},
+         "The cadence now follows the sending window of location brooklyn, 09:00–12:00 Mon, Tue, Wed, Thu, Fri, "
+         "America/New_York time: the CRM moved the lead to another location; the next touch is due Fri Dec 4, 10:30 AM."),
         ("TouchPointSchedule", "Started", {"plan": [{"number": 1, "day": 0}, {"number": 2, "day": 1}],
                                            "next_due_at": "2026-12-03T16:00:00+00:00"},
          "Follow-up cadence started: 2 touches, the first due Thu Dec 3, 8:00 AM."),

@@ -1,9 +1,10 @@
 """Random lives of a lead and its touch schedule, driven the way the application drives them.
 
 A small in-test dispatcher claims due touches and reports outcomes (sent, failed, suppressed, or
-never confirmed); the customer replies, chats, books and opts out; staff pause, resume and take
-over; time jumps around US DST changes. After every step the business invariants are checked, and
-both aggregates are rebuilt from their events (through the production codec) and compared.
+never confirmed); the customer replies, chats, books, opts out and changes number; staff pause,
+resume and take over; the operator edits the location's sending window; time jumps around US DST
+changes. After every step the business invariants are checked, and both aggregates are rebuilt from
+their events (through the production codec) and compared.
 """
 
 from __future__ import annotations
@@ -297,6 +298,22 @@ class LeadAndSchedule(RuleBasedStateMachine):
         """A new number in the CRM: the rules follow it, and the next touch is planned by them (a shop
         window the new number's hours never meet stops the cadence, saying so)."""
         self.schedule.change_recipient(recipient=recipient, reason="a new number in the CRM", now=self.now)
+        self.note_rules_stop()
+
+    @rule(window=sending_windows())
+    def locations_window_changes(self, window: SendingWindow) -> None:
+        """The operator edits the location's sending window: a running cadence follows it from its next
+        touch (a touch in flight keeps its claim; a window the number's hours never meet stops it)."""
+        running, before = self.schedule.is_active, self.schedule.window
+        self.schedule.change_location_terms(
+            location_id="loc-1",
+            window=window,
+            time_zone=self.tz_name,
+            reason="the operator changed the sending window",
+            now=self.now,
+        )
+        assert self.schedule.window == (window if running else before)
+        self.window = self.schedule.window
         self.note_rules_stop()
 
     @precondition(lambda self: not self.silent)

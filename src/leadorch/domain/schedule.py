@@ -315,6 +315,30 @@ class TouchPointSchedule(TenantAggregate):
             if self.next_due_at is not None:
                 aggregate.due_at = self.next_due_at
 
+    class SendingTermsChanged(TenantAggregate.Event):
+        """The location's side of the sending terms changed under a running cadence: the operator edited
+        the location's sending window or time zone, or the CRM moved the lead to another location
+        (`location_id`, `window`, `time_zone`: what every later touch is planned and claimed by). The
+        next touch is planned again by them (`next_due_at`; None while a touch is in flight or the
+        cadence is paused: it is planned when that touch completes, or on resume, by the new terms)."""
+
+        location_id: str
+        window: dict[str, Any]
+        time_zone: str
+        reason: str
+        next_due_at: datetime | None
+        shift_days: int
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            aggregate.location_id = self.location_id
+            aggregate.window = SendingWindow.from_data(self.window)
+            aggregate.time_zone = self.time_zone
+            # "one touch per local day" is read on the location's clocks: the new zone's, from now on
+            aggregate.last_touch_local_date = _last_touch_date(aggregate.history, self.time_zone)
+            aggregate.shift_days = self.shift_days
+            if self.next_due_at is not None:
+                aggregate.due_at = self.next_due_at
+
     class Stopped(TenantAggregate.Event):
         reason: str
 
@@ -799,21 +823,48 @@ class TouchPointSchedule(TenantAggregate):
         if recipient == self.recipient or not self.is_active:
             return
         terms = SendingTerms(self.window, self.time_zone, recipient)
-        due: datetime | None = None
-        shift, no_meeting = self.shift_days, None
-        number = self.next_touch_number
-        if self.claimed is None and not self.is_paused and number is not None:
-            try:
-                due, shift = _catch_up(
-                    self.plan, number, self.anchor_at, self.last_touch_local_date, terms,
-                    self.shift_days, now, self._counted(number, ()),
-                )  # fmt: skip
-            except NoSendingTime as error:
-                no_meeting = error
+        due, shift, no_meeting = self._replan(terms, self.last_touch_local_date, now)
         self.trigger_event(
             self.RecipientChanged,
             timestamp=now,
             recipient=recipient.to_data(),
+            reason=reason,
+            next_due_at=due,
+            shift_days=shift,
+        )
+        if no_meeting is not None:
+            self._stop_for(no_meeting, now)
+
+    def change_location_terms(
+        self, *, location_id: str, window: SendingWindow, time_zone: str, reason: str, now: datetime
+    ) -> None:
+        """The cadence now follows `location_id`'s sending window and time zone (the operator edited
+        them, or the CRM moved the lead to another location): the next touch is planned again by the
+        new terms, no earlier than `now`, as for a new number (`change_recipient`); a touch in flight
+        keeps its claim. The same location, window and zone, or a cadence that is over, changes
+        nothing; a move to another location is recorded even when its window and zone read the same,
+        so the cadence follows that location's later edits."""
+        now = require_instant(now, "now")
+        location_id = _text(location_id, "location_id")
+        if not isinstance(window, SendingWindow):
+            raise InvalidValue(f"window must be a SendingWindow, not {type(window).__name__}")
+        tz_name = zone(time_zone).key
+        reason = _text(reason, "reason")
+        if not self.is_active or (location_id, window, tz_name) == (
+            self.location_id,
+            self.window,
+            self.time_zone,
+        ):
+            return
+        terms = SendingTerms(window, tz_name, self.recipient)
+        previous = _last_touch_date(self.history, tz_name)
+        due, shift, no_meeting = self._replan(terms, previous, now)
+        self.trigger_event(
+            self.SendingTermsChanged,
+            timestamp=now,
+            location_id=location_id,
+            window=window.to_data(),
+            time_zone=tz_name,
             reason=reason,
             next_due_at=due,
             shift_days=shift,
@@ -953,6 +1004,24 @@ class TouchPointSchedule(TenantAggregate):
             return following, None, self.shift_days, error
         return following, due, shift, None
 
+    def _replan(
+        self, terms: SendingTerms, previous_local_date: date | None, now: datetime
+    ) -> tuple[datetime | None, int, NoSendingTime | None]:
+        """The next touch's due time and the plan's shift under `terms`, planned at `now` (None while a
+        touch is in flight or the cadence is paused: it is planned on completion or resume); or why no
+        moment is left for it."""
+        number = self.next_touch_number
+        if self.claimed is not None or self.is_paused or number is None:
+            return None, self.shift_days, None
+        try:
+            due, shift = _catch_up(
+                self.plan, number, self.anchor_at, previous_local_date, terms, self.shift_days, now,
+                self._counted(number, ()),
+            )  # fmt: skip
+        except NoSendingTime as error:
+            return None, self.shift_days, error
+        return due, shift, None
+
     def _finish_if_done(
         self, next_number: int | None, now: datetime, no_meeting: NoSendingTime | None
     ) -> None:
@@ -965,6 +1034,15 @@ class TouchPointSchedule(TenantAggregate):
         """The location's window and the recipient's legal hours no longer meet (a DST change can do it):
         nothing may be sent, so the cadence stops and says why instead of waiting for ever."""
         self.stop(reason=f"the sending rules leave no moment to message the customer: {no_meeting}", now=now)
+
+
+def _last_touch_date(history: Mapping[int, TouchRecord], time_zone: str) -> date | None:
+    """The local date, in `time_zone`, of the last completed touch's claim (the one the next touch must
+    come after): what `TouchCompleted` records as `last_touch_local_date`, read on other clocks."""
+    claimed = [
+        r.claimed_at for r in history.values() if r.claimed_at is not None and r.completed_at is not None
+    ]
+    return wall_clock(max(claimed), zone(time_zone)).date() if claimed else None
 
 
 def _catch_up(

@@ -207,6 +207,20 @@ def _recipient_changed(f: Facts) -> str:
     return f"The sending rules now follow the customer's number in {where}{f.because('reason')}{due}."
 
 
+_WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")  # the domain's day 0 is Sunday
+
+
+def _sending_terms_changed(f: Facts) -> str:
+    window = f["window"] if isinstance(f["window"], dict) else {}
+    hours = "–".join(str(window.get(end) or "?")[:5] for end in ("start", "end"))
+    days = [int(day) for day in window.get("days") or [] if str(day).isdigit() and int(day) < 7]
+    on = "every day" if len(days) == 7 else ", ".join(_WEEKDAYS[day] for day in sorted(days)) or "no day"
+    where = f" of location {f.text('location_id')}" if f["location_id"] else ""
+    zone = f", {f.text('time_zone')} time" if f["time_zone"] else ""
+    due = f"; the next touch is due {f.when('next_due_at')}" if f["next_due_at"] else ""
+    return f"The cadence now follows the sending window{where}, {hours} {on}{zone}{f.because('reason')}{due}."
+
+
 def _started(f: Facts) -> str:
     touches = len(f["plan"] or [])
     return f"Follow-up cadence started: {touches} touch{'es' if touches != 1 else ''}, the first due {f.when('next_due_at')}."
@@ -322,6 +336,7 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
     ("TouchPointSchedule", "Resumed"): _resumed,
     ("TouchPointSchedule", "Held"): _held,
     ("TouchPointSchedule", "RecipientChanged"): _recipient_changed,
+    ("TouchPointSchedule", "SendingTermsChanged"): _sending_terms_changed,
     ("TouchPointSchedule", "Stopped"): lambda f: f"Follow-up cadence stopped{f.because('reason')}.",
     ("TouchPointSchedule", "Finished"): lambda f: "Follow-up cadence finished: every touch went out.",
     ("TouchPointSchedule", "TouchDeliveryReported"): _delivery,

@@ -65,7 +65,7 @@ class DueTouchesProjection(ReadModelProjection):
         was_due = schedule_state.next_due_at(state)
         batch.update("schedules", key, changes)  # `state` is the batch's row: it now shows them
         due = schedule_state.next_due_at(state)
-        if due != was_due or "next_touch_number" in changes:
+        if due != was_due or "next_touch_number" in changes or "location_id" in changes:
             _show_due(state, due, batch)
 
     @singledispatchmethod

@@ -89,6 +89,11 @@ _CHANGES: dict[type, Callable[[Any, Row], dict[str, Any]]] = {
     Schedule.RecipientChanged: lambda event, state: (
         {"due_at": instant(event.next_due_at)} if event.next_due_at is not None else {}
     ),
+    Schedule.SendingTermsChanged: lambda event, state: {
+        "location_id": event.location_id,
+        "time_zone": event.time_zone,
+        **({"due_at": instant(event.next_due_at)} if event.next_due_at is not None else {}),
+    },
     Schedule.Paused: lambda event, state: {"paused_by": event.by},
     Schedule.Resumed: _resumed,
     Schedule.Stopped: lambda event, state: {"stop_reason": event.reason},
@@ -135,6 +140,7 @@ ScheduleChange = (
     | Schedule.TouchRescheduled
     | Schedule.Held
     | Schedule.RecipientChanged
+    | Schedule.SendingTermsChanged
     | Schedule.Paused
     | Schedule.Resumed
     | Schedule.Stopped
