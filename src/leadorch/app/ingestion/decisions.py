@@ -5,7 +5,8 @@ For every order version (from the webhook inbox or the poller) it decides, in th
 a version already decided on is a duplicate; an older version than one already used is only noted
 (never regress); a deletion hands the lead to the shop; an order that already made a lead is handed
 to the shop when staff took it over in the CRM (messaged, set an appointment, authorized, invoiced,
-paid), otherwise its details are mirrored (and the customer re-read: consent changes reach the lead);
+paid), otherwise its details are mirrored (and the customer re-read: consent changes reach the lead;
+a new phone number or another location moves the cadence's sending terms with it);
 a new order goes through the website-lead rule and, when it qualifies, is re-read from the CRM (the
 newest version wins), its customer and vehicle are fetched, and either it joins the open lead of the
 same customer and vehicle (a repeat quote: one lead, one cadence) or the `Lead`, its
@@ -420,6 +421,7 @@ class OrderDecisions:
                     location_id=location.location_id if location else None,
                 )
             self._follow_the_number(lead, schedule, now)
+            _follow_the_location(lead, schedule, location, now)
             consent_changed = _record_crm_consent(lead, schedule, consent, now)
             changed = sorted(
                 {name for event in lead.pending_events for name in getattr(event, "changes", {})}
@@ -594,6 +596,30 @@ class OrderDecisions:
             return self.store.load(ids.schedule_id(lead_id), TouchPointSchedule, tenant_id)
         except NotFound:
             return None
+
+
+def _follow_the_location(
+    lead: Lead, schedule: TouchPointSchedule | None, location: LocationConfig | None, now: datetime
+) -> None:
+    """The CRM moved the lead to another of the tenant's locations: the cadence is sent by that shop
+    from now on, so its next touches are planned in that shop's sending window and time zone (a move
+    from San Diego to Brooklyn plans them on Brooklyn's clocks)."""
+    if (
+        schedule is None
+        or location is None
+        or not any(
+            isinstance(event, Lead.DetailsUpdated) and "location_id" in event.changes
+            for event in lead.pending_events
+        )
+    ):
+        return
+    schedule.change_location_terms(
+        location_id=location.location_id,
+        window=location.sending_window(),
+        time_zone=location.time_zone,
+        reason=f"the CRM moved the lead to location {location.location_id}",
+        now=now,
+    )
 
 
 def _record_crm_consent(

@@ -17,7 +17,14 @@ from leadorch.app.readmodels.due_touches import DueTouch, due_touches
 
 _SCHEDULES = SCHEDULES.physical(LIVE_PREFIX)
 
-__all__ = ["DueTouch", "ScheduleRef", "due_touches", "finished_schedules", "schedules_in_flight"]
+__all__ = [
+    "DueTouch",
+    "ScheduleRef",
+    "due_touches",
+    "finished_schedules",
+    "open_schedules_at",
+    "schedules_in_flight",
+]
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,23 @@ def finished_schedules(db: Database, finished_before: datetime, limit: int = 500
         db,
         "finished_at IS NOT NULL AND stop_reason IS NULL AND finished_at <= %s",
         [instant(finished_before)],
+        limit,
+    )
+
+
+def open_schedules_at(
+    db: Database, tenant_id: str, location_id: str, *, after: str = "", limit: int = 500
+) -> list[ScheduleRef]:
+    """The location's cadences still running (neither stopped nor finished; paused or with a touch in
+    flight too), in schedule id order from after `after`: those a change of its sending terms reaches.
+
+    Read only when a location's terms changed (rare), so it filters the table rather than keeping an
+    index for it."""
+    return _refs(
+        db,
+        "tenant_id = %s AND location_id = %s AND stop_reason IS NULL AND finished_at IS NULL "
+        "AND schedule_id > %s",
+        [tenant_id, location_id, after],
         limit,
     )
 
