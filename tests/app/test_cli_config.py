@@ -156,8 +156,8 @@ def test_an_operator_turns_the_assistant_off_for_texts_and_emails_and_sets_the_l
     assert "  assistant answers texts and emails: off; live conversation: 30 min" in out.splitlines()
     assert "  assistant answers texts and emails here: off" in shop.splitlines()
     assert "  assistant answers texts and emails: on; live conversation: 30 min" in back.splitlines()
-    actions = [entry.action for entry in _audit(sqlite_database)]
-    assert actions.count("location.update") >= 1
+    changed = [(entry.action, sorted(entry.changes)) for entry in _audit(sqlite_database)][:3]  # newest first
+    assert [action for action, _ in changed] == ["tenant.update", "location.update", "tenant.update"], changed
 
 
 def test_locations_update_lists_the_bookable_technicians_and_clears_them(

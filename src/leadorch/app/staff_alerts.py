@@ -21,11 +21,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from html import escape
+from typing import TYPE_CHECKING
 
 from leadorch.app.config.models import LocationConfig, StaffAlert, TenantConfig
 from leadorch.app.senders import Senders
 from leadorch.app.staff_alert_claims import StaffAlertClaims
 from leadorch.ports.messaging import DeliveryError, EmailMessage, Messenger, SendReceipt, SmsMessage
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,20 @@ def console_link(public_base_url: str, lead_id: str) -> str:
 def inbox_link(public_base_url: str, lead_id: str) -> str:
     """The short link to a lead's thread in the console's inbox, where staff answer the customer."""
     return f"{public_base_url.rstrip('/')}/console/inbox/{lead_id}"
+
+
+def alert_location_staff(
+    container: Container, tenant: TenantConfig, location: LocationConfig, alert: StaffAlertMessage
+) -> list[AlertOutcome]:
+    """`send_staff_alert` with the container's messenger, claims and clock: what a job calls."""
+    return send_staff_alert(
+        container.messenger,
+        tenant,
+        location,
+        alert,
+        claims=StaffAlertClaims(container.db),
+        now=container.clock.now(),
+    )
 
 
 def send_staff_alert(

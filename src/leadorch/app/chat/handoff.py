@@ -19,8 +19,7 @@ from leadorch.app.config.models import LocationConfig
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.leads.use_cases import load_schedule
 from leadorch.app.senders import senders_for
-from leadorch.app.staff_alert_claims import StaffAlertClaims
-from leadorch.app.staff_alerts import AlertOutcome, StaffAlertMessage, inbox_link, send_staff_alert
+from leadorch.app.staff_alerts import AlertOutcome, StaffAlertMessage, alert_location_staff, inbox_link
 from leadorch.app.worker.enqueue import enqueue
 from leadorch.app.worker.specs import ActorSpec
 from leadorch.domain.conversation import Conversation, CustomerLine, conversation_id
@@ -97,14 +96,7 @@ def alert_staff_of_handoff(
         sender_name=f"{location.name} chat",
         senders=senders_for(location, container.settings),
     )
-    return send_staff_alert(
-        container.messenger,
-        tenant,
-        location,
-        alert,
-        claims=StaffAlertClaims(container.db),
-        now=container.clock.now(),
-    )
+    return alert_location_staff(container, tenant, location, alert)
 
 
 def handoff_text(

@@ -54,8 +54,7 @@ from leadorch.app.conversations.turn import (
 )
 from leadorch.app.eventstore.store import NotFound
 from leadorch.app.senders import senders_for
-from leadorch.app.staff_alert_claims import StaffAlertClaims
-from leadorch.app.staff_alerts import StaffAlertMessage, inbox_link, send_staff_alert
+from leadorch.app.staff_alerts import StaffAlertMessage, alert_location_staff, inbox_link
 from leadorch.app.worker.enqueue import enqueue
 from leadorch.app.worker.specs import ActorSpec
 from leadorch.domain.conversation import (
@@ -342,14 +341,7 @@ def alert_staff_of_message(
         sender_name=f"{location.name} inbox",
         senders=senders_for(location, container.settings),
     )
-    send_staff_alert(
-        container.messenger,
-        tenant,
-        location,
-        alert,
-        claims=StaffAlertClaims(container.db),
-        now=container.clock.now(),
-    )
+    alert_location_staff(container, tenant, location, alert)
 
 
 def _answer_job(container: Container, tenant_id: str, lead_id: str, number: int) -> None:
