@@ -19,6 +19,7 @@ from leadorch.app.ingestion.delivery_job import PROCESS_INBOX_DELIVERY
 from leadorch.app.ingestion.inbox import NewRow, WebhookInbox, order_row, workers_listen
 from leadorch.app.ingestion.inbox_feed import InboxFeed
 from leadorch.app.schema import create_tables
+from leadorch.app.worker.liveness import WorkerLiveness
 from leadorch.ports.crm import CrmOrder
 
 NOW = datetime(2025, 6, 2, 17, 0, tzinfo=UTC)
@@ -42,6 +43,7 @@ class Container:
         self.db = db
         self.runtime = runtime
         self.clock = self
+        self.liveness = WorkerLiveness(db)
 
     def now(self) -> datetime:
         return datetime.now(UTC)

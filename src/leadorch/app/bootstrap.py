@@ -47,6 +47,7 @@ from leadorch.app.schema import create_tables
 from leadorch.app.senders import check_location_senders, every_location
 from leadorch.app.settings import Settings, SettingsError, check_deployment_secrets, load_settings
 from leadorch.app.touches.tick import RecentlyEnqueued
+from leadorch.app.worker.liveness import WorkerLiveness
 from leadorch.ports.assistant import Assistant
 from leadorch.ports.clock import Clock
 from leadorch.ports.messaging import Messenger
@@ -94,6 +95,7 @@ class Container:
         projections: ProjectionDaemon,
         calendar_cache: CalendarCache,
         recipients: RecipientLocator,
+        liveness: WorkerLiveness,
         closers: list[Callable[[], None]] | None = None,
     ) -> None:
         self.settings = settings
@@ -116,6 +118,8 @@ class Container:
         self.calendar_cache = calendar_cache
         # Where a customer's number presumably is (state, zones): the sending rules protect them there.
         self.recipients = recipients
+        # This process's worker id and heartbeat (once it runs worker threads), and who else is alive.
+        self.liveness = liveness
         self.closers: list[Callable[[], None]] = closers if closers is not None else []
         self.runtime: Runtime | None = None
         self.demo: DemoEnvironment | None = None
@@ -209,6 +213,7 @@ def bootstrap(
         projections=projections,
         calendar_cache=CalendarCache(),
         recipients=recipients or PhoneNumberGeography(),
+        liveness=WorkerLiveness(db),
         closers=closers,
     )
     # The loop closes the assistant the container holds at close time (a test's replacement too).

@@ -24,6 +24,7 @@ SCHEMA_MODULES: list[str] = [
     "leadorch.app.touches.provider_circuit",
     "leadorch.app.crm_health",
     "leadorch.app.staff_alert_claims",
+    "leadorch.app.worker.liveness",
 ]
 
 

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=5)
+"""The longest a claim holds a row: the bound for a claim with no known worker, or one whose worker
+still beats (a job stuck that long is given up on). A claim of a dead worker is taken over sooner."""
 
 
 class InboxDeliveries:
@@ -38,6 +40,7 @@ class InboxDeliveries:
         decisions: OrderDecisions,
         follow_up: NewLeadFollowUp,
     ) -> None:
+        self.container = container
         self.clock = container.clock
         self.inbox = inbox
         self.decisions = decisions
@@ -50,7 +53,14 @@ class InboxDeliveries:
         A temporary CRM failure puts the row back for the relay (after a backoff); any other error is
         raised after giving the row back, so nothing is lost either way.
         """
-        row = self.inbox.claim(request_id, now=self.clock.now(), lease=CLAIM_LEASE)
+        liveness = self.container.liveness  # read at call time: a test may replace it
+        row = self.inbox.claim(
+            request_id,
+            now=self.clock.now(),
+            lease=CLAIM_LEASE,
+            owner=liveness.worker_id,
+            gone_before=liveness.dead_before(),
+        )
         if row is None:
             return None
         return self.process_claimed(row)

@@ -9,7 +9,9 @@ calendar) have the same kind of key over their own columns (tenant, appointment 
 upsert|delete).
 
 A row is processed by whoever *claims* it (a short lease), so the original message, a Dramatiq retry
-and the relay never work on the same row at once; a claim left by a crashed worker simply expires.
+and the relay never work on the same row at once. A claim names the worker that took it (`claimed_by`,
+see `app/worker/liveness.py`): a claim whose worker stopped beating may be taken over at once, one of a
+live worker only once its lease ends, and one with no known worker simply expires.
 Timestamps are stored as ISO-8601 UTC text with microseconds (`…Z`), whose text order is time order.
 """
 
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from leadorch.app.db import Database
+from leadorch.app.worker.liveness import owner_gone_sql
 from leadorch.ports.crm import CrmAppointment, CrmOrder
 
 if TYPE_CHECKING:
@@ -52,6 +55,7 @@ SCHEMA: list[str] = [
         reason TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
         claimed_until TEXT,
+        claimed_by TEXT,
         next_relay_at TEXT,
         processed_at TEXT
     )
@@ -65,6 +69,7 @@ SCHEMA: list[str] = [
     "CREATE INDEX IF NOT EXISTS webhook_inbox_tenant_received ON webhook_inbox (tenant_id, received_at)",
 ]
 ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("webhook_inbox", "claimed_by", "TEXT"),
     ("webhook_inbox", "appointment_id", "TEXT"),
     ("webhook_inbox", "appointment_updated_date", "TEXT"),
     ("webhook_inbox", "appointment_change", "TEXT"),
@@ -383,15 +388,26 @@ class WebhookInbox:
                 cur.execute(f"NOTIFY {INBOX_CHANNEL}")
         return list(fresh)
 
-    def claim(self, request_id: str, *, now: datetime, lease: timedelta) -> InboxRow | None:
-        """Take a pending row for processing until `now + lease`; None if it is done or someone holds it."""
+    def claim(
+        self,
+        request_id: str,
+        *,
+        now: datetime,
+        lease: timedelta,
+        owner: str | None = None,
+        gone_before: str | None = None,
+    ) -> InboxRow | None:
+        """Take a pending row for processing until `now + lease`, for worker `owner` (None: no worker);
+        None if it is done or someone holds it. With `gone_before` (`WorkerLiveness.dead_before()`), a
+        claim whose worker has not beaten since then is taken over before its lease ends."""
+        free, free_params = _unclaimed(now, gone_before)
         with self.db.transaction() as cur:
             cur.execute(
-                """
-                UPDATE webhook_inbox SET claimed_until = %s, attempts = attempts + 1
-                WHERE request_id = %s AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < %s)
+                f"""
+                UPDATE webhook_inbox SET claimed_until = %s, claimed_by = %s, attempts = attempts + 1
+                WHERE request_id = %s AND status = 'pending' AND {free}
                 """,
-                (timestamp_text(now + lease), request_id, timestamp_text(now)),
+                (timestamp_text(now + lease), owner, request_id, *free_params),
             )
             if cur.rowcount != 1:
                 return None
@@ -407,7 +423,7 @@ class WebhookInbox:
             cur.execute(
                 """
                 UPDATE webhook_inbox SET status = %s, reason = %s, processed_at = %s, claimed_until = NULL,
-                    next_relay_at = NULL
+                    claimed_by = NULL, next_relay_at = NULL
                 WHERE request_id = %s
                 """,
                 (status.value, reason, timestamp_text(now), request_id),
@@ -421,29 +437,33 @@ class WebhookInbox:
             attempts = int(found[0]) if found else 1
             cur.execute(
                 """
-                UPDATE webhook_inbox SET claimed_until = NULL, reason = %s, next_relay_at = %s
+                UPDATE webhook_inbox SET claimed_until = NULL, claimed_by = NULL, reason = %s, next_relay_at = %s
                 WHERE request_id = %s AND status = 'pending'
                 """,
                 (reason, timestamp_text(now + relay_backoff(attempts)), request_id),
             )
 
-    def take_due_for_relay(self, *, now: datetime, limit: int = 200) -> list[str]:
+    def take_due_for_relay(
+        self, *, now: datetime, limit: int = 200, gone_before: str | None = None
+    ) -> list[str]:
         """Pending rows nobody is working on whose rest is over; each is rescheduled as it is taken.
 
+        With `gone_before`, a row claimed by a worker that has not beaten since then counts as nobody's
+        (its rest still applies: a delivery that kills every worker that takes it is not retried in a loop).
         Workers woken by the same commit take disjoint rows: on PostgreSQL the rows one is taking are
         locked and skipped by the others (SQLite's single writer serialises them anyway).
         """
-        stamp = timestamp_text(now)
+        free, free_params = _unclaimed(now, gone_before)
         skip_taken = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgres" else ""
         with self.db.transaction() as cur:
             cur.execute(
-                """
+                f"""
                 SELECT request_id, attempts FROM webhook_inbox
-                WHERE status = 'pending' AND next_relay_at <= %s AND (claimed_until IS NULL OR claimed_until < %s)
+                WHERE status = 'pending' AND next_relay_at <= %s AND {free}
                 ORDER BY next_relay_at LIMIT %s
                 """
                 + skip_taken,
-                (stamp, stamp, limit),
+                (timestamp_text(now), *free_params, limit),
             )
             due = [(str(request_id), int(attempts)) for request_id, attempts in cur.fetchall()]
             if due:
@@ -494,6 +514,15 @@ class WebhookInbox:
                 (tenant_id, limit),
             )
             return [_row(row) for row in cur.fetchall()]
+
+
+def _unclaimed(now: datetime, gone_before: str | None) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (and its parameters) for a row nobody holds: no claim, a claim whose lease is
+    over, or, with `gone_before`, a claim whose worker is gone."""
+    condition = "claimed_until IS NULL OR claimed_until < %s"
+    if gone_before is None:
+        return f"({condition})", (timestamp_text(now),)
+    return f"({condition} OR {owner_gone_sql('claimed_by')})", (timestamp_text(now), gone_before)
 
 
 def _row(row: tuple[Any, ...]) -> InboxRow:

@@ -36,10 +36,11 @@ def send_due_deliveries(container: Container, inbox: WebhookInbox, *, now: datet
 
     The one way rows leave the inbox for the workers after the webhook answered: the feed calls it when
     a commit wakes it, the periodic relay on its interval. Both run in a worker, whose runtime is the
-    container's. A broker outage leaves the rows to the relay (`inline=False`): taking them rescheduled
+    container's. A row held by a worker that stopped beating is taken too (`app/worker/liveness.py`).
+    A broker outage leaves the rows to the relay (`inline=False`): taking them rescheduled
     them, so none is lost, and none is processed in the feed's thread.
     """
-    due = inbox.take_due_for_relay(now=now)
+    due = inbox.take_due_for_relay(now=now, gone_before=container.liveness.dead_before())
     enqueue_each(container, PROCESS_INBOX_DELIVERY, [(request_id,) for request_id in due], inline=False)
     return due
 

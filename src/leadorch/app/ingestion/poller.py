@@ -20,7 +20,10 @@ not stop the order poll. Deletions are not listed: only the webhook tells of tho
 
 Two pollers (two worker processes) cannot poll one tenant at once: a lease on the tenant's cursor row
 (taken with one conditional UPDATE, portable across PostgreSQL and SQLite) lets one through; the inbox
-key would still keep them from double-processing if a lease ever expired mid-poll.
+key would still keep them from double-processing if a lease ever expired mid-poll. The lease names the
+worker that took it (`lease_worker`, `app/worker/liveness.py`): when that worker stops beating (killed
+mid-poll) the next poll takes the lease over at once instead of leaving the backup poll off until the
+lease ends.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from leadorch.app.ingestion.inbox import (
     timestamp_text,
 )
 from leadorch.app.ingestion.service import IngestionService
+from leadorch.app.worker.liveness import owner_gone_sql
 from leadorch.ports.crm import AppointmentListing, Crm, CrmError, OrderListing
 
 if TYPE_CHECKING:
@@ -56,6 +60,7 @@ SCHEMA: list[str] = [
         cursor_at TEXT,
         polls BIGINT NOT NULL DEFAULT 0,
         lease_owner TEXT,
+        lease_worker TEXT,
         lease_until TEXT,
         last_poll_at TEXT,
         last_result TEXT,
@@ -63,13 +68,18 @@ SCHEMA: list[str] = [
     )
     """,
 ]
-ADDED_COLUMNS: list[tuple[str, str, str]] = [("crm_poll_cursors", "appointment_cursor_at", "TEXT")]
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("crm_poll_cursors", "appointment_cursor_at", "TEXT"),
+    ("crm_poll_cursors", "lease_worker", "TEXT"),
+]
 
 OVERLAP = timedelta(minutes=5)
 SWEEP_EVERY = 10
 SWEEP_WINDOW = timedelta(hours=24)
 FIRST_LOOKBACK = timedelta(hours=24)
 LEASE = timedelta(minutes=10)
+"""The longest one poll holds its tenant's lock: the bound when its worker is unknown or still beats
+(a poll stuck that long is given up on); a dead worker's lock is taken over sooner."""
 
 
 @dataclass
@@ -219,17 +229,26 @@ class CrmPoller:
 
     def _take_lease(self, tenant_id: str, owner: str) -> tuple[datetime | None, int, datetime | None] | None:
         now = self.clock.now()
+        liveness = self.container.liveness
         with self.db.transaction() as cur:
             cur.execute(
                 "INSERT INTO crm_poll_cursors (tenant_id, polls) VALUES (%s, 0) ON CONFLICT DO NOTHING",
                 (tenant_id,),
             )
             cur.execute(
-                """
-                UPDATE crm_poll_cursors SET lease_owner = %s, lease_until = %s
-                WHERE tenant_id = %s AND (lease_until IS NULL OR lease_until < %s)
+                f"""
+                UPDATE crm_poll_cursors SET lease_owner = %s, lease_worker = %s, lease_until = %s
+                WHERE tenant_id = %s
+                    AND (lease_until IS NULL OR lease_until < %s OR {owner_gone_sql("lease_worker")})
                 """,
-                (owner, timestamp_text(now + LEASE), tenant_id, timestamp_text(now)),
+                (
+                    owner,
+                    liveness.worker_id,
+                    timestamp_text(now + LEASE),
+                    tenant_id,
+                    timestamp_text(now),
+                    liveness.dead_before(),
+                ),
             )
             if cur.rowcount != 1:
                 return None
@@ -259,7 +278,8 @@ class CrmPoller:
         with self.db.transaction() as cur:
             cur.execute(
                 """
-                UPDATE crm_poll_cursors SET lease_owner = NULL, lease_until = NULL, polls = polls + 1,
+                UPDATE crm_poll_cursors SET lease_owner = NULL, lease_worker = NULL, lease_until = NULL,
+                    polls = polls + 1,
                     cursor_at = %s, last_poll_at = %s, last_result = %s, appointment_cursor_at = %s
                 WHERE tenant_id = %s AND lease_owner = %s
                 """,

@@ -64,7 +64,11 @@ class Runtime:
         self.actors[actor_name].send_with_options(args=args, delay=delay_ms)
 
     def start_worker(self, *, threads: int = 4, scheduler: bool = True) -> None:
-        """Start consuming messages in this process (the worker process, or the embedded default)."""
+        """Start consuming messages in this process (the worker process, or the embedded default).
+
+        The heartbeat starts first: every lease a job of this process takes names a worker that beats.
+        """
+        self.container.liveness.start()
         # An idle Redis consumer polls with a backoff capped at `worker_timeout`: that cap is the latency a
         # new job can wait (twice for touch 1: ingestion, then dispatch), traded against idle polling.
         self._worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=IDLE_POLL_MS)
@@ -111,6 +115,8 @@ class Runtime:
             feed.stop()
         self._feeds.clear()
         self.broker.close()
+        if self._worker is not None:  # its jobs are over: its leases need not wait for it any longer
+            self.container.liveness.stop()
 
 
 class Scheduler(threading.Thread):
