@@ -3,9 +3,9 @@ webhook deliveries into leads, over several trials, and a new worker takes over 
 
 Promises checked at the end: every delivery the API acknowledged is in the inbox and ends decided
 (none lost), and every qualifying order made exactly one lead (none twice), although deliveries were
-also sent twice. A row whose worker died while holding it keeps its claim until the lease (5 min)
-expires; instead of waiting, the test runs the relay's recovery with a clock past the lease — the same
-code the surviving workers run then.
+also sent twice. A row whose worker died while holding it is taken over once that worker stops beating
+(`tests/app/test_worker_liveness_process.py` times it); instead of waiting, the test runs the relay's
+recovery with a clock past the lease, the bound for every claim.
 """
 
 from __future__ import annotations
