@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,14 @@ from leadorch.app.chat.rate_limits import ChatRateLimits
 from leadorch.app.crm import shopmonkey_clients
 from leadorch.app.messaging import NoMessaging
 from leadorch.app.settings import load_settings
-from leadorch.ports.messaging import EmailMessage, SendReceipt, SmsMessage
+from leadorch.ports.messaging import (
+    EmailMessage,
+    NotAccepted,
+    ProviderAnswer,
+    SendReceipt,
+    SmsMessage,
+    Unknown,
+)
 
 
 class RecordingMessenger:
@@ -33,6 +41,10 @@ class RecordingMessenger:
     def send_sms(self, msg: SmsMessage) -> SendReceipt:
         self.sent.append(msg.to)
         return SendReceipt(provider_message_id="s-1")
+
+    def was_sms_accepted(self, *, to: str, body: str, since: datetime) -> ProviderAnswer:
+        # It keeps no bodies or times: only a number it never sent to is a sure "no".
+        return Unknown(reason="not recorded") if to in self.sent else NotAccepted()
 
 
 def test_the_collaborators_passed_in_are_the_ones_the_container_and_its_services_use(sqlite_url: str) -> None:

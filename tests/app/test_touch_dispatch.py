@@ -263,13 +263,18 @@ class _Crash(BaseException):
     """Stands for the process dying in the middle of a send."""
 
 
-def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertain_and_never_resent(
+def test_a_crash_after_twilio_took_the_text_is_swept_and_settled_sent_by_asking_twilio_never_resent(
     touch_world: TouchWorld,
 ) -> None:
+    from leadorch.app.audit import lead_history
+    from leadorch.app.console.timeline import sentence
+    from leadorch.app.observability.metrics import REGISTRY
     from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
 
-    _, schedule_id = touch_world.new_lead()
+    lead_id, schedule_id = touch_world.new_lead()
     real = touch_world.container.messenger
+    labels = {"channel": "sms", "way": "confirmed_sent"}
+    confirmed_before = REGISTRY.get_sample_value("leadorch_uncertain_settlements_total", labels) or 0.0
 
     class Dying:
         def send_sms(self, msg: object) -> object:
@@ -278,6 +283,9 @@ def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertai
 
         def send_email(self, msg: object) -> object:
             raise AssertionError("never reached")
+
+        def was_sms_accepted(self, *, to: str, body: str, since: datetime) -> object:
+            return real.was_sms_accepted(to=to, body=body, since=since)
 
     touch_world.container.messenger = Dying()
     with pytest.raises(_Crash):
@@ -292,14 +300,27 @@ def test_a_crash_after_the_claim_leaves_the_touch_in_flight_until_swept_uncertai
     assert sweep_stale_claims(touch_world.container) == 1
     touch_world.catch_up()
 
+    [sms] = touch_world.texts_to(touch_world.phone)  # the dead worker's, and no other
     schedule = touch_world.schedule(schedule_id)
     assert schedule.touches[0].outcomes == {
-        Channel.SMS: TouchOutcome.UNCERTAIN,
-        Channel.EMAIL: TouchOutcome.UNCERTAIN,
+        Channel.SMS: TouchOutcome.SENT,  # Twilio listed it: confirmed sent
+        Channel.EMAIL: TouchOutcome.UNCERTAIN,  # nothing asks SendGrid yet: uncertain, as before
     }
     assert schedule.claimed is None and schedule.next_touch_number == 2
-    assert len(touch_world.texts_to(touch_world.phone)) == 1
     assert touch_world.emails_to(touch_world.email) == []
+    [answered] = [
+        e for e in lead_history(touch_world.container.store, lead_id).entries if e.event == "ProviderAnswered"
+    ]
+    assert answered.data["channel"] == "sms"
+    assert answered.data["answer"] == "confirmed_sent"
+    assert answered.data["provider_message_id"] == sms.sid
+    assert sentence(answered.aggregate, answered.event, answered.data, None) == (
+        "Touch 1 by text: the provider confirmed it went out."
+    )
+    confirmed = REGISTRY.get_sample_value("leadorch_uncertain_settlements_total", labels) or 0.0
+    assert confirmed == confirmed_before + 1
+    assert sweep_stale_claims(touch_world.container) == 0  # settled: a second sweep finds nothing
+    assert len(touch_world.texts_to(touch_world.phone)) == 1
     assert touch_world.dispatch(schedule_id).note == "nothing due"
 
 

@@ -284,6 +284,7 @@ def test_undelivered_to_a_landline_disables_sms(touch_world: TouchWorld, touch_c
 def test_a_delivery_report_settles_an_uncertain_text_as_sent(
     touch_world: TouchWorld, touch_client: TestClient
 ) -> None:
+    touch_world.providers.twilio.fail_lookups(500)  # Twilio cannot say at the sweep: it stays uncertain
     _, schedule_id = touch_world.new_lead()
     schedule = touch_world.schedule(schedule_id)
     claimed = schedule.claim_next_touch(now=touch_world.clock.now(), claim_id="crashed-worker")
@@ -292,6 +293,7 @@ def test_a_delivery_report_settles_an_uncertain_text_as_sent(
     touch_world.catch_up()
     sweep_stale_claims(touch_world.container)
     assert claimed is not None
+    assert touch_world.schedule(schedule_id).touches[0].outcomes[Channel.SMS] is TouchOutcome.UNCERTAIN
     path = f"/webhooks/twilio/status?tenant={touch_world.tenant_id}&schedule={schedule_id}&touch=1"
 
     response = signed_post(

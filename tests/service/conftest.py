@@ -21,7 +21,15 @@ from leadorch.app.crm import CrmClients
 from leadorch.app.eventstore.store import memory_event_store
 from leadorch.app.settings import load_settings
 from leadorch.ports.crm import CrmAppointment, CrmCustomer, CrmNotFound, CrmOrder, CrmVehicle
-from leadorch.ports.messaging import EmailMessage, SendReceipt, SmsMessage
+from leadorch.ports.messaging import (
+    Accepted,
+    EmailMessage,
+    NotAccepted,
+    ProviderAnswer,
+    SendReceipt,
+    SmsMessage,
+    Unknown,
+)
 
 NOW = datetime(2026, 3, 3, 17, 0, tzinfo=UTC)  # a Tuesday, 09:00 in San Diego
 TENANT = "tint"
@@ -79,6 +87,14 @@ class RecordingMessenger:
     def send_sms(self, msg: SmsMessage) -> SendReceipt:
         self.texts.append(msg)
         return SendReceipt(provider_message_id=f"sms-{len(self.texts)}")
+
+    def was_sms_accepted(self, *, to: str, body: str, since: datetime) -> ProviderAnswer:
+        """As the port promises, from what it kept (it keeps no times: every text counts as recent)."""
+        texts = [(number, sms) for number, sms in enumerate(self.texts, 1) if sms.to == to]
+        for number, sms in texts:
+            if sms.body == body:
+                return Accepted(provider_message_id=f"sms-{number}")
+        return Unknown(reason=f"{len(texts)} other text(s) to {to}") if texts else NotAccepted()
 
 
 class ServiceWorld:

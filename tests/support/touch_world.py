@@ -238,6 +238,7 @@ def touch_world(
     own_providers = providers is None
     providers = providers or start_providers()
     clock = clock or AdjustableClock(start)
+    providers.twilio.clock = clock.now  # the account's "since the claim" is the application's
     container = bootstrap(
         load_settings(
             {},

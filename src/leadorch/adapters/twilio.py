@@ -14,6 +14,7 @@ field names, status words and error codes are read here into the messaging port'
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,9 +27,12 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from leadorch.ports.messaging import (
+    Accepted,
     DeliveryUnconfirmed,
     InboundSms,
+    NotAccepted,
     PermanentDeliveryError,
+    ProviderAnswer,
     ProviderRefusedCredentials,
     RecipientOptedOut,
     SenderRefused,
@@ -37,6 +41,7 @@ from leadorch.ports.messaging import (
     SmsFate,
     SmsMessage,
     TransientDeliveryError,
+    Unknown,
 )
 
 PROVIDER = "twilio"
@@ -58,6 +63,11 @@ FINAL_STATUSES = {
     "read": SmsFate.READ,
 }
 IN_FLIGHT_STATUSES = frozenset({"accepted", "scheduled", "queued", "sending", "sent"})
+# How far back the look-up for a dead worker's text reads (newest first): a number we texted more than
+# this many times since the claim cannot be told apart, and the answer is Unknown.
+LOOKUP_PAGE_SIZE = 50
+LOOKUP_LIMIT = 200
+OUTBOUND_DIRECTIONS = frozenset({"outbound-api", "outbound-call", "outbound-reply"})
 # 30005: unknown or inactive number; 30006: landline or unreachable carrier. Either means the number
 # will never receive a text, unlike 30003 (handset off) or 30008 (unknown error), which may pass later.
 UNREACHABLE_NUMBER_CODES = frozenset({"30005", "30006"})
@@ -145,6 +155,45 @@ class TwilioSmsSender:
             raise ProviderRefusedCredentials(
                 f"Twilio: the account is {account.status}", provider=PROVIDER, code=str(account.status)
             )
+
+    def was_sms_accepted(self, *, to: str, body: str, since: datetime) -> ProviderAnswer:
+        """List the account's messages to `to` (GET .../Messages.json?To=…, paged by `next_page_uri`),
+        newest first, and look for ours among those created at or after `since`.
+
+        No `DateSent>` filter (the SDK's `date_sent_after`): Twilio filters on the day a message was
+        *sent*, not on a time, and a message still queued has no `date_sent` yet, so a filter would hide
+        exactly the message a worker died handing over. `date_created` (whole seconds) is compared here
+        instead. Twilio keeps neither our idempotency key nor the status callback URL on the resource,
+        so the body names the touch; another outbound message to the number since then (Smart Encoding
+        may have rewritten ours) is `Unknown`, never a "no".
+        """
+        cutoff = since.astimezone(UTC).replace(microsecond=0)
+        seen = 0
+        others = 0
+        reached_older = False
+        try:
+            for message in self._client.messages.stream(
+                to=to, page_size=LOOKUP_PAGE_SIZE, limit=LOOKUP_LIMIT
+            ):
+                seen += 1
+                created = message.date_created
+                if created is None or created < cutoff:
+                    reached_older = True
+                    continue
+                if message.direction not in OUTBOUND_DIRECTIONS:
+                    continue
+                if (message.body or "") == body:
+                    return Accepted(provider_message_id=message.sid or "")
+                others += 1
+        except (TwilioRestException, TwilioServiceException) as error:
+            return Unknown(reason=f"Twilio could not list the messages: {_reason(error)}")
+        except (requests.RequestException, TwilioException) as error:  # a page's error is a bare one
+            return Unknown(reason=f"Twilio could not list the messages: {error}")
+        if others:
+            return Unknown(reason=f"Twilio took {others} other message(s) to {to} since {cutoff.isoformat()}")
+        if seen >= LOOKUP_LIMIT and not reached_older:
+            return Unknown(reason=f"more than {LOOKUP_LIMIT} messages to {to}: not all could be read")
+        return NotAccepted()
 
 
 def _never_connected(error: requests.ConnectionError) -> bool:

@@ -181,7 +181,7 @@ def bootstrap(
     config = ConfigService(ConfigRepository(db, SecretBox(settings.secret_key), clock))
     standins: StandIns | None = None
     if messaging and missing_messaging_settings(settings):
-        standins = start_standins(settings, config)
+        standins = start_standins(settings, config, clock=clock.now)
         closers.append(standins.stop)
     if messenger is None:
         messenger = build_messenger(settings, standins) if messaging else SendsNothing()

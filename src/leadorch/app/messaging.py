@@ -15,12 +15,22 @@ stand-ins are meant (then it warns).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from leadorch.app.senders import every_location
 from leadorch.app.settings import ENV_NAMES, Settings, SettingsError
-from leadorch.ports.messaging import EmailMessage, EmailSender, Messenger, SendReceipt, SmsMessage, SmsSender
+from leadorch.ports.messaging import (
+    EmailMessage,
+    EmailSender,
+    Messenger,
+    ProviderAnswer,
+    SendReceipt,
+    SmsMessage,
+    SmsSender,
+)
 
 if TYPE_CHECKING:
     from leadorch.adapters.standins.server import RunningServer
@@ -55,6 +65,9 @@ class ChannelMessenger:
     def check_sms_credentials(self) -> None:
         self.sms.check_sms_credentials()
 
+    def was_sms_accepted(self, *, to: str, body: str, since: datetime) -> ProviderAnswer:
+        return self.sms.was_sms_accepted(to=to, body=body, since=since)
+
 
 class NoMessaging(RuntimeError):
     """Raised by `SendsNothing`: this process was built to send nothing (a wiring mistake, not a delivery error)."""
@@ -81,6 +94,9 @@ class SendsNothing:
         self._refuse()
 
     def check_sms_credentials(self) -> None:
+        self._refuse()
+
+    def was_sms_accepted(self, *, to: str, body: str, since: datetime) -> ProviderAnswer:
         self._refuse()
 
 
@@ -211,7 +227,9 @@ def configured_sms_senders(settings: Settings, config: ConfigService) -> set[str
     return numbers
 
 
-def start_standins(settings: Settings, config: ConfigService) -> StandIns:
+def start_standins(
+    settings: Settings, config: ConfigService, *, clock: Callable[[], datetime] | None = None
+) -> StandIns:
     """Start the SendGrid and Twilio stand-ins on loopback sockets (stopped by `StandIns.stop`).
 
     The stand-in account owns what this deployment is configured to send from, as a real one would,
@@ -222,7 +240,7 @@ def start_standins(settings: Settings, config: ConfigService) -> StandIns:
     from leadorch.adapters.standins.twilio import TwilioStandIn
 
     sendgrid = SendGridStandIn()
-    twilio = TwilioStandIn(also_owns=lambda: configured_sms_senders(settings, config))
+    twilio = TwilioStandIn(also_owns=lambda: configured_sms_senders(settings, config), clock=clock)
     if settings.default_messaging_service_sid:
         twilio.add_messaging_service(settings.default_messaging_service_sid)
     sendgrid_server = serve_in_thread(sendgrid.app)

@@ -14,7 +14,9 @@ Dispatch protocol (at most one touch in flight, never sent twice by us):
    due time; after the last one, `Finished`.
 4. A claim nobody confirmed (the worker died mid-send) is `mark_uncertain`: it completes the touch but
    is never claimed again, since the message may have gone out. A person, or a late provider
-   confirmation, resolves it with `resolve_uncertain`.
+   confirmation, resolves it with `resolve_uncertain`. Asked, the provider answers it
+   (`record_provider_answer`): confirmed sent resolves it; confirmed not sent claims its one re-send
+   (whose outcome is then recorded as any send's); unknown leaves it uncertain for a person.
 
 Due times follow `cadence.due_time`. A touch found overdue when the next one is planned (after a pause
 or an outage) shifts the rest of the plan by the whole days missed and is due no earlier than now, so
@@ -64,6 +66,12 @@ def _text(value: str, name: str) -> str:
 
 def _with_outcome(record: TouchRecord, channels: list[str], outcome: TouchOutcome) -> TouchRecord:
     return replace(record, outcomes={**record.outcomes, **{Channel(c): outcome for c in channels}})
+
+
+PROVIDER_CONFIRMED_SENT = "confirmed_sent"
+PROVIDER_CONFIRMED_NOT_SENT = "confirmed_not_sent"
+PROVIDER_UNKNOWN = "unknown"
+PROVIDER_ANSWERS = frozenset({PROVIDER_CONFIRMED_SENT, PROVIDER_CONFIRMED_NOT_SENT, PROVIDER_UNKNOWN})
 
 
 class TouchPointSchedule(TenantAggregate):
@@ -208,6 +216,25 @@ class TouchPointSchedule(TenantAggregate):
             aggregate.history = {**aggregate.history, self.touch_number: record}
             if sent:
                 aggregate.sent_count += len(self.channels)
+
+    class ProviderAnswered(TenantAggregate.Event):
+        """The provider was asked whether it took an uncertain touch's message, and answered `answer`."""
+
+        touch_number: int
+        channel: str
+        answer: str
+        provider_message_id: str | None
+        reason: str
+
+        def apply(self, aggregate: TouchPointSchedule) -> None:
+            if self.answer != PROVIDER_CONFIRMED_NOT_SENT:
+                return
+            record = aggregate.history[self.touch_number]
+            resend = record.resend_claimed | {Channel(self.channel)}
+            aggregate.history = {
+                **aggregate.history,
+                self.touch_number: replace(record, resend_claimed=resend),
+            }
 
     class TouchSkipped(TenantAggregate.Event):
         touch_number: int
@@ -712,6 +739,43 @@ class TouchPointSchedule(TenantAggregate):
             on = f" on {channel}" if channel is not None else ""
             raise UnknownTouch(f"cannot resolve touch {touch_number}{on}: it is not uncertain")
         self._resolve(touch_number, sorted(uncertain), TouchOutcome(outcome), _text(by, "by"), now)
+
+    def record_provider_answer(
+        self,
+        *,
+        touch_number: int,
+        channel: Channel | str,
+        answer: str,
+        now: datetime,
+        provider_message_id: str | None = None,
+        reason: str = "",
+    ) -> None:
+        """What the provider answered about an uncertain touch's message on `channel`.
+
+        Confirmed sent resolves the channel as sent; confirmed not sent claims its one re-send (the save
+        is the lock: a channel already claimed for re-sending cannot be claimed again, so two settlers
+        never both re-send); unknown changes nothing but is on record for the audit.
+        """
+        now = require_instant(now, "now")
+        channel = parse_channel(channel)
+        if answer not in PROVIDER_ANSWERS:
+            raise InvalidValue(f"a provider answers one of {sorted(PROVIDER_ANSWERS)}, not {answer!r}")
+        record = self.history.get(touch_number)
+        if record is None or channel not in record.uncertain_channels:
+            raise UnknownTouch(f"cannot settle touch {touch_number} on {channel}: it is not uncertain")
+        if channel in record.resend_claimed:
+            raise UnknownTouch(f"touch {touch_number} on {channel} is already being re-sent")
+        self.trigger_event(
+            self.ProviderAnswered,
+            timestamp=now,
+            touch_number=touch_number,
+            channel=channel.value,
+            answer=answer,
+            provider_message_id=provider_message_id,
+            reason=reason,
+        )
+        if answer == PROVIDER_CONFIRMED_SENT:
+            self._resolve(touch_number, [channel], TouchOutcome.SENT, "provider", now)
 
     def record_delivery(
         self,

@@ -61,6 +61,8 @@ class TouchRecord:
     skipped_reason: str | None = None
     delivery: dict[Channel, str] = field(default_factory=dict)
     """The provider's last delivery report per sent channel (delivered, undelivered…)."""
+    resend_claimed: frozenset[Channel] = frozenset()
+    """Uncertain channels the provider said it never took, claimed for their one re-send."""
 
     @property
     def uncertain_channels(self) -> frozenset[Channel]:

@@ -14,6 +14,7 @@ events can be tied back to the exact attempt.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -126,6 +127,26 @@ class InboundSms(msgspec.Struct, frozen=True, kw_only=True):
     body: str
 
 
+class Accepted(msgspec.Struct, frozen=True, kw_only=True):
+    """The provider says it took the message we asked about: `provider_message_id` is its id."""
+
+    provider_message_id: str
+
+
+class NotAccepted(msgspec.Struct, frozen=True, kw_only=True):
+    """The provider says it took no message to the recipient since the time asked about."""
+
+
+class Unknown(msgspec.Struct, frozen=True, kw_only=True):
+    """The provider could not say (an outage, no access, or a message it took that may be ours)."""
+
+    reason: str
+
+
+ProviderAnswer = Accepted | NotAccepted | Unknown
+"""What a provider answers when asked whether it accepted a message a dead worker may have sent."""
+
+
 class DeliveryError(Exception):
     """The provider did not accept the message.
 
@@ -212,6 +233,16 @@ class SmsSender(Protocol):
     def check_sms_credentials(self) -> None:
         """Return if the provider would take texts with our credentials, sending nothing; else raise
         `ProviderRefusedCredentials` (or `TransientDeliveryError` when it cannot tell now)."""
+        ...
+
+    def was_sms_accepted(self, *, to: str, body: str, since: datetime) -> ProviderAnswer:
+        """Whether the provider took a text of `body` to `to` at or after `since` (an aware instant).
+
+        `Accepted` only for a message of exactly that body; `NotAccepted` only when the provider took
+        no message to `to` at all since then; anything else (another message it took to that number
+        meanwhile, an error, an outage) is `Unknown`, so that a "no" can be trusted to re-send on.
+        Never raises a delivery error: an unanswerable question is `Unknown`.
+        """
         ...
 
 

@@ -15,7 +15,15 @@ Messaging Service, 21701.
 Faults are injected per call (the next N calls answer 500 or 429, or stall) and per recipient (a number
 answers 21610 unsubscribed, 21211 invalid, 21614 not mobile). Like Twilio's default opt-out handling,
 an inbound STOP sent through `send_inbound_sms` makes later sends to that number answer 21610 until the
-number texts START. `deliver_status_callbacks` and `send_inbound_sms` post Twilio's signed webhooks to
+number texts START.
+
+`GET …/Messages.json` lists the account's messages the way Twilio does: newest first, `To` / `From`
+filters, `PageSize` (50 by default, at most 1,000) and `Page` / `PageToken`, with `next_page_uri` to
+follow. Its `DateSent`, `DateSent<` and `DateSent>` filters are as treacherous as Twilio's: they compare
+the *day* a message was sent (any time given is ignored, and on-or-before / on-or-after include the
+day), and a message not sent yet (queued for its first second here) has no `date_sent` and is left out.
+`fail_lookups` makes the list answer an error (an outage of the look-up only).
+`deliver_status_callbacks` and `send_inbound_sms` post Twilio's signed webhooks to
 the application, so its webhook endpoints can be tested against the same stand-in.
 """
 
@@ -29,9 +37,10 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from litestar import Litestar, Request, Response, get, post
@@ -124,8 +133,12 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
         phone_numbers: Iterable[str] = (TEST_FROM_NUMBER,),
         messaging_service_sids: Iterable[str] = (),
         also_owns: Callable[[], Iterable[str]] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.account_sid = account_sid
+        # The account's clock (`date_created`, `date_sent`): the application's, when a test or the demo
+        # moves time, so that "since the claim" means the same to both.
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         # Numbers the account owns as of each send (the demo's: whatever its locations are set to send from).
         self._also_owns = also_owns
         self.auth_token = auth_token
@@ -142,8 +155,13 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
         # What `GET /Accounts/{sid}.json` answers: "active", or "suspended" / "closed" (nothing is sent).
         self.account_status = "active"
         self._account_fetches = 0
+        self._lookup_failure: int | None = None
         self.app = Litestar(
-            route_handlers=[self._create_message_handler(), self._fetch_account_handler()],
+            route_handlers=[
+                self._create_message_handler(),
+                self._list_messages_handler(),
+                self._fetch_account_handler(),
+            ],
             openapi_config=None,
             logging_config=None,
         )
@@ -173,10 +191,16 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
         with self._lock:
             self._rejected_recipients[number] = code
 
+    def fail_lookups(self, status: int | None = 500) -> None:
+        """Every message list answers `status` (a Twilio error) until called with None."""
+        with self._lock:
+            self._lookup_failure = status
+
     def reset(self) -> None:
         """Forget accepted messages, faults and opt-outs; the account is active again."""
         with self._lock:
             self._reset_common()
+            self._lookup_failure = None
             self.account_status = "active"
             self._account_fetches = 0
             self._rejected_recipients.clear()
@@ -300,6 +324,31 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
 
         return create_message
 
+    def _list_messages_handler(self) -> Any:
+        standin = self
+
+        @get(f"/{API_VERSION}/Accounts/{{account_sid:str}}/Messages.json")
+        async def list_messages(request: Request[Any, Any, Any]) -> Response[Any]:
+            account_sid = str(request.path_params["account_sid"])
+            query = {key: str(value) for key, value in request.query_params.items()}
+            try:
+                standin._check_auth(account_sid, request.headers.get("authorization"))
+                with standin._lock:
+                    failure = standin._lookup_failure
+                    messages = [sms for sms in standin._outbox if sms.account_sid == account_sid]
+                if failure is not None:
+                    raise _fault_rejection(failure)
+                page = _message_page(account_sid, messages, query, now=standin.clock())
+            except TwilioRejection as rejection:
+                return Response(
+                    content=json.dumps(rejection.payload()).encode(),
+                    status_code=rejection.status,
+                    media_type="application/json",
+                )
+            return Response(content=json.dumps(page).encode(), status_code=200, media_type="application/json")
+
+        return list_messages
+
     def _fetch_account_handler(self) -> Any:
         standin = self
 
@@ -370,7 +419,7 @@ class TwilioStandIn(ProviderStandIn[AcceptedSms]):
                 status_callback=form.get("StatusCallback") or None,
                 status="accepted" if service_sid and not from_number else "queued",
                 num_segments=max(1, sms_segments(body).segments),
-                date_created=datetime.now(UTC).replace(microsecond=0),
+                date_created=self.clock().astimezone(UTC).replace(microsecond=0),
             )
             self._outbox.append(accepted)
         return accepted
@@ -424,6 +473,86 @@ def _basic_credentials(authorization: str | None) -> tuple[str | None, str | Non
 
 def _sid(prefix: str) -> str:
     return prefix + os.urandom(16).hex()
+
+
+SENDING_TAKES = timedelta(seconds=1)  # a message is queued for this long before it is sent
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+def _message_page(
+    account_sid: str, messages: list[AcceptedSms], query: dict[str, str], *, now: datetime
+) -> dict[str, Any]:
+    """One page of the Message list, filtered and ordered as Twilio's."""
+    try:
+        size = int(query.get("PageSize", DEFAULT_PAGE_SIZE))
+        number = int(query.get("Page", "0"))
+    except ValueError:
+        raise TwilioRejection(400, 20001, "Invalid paging parameter") from None
+    if not 1 <= size <= MAX_PAGE_SIZE or number < 0:
+        raise TwilioRejection(400, 20001, "Invalid paging parameter")
+    if number > 0 and not query.get("PageToken"):
+        raise TwilioRejection(400, 20001, "PageToken is required for a page after the first")
+    on, before, after = (_sent_day(query.get(key)) for key in ("DateSent", "DateSent<", "DateSent>"))
+    listed = []
+    for sms in sorted(messages, key=lambda m: m.date_created, reverse=True):
+        if query.get("To") and sms.to != query["To"]:
+            continue
+        if query.get("From") and sms.from_number != query["From"]:
+            continue
+        resource = _listed_resource(sms, now=now)
+        if on or before or after:
+            sent = sms.date_created + SENDING_TAKES if resource["date_sent"] else None
+            if sent is None:
+                continue
+            day = sent.date()
+            if (on and day != on) or (before and day > before) or (after and day < after):
+                continue
+        listed.append(resource)
+    start = number * size
+    chunk = listed[start : start + size]
+    uri = f"/{API_VERSION}/Accounts/{account_sid}/Messages.json"
+    filters = {key: value for key, value in query.items() if key not in ("Page", "PageSize", "PageToken")}
+
+    def page_uri(page: int) -> str:
+        params = {**filters, "PageSize": str(size), "Page": str(page)}
+        if page > 0:
+            params["PageToken"] = f"PA{listed[page * size - 1]['sid']}"
+        return f"{uri}?{urlencode(params)}"
+
+    more = start + size < len(listed)
+    return {
+        "end": start + len(chunk) - 1 if chunk else start,
+        "first_page_uri": page_uri(0),
+        "messages": chunk,
+        "next_page_uri": page_uri(number + 1) if more else None,
+        "page": number,
+        "page_size": size,
+        "previous_page_uri": page_uri(number - 1) if number > 0 else None,
+        "start": start,
+        "uri": f"{uri}?{urlencode({**filters, 'PageSize': str(size), 'Page': str(number)})}",
+    }
+
+
+def _sent_day(value: str | None) -> date | None:
+    """A `DateSent` filter's day: Twilio reads `YYYY-MM-DD` and ignores any time after it."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise TwilioRejection(400, 20001, f"Invalid DateSent: {value}") from None
+
+
+def _listed_resource(sms: AcceptedSms, *, now: datetime) -> dict[str, Any]:
+    """The Message resource as the list shows it now: sent (with `date_sent`) once its queue second passed."""
+    resource = _message_resource(sms)
+    if sms.status in ("queued", "accepted") and now - sms.date_created < SENDING_TAKES:
+        return resource
+    resource["date_sent"] = format_datetime(sms.date_created + SENDING_TAKES)
+    if sms.status in ("queued", "accepted"):
+        resource["status"] = "sent"
+    return resource
 
 
 def _message_resource(sms: AcceptedSms) -> dict[str, Any]:

@@ -238,6 +238,18 @@ def _resolved(f: Facts) -> str:
     )
 
 
+PROVIDER_ANSWER_WORDS = {
+    "confirmed_sent": "the provider confirmed it went out",
+    "confirmed_not_sent": "the provider confirmed it never went out, so it is sent again",
+    "unknown": "the provider could not say whether it went out; someone must check",
+}
+
+
+def _provider_answered(f: Facts) -> str:
+    words = PROVIDER_ANSWER_WORDS.get(f.text("answer"), f"the provider answered {f.text('answer')}")
+    return f"{f.touch()} by {f.channel()}: {words}{f.because('reason')}."
+
+
 def _next_touch(f: Facts) -> str:
     if f["next_touch_number"] is None:
         return "it was the last touch"
@@ -323,6 +335,7 @@ SENTENCES: dict[tuple[str, str], Callable[[Facts], str]] = {
         f"{f.touch()} by {f.channels()}: unknown whether it went out (the sending stopped half-way)."
     ),
     ("TouchPointSchedule", "UncertainTouchResolved"): _resolved,
+    ("TouchPointSchedule", "ProviderAnswered"): _provider_answered,
     ("TouchPointSchedule", "TouchSkipped"): _skipped,
     ("TouchPointSchedule", "TouchCompleted"): _completed,
     ("TouchPointSchedule", "TouchRescheduled"): lambda f: (

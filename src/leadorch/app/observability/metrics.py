@@ -31,6 +31,13 @@ TOUCHES = Counter(
     ["channel", "outcome"],
     registry=REGISTRY,
 )
+SETTLEMENTS = Counter(
+    "leadorch_uncertain_settlements_total",
+    "Uncertain touches settled by asking the provider, by channel and way "
+    "(confirmed_sent, confirmed_not_sent (then re-sent), unknown)",
+    ["channel", "way"],
+    registry=REGISTRY,
+)
 PROJECTION_LAG = Gauge(
     "leadorch_projection_lag_events",
     "Events in the log not yet applied to a read model",

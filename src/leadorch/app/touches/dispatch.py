@@ -12,8 +12,10 @@ The protocol, in the order it runs (`TouchPointSchedule` has the rules):
    save the outcome right away — sent (and the lead `contacted` at its first send), failed with the
    reason (permanent failures disable the channel; Twilio's 21610 also opts the lead out of SMS).
 4. If the process dies between 2 and 3, the claim stays in flight and the touch is not due any more;
-   `sweep.sweep_stale_claims` later marks it *uncertain*, which is never re-sent automatically (a
-   provider status callback, or a person, settles it). So a crash can lose a message, never double it.
+   `sweep.sweep_stale_claims` later marks it *uncertain* and `settle.settle_uncertain` asks each
+   channel's provider: a text the provider took is recorded sent, one it says it never took is re-sent
+   once, and an unanswered question (and, for now, every email) stays uncertain for a provider status
+   callback or a person. So a crash can delay a message, never double it.
 """
 
 from __future__ import annotations
@@ -134,11 +136,11 @@ def dispatch_touch(
         held.append(Held(schedule, lead))
         note = "" if claimed else "skipped or moved into the sending window"
         skipped = _skipped_channels(schedule)
-        return (claimed, lead, _texted_before(schedule, claimed), note, skipped), [schedule]
+        return (claimed, lead, texted_before(schedule, claimed), note, skipped), [schedule]
 
     with bind(tenant_id=tenant_id, schedule_id=schedule_id):
         try:
-            claimed, lead, texted_before, note, skipped = store.decide(claim)
+            claimed, lead, was_texted, note, skipped = store.decide(claim)
         except NotFound:
             return DispatchResult(note=f"no schedule {schedule_id} for tenant {tenant_id}")
         for channel_name in skipped:
@@ -152,7 +154,7 @@ def dispatch_touch(
                 lead,
                 claimed,
                 held[0],
-                texted_before=texted_before,
+                texted_before=was_texted,
                 sleep=sleep,
             )
             for channel_name, outcome in result.outcomes.items():
@@ -179,7 +181,7 @@ def _send_claimed(
     schedule_id = str(claimed.schedule_id)
     result = DispatchResult(touch_number=claimed.touch_number)
     try:
-        envelope = _envelope(container, tenant_id, lead, claimed)
+        envelope = envelope_for(container, tenant_id, lead, claimed)
     except ConfigNotFound as error:
         for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
             result.outcomes[channel.value] = _fail(
@@ -188,7 +190,7 @@ def _send_claimed(
         return result
     for channel in sorted(claimed.channels, key=CHANNEL_ORDER.index):
         try:
-            outcome = _deliver(container, envelope, channel, held, first_text=not texted_before, sleep=sleep)
+            outcome = deliver(container, envelope, channel, held, first_text=not texted_before, sleep=sleep)
         except DeliveryUnconfirmed as error:
             # The provider may have taken it: never re-sent automatically; a callback or a person settles it.
             log.warning(
@@ -240,7 +242,7 @@ def _skipped_channels(schedule: TouchPointSchedule) -> list[str]:
     return []
 
 
-def _deliver(
+def deliver(
     container: Container,
     envelope: TouchEnvelope,
     channel: Channel,
@@ -249,7 +251,12 @@ def _deliver(
     first_text: bool,
     sleep: Callable[[float], None],
 ) -> str:
-    """Send one channel of the claimed touch and save its outcome; returns the outcome's name."""
+    """Send one channel of the claimed touch and save its outcome; returns the outcome's name.
+
+    A channel the sweep left uncertain may be sent this way too (the settler's one re-send, when the
+    provider said it never took it): its outcome then resolves the uncertain channel. Raises
+    `DeliveryUnconfirmed` (or anything unexpected) when it cannot tell whether the provider took it.
+    """
     lead, claimed, tenant = envelope.lead, envelope.claimed, envelope.tenant
     touch = claimed.touch_number
     schedule_uuid = claimed.schedule_id
@@ -378,7 +385,14 @@ def _record(
         held.fresh = True
 
 
-def _envelope(container: Container, tenant_id: str, lead: Lead, claimed: ClaimedTouch) -> TouchEnvelope:
+def envelope_for(container: Container, tenant_id: str, lead: Lead, claimed: ClaimedTouch) -> TouchEnvelope:
+    """What the claimed touch's messages are made of (tenant, location, lead, senders, links).
+
+    Its `now` is the claim's time, not the clock's: the messages of a claim are then the same whenever
+    they are composed (the signed links' expiry is part of the body), which is what lets a settler
+    (`settle.py`) compose a dead worker's text again and ask the provider whether it took exactly that.
+    Raises `ConfigNotFound` when the tenant or location is gone.
+    """
     config = container.config
     location = config.location(tenant_id, lead.location_id)
     return TouchEnvelope(
@@ -387,13 +401,17 @@ def _envelope(container: Container, tenant_id: str, lead: Lead, claimed: Claimed
         lead=lead,
         claimed=claimed,
         links=container.links,
-        now=container.clock.now(),
+        now=claimed.claimed_at,
         senders=senders_for(location, container.settings),
     )
 
 
-def _texted_before(schedule: TouchPointSchedule, claimed: ClaimedTouch | None) -> bool:
-    """Whether an earlier touch of this schedule may have reached the customer by SMS."""
+def texted_before(schedule: TouchPointSchedule, claimed: ClaimedTouch | None) -> bool:
+    """Whether an earlier touch of this schedule may have reached the customer by SMS.
+
+    Decides whether a text carries the opt-out notice (a lead's first one does); the settler asks it
+    too, so that the text it composes again is the one the dispatch sent.
+    """
     if claimed is None:
         return False
     reached = (TouchOutcome.SENT, TouchOutcome.UNCERTAIN)

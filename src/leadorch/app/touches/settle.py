@@ -1,0 +1,204 @@
+"""Settling a dead worker's uncertain touch by asking the provider, instead of giving the message up.
+
+When the sweep finds a claim nobody confirmed, the touch is marked uncertain and `settle_uncertain`
+is called once per channel the claim left open. Each channel has its own settler (`SETTLERS`, chosen
+by the channel), because each provider is asked differently:
+
+- **SMS** (`settle_uncertain_sms`): Twilio is asked whether it took that touch's text since the claim
+  (`Messenger.was_sms_accepted`, with the body the dispatch composed: `dispatch.envelope_for` makes
+  it the same whenever it is composed). The answer is recorded on the schedule (`ProviderAnswered`,
+  which the audit and the timeline show) and counted (`SETTLEMENTS`, by channel and way):
+  - confirmed sent: the touch's text is recorded as sent; nothing is sent again;
+  - confirmed not sent: the same save claims the text's one re-send, which then goes out as a
+    dispatch sends (`dispatch.deliver`, its outcome recorded as any send's). The save is the lock,
+    so two settlers never both re-send, and a re-send whose worker dies too stays uncertain;
+  - unknown (an outage, no access, another text to the number meanwhile): it stays uncertain, as
+    before, and is shown to staff.
+- **Email** (`leave_email_uncertain`): nothing asks SendGrid yet, so the email stays uncertain,
+  exactly as the sweep left it (no event, no re-send). SendGrid's settlement (its event webhook's
+  `processed`/`delivered` events carry the touch's idempotency key) replaces this entry of
+  `SETTLERS` with a function of the same signature; nothing else needs to change.
+
+A settler never raises for a provider's sake: a question it cannot ask or that is not answered leaves
+the channel uncertain. Each returns a short phrase saying what it did (for logs and tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+from leadorch.app.config.errors import ConfigNotFound
+from leadorch.app.eventstore.store import EventStore
+from leadorch.app.observability.metrics import SETTLEMENTS, TOUCHES
+from leadorch.app.touches import dispatch
+from leadorch.app.touches.compose import sms_for
+from leadorch.domain.errors import UnknownTouch
+from leadorch.domain.lead import Lead
+from leadorch.domain.schedule import (
+    PROVIDER_CONFIRMED_NOT_SENT,
+    PROVIDER_CONFIRMED_SENT,
+    PROVIDER_UNKNOWN,
+    TouchPointSchedule,
+)
+from leadorch.domain.touches import ClaimedTouch
+from leadorch.domain.values import Channel
+from leadorch.ports.messaging import Accepted, NotAccepted, ProviderAnswer, Unknown
+
+if TYPE_CHECKING:
+    from leadorch.app.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+LEFT_UNCERTAIN = "left uncertain"
+
+
+class Settler(Protocol):
+    """Settles one channel of an uncertain claim; returns what it did."""
+
+    def __call__(
+        self,
+        container: Container,
+        tenant_id: str,
+        claimed: ClaimedTouch,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> str: ...
+
+
+def settle_uncertain(
+    container: Container,
+    tenant_id: str,
+    claimed: ClaimedTouch,
+    channel: Channel,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """Settle `channel` of the uncertain `claimed` touch with that channel's settler (`SETTLERS`)."""
+    settler = SETTLERS.get(channel)
+    if settler is None:
+        return f"{LEFT_UNCERTAIN}: nothing settles {channel}"
+    return settler(container, tenant_id, claimed, sleep=sleep)
+
+
+def settle_uncertain_sms(
+    container: Container,
+    tenant_id: str,
+    claimed: ClaimedTouch,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """Ask the SMS provider about the uncertain text of `claimed` and act on the answer; returns the way."""
+    store: EventStore = container.store
+    schedule = store.load(claimed.schedule_id, TouchPointSchedule, tenant_id)
+    record = schedule.history.get(claimed.touch_number)
+    if record is None or Channel.SMS not in record.uncertain_channels or Channel.SMS in record.resend_claimed:
+        return "nothing to settle"
+    lead = store.load(UUID(schedule.lead_id), Lead, tenant_id)
+    answer = _ask_twilio(container, tenant_id, lead, claimed, schedule)
+    match answer:
+        case Accepted(provider_message_id=message_id):
+            way, provider_message_id, reason = PROVIDER_CONFIRMED_SENT, message_id or None, ""
+        case NotAccepted():
+            way, provider_message_id, reason = PROVIDER_CONFIRMED_NOT_SENT, None, ""
+        case Unknown(reason=why):
+            way, provider_message_id, reason = PROVIDER_UNKNOWN, None, why
+
+    def command() -> tuple[TouchPointSchedule | None, list[Any]]:
+        current = store.load(claimed.schedule_id, TouchPointSchedule, tenant_id)
+        try:
+            current.record_provider_answer(
+                touch_number=claimed.touch_number,
+                channel=Channel.SMS,
+                answer=way,
+                now=container.clock.now(),
+                provider_message_id=provider_message_id,
+                reason=reason,
+            )
+        except UnknownTouch:  # settled meanwhile (a status callback, a person, another settler)
+            return None, []
+        return current, [current]
+
+    saved = store.decide(command)
+    if saved is None:
+        return "settled meanwhile"
+    SETTLEMENTS.labels(channel=Channel.SMS.value, way=way).inc()
+    log.info(
+        "uncertain text of touch %d settled by asking the provider: %s%s",
+        claimed.touch_number,
+        way,
+        f" ({reason})" if reason else "",
+    )
+    if way != PROVIDER_CONFIRMED_NOT_SENT:
+        return way
+    return f"{way}: {_resend(container, tenant_id, claimed, saved, lead, sleep=sleep)}"
+
+
+def leave_email_uncertain(
+    container: Container,
+    tenant_id: str,
+    claimed: ClaimedTouch,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """Nothing asks the email provider yet: the email stays uncertain as the sweep left it."""
+    return f"{LEFT_UNCERTAIN}: the email provider is not asked yet"
+
+
+SETTLERS: dict[Channel, Settler] = {
+    Channel.SMS: settle_uncertain_sms,
+    Channel.EMAIL: leave_email_uncertain,
+}
+"""The settler of each channel; a channel missing here is left uncertain."""
+
+
+def _ask_twilio(
+    container: Container, tenant_id: str, lead: Lead, claimed: ClaimedTouch, schedule: TouchPointSchedule
+) -> ProviderAnswer:
+    """Compose the claim's text again and ask the provider whether it took it; never raises."""
+    try:
+        envelope = dispatch.envelope_for(container, tenant_id, lead, claimed)
+        sms = sms_for(envelope, first_text=not dispatch.texted_before(schedule, claimed))
+    except Exception as error:  # configuration gone, template broken: cannot ask
+        return Unknown(reason=f"the text could not be composed again to ask about it: {error}")
+    try:
+        return container.messenger.was_sms_accepted(to=sms.to, body=sms.body, since=claimed.claimed_at)
+    except Exception as error:  # the port promises an answer; a broken adapter must not stop the sweep
+        log.exception("asking the SMS provider about touch %d failed", claimed.touch_number)
+        return Unknown(reason=f"the provider could not be asked: {error}")
+
+
+def _resend(
+    container: Container,
+    tenant_id: str,
+    claimed: ClaimedTouch,
+    schedule: TouchPointSchedule,
+    lead: Lead,
+    *,
+    sleep: Callable[[float], None],
+) -> str:
+    """Send the text the provider never took, once; its outcome settles the touch as a send's would."""
+    try:
+        envelope = dispatch.envelope_for(container, tenant_id, lead, claimed)
+    except ConfigNotFound as error:  # nothing was sent: it stays uncertain (claimed) for a person
+        log.warning("re-send of touch %d not composed: %s", claimed.touch_number, error)
+        return "re-send not composed: it stays uncertain"
+    try:
+        outcome = dispatch.deliver(
+            container,
+            envelope,
+            Channel.SMS,
+            dispatch.Held(schedule, lead),
+            first_text=not dispatch.texted_before(schedule, claimed),
+            sleep=sleep,
+        )
+    except Exception:
+        # It may have reached the provider: it stays uncertain (claimed for re-sending) for a person.
+        log.exception("re-send of touch %d: unconfirmed", claimed.touch_number)
+        TOUCHES.labels(channel=Channel.SMS.value, outcome="uncertain").inc()
+        return "re-send unconfirmed: it stays uncertain"
+    TOUCHES.labels(channel=Channel.SMS.value, outcome=outcome).inc()
+    return f"re-sent: {outcome}"
