@@ -22,6 +22,7 @@ SCHEMA_MODULES: list[str] = [
     "leadorch.app.booking.tables",
     "leadorch.app.chat.tables",
     "leadorch.app.touches.provider_circuit",
+    "leadorch.app.touches.claim_workers",
     "leadorch.app.crm_health",
     "leadorch.app.staff_alert_claims",
     "leadorch.app.worker.liveness",

@@ -35,6 +35,7 @@ from leadorch.app.observability.logging import bind
 from leadorch.app.observability.metrics import SPEED_TO_LEAD, TOUCHES
 from leadorch.app.senders import senders_for
 from leadorch.app.touches.circuit_alert import alert_operator_of_refusal
+from leadorch.app.touches.claim_workers import ClaimWorkers
 from leadorch.app.touches.compose import TouchEnvelope, email_for, sms_for
 from leadorch.app.touches.proof import consent_relied_on
 from leadorch.app.touches.provider_circuit import open_circuit, paused_providers
@@ -147,6 +148,7 @@ def dispatch_touch(
             TOUCHES.labels(channel=channel_name, outcome="skipped").inc()
         if claimed is None or lead is None:
             return DispatchResult(note=note)
+        _record_worker(container, claimed)
         with bind(lead_id=lead.id, touch=claimed.touch_number):
             result = _send_claimed(
                 container,
@@ -165,6 +167,20 @@ def dispatch_touch(
                 ", ".join(f"{channel} {outcome}" for channel, outcome in result.outcomes.items()),
             )
         return result
+
+
+def _record_worker(container: Container, claimed: ClaimedTouch) -> None:
+    """Name this worker on its claim (`claim_workers.py`), so the sweep closes it soon if this worker dies.
+
+    Not recorded (a process that runs no worker, a failed write), the claim keeps the sweep's long bound.
+    """
+    worker_id = container.liveness.worker_id
+    if worker_id is None:
+        return
+    try:
+        ClaimWorkers(container.db).record(claimed.claim_id, worker_id, claimed_at=claimed.claimed_at)
+    except Exception:
+        log.warning("claim %s: its worker was not recorded", claimed.claim_id, exc_info=True)
 
 
 def _send_claimed(

@@ -5,8 +5,13 @@ again by the cadence: a doubled message is worse than a late one. Each channel i
 settled by its provider (`settle.settle_uncertain`, one settler per channel): a text Twilio says it
 took is recorded sent, one it says it never took is re-sent once, and an unanswered question (and,
 until SendGrid is asked, every email) stays uncertain, for a late status callback or a person
-(`resolve_uncertain`) to settle. A claim only counts as stale well after the longest a live dispatch
-can take (provider timeouts x retries, bounded by the actor's time limit).
+(`resolve_uncertain`) to settle.
+
+When a claim counts as stale: as soon as the worker that claimed it is known to be gone (it stopped
+beating, `claim_workers.py` over `app/worker/liveness.py`), so a killed worker's touch is settled within
+a minute; otherwise (its worker still beats, or is not known) only after `STALE_CLAIM_AFTER`, well after
+the longest a live dispatch can take (provider timeouts x retries, cut off by the actor's time limit),
+so a live dispatch is never swept.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from uuid import UUID
 
 from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.observability.metrics import TOUCHES
+from leadorch.app.touches.claim_workers import ClaimWorkers
 from leadorch.app.touches.dispatch import CHANNEL_ORDER
 from leadorch.app.touches.settle import settle_uncertain
 from leadorch.app.touches.work_lists import schedules_in_flight
@@ -31,14 +37,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STALE_CLAIM_AFTER = timedelta(minutes=5)
+"""The bound for a claim whose worker still beats or is unknown: past the dispatch's own time limit."""
 
 
 def sweep_stale_claims(container: Container, *, older_than: timedelta = STALE_CLAIM_AFTER) -> int:
-    """Mark every claim older than `older_than` uncertain and settle each of its channels with the
-    provider (`settle.settle_uncertain`); returns how many claims were marked."""
+    """Mark uncertain every claim older than `older_than`, or whose worker is gone, and settle each of
+    its channels with the provider (`settle.settle_uncertain`); returns how many claims were marked."""
     store: EventStore = container.store
     marked = 0
     now = container.clock.now()
+    workers = ClaimWorkers(container.db)
+    workers.prune(now=now)
+
+    def given_up(claimed: ClaimedTouch) -> bool:
+        too_old = claimed.claimed_at <= now - older_than
+        return too_old or workers.worker_gone(claimed.claim_id, container.liveness)
+
     for ref in schedules_in_flight(container.db):
 
         def command(
@@ -46,7 +60,7 @@ def sweep_stale_claims(container: Container, *, older_than: timedelta = STALE_CL
         ) -> tuple[tuple[frozenset[str], ClaimedTouch | None], list[Any]]:
             schedule = store.load(UUID(ref_id), TouchPointSchedule, tenant_id)
             claimed = schedule.claimed
-            if claimed is None or claimed.claimed_at > now - older_than:
+            if claimed is None or not given_up(claimed):
                 return (frozenset(), None), []
             pending = schedule.history[claimed.touch_number].pending_channels
             schedule.mark_uncertain(touch_number=claimed.touch_number, now=now)
