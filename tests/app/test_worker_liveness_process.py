@@ -73,6 +73,7 @@ def test_a_delivery_held_by_a_killed_worker_becomes_a_lead_within_a_minute(
         wait_until(lambda: claimed_by(world) is not None, timeout=30, what="the worker to claim the delivery")
         holder = claimed_by(world)
         worker.kill()
+        assert f"worker id {holder}" in worker.log(), "the claim names the worker that was killed"
         killed_at = time.monotonic()
         world.shopmonkey.add_latency("*", 0)
         survivor = start_worker(settings, tmp_path / "worker-new.log", threads=2)

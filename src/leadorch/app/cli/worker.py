@@ -73,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     metrics_server = serve_metrics(args.metrics_host, args.metrics_port)
     runtime = start_worker_background(container, worker_threads=args.threads, scheduler=not args.no_scheduler)
-    print(f"leadorch: worker running with {args.threads} threads", flush=True)
+    # The id its leases carry (`worker_beats`, the inbox's `claimed_by`): what an operator looks for.
+    print(
+        f"leadorch: worker running with {args.threads} threads (worker id {container.liveness.worker_id})",
+        flush=True,
+    )
     stop.wait()
     print(
         f"leadorch: worker stopping (finishing messages in flight, at most {SHUTDOWN_BOUND_SECONDS} s)",
