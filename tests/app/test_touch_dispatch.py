@@ -304,12 +304,16 @@ def test_a_crash_after_twilio_took_the_text_is_swept_and_settled_sent_by_asking_
     schedule = touch_world.schedule(schedule_id)
     assert schedule.touches[0].outcomes == {
         Channel.SMS: TouchOutcome.SENT,  # Twilio listed it: confirmed sent
-        Channel.EMAIL: TouchOutcome.UNCERTAIN,  # nothing asks SendGrid yet: uncertain, as before
+        Channel.EMAIL: TouchOutcome.UNCERTAIN,  # never handed to SendGrid, and SendGrid can't say "not sent"
     }
     assert schedule.claimed is None and schedule.next_touch_number == 2
     assert touch_world.emails_to(touch_world.email) == []
-    [answered] = [
+    answers = [
         e for e in lead_history(touch_world.container.store, lead_id).entries if e.event == "ProviderAnswered"
+    ]
+    [answered] = [e for e in answers if e.data["channel"] == "sms"]
+    assert [(e.data["channel"], e.data["answer"]) for e in answers if e is not answered] == [
+        ("email", "unknown")
     ]
     assert answered.data["channel"] == "sms"
     assert answered.data["answer"] == "confirmed_sent"

@@ -26,6 +26,7 @@ SCHEMA_MODULES: list[str] = [
     "leadorch.app.crm_health",
     "leadorch.app.staff_alert_claims",
     "leadorch.app.worker.liveness",
+    "leadorch.app.touches.email_events",
 ]
 
 

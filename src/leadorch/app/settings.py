@@ -28,6 +28,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     shopmonkey_base_url: str = "https://api.shopmonkey.cloud"
     sendgrid_api_key: str | None = None
     sendgrid_host: str = "https://api.sendgrid.com"
+    # The Signed Event Webhook's verification key (base64 DER, from SendGrid's mail settings).
+    sendgrid_event_webhook_public_key: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_base_url: str | None = None
@@ -69,6 +71,7 @@ _ENV_NAMES: dict[str, str] = {
     "shopmonkey_base_url": "SHOPMONKEY_BASE_URL",
     "sendgrid_api_key": "SENDGRID_API_KEY",
     "sendgrid_host": "SENDGRID_HOST",
+    "sendgrid_event_webhook_public_key": "SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY",
     "twilio_account_sid": "TWILIO_ACCOUNT_SID",
     "twilio_auth_token": "TWILIO_AUTH_TOKEN",
     "twilio_base_url": "TWILIO_BASE_URL",

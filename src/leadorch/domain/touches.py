@@ -45,7 +45,23 @@ class ClaimedTouch:
             raise InvalidValue(
                 f"touch {self.touch_number} was claimed for {sorted(self.channels)}, not {channel}"
             )
-        return f"{self.schedule_id}:{self.touch_number}:{channel}"
+        return touch_key(self.schedule_id, self.touch_number, channel)
+
+
+def touch_key(schedule_id: UUID, touch_number: int, channel: Channel) -> str:
+    """The idempotency key of touch `touch_number`'s send on `channel`: `{schedule}:{number}:{channel}`."""
+    return f"{schedule_id}:{touch_number}:{channel}"
+
+
+def parse_touch_key(key: str) -> tuple[UUID, int, Channel] | None:
+    """The schedule, touch number and channel a `touch_key` names; None for any other string."""
+    parts = key.split(":")
+    if len(parts) != 3:
+        return None
+    try:
+        return UUID(parts[0]), int(parts[1]), Channel(parts[2])
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from leadorch.app.http.ops import OpsController
 from leadorch.app.http.schema_pages import OPENAPI_CONFIG, schema_assets
 from leadorch.app.http.unsubscribe import UnsubscribeController
 from leadorch.app.http.webhooks_sendgrid import receive_inbound_email
+from leadorch.app.http.webhooks_sendgrid_events import receive_sendgrid_events
 from leadorch.app.http.webhooks_shopmonkey import receive_shopmonkey_webhook
 from leadorch.app.http.webhooks_twilio import receive_twilio_sms, receive_twilio_status
 
@@ -52,6 +53,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     receive_twilio_sms,
     receive_twilio_status,
     receive_inbound_email,
+    receive_sendgrid_events,
     UnsubscribeController,
     ChatSessionsController,
     chat_page,

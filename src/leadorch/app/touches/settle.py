@@ -14,10 +14,11 @@ by the channel), because each provider is asked differently:
     so two settlers never both re-send, and a re-send whose worker dies too stays uncertain;
   - unknown (an outage, no access, another text to the number meanwhile): it stays uncertain, as
     before, and is shown to staff.
-- **Email** (`leave_email_uncertain`): nothing asks SendGrid yet, so the email stays uncertain,
-  exactly as the sweep left it (no event, no re-send). SendGrid's settlement (its event webhook's
-  `processed`/`delivered` events carry the touch's idempotency key) replaces this entry of
-  `SETTLERS` with a function of the same signature; nothing else needs to change.
+- **Email** (`settle_uncertain_email`): SendGrid's Event Webhook events carry the touch's
+  idempotency key (`touches/email_events.py` records them). An event for the key means SendGrid took
+  the email: confirmed sent. None yet is unknown (on record, shown to staff); the event, when it comes,
+  settles it (`settle_email_by_event`). SendGrid cannot say it did *not* take a message, so an email
+  is never re-sent blind.
 
 A settler never raises for a provider's sake: a question it cannot ask or that is not answered leaves
 the channel uncertain. Each returns a short phrase saying what it did (for logs and tests).
@@ -31,11 +32,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from leadorch.adapters.sendgrid_events import EmailEvent
 from leadorch.app.config.errors import ConfigNotFound
-from leadorch.app.eventstore.store import EventStore
+from leadorch.app.eventstore.store import EventStore, NotFound
 from leadorch.app.observability.metrics import SETTLEMENTS, TOUCHES
 from leadorch.app.touches import dispatch
 from leadorch.app.touches.compose import sms_for
+from leadorch.app.touches.email_events import EmailEvents
 from leadorch.domain.errors import UnknownTouch
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import (
@@ -44,7 +47,7 @@ from leadorch.domain.schedule import (
     PROVIDER_UNKNOWN,
     TouchPointSchedule,
 )
-from leadorch.domain.touches import ClaimedTouch
+from leadorch.domain.touches import ClaimedTouch, parse_touch_key, touch_key
 from leadorch.domain.values import Channel
 from leadorch.ports.messaging import Accepted, NotAccepted, ProviderAnswer, Unknown
 
@@ -107,50 +110,110 @@ def settle_uncertain_sms(
         case Unknown(reason=why):
             way, provider_message_id, reason = PROVIDER_UNKNOWN, None, why
 
-    def command() -> tuple[TouchPointSchedule | None, list[Any]]:
-        current = store.load(claimed.schedule_id, TouchPointSchedule, tenant_id)
-        try:
-            current.record_provider_answer(
-                touch_number=claimed.touch_number,
-                channel=Channel.SMS,
-                answer=way,
-                now=container.clock.now(),
-                provider_message_id=provider_message_id,
-                reason=reason,
-            )
-        except UnknownTouch:  # settled meanwhile (a status callback, a person, another settler)
-            return None, []
-        return current, [current]
-
-    saved = store.decide(command)
+    saved = record_answer(
+        container,
+        tenant_id,
+        claimed.schedule_id,
+        claimed.touch_number,
+        Channel.SMS,
+        way,
+        provider_message_id,
+        reason,
+    )
     if saved is None:
         return "settled meanwhile"
-    SETTLEMENTS.labels(channel=Channel.SMS.value, way=way).inc()
-    log.info(
-        "uncertain text of touch %d settled by asking the provider: %s%s",
-        claimed.touch_number,
-        way,
-        f" ({reason})" if reason else "",
-    )
     if way != PROVIDER_CONFIRMED_NOT_SENT:
         return way
     return f"{way}: {_resend(container, tenant_id, claimed, saved, lead, sleep=sleep)}"
 
 
-def leave_email_uncertain(
+def settle_uncertain_email(
     container: Container,
     tenant_id: str,
     claimed: ClaimedTouch,
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str:
-    """Nothing asks the email provider yet: the email stays uncertain as the sweep left it."""
-    return f"{LEFT_UNCERTAIN}: the email provider is not asked yet"
+    """Settle the uncertain email of `claimed` by what SendGrid's Event Webhook recorded for its key
+    (`touches/email_events.py`): an event means SendGrid took it (confirmed sent); none yet is unknown,
+    on record, and the event, when it comes, settles it (`settle_email_by_event`). SendGrid cannot be
+    asked whether it did *not* take a message, so an email is never re-sent blind."""
+    return _settle_email(container, tenant_id, claimed.schedule_id, claimed.touch_number)
+
+
+def _settle_email(container: Container, tenant_id: str, schedule_id: UUID, touch_number: int) -> str:
+    schedule = container.store.load(schedule_id, TouchPointSchedule, tenant_id)
+    record = schedule.history.get(touch_number)
+    if record is None or Channel.EMAIL not in record.uncertain_channels:
+        return "nothing to settle"
+    events = EmailEvents(container.db).of_key(touch_key(schedule_id, touch_number, Channel.EMAIL))
+    taken = next((event for event in events if event.means_accepted), None)
+    if taken is None:
+        way, message_id, reason = PROVIDER_UNKNOWN, None, "no event from SendGrid for it yet"
+    else:
+        way, message_id, reason = PROVIDER_CONFIRMED_SENT, taken.sg_message_id, f"SendGrid: {taken.event}"
+    saved = record_answer(
+        container, tenant_id, schedule_id, touch_number, Channel.EMAIL, way, message_id, reason
+    )
+    return way if saved is not None else "settled meanwhile"
+
+
+def settle_email_by_event(container: Container, event: EmailEvent) -> str:
+    """An Event Webhook event arrived: if it names an email touch still uncertain, settle it as sent."""
+    key = parse_touch_key(event.idempotency_key or "")
+    if key is None or key[2] != Channel.EMAIL or not event.tenant_id or not event.means_accepted:
+        return "not about an email touch"
+    try:
+        return _settle_email(container, event.tenant_id, key[0], key[1])
+    except NotFound:  # another tenant's key, or a schedule gone: nothing of ours to settle
+        return "no such schedule"
+
+
+def record_answer(
+    container: Container,
+    tenant_id: str,
+    schedule_id: UUID,
+    touch_number: int,
+    channel: Channel,
+    way: str,
+    provider_message_id: str | None,
+    reason: str,
+) -> TouchPointSchedule | None:
+    """Save what the provider answered about `channel` of the uncertain touch and count it; the saved
+    schedule, or None when it was settled meanwhile (a status callback, a person, another settler)."""
+    store: EventStore = container.store
+
+    def command() -> tuple[TouchPointSchedule | None, list[Any]]:
+        current = store.load(schedule_id, TouchPointSchedule, tenant_id)
+        try:
+            current.record_provider_answer(
+                touch_number=touch_number,
+                channel=channel,
+                answer=way,
+                now=container.clock.now(),
+                provider_message_id=provider_message_id,
+                reason=reason,
+            )
+        except UnknownTouch:
+            return None, []
+        return current, [current]
+
+    saved = store.decide(command)
+    if saved is not None:
+        SETTLEMENTS.labels(channel=channel.value, way=way).inc()
+        log.info(
+            "uncertain %s of touch %d settled by asking the provider: %s%s",
+            channel.value,
+            touch_number,
+            way,
+            f" ({reason})" if reason else "",
+        )
+    return saved
 
 
 SETTLERS: dict[Channel, Settler] = {
     Channel.SMS: settle_uncertain_sms,
-    Channel.EMAIL: leave_email_uncertain,
+    Channel.EMAIL: settle_uncertain_email,
 }
 """The settler of each channel; a channel missing here is left uncertain."""
 
