@@ -17,7 +17,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 TOLERANCE_SECONDS = 600
