@@ -21,6 +21,7 @@ from tests.support.touch_world import TouchWorld
 from leadorch.adapters.standins.sendgrid_events import EventWebhookPoster
 from leadorch.app.audit import lead_history
 from leadorch.app.touches.email_events import EmailEvents
+from leadorch.app.touches.settle import EMAIL_EVENT_WAIT, settle_waiting_emails
 from leadorch.app.touches.sweep import STALE_CLAIM_AFTER, sweep_stale_claims
 from leadorch.domain.touches import TouchOutcome
 from leadorch.domain.values import Channel
@@ -43,7 +44,7 @@ def poster(touch_world: TouchWorld) -> Iterator[EventWebhookPoster]:
     touch_world.container.settings = settings
 
 
-def crash_after_sendgrid_took_the_email(world: TouchWorld) -> tuple[str, str]:
+def crash_after_sendgrid_took_the_email(world: TouchWorld, *, taken: bool = True) -> tuple[str, str]:
     lead_id, schedule_id = world.new_lead()
     real = world.container.messenger
 
@@ -52,8 +53,9 @@ def crash_after_sendgrid_took_the_email(world: TouchWorld) -> tuple[str, str]:
             return real.send_sms(msg)
 
         def send_email(self, msg: Any) -> Any:
-            real.send_email(msg)
-            raise _Crash  # SendGrid took it; the worker dies before recording
+            if taken:
+                real.send_email(msg)
+            raise _Crash  # SendGrid took it (or the request never left); the worker dies before recording
 
         def was_sms_accepted(self, **question: Any) -> Any:
             return real.was_sms_accepted(**question)
@@ -154,3 +156,34 @@ def test_without_a_verification_key_the_webhook_is_refused(
 
     assert response.status_code == 403
     assert "SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY" in response.json()["detail"]
+
+
+def test_an_email_sendgrid_never_took_is_re_sent_once_after_the_wait_for_its_events(
+    touch_world: TouchWorld, poster: EventWebhookPoster
+) -> None:
+    lead_id, schedule_id = crash_after_sendgrid_took_the_email(touch_world, taken=False)
+    sweep(touch_world)
+
+    early = settle_waiting_emails(touch_world.container)
+    touch_world.clock.advance(EMAIL_EVENT_WAIT)
+    touch_world.catch_up()
+    settled = settle_waiting_emails(touch_world.container)
+    touch_world.catch_up()
+    again = settle_waiting_emails(touch_world.container)
+
+    assert early == 0 and again == 0
+    assert settled >= 1  # this one (the module's database may hold other tests' waiting emails)
+    assert len(touch_world.emails_to(touch_world.email)) == 1  # the one re-send, and no other
+    assert email_outcome(touch_world, schedule_id) is TouchOutcome.SENT
+    assert ("email", "confirmed_not_sent") in answers(touch_world, lead_id)
+
+
+def test_without_the_event_webhook_an_uncertain_email_is_never_re_sent(touch_world: TouchWorld) -> None:
+    _, schedule_id = crash_after_sendgrid_took_the_email(touch_world, taken=False)
+    sweep(touch_world)
+    touch_world.clock.advance(EMAIL_EVENT_WAIT * 3)
+    touch_world.catch_up()
+
+    assert settle_waiting_emails(touch_world.container) == 0
+    assert touch_world.emails_to(touch_world.email) == []
+    assert email_outcome(touch_world, schedule_id) is TouchOutcome.UNCERTAIN

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
@@ -39,6 +40,7 @@ from leadorch.app.observability.metrics import SETTLEMENTS, TOUCHES
 from leadorch.app.touches import dispatch
 from leadorch.app.touches.compose import sms_for
 from leadorch.app.touches.email_events import EmailEvents
+from leadorch.app.touches.work_lists import uncertain_emails
 from leadorch.domain.errors import UnknownTouch
 from leadorch.domain.lead import Lead
 from leadorch.domain.schedule import (
@@ -141,21 +143,85 @@ def settle_uncertain_email(
     return _settle_email(container, tenant_id, claimed.schedule_id, claimed.touch_number)
 
 
-def _settle_email(container: Container, tenant_id: str, schedule_id: UUID, touch_number: int) -> str:
+def _settle_email(
+    container: Container,
+    tenant_id: str,
+    schedule_id: UUID,
+    touch_number: int,
+    *,
+    after_the_wait: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """An event for the email's key: confirmed sent. None: at the sweep, unknown on record; later
+    (`after_the_wait`), once `EMAIL_EVENT_WAIT` has passed since the claim with the webhook set up, SendGrid
+    never took it: its one re-send is claimed and sent. Otherwise nothing yet."""
     schedule = container.store.load(schedule_id, TouchPointSchedule, tenant_id)
     record = schedule.history.get(touch_number)
-    if record is None or Channel.EMAIL not in record.uncertain_channels:
+    if (
+        record is None
+        or Channel.EMAIL not in record.uncertain_channels
+        or Channel.EMAIL in record.resend_claimed
+    ):
         return "nothing to settle"
     events = EmailEvents(container.db).of_key(touch_key(schedule_id, touch_number, Channel.EMAIL))
     taken = next((event for event in events if event.means_accepted), None)
-    if taken is None:
-        way, message_id, reason = PROVIDER_UNKNOWN, None, "no event from SendGrid for it yet"
-    else:
+    waited = record.claimed_at is not None and container.clock.now() - record.claimed_at >= EMAIL_EVENT_WAIT
+    if taken is not None:
         way, message_id, reason = PROVIDER_CONFIRMED_SENT, taken.sg_message_id, f"SendGrid: {taken.event}"
+    elif not after_the_wait:
+        way, message_id, reason = PROVIDER_UNKNOWN, None, "no event from SendGrid for it yet"
+    elif waited and container.settings.sendgrid_event_webhook_public_key:
+        minutes = int(EMAIL_EVENT_WAIT.total_seconds() // 60)
+        way, message_id, reason = PROVIDER_CONFIRMED_NOT_SENT, None, f"no SendGrid event within {minutes} min"
+    else:
+        return "still waiting for SendGrid's events"
     saved = record_answer(
         container, tenant_id, schedule_id, touch_number, Channel.EMAIL, way, message_id, reason
     )
-    return way if saved is not None else "settled meanwhile"
+    if saved is None:
+        return "settled meanwhile"
+    if way != PROVIDER_CONFIRMED_NOT_SENT:
+        return way
+    lead = container.store.load(UUID(saved.lead_id), Lead, tenant_id)
+    claimed = ClaimedTouch(
+        schedule_id=schedule_id,
+        touch_number=touch_number,
+        channels=record.channels,
+        claim_id="re-send",
+        claimed_at=record.claimed_at or container.clock.now(),
+    )
+    return f"{way}: {_resend(container, tenant_id, claimed, saved, lead, channel=Channel.EMAIL, sleep=sleep)}"
+
+
+EMAIL_EVENT_WAIT = timedelta(minutes=10)
+"""How long after its claim an uncertain email waits for SendGrid's events before it counts as never
+taken: SendGrid posts `processed` within seconds, and retries a webhook that failed for hours, so a
+message it took is on record long before; with no webhook set up nothing is re-sent."""
+
+
+def settle_waiting_emails(
+    container: Container, *, limit: int = 200, sleep: Callable[[float], None] = time.sleep
+) -> int:
+    """Settle the uncertain emails whose wait for SendGrid's events is over (the periodic job);
+    returns how many were settled either way."""
+    if not container.settings.sendgrid_event_webhook_public_key:
+        return 0
+    settled = 0
+    before = container.clock.now() - EMAIL_EVENT_WAIT
+    for row in uncertain_emails(container.db, claimed_before=before, limit=limit):
+        try:
+            outcome = _settle_email(
+                container,
+                row.tenant_id,
+                UUID(row.schedule_id),
+                row.touch_number,
+                after_the_wait=True,
+                sleep=sleep,
+            )
+        except NotFound:
+            continue
+        settled += outcome.startswith((PROVIDER_CONFIRMED_SENT, PROVIDER_CONFIRMED_NOT_SENT))
+    return settled
 
 
 def settle_email_by_event(container: Container, event: EmailEvent) -> str:
@@ -241,9 +307,10 @@ def _resend(
     schedule: TouchPointSchedule,
     lead: Lead,
     *,
+    channel: Channel = Channel.SMS,
     sleep: Callable[[float], None],
 ) -> str:
-    """Send the text the provider never took, once; its outcome settles the touch as a send's would."""
+    """Send the message the provider never took, once; its outcome settles the touch as a send's would."""
     try:
         envelope = dispatch.envelope_for(container, tenant_id, lead, claimed)
     except ConfigNotFound as error:  # nothing was sent: it stays uncertain (claimed) for a person
@@ -253,7 +320,7 @@ def _resend(
         outcome = dispatch.deliver(
             container,
             envelope,
-            Channel.SMS,
+            channel,
             dispatch.Held(schedule, lead),
             first_text=not dispatch.texted_before(schedule, claimed),
             sleep=sleep,
@@ -261,7 +328,7 @@ def _resend(
     except Exception:
         # It may have reached the provider: it stays uncertain (claimed for re-sending) for a person.
         log.exception("re-send of touch %d: unconfirmed", claimed.touch_number)
-        TOUCHES.labels(channel=Channel.SMS.value, outcome="uncertain").inc()
+        TOUCHES.labels(channel=channel.value, outcome="uncertain").inc()
         return "re-send unconfirmed: it stays uncertain"
-    TOUCHES.labels(channel=Channel.SMS.value, outcome=outcome).inc()
+    TOUCHES.labels(channel=channel.value, outcome=outcome).inc()
     return f"re-sent: {outcome}"

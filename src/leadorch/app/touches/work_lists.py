@@ -12,10 +12,12 @@ from datetime import datetime
 
 from leadorch.app.db import Database
 from leadorch.app.projections.due_touches import SCHEDULES
+from leadorch.app.projections.outbox import OUTBOX
 from leadorch.app.projections.tables import LIVE_PREFIX, instant
 from leadorch.app.readmodels.due_touches import DueTouch, due_touches
 
 _SCHEDULES = SCHEDULES.physical(LIVE_PREFIX)
+_OUTBOX = OUTBOX.physical(LIVE_PREFIX)
 
 __all__ = [
     "DueTouch",
@@ -24,7 +26,27 @@ __all__ = [
     "finished_schedules",
     "open_schedules_at",
     "schedules_in_flight",
+    "uncertain_emails",
 ]
+
+
+@dataclass(frozen=True)
+class UncertainEmail:
+    tenant_id: str
+    schedule_id: str
+    touch_number: int
+
+
+def uncertain_emails(db: Database, *, claimed_before: datetime, limit: int = 200) -> list[UncertainEmail]:
+    """Touch emails the outbox shows uncertain, claimed before `claimed_before`, oldest first."""
+    with db.transaction() as cur:
+        cur.execute(
+            f"SELECT tenant_id, schedule_id, touch_number FROM {_OUTBOX} WHERE status = 'uncertain' "
+            "AND channel = 'email' AND claimed_at <= %s ORDER BY claimed_at LIMIT %s",
+            [instant(claimed_before), limit],
+        )
+        rows = cur.fetchall()
+    return [UncertainEmail(tenant_id=row[0], schedule_id=row[1], touch_number=int(row[2])) for row in rows]
 
 
 @dataclass(frozen=True)
