@@ -20,6 +20,7 @@ from leadorch.app.bootstrap import Container, bootstrap
 from leadorch.app.cli import main
 from leadorch.app.http.app import create_app
 from leadorch.app.http.webhooks_sendgrid import inbound_parse_url
+from leadorch.app.http.webhooks_sendgrid_events import email_events_url
 from leadorch.app.settings import load_settings
 
 PUBLIC = "https://leads.example.com"
@@ -100,3 +101,17 @@ def test_the_settings_page_shows_the_operator_the_whole_url_and_a_tenant_the_url
         seen = shown_url(client)
     assert seen == f"{PUBLIC}/webhooks/sendgrid/inbound?key=(hidden: ask the operator)"
     assert inbound_parse_url(container).split("key=")[1] not in seen
+
+
+def test_the_cli_ends_with_the_event_webhook_url_which_refuses_an_unsigned_batch(
+    container: Container, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["inbound-parse-url", "--tenant", "tintworld"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+
+    url = email_events_url(container)
+    assert last.startswith("SendGrid Event Webhook HTTP POST URL") and last.endswith(f": {url}")
+    assert url == f"{PUBLIC}/webhooks/sendgrid/events"
+    with TestClient(create_app(container)) as client:
+        unsigned = client.post(url.removeprefix(PUBLIC), content=b"[]")
+    assert unsigned.status_code == 403  # the route exists and is guarded, never a 404 or a 500

@@ -2,7 +2,8 @@
 
 Prints the destination URL (with its key: this runs on the server, as the operator) and, per tenant,
 the domains its emails are sent from, which need an MX record to SendGrid and an Inbound Parse setting.
-The URL is one per deployment (see `leadorch.app.inbound_parse` for why).
+The URL is one per deployment (see `leadorch.app.inbound_parse` for why). The last line is the
+Event Webhook's HTTP POST URL (also one per deployment), which settles uncertain emails (issue 17).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def _run(args: argparse.Namespace) -> int:
 
             print(f"SendGrid Inbound Parse destination URL: {inbound_parse_url(container)}")
             print("no tenants yet: each tenant's sending domains are listed once it has locations")
+            _print_event_webhook_url(container)
             return 0
         for tenant_id in tenants:
             try:
@@ -42,6 +44,15 @@ def _run(args: argparse.Namespace) -> int:
             except ConfigNotFound as error:
                 raise CliError(str(error)) from None
             print("\n".join(setup.lines()))
+        _print_event_webhook_url(container)
         return 0
     finally:
         container.close()
+
+
+def _print_event_webhook_url(container: Any) -> None:
+    from leadorch.app.http.webhooks_sendgrid_events import email_events_url
+
+    print(
+        f"SendGrid Event Webhook HTTP POST URL (signed, processed/delivered/bounce/dropped): {email_events_url(container)}"
+    )
